@@ -1,0 +1,146 @@
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// target is one node to converge, resolved from the command line.
+type target struct {
+	Name     string // as shown in output
+	Host     string // ssh_config alias, name or address
+	User     string
+	Port     int
+	Identity string
+	Local    bool
+	// Normal attributes from nodes/NAME.json.
+	Normal  map[string]any
+	RunList []string
+}
+
+// nodeFile is the converge part of nodes/NAME.json.
+type nodeFile struct {
+	Name     string `json:"name"`
+	RunList  []string
+	Converge struct {
+		Host     string `json:"host"`
+		User     string `json:"user"`
+		Port     int    `json:"port"`
+		Identity string `json:"identity"`
+	} `json:"converge"`
+}
+
+// chefKeys are node JSON keys that are not normal attributes.
+var chefKeys = map[string]bool{"name": true, "run_list": true, "converge": true, "chef_environment": true,
+	"json_class": true, "chef_type": true, "automatic": true, "default": true, "override": true, "normal": true}
+
+// resolveTarget finds arg in nodes/ or parses it as [user@]host[:port].
+func resolveTarget(arg string) (target, error) {
+	p := filepath.Join("nodes", arg+".json")
+	b, err := os.ReadFile(p)
+	if err == nil {
+		return parseNodeFile(p, arg, b)
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return target{}, err
+	}
+	t := target{Name: arg, Host: arg}
+	if i := strings.LastIndexByte(t.Host, '@'); i >= 0 {
+		t.User, t.Host = t.Host[:i], t.Host[i+1:]
+	}
+	if strings.HasPrefix(t.Host, "[") {
+		// [::1]:2222
+		end := strings.IndexByte(t.Host, ']')
+		if end < 0 {
+			return target{}, usageErr("node %q: unbalanced [ in address", arg)
+		}
+		rest := t.Host[end+1:]
+		t.Host = t.Host[1:end]
+		if strings.HasPrefix(rest, ":") {
+			n, err := strconv.Atoi(rest[1:])
+			if err != nil {
+				return target{}, usageErr("node %q: port %q is not a number", arg, rest[1:])
+			}
+			t.Port = n
+		}
+	} else if i := strings.LastIndexByte(t.Host, ':'); i >= 0 && strings.Count(t.Host, ":") == 1 {
+		n, err := strconv.Atoi(t.Host[i+1:])
+		if err != nil {
+			return target{}, usageErr("node %q: port %q is not a number", arg, t.Host[i+1:])
+		}
+		t.Host, t.Port = t.Host[:i], n
+	}
+	if t.Host == "" {
+		return target{}, usageErr("node %q has no host", arg)
+	}
+	return t, nil
+}
+
+func parseNodeFile(path, arg string, b []byte) (target, error) {
+	var raw map[string]any
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return target{}, usageErr("%s: %v", path, err)
+	}
+	var nf nodeFile
+	_ = json.Unmarshal(b, &nf)
+	if rl, ok := raw["run_list"].([]any); ok {
+		for _, x := range rl {
+			if s, ok := x.(string); ok {
+				nf.RunList = append(nf.RunList, s)
+			}
+		}
+	}
+	t := target{Name: arg, Host: nf.Converge.Host, User: nf.Converge.User, Port: nf.Converge.Port,
+		Identity: nf.Converge.Identity, RunList: nf.RunList, Normal: map[string]any{}}
+	if nf.Name != "" {
+		t.Name = nf.Name
+	}
+	if t.Host == "" {
+		t.Host = arg
+	}
+	if n, ok := raw["normal"].(map[string]any); ok {
+		for k, v := range n {
+			t.Normal[k] = v
+		}
+	}
+	for k, v := range raw {
+		if !chefKeys[k] {
+			t.Normal[k] = v
+		}
+	}
+	return t, nil
+}
+
+// parseAttr reads -a key.path=value; the value is JSON when it parses as
+// JSON (numbers, true, lists), else a string.
+func parseAttr(s string) (map[string]any, error) {
+	eq := strings.IndexByte(s, '=')
+	if eq <= 0 {
+		return nil, usageErr("-a %q: want key.path=value", s)
+	}
+	keys := strings.Split(s[:eq], ".")
+	for _, k := range keys {
+		if k == "" {
+			return nil, usageErr("-a %q: empty key in %q", s, s[:eq])
+		}
+	}
+	var v any = s[eq+1:]
+	var j any
+	if err := json.Unmarshal([]byte(s[eq+1:]), &j); err == nil {
+		v = j
+	}
+	m := map[string]any{}
+	cur := m
+	for _, k := range keys[:len(keys)-1] {
+		n := map[string]any{}
+		cur[k] = n
+		cur = n
+	}
+	cur[keys[len(keys)-1]] = v
+	return m, nil
+}

@@ -1,0 +1,22 @@
+package cli
+
+import (
+	"github.com/spf13/cobra"
+)
+
+// NewCmdPlan is `converge plan`: a dry run with diffs.
+func NewCmdPlan(io *IO) *cobra.Command {
+	opts := &RunOptions{IO: io}
+	cmd := &cobra.Command{
+		Use:   "plan -r RUN_LIST NODE...",
+		Short: "Show what converge would change, with diffs, changing nothing",
+		Args:  cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Nodes = args
+			opts.DryRun = true
+			return convergeRun(cmd.Context(), opts)
+		},
+	}
+	opts.addFlags(cmd, true)
+	return cmd
+}

@@ -1,0 +1,217 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"github.com/converge-cm/converge/engine"
+	"github.com/converge-cm/converge/engine/facts"
+)
+
+// reporter turns engine events into Chef-style text or JSON lines. With
+// several nodes, each node's text is kept together and printed when the
+// node finishes, under a live progress line on a terminal.
+type reporter struct {
+	mu      sync.Mutex
+	io      *IO
+	json    bool
+	verbose bool
+	dryRun  bool
+	total   int
+	done    int
+	live    bool // one node: stream lines as they come
+	tty     bool
+	bufs    map[string]*bytes.Buffer
+	enc     *json.Encoder
+}
+
+func newReporter(io *IO, format string, verbose, dryRun bool, total int) *reporter {
+	r := &reporter{io: io, json: format == "json", verbose: verbose, dryRun: dryRun, total: total,
+		live: total == 1, bufs: map[string]*bytes.Buffer{}}
+	if f, ok := io.Err.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			r.tty = true
+		}
+	}
+	r.enc = json.NewEncoder(io.Out)
+	return r
+}
+
+func (r *reporter) nodeFailed(name string, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.done++
+	if r.json {
+		r.enc.Encode(engine.Event{Type: "node-end", Node: name, Status: engine.StatusFailed, Error: err.Error()})
+		return
+	}
+	r.clearProgress()
+	fmt.Fprintf(r.io.Out, "Node %s: %v\n", name, err)
+	r.progress()
+}
+
+func (r *reporter) sink(name string, f facts.Facts) engine.Sink {
+	return engine.SinkFunc(func(e engine.Event) {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if r.json {
+			r.enc.Encode(e)
+			if e.Type == "node-end" {
+				r.done++
+			}
+			return
+		}
+		var w io.Writer
+		if r.live {
+			w = r.io.Out
+		} else {
+			b := r.bufs[name]
+			if b == nil {
+				b = &bytes.Buffer{}
+				r.bufs[name] = b
+			}
+			w = b
+		}
+		r.text(w, e, f)
+		if e.Type == "node-end" {
+			r.done++
+			if !r.live {
+				r.clearProgress()
+				r.io.Out.Write(r.bufs[name].Bytes())
+				delete(r.bufs, name)
+			}
+		}
+		r.progress()
+	})
+}
+
+func (r *reporter) text(w io.Writer, e engine.Event, f facts.Facts) {
+	switch e.Type {
+	case "node-start":
+		mode := "Converging"
+		if r.dryRun {
+			mode = "Planning (dry run)"
+		}
+		fmt.Fprintf(w, "%s %s (%s %s, %s)\n", mode, e.Node, f.Platform, f.PlatformVersion, f.Init)
+	case "recipe":
+		fmt.Fprintf(w, "Recipe: %s\n", e.Recipe)
+	case "resource":
+		line := fmt.Sprintf("  * %s action %s", e.Resource, e.Action)
+		switch e.Status {
+		case engine.StatusUpToDate:
+			fmt.Fprintf(w, "%s (up to date)%s\n", line, r.timing(e))
+		case engine.StatusMayChange:
+			fmt.Fprintf(w, "%s (up to date now; would change if an earlier resource changed)\n", line)
+		case engine.StatusSkipped:
+			fmt.Fprintf(w, "%s (%s)\n", line, e.Why)
+		case engine.StatusUpdated, engine.StatusWouldChange:
+			suffix := ""
+			if e.Why != "" {
+				suffix = " (" + e.Why + ")"
+			}
+			if e.Status == engine.StatusWouldChange {
+				suffix += " [would change]"
+			}
+			fmt.Fprintf(w, "%s%s%s\n", line, suffix, r.timing(e))
+			for _, c := range e.Changes {
+				fmt.Fprintf(w, "    - %s\n", c)
+			}
+			if e.Diff != "" {
+				for _, l := range strings.Split(strings.TrimSuffix(e.Diff, "\n"), "\n") {
+					fmt.Fprintf(w, "      %s\n", l)
+				}
+			}
+		case engine.StatusFailed, engine.StatusIgnored:
+			what := "FAILED"
+			if e.Status == engine.StatusIgnored {
+				what = "failed (ignore_failure)"
+			}
+			fmt.Fprintf(w, "%s %s\n    %s: %s\n", line, what, e.Pos, strings.ReplaceAll(e.Error, "\n", "\n    "))
+		}
+	case "node-end":
+		verb := "updated"
+		if r.dryRun {
+			verb = "would be updated"
+		}
+		if e.Status == engine.StatusFailed {
+			fmt.Fprintf(w, "Node %s FAILED after %d/%d resources %s:\n  %s\n\n", e.Node, e.Updated, e.Total, verb, strings.ReplaceAll(e.Error, "\n", "\n  "))
+		} else {
+			fmt.Fprintf(w, "Node %s: %d/%d resources %s in %.2fs\n\n", e.Node, e.Updated, e.Total, verb, e.Duration)
+		}
+	}
+}
+
+func (r *reporter) timing(e engine.Event) string {
+	if !r.verbose {
+		return ""
+	}
+	return fmt.Sprintf(" [%.3fs]", e.Duration)
+}
+
+func (r *reporter) progress() {
+	if !r.tty || r.live || r.json || r.done >= r.total {
+		return
+	}
+	fmt.Fprintf(r.io.Err, "\r\033[Kconverging: %d/%d nodes done, %d running", r.done, r.total, r.total-r.done)
+}
+
+func (r *reporter) clearProgress() {
+	if r.tty && !r.live && !r.json {
+		fmt.Fprint(r.io.Err, "\r\033[K")
+	}
+}
+
+// summary prints the table of nodes (text) or a summary event (json).
+func (r *reporter) summary(nodes []*node, elapsed time.Duration) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.clearProgress()
+	if r.json {
+		type row struct {
+			Node     string  `json:"node"`
+			Updated  int     `json:"updated"`
+			Total    int     `json:"total"`
+			Duration float64 `json:"duration"`
+			Status   string  `json:"status"`
+		}
+		var rows []row
+		for _, n := range nodes {
+			rows = append(rows, row{n.t.Name, n.res.Updated, n.res.Total, time.Since(n.start).Seconds(), nodeStatus(n)})
+		}
+		r.enc.Encode(map[string]any{"type": "summary", "nodes": rows, "duration": elapsed.Seconds()})
+		return
+	}
+	tw := tabwriter.NewWriter(r.io.Out, 2, 4, 2, ' ', 0)
+	head := "UPDATED"
+	if r.dryRun {
+		head = "WOULD UPDATE"
+	}
+	fmt.Fprintf(tw, "NODE\t%s\tTIME\tSTATUS\n", head)
+	for _, n := range nodes {
+		d := "-"
+		if !n.start.IsZero() {
+			d = fmt.Sprintf("%.2fs", n.res.Duration.Seconds())
+		}
+		fmt.Fprintf(tw, "%s\t%d/%d\t%s\t%s\n", n.t.Name, n.res.Updated, n.res.Total, d, nodeStatus(n))
+	}
+	tw.Flush()
+	fmt.Fprintf(r.io.Out, "converge finished in %.2fs\n", elapsed.Seconds())
+}
+
+func nodeStatus(n *node) string {
+	switch {
+	case errUnreachable(n.err):
+		return "unreachable"
+	case n.err != nil:
+		return "failed"
+	default:
+		return "ok"
+	}
+}

@@ -1,0 +1,111 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	// The resource kinds register themselves.
+	_ "github.com/converge-cm/converge/resources"
+)
+
+// Version is set at build time with -ldflags "-X .../cli.Version=...".
+var Version = "0.1.0-dev"
+
+// Exit codes.
+const (
+	ExitOK       = 0
+	ExitNodes    = 1
+	ExitUsage    = 2
+	ExitMigrate  = 3
+	exitInternal = 2
+)
+
+// exitError carries an exit code to Main.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+func usageErr(format string, a ...any) error {
+	return &exitError{code: ExitUsage, err: fmt.Errorf(format, a...)}
+}
+
+// IO is where commands write.
+type IO struct {
+	Out, Err io.Writer
+}
+
+// Main runs converge with args and returns the exit code.
+func Main(args []string, stdout, stderr io.Writer) int {
+	io := &IO{Out: stdout, Err: stderr}
+	root := NewCmdRoot(io)
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.Execute()
+	if err == nil {
+		return ExitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil && ee.err.Error() != "" {
+			fmt.Fprintln(stderr, "converge: "+strings.TrimSpace(ee.err.Error()))
+		}
+		return ee.code
+	}
+	// cobra's own errors: unknown flags and commands.
+	fmt.Fprintln(stderr, "converge: "+err.Error())
+	fmt.Fprintln(stderr, "run 'converge --help' for usage")
+	return ExitUsage
+}
+
+// NewCmdRoot builds the command tree.
+func NewCmdRoot(io *IO) *cobra.Command {
+	opts := &RunOptions{IO: io}
+	cmd := &cobra.Command{
+		Use:   "converge -r RUN_LIST [flags] NODE...",
+		Short: "Converge nodes to the state their Starlark recipes declare, over SSH",
+		Long: `converge connects to each node over SSH, gathers its facts, compiles the
+recipes of the run list, and changes only what differs from the declared state.
+
+A NODE is a name from nodes/NAME.json, a Host alias of ~/.ssh/config, or
+[user@]host[:port]. --local converges this machine without SSH.`,
+		Example: `  converge -r pm_corosync,pm_corosync::crm n1 n2
+  converge -r 'recipe[web::default]' -u admin --sudo web1.example.com
+  converge --local -r base`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Args:          cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Nodes = args
+			return convergeRun(cmd.Context(), opts)
+		},
+	}
+	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return usageErr("%v (see '%s --help')", err, c.CommandPath())
+	})
+	opts.addFlags(cmd, true)
+	cmd.AddCommand(
+		NewCmdPlan(io),
+		NewCmdFacts(io),
+		NewCmdCheck(io),
+		NewCmdVersion(io),
+		NewCmdLab(),
+	)
+	return cmd
+}
+
+func cookbookPathDefault() []string {
+	if v := os.Getenv("CONVERGE_COOKBOOK_PATH"); v != "" {
+		return strings.Split(v, ":")
+	}
+	return []string{"cookbooks"}
+}

@@ -1,0 +1,364 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-multierror"
+	"github.com/spf13/cobra"
+
+	"github.com/converge-cm/converge/engine"
+	"github.com/converge-cm/converge/engine/facts"
+	"github.com/converge-cm/converge/engine/recipe"
+	"github.com/converge-cm/converge/engine/transport"
+	"github.com/converge-cm/converge/engine/transport/local"
+	sshtransport "github.com/converge-cm/converge/engine/transport/ssh"
+)
+
+// RunOptions are the flags of converge, plan and facts.
+type RunOptions struct {
+	IO *IO
+
+	RunList           string
+	DryRun            bool
+	Local             bool
+	User              string
+	Identity          string
+	Port              int
+	Sudo              bool
+	Concurrency       int
+	Attrs             []string
+	JSONAttrs         string
+	CookbookPaths     []string
+	KnownHosts        string
+	AcceptNewHostKeys bool
+	Format            string
+	Verbose           bool
+	Timeout           time.Duration
+
+	Nodes []string
+}
+
+func (o *RunOptions) addFlags(cmd *cobra.Command, runList bool) {
+	f := cmd.Flags()
+	if runList {
+		f.StringVarP(&o.RunList, "run-list", "r", "", "comma-separated cookbook, cookbook::recipe or recipe[cookbook::recipe] items")
+		f.BoolVarP(&o.DryRun, "dry-run", "n", false, "show what would change, change nothing")
+		f.BoolVar(&o.DryRun, "why-run", false, "alias of --dry-run")
+		f.StringArrayVarP(&o.Attrs, "attr", "a", nil, "normal attribute key.path=value (repeatable; value parsed as JSON when it is JSON)")
+		f.StringVarP(&o.JSONAttrs, "json-attributes", "j", "", "JSON file of normal attributes (Chef's -j)")
+		f.StringArrayVar(&o.CookbookPaths, "cookbook-path", cookbookPathDefault(), "directory of cookbooks (repeatable; also CONVERGE_COOKBOOK_PATH)")
+		f.StringVar(&o.Format, "format", "text", "output format: text or json (one event per line)")
+	}
+	f.BoolVar(&o.Local, "local", false, "converge this machine, without SSH")
+	f.StringVarP(&o.User, "user", "u", "", "SSH user (default: ssh_config's, then $USER)")
+	f.StringVarP(&o.Identity, "identity", "i", "", "SSH private key file")
+	f.IntVarP(&o.Port, "port", "p", 0, "SSH port (default: ssh_config's, then 22)")
+	f.BoolVar(&o.Sudo, "sudo", false, "run commands through sudo (password from CONVERGE_SUDO_PASSWORD)")
+	f.IntVarP(&o.Concurrency, "concurrency", "c", 20, "nodes converged in parallel")
+	f.StringVar(&o.KnownHosts, "known-hosts", "", "known_hosts file to verify host keys against (default ~/.ssh/known_hosts and .converge/known_hosts)")
+	f.BoolVar(&o.AcceptNewHostKeys, "accept-new-host-keys", false, "record the key of a host seen for the first time instead of refusing it")
+	f.BoolVarP(&o.Verbose, "verbose", "v", false, "show every resource, also those up to date, with timings")
+	f.DurationVar(&o.Timeout, "timeout", 30*time.Second, "connect timeout per node")
+}
+
+// node is one node's state through a run.
+type node struct {
+	t     target
+	tr    transport.Transport
+	facts facts.Facts
+	coll  *engine.Collection
+	res   engine.Result
+	err   error // connect, facts or converge failure
+	start time.Time
+}
+
+func (o *RunOptions) validate(needRunList bool) error {
+	if o.Local && len(o.Nodes) > 0 {
+		return usageErr("--local converges this machine; do not name nodes with it")
+	}
+	if !o.Local && len(o.Nodes) == 0 {
+		return usageErr("name at least one node, or use --local")
+	}
+	if o.Concurrency < 1 {
+		return usageErr("--concurrency must be at least 1")
+	}
+	if o.Format != "text" && o.Format != "json" {
+		return usageErr("--format %q: want text or json", o.Format)
+	}
+	return nil
+}
+
+// normalAttrs merges -j then -a.
+func (o *RunOptions) normalAttrs() (map[string]any, error) {
+	m := map[string]any{}
+	if o.JSONAttrs != "" {
+		b, err := os.ReadFile(o.JSONAttrs)
+		if err != nil {
+			return nil, usageErr("-j: %v", err)
+		}
+		var j map[string]any
+		if err := json.Unmarshal(b, &j); err != nil {
+			return nil, usageErr("-j %s: %v", o.JSONAttrs, err)
+		}
+		for k, v := range j {
+			if !chefKeys[k] {
+				m[k] = v
+			}
+		}
+		if n, ok := j["normal"].(map[string]any); ok {
+			merge(m, n)
+		}
+	}
+	for _, a := range o.Attrs {
+		am, err := parseAttr(a)
+		if err != nil {
+			return nil, err
+		}
+		merge(m, am)
+	}
+	return m, nil
+}
+
+func merge(dst, src map[string]any) {
+	for k, v := range src {
+		if sm, ok := v.(map[string]any); ok {
+			if dm, ok := dst[k].(map[string]any); ok {
+				merge(dm, sm)
+				continue
+			}
+		}
+		dst[k] = v
+	}
+}
+
+func knownHostsFiles(explicit string) []string {
+	if explicit != "" {
+		return []string{explicit}
+	}
+	var out []string
+	if home, err := os.UserHomeDir(); err == nil {
+		out = append(out, filepath.Join(home, ".ssh", "known_hosts"))
+	}
+	return append(out, filepath.Join(".converge", "known_hosts"))
+}
+
+// connect opens the transport of one node.
+func (o *RunOptions) connect(ctx context.Context, t target) (transport.Transport, error) {
+	var tr transport.Transport
+	if t.Local {
+		tr = local.New()
+	} else {
+		cfg := sshtransport.Config{
+			Host: t.Host, Port: t.Port, User: t.User,
+			KnownHostsFiles:   knownHostsFiles(o.KnownHosts),
+			AcceptNewHostKeys: o.AcceptNewHostKeys,
+			Timeout:           o.Timeout,
+		}
+		if o.Port != 0 {
+			cfg.Port = o.Port
+		}
+		if o.User != "" {
+			cfg.User = o.User
+		}
+		if id := firstNonEmpty(o.Identity, t.Identity); id != "" {
+			cfg.IdentityFiles = []string{id}
+		}
+		c, err := sshtransport.Dial(ctx, cfg)
+		if err != nil {
+			return nil, err
+		}
+		tr = c
+	}
+	if o.Sudo {
+		tr = transport.Sudo(tr, os.Getenv("CONVERGE_SUDO_PASSWORD"))
+	}
+	return tr, nil
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, x := range s {
+		if x != "" {
+			return x
+		}
+	}
+	return ""
+}
+
+// prepare resolves targets, connects and gathers facts on every node in
+// parallel. Nodes that fail keep their error; the others go on.
+func (o *RunOptions) prepare(ctx context.Context) ([]*node, error) {
+	var nodes []*node
+	if o.Local {
+		h, _ := os.Hostname()
+		nodes = append(nodes, &node{t: target{Name: h, Local: true}})
+	}
+	seen := map[string]bool{}
+	for _, a := range o.Nodes {
+		t, err := resolveTarget(a)
+		if err != nil {
+			return nil, err
+		}
+		if seen[t.Name] {
+			return nil, usageErr("node %s is named twice", t.Name)
+		}
+		seen[t.Name] = true
+		nodes = append(nodes, &node{t: t})
+	}
+	parallel(nodes, o.Concurrency, func(n *node) {
+		n.start = time.Now()
+		tr, err := o.connect(ctx, n.t)
+		if err != nil {
+			n.err = fmt.Errorf("unreachable: %w", err)
+			return
+		}
+		n.tr = tr
+		f, err := facts.Gather(ctx, tr)
+		if err != nil {
+			n.err = fmt.Errorf("gather facts: %w", err)
+			return
+		}
+		n.facts = f
+	})
+	return nodes, nil
+}
+
+func parallel(nodes []*node, limit int, fn func(*node)) {
+	sem := make(chan struct{}, limit)
+	var wg sync.WaitGroup
+	for _, n := range nodes {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(n *node) {
+			defer wg.Done()
+			defer func() { <-sem }()
+			fn(n)
+		}(n)
+	}
+	wg.Wait()
+}
+
+func closeAll(nodes []*node) {
+	for _, n := range nodes {
+		if n.tr != nil {
+			n.tr.Close()
+		}
+	}
+}
+
+// compileAll compiles every reachable node; any error stops the run before
+// a node is changed.
+func (o *RunOptions) compileAll(nodes []*node) error {
+	repo, err := recipe.LoadRepo(o.CookbookPaths)
+	if err != nil {
+		return &exitError{code: ExitUsage, err: err}
+	}
+	if st, err := os.Stat("roles"); err == nil && st.IsDir() {
+		repo.RolesDir = "roles"
+	}
+	normal, err := o.normalAttrs()
+	if err != nil {
+		return err
+	}
+	var members []recipe.ClusterMember
+	for _, n := range nodes {
+		if n.err == nil {
+			members = append(members, recipe.ClusterMember{Name: n.t.Name, Facts: n.facts})
+		}
+	}
+	var errs *multierror.Error
+	seen := map[string]bool{}
+	for _, n := range nodes {
+		if n.err != nil {
+			continue
+		}
+		rl := recipe.SplitRunList(o.RunList)
+		if len(rl) == 0 {
+			rl = n.t.RunList
+		}
+		attrs := map[string]any{}
+		merge(attrs, n.t.Normal)
+		merge(attrs, normal)
+		coll, err := repo.Compile(recipe.Input{Name: n.t.Name, Facts: n.facts, Normal: attrs, RunList: rl, Cluster: members})
+		if err != nil {
+			msg := err.Error()
+			if !seen[msg] {
+				seen[msg] = true
+				errs = multierror.Append(errs, fmt.Errorf("%s (node %s)", msg, n.t.Name))
+			}
+			continue
+		}
+		n.coll = coll
+	}
+	if errs != nil {
+		errs.ErrorFormat = func(es []error) string {
+			var b strings.Builder
+			b.WriteString("no node was changed: the recipes have errors\n")
+			for _, e := range es {
+				b.WriteString(e.Error() + "\n")
+			}
+			return b.String()
+		}
+		return &exitError{code: ExitUsage, err: errs}
+	}
+	return nil
+}
+
+func convergeRun(ctx context.Context, o *RunOptions) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if err := o.validate(true); err != nil {
+		return err
+	}
+	start := time.Now()
+	nodes, err := o.prepare(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeAll(nodes)
+	if err := o.compileAll(nodes); err != nil {
+		return err
+	}
+	rep := newReporter(o.IO, o.Format, o.Verbose, o.DryRun, len(nodes))
+	for _, n := range nodes {
+		if n.err != nil {
+			rep.nodeFailed(n.t.Name, n.err)
+		}
+	}
+	parallel(nodes, o.Concurrency, func(n *node) {
+		if n.err != nil || n.coll == nil {
+			return
+		}
+		h := &engine.Host{T: n.tr, Node: n.coll.Node}
+		n.res = engine.Converge(ctx, n.coll, h, engine.Options{DryRun: o.DryRun, Sink: rep.sink(n.t.Name, n.facts)})
+		n.err = n.res.Err
+	})
+	rep.summary(nodes, time.Since(start))
+	var failed []string
+	for _, n := range nodes {
+		if n.err != nil {
+			failed = append(failed, n.t.Name)
+		}
+	}
+	if len(failed) > 0 {
+		sort.Strings(failed)
+		return &exitError{code: ExitNodes, err: fmt.Errorf("%d of %d nodes failed: %s", len(failed), len(nodes), strings.Join(failed, ", "))}
+	}
+	return nil
+}
+
+// errUnreachable reports whether a node error came from connecting.
+func errUnreachable(err error) bool {
+	return err != nil && strings.HasPrefix(err.Error(), "unreachable:")
+}
+
+var _ = errors.New

@@ -1,0 +1,219 @@
+package recipe
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"go.starlark.net/starlark"
+)
+
+// AttrView is a read-only view of merged attributes: node["drbd"]["port"].
+// Reading a key that is not there is an error naming the full key and
+// where it could be set; `"k" in v` and v.get("k", default) test for it.
+type AttrView struct {
+	m    map[string]any
+	path []string
+}
+
+var (
+	_ starlark.Mapping         = (*AttrView)(nil)
+	_ starlark.IterableMapping = (*AttrView)(nil)
+	_ starlark.HasAttrs        = (*AttrView)(nil)
+)
+
+func (v *AttrView) String() string {
+	d, _ := toJSON(v.m)
+	return d
+}
+func (v *AttrView) Type() string          { return "attributes" }
+func (v *AttrView) Freeze()               {}
+func (v *AttrView) Truth() starlark.Bool  { return len(v.m) > 0 }
+func (v *AttrView) Hash() (uint32, error) { return 0, fmt.Errorf("unhashable: attributes") }
+func (v *AttrView) Len() int              { return len(v.m) }
+
+// Get implements node[key].
+func (v *AttrView) Get(k starlark.Value) (starlark.Value, bool, error) {
+	ks, ok := k.(starlark.String)
+	if !ok {
+		return nil, false, fmt.Errorf("attribute keys are strings, not %s (%s)", k.Type(), k)
+	}
+	key := string(ks)
+	x, ok := v.m[key]
+	if !ok {
+		return nil, false, missingAttr(append(append([]string{}, v.path...), key))
+	}
+	return fromGo(x, append(append([]string{}, v.path...), key)), true, nil
+}
+
+func missingAttr(path []string) error {
+	ref := attrRef("node", path)
+	return fmt.Errorf("%s: no such attribute; set it in an attributes file (%s = ...), in nodes/NAME.json or a role, or with -a %s=VALUE; use %s.get(%q, default) to make it optional",
+		ref, attrRef("default", path), strings.Join(path, "."), attrRef("node", path[:len(path)-1]), path[len(path)-1])
+}
+
+func attrRef(root string, path []string) string {
+	var b strings.Builder
+	b.WriteString(root)
+	for _, p := range path {
+		b.WriteString("[" + strconv.Quote(p) + "]")
+	}
+	return b.String()
+}
+
+func (v *AttrView) Items() []starlark.Tuple {
+	out := make([]starlark.Tuple, 0, len(v.m))
+	for _, k := range sortedMapKeys(v.m) {
+		out = append(out, starlark.Tuple{starlark.String(k), fromGo(v.m[k], append(append([]string{}, v.path...), k))})
+	}
+	return out
+}
+
+func (v *AttrView) Iterate() starlark.Iterator {
+	keys := sortedMapKeys(v.m)
+	l := make([]starlark.Value, len(keys))
+	for i, k := range keys {
+		l[i] = starlark.String(k)
+	}
+	return starlark.NewList(l).Iterate()
+}
+
+func (v *AttrView) AttrNames() []string { return []string{"get", "items", "keys", "values"} }
+
+func (v *AttrView) Attr(name string) (starlark.Value, error) {
+	switch name {
+	case "get":
+		return starlark.NewBuiltin("get", func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+			var k string
+			var def starlark.Value = starlark.None
+			if err := starlark.UnpackPositionalArgs(b.Name(), args, kwargs, 1, &k, &def); err != nil {
+				return nil, err
+			}
+			if x, ok := v.m[k]; ok {
+				return fromGo(x, append(append([]string{}, v.path...), k)), nil
+			}
+			return def, nil
+		}), nil
+	case "keys":
+		return starlark.NewBuiltin("keys", func(*starlark.Thread, *starlark.Builtin, starlark.Tuple, []starlark.Tuple) (starlark.Value, error) {
+			var l []starlark.Value
+			for _, k := range sortedMapKeys(v.m) {
+				l = append(l, starlark.String(k))
+			}
+			return starlark.NewList(l), nil
+		}), nil
+	case "items":
+		return starlark.NewBuiltin("items", func(*starlark.Thread, *starlark.Builtin, starlark.Tuple, []starlark.Tuple) (starlark.Value, error) {
+			var l []starlark.Value
+			for _, t := range v.Items() {
+				l = append(l, t)
+			}
+			return starlark.NewList(l), nil
+		}), nil
+	case "values":
+		return starlark.NewBuiltin("values", func(*starlark.Thread, *starlark.Builtin, starlark.Tuple, []starlark.Tuple) (starlark.Value, error) {
+			var l []starlark.Value
+			for _, t := range v.Items() {
+				l = append(l, t[1])
+			}
+			return starlark.NewList(l), nil
+		}), nil
+	}
+	return nil, nil
+}
+
+// AttrTree is a mutable attribute level in an attributes file:
+// default["drbd"]["port"] = 7789 creates the nested keys on assignment.
+type AttrTree struct {
+	name   string // "default", "override", "normal"
+	path   []string
+	keys   []string
+	vals   map[string]starlark.Value
+	frozen bool
+}
+
+var (
+	_ starlark.HasSetKey = (*AttrTree)(nil)
+)
+
+func newAttrTree(name string) *AttrTree {
+	return &AttrTree{name: name, vals: map[string]starlark.Value{}}
+}
+
+func (t *AttrTree) String() string        { return attrRef(t.name, t.path) }
+func (t *AttrTree) Type() string          { return "attribute_level" }
+func (t *AttrTree) Truth() starlark.Bool  { return true }
+func (t *AttrTree) Hash() (uint32, error) { return 0, fmt.Errorf("unhashable: %s", t.Type()) }
+func (t *AttrTree) Freeze() {
+	if t.frozen {
+		return
+	}
+	t.frozen = true
+	for _, v := range t.vals {
+		v.Freeze()
+	}
+}
+
+// Get returns the value at key, creating an empty nested level when the
+// key is new (Chef's auto-vivification).
+func (t *AttrTree) Get(k starlark.Value) (starlark.Value, bool, error) {
+	ks, ok := k.(starlark.String)
+	if !ok {
+		return nil, false, fmt.Errorf("attribute keys are strings, not %s (%s)", k.Type(), k)
+	}
+	if v, ok := t.vals[string(ks)]; ok {
+		return v, true, nil
+	}
+	if t.frozen {
+		return nil, false, missingAttr(append(append([]string{}, t.path...), string(ks)))
+	}
+	child := newAttrTree(t.name)
+	child.path = append(append([]string{}, t.path...), string(ks))
+	t.keys = append(t.keys, string(ks))
+	t.vals[string(ks)] = child
+	return child, true, nil
+}
+
+// SetKey implements default["k"] = v.
+func (t *AttrTree) SetKey(k, v starlark.Value) error {
+	if t.frozen {
+		return fmt.Errorf("%s: attributes can only be set in attributes files, not in recipes; use node[...] to read them", t)
+	}
+	ks, ok := k.(starlark.String)
+	if !ok {
+		return fmt.Errorf("attribute keys are strings, not %s (%s)", k.Type(), k)
+	}
+	if _, ok := t.vals[string(ks)]; !ok {
+		t.keys = append(t.keys, string(ks))
+	}
+	if _, err := toGo(v); err != nil {
+		return fmt.Errorf("%s: %v", attrRef(t.name, append(append([]string{}, t.path...), string(ks))), err)
+	}
+	t.vals[string(ks)] = v
+	return nil
+}
+
+func (t *AttrTree) toGo() (map[string]any, error) {
+	out := map[string]any{}
+	for _, k := range t.keys {
+		v := t.vals[k]
+		if sub, ok := v.(*AttrTree); ok {
+			m, err := sub.toGo()
+			if err != nil {
+				return nil, err
+			}
+			if len(m) == 0 {
+				// a level only read, never assigned
+				continue
+			}
+			out[k] = m
+			continue
+		}
+		g, err := toGo(v)
+		if err != nil {
+			return nil, err
+		}
+		out[k] = g
+	}
+	return out, nil
+}

@@ -1,0 +1,526 @@
+package recipe
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/converge-cm/converge/engine"
+	"github.com/converge-cm/converge/engine/facts"
+	"github.com/hashicorp/go-multierror"
+	"go.starlark.net/resolve"
+	"go.starlark.net/starlark"
+	"go.starlark.net/starlarkstruct"
+	"go.starlark.net/syntax"
+)
+
+// Input is what one node's compile needs.
+type Input struct {
+	Name  string
+	Facts facts.Facts
+	// Normal attributes: node JSON, -j and -a, already merged.
+	Normal  map[string]any
+	RunList []string
+	Cluster []ClusterMember
+}
+
+type compiler struct {
+	repo *Repo
+	in   Input
+	node *engine.Node
+	coll *engine.Collection
+
+	included map[string]bool
+	modules  map[string]*moduleEntry
+	// stack of the cookbooks and recipes being executed
+	cookbooks []string
+	recipes   []string
+	pending   []pendingNote
+	handles   map[engine.Resource]*Handle
+
+	nodeVal     starlark.Value
+	clusterVal  starlark.Value
+	predeclared starlark.StringDict
+}
+
+type moduleEntry struct {
+	globals starlark.StringDict
+	err     error
+	loading bool
+}
+
+type pendingNote struct {
+	from      engine.Resource
+	n         engine.Notification
+	target    engine.Resource // set when a handle was given
+	subscribe bool
+}
+
+// Entry is one run list item, normalised to cookbook::recipe.
+type Entry struct {
+	Cookbook, Recipe string
+}
+
+func (e Entry) String() string { return e.Cookbook + "::" + e.Recipe }
+
+var (
+	recipeRe = regexp.MustCompile(`^recipe\[([A-Za-z0-9_.-]+)(?:::([A-Za-z0-9_.-]+))?(?:@[^\]]+)?\]$`)
+	roleRe   = regexp.MustCompile(`^role\[([A-Za-z0-9_.-]+)\]$`)
+	plainRe  = regexp.MustCompile(`^([A-Za-z0-9_.-]+)(?:::([A-Za-z0-9_.-]+))?$`)
+)
+
+// SplitRunList splits a comma-separated run list, keeping Chef's
+// recipe[a::b] and role[x] forms whole.
+func SplitRunList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// Compile builds the node's resource collection: attributes of every
+// cookbook the run list reaches (dependencies first), then the recipes in
+// run list order. All errors found are returned together.
+func (r *Repo) Compile(in Input) (*engine.Collection, error) {
+	c := &compiler{
+		repo: r, in: in,
+		included: map[string]bool{}, modules: map[string]*moduleEntry{},
+		handles: map[engine.Resource]*Handle{},
+	}
+	entries, roleDefault, roleOverride, err := r.expand(in.RunList, map[string]bool{})
+	if err != nil {
+		return nil, err
+	}
+	if len(entries) == 0 {
+		return nil, errors.New("the run list is empty; give one with -r (for example -r pm_corosync) or in nodes/NAME.json")
+	}
+	order, err := r.closure(entries)
+	if err != nil {
+		return nil, err
+	}
+	automatic := in.Facts.Map()
+	c.node = &engine.Node{Name: in.Name, Facts: in.Facts}
+	c.clusterVal = clusterValue(in.Cluster)
+
+	// Attributes: default < normal < override < automatic.
+	def := deepMerge(map[string]any{}, roleDefault)
+	ovr := deepMerge(map[string]any{}, roleOverride)
+	normal := deepMerge(map[string]any{}, in.Normal)
+	merge := func() map[string]any {
+		m := deepMerge(map[string]any{}, def)
+		m = deepMerge(m, normal)
+		m = deepMerge(m, ovr)
+		return deepMerge(m, automatic)
+	}
+	for _, name := range order {
+		cb := r.Cookbooks[name]
+		for _, f := range cb.AttributeFiles() {
+			c.node.Attrs = merge()
+			d, o, n, err := c.execAttributes(cb, f)
+			if err != nil {
+				return nil, err
+			}
+			def = deepMerge(def, d)
+			ovr = deepMerge(ovr, o)
+			normal = deepMerge(normal, n)
+		}
+	}
+	c.node.Attrs = merge()
+	c.nodeVal = newNodeValue(c.node)
+	c.coll = engine.NewCollection(c.node)
+	c.predeclared = c.builtins()
+
+	for _, e := range entries {
+		if err := c.includeRecipe(e, engine.Pos{}); err != nil {
+			return nil, err
+		}
+	}
+	var errs *multierror.Error
+	if err := c.resolveNotifications(); err != nil {
+		errs = multierror.Append(errs, err)
+	}
+	pc := &engine.PrepareContext{
+		Node:     c.node,
+		ReadFile: os.ReadFile,
+		FindFile: func(cookbook, dir, name string) (string, error) {
+			cb, ok := r.Cookbooks[cookbook]
+			if !ok {
+				return "", fmt.Errorf("cookbook %s not found; this is a bug in converge", cookbook)
+			}
+			return cb.FindFile(dir, name, c.node)
+		},
+		TemplateData: func(vars map[string]any) map[string]any {
+			data := map[string]any{}
+			for k, v := range vars {
+				data[k] = v
+			}
+			data["node"] = c.node.Attrs
+			return data
+		},
+	}
+	for _, res := range c.coll.Resources {
+		if err := res.Prepare(pc); err != nil {
+			var d *engine.Diagnostic
+			if !errors.As(err, &d) {
+				b := res.Base()
+				err = &engine.Diagnostic{Pos: b.Pos, Address: b.Address(), Summary: err.Error()}
+			}
+			errs = multierror.Append(errs, err)
+		}
+	}
+	if errs != nil {
+		errs.ErrorFormat = diagList
+		return nil, errs
+	}
+	return c.coll, nil
+}
+
+func diagList(es []error) string {
+	if len(es) == 1 {
+		return es[0].Error()
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d errors:\n", len(es))
+	for _, e := range es {
+		b.WriteString("  " + strings.ReplaceAll(e.Error(), "\n", "\n  ") + "\n")
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// expand turns run list items into recipes, expanding roles.
+func (r *Repo) expand(items []string, seenRoles map[string]bool) ([]Entry, map[string]any, map[string]any, error) {
+	var out []Entry
+	def, ovr := map[string]any{}, map[string]any{}
+	for _, it := range items {
+		if m := roleRe.FindStringSubmatch(it); m != nil {
+			if seenRoles[m[1]] {
+				return nil, nil, nil, fmt.Errorf("role %s includes itself", m[1])
+			}
+			seenRoles[m[1]] = true
+			role, err := r.readRole(m[1])
+			if err != nil {
+				return nil, nil, nil, err
+			}
+			e, d, o, err := r.expand(role.RunList, seenRoles)
+			if err != nil {
+				return nil, nil, nil, err
+			}
+			out = append(out, e...)
+			def = deepMerge(deepMerge(def, d), role.Default)
+			ovr = deepMerge(deepMerge(ovr, o), role.Override)
+			continue
+		}
+		m := recipeRe.FindStringSubmatch(it)
+		if m == nil {
+			m = plainRe.FindStringSubmatch(it)
+		}
+		if m == nil {
+			return nil, nil, nil, fmt.Errorf("run list item %q is not cookbook, cookbook::recipe, recipe[cookbook::recipe] or role[name]", it)
+		}
+		e := Entry{Cookbook: m[1], Recipe: m[2]}
+		if e.Recipe == "" {
+			e.Recipe = "default"
+		}
+		out = append(out, e)
+	}
+	return out, def, ovr, nil
+}
+
+type role struct {
+	RunList  []string       `json:"run_list"`
+	Default  map[string]any `json:"default_attributes"`
+	Override map[string]any `json:"override_attributes"`
+}
+
+func (r *Repo) readRole(name string) (*role, error) {
+	if r.RolesDir == "" {
+		return nil, fmt.Errorf("role[%s]: no roles directory (roles/%s.json)", name, name)
+	}
+	p := filepath.Join(r.RolesDir, name+".json")
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return nil, fmt.Errorf("role[%s]: %w", name, err)
+	}
+	var ro role
+	if err := json.Unmarshal(b, &ro); err != nil {
+		return nil, fmt.Errorf("%s: %w", p, err)
+	}
+	return &ro, nil
+}
+
+// closure returns the cookbooks the run list reaches, each after its
+// dependencies, in run list order.
+func (r *Repo) closure(entries []Entry) ([]string, error) {
+	var order []string
+	state := map[string]int{} // 1 visiting, 2 done
+	var visit func(name, from string) error
+	visit = func(name, from string) error {
+		switch state[name] {
+		case 1:
+			return fmt.Errorf("cookbook %s depends on itself through %s", name, from)
+		case 2:
+			return nil
+		}
+		cb, ok := r.Cookbooks[name]
+		if !ok {
+			return r.notFound(name, from)
+		}
+		state[name] = 1
+		deps := make([]string, 0, len(cb.Depends))
+		for d := range cb.Depends {
+			deps = append(deps, d)
+		}
+		sort.Strings(deps)
+		for _, d := range deps {
+			if err := visit(d, name); err != nil {
+				return err
+			}
+		}
+		state[name] = 2
+		order = append(order, name)
+		return nil
+	}
+	for _, e := range entries {
+		if err := visit(e.Cookbook, "the run list"); err != nil {
+			return nil, err
+		}
+	}
+	return order, nil
+}
+
+func (r *Repo) notFound(name, from string) error {
+	var have []string
+	for n := range r.Cookbooks {
+		have = append(have, n)
+	}
+	sort.Strings(have)
+	return fmt.Errorf("cookbook %s (wanted by %s) not found in the cookbook path; cookbooks found: %s (set --cookbook-path or CONVERGE_COOKBOOK_PATH)", name, from, strings.Join(have, ", "))
+}
+
+func (c *compiler) execAttributes(cb *Cookbook, file string) (def, ovr, normal map[string]any, err error) {
+	src, err := os.ReadFile(file)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	d, o, n := newAttrTree("default"), newAttrTree("override"), newAttrTree("normal")
+	pre := starlark.StringDict{
+		"default":  d,
+		"override": o,
+		"normal":   n,
+		"node":     newNodeValue(c.node),
+		"cluster":  c.clusterValue(),
+		"struct":   starlark.NewBuiltin("struct", starlarkstruct.Make),
+	}
+	thread := &starlark.Thread{Name: "attributes " + file, Load: c.loader}
+	c.cookbooks = append(c.cookbooks, cb.Name)
+	defer func() { c.cookbooks = c.cookbooks[:len(c.cookbooks)-1] }()
+	if _, err := starlark.ExecFileOptions(fileOptions, thread, file, src, pre); err != nil {
+		return nil, nil, nil, starlarkDiag(err, "")
+	}
+	if def, err = d.toGo(); err != nil {
+		return nil, nil, nil, err
+	}
+	if ovr, err = o.toGo(); err != nil {
+		return nil, nil, nil, err
+	}
+	if normal, err = n.toGo(); err != nil {
+		return nil, nil, nil, err
+	}
+	return def, ovr, normal, nil
+}
+
+func (c *compiler) clusterValue() starlark.Value {
+	if c.clusterVal == nil {
+		c.clusterVal = clusterValue(c.in.Cluster)
+	}
+	return c.clusterVal
+}
+
+func (c *compiler) builtins() starlark.StringDict {
+	d := starlark.StringDict{
+		"node":           c.nodeVal,
+		"cluster":        c.clusterVal,
+		"include_recipe": starlark.NewBuiltin("include_recipe", c.builtinInclude),
+		"struct":         starlark.NewBuiltin("struct", starlarkstruct.Make),
+	}
+	for _, k := range engine.Kinds() {
+		d[k.Name] = c.resourceBuiltin(k)
+	}
+	return d
+}
+
+func (c *compiler) builtinInclude(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var name string
+	if err := starlark.UnpackPositionalArgs(b.Name(), args, kwargs, 1, &name); err != nil {
+		return nil, err
+	}
+	pos := callerPos(thread)
+	m := recipeRe.FindStringSubmatch(name)
+	if m == nil {
+		m = plainRe.FindStringSubmatch(name)
+	}
+	if m == nil {
+		return nil, fmt.Errorf("include_recipe(%q): want \"cookbook\" or \"cookbook::recipe\"", name)
+	}
+	e := Entry{Cookbook: m[1], Recipe: m[2]}
+	if e.Recipe == "" {
+		e.Recipe = "default"
+	}
+	cur := c.cookbooks[len(c.cookbooks)-1]
+	if e.Cookbook != cur {
+		if _, ok := c.repo.Cookbooks[cur].Depends[e.Cookbook]; !ok {
+			return nil, fmt.Errorf("include_recipe(%q): cookbook %s does not depend on %s; add depends = {%q: \">= 0\"} to cookbooks/%s/metadata.star", name, cur, e.Cookbook, e.Cookbook, cur)
+		}
+	}
+	if err := c.includeRecipe(e, pos); err != nil {
+		return nil, err
+	}
+	return starlark.None, nil
+}
+
+// includeRecipe runs a recipe once per run (Chef semantics).
+func (c *compiler) includeRecipe(e Entry, from engine.Pos) error {
+	key := e.String()
+	if c.included[key] {
+		return nil
+	}
+	c.included[key] = true
+	cb, ok := c.repo.Cookbooks[e.Cookbook]
+	if !ok {
+		return c.repo.notFound(e.Cookbook, "include_recipe at "+from.String())
+	}
+	file := filepath.Join(cb.Dir, "recipes", e.Recipe+".star")
+	src, err := os.ReadFile(file)
+	if err != nil {
+		return fmt.Errorf("recipe %s: %s not found; recipes of %s: %s", key, file, cb.Name, strings.Join(cb.Recipes(), ", "))
+	}
+	c.cookbooks = append(c.cookbooks, cb.Name)
+	c.recipes = append(c.recipes, key)
+	defer func() {
+		c.cookbooks = c.cookbooks[:len(c.cookbooks)-1]
+		c.recipes = c.recipes[:len(c.recipes)-1]
+	}()
+	thread := &starlark.Thread{Name: "recipe " + key, Load: c.loader}
+	if _, err := starlark.ExecFileOptions(fileOptions, thread, file, src, c.predeclared); err != nil {
+		return starlarkDiag(err, "")
+	}
+	return nil
+}
+
+// loader implements load("//libraries/x.star", ...) from the current
+// cookbook and load("@dep//libraries/x.star", ...) from a dependency.
+func (c *compiler) loader(thread *starlark.Thread, module string) (starlark.StringDict, error) {
+	cur := c.cookbooks[len(c.cookbooks)-1]
+	cbName, rel := cur, ""
+	switch {
+	case strings.HasPrefix(module, "//"):
+		rel = module[2:]
+	case strings.HasPrefix(module, "@"):
+		i := strings.Index(module, "//")
+		if i < 0 {
+			return nil, fmt.Errorf("load(%q): want \"@cookbook//path/file.star\"", module)
+		}
+		cbName, rel = module[1:i], module[i+2:]
+		if cbName != cur {
+			if _, ok := c.repo.Cookbooks[cur].Depends[cbName]; !ok {
+				return nil, fmt.Errorf("load(%q): cookbook %s does not depend on %s; add it to depends in cookbooks/%s/metadata.star", module, cur, cbName, cur)
+			}
+		}
+	default:
+		return nil, fmt.Errorf("load(%q): want \"//libraries/file.star\" (this cookbook) or \"@cookbook//libraries/file.star\"", module)
+	}
+	cb, ok := c.repo.Cookbooks[cbName]
+	if !ok {
+		return nil, c.repo.notFound(cbName, "load")
+	}
+	if strings.Contains(rel, "..") || filepath.IsAbs(rel) {
+		return nil, fmt.Errorf("load(%q): the path must stay inside the cookbook", module)
+	}
+	file := filepath.Join(cb.Dir, filepath.FromSlash(rel))
+	key := cbName + "//" + rel
+	if e, ok := c.modules[key]; ok {
+		if e.loading {
+			return nil, fmt.Errorf("load(%q): cycle: the file loads itself (directly or through another library)", module)
+		}
+		return e.globals, e.err
+	}
+	e := &moduleEntry{loading: true}
+	c.modules[key] = e
+	src, err := os.ReadFile(file)
+	if err != nil {
+		e.loading, e.err = false, fmt.Errorf("load(%q): %w", module, err)
+		return nil, e.err
+	}
+	c.cookbooks = append(c.cookbooks, cbName)
+	pre := c.predeclared
+	if pre == nil { // libraries loaded from attribute files
+		pre = starlark.StringDict{"node": newNodeValue(c.node), "cluster": c.clusterValue(), "struct": starlark.NewBuiltin("struct", starlarkstruct.Make)}
+	}
+	t := &starlark.Thread{Name: "load " + key, Load: c.loader}
+	e.globals, e.err = starlark.ExecFileOptions(fileOptions, t, file, src, pre)
+	c.cookbooks = c.cookbooks[:len(c.cookbooks)-1]
+	e.loading = false
+	if e.err != nil {
+		e.err = starlarkDiag(e.err, "")
+	}
+	return e.globals, e.err
+}
+
+func callerPos(thread *starlark.Thread) engine.Pos {
+	f := thread.CallFrame(1)
+	return engine.Pos{File: f.Pos.Filename(), Line: int(f.Pos.Line), Col: int(f.Pos.Col)}
+}
+
+// starlarkDiag turns a Starlark error into a Diagnostic at the innermost
+// recipe position.
+func starlarkDiag(err error, detail string) error {
+	var d *engine.Diagnostic
+	if errors.As(err, &d) {
+		return d
+	}
+	var ee *starlark.EvalError
+	if errors.As(err, &ee) {
+		// A Diagnostic raised by a builtin keeps its own position.
+		if errors.As(ee.Unwrap(), &d) {
+			return d
+		}
+		var pos engine.Pos
+		if len(ee.CallStack) > 0 {
+			fr := ee.CallStack[len(ee.CallStack)-1]
+			if fr.Pos.Filename() == "<builtin>" && len(ee.CallStack) > 1 {
+				fr = ee.CallStack[len(ee.CallStack)-2]
+			}
+			pos = engine.Pos{File: fr.Pos.Filename(), Line: int(fr.Pos.Line), Col: int(fr.Pos.Col)}
+		}
+		msg := ee.Msg
+		if cause := ee.Unwrap(); cause != nil {
+			msg = cause.Error()
+		}
+		return &engine.Diagnostic{Pos: pos, Summary: msg, Detail: detail}
+	}
+	var se syntax.Error
+	if errors.As(err, &se) {
+		return &engine.Diagnostic{Pos: engine.Pos{File: se.Pos.Filename(), Line: int(se.Pos.Line), Col: int(se.Pos.Col)}, Summary: "syntax error: " + se.Msg, Detail: detail}
+	}
+	var rl resolve.ErrorList
+	if errors.As(err, &rl) && len(rl) > 0 {
+		var es *multierror.Error
+		for _, e := range rl {
+			es = multierror.Append(es, &engine.Diagnostic{Pos: engine.Pos{File: e.Pos.Filename(), Line: int(e.Pos.Line), Col: int(e.Pos.Col)}, Summary: e.Msg, Detail: detail})
+		}
+		if len(es.Errors) == 1 {
+			return es.Errors[0]
+		}
+		es.ErrorFormat = diagList
+		return es
+	}
+	return err
+}

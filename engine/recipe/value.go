@@ -1,0 +1,179 @@
+package recipe
+
+import (
+	stdjson "encoding/json"
+	"fmt"
+	"math"
+	"sort"
+
+	"go.starlark.net/starlark"
+)
+
+// toGo converts a Starlark value to plain Go: int64, float64, string,
+// bool, nil, []any, map[string]any. Attribute views and trees convert to
+// their contents.
+func toGo(v starlark.Value) (any, error) {
+	switch x := v.(type) {
+	case starlark.NoneType:
+		return nil, nil
+	case starlark.Bool:
+		return bool(x), nil
+	case starlark.Int:
+		i, ok := x.Int64()
+		if !ok {
+			return nil, fmt.Errorf("integer %s is too large", x)
+		}
+		return i, nil
+	case starlark.Float:
+		return float64(x), nil
+	case starlark.String:
+		return string(x), nil
+	case *starlark.List:
+		out := make([]any, x.Len())
+		for i := 0; i < x.Len(); i++ {
+			g, err := toGo(x.Index(i))
+			if err != nil {
+				return nil, err
+			}
+			out[i] = g
+		}
+		return out, nil
+	case starlark.Tuple:
+		out := make([]any, len(x))
+		for i, e := range x {
+			g, err := toGo(e)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = g
+		}
+		return out, nil
+	case *starlark.Dict:
+		out := make(map[string]any, x.Len())
+		for _, it := range x.Items() {
+			k, ok := it[0].(starlark.String)
+			if !ok {
+				return nil, fmt.Errorf("dict key %s is a %s; keys must be strings", it[0], it[0].Type())
+			}
+			g, err := toGo(it[1])
+			if err != nil {
+				return nil, err
+			}
+			out[string(k)] = g
+		}
+		return out, nil
+	case *AttrView:
+		return deepCopy(x.m), nil
+	case *AttrTree:
+		return x.toGo()
+	case *Handle:
+		return x.address, nil
+	default:
+		return nil, fmt.Errorf("a %s cannot be used as data", v.Type())
+	}
+}
+
+// fromGo converts plain Go data to Starlark; maps become read-only views.
+func fromGo(v any, path []string) starlark.Value {
+	switch x := v.(type) {
+	case nil:
+		return starlark.None
+	case bool:
+		return starlark.Bool(x)
+	case int:
+		return starlark.MakeInt(x)
+	case int64:
+		return starlark.MakeInt64(x)
+	case float64:
+		if x == math.Trunc(x) && math.Abs(x) < 1<<53 {
+			// JSON numbers arrive as float64; whole ones read as ints.
+			return starlark.MakeInt64(int64(x))
+		}
+		return starlark.Float(x)
+	case string:
+		return starlark.String(x)
+	case []any:
+		l := make([]starlark.Value, len(x))
+		for i, e := range x {
+			l[i] = fromGo(e, append(append([]string{}, path...), fmt.Sprint(i)))
+		}
+		list := starlark.NewList(l)
+		list.Freeze()
+		return list
+	case []string:
+		l := make([]starlark.Value, len(x))
+		for i, e := range x {
+			l[i] = starlark.String(e)
+		}
+		list := starlark.NewList(l)
+		list.Freeze()
+		return list
+	case map[string]any:
+		return &AttrView{m: x, path: path}
+	case map[string][]string:
+		m := make(map[string]any, len(x))
+		for k, v := range x {
+			l := make([]any, len(v))
+			for i, s := range v {
+				l[i] = s
+			}
+			m[k] = l
+		}
+		return &AttrView{m: m, path: path}
+	default:
+		return starlark.String(fmt.Sprint(x))
+	}
+}
+
+func deepCopy(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		m := make(map[string]any, len(x))
+		for k, e := range x {
+			m[k] = deepCopy(e)
+		}
+		return m
+	case []any:
+		l := make([]any, len(x))
+		for i, e := range x {
+			l[i] = deepCopy(e)
+		}
+		return l
+	default:
+		return v
+	}
+}
+
+// deepMerge merges src over dst (maps merge key by key; anything else
+// replaces), as Chef merges attribute levels.
+func deepMerge(dst, src map[string]any) map[string]any {
+	if dst == nil {
+		dst = map[string]any{}
+	}
+	for k, sv := range src {
+		if sm, ok := sv.(map[string]any); ok {
+			if dm, ok := dst[k].(map[string]any); ok {
+				dst[k] = deepMerge(dm, sm)
+				continue
+			}
+			dst[k] = deepMerge(map[string]any{}, sm)
+			continue
+		}
+		dst[k] = deepCopy(sv)
+	}
+	return dst
+}
+
+func sortedMapKeys(m map[string]any) []string {
+	k := make([]string, 0, len(m))
+	for s := range m {
+		k = append(k, s)
+	}
+	sort.Strings(k)
+	return k
+}
+
+func toJSON(v any) (string, error) {
+	b, err := stdjson.Marshal(v)
+	return string(b), err
+}

@@ -1,0 +1,63 @@
+package engine
+
+import (
+	"sort"
+	"sync"
+)
+
+// Kind describes a resource kind: its builtin name, actions and constructor.
+// The Starlark builtin is generated from the fields of New()'s struct that
+// carry a `prop:"name"` tag (see package recipe).
+type Kind struct {
+	Name string
+	// Actions the kind accepts; the first is the default.
+	Actions []string
+	// New returns a pointer to a zero resource of this kind.
+	New func() Resource
+	// Doc is one sentence for the resource reference.
+	Doc string
+}
+
+var (
+	kindsMu sync.RWMutex
+	kinds   = map[string]*Kind{}
+)
+
+// Register adds a resource kind; resources call it from init(). A kind
+// registered twice is a bug in converge and panics.
+func Register(k Kind) {
+	kindsMu.Lock()
+	defer kindsMu.Unlock()
+	if _, dup := kinds[k.Name]; dup {
+		panic("engine: resource kind " + k.Name + " registered twice; this is a bug in converge")
+	}
+	kinds[k.Name] = &k
+}
+
+// LookupKind returns the kind registered under name.
+func LookupKind(name string) (*Kind, bool) {
+	kindsMu.RLock()
+	defer kindsMu.RUnlock()
+	k, ok := kinds[name]
+	return k, ok
+}
+
+// Kinds returns every registered kind, sorted by name.
+func Kinds() []*Kind {
+	kindsMu.RLock()
+	defer kindsMu.RUnlock()
+	out := make([]*Kind, 0, len(kinds))
+	for _, k := range kinds {
+		out = append(out, k)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// Toucher is implemented by resources whose changes are confined to known
+// paths; after such a resource changes the node, only probes of related
+// paths (and probes that depend on anything) are taken again. A resource
+// that does not implement it may have changed anything.
+type Toucher interface {
+	Touches() []string
+}

@@ -1,0 +1,164 @@
+package resources
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/converge-cm/converge/engine"
+	"github.com/converge-cm/converge/engine/shell"
+)
+
+// Execute runs a command. Guard it (not_if, only_if, creates) so that a
+// second run changes nothing.
+type Execute struct {
+	engine.Common
+	Command     string            `prop:"command" doc:"Shell command to run; defaults to the resource name."`
+	Cwd         string            `prop:"cwd" doc:"Directory to run the command (and its guards) in."`
+	Environment map[string]string `prop:"environment" doc:"Environment variables for the command and its guards."`
+	User        string            `prop:"user" doc:"Run the command as this user (through su)."`
+	Group       string            `prop:"group" doc:"Run the command with this group (through sg); needs user or root."`
+	Returns     []int             `prop:"returns" doc:"Exit statuses that mean success (default 0)."`
+	Creates     string            `prop:"creates" doc:"Skip the command when this path exists."`
+	Timeout     int               `prop:"timeout" doc:"Seconds before the command is killed (default 3600); 0 for no limit."`
+}
+
+var _ engine.Resource = (*Execute)(nil)
+
+func init() {
+	engine.Register(engine.Kind{Name: "execute", Actions: []string{"run"},
+		New: func() engine.Resource { return &Execute{} }, Doc: "A command, run unless its guards say it is done."})
+}
+
+// Prepare fills defaults and runs guards in the command's cwd and environment.
+func (e *Execute) Prepare(*engine.PrepareContext) error {
+	if e.Command == "" {
+		e.Command = e.Name
+	}
+	if !e.IsSet("timeout") {
+		e.Timeout = 3600
+	}
+	if len(e.Returns) == 0 {
+		e.Returns = []int{0}
+	}
+	if pre := e.prelude(); pre != "" {
+		for i := range e.NotIf {
+			if e.NotIf[i].Fn == nil {
+				e.NotIf[i].Cmd = pre + e.NotIf[i].Cmd
+			}
+		}
+		for i := range e.OnlyIf {
+			if e.OnlyIf[i].Fn == nil {
+				e.OnlyIf[i].Cmd = pre + e.OnlyIf[i].Cmd
+			}
+		}
+	}
+	return nil
+}
+
+// prelude changes directory and exports the environment.
+func (e *Execute) prelude() string {
+	var b strings.Builder
+	if e.Cwd != "" {
+		b.WriteString("cd " + shell.Quote(e.Cwd) + " || exit 1; ")
+	}
+	keys := make([]string, 0, len(e.Environment))
+	for k := range e.Environment {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if !validEnvName(k) {
+			continue
+		}
+		b.WriteString("export " + k + "=" + shell.Quote(e.Environment[k]) + "; ")
+	}
+	return b.String()
+}
+
+func validEnvName(k string) bool {
+	if k == "" {
+		return false
+	}
+	for i, r := range k {
+		if !(r == '_' || r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || i > 0 && r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// Probes checks the creates path.
+func (e *Execute) Probes() []engine.Probe {
+	if e.Creates == "" {
+		return nil
+	}
+	p := e.Creates
+	if !strings.HasPrefix(p, "/") && e.Cwd != "" {
+		p = strings.TrimSuffix(e.Cwd, "/") + "/" + p
+	}
+	return []engine.Probe{engine.StatProbe(p)}
+}
+
+// Check says the command would run unless creates exists.
+func (e *Execute) Check(action string, p engine.Probed) (engine.Diff, error) {
+	if ps := e.Probes(); len(ps) > 0 {
+		st, ok := p.Stat(ps[0].Arg)
+		if !ok {
+			return engine.Diff{}, engine.MissingProbe(engine.ProbeStat, ps[0].Arg)
+		}
+		if st.Exists {
+			return engine.Diff{}, nil
+		}
+	}
+	return engine.Diff{Changes: []string{"execute " + e.display()}}, nil
+}
+
+func (e *Execute) display() string {
+	if e.Sensitive {
+		return "(sensitive command)"
+	}
+	return e.Command
+}
+
+// Apply runs the command.
+func (e *Execute) Apply(ctx context.Context, _ string, _ engine.Diff, h *engine.Host) error {
+	for _, k := range sortedKeys(e.Environment) {
+		if !validEnvName(k) {
+			return fmt.Errorf("environment variable name %q is not valid", k)
+		}
+	}
+	cmd := e.prelude() + e.Command
+	if e.Timeout > 0 {
+		cmd = fmt.Sprintf("timeout %d sh -c %s", e.Timeout, shell.Quote(cmd))
+	}
+	if e.Group != "" {
+		cmd = "sg " + shell.Quote(e.Group) + " -c " + shell.Quote(cmd)
+	}
+	if e.User != "" {
+		cmd = "su -s /bin/sh -c " + shell.Quote(cmd) + " " + shell.Quote(e.User)
+	}
+	res, err := h.T.Run(ctx, cmd, nil)
+	if err != nil {
+		return err
+	}
+	for _, ok := range e.Returns {
+		if res.ExitCode == ok {
+			return nil
+		}
+	}
+	if e.Timeout > 0 && res.ExitCode == 124 {
+		return fmt.Errorf("command timed out after %d s: %s", e.Timeout, e.display())
+	}
+	return &engine.CommandError{Cmd: e.display(), ExitCode: res.ExitCode, Stderr: string(res.Stderr), Stdout: string(res.Stdout)}
+}
+
+func sortedKeys(m map[string]string) []string {
+	k := make([]string, 0, len(m))
+	for s := range m {
+		k = append(k, s)
+	}
+	sort.Strings(k)
+	return k
+}

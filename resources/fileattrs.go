@@ -1,0 +1,190 @@
+package resources
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"path"
+
+	"github.com/converge-cm/converge/engine"
+	"github.com/converge-cm/converge/engine/shell"
+	"github.com/converge-cm/converge/engine/transport"
+)
+
+// Ownership is owner, group and mode, shared by every file-like resource.
+type Ownership struct {
+	Owner string `prop:"owner" doc:"User name or uid that owns the path; unset leaves it as it is."`
+	Group string `prop:"group" doc:"Group name or gid of the path; unset leaves it as it is."`
+	Mode  string `prop:"mode,mode" doc:"Permissions as an octal string (\"0644\") or 0o644; unset keeps the current mode (new files get 0644, directories 0755)."`
+}
+
+// drift lists how the path's owner, group and mode differ from o.
+func (o Ownership) drift(st engine.FileState) []string {
+	var out []string
+	if o.Owner != "" && o.Owner != st.Owner && o.Owner != st.UID {
+		out = append(out, fmt.Sprintf("change owner from %s to %s", st.Owner, o.Owner))
+	}
+	if o.Group != "" && o.Group != st.Group && o.Group != st.GID {
+		out = append(out, fmt.Sprintf("change group from %s to %s", st.Group, o.Group))
+	}
+	if o.Mode != "" && o.Mode != st.Mode {
+		out = append(out, fmt.Sprintf("change mode from %s to %s", st.Mode, o.Mode))
+	}
+	return out
+}
+
+// fixCmd returns the chown/chmod commands that set o on p (for an existing path).
+func (o Ownership) fixCmd(p string) string {
+	cmd := ""
+	add := func(c string) {
+		if cmd != "" {
+			cmd += " && "
+		}
+		cmd += c
+	}
+	switch {
+	case o.Owner != "" && o.Group != "":
+		add("chown -h -- " + shell.Quote(o.Owner+":"+o.Group) + " " + shell.Quote(p))
+	case o.Owner != "":
+		add("chown -h -- " + shell.Quote(o.Owner) + " " + shell.Quote(p))
+	case o.Group != "":
+		add("chgrp -h -- " + shell.Quote(o.Group) + " " + shell.Quote(p))
+	}
+	if o.Mode != "" {
+		add("chmod " + shell.Quote(o.Mode) + " -- " + shell.Quote(p))
+	}
+	return cmd
+}
+
+// content is a file whose bytes converge manages: file, template and
+// cookbook_file share its check and apply.
+type content struct {
+	path    string
+	own     Ownership
+	data    []byte
+	managed bool // false: file without content only ensures existence
+	backups int
+	verify  string
+}
+
+func sha(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+type contentPlan struct {
+	write bool // write bytes (new file or new content)
+}
+
+func (c *content) probes() []engine.Probe { return []engine.Probe{engine.StatProbe(c.path)} }
+
+func (c *content) check(r *engine.Common, action string, p engine.Probed) (engine.Diff, error) {
+	st, ok := p.Stat(c.path)
+	if !ok {
+		return engine.Diff{}, engine.MissingProbe(engine.ProbeStat, c.path)
+	}
+	if st.Exists && st.Type != "file" {
+		if action == "delete" && st.Type == "link" {
+			return engine.Diff{Changes: []string{"delete link " + c.path}}, nil
+		}
+		return engine.Diff{}, fmt.Errorf("%s is a %s, not a regular file; remove it or manage it with the %s resource", c.path, st.Type, map[string]string{"directory": "directory", "link": "link"}[st.Type]+"")
+	}
+	switch action {
+	case "delete":
+		if !st.Exists {
+			return engine.Diff{}, nil
+		}
+		return engine.Diff{Changes: []string{"delete file " + c.path}}, nil
+	case "touch":
+		d, err := c.check(r, "create", p)
+		if err != nil {
+			return d, err
+		}
+		d.Changes = append(d.Changes, "update utime on file "+c.path)
+		return d, nil
+	case "create_if_missing":
+		if st.Exists {
+			return engine.Diff{}, nil
+		}
+		return c.check(r, "create", p)
+	}
+	var d engine.Diff
+	if !st.Exists {
+		d.Changes = append(d.Changes, "create new file "+c.path)
+		d.Data = contentPlan{write: true}
+		if c.managed {
+			d.Content = &engine.ContentChange{Path: c.path, New: c.data}
+		}
+		return d, nil
+	}
+	if c.managed && sha(c.data) != st.SHA256 {
+		d.Changes = append(d.Changes, fmt.Sprintf("update content of file %s from %.8s to %.8s", c.path, st.SHA256, sha(c.data)))
+		d.Content = &engine.ContentChange{Path: c.path, OldSHA: st.SHA256, New: c.data, NeedsOld: true}
+		d.Data = contentPlan{write: true}
+	}
+	d.Changes = append(d.Changes, c.own.drift(st)...)
+	return d, nil
+}
+
+func (c *content) apply(ctx context.Context, r *engine.Common, action string, d engine.Diff, h *engine.Host) error {
+	switch action {
+	case "delete":
+		backup := ""
+		if c.backups > 0 {
+			backup = fmt.Sprintf(`cp -p -- %[1]s %[1]s.converge-bak.$(date +%%Y%%m%%d%%H%%M%%S%%N) && `, shell.Quote(c.path))
+		}
+		_, err := h.Run(ctx, backup+"rm -f -- "+shell.Quote(c.path), "")
+		return err
+	case "touch":
+		if err := c.apply(ctx, r, "create", d, h); err != nil {
+			return err
+		}
+		_, err := h.Run(ctx, "touch -- "+shell.Quote(c.path), "")
+		return err
+	}
+	plan, _ := d.Data.(contentPlan)
+	if plan.write {
+		data := c.data
+		if !c.managed {
+			data = nil
+		}
+		return h.T.Put(ctx, c.path, data, transport.PutOptions{
+			Mode: c.own.Mode, Owner: c.own.Owner, Group: c.own.Group,
+			Verify: c.verify, Backups: c.backups,
+		})
+	}
+	if cmd := c.own.fixCmd(c.path); cmd != "" {
+		_, err := h.Run(ctx, cmd, "")
+		return err
+	}
+	return nil
+}
+
+// backupCount reads Chef's backup property: False or 0 keeps none, an int
+// keeps that many, unset keeps 5.
+func backupCount(r *engine.Common, v any) (int, error) {
+	if !r.IsSet("backup") {
+		return 5, nil
+	}
+	switch b := v.(type) {
+	case bool:
+		if b {
+			return 5, nil
+		}
+		return 0, nil
+	case int64:
+		if b < 0 {
+			return 0, fmt.Errorf("backup must be False or a number of copies >= 0")
+		}
+		return int(b), nil
+	}
+	return 0, fmt.Errorf("backup must be False or a number of copies, got %v", v)
+}
+
+func checkAbs(r *engine.Common, p string) error {
+	if !path.IsAbs(p) {
+		return engine.Errorf(r, "use an absolute path such as /etc/"+path.Base(p), "path %q is not absolute", p)
+	}
+	return nil
+}

@@ -1,0 +1,113 @@
+package resources
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/converge-cm/converge/engine"
+	"github.com/converge-cm/converge/engine/shell"
+)
+
+// Link manages a symbolic or hard link.
+type Link struct {
+	engine.Common
+	Path     string `prop:"path,name" doc:"Absolute path of the link; defaults to the resource name."`
+	To       string `prop:"to" doc:"What the link points to."`
+	LinkType string `prop:"link_type" doc:"\"symbolic\" (default) or \"hard\"."`
+	Ownership
+}
+
+var _ engine.Resource = (*Link)(nil)
+
+func init() {
+	engine.Register(engine.Kind{Name: "link", Actions: []string{"create", "delete"},
+		New: func() engine.Resource { return &Link{} }, Doc: "A symbolic or hard link."})
+}
+
+// Prepare validates the properties.
+func (l *Link) Prepare(*engine.PrepareContext) error {
+	if err := checkAbs(&l.Common, l.Path); err != nil {
+		return err
+	}
+	switch l.LinkType {
+	case "":
+		l.LinkType = "symbolic"
+	case "symbolic", "hard":
+	default:
+		return engine.Errorf(&l.Common, "use \"symbolic\" or \"hard\"", "link_type %q is unknown", l.LinkType)
+	}
+	if l.To == "" && !(len(l.Actions) == 1 && l.Actions[0] != "create") {
+		return engine.Errorf(&l.Common, "set to= to the link's target", "a link needs a target")
+	}
+	return nil
+}
+
+// Touches is the link's path.
+func (l *Link) Touches() []string { return []string{l.Path} }
+
+func (l *Link) hardProbe() string {
+	return "[ " + shell.Quote(l.Path) + " -ef " + shell.Quote(l.To) + " ]"
+}
+
+// Probes stats the link (and compares inodes for hard links).
+func (l *Link) Probes() []engine.Probe {
+	ps := []engine.Probe{engine.StatProbe(l.Path)}
+	if l.LinkType == "hard" {
+		ps = append(ps, engine.ShellProbe(l.hardProbe(), l.Path, l.To))
+	}
+	return ps
+}
+
+// Check compares the link's target.
+func (l *Link) Check(action string, p engine.Probed) (engine.Diff, error) {
+	st, ok := p.Stat(l.Path)
+	if !ok {
+		return engine.Diff{}, engine.MissingProbe(engine.ProbeStat, l.Path)
+	}
+	if action == "delete" {
+		if st.Exists && (st.Type == "link" || l.LinkType == "hard") {
+			return engine.Diff{Changes: []string{"delete link " + l.Path}}, nil
+		}
+		return engine.Diff{}, nil
+	}
+	if st.Type == "directory" {
+		return engine.Diff{}, fmt.Errorf("%s is a directory; a link cannot replace it", l.Path)
+	}
+	if l.LinkType == "hard" {
+		r, _ := p.Shell(l.hardProbe())
+		if r.ExitCode == 0 {
+			return engine.Diff{}, nil
+		}
+		return engine.Diff{Changes: []string{fmt.Sprintf("create hard link from %s to %s", l.Path, l.To)}}, nil
+	}
+	if st.Type == "link" && st.LinkTarget == l.To {
+		return engine.Diff{Changes: l.driftLink(st)}, nil
+	}
+	return engine.Diff{Changes: []string{fmt.Sprintf("create symlink from %s to %s", l.Path, l.To)}}, nil
+}
+
+func (l *Link) driftLink(st engine.FileState) []string {
+	o := l.Ownership
+	o.Mode = "" // a symlink's mode means nothing on Linux
+	return o.drift(st)
+}
+
+// Apply creates or removes the link.
+func (l *Link) Apply(ctx context.Context, action string, _ engine.Diff, h *engine.Host) error {
+	var cmd string
+	switch {
+	case action == "delete":
+		cmd = "rm -f -- " + shell.Quote(l.Path)
+	case l.LinkType == "hard":
+		cmd = "ln -f -- " + shell.Quote(l.To) + " " + shell.Quote(l.Path)
+	default:
+		cmd = "ln -sfn -- " + shell.Quote(l.To) + " " + shell.Quote(l.Path)
+		o := l.Ownership
+		o.Mode = ""
+		if fix := o.fixCmd(l.Path); fix != "" {
+			cmd += " && " + fix
+		}
+	}
+	_, err := h.Run(ctx, cmd, "")
+	return err
+}

@@ -1,0 +1,127 @@
+package resources
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/converge-cm/converge/engine"
+	"github.com/converge-cm/converge/resources/provider"
+)
+
+// Service manages a system service through the node's init system.
+type Service struct {
+	engine.Common
+	ServiceName string          `prop:"service_name,name" doc:"Name of the service as the init system knows it; defaults to the resource name."`
+	Pattern     string          `prop:"pattern" doc:"Process pattern for services whose init script has no status command."`
+	Supports    map[string]bool `prop:"supports" doc:"What the service's init script supports: {\"restart\": True, \"reload\": True, \"status\": True}."`
+	Provider    string          `prop:"provider" doc:"Init system to use (systemd, sysvinit, upstart); chosen from the node's facts when unset."`
+
+	p provider.Service
+}
+
+var _ engine.Resource = (*Service)(nil)
+
+func init() {
+	engine.Register(engine.Kind{Name: "service", Actions: []string{"nothing", "enable", "disable", "start", "stop", "restart", "reload"},
+		New: func() engine.Resource { return &Service{} }, Doc: "A service: enabled at boot, running, restarted on notification."})
+}
+
+// Prepare chooses the provider.
+func (s *Service) Prepare(pc *engine.PrepareContext) error {
+	var err error
+	if s.Provider != "" {
+		s.p, err = provider.ServiceByName(s.Provider, pc.Node.Facts)
+	} else {
+		s.p, err = provider.ServiceFor(pc.Node.Facts)
+	}
+	if err != nil {
+		return engine.Errorf(&s.Common, "set provider= to one of systemd, sysvinit, upstart", "%v", err)
+	}
+	return nil
+}
+
+func (s *Service) probe() string { return s.p.Probe(s.ServiceName, s.Pattern) }
+
+// Probes asks the init system whether the service is enabled and running.
+func (s *Service) Probes() []engine.Probe { return []engine.Probe{engine.ShellProbe(s.probe())} }
+
+// Touches: starting or stopping a service changes nothing converge stats,
+// but its own state; probes with no paths are taken again anyway.
+func (s *Service) Touches() []string { return []string{} }
+
+// Check compares the service's state with the action.
+func (s *Service) Check(action string, p engine.Probed) (engine.Diff, error) {
+	r, ok := p.Shell(s.probe())
+	if !ok {
+		return engine.Diff{}, engine.MissingProbe(engine.ProbeShell, s.probe())
+	}
+	st, err := s.p.ParseProbe(r.Stdout)
+	if err != nil {
+		return engine.Diff{}, err
+	}
+	if !st.Exists && action != "stop" && action != "disable" {
+		return engine.Diff{}, fmt.Errorf("the node has no service %q (%s); install its package first, or set service_name=", s.ServiceName, s.p.Name())
+	}
+	change := func(msg string) engine.Diff { return engine.Diff{Changes: []string{msg}} }
+	switch action {
+	case "enable":
+		if !st.Enabled {
+			return change("enable service " + s.ServiceName), nil
+		}
+	case "disable":
+		if st.Enabled {
+			return change("disable service " + s.ServiceName), nil
+		}
+	case "start":
+		if !st.Running {
+			return change("start service " + s.ServiceName), nil
+		}
+	case "stop":
+		if st.Running {
+			return change("stop service " + s.ServiceName), nil
+		}
+	case "restart":
+		if st.Running {
+			return change("restart service " + s.ServiceName), nil
+		}
+		return change("start service " + s.ServiceName), nil
+	case "reload":
+		if st.Running {
+			return change("reload service " + s.ServiceName), nil
+		}
+	}
+	return engine.Diff{}, nil
+}
+
+// Apply runs the init system's command for the action.
+func (s *Service) Apply(ctx context.Context, action string, d engine.Diff, h *engine.Host) error {
+	var cmd string
+	switch action {
+	case "enable":
+		cmd = s.p.Enable(s.ServiceName)
+	case "disable":
+		cmd = s.p.Disable(s.ServiceName)
+	case "start":
+		cmd = s.p.Start(s.ServiceName)
+	case "stop":
+		cmd = s.p.Stop(s.ServiceName)
+	case "restart":
+		if len(d.Changes) == 1 && d.Changes[0] == "start service "+s.ServiceName {
+			cmd = s.p.Start(s.ServiceName)
+		} else if s.Supports != nil && !s.Supports["restart"] && s.IsSet("supports") {
+			cmd = s.p.Stop(s.ServiceName) + " ; " + s.p.Start(s.ServiceName)
+		} else {
+			cmd = s.p.Restart(s.ServiceName)
+		}
+	case "reload":
+		if s.IsSet("supports") && !s.Supports["reload"] {
+			cmd = s.p.Restart(s.ServiceName)
+		} else {
+			cmd = s.p.Reload(s.ServiceName)
+		}
+	default:
+		return fmt.Errorf("service has no action %q; this is a bug in converge", action)
+	}
+	_, err := h.Run(ctx, cmd, "")
+	return err
+}
