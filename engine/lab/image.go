@@ -249,7 +249,7 @@ func (l *Lab) downloadPackages(ctx context.Context, root string, pkgs []string, 
 // chroot would, but with /proc, /dev and /sys set up and torn down by
 // systemd-nspawn so nothing stays mounted if converge dies.
 func (l *Lab) inImage(ctx context.Context, root, log string, name string, args ...string) error {
-	nargs := []string{"--quiet", "-D", root, "--register=no", "--keep-unit",
+	nargs := []string{"--quiet", "-D", root, "--machine=cvg-build-" + filepath.Base(filepath.Dir(root)), "--register=no", "--keep-unit",
 		"--resolv-conf=replace-host", "--timezone=off", "--link-journal=no",
 		"-E", "DEBIAN_FRONTEND=noninteractive", "-E", "LC_ALL=C", "--", name}
 	return runLogged(ctx, log, "systemd-nspawn", append(nargs, args...)...)

@@ -399,7 +399,7 @@ func (l *Lab) launch(ctx context.Context, st nodeState) error {
 	args := []string{"-D", root, "--register=no", "--keep-unit",
 		"--capability=CAP_NET_ADMIN,CAP_NET_RAW",
 		"--network-namespace-path=" + filepath.Join("/run/netns", netnsName(st.Name)),
-		"--hostname=" + st.Name, "--resolv-conf=off", "--timezone=off",
+		"--machine=" + machineName(st.Name), "--hostname=" + st.Name, "--resolv-conf=off", "--timezone=off",
 		"--link-journal=no", "--console=read-only"}
 	if st.Image == ImageDebian12Sysvinit {
 		// --boot would prefer systemd, which stays installed.
@@ -532,6 +532,7 @@ func (l *Lab) Stop(name string) error {
 		return fmt.Errorf("node %s: %w", name, err)
 	}
 	removeCgroups(nodeCgroups(name))
+	removeNspawnLeftovers(name, root)
 	if err := unmountUnder(root); err != nil {
 		return fmt.Errorf("node %s: %w", name, err)
 	}
@@ -582,6 +583,7 @@ func (l *Lab) downNode(name string) error {
 		errs = multierror.Append(errs, err)
 	}
 	removeCgroups(nodeCgroups(name))
+	removeNspawnLeftovers(name, root)
 	if err := unmountUnder(dir); err != nil {
 		errs = multierror.Append(errs, err)
 	}
@@ -705,6 +707,25 @@ func nspawnEnv() []string {
 		env = append(env, "SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=0")
 	}
 	return env
+}
+
+// machineName is the node's machine name for systemd-nspawn, which names
+// its run-time files after it (and would take "root", the same for every
+// node, from the directory).
+func machineName(node string) string { return "cvg-" + node }
+
+// removeNspawnLeftovers removes what a killed systemd-nspawn leaves in
+// /run/systemd/nspawn: the node's propagation directory and the lock of its
+// root directory.
+func removeNspawnLeftovers(name, root string) {
+	prop := filepath.Join("/run/systemd/nspawn/propagate", machineName(name))
+	if len(mountsUnder(prop)) == 0 {
+		_ = os.RemoveAll(prop)
+	}
+	var st syscall.Stat_t
+	if isMountPoint(root) && syscall.Stat(root, &st) == nil {
+		_ = os.Remove(fmt.Sprintf("/run/systemd/nspawn/locks/inode-%d:%d", st.Dev, st.Ino))
+	}
 }
 
 func isMountPoint(path string) bool {

@@ -146,4 +146,4 @@ func (s *sudo) Put(ctx context.Context, path string, data []byte, opts PutOption
 }
 
 func (s *sudo) Get(ctx context.Context, path string) ([]byte, error) { return GetWith(ctx, s, path) }
-func (s *sudo) Close() error                                       { return s.t.Close() }
+func (s *sudo) Close() error                                         { return s.t.Close() }
