@@ -125,3 +125,11 @@ func TestCheckName(t *testing.T) {
 		}
 	}
 }
+
+func TestMacFor_StableAndLocallyAdministered(t *testing.T) {
+	s, _ := parseSubnet(DefaultSubnet)
+	a, _ := s.nodeAddr(2)
+	if got := macFor(0xc0, a); got != "02:c0:0a:d5:00:0c" {
+		t.Errorf("macFor = %s", got)
+	}
+}

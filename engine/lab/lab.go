@@ -178,7 +178,7 @@ func (l *Lab) writeMeta(m meta) error {
 	return writeJSON(filepath.Join(l.StateDir, "lab.json"), m, 0o644)
 }
 
-// lock takes the lab's lock file so that two converge processes do not
+// lockFile takes an exclusive lock on path so that two converge processes do not
 // change nodes at once. The kernel drops it when the process dies.
 func lockFile(path string) (func(), error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
@@ -198,11 +198,36 @@ func lockFile(path string) (func(), error) {
 	}, nil
 }
 
+// tryLockFile takes the lock at path if no one holds it.
+func tryLockFile(path string) (func(), bool) {
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return func() {}, os.IsNotExist(err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return nil, false
+	}
+	return func() {
+		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		f.Close()
+	}, true
+}
+
 func (l *Lab) bridge() string {
 	if l.Bridge == "" {
 		return BridgeName
 	}
 	return l.Bridge
+}
+
+// bridgeInUse is the bridge the existing nodes were made with, as recorded
+// in StateDir, or Bridge when there is no record.
+func (l *Lab) bridgeInUse() string {
+	if m, err := l.readMeta(); err == nil && m.Bridge != "" {
+		return m.Bridge
+	}
+	return l.bridge()
 }
 
 func (l *Lab) lock() (func(), error) {

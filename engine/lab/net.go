@@ -25,7 +25,9 @@ func netnsExists(name string) bool {
 func ensureBridge(s subnet, bridge string) error {
 	gw := netip.PrefixFrom(s.gateway(), s.prefix.Bits()).String()
 	if !linkExists(bridge) {
-		if err := run("ip", "link", "add", bridge, "type", "bridge"); err != nil && !linkExists(bridge) {
+		// A fixed MAC: a bridge would otherwise take its lowest port's, and
+		// change it as nodes come and go.
+		if err := run("ip", "link", "add", bridge, "address", macFor(0xc0, s.gateway()), "type", "bridge"); err != nil && !linkExists(bridge) {
 			return err
 		}
 	}
@@ -51,6 +53,13 @@ func ensureBridge(s subnet, bridge string) error {
 	return run("ip", "link", "set", bridge, "up")
 }
 
+// macFor is a locally administered unicast MAC made of kind and the
+// address: 02:KIND:a:b:c:d.
+func macFor(kind byte, a netip.Addr) string {
+	b := a.As4()
+	return fmt.Sprintf("02:%02x:%02x:%02x:%02x:%02x", kind, b[0], b[1], b[2], b[3])
+}
+
 func sysctl(path, value string) error {
 	return os.WriteFile(path, []byte(value), 0o644)
 }
@@ -70,7 +79,10 @@ func ensureNodeNetwork(name string, addr netip.Addr, s subnet, bridge string) er
 		// Recreate a half-made pair.
 		_ = run("ip", "link", "del", veth)
 		_ = run("ip", "-n", ns, "link", "del", "eth0")
-		if err := run("ip", "link", "add", veth, "type", "veth", "peer", "name", "eth0", "netns", ns); err != nil {
+		// MACs follow from the address, so a node that is stopped and
+		// started again is not stuck behind stale neighbour entries.
+		if err := run("ip", "link", "add", veth, "address", macFor(0xc1, addr), "type", "veth",
+			"peer", "name", "eth0", "address", macFor(0xc0, addr), "netns", ns); err != nil {
 			return err
 		}
 	}

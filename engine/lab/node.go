@@ -358,7 +358,7 @@ func (l *Lab) prepare(st nodeState, s subnet, pubKey string) error {
 	if err != nil {
 		return fmt.Errorf("address %q in %s: %w", st.Address, filepath.Join(dir, "node.json"), err)
 	}
-	return ensureNodeNetwork(st.Name, addr, s, l.bridge())
+	return ensureNodeNetwork(st.Name, addr, s, l.bridgeInUse())
 }
 
 // hostsFile is /etc/hosts of every node: localhost and every lab node.
@@ -499,7 +499,7 @@ func (l *Lab) Start(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	if err := ensureBridge(s, l.bridge()); err != nil {
+	if err := ensureBridge(s, l.bridgeInUse()); err != nil {
 		return err
 	}
 	pubKey, err := ensureKey(filepath.Join(l.RepoDir, KeyPath), "converge-lab")
@@ -512,9 +512,13 @@ func (l *Lab) Start(ctx context.Context, name string) error {
 
 // Stop is power loss: SIGKILL of the node's PID 1, which takes its whole
 // PID namespace down at once, then of systemd-nspawn if it lingers. It
-// returns once no process of the node is left. The node's disk, address
-// and network namespace stay for Start.
+// returns once no process of the node is left. Its network namespace goes
+// too, so no address it had (a VIP included) answers any more. The node's
+// disk, address and host key stay for Start.
 func (l *Lab) Stop(name string) error {
+	if err := requireRoot("stop"); err != nil {
+		return err
+	}
 	if err := checkName(name); err != nil {
 		return err
 	}
@@ -536,6 +540,9 @@ func (l *Lab) Stop(name string) error {
 	if err := unmountUnder(root); err != nil {
 		return fmt.Errorf("node %s: %w", name, err)
 	}
+	if err := removeNodeNetwork(name); err != nil {
+		return fmt.Errorf("node %s: %w", name, err)
+	}
 	st.NspawnPID = 0
 	return l.writeState(st)
 }
@@ -546,6 +553,9 @@ func (l *Lab) Stop(name string) error {
 // disk and on the machine, so it also cleans up after a converge that was
 // killed half-way, and removing what is already gone is not an error.
 func (l *Lab) Down(names ...string) error {
+	if err := requireRoot("down"); err != nil {
+		return err
+	}
 	unlock, err := l.lock()
 	if err != nil {
 		return err
@@ -625,25 +635,26 @@ func (l *Lab) downStrays() error {
 			}
 		}
 	}
-	builds, _ := filepath.Glob(filepath.Join(l.ImageDir, "*", "rootfs.new"))
-	for _, b := range builds {
-		if err := killMachines(func(p proc) bool { return p.isNspawnFor(b) }, nil, 30*time.Second); err != nil {
-			errs = multierror.Append(errs, err)
+	// What an image build killed half-way left; a build that is still
+	// going holds the image lock and is left alone.
+	if unlockImages, ok := tryLockFile(filepath.Join(l.ImageDir, ".lock")); ok {
+		builds, _ := filepath.Glob(filepath.Join(l.ImageDir, "*", "rootfs.new"))
+		for _, b := range builds {
+			if err := killMachines(func(p proc) bool { return p.isNspawnFor(b) }, nil, 30*time.Second); err != nil {
+				errs = multierror.Append(errs, err)
+			}
+			if err := removeTree(b); err != nil {
+				errs = multierror.Append(errs, err)
+			}
 		}
-		if err := unmountUnder(b); err != nil {
-			errs = multierror.Append(errs, err)
-		}
+		unlockImages()
 	}
 	for _, ns := range strayNetns(listProcs()) {
 		if err := run("ip", "netns", "del", ns); err != nil && netnsExists(ns) {
 			errs = multierror.Append(errs, err)
 		}
 	}
-	bridge := l.bridge()
-	if m, err := l.readMeta(); err == nil && m.Bridge != "" {
-		bridge = m.Bridge // the one the nodes were made with
-	}
-	if err := removeBridge(bridge); err != nil {
+	if err := removeBridge(l.bridgeInUse()); err != nil {
 		errs = multierror.Append(errs, err)
 	}
 	if err := os.Remove(filepath.Join(l.StateDir, "lab.json")); err != nil && !errors.Is(err, os.ErrNotExist) {
@@ -707,6 +718,13 @@ func nspawnEnv() []string {
 		env = append(env, "SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=0")
 	}
 	return env
+}
+
+func requireRoot(verb string) error {
+	if os.Geteuid() != 0 {
+		return fmt.Errorf("converge lab %s needs root (it kills node processes and removes mounts and namespaces); run it with sudo", verb)
+	}
+	return nil
 }
 
 // machineName is the node's machine name for systemd-nspawn, which names

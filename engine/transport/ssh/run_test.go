@@ -146,17 +146,20 @@ func TestRun_ContextCancelStopsCommand(t *testing.T) {
 	}
 
 	// sshd runs on this machine, so the remote process is visible here.
-	// OpenSSH refuses the "signal" request for root sessions (it skips
-	// post-auth privilege separation for root), so only check elsewhere.
-	if os.Geteuid() != 0 {
-		data, err := os.ReadFile(pidFile)
-		if err != nil {
-			t.Fatal(err)
-		}
-		pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
-		if err != nil {
-			t.Fatal(err)
-		}
+	data, err := os.ReadFile(pidFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if os.Geteuid() == 0 {
+		// OpenSSH refuses the "signal" request for root sessions (it skips
+		// post-auth privilege separation for root): the sleep runs on, so
+		// end it here rather than leave it behind.
+		_ = syscall.Kill(pid, syscall.SIGKILL)
+	} else {
 		deadline := time.Now().Add(5 * time.Second)
 		for syscall.Kill(pid, 0) == nil {
 			if time.Now().After(deadline) {

@@ -187,6 +187,17 @@ func (s *Server) Stop() {
 	if cmd == nil {
 		return
 	}
+	// Give connections the test just closed a moment to end while sshd
+	// can still reap them: orphans would become zombies in a container
+	// whose init does not reap.
+	children := fmt.Sprintf("/proc/%d/task/%d/children", cmd.Process.Pid, cmd.Process.Pid)
+	for deadline := time.Now().Add(time.Second); time.Now().Before(deadline); {
+		b, err := os.ReadFile(children)
+		if err != nil || len(bytes.TrimSpace(b)) == 0 {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	_ = cmd.Process.Kill()
 	<-exited
 }
