@@ -185,7 +185,7 @@ func TestConverge_OneNodeDownOneRefusingAuthOthersConverge(t *testing.T) {
 		}
 		writeNode(fmt.Sprintf("h%02d", i+1), a, s.User, srv)
 	}
-	writeNode("down", "127.0.0.29", s.User, s)           // nothing listens there
+	writeNode("down", "127.0.0.29", s.User, s)          // nothing listens there
 	writeNode("noauth", addrs[0], "converge-nobody", s) // sshd refuses this user
 	args := append([]string{"-r", "tmpdemo", "--cookbook-path", repoPath(t, "testdata/cookbooks"),
 		"--known-hosts", kh, "--format", "json", "--timeout", "5s"}, names...)
