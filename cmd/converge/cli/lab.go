@@ -50,6 +50,7 @@ node state in ` + lab.DefaultStateDir + ` (` + lab.EnvStateDir + `).`,
 		Short: "Start nodes, building the image first if it is not cached",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
+			c.SilenceUsage = true // the arguments were fine; the error says what failed
 			l, err := openLab(opts, c)
 			if err != nil {
 				return err
@@ -71,6 +72,7 @@ node state in ` + lab.DefaultStateDir + ` (` + lab.EnvStateDir + `).`,
 		Short: "List nodes with their address, image and state",
 		Args:  cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
+			c.SilenceUsage = true // the arguments were fine; the error says what failed
 			l, err := openLab(opts, c)
 			if err != nil {
 				return err
@@ -89,11 +91,16 @@ node state in ` + lab.DefaultStateDir + ` (` + lab.EnvStateDir + `).`,
 		Short: "Open a shell on a node, or run one command there",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
+			c.SilenceUsage = true // the arguments were fine; the error says what failed
 			l, err := openLab(opts, c)
 			if err != nil {
 				return err
 			}
-			err = l.SSH(args[0], args[1:])
+			cmdArgs := args[1:]
+			if len(cmdArgs) > 0 && cmdArgs[0] == "--" {
+				cmdArgs = cmdArgs[1:] // flag parsing stops at NAME, so "--" is still there
+			}
+			err = l.SSH(args[0], cmdArgs)
 			var ee *exec.ExitError
 			if errors.As(err, &ee) && ee.ExitCode() > 0 {
 				// The remote command's status is the command's status, as
@@ -110,6 +117,7 @@ node state in ` + lab.DefaultStateDir + ` (` + lab.EnvStateDir + `).`,
 		Short: "Power a node off at once (SIGKILL of its PID 1)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
+			c.SilenceUsage = true // the arguments were fine; the error says what failed
 			l, err := openLab(opts, c)
 			if err != nil {
 				return err
@@ -123,6 +131,7 @@ node state in ` + lab.DefaultStateDir + ` (` + lab.EnvStateDir + `).`,
 		Short: "Boot a stopped node again (same address, disk and host key)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
+			c.SilenceUsage = true // the arguments were fine; the error says what failed
 			l, err := openLab(opts, c)
 			if err != nil {
 				return err
@@ -135,6 +144,7 @@ node state in ` + lab.DefaultStateDir + ` (` + lab.EnvStateDir + `).`,
 		Use:   "down [NAME...]",
 		Short: "Remove nodes (all when none is named) and everything they started",
 		RunE: func(c *cobra.Command, args []string) error {
+			c.SilenceUsage = true // the arguments were fine; the error says what failed
 			l, err := openLab(opts, c)
 			if err != nil {
 				return err
