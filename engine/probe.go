@@ -160,7 +160,7 @@ func takeProbes(ctx context.Context, t transport.Transport, probes []Probe, into
 		return nil
 	}
 	script, boundary := probeScript(probes)
-	res, err := t.Run(ctx, script, nil)
+	res, err := transport.RunScript(ctx, t, script)
 	if err != nil {
 		return fmt.Errorf("probe node state: %w", err)
 	}

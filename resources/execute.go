@@ -8,6 +8,7 @@ import (
 
 	"github.com/converge-cm/converge/engine"
 	"github.com/converge-cm/converge/engine/shell"
+	"github.com/converge-cm/converge/engine/transport"
 )
 
 // Execute runs a command. Guard it (not_if, only_if, creates) so that a
@@ -139,7 +140,9 @@ func (e *Execute) Apply(ctx context.Context, _ string, _ engine.Diff, h *engine.
 	if e.User != "" {
 		cmd = "su -s /bin/sh -c " + shell.Quote(cmd) + " " + shell.Quote(e.User)
 	}
-	res, err := h.T.Run(ctx, cmd, nil)
+	// The command travels on stdin: a sensitive environment never shows in
+	// the node's process list, and a long command never hits ARG_MAX.
+	res, err := transport.RunScript(ctx, h.T, cmd)
 	if err != nil {
 		return err
 	}

@@ -20,6 +20,7 @@ var (
 	_ starlark.Mapping         = (*AttrView)(nil)
 	_ starlark.IterableMapping = (*AttrView)(nil)
 	_ starlark.HasAttrs        = (*AttrView)(nil)
+	_ starlark.HasSetKey       = (*AttrView)(nil)
 )
 
 func (v *AttrView) String() string {
@@ -44,6 +45,15 @@ func (v *AttrView) Get(k starlark.Value) (starlark.Value, bool, error) {
 		return nil, false, missingAttr(append(append([]string{}, v.path...), key))
 	}
 	return fromGo(x, append(append([]string{}, v.path...), key)), true, nil
+}
+
+// SetKey refuses node[...][k] = x: attributes are set in attributes files.
+func (v *AttrView) SetKey(k, _ starlark.Value) error {
+	path := append(append([]string{}, v.path...), fmt.Sprint(k))
+	if ks, ok := k.(starlark.String); ok {
+		path[len(path)-1] = string(ks)
+	}
+	return fmt.Errorf("%s is read-only: set attributes in an attributes file (cookbooks/NAME/attributes/*.star) with %s = ...", attrRef("node", path), attrRef("default", path))
 }
 
 func missingAttr(path []string) error {
@@ -216,4 +226,27 @@ func (t *AttrTree) toGo() (map[string]any, error) {
 		out[k] = g
 	}
 	return out, nil
+}
+
+// recipeLevel is default, override and normal in recipes and their
+// libraries: attributes are set in attributes files only, and saying so
+// beats "undefined: default".
+type recipeLevel string
+
+var _ starlark.HasSetKey = recipeLevel("")
+
+func (l recipeLevel) String() string        { return string(l) }
+func (l recipeLevel) Type() string          { return "attribute_level" }
+func (l recipeLevel) Freeze()               {}
+func (l recipeLevel) Truth() starlark.Bool  { return true }
+func (l recipeLevel) Hash() (uint32, error) { return 0, fmt.Errorf("unhashable: %s", l.Type()) }
+
+func (l recipeLevel) Get(k starlark.Value) (starlark.Value, bool, error) {
+	return nil, false, setInRecipe(string(l), k)
+}
+
+func (l recipeLevel) SetKey(k, _ starlark.Value) error { return setInRecipe(string(l), k) }
+
+func setInRecipe(root string, k starlark.Value) error {
+	return fmt.Errorf("%s[%s]: attributes can only be set in attributes files (cookbooks/NAME/attributes/*.star), not in recipes; read them with node[...]", root, k)
 }

@@ -444,11 +444,14 @@ func setField(f reflect.Value, pf propField, v starlark.Value) error {
 		case reflect.Int:
 			var l []int
 			vals := []starlark.Value{v}
-			if x, ok := v.(*starlark.List); ok {
+			switch x := v.(type) {
+			case *starlark.List:
 				vals = nil
 				for i := 0; i < x.Len(); i++ {
 					vals = append(vals, x.Index(i))
 				}
+			case starlark.Tuple: // as stringList accepts for string lists
+				vals = x
 			}
 			for _, e := range vals {
 				n, err := starlark.AsInt32(e)

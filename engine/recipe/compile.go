@@ -107,17 +107,28 @@ func (r *Repo) Compile(in Input) (*engine.Collection, error) {
 		return nil, err
 	}
 	automatic := in.Facts.Map()
+	// Chef's node["recipes"]: the expanded run list, so a recipe can ask
+	// whether another recipe of the run will follow it.
+	recipes := make([]any, len(entries))
+	for i, e := range entries {
+		recipes[i] = e.String()
+	}
+	automatic["recipes"] = recipes
 	c.node = &engine.Node{Name: in.Name, Facts: in.Facts}
 	c.clusterVal = clusterValue(in.Cluster)
 
-	// Attributes: default < normal < override < automatic.
-	def := deepMerge(map[string]any{}, roleDefault)
-	ovr := deepMerge(map[string]any{}, roleOverride)
+	// Attributes, as Chef merges them: attributes-file default < role
+	// default < normal < attributes-file override < role override <
+	// automatic. The role levels are kept apart from the files' so that a
+	// file loaded later cannot beat a role.
+	def, ovr := map[string]any{}, map[string]any{}
 	normal := deepMerge(map[string]any{}, in.Normal)
 	merge := func() map[string]any {
 		m := deepMerge(map[string]any{}, def)
+		m = deepMerge(m, roleDefault)
 		m = deepMerge(m, normal)
 		m = deepMerge(m, ovr)
+		m = deepMerge(m, roleOverride)
 		return deepMerge(m, automatic)
 	}
 	for _, name := range order {
@@ -283,6 +294,9 @@ func (r *Repo) closure(entries []Entry) ([]string, error) {
 			if err := visit(d, name); err != nil {
 				return err
 			}
+			if err := checkDepends(cb, r.Cookbooks[d]); err != nil {
+				return err
+			}
 		}
 		state[name] = 2
 		order = append(order, name)
@@ -337,6 +351,22 @@ func (c *compiler) execAttributes(cb *Cookbook, file string) (def, ovr, normal m
 	return def, ovr, normal, nil
 }
 
+// attributeLibraryBuiltins are the names a library loaded from an
+// attribute file sees: the recipes' builtins resolve, so a library may mix
+// attribute helpers with resource helpers, but calling one says where
+// resources belong.
+func (c *compiler) attributeLibraryBuiltins() starlark.StringDict {
+	pre := starlark.StringDict{"node": newNodeValue(c.node), "cluster": c.clusterValue(), "struct": starlark.NewBuiltin("struct", starlarkstruct.Make)}
+	notHere := func(thread *starlark.Thread, b *starlark.Builtin, _ starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) {
+		return nil, fmt.Errorf("%s() can only be called while a recipe runs, not from an attribute file", b.Name())
+	}
+	pre["include_recipe"] = starlark.NewBuiltin("include_recipe", notHere)
+	for _, k := range engine.Kinds() {
+		pre[k.Name] = starlark.NewBuiltin(k.Name, notHere)
+	}
+	return pre
+}
+
 func (c *compiler) clusterValue() starlark.Value {
 	if c.clusterVal == nil {
 		c.clusterVal = clusterValue(c.in.Cluster)
@@ -350,6 +380,9 @@ func (c *compiler) builtins() starlark.StringDict {
 		"cluster":        c.clusterVal,
 		"include_recipe": starlark.NewBuiltin("include_recipe", c.builtinInclude),
 		"struct":         starlark.NewBuiltin("struct", starlarkstruct.Make),
+		"default":        recipeLevel("default"),
+		"override":       recipeLevel("override"),
+		"normal":         recipeLevel("normal"),
 	}
 	for _, k := range engine.Kinds() {
 		d[k.Name] = c.resourceBuiltin(k)
@@ -410,9 +443,34 @@ func (c *compiler) includeRecipe(e Entry, from engine.Pos) error {
 	}()
 	thread := &starlark.Thread{Name: "recipe " + key, Load: c.loader}
 	if _, err := starlark.ExecFileOptions(fileOptions, thread, file, src, c.predeclared); err != nil {
-		return starlarkDiag(err, "")
+		return c.hintBuiltin(starlarkDiag(err, ""))
 	}
 	return nil
+}
+
+// hintBuiltin adds "(did you mean package?)" to "undefined: pakage": the
+// Starlark resolver only suggests names the file itself declares.
+func (c *compiler) hintBuiltin(err error) error {
+	all := []error{err}
+	var me *multierror.Error
+	if errors.As(err, &me) {
+		all = me.Errors
+	}
+	names := make([]string, 0, len(c.predeclared))
+	for n := range c.predeclared {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, e := range all {
+		d, ok := e.(*engine.Diagnostic)
+		if !ok || !strings.HasPrefix(d.Summary, "undefined: ") || strings.Contains(d.Summary, "(did you mean") {
+			continue
+		}
+		if n := nearest(strings.TrimPrefix(d.Summary, "undefined: "), names); n != "" {
+			d.Summary += fmt.Sprintf(" (did you mean %s?)", n)
+		}
+	}
+	return err
 }
 
 // loader implements load("//libraries/x.star", ...) from the current
@@ -446,6 +504,11 @@ func (c *compiler) loader(thread *starlark.Thread, module string) (starlark.Stri
 	}
 	file := filepath.Join(cb.Dir, filepath.FromSlash(rel))
 	key := cbName + "//" + rel
+	if c.predeclared == nil {
+		// Attribute files run before the recipes' builtins exist; a library
+		// they load is loaded again, with them, for the recipes.
+		key = "attributes " + key
+	}
 	if e, ok := c.modules[key]; ok {
 		if e.loading {
 			return nil, fmt.Errorf("load(%q): cycle: the file loads itself (directly or through another library)", module)
@@ -462,14 +525,14 @@ func (c *compiler) loader(thread *starlark.Thread, module string) (starlark.Stri
 	c.cookbooks = append(c.cookbooks, cbName)
 	pre := c.predeclared
 	if pre == nil { // libraries loaded from attribute files
-		pre = starlark.StringDict{"node": newNodeValue(c.node), "cluster": c.clusterValue(), "struct": starlark.NewBuiltin("struct", starlarkstruct.Make)}
+		pre = c.attributeLibraryBuiltins()
 	}
 	t := &starlark.Thread{Name: "load " + key, Load: c.loader}
 	e.globals, e.err = starlark.ExecFileOptions(fileOptions, t, file, src, pre)
 	c.cookbooks = c.cookbooks[:len(c.cookbooks)-1]
 	e.loading = false
 	if e.err != nil {
-		e.err = starlarkDiag(e.err, "")
+		e.err = c.hintBuiltin(starlarkDiag(e.err, ""))
 	}
 	return e.globals, e.err
 }

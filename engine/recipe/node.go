@@ -14,18 +14,23 @@ import (
 // nodeValue is `node` in recipes: facts as attributes (node.platform) and
 // merged attributes by key (node["drbd"]["port"]).
 type nodeValue struct {
-	n    *engine.Node
-	view *AttrView
+	n *engine.Node
 }
 
 var (
-	_ starlark.Mapping  = (*nodeValue)(nil)
-	_ starlark.HasAttrs = (*nodeValue)(nil)
+	_ starlark.Mapping   = (*nodeValue)(nil)
+	_ starlark.HasAttrs  = (*nodeValue)(nil)
+	_ starlark.HasSetKey = (*nodeValue)(nil)
 )
 
 func newNodeValue(n *engine.Node) *nodeValue {
-	return &nodeValue{n: n, view: &AttrView{m: n.Attrs}}
+	return &nodeValue{n: n}
 }
+
+// view reads the node's attributes as they are now: the compiler merges
+// them again after each attribute file, and a library loaded by an early
+// file must not keep the attributes of that moment.
+func (v *nodeValue) view() *AttrView { return &AttrView{m: v.n.Attrs} }
 
 func (v *nodeValue) String() string        { return "node(" + strconv.Quote(v.n.Name) + ")" }
 func (v *nodeValue) Type() string          { return "node" }
@@ -33,7 +38,10 @@ func (v *nodeValue) Freeze()               {}
 func (v *nodeValue) Truth() starlark.Bool  { return true }
 func (v *nodeValue) Hash() (uint32, error) { return 0, fmt.Errorf("unhashable: node") }
 
-func (v *nodeValue) Get(k starlark.Value) (starlark.Value, bool, error) { return v.view.Get(k) }
+func (v *nodeValue) Get(k starlark.Value) (starlark.Value, bool, error) { return v.view().Get(k) }
+
+// SetKey refuses node[k] = v: attributes are set in attributes files.
+func (v *nodeValue) SetKey(k, x starlark.Value) error { return v.view().SetKey(k, x) }
 
 var nodeFacts = []string{"name", "hostname", "fqdn", "ipaddress", "platform", "platform_version",
 	"platform_major", "platform_family", "init", "kernel", "machine", "cpu_count", "memory_mb", "interfaces"}
@@ -74,9 +82,9 @@ func (v *nodeValue) Attr(name string) (starlark.Value, error) {
 	case "interfaces":
 		return fromGo(f.Interfaces, []string{"interfaces"}), nil
 	case "attributes":
-		return v.view, nil
+		return v.view(), nil
 	}
-	return v.view.Attr(name)
+	return v.view().Attr(name)
 }
 
 func platformMajor(f facts.Facts) int {

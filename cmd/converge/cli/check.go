@@ -45,7 +45,11 @@ missing templates, bad notification targets and syntax errors.`,
 }
 
 func checkRun(opts *CheckOptions) error {
-	repo, err := recipe.LoadRepo(opts.CookbookPaths)
+	paths, err := withVendored(opts.CookbookPaths)
+	if err != nil {
+		return err
+	}
+	repo, err := recipe.LoadRepo(paths)
 	if err != nil {
 		return &exitError{code: ExitUsage, err: err}
 	}

@@ -97,8 +97,11 @@ A NODE is a name from nodes/NAME.json, a Host alias of ~/.ssh/config, or
 		NewCmdPlan(io),
 		NewCmdFacts(io),
 		NewCmdCheck(io),
+		NewCmdCookbooks(io),
 		NewCmdVersion(io),
+		NewCmdMigrate(io),
 		NewCmdLab(),
+		NewCmdTest(io),
 	)
 	return cmd
 }

@@ -257,7 +257,11 @@ func closeAll(nodes []*node) {
 // compileAll compiles every reachable node; any error stops the run before
 // a node is changed.
 func (o *RunOptions) compileAll(nodes []*node) error {
-	repo, err := recipe.LoadRepo(o.CookbookPaths)
+	paths, err := withVendored(o.CookbookPaths)
+	if err != nil {
+		return err
+	}
+	repo, err := recipe.LoadRepo(paths)
 	if err != nil {
 		return &exitError{code: ExitUsage, err: err}
 	}
@@ -313,20 +317,28 @@ func (o *RunOptions) compileAll(nodes []*node) error {
 }
 
 func convergeRun(ctx context.Context, o *RunOptions) error {
+	_, err := convergeNodes(ctx, o)
+	return err
+}
+
+// convergeNodes is convergeRun that also returns each node's outcome
+// (node.res, node.err) for callers that judge it further, as `converge
+// test` does. The nodes are nil when the run stopped before converging.
+func convergeNodes(ctx context.Context, o *RunOptions) ([]*node, error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
 	if err := o.validate(true); err != nil {
-		return err
+		return nil, err
 	}
 	start := time.Now()
 	nodes, err := o.prepare(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer closeAll(nodes)
 	if err := o.compileAll(nodes); err != nil {
-		return err
+		return nil, err
 	}
 	rep := newReporter(o.IO, o.Format, o.Verbose, o.DryRun, len(nodes))
 	for _, n := range nodes {
@@ -351,9 +363,9 @@ func convergeRun(ctx context.Context, o *RunOptions) error {
 	}
 	if len(failed) > 0 {
 		sort.Strings(failed)
-		return &exitError{code: ExitNodes, err: fmt.Errorf("%d of %d nodes failed: %s", len(failed), len(nodes), strings.Join(failed, ", "))}
+		return nodes, &exitError{code: ExitNodes, err: fmt.Errorf("%d of %d nodes failed: %s", len(failed), len(nodes), strings.Join(failed, ", "))}
 	}
-	return nil
+	return nodes, nil
 }
 
 // errUnreachable reports whether a node error came from connecting.

@@ -28,10 +28,14 @@ type Transport struct {
 	who      string        // user@host:port, for errors
 	sessions chan struct{} // semaphore of MaxSessions
 
-	done      chan struct{}          // closed by Close; stops the keepalive
-	lost      atomic.Pointer[string] // why keepalive closed the connection
-	closeOnce sync.Once
-	closeErr  error
+	done       chan struct{} // closed by Close; stops the keepalive
+	mu         sync.Mutex
+	idle       []*resident // resident shells waiting for a command
+	noResident bool        // the node cannot run them: a session per command
+	closed     bool
+	lost       atomic.Pointer[string] // why keepalive closed the connection
+	closeOnce  sync.Once
+	closeErr   error
 }
 
 // Keepalive: like OpenSSH's ServerAliveInterval 15 / ServerAliveCountMax 3,
@@ -105,6 +109,27 @@ func (t *Transport) Run(ctx context.Context, cmd string, stdin io.Reader) (trans
 		return transport.Result{}, fmt.Errorf("ssh: %s: %w", t.who, ctx.Err())
 	}
 	defer func() { <-t.sessions }()
+
+	r, ok, err := t.getResident(ctx)
+	if err != nil {
+		return transport.Result{}, err
+	}
+	if ok {
+		var in []byte
+		if stdin != nil {
+			if in, err = io.ReadAll(stdin); err != nil {
+				t.putResident(r)
+				return transport.Result{}, fmt.Errorf("ssh: %s: read stdin: %w", t.who, err)
+			}
+		}
+		res, err := r.run(ctx, t, cmd, in)
+		if err != nil {
+			r.close()
+			return res, err
+		}
+		t.putResident(r)
+		return res, nil
+	}
 
 	s, err := t.newSession(ctx)
 	if err != nil {
@@ -196,6 +221,7 @@ func (t *Transport) Get(ctx context.Context, path string) ([]byte, error) {
 func (t *Transport) Close() error {
 	t.closeOnce.Do(func() {
 		close(t.done)
+		t.closeResidents()
 		t.closeErr = closeQuietly(t.client)
 		for i := len(t.hops) - 1; i >= 0; i-- {
 			if err := closeQuietly(t.hops[i]); t.closeErr == nil {

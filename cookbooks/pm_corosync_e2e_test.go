@@ -1,0 +1,385 @@
+package cookbooks_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/converge-cm/converge/cmd/converge/cli"
+	"github.com/converge-cm/converge/engine/lab"
+)
+
+// These tests build the seeds' clusters on converge lab nodes: they need
+// root and systemd-nspawn, skip without them, and fail instead of skipping
+// when CONVERGE_E2E=1 (CI). Each test has its own lab (state directory,
+// bridge, subnet), so a lab someone runs on the machine is left alone.
+
+type cluster struct {
+	t    *testing.T
+	lab  *lab.Lab
+	repo string
+	vip  string
+	net  string
+}
+
+func requireLab(t *testing.T) {
+	t.Helper()
+	why := ""
+	if os.Geteuid() != 0 {
+		why = "not root"
+	} else if _, err := exec.LookPath("systemd-nspawn"); err != nil {
+		why = "no systemd-nspawn (apt-get install -y systemd-container)"
+	}
+	if why == "" {
+		return
+	}
+	if os.Getenv("CONVERGE_E2E") == "1" {
+		t.Fatalf("CONVERGE_E2E=1 but lab nodes cannot run: %s", why)
+	}
+	t.Skipf("pm_corosync e2e needs root and systemd-nspawn (%s)", why)
+}
+
+type logWriter struct{ t *testing.T }
+
+func (w logWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
+// newCluster starts nodes on a lab of their own, subnet 10.213.<octet>.0/24.
+func newCluster(t *testing.T, octet int, image string, names ...string) *cluster {
+	t.Helper()
+	requireLab(t)
+	if err := lab.Requirements(); err != nil {
+		t.Fatal(err)
+	}
+	repo := t.TempDir()
+	wd, _ := os.Getwd()
+	if err := os.Symlink(wd, filepath.Join(repo, "cookbooks")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll("/var/lib/converge", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	state, err := os.MkdirTemp("/var/lib/converge", "pmtest-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := lab.Open(repo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.StateDir = state
+	l.Bridge = fmt.Sprintf("cvgpm%d", octet)
+	l.Subnet = fmt.Sprintf("10.213.%d.0/24", octet)
+	l.Out = logWriter{t}
+	t.Cleanup(func() {
+		if err := l.Down(); err != nil {
+			t.Errorf("lab down: %v", err)
+		}
+		os.RemoveAll(state)
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	if _, err := l.Up(ctx, names, lab.UpOptions{Image: image}); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(repo)
+	return &cluster{t: t, lab: l, repo: repo, vip: fmt.Sprintf("10.213.%d.100", octet), net: fmt.Sprintf("10.213.%d.0", octet)}
+}
+
+// converge runs the CLI in-process with --format text and returns its
+// output; it fails the test on a non-zero exit.
+func (c *cluster) converge(runList string, extra ...string) string {
+	c.t.Helper()
+	var out, errb bytes.Buffer
+	args := append([]string{"-r", runList, "-a", "vip_ipaddr=" + c.vip, "-a", "vip_netmask=24", "-a", "network_addr=" + c.net}, extra...)
+	code := cli.Main(args, &out, &errb)
+	c.t.Logf("converge %s:\n%s%s", strings.Join(args, " "), tail(out.String(), 60), errb.String())
+	if code != 0 {
+		c.t.Fatalf("converge exit %d: %s", code, errb.String())
+	}
+	return out.String()
+}
+
+// updated returns, per node, the number of resources updated (from the
+// summary table).
+func updated(t *testing.T, out string) map[string]string {
+	m := map[string]string{}
+	re := regexp.MustCompile(`(?m)^(\S+)\s+(\d+)/(\d+)\s+\S+\s+ok$`)
+	for _, g := range re.FindAllStringSubmatch(out, -1) {
+		m[g[1]] = g[2]
+	}
+	return m
+}
+
+// changedResources lists the resources a text run updated.
+func changedResources(out string) []string {
+	var r []string
+	for _, l := range strings.Split(out, "\n") {
+		if strings.HasPrefix(l, "  * ") && !strings.Contains(l, "(up to date)") && !strings.Contains(l, "(skipped due to") {
+			r = append(r, strings.TrimPrefix(l, "  * "))
+		}
+	}
+	return r
+}
+
+func (c *cluster) ssh(name, cmd string) string {
+	c.t.Helper()
+	out, err := c.sshErr(name, cmd)
+	if err != nil {
+		c.t.Fatalf("%s: %s: %v\n%s", name, cmd, err, out)
+	}
+	return out
+}
+
+func (c *cluster) sshErr(name, cmd string) (string, error) {
+	nodes, err := c.lab.List()
+	if err != nil {
+		return "", err
+	}
+	for _, n := range nodes {
+		if n.Name == name {
+			args := append(lab.SSHArgs(c.repo, n.Address), cmd)
+			b, err := exec.Command("ssh", args...).CombinedOutput()
+			return string(b), err
+		}
+	}
+	return "", fmt.Errorf("no node %s", name)
+}
+
+// httpGet fetches http://VIP/ with a short timeout.
+func httpGet(url string) (string, error) {
+	cl := http.Client{Timeout: 2 * time.Second}
+	resp, err := cl.Get(url)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return string(b), err
+}
+
+func tail(s string, lines int) string {
+	l := strings.Split(s, "\n")
+	if len(l) > lines {
+		l = l[len(l)-lines:]
+	}
+	return strings.Join(l, "\n")
+}
+
+// waitFor polls fn until it returns true or the timeout passes.
+func waitFor(d time.Duration, fn func() bool) bool {
+	end := time.Now().Add(d)
+	for time.Now().Before(end) {
+		if fn() {
+			return true
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	return false
+}
+
+func (c *cluster) assertClusterServes(nodes ...string) string {
+	c.t.Helper()
+	var mon string
+	ok := waitFor(60*time.Second, func() bool {
+		mon, _ = c.sshErr(nodes[0], "crm_mon -1")
+		return strings.Contains(mon, "Online: [ "+strings.Join(nodes, " ")+" ]") &&
+			regexp.MustCompile(`vip\s+\(ocf:heartbeat:IPaddr2\):\s+Started`).MatchString(mon)
+	})
+	if !ok {
+		c.t.Fatalf("cluster did not come up with both nodes online and the VIP started:\n%s", mon)
+	}
+	c.t.Logf("crm_mon -1:\n%s", mon)
+	if err := exec.Command("ping", "-c", "1", "-W", "2", c.vip).Run(); err != nil {
+		c.t.Errorf("the VIP %s does not answer ping from the host: %v", c.vip, err)
+	}
+	return mon
+}
+
+func (c *cluster) vipHolder() string {
+	body, err := httpGet("http://" + c.vip + "/")
+	if err != nil {
+		return ""
+	}
+	m := regexp.MustCompile(`served by (\S+) from`).FindStringSubmatch(body)
+	if m == nil {
+		return ""
+	}
+	return m[1]
+}
+
+func TestPmCorosync_CrmPathServesVIPAndApacheSurvivesFailover(t *testing.T) {
+	c := newCluster(t, 81, lab.ImageDebian12, "n1", "n2")
+	rl := "pm_corosync,pm_corosync::crm,pm_corosync::web"
+	c.converge(rl, "n1", "n2")
+	c.assertClusterServes("n1", "n2")
+	var holder string
+	if !waitFor(60*time.Second, func() bool { holder = c.vipHolder(); return holder != "" }) {
+		t.Fatalf("Apache does not answer on the VIP %s", c.vip)
+	}
+	t.Logf("Apache answers on %s from %s", c.vip, holder)
+
+	pids := func(n string) string { return c.ssh(n, "pidof corosync; pidof pacemakerd") }
+	mtime := func(n string) string { return c.ssh(n, "stat -c %Y /etc/corosync/corosync.conf") }
+	before := map[string][2]string{}
+	for _, n := range []string{"n1", "n2"} {
+		before[n] = [2]string{pids(n), mtime(n)}
+	}
+	out := c.converge(rl, "n1", "n2")
+	for n, u := range updated(t, out) {
+		if u != "0" {
+			t.Errorf("second run updated %s resources on %s: %v", u, n, changedResources(out))
+		}
+	}
+	for _, n := range []string{"n1", "n2"} {
+		if got := [2]string{pids(n), mtime(n)}; got != before[n] {
+			t.Errorf("%s: the second run restarted a daemon or rewrote corosync.conf: pids/mtime %q → %q", n, before[n], got)
+		}
+	}
+
+	// Failover: power off the VIP holder.
+	other := map[string]string{"n1": "n2", "n2": "n1"}[holder]
+	start := time.Now()
+	if err := c.lab.Stop(holder); err != nil {
+		t.Fatal(err)
+	}
+	if !waitFor(30*time.Second, func() bool { return c.vipHolder() == other }) {
+		t.Fatalf("the VIP and Apache did not move to %s within 30 s", other)
+	}
+	took := time.Since(start)
+	fmt.Printf("pm_corosync crm failover: VIP and Apache answered from %s %.1f s after %s lost power\n", other, took.Seconds(), holder)
+	if took > 15*time.Second {
+		t.Errorf("failover took %.1f s, want ≤ 15 s", took.Seconds())
+	}
+
+	// Bring it back and converge both: the cluster re-forms and the run
+	// changes nothing but waiting for the members.
+	if err := c.lab.Start(context.Background(), holder); err != nil {
+		t.Fatal(err)
+	}
+	// As an operator would: converge once the node has finished booting.
+	c.ssh(holder, "systemctl is-system-running --wait || true")
+	out = c.converge(rl, "n1", "n2")
+	for _, r := range changedResources(out) {
+		if !strings.HasPrefix(r, "execute[wait for cluster members]") {
+			t.Errorf("after the node came back, the run changed %s", r)
+		}
+	}
+	c.assertClusterServes("n1", "n2")
+}
+
+// secondRunChangesNothing converges again and checks every node updated 0
+// resources and kept its corosync and pacemakerd processes.
+func (c *cluster) secondRunChangesNothing(rl string, extra []string, nodes ...string) {
+	c.t.Helper()
+	pids := map[string]string{}
+	for _, n := range nodes {
+		pids[n] = c.ssh(n, "pidof corosync; pidof pacemakerd")
+	}
+	out := c.converge(rl, append(extra, nodes...)...)
+	for n, u := range updated(c.t, out) {
+		if u != "0" {
+			c.t.Errorf("second run updated %s resources on %s: %v", u, n, changedResources(out))
+		}
+	}
+	for _, n := range nodes {
+		if got := c.ssh(n, "pidof corosync; pidof pacemakerd"); got != pids[n] {
+			c.t.Errorf("%s: the second run restarted corosync or pacemaker: %q → %q", n, pids[n], got)
+		}
+	}
+}
+
+func TestPmCorosync_PcsPathAuthSetupStartVIP(t *testing.T) {
+	c := newCluster(t, 82, lab.ImageDebian12, "p1", "p2")
+	rl := "pm_corosync,pm_corosync::pcs,pm_corosync::web"
+	pw := []string{"-a", "hacluster_password=converge-e2e-" + fmt.Sprint(os.Getpid())}
+	out := c.converge(rl, append(pw, "p1", "p2")...)
+	if strings.Contains(out, "converge-e2e-") {
+		t.Errorf("the sensitive hacluster password reached the output")
+	}
+	mon := c.assertClusterServes("p1", "p2")
+	if !strings.Contains(mon, "web") {
+		t.Errorf("the web resource is not in the cluster:\n%s", mon)
+	}
+	if !waitFor(60*time.Second, func() bool { return c.vipHolder() != "" }) {
+		t.Fatalf("Apache does not answer on the VIP %s", c.vip)
+	}
+	if conf := c.ssh("p2", "cat /etc/corosync/corosync.conf"); !strings.Contains(conf, "cluster_name: pm_corosync") {
+		t.Errorf("pcs did not write the cluster's corosync.conf on p2:\n%s", conf)
+	}
+	for _, n := range []string{"p1", "p2"} {
+		if st := c.ssh(n, "systemctl is-enabled corosync pacemaker pcsd"); strings.Count(st, "enabled") != 3 {
+			t.Errorf("%s: corosync, pacemaker and pcsd should be enabled at boot:\n%s", n, st)
+		}
+	}
+	c.secondRunChangesNothing(rl, pw, "p1", "p2")
+}
+
+func TestPmCorosync_CrmPathOnSysvinit(t *testing.T) {
+	c := newCluster(t, 83, lab.ImageDebian12Sysvinit, "s1", "s2")
+	if comm := c.ssh("s1", "cat /proc/1/comm"); strings.TrimSpace(comm) != "init" {
+		t.Fatalf("s1 PID 1 is %q, want SysV init", comm)
+	}
+	rl := "pm_corosync,pm_corosync::crm,pm_corosync::web"
+	out := c.converge(rl, "s1", "s2")
+	if !strings.Contains(out, "file[/etc/default/corosync]") {
+		t.Errorf("the SysV path should manage /etc/default/corosync")
+	}
+	for _, n := range []string{"s1", "s2"} {
+		if links := c.ssh(n, "ls /etc/rc2.d/"); !strings.Contains(links, "corosync") || !strings.Contains(links, "pacemaker") {
+			t.Errorf("%s: corosync and pacemaker should be enabled with update-rc.d:\n%s", n, links)
+		}
+	}
+	c.assertClusterServes("s1", "s2")
+	if !waitFor(60*time.Second, func() bool { return c.vipHolder() != "" }) {
+		t.Fatalf("Apache does not answer on the VIP %s", c.vip)
+	}
+	c.secondRunChangesNothing(rl, nil, "s1", "s2")
+}
+
+func TestPmCorosync_DRBDConfigAcceptedByDrbdadmAndCrmVerify(t *testing.T) {
+	c := newCluster(t, 84, lab.ImageDebian12, "d1", "d2")
+	rl := "pm_corosync,pm_corosync::crm,pm_corosync::drbd"
+	extra := []string{"-a", "drbd.manage_device=false", "-a", "drbd.cib_shadow=rehearsal", "-a", "drbd.disk=/dev/vdb1"}
+	c.converge(rl, append(extra, "d1", "d2")...)
+	for _, n := range []string{"d1", "d2"} {
+		dump := c.ssh(n, "drbdadm dump r0")
+		for _, want := range []string{"on d1", "on d2", "/dev/drbd1", ":7789"} {
+			if !strings.Contains(dump, want) {
+				t.Errorf("%s: drbdadm dump r0 lacks %q:\n%s", n, want, dump)
+			}
+		}
+		if out, err := c.sshErr(n, "drbdadm -d up r0"); err != nil {
+			t.Errorf("%s: drbdadm -d up r0 refused the configuration: %v\n%s", n, err, out)
+		}
+	}
+	show := c.ssh("d1", "CIB_shadow=rehearsal crm configure show")
+	for _, want := range []string{"ms_drbd", "res_filesystem", "res_httpd", "res_vip", "group rg_web", "colocation c_rg_web", "order o_rg_web"} {
+		if !strings.Contains(show, want) {
+			t.Errorf("the shadow CIB lacks %q:\n%s", want, show)
+		}
+	}
+	if out, err := c.sshErr("d1", "CIB_shadow=rehearsal crm_verify -L -V"); err != nil {
+		t.Errorf("crm_verify rejected the DRBD configuration: %v\n%s", err, out)
+	}
+	c.secondRunChangesNothing(rl, extra, "d1", "d2")
+
+	// With the device steps on, the missing kernel module is named.
+	var out, errb bytes.Buffer
+	code := cli.Main([]string{"-r", rl, "-a", "vip_ipaddr=" + c.vip, "-a", "vip_netmask=24", "-a", "network_addr=" + c.net,
+		"-a", "drbd.cib_shadow=rehearsal", "-a", "drbd.disk=/dev/vdb1", "d1", "d2"}, &out, &errb)
+	if code != 1 || !strings.Contains(out.String(), "the drbd kernel module is not available") {
+		t.Errorf("without the module: want exit 1 naming it, got %d\n%s", code, tail(out.String(), 30))
+	}
+}

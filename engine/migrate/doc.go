@@ -1,0 +1,34 @@
+// Package migrate translates Chef cookbooks into converge cookbooks: the
+// engine of `converge migrate`.
+//
+// It reads, without running any Ruby:
+//
+//   - recipes and attribute files, through a small reader for the subset of
+//     Ruby that Chef's DSL uses (ruby_lexer.go, ruby_parser.go), written out
+//     as Starlark (starlark.go): resource blocks and their properties,
+//     notifies/subscribes, guards, case/if/unless on the platform, loops
+//     over literal lists, string interpolation, node attributes;
+//   - metadata.rb (or metadata.json): name, version, description, depends
+//     (Chef's "~> 1.2" becomes ">= 1.2, < 2.0"), supports;
+//   - ERB templates (erb.go), as Go text/template files for engine/render,
+//     keeping their specificity folders (default/, ubuntu/,
+//     centos-7.1.1503/, host-…/);
+//   - a chef-repo's nodes/*.json and roles/*.json.
+//
+// What it promises: it never drops a construct silently and never panics on
+// any input. A construct it cannot translate becomes a "# TODO(migrate)"
+// comment at its place in the output (with the original Ruby quoted) and a
+// Todo in the Report (file, line, construct, why), which MIGRATION.md lists.
+// A translated template renders byte-for-byte what Ruby's ERB (trim mode
+// "-") renders for the same variables and node, with one documented
+// exception: Ruby hashes iterate in insertion order and converge's maps in
+// sorted key order, so every loop over a hash that is not sorted first is
+// reported as a Todo to check.
+//
+// Known limits: Chef renders templates with Erubis, whose default trimming
+// of lines holding only a <% %> tag differs from ERB's trim mode "-"; the
+// translation follows ERB's "-" mode. Ruby truthiness differs from
+// Starlark's for 0, "" and empty collections; recipe conditions are
+// translated as written (templates keep Ruby's truthiness through
+// rb_truthy).
+package migrate

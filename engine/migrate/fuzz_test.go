@@ -1,0 +1,54 @@
+package migrate
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func addCorpus(f *testing.F, pattern string) {
+	files, _ := filepath.Glob(pattern)
+	for _, p := range files {
+		if b, err := os.ReadFile(p); err == nil {
+			f.Add(string(b))
+		}
+	}
+}
+
+// FuzzERB: the translator never panics, and what it returns always parses
+// as a Go template (a template that does not is reported as an issue).
+func FuzzERB(f *testing.F) {
+	addCorpus(f, filepath.Join(corpus, "chef", "*", "templates", "*", "*.erb"))
+	addCorpus(f, filepath.Join(corpus, "erb", "*.erb"))
+	f.Add("<%= @a %>{<% if x -%>\n<%- end %>")
+	f.Fuzz(func(t *testing.T, src string) {
+		out, err := TranslateERB(src)
+		if err != nil {
+			if ee, ok := err.(*ERBError); ok {
+				for _, is := range ee.Issues {
+					if is.Line == 0 && is.Code == "" {
+						t.Fatalf("translation does not parse: %v\nsrc: %q\nout: %q", is.Why, src, out)
+					}
+				}
+			}
+		}
+	})
+}
+
+// FuzzRecipe: the Ruby reader and the Starlark writer never panic, and
+// the Starlark they write always parses.
+func FuzzRecipe(f *testing.F) {
+	addCorpus(f, filepath.Join(corpus, "chef", "*", "recipes", "*.rb"))
+	addCorpus(f, filepath.Join(corpus, "chef", "*", "attributes", "*.rb"))
+	addCorpus(f, filepath.Join(corpus, "chef", "*", "metadata.rb"))
+	f.Add("x = <<-EOH\n#{a}\nEOH\nfoo %w{a b}.map { |q| q }, :b => 1")
+	f.Fuzz(func(t *testing.T, src string) {
+		for _, kind := range []fileKind{kindRecipe, kindAttributes} {
+			out, _ := translateRuby("f.rb", kind, "cb", "default", src)
+			if _, err := starOptions.Parse("f.star", out, 0); err != nil {
+				t.Fatalf("output does not parse: %v\nsrc: %q\nout:\n%s", err, src, out)
+			}
+		}
+		readMetadataRb("metadata.rb", src)
+	})
+}

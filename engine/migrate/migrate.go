@@ -1,0 +1,421 @@
+package migrate
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// Migrate translates Chef cookbooks into converge cookbooks under outDir.
+//
+// Each srcDir is a Chef cookbook (metadata.rb or metadata.json, with
+// attributes/, recipes/, templates/, files/) or a chef-repo (cookbooks/ or
+// site-cookbooks/ with cookbooks, plus nodes/*.json and roles/*.json). The
+// output is outDir/cookbooks/<name>/..., outDir/nodes, outDir/roles, and
+// outDir/MIGRATION.md listing every construct left for a person.
+//
+// The error is for what stops the migration (an unreadable directory, a
+// file that cannot be written); what could not be translated is in
+// Report.Todos, and the output is written all the same.
+func Migrate(srcDirs []string, outDir string) (Report, error) {
+	var r Report
+	if len(srcDirs) == 0 {
+		return r, errors.New("migrate: no Chef cookbook or chef-repo directory given")
+	}
+	seen := map[string]string{}
+	for _, dir := range srcDirs {
+		st, err := os.Stat(dir)
+		if err != nil {
+			return r, fmt.Errorf("migrate: %w", err)
+		}
+		if !st.IsDir() {
+			return r, fmt.Errorf("migrate: %s is not a directory", dir)
+		}
+		switch {
+		case isCookbook(dir):
+			if err := migrateCookbook(&r, dir, outDir, seen); err != nil {
+				return r, err
+			}
+		case isChefRepo(dir):
+			if err := migrateRepo(&r, dir, outDir, seen); err != nil {
+				return r, err
+			}
+		default:
+			return r, fmt.Errorf("migrate: %s is neither a Chef cookbook (no metadata.rb) nor a chef-repo (no cookbooks/)", dir)
+		}
+	}
+	r.sortTodos()
+	if err := os.MkdirAll(outDir, 0o755); err != nil {
+		return r, fmt.Errorf("migrate: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(outDir, "MIGRATION.md"), []byte(r.markdown()), 0o644); err != nil {
+		return r, fmt.Errorf("migrate: %w", err)
+	}
+	return r, nil
+}
+
+func exists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+func isCookbook(dir string) bool {
+	return exists(filepath.Join(dir, "metadata.rb")) || exists(filepath.Join(dir, "metadata.json"))
+}
+
+func isChefRepo(dir string) bool {
+	return exists(filepath.Join(dir, "cookbooks")) || exists(filepath.Join(dir, "site-cookbooks")) ||
+		exists(filepath.Join(dir, "nodes")) || exists(filepath.Join(dir, "roles"))
+}
+
+func migrateRepo(r *Report, dir, outDir string, seen map[string]string) error {
+	for _, sub := range []string{"cookbooks", "site-cookbooks"} {
+		entries, err := os.ReadDir(filepath.Join(dir, sub))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		for _, e := range entries {
+			cb := filepath.Join(dir, sub, e.Name())
+			if e.IsDir() && isCookbook(cb) {
+				if err := migrateCookbook(r, cb, outDir, seen); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	if err := migrateJSONDir(r, dir, "nodes", outDir, convertNode, &r.Nodes); err != nil {
+		return err
+	}
+	if err := migrateJSONDir(r, dir, "roles", outDir, convertRole, &r.Roles); err != nil {
+		return err
+	}
+	for _, sub := range []string{"environments", "data_bags"} {
+		if exists(filepath.Join(dir, sub)) {
+			r.Todos = append(r.Todos, Todo{File: filepath.Base(dir) + "/" + sub, Construct: sub,
+				Why: "converge has no " + strings.ReplaceAll(sub, "_", " ") + "; move what they hold into attributes"})
+		}
+	}
+	return nil
+}
+
+func migrateCookbook(r *Report, dir, outDir string, seen map[string]string) error {
+	base := filepath.Base(filepath.Clean(dir))
+	var meta *metadata
+	var todos []Todo
+	if b, err := os.ReadFile(filepath.Join(dir, "metadata.rb")); err == nil {
+		meta, todos = readMetadataRb(base+"/metadata.rb", string(b))
+	} else if b, err := os.ReadFile(filepath.Join(dir, "metadata.json")); err == nil {
+		meta, todos = readMetadataJSON(base+"/metadata.json", b)
+	} else {
+		return fmt.Errorf("migrate: %s: no metadata.rb or metadata.json", dir)
+	}
+	r.Todos = append(r.Todos, todos...)
+	name := meta.name
+	if name == "" {
+		name = base
+		meta.name = base
+	}
+	if prev, dup := seen[name]; dup {
+		return fmt.Errorf("migrate: cookbook %s found twice (%s and %s)", name, prev, dir)
+	}
+	seen[name] = dir
+	out := filepath.Join(outDir, "cookbooks", name)
+	if err := writeFile(filepath.Join(out, "metadata.star"), []byte(meta.star())); err != nil {
+		return err
+	}
+	for _, sub := range []string{"attributes", "recipes"} {
+		files, err := filepath.Glob(filepath.Join(dir, sub, "*.rb"))
+		if err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		sort.Strings(files)
+		for _, f := range files {
+			src, err := os.ReadFile(f)
+			if err != nil {
+				return fmt.Errorf("migrate: %w", err)
+			}
+			kind := kindRecipe
+			if sub == "attributes" {
+				kind = kindAttributes
+			}
+			stem := strings.TrimSuffix(filepath.Base(f), ".rb")
+			rel := base + "/" + sub + "/" + filepath.Base(f)
+			star, todos := translateRuby(rel, kind, name, stem, string(src))
+			r.Todos = append(r.Todos, todos...)
+			header := "# Translated from " + sub + "/" + filepath.Base(f) + " by converge migrate.\n"
+			if err := writeFile(filepath.Join(out, sub, stem+".star"), []byte(header+star)); err != nil {
+				return err
+			}
+		}
+	}
+	if err := migrateTemplates(r, dir, base, out); err != nil {
+		return err
+	}
+	if err := copyTree(filepath.Join(dir, "files"), filepath.Join(out, "files")); err != nil {
+		return err
+	}
+	for _, sub := range []string{"libraries", "definitions", "resources", "providers"} {
+		files, _ := filepath.Glob(filepath.Join(dir, sub, "*.rb"))
+		sort.Strings(files)
+		for _, f := range files {
+			r.Todos = append(r.Todos, Todo{File: base + "/" + sub + "/" + filepath.Base(f), Construct: sub,
+				Why: map[string]string{
+					"libraries":   "Ruby library code is not translated; rewrite the helpers in libraries/*.star",
+					"definitions": "definitions are not translated; rewrite them as Starlark functions in libraries/*.star",
+					"resources":   "custom resources are not translated; rewrite them as Starlark functions in libraries/*.star",
+					"providers":   "custom providers are not translated; rewrite them as Starlark functions in libraries/*.star",
+				}[sub]})
+		}
+	}
+	r.Cookbooks = append(r.Cookbooks, name)
+	return nil
+}
+
+func migrateTemplates(r *Report, dir, base, out string) error {
+	root := filepath.Join(dir, "templates")
+	if !exists(root) {
+		return nil
+	}
+	return filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		if d.IsDir() {
+			return nil
+		}
+		rel, err := filepath.Rel(root, p)
+		if err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		src, err := os.ReadFile(p)
+		if err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		srcRel := base + "/templates/" + filepath.ToSlash(rel)
+		tmpl, terr := TranslateERB(string(src))
+		var ee *ERBError
+		if errors.As(terr, &ee) {
+			for _, is := range ee.Issues {
+				r.Todos = append(r.Todos, Todo{File: srcRel, Line: is.Line, Construct: is.Code, Why: is.Why})
+			}
+		} else if terr != nil {
+			r.Todos = append(r.Todos, Todo{File: srcRel, Construct: "template", Why: terr.Error()})
+		}
+		dst := filepath.Join(out, "templates", filepath.Dir(rel), tmplName(filepath.Base(rel)))
+		return writeFile(dst, []byte(tmpl))
+	})
+}
+
+func writeFile(p string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
+
+func copyTree(src, dst string) error {
+	if !exists(src) {
+		return nil
+	}
+	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		rel, err := filepath.Rel(src, p)
+		if err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		if d.IsDir() || d.Type()&fs.ModeSymlink != 0 {
+			return nil
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		info, err := d.Info()
+		if err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		target := filepath.Join(dst, rel)
+		if err := writeFile(target, data); err != nil {
+			return err
+		}
+		return os.Chmod(target, info.Mode().Perm())
+	})
+}
+
+// ---- nodes and roles ----
+
+type convertFunc func(name string, in map[string]any) (orderedJSON, []string)
+
+// orderedJSON is a JSON object written with its keys in a set order.
+type orderedJSON struct {
+	keys []string
+	vals map[string]any
+}
+
+func (o *orderedJSON) set(k string, v any) {
+	if o.vals == nil {
+		o.vals = map[string]any{}
+	}
+	if _, ok := o.vals[k]; !ok {
+		o.keys = append(o.keys, k)
+	}
+	o.vals[k] = v
+}
+
+func (o orderedJSON) marshal() ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteString("{\n")
+	for i, k := range o.keys {
+		kb, _ := json.Marshal(k)
+		vb, err := json.MarshalIndent(o.vals[k], "  ", "  ")
+		if err != nil {
+			return nil, err
+		}
+		b.WriteString("  " + string(kb) + ": " + string(vb))
+		if i < len(o.keys)-1 {
+			b.WriteString(",")
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString("}\n")
+	return b.Bytes(), nil
+}
+
+func migrateJSONDir(r *Report, dir, sub, outDir string, conv convertFunc, names *[]string) error {
+	files, _ := filepath.Glob(filepath.Join(dir, sub, "*"))
+	sort.Strings(files)
+	for _, f := range files {
+		rel := filepath.Base(dir) + "/" + sub + "/" + filepath.Base(f)
+		switch filepath.Ext(f) {
+		case ".json":
+		case ".rb":
+			r.Todos = append(r.Todos, Todo{File: rel, Construct: sub + " in Ruby", Why: "only JSON " + sub + " are carried over; write it as JSON (knife role show -F json)"})
+			continue
+		default:
+			continue
+		}
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		var in map[string]any
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.UseNumber()
+		if err := dec.Decode(&in); err != nil {
+			r.Todos = append(r.Todos, Todo{File: rel, Construct: "JSON", Why: "not valid JSON: " + err.Error()})
+			continue
+		}
+		name := strings.TrimSuffix(filepath.Base(f), ".json")
+		out, notes := conv(name, in)
+		for _, n := range notes {
+			r.Todos = append(r.Todos, Todo{File: rel, Construct: sub, Why: n})
+		}
+		b, err := out.marshal()
+		if err != nil {
+			return fmt.Errorf("migrate: %s: %w", rel, err)
+		}
+		if err := writeFile(filepath.Join(outDir, sub, filepath.Base(f)), b); err != nil {
+			return err
+		}
+		*names = append(*names, name)
+	}
+	return nil
+}
+
+// convertNode turns a Chef node (a full node object with "normal", or a
+// knife-solo nodes/*.json whose top level holds the normal attributes)
+// into converge's node file.
+func convertNode(name string, in map[string]any) (orderedJSON, []string) {
+	var out orderedJSON
+	var notes []string
+	if n, ok := in["name"].(string); ok && n != "" {
+		name = n
+	}
+	out.set("name", name)
+	if rl, ok := in["run_list"]; ok {
+		out.set("run_list", rl)
+	} else {
+		out.set("run_list", []any{})
+	}
+	if ip := lookupString(in, "automatic", "ipaddress"); ip != "" {
+		out.set("converge", map[string]any{"host": ip})
+	}
+	attrs, full := in, false
+	if normal, ok := in["normal"].(map[string]any); ok {
+		attrs, full = normal, true
+	}
+	skip := map[string]bool{"name": true, "run_list": true, "json_class": true, "chef_type": true,
+		"chef_environment": true, "automatic": true, "normal": true, "default": true, "override": true}
+	for _, k := range sortedKeys(attrs) {
+		if !full && skip[k] {
+			continue
+		}
+		out.set(k, attrs[k])
+	}
+	for _, lvl := range []string{"default", "override"} {
+		if m, ok := in[lvl].(map[string]any); ok && len(m) > 0 {
+			notes = append(notes, "the node's "+lvl+" attributes are not carried over (a converge node file holds normal attributes); move them to a role or an attribute file")
+		}
+	}
+	if env, ok := in["chef_environment"].(string); ok && env != "" && env != "_default" {
+		notes = append(notes, "the node's environment "+env+" has no converge equivalent")
+	}
+	return out, notes
+}
+
+func lookupString(m map[string]any, keys ...string) string {
+	var cur any = m
+	for _, k := range keys {
+		mm, ok := cur.(map[string]any)
+		if !ok {
+			return ""
+		}
+		cur = mm[k]
+	}
+	s, _ := cur.(string)
+	return s
+}
+
+// convertRole keeps a Chef role's name, description, run_list and
+// attributes: converge reads Chef's role format.
+func convertRole(name string, in map[string]any) (orderedJSON, []string) {
+	var out orderedJSON
+	var notes []string
+	if n, ok := in["name"].(string); ok && n != "" {
+		name = n
+	}
+	out.set("name", name)
+	if d, ok := in["description"].(string); ok && d != "" {
+		out.set("description", d)
+	}
+	rl, ok := in["run_list"]
+	if !ok {
+		rl = []any{}
+	}
+	out.set("run_list", rl)
+	for _, k := range []string{"default_attributes", "override_attributes"} {
+		v, ok := in[k]
+		if !ok {
+			v = map[string]any{}
+		}
+		out.set(k, v)
+	}
+	if m, ok := in["env_run_lists"].(map[string]any); ok && len(m) > 0 {
+		notes = append(notes, "env_run_lists have no converge equivalent; the default run_list is kept")
+	}
+	return out, notes
+}

@@ -1,0 +1,186 @@
+package migrate
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"go.starlark.net/syntax"
+
+	"github.com/converge-cm/converge/engine/render"
+)
+
+const corpus = "../../testdata/migrate"
+
+// starOptions is the converge recipe dialect (SPEC §4).
+var starOptions = &syntax.FileOptions{TopLevelControl: true, GlobalReassign: true}
+
+// goldenCompare compares every file of got with want; UPDATE_GOLDEN=1
+// rewrites want from got (review the diff before committing it).
+func goldenCompare(t *testing.T, got, want string) {
+	t.Helper()
+	if os.Getenv("UPDATE_GOLDEN") == "1" {
+		if err := os.RemoveAll(want); err != nil {
+			t.Fatal(err)
+		}
+		if err := copyTree(got, want); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	gotFiles, wantFiles := listFiles(t, got), listFiles(t, want)
+	if strings.Join(gotFiles, "\n") != strings.Join(wantFiles, "\n") {
+		t.Errorf("files differ from %s\ngot:\n  %s\nwant:\n  %s", want, strings.Join(gotFiles, "\n  "), strings.Join(wantFiles, "\n  "))
+	}
+	for _, f := range gotFiles {
+		g, _ := os.ReadFile(filepath.Join(got, f))
+		w, err := os.ReadFile(filepath.Join(want, f))
+		if err != nil {
+			continue
+		}
+		if !bytes.Equal(g, w) {
+			t.Errorf("%s differs from %s\n--- got\n%s\n--- want\n%s", f, want, g, w)
+		}
+	}
+}
+
+func listFiles(t *testing.T, root string) []string {
+	t.Helper()
+	var out []string
+	filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			rel, _ := filepath.Rel(root, p)
+			out = append(out, filepath.ToSlash(rel))
+		}
+		return nil
+	})
+	sort.Strings(out)
+	return out
+}
+
+// checkOutput parses every generated recipe with go.starlark.net and
+// every template with engine/render.
+func checkOutput(t *testing.T, out string) {
+	t.Helper()
+	for _, f := range listFiles(t, out) {
+		p := filepath.Join(out, f)
+		switch {
+		case strings.HasSuffix(f, ".star"):
+			src, _ := os.ReadFile(p)
+			if _, err := starOptions.Parse(f, src, syntax.RetainComments); err != nil {
+				t.Errorf("generated Starlark does not parse: %v\n%s", err, src)
+			}
+		case strings.HasSuffix(f, ".tmpl"):
+			src, _ := os.ReadFile(p)
+			if _, err := render.Parse(f, string(src)); err != nil {
+				t.Errorf("generated template does not parse: %v", err)
+			}
+		}
+	}
+}
+
+func TestMigrate_Corpus(t *testing.T) {
+	dirs, _ := filepath.Glob(filepath.Join(corpus, "chef", "*"))
+	if len(dirs) < 10 {
+		t.Fatalf("want at least 10 cookbooks in the corpus, found %d", len(dirs))
+	}
+	for _, dir := range dirs {
+		dir := dir
+		name := filepath.Base(dir)
+		t.Run(name, func(t *testing.T) {
+			out := t.TempDir()
+			r, err := Migrate([]string{dir}, out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkOutput(t, out)
+			md, _ := os.ReadFile(filepath.Join(out, "MIGRATION.md"))
+			if r.Complete() != strings.Contains(string(md), "everything translated") {
+				t.Errorf("MIGRATION.md disagrees with the report (complete=%v):\n%s", r.Complete(), md)
+			}
+			for _, td := range r.Todos {
+				if !strings.Contains(string(md), td.File) {
+					t.Errorf("MIGRATION.md misses %v", td)
+				}
+			}
+			goldenCompare(t, out, filepath.Join(corpus, "want", name))
+		})
+	}
+}
+
+func TestMigrate_ChefRepoCarriesNodesAndRoles(t *testing.T) {
+	out := t.TempDir()
+	r, err := Migrate([]string{filepath.Join(corpus, "chefrepo")}, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Nodes) != 2 || len(r.Roles) != 1 || len(r.Cookbooks) != 1 {
+		t.Errorf("report = %+v", r)
+	}
+	checkOutput(t, out)
+	goldenCompare(t, out, filepath.Join(corpus, "want", "_chefrepo"))
+}
+
+func TestMigrate_UntranslatableIsReportedNotDropped(t *testing.T) {
+	out := t.TempDir()
+	r, err := Migrate([]string{filepath.Join(corpus, "chef", "legacy_tools")}, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"Chef::Log.info", "search", "ruby_block", "lazy", "remote_file", "`command`", "a method definition", "umask", "provider", "=~", "libraries", "default_unless"}
+	var got []string
+	for _, td := range r.Todos {
+		got = append(got, td.Construct)
+		if td.File == "" || (td.Line == 0 && !strings.Contains(td.File, "libraries")) {
+			t.Errorf("todo without a place: %+v", td)
+		}
+	}
+	joined := strings.Join(got, "|")
+	for _, w := range want {
+		if !strings.Contains(joined, w) {
+			t.Errorf("no TODO for %s; got %s", w, joined)
+		}
+	}
+	recipe, _ := os.ReadFile(filepath.Join(out, "cookbooks", "legacy_tools", "recipes", "default.star"))
+	if n := strings.Count(string(recipe), "# TODO(migrate)"); n < 8 {
+		t.Errorf("recipe has %d TODO markers:\n%s", n, recipe)
+	}
+}
+
+func TestMigrate_ErrorsOnWhatIsNotChef(t *testing.T) {
+	if _, err := Migrate([]string{t.TempDir()}, t.TempDir()); err == nil || !strings.Contains(err.Error(), "neither a Chef cookbook") {
+		t.Errorf("err = %v", err)
+	}
+	if _, err := Migrate(nil, t.TempDir()); err == nil {
+		t.Error("no error without sources")
+	}
+}
+
+// TestERB_CorpusTemplatesRenderLikeRuby renders every template of the
+// corpus with Ruby's ERB and with converge; each needs a data file in
+// testdata/migrate/erbdata/<cookbook>/<specificity>/<name>.json.
+func TestERB_CorpusTemplatesRenderLikeRuby(t *testing.T) {
+	ruby := needRuby(t)
+	tmpls, _ := filepath.Glob(filepath.Join(corpus, "chef", "*", "templates", "*", "*.erb"))
+	more, _ := filepath.Glob(filepath.Join(corpus, "chefrepo", "cookbooks", "*", "templates", "*", "*.erb"))
+	tmpls = append(tmpls, more...)
+	if len(tmpls) < 15 {
+		t.Fatalf("only %d templates found", len(tmpls))
+	}
+	for _, p := range tmpls {
+		p := p
+		parts := strings.Split(filepath.ToSlash(p), "/")
+		n := len(parts)
+		cb, spec, file := parts[n-4], parts[n-2], parts[n-1]
+		t.Run(cb+"/"+spec+"/"+file, func(t *testing.T) {
+			data := filepath.Join(corpus, "erbdata", cb, spec, strings.TrimSuffix(file, ".erb")+".json")
+			if _, err := os.Stat(data); err != nil {
+				t.Fatalf("no test data for %s: write %s", p, data)
+			}
+			checkFidelity(t, ruby, p, data, cb == "legacy_tools")
+		})
+	}
+}

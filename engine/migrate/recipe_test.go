@@ -1,0 +1,119 @@
+package migrate
+
+import (
+	"strings"
+	"testing"
+)
+
+// Each case is a Chef construct and the Starlark converge reads instead.
+func TestTranslateRecipe_Constructs(t *testing.T) {
+	cases := []struct {
+		name, ruby, want string
+		todos            int
+	}{
+		{"one-liner package", `package "ntp"`, `package("ntp")`, 0},
+		{"package list", `package %w{a b}`, `package(["a", "b"])`, 0},
+		{"resource block", "service 'corosync' do\n  supports :restart => true\n  action [:enable, :start]\nend",
+			`service("corosync", supports={"restart": True}, action=["enable", "start"])`, 0},
+		{"mode octal int", "file '/x' do\n  mode 0644\nend", `file("/x", mode="0644")`, 0},
+		{"mode 00755", "file '/x' do\n  mode 00755\nend", `file("/x", mode="0755")`, 0},
+		{"mode short string", "file '/x' do\n  mode '644'\nend", `file("/x", mode="0644")`, 0},
+		{"notifies immediately", "template '/x' do\n  source 'x.erb'\n  notifies :restart, 'service[a]', :immediately\nend",
+			`template("/x", source="x.tmpl", notifies=[("restart", "service[a]", "immediately")])`, 0},
+		{"notifies resources()", "file '/x' do\n  notifies :restart, resources(:service => 'a')\nend",
+			`file("/x", notifies=[("restart", "service[a]")])`, 0},
+		{"subscribes", "service 'a' do\n  subscribes :reload, 'file[/x]', :delayed\nend",
+			`service("a", subscribes=[("reload", "file[/x]")])`, 0},
+		{"not_if string", "execute 'x' do\n  not_if 'test -f /y'\nend", `execute("x", not_if="test -f /y")`, 0},
+		{"not_if File.exist?", "execute 'x' do\n  not_if { ::File.exist?('/etc/a b') }\nend",
+			`execute("x", not_if="test -e '/etc/a b'")`, 0},
+		{"only_if File.directory? do-block", "execute 'x' do\n  only_if do File.directory?('/d') end\nend",
+			`execute("x", only_if="test -d /d")`, 0},
+		{"negated file test", "execute 'x' do\n  only_if { !::File.exists?(\"/d\") }\nend",
+			`execute("x", only_if="test ! -e /d")`, 0},
+		{"node guard lambda", "execute 'x' do\n  only_if { node['a'] == 'b' }\nend",
+			`execute("x", only_if=lambda: node["a"] == "b")`, 0},
+		{"loop var in guard lambda", "%w(a b).each do |p|\n  execute p do\n    only_if { node[p] }\n  end\nend",
+			"for p in [\"a\", \"b\"]:\n    execute(p, only_if=lambda p=p: node[p])", 0},
+		{"ignore_failure retries", "execute 'x' do\n  ignore_failure true\n  retries 3\nend",
+			`execute("x", ignore_failure=True, retries=3)`, 0},
+		{"variables with symbol keys", "template '/x' do\n  variables(:a => node[:b][:c])\nend",
+			`template("/x", source="x.tmpl", variables={"a": node["b"]["c"]})`, 0},
+		{"case platform", "case node['platform']\nwhen 'ubuntu', 'debian'\n  package 'a'\nelse\n  package 'b'\nend",
+			"if node.platform in (\"ubuntu\", \"debian\"):\n    package(\"a\")\nelse:\n    package(\"b\")", 0},
+		{"if elsif unless", "if node['x']\n  package 'a'\nelsif node.platform == 'centos'\n  package 'b'\nend\nunless platform?('ubuntu')\n  package 'c'\nend",
+			"if node[\"x\"]:\n    package(\"a\")\nelif node.platform == \"centos\":\n    package(\"b\")\nif not node.platform == \"ubuntu\":\n    package(\"c\")", 0},
+		{"modifier if", `package 'x' if node['platform_family'] == 'rhel'`, "if node.platform_family == \"rhel\":\n    package(\"x\")", 0},
+		{"interpolation", `execute "echo #{node['a']['b']} > /tmp/#{node.hostname}"`,
+			`execute("echo %s > /tmp/%s" % (node["a"]["b"], node.hostname))`, 0},
+		{"percent in interpolated string", `execute "date +%s #{node['x']}"`, `execute("date +%%s %s" % node["x"])`, 0},
+		{"method-style attributes", `package node.pkg.name`, `package(node["pkg"]["name"])`, 0},
+		{"local variables", "dir = '/opt'\ndirectory dir", "dir = \"/opt\"\ndirectory(dir)", 0},
+		{"include_recipe", "include_recipe 'apt'\ninclude_recipe 'x::y'", "include_recipe(\"apt::default\")\ninclude_recipe(\"x::y\")", 0},
+		{"to_i on version", `package 'x' if node['platform_version'].to_i >= 7`,
+			"if int(node.platform_version.split(\".\")[0]) >= 7:\n    package(\"x\")", 0},
+		{"each_with_index", "%w(a b).each_with_index do |n, i|\n  file \"/#{i}\" do\n    content n\n  end\nend",
+			"for i, n in enumerate([\"a\", \"b\"]):\n    file(\"/%s\" % i, content=n)", 0},
+		{"hash each", "node['h'].each do |k, v|\n  file k do\n    content v\n  end\nend",
+			"for k, v in node[\"h\"].items():\n    file(k, content=v)", 0},
+		{"bash code", "bash 'x' do\n  code 'echo hi'\nend", `execute("x", command="bash -c 'echo hi'")`, 0},
+		{"return unless", "return unless platform_family?('debian')\npackage 'a'", "if node.platform_family == \"debian\":\n    package(\"a\")", 0},
+		{"ruby_block is a TODO", "ruby_block 'x' do\n  block do\n    puts 1\n  end\nend", "# TODO(migrate): ruby_block", 1},
+		{"search is a TODO", `nodes = search(:node, "role:db")`, "# TODO(migrate): search", 1},
+		{"unknown property is a TODO", "service 'x' do\n  start_command '/bin/x'\nend", "# TODO(migrate): start_command", 1},
+		{"unparsable line is a TODO", "package 'x' do\n  action :install\nend\n)(\npackage 'y'", "# TODO(migrate): unreadable Ruby", 1},
+		{"comments kept", "# hello\npackage 'x' # trailing", "# hello\n# trailing\npackage(\"x\")", 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, todos := translateRuby("r.rb", kindRecipe, "cb", "default", c.ruby)
+			if !strings.Contains(got, c.want) {
+				t.Errorf("ruby:\n%s\ngot:\n%s\nwant it to contain:\n%s", c.ruby, got, c.want)
+			}
+			if len(todos) != c.todos {
+				t.Errorf("got %d todos, want %d: %v\n%s", len(todos), c.todos, todos, got)
+			}
+			if _, err := starOptions.Parse("r.star", got, 0); err != nil {
+				t.Errorf("output does not parse: %v\n%s", err, got)
+			}
+		})
+	}
+}
+
+func TestTranslateAttributes(t *testing.T) {
+	src := "default['a']['b'] = 1\ndefault[:c][:d] = %w{x y}\noverride['e'] = { 'f' => true }\nnode.default['g'] = \"#{node['h']}/i\"\nset['j'] = nil\n"
+	got, todos := translateRuby("a.rb", kindAttributes, "cb", "default", src)
+	want := "default[\"a\"][\"b\"] = 1\ndefault[\"c\"][\"d\"] = [\"x\", \"y\"]\noverride[\"e\"] = {\"f\": True}\ndefault[\"g\"] = \"%s/i\" % node[\"h\"]\nnormal[\"j\"] = None\n"
+	if got != want || len(todos) != 0 {
+		t.Errorf("got:\n%s\nwant:\n%s\ntodos: %v", got, want, todos)
+	}
+}
+
+func TestTranslateRecipe_SettingAttributesIsATodo(t *testing.T) {
+	_, todos := translateRuby("r.rb", kindRecipe, "cb", "default", "node.default['x'] = 1\n")
+	if len(todos) != 1 {
+		t.Errorf("todos = %v", todos)
+	}
+}
+
+func TestMetadata(t *testing.T) {
+	src := "name 'x'\nmaintainer 'me'\nversion '1.2.3'\ndepends 'a', '~> 2.1'\ndepends 'b'\n%w(ubuntu centos).each { |p| supports p }\nfrobnicate 'x'\n"
+	m, todos := readMetadataRb("x/metadata.rb", src)
+	got := m.star()
+	for _, w := range []string{`name = "x"`, `version = "1.2.3"`, `"a": ">= 2.1, < 3.0"`, `"b": ">= 0.0.0"`, `supports = ["ubuntu", "centos"]`, "maintainer"} {
+		if !strings.Contains(got, w) {
+			t.Errorf("metadata.star misses %s:\n%s", w, got)
+		}
+	}
+	if len(todos) != 1 || todos[0].Construct != "frobnicate" || todos[0].Line != 7 {
+		t.Errorf("todos = %v", todos)
+	}
+}
+
+func TestChefConstraint(t *testing.T) {
+	for in, want := range map[string]string{"~> 1.2": ">= 1.2, < 2.0", "~> 1.2.3": ">= 1.2.3, < 1.3.0", ">= 2.0": ">= 2.0", "= 1.0": "= 1.0", "1.0.0": "= 1.0.0"} {
+		if got, err := chefConstraint(in); err != nil || got != want {
+			t.Errorf("chefConstraint(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+}

@@ -1,0 +1,5 @@
+name             "apache2_lite"
+version          "1.2.0"
+description      "A small Apache cookbook"
+supports         "ubuntu"
+supports         "centos"

@@ -1,0 +1,5 @@
+name 'drbd_lite'
+version '0.3.0'
+description 'DRBD resource r0 for two nodes'
+depends 'pm_corosync01', '>= 0.1.0'
+supports 'ubuntu'

@@ -1,0 +1,2 @@
+default['legacy']['token'] = 'changeme'
+default_unless['legacy']['region'] = 'tokyo'

@@ -1,0 +1,5 @@
+module Legacy
+  def cluster_peers
+    search(:node, 'role:cluster').map(&:name)
+  end
+end

@@ -1,0 +1,3 @@
+name 'legacy_tools'
+version '0.0.7'
+description 'Things converge cannot translate'

@@ -1,0 +1,5 @@
+default["network_addr"] = "10.132.253.0"
+default["multicast_addr"] = "226.94.1.1"
+default["multicast_port"] = "5405"
+default["vip_ipaddr"] = "10.132.5.141"
+default["vip_netmask"] = "26"

@@ -1,0 +1,7 @@
+name 'redis_lite'
+version '4.2.0'
+description 'Redis server'
+source_url 'https://example.com/redis_lite'
+chef_version '>= 14'
+supports 'ubuntu'
+supports 'debian'

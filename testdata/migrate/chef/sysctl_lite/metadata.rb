@@ -1,0 +1,2 @@
+name 'sysctl_lite'
+version '0.9.0'

@@ -1,0 +1,7 @@
+name 'webapp'
+version '3.1.0'
+description 'A web application behind Apache'
+depends 'apache2_lite', '~> 1.2'
+depends 'ntp'
+supports 'ubuntu', '>= 20.04'
+supports 'centos', '>= 7.0'
