@@ -365,7 +365,7 @@ func TestPmCorosync_DRBDConfigAcceptedByDrbdadmAndCrmVerify(t *testing.T) {
 		}
 	}
 	show := c.ssh("d1", "CIB_shadow=rehearsal crm configure show")
-	for _, want := range []string{"ms_drbd", "res_filesystem", "res_httpd", "res_vip", "group rg_web", "colocation c_rg_web", "order o_rg_web"} {
+	for _, want := range []string{"ms_drbd", "res_filesystem", "res_httpd", "primitive vip", "group rg_web vip", "colocation c_rg_web", "order o_rg_web"} {
 		if !strings.Contains(show, want) {
 			t.Errorf("the shadow CIB lacks %q:\n%s", want, show)
 		}

@@ -345,8 +345,17 @@ func (l *Lab) prepare(st nodeState, s subnet, pubKey string) error {
 		{"etc/ssh/ssh_host_ed25519_key", priv, 0o600},
 		{"etc/ssh/ssh_host_ed25519_key.pub", pub, 0o644},
 		{"root/.ssh/authorized_keys", []byte(pubKey + "\n"), 0o600},
+		// On a cgroup v1 host systemd in a node is not told when a unit's
+		// cgroup empties, and a stop can wait out the 90 s default: keep
+		// stops short, as a power-cut-tolerant test node can afford.
+		{"etc/systemd/system.conf.d/converge-lab.conf", []byte("# written by converge lab\n[Manager]\nDefaultTimeoutStopSec=10s\n"), 0o644},
 	}
-	if err := os.MkdirAll(filepath.Join(root, "root", ".ssh"), 0o700); err != nil {
+	for _, d := range []string{"root/.ssh", "etc/systemd/system.conf.d"} {
+		if err := os.MkdirAll(filepath.Join(root, d), 0o700); err != nil {
+			return err
+		}
+	}
+	if err := os.Chmod(filepath.Join(root, "etc/systemd/system.conf.d"), 0o755); err != nil {
 		return err
 	}
 	for _, f := range files {

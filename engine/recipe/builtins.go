@@ -530,6 +530,11 @@ func modeString(v starlark.Value) (string, error) {
 		if !ok || n < 0 || n > 0o7777 {
 			return "", fmt.Errorf("mode %s is out of range; write it as 0o644 or \"0644\"", x)
 		}
+		// mode=644 is Chef's 0644 written without the 0: as a Starlark int
+		// it is 0o1204 (sticky bit, wrong permissions). Refuse rather than guess.
+		if d := strconv.FormatInt(n, 10); n > 0o777 && strings.Trim(d, "01234567") == "" {
+			return "", fmt.Errorf("mode %d is the decimal number %d (0o%o); write 0o%s or \"%04s\" (special bits as a string, e.g. \"4755\")", n, n, n, d, d)
+		}
 		return fmt.Sprintf("%04o", n), nil
 	case starlark.String:
 		s := string(x)

@@ -119,8 +119,13 @@ func GetWith(ctx context.Context, r Runner, path string) ([]byte, error) {
 }
 
 // Sudo wraps a transport so that every command runs as root through sudo.
-// With a password, sudo reads it from the first line of stdin (-S) and the
-// prompt is silenced; the password never appears in a command line or log.
+//
+// Without a password, sudo must not ask for one (-n). With one, the
+// password travels as the first line of stdin: a small outer shell reads
+// it, puts it in a private file that a private askpass program prints, and
+// runs sudo -A -k, so the password never appears in a command line, a log
+// or the node's process list, and the command's own stdin reaches it
+// intact whether or not sudo asks (a NOPASSWD rule, cached credentials).
 func Sudo(t Transport, password string) Transport {
 	return &sudo{t: t, password: password}
 }
@@ -130,6 +135,12 @@ type sudo struct {
 	password string
 }
 
+// sudoAskpass is the outer shell of a sudo with a password; %s is the
+// quoted command.
+const sudoAskpass = `IFS= read -r p || exit 126; umask 077; d=$(mktemp -d "${TMPDIR:-/tmp}/.converge-sudo-XXXXXX") || exit 126; ` +
+	`printf '%%s\n' "$p" > "$d/p"; p=; printf '#!/bin/sh\ncat "%%s/p"\n' "$d" > "$d/a"; chmod 700 "$d/a"; ` +
+	`SUDO_ASKPASS="$d/a" sudo -A -k -p '' -- sh -c %s; rc=$?; rm -rf "$d"; exit $rc`
+
 func (s *sudo) Run(ctx context.Context, cmd string, stdin io.Reader) (Result, error) {
 	if s.password == "" {
 		return s.t.Run(ctx, "sudo -n -- sh -c "+shell.Quote(cmd), stdin)
@@ -138,7 +149,7 @@ func (s *sudo) Run(ctx context.Context, cmd string, stdin io.Reader) (Result, er
 	if stdin != nil {
 		in = io.MultiReader(in, stdin)
 	}
-	return s.t.Run(ctx, "sudo -S -p '' -- sh -c "+shell.Quote(cmd), in)
+	return s.t.Run(ctx, fmt.Sprintf(sudoAskpass, shell.Quote(cmd)), in)
 }
 
 func (s *sudo) Put(ctx context.Context, path string, data []byte, opts PutOptions) error {

@@ -47,6 +47,7 @@ type IO struct {
 func Main(args []string, stdout, stderr io.Writer) int {
 	io := &IO{Out: stdout, Err: stderr}
 	root := NewCmdRoot(io)
+	defer addProfileFlag(root)()
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)

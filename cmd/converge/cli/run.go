@@ -223,7 +223,7 @@ func (o *RunOptions) prepare(ctx context.Context) ([]*node, error) {
 		n.tr = tr
 		f, err := facts.Gather(ctx, tr)
 		if err != nil {
-			n.err = fmt.Errorf("gather facts: %w", err)
+			n.err = err
 			return
 		}
 		n.facts = f

@@ -246,7 +246,12 @@ func testRun(ctx context.Context, o *TestOptions) (err error) {
 		}
 		out.event(end)
 		if err != nil {
-			return // a usage or recipe error, or an interruption, says it all
+			// A usage or recipe error, or an interruption, is the news; a
+			// failure to remove the nodes still needs saying.
+			for _, f := range failures {
+				fmt.Fprintln(o.IO.Err, "converge test: "+f)
+			}
+			return
 		}
 		if len(failures) > 0 {
 			out.textf("\nconverge test FAILED (%s on %d node(s), %s) in %.2fs\n", o.Run.RunList, len(names), o.Image, time.Since(start).Seconds())

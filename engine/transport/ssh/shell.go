@@ -26,28 +26,29 @@ import (
 //
 // So a Transport runs its commands through resident shells: a session whose
 // login shell execs a small POSIX sh loop that reads one framed command at
-// a time, runs it with the user's shell in a child process (so that each
-// command starts as fresh as in a session of its own: same environment,
-// home directory as working directory, nothing left from the one before),
-// and answers with its exit status, stdout and stderr. The login shell and
-// its rc files start once per resident shell, not once per command.
+// a time, runs it with /bin/sh -c in a child process (so that each command
+// starts as fresh as in a session of its own: the environment the login
+// shell exported, the home directory as working directory, the umask,
+// nothing left from the command before), and answers with its exit status,
+// stdout and stderr. The login shell and its rc files start once per
+// resident shell, not once per command. (Not the login shell again for
+// each command: bash's exec lowers SHLVL, so a bash started below would
+// read ~/.bashrc all over again.)
 //
 // Wire format, client to shell: "CMDLEN INLEN\n", CMDLEN bytes of
 // command, INLEN bytes of stdin. Shell to client: "MARK RC OUTLEN ERRLEN\n"
-// then the bytes of stdout and of stderr. GNU and busybox head -c read no
-// more than they are asked from a pipe, which is what keeps the frames
-// apart; a node where the loop does not come up (no head, no mktemp) gets
+// then the bytes of stdout and of stderr. GNU head -c reads no more than
+// it is asked from a pipe, which is what keeps the frames apart; a node where the loop does not come up (no head, no mktemp) gets
 // a session per command, as before.
 const shellLoop = `m=$0 u=$(umask)
 umask 077
 d=$(mktemp -d "${TMPDIR:-/tmp}/.converge-sh-XXXXXX") || exit 125
 trap 'rm -rf "$d"' EXIT
 trap 'exit 129' HUP PIPE TERM INT
-sh=${SHELL:-/bin/sh}
 printf '%s ready\n' "$m"
 while read -r n i; do
   head -c "$n" > "$d/c" && head -c "$i" > "$d/i" || exit 125
-  (umask "$u" && exec "$sh" -c "$(cat "$d/c")" < "$d/i" > "$d/o" 2> "$d/e")
+  (umask "$u" && exec /bin/sh -c "$(cat "$d/c")" < "$d/i" > "$d/o" 2> "$d/e")
   rc=$?
   o=$(wc -c < "$d/o") e=$(wc -c < "$d/e")
   printf '%s %d %d %d\n' "$m" "$rc" $o $e
