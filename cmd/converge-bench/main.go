@@ -169,6 +169,13 @@ func runBench(ctx context.Context, o options) (err error) {
 	}
 
 	res := results{}
+	// Whatever happens, show what was measured.
+	defer func() {
+		if err != nil && len(res) > 0 {
+			fmt.Println("\n(partial: the benchmark stopped early)")
+			res.print(os.Stdout, append(o.ns, scaleNs(o)...))
+		}
+	}()
 	measure := func(tool string, n int, c string, fn func(context.Context) (sample, error)) (sample, error) {
 		rctx, cancel := context.WithTimeout(ctx, o.runTimeout)
 		defer cancel()

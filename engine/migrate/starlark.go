@@ -817,6 +817,10 @@ type kwarg struct {
 	name  string
 	value string
 	multi []string // lines for a value laid out over several lines
+	// cond, when set, makes the property conditional (Chef's
+	// `version x if cond` in a resource block): the call passes it as
+	// **({name: value} if cond else {}), after the other keywords.
+	cond string
 }
 
 type resourceBuild struct {
@@ -942,13 +946,31 @@ func combineGuards(gs []guard, op string) *kwarg {
 }
 
 func (e *emitter) writeCall(ind int, kind, name string, kwargs []kwarg) {
+	// A conditional property goes last: Starlark takes **kwargs after the
+	// keyword arguments.
+	var plainKw, condKw []kwarg
+	for _, k := range kwargs {
+		if k.cond != "" {
+			k = kwarg{name: "**", value: "({" + starQuote(k.name) + ": " + k.value + "} if " + k.cond + " else {})"}
+			condKw = append(condKw, k)
+			continue
+		}
+		plainKw = append(plainKw, k)
+	}
+	kwargs = append(plainKw, condKw...)
+	arg := func(k kwarg) string {
+		if k.name == "**" {
+			return "**" + k.value
+		}
+		return k.name + "=" + k.value
+	}
 	one := kind + "(" + name
 	multi := false
 	for _, k := range kwargs {
 		if k.multi != nil || strings.Contains(k.value, "\n") {
 			multi = true
 		}
-		one += ", " + k.name + "=" + k.value
+		one += ", " + arg(k)
 	}
 	one += ")"
 	if !multi && len(one)+4*ind <= 88 {
@@ -966,7 +988,7 @@ func (e *emitter) writeCall(ind int, kind, name string, kwargs []kwarg) {
 			e.line(ind+1, k.multi[len(k.multi)-1]+",")
 			continue
 		}
-		e.line(ind+1, k.name+"="+k.value+",")
+		e.line(ind+1, arg(k)+",")
 	}
 	e.line(ind, ")")
 }
@@ -983,6 +1005,10 @@ func (e *emitter) property(rb *resourceBuild, kind, chefKind string, ps *stmt, c
 			bad = u
 		}
 	}()
+	if x, ok := ps.x.(*ifExpr); ok && x.modifier {
+		e.conditionalProperty(rb, kind, chefKind, x)
+		return nil
+	}
 	c, ok := ps.x.(*callExpr)
 	if !ok || c.recv != nil {
 		switch x := ps.x.(type) {
@@ -1104,6 +1130,84 @@ func (e *emitter) property(rb *resourceBuild, kind, chefKind string, ps *stmt, c
 	}
 	rb.set(prop, e.expr(v).code)
 	return nil
+}
+
+// conditionalProperty translates `prop value if cond` (or unless) in a
+// resource block. Chef leaves the property unset when cond is false, so
+// the call gets it through **({...} if cond else {}); a property given
+// before unconditionally becomes `value if cond else earlier`.
+func (e *emitter) conditionalProperty(rb *resourceBuild, kind, chefKind string, x *ifExpr) {
+	const construct = "conditional property"
+	if len(x.conds) != 1 || len(x.bodies) != 1 || len(x.bodies[0]) != 1 {
+		no(construct, "a branch inside a resource block; set the property with a variable before the resource")
+	}
+	inner, ok := x.bodies[0][0].x.(*callExpr)
+	if !ok || inner.recv != nil || inner.block != nil {
+		no(construct, "only a property call can be conditional; set the property with a variable before the resource")
+	}
+	switch inner.name {
+	case "source", "code", "notifies", "subscribes", "not_if", "only_if":
+		no(construct, "a conditional "+inner.name+" is not translated; set it with a variable before the resource")
+	}
+	sub := &resourceBuild{}
+	var code *sx
+	hasSource := false
+	if bad := e.property(sub, kind, chefKind, x.bodies[0][0], &code, &hasSource); bad != nil {
+		panic(bad)
+	}
+	if len(sub.kwargs) != 1 || code != nil || hasSource {
+		no(construct, "a conditional "+inner.name+" is not translated; set it with a variable before the resource")
+	}
+	k := sub.kwargs[0]
+	value := k.value
+	if k.multi != nil {
+		value = strings.Join(k.multi, " ")
+	}
+	cond := e.optionalCond(x.conds[0])
+	if x.unless {
+		cond = sx{code: "not " + cond.in(pNot), prec: pNot}
+	}
+	for i, old := range rb.kwargs {
+		if old.name != k.name {
+			continue
+		}
+		if old.cond != "" {
+			no(construct, k.name+" is set under two conditions; combine them with a variable before the resource")
+		}
+		prev := old.value
+		if old.multi != nil {
+			prev = strings.Join(old.multi, " ")
+		}
+		rb.kwargs[i] = kwarg{name: k.name, value: ternaryOperand(value) + " if " + cond.in(pOr) + " else " + ternaryOperand(prev)}
+		return
+	}
+	for _, old := range rb.kwargs {
+		if old.cond != "" {
+			no(construct, "only one property of a resource can be conditional; set the others with a variable before the resource")
+		}
+	}
+	rb.kwargs = append(rb.kwargs, kwarg{name: k.name, value: value, cond: cond.in(pOr)})
+}
+
+// ternaryOperand parenthesizes a value that would not survive as an
+// operand of `x if c else y` (a conditional or a lambda of its own).
+func ternaryOperand(v string) string {
+	if strings.Contains(v, " if ") || strings.Contains(v, "lambda") {
+		return "(" + v + ")"
+	}
+	return v
+}
+
+// optionalCond translates a condition in which a bare node attribute
+// tests presence: node["a"]["b"] is nil in Chef when b is unset, so it
+// becomes node["a"].get("b"), which is None instead of an error.
+func (e *emitter) optionalCond(x expr) sx {
+	if ix, ok := x.(*indexExpr); ok && len(ix.args) == 1 && isNodePath(ix) {
+		if k, ok := literalKey(ix.args[0]); ok && !(isNodeCall(ix.recv) && facts[k]) {
+			return atom(e.expr(ix.recv).in(pPostfix) + ".get(" + starQuote(k) + ")")
+		}
+	}
+	return e.cond(x)
 }
 
 func (rb *resourceBuild) set(name, value string) {

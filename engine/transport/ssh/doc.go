@@ -3,8 +3,12 @@
 //
 // What it promises:
 //
-//   - One SSH connection per node for the whole run; every Run is a session
-//     multiplexed on it, and a Transport is safe for concurrent use.
+//   - One SSH connection per node for the whole run, with sessions
+//     multiplexed on it; a Transport is safe for concurrent use.
+//   - Commands run through resident shells (shell.go): the login shell and
+//     its rc files start once per session, not once per command, and each
+//     command runs in a fresh /bin/sh -c. A node where that loop cannot
+//     start gets a session per command.
 //   - Commands are handed to the remote user's shell as written: callers pass
 //     POSIX sh text with every value quoted (engine/shell).
 //   - Host keys are verified strictly against known_hosts. An unknown key is
