@@ -188,3 +188,34 @@ func checkAbs(r *engine.Common, p string) error {
 	}
 	return nil
 }
+
+// batchWrite is the write Apply would make, for the engine to stream with
+// other files in one round trip; false when the action is not one write.
+func (c *content) batchWrite(action string, d engine.Diff) (transport.FileWrite, bool) {
+	plan, ok := d.Data.(contentPlan)
+	if !ok || !plan.write || (action != "create" && action != "create_if_missing") {
+		return transport.FileWrite{}, false
+	}
+	data := c.data
+	if !c.managed {
+		data = nil
+	}
+	return transport.FileWrite{Path: c.path, Data: data, Opts: transport.PutOptions{
+		Mode: c.own.Mode, Owner: c.own.Owner, Group: c.own.Group, Verify: c.verify, Backups: c.backups,
+	}}, true
+}
+
+// BatchWrite lets the engine stream this file with others.
+func (f *File) BatchWrite(action string, d engine.Diff) (transport.FileWrite, bool) {
+	return f.c.batchWrite(action, d)
+}
+
+// BatchWrite lets the engine stream this file with others.
+func (t *Template) BatchWrite(action string, d engine.Diff) (transport.FileWrite, bool) {
+	return t.c.batchWrite(action, d)
+}
+
+// BatchWrite lets the engine stream this file with others.
+func (f *CookbookFile) BatchWrite(action string, d engine.Diff) (transport.FileWrite, bool) {
+	return f.c.batchWrite(action, d)
+}

@@ -170,3 +170,53 @@ func RunScript(ctx context.Context, r Runner, script string) (Result, error) {
 		`cat > "$f" || { rm -f "$f"; exit 125; }; sh "$f" </dev/null; rc=$?; rm -f "$f"; exit $rc`
 	return r.Run(ctx, wrapper, strings.NewReader(script))
 }
+
+// FileWrite is one file of a PutMany batch.
+type FileWrite struct {
+	Path string
+	Data []byte
+	Opts PutOptions
+}
+
+// PutManyScript returns the script that installs the files of a batch from
+// one stream on stdin: each file's bytes follow the previous one's, and
+// each is installed as PutScript installs one (temporary file in the
+// destination directory, owner, mode, verify, backup, rename). After each
+// file it prints "ok INDEX"; it stops at the first failure.
+func PutManyScript(files []FileWrite) string {
+	var b strings.Builder
+	b.WriteString("set -e\n")
+	for i, f := range files {
+		one := PutScript(f.Path, f.Opts)
+		one = strings.TrimPrefix(one, "set -e\n")
+		// head -c reads exactly this file's bytes from the shared stream.
+		one = strings.Replace(one, `cat > "$tmp"`, fmt.Sprintf(`head -c %d > "$tmp"`, len(f.Data)), 1)
+		fmt.Fprintf(&b, "(\n%s)\necho ok %d\n", one, i)
+	}
+	return b.String()
+}
+
+// PutMany writes many files in one round trip: one remote receiver reads
+// them from one stream. It returns how many were installed (in order) and
+// the error of the first that was not.
+func PutMany(ctx context.Context, r Runner, files []FileWrite) (int, error) {
+	if len(files) == 0 {
+		return 0, nil
+	}
+	readers := make([]io.Reader, len(files))
+	for i, f := range files {
+		readers[i] = bytes.NewReader(f.Data)
+	}
+	res, err := r.Run(ctx, "sh -c "+shell.Quote(PutManyScript(files)), io.MultiReader(readers...))
+	done := strings.Count(string(res.Stdout), "ok ")
+	if err != nil {
+		return done, fmt.Errorf("write %s: %w", files[min(done, len(files)-1)].Path, err)
+	}
+	if res.ExitCode != 0 {
+		if done >= len(files) {
+			done = len(files) - 1
+		}
+		return done, fmt.Errorf("write %s: exit %d: %s", files[done].Path, res.ExitCode, strings.TrimSpace(string(res.Stderr)))
+	}
+	return done, nil
+}
