@@ -21,7 +21,9 @@ import (
 // These tests build the seeds' clusters on converge lab nodes: they need
 // root and systemd-nspawn, skip without them, and fail instead of skipping
 // when CONVERGE_E2E=1 (CI). Each test has its own lab (state directory,
-// bridge, subnet), so a lab someone runs on the machine is left alone.
+// bridge, subnet) and node names no other lab uses (a node's network
+// namespace is named after it), so a lab someone runs on the machine is
+// left alone.
 
 type cluster struct {
 	t    *testing.T
@@ -220,10 +222,10 @@ func (c *cluster) vipHolder() string {
 }
 
 func TestPmCorosync_CrmPathServesVIPAndApacheSurvivesFailover(t *testing.T) {
-	c := newCluster(t, 81, lab.ImageDebian12, "n1", "n2")
+	c := newCluster(t, 81, lab.ImageDebian12, "pmc1", "pmc2")
 	rl := "pm_corosync,pm_corosync::crm,pm_corosync::web"
-	c.converge(rl, "n1", "n2")
-	c.assertClusterServes("n1", "n2")
+	c.converge(rl, "pmc1", "pmc2")
+	c.assertClusterServes("pmc1", "pmc2")
 	var holder string
 	if !waitFor(60*time.Second, func() bool { holder = c.vipHolder(); return holder != "" }) {
 		t.Fatalf("Apache does not answer on the VIP %s", c.vip)
@@ -233,23 +235,23 @@ func TestPmCorosync_CrmPathServesVIPAndApacheSurvivesFailover(t *testing.T) {
 	pids := func(n string) string { return c.ssh(n, "pidof corosync; pidof pacemakerd") }
 	mtime := func(n string) string { return c.ssh(n, "stat -c %Y /etc/corosync/corosync.conf") }
 	before := map[string][2]string{}
-	for _, n := range []string{"n1", "n2"} {
+	for _, n := range []string{"pmc1", "pmc2"} {
 		before[n] = [2]string{pids(n), mtime(n)}
 	}
-	out := c.converge(rl, "n1", "n2")
+	out := c.converge(rl, "pmc1", "pmc2")
 	for n, u := range updated(t, out) {
 		if u != "0" {
 			t.Errorf("second run updated %s resources on %s: %v", u, n, changedResources(out))
 		}
 	}
-	for _, n := range []string{"n1", "n2"} {
+	for _, n := range []string{"pmc1", "pmc2"} {
 		if got := [2]string{pids(n), mtime(n)}; got != before[n] {
 			t.Errorf("%s: the second run restarted a daemon or rewrote corosync.conf: pids/mtime %q → %q", n, before[n], got)
 		}
 	}
 
 	// Failover: power off the VIP holder.
-	other := map[string]string{"n1": "n2", "n2": "n1"}[holder]
+	other := map[string]string{"pmc1": "pmc2", "pmc2": "pmc1"}[holder]
 	start := time.Now()
 	if err := c.lab.Stop(holder); err != nil {
 		t.Fatal(err)
@@ -270,13 +272,13 @@ func TestPmCorosync_CrmPathServesVIPAndApacheSurvivesFailover(t *testing.T) {
 	}
 	// As an operator would: converge once the node has finished booting.
 	c.ssh(holder, "systemctl is-system-running --wait || true")
-	out = c.converge(rl, "n1", "n2")
+	out = c.converge(rl, "pmc1", "pmc2")
 	for _, r := range changedResources(out) {
 		if !strings.HasPrefix(r, "execute[wait for cluster members]") {
 			t.Errorf("after the node came back, the run changed %s", r)
 		}
 	}
-	c.assertClusterServes("n1", "n2")
+	c.assertClusterServes("pmc1", "pmc2")
 }
 
 // secondRunChangesNothing converges again and checks every node updated 0
@@ -301,61 +303,61 @@ func (c *cluster) secondRunChangesNothing(rl string, extra []string, nodes ...st
 }
 
 func TestPmCorosync_PcsPathAuthSetupStartVIP(t *testing.T) {
-	c := newCluster(t, 82, lab.ImageDebian12, "p1", "p2")
+	c := newCluster(t, 82, lab.ImageDebian12, "pmp1", "pmp2")
 	rl := "pm_corosync,pm_corosync::pcs,pm_corosync::web"
 	pw := []string{"-a", "hacluster_password=converge-e2e-" + fmt.Sprint(os.Getpid())}
-	out := c.converge(rl, append(pw, "p1", "p2")...)
+	out := c.converge(rl, append(pw, "pmp1", "pmp2")...)
 	if strings.Contains(out, "converge-e2e-") {
 		t.Errorf("the sensitive hacluster password reached the output")
 	}
-	mon := c.assertClusterServes("p1", "p2")
+	mon := c.assertClusterServes("pmp1", "pmp2")
 	if !strings.Contains(mon, "web") {
 		t.Errorf("the web resource is not in the cluster:\n%s", mon)
 	}
 	if !waitFor(60*time.Second, func() bool { return c.vipHolder() != "" }) {
 		t.Fatalf("Apache does not answer on the VIP %s", c.vip)
 	}
-	if conf := c.ssh("p2", "cat /etc/corosync/corosync.conf"); !strings.Contains(conf, "cluster_name: pm_corosync") {
+	if conf := c.ssh("pmp2", "cat /etc/corosync/corosync.conf"); !strings.Contains(conf, "cluster_name: pm_corosync") {
 		t.Errorf("pcs did not write the cluster's corosync.conf on p2:\n%s", conf)
 	}
-	for _, n := range []string{"p1", "p2"} {
+	for _, n := range []string{"pmp1", "pmp2"} {
 		if st := c.ssh(n, "systemctl is-enabled corosync pacemaker pcsd"); strings.Count(st, "enabled") != 3 {
 			t.Errorf("%s: corosync, pacemaker and pcsd should be enabled at boot:\n%s", n, st)
 		}
 	}
-	c.secondRunChangesNothing(rl, pw, "p1", "p2")
+	c.secondRunChangesNothing(rl, pw, "pmp1", "pmp2")
 }
 
 func TestPmCorosync_CrmPathOnSysvinit(t *testing.T) {
-	c := newCluster(t, 83, lab.ImageDebian12Sysvinit, "s1", "s2")
-	if comm := c.ssh("s1", "cat /proc/1/comm"); strings.TrimSpace(comm) != "init" {
+	c := newCluster(t, 83, lab.ImageDebian12Sysvinit, "pms1", "pms2")
+	if comm := c.ssh("pms1", "cat /proc/1/comm"); strings.TrimSpace(comm) != "init" {
 		t.Fatalf("s1 PID 1 is %q, want SysV init", comm)
 	}
 	rl := "pm_corosync,pm_corosync::crm,pm_corosync::web"
-	out := c.converge(rl, "s1", "s2")
+	out := c.converge(rl, "pms1", "pms2")
 	if !strings.Contains(out, "file[/etc/default/corosync]") {
 		t.Errorf("the SysV path should manage /etc/default/corosync")
 	}
-	for _, n := range []string{"s1", "s2"} {
+	for _, n := range []string{"pms1", "pms2"} {
 		if links := c.ssh(n, "ls /etc/rc2.d/"); !strings.Contains(links, "corosync") || !strings.Contains(links, "pacemaker") {
 			t.Errorf("%s: corosync and pacemaker should be enabled with update-rc.d:\n%s", n, links)
 		}
 	}
-	c.assertClusterServes("s1", "s2")
+	c.assertClusterServes("pms1", "pms2")
 	if !waitFor(60*time.Second, func() bool { return c.vipHolder() != "" }) {
 		t.Fatalf("Apache does not answer on the VIP %s", c.vip)
 	}
-	c.secondRunChangesNothing(rl, nil, "s1", "s2")
+	c.secondRunChangesNothing(rl, nil, "pms1", "pms2")
 }
 
 func TestPmCorosync_DRBDConfigAcceptedByDrbdadmAndCrmVerify(t *testing.T) {
-	c := newCluster(t, 84, lab.ImageDebian12, "d1", "d2")
+	c := newCluster(t, 84, lab.ImageDebian12, "pmd1", "pmd2")
 	rl := "pm_corosync,pm_corosync::crm,pm_corosync::drbd"
 	extra := []string{"-a", "drbd.manage_device=false", "-a", "drbd.cib_shadow=rehearsal", "-a", "drbd.disk=/dev/vdb1"}
-	c.converge(rl, append(extra, "d1", "d2")...)
-	for _, n := range []string{"d1", "d2"} {
+	c.converge(rl, append(extra, "pmd1", "pmd2")...)
+	for _, n := range []string{"pmd1", "pmd2"} {
 		dump := c.ssh(n, "drbdadm dump r0")
-		for _, want := range []string{"on d1", "on d2", "/dev/drbd1", ":7789"} {
+		for _, want := range []string{"on pmd1", "on pmd2", "/dev/drbd1", ":7789"} {
 			if !strings.Contains(dump, want) {
 				t.Errorf("%s: drbdadm dump r0 lacks %q:\n%s", n, want, dump)
 			}
@@ -364,21 +366,21 @@ func TestPmCorosync_DRBDConfigAcceptedByDrbdadmAndCrmVerify(t *testing.T) {
 			t.Errorf("%s: drbdadm -d up r0 refused the configuration: %v\n%s", n, err, out)
 		}
 	}
-	show := c.ssh("d1", "CIB_shadow=rehearsal crm configure show")
+	show := c.ssh("pmd1", "CIB_shadow=rehearsal crm configure show")
 	for _, want := range []string{"ms_drbd", "res_filesystem", "res_httpd", "primitive vip", "group rg_web vip", "colocation c_rg_web", "order o_rg_web"} {
 		if !strings.Contains(show, want) {
 			t.Errorf("the shadow CIB lacks %q:\n%s", want, show)
 		}
 	}
-	if out, err := c.sshErr("d1", "CIB_shadow=rehearsal crm_verify -L -V"); err != nil {
+	if out, err := c.sshErr("pmd1", "CIB_shadow=rehearsal crm_verify -L -V"); err != nil {
 		t.Errorf("crm_verify rejected the DRBD configuration: %v\n%s", err, out)
 	}
-	c.secondRunChangesNothing(rl, extra, "d1", "d2")
+	c.secondRunChangesNothing(rl, extra, "pmd1", "pmd2")
 
 	// With the device steps on, the missing kernel module is named.
 	var out, errb bytes.Buffer
 	code := cli.Main([]string{"-r", rl, "-a", "vip_ipaddr=" + c.vip, "-a", "vip_netmask=24", "-a", "network_addr=" + c.net,
-		"-a", "drbd.cib_shadow=rehearsal", "-a", "drbd.disk=/dev/vdb1", "d1", "d2"}, &out, &errb)
+		"-a", "drbd.cib_shadow=rehearsal", "-a", "drbd.disk=/dev/vdb1", "pmd1", "pmd2"}, &out, &errb)
 	if code != 1 || !strings.Contains(out.String(), "the drbd kernel module is not available") {
 		t.Errorf("without the module: want exit 1 naming it, got %d\n%s", code, tail(out.String(), 30))
 	}
