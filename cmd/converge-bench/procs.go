@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,10 +17,16 @@ import (
 // process group, so that an error or Ctrl-C ends them all.
 type registry struct {
 	mu   sync.Mutex
-	cmds map[*exec.Cmd]bool
+	cmds map[*exec.Cmd]*waited
 }
 
-var procs = &registry{cmds: map[*exec.Cmd]bool{}}
+// waited is the one Wait of a process, shared by whoever needs its end.
+type waited struct {
+	done chan struct{}
+	err  error
+}
+
+var procs = &registry{cmds: map[*exec.Cmd]*waited{}}
 
 // start starts cmd in a process group of its own and records it.
 func (r *registry) start(cmd *exec.Cmd) error {
@@ -32,35 +39,49 @@ func (r *registry) start(cmd *exec.Cmd) error {
 	if err := cmd.Start(); err != nil {
 		return err
 	}
-	r.cmds[cmd] = true
+	w := &waited{done: make(chan struct{})}
+	r.cmds[cmd] = w
+	go func() {
+		w.err = cmd.Wait()
+		close(w.done)
+	}()
 	return nil
 }
 
-// wait waits for cmd and forgets it.
+// wait waits for cmd, started with start.
 func (r *registry) wait(cmd *exec.Cmd) error {
-	err := cmd.Wait()
+	r.mu.Lock()
+	w := r.cmds[cmd]
+	r.mu.Unlock()
+	if w == nil {
+		return fmt.Errorf("%s was not started by the benchmark; this is a bug in converge-bench", cmd.Path)
+	}
+	<-w.done
 	r.mu.Lock()
 	delete(r.cmds, cmd)
 	r.mu.Unlock()
-	return err
+	return w.err
 }
 
-// stop kills cmd's process group and reaps it.
+// stop kills cmd's process group and waits for cmd's end.
 func (r *registry) stop(cmd *exec.Cmd) {
 	r.mu.Lock()
-	live := r.cmds[cmd]
+	w := r.cmds[cmd]
 	r.mu.Unlock()
-	if !live {
+	if w == nil {
 		return
 	}
-	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
-	done := make(chan struct{})
-	go func() { _ = r.wait(cmd); close(done) }()
 	select {
-	case <-done:
+	case <-w.done:
+		return
+	default:
+	}
+	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
+	select {
+	case <-w.done:
 	case <-time.After(2 * time.Second):
 		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		<-done
+		<-w.done
 	}
 }
 

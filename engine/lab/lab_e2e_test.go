@@ -384,3 +384,24 @@ func BenchmarkLabUp(b *testing.B) {
 	}
 	b.ReportMetric(total.Seconds()/float64(b.N*len(names)), "s/node")
 }
+
+// Guards the collision seen when a test lab and a user's lab both had a
+// node n1: the second took over the first one's network namespace.
+func TestLab_SameNodeNameInAnotherLabIsRefused(t *testing.T) {
+	l := testLab(t)
+	ctx := context.Background()
+	if _, err := l.Up(ctx, []string{"cvdup1"}, UpOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	other := testLab(t)
+	other.Bridge = "cvgtest9"
+	other.Subnet = "10.213.79.0/24"
+	_, err := other.Up(ctx, []string{"cvdup1"}, UpOptions{})
+	if err == nil || !strings.Contains(err.Error(), "already runs in another lab") {
+		t.Fatalf("Up of a name another lab uses: %v, want a refusal", err)
+	}
+	n := nodeByName(t, l, "cvdup1")
+	if out := sshRun(t, l, n, "hostname"); strings.TrimSpace(out) != "cvdup1" {
+		t.Errorf("the first lab's node should still answer: %q", out)
+	}
+}

@@ -69,6 +69,9 @@ func sysctl(path, value string) error {
 // address and a default route through the host.
 func ensureNodeNetwork(name string, addr netip.Addr, s subnet, bridge string) error {
 	ns, veth := netnsName(name), vethName(name)
+	if err := foreignNode(name, veth, bridge); err != nil {
+		return err
+	}
 	if !netnsExists(ns) {
 		if err := run("ip", "netns", "add", ns); err != nil {
 			return err
@@ -158,4 +161,32 @@ func strayNetns(procs []proc) []string {
 		}
 	}
 	return out
+}
+
+// foreignNode refuses a node whose network belongs to another lab: node
+// names are machine-wide (the namespace is named after the node), so a
+// second lab with a node of the same name would take over the first one's
+// network.
+func foreignNode(name, veth, bridge string) error {
+	if !linkExists(veth) {
+		return nil
+	}
+	out, _ := output("ip", "-o", "link", "show", veth)
+	if m := fieldAfter(strings.Fields(out), "master"); m != "" && m != bridge {
+		return fmt.Errorf("a node named %s already runs in another lab (its interface %s is on bridge %s, not %s): "+
+			"node names are machine-wide; choose another name, or remove that node with 'converge lab down %s' where it was started", name, veth, m, bridge, name)
+	}
+	return nil
+}
+
+// onOtherBridge reports whether the namespace's node is attached to a
+// bridge other than this lab's.
+func onOtherBridge(ns, bridge string) bool {
+	veth := vethName(strings.TrimPrefix(ns, "cvg-"))
+	if !linkExists(veth) {
+		return false
+	}
+	out, _ := output("ip", "-o", "link", "show", veth)
+	m := fieldAfter(strings.Fields(out), "master")
+	return m != "" && m != bridge
 }

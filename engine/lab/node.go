@@ -659,6 +659,9 @@ func (l *Lab) downStrays() error {
 		unlockImages()
 	}
 	for _, ns := range strayNetns(listProcs()) {
+		if onOtherBridge(ns, l.bridgeInUse()) {
+			continue // another lab's node, between its namespace and its boot
+		}
 		if err := run("ip", "netns", "del", ns); err != nil && netnsExists(ns) {
 			errs = multierror.Append(errs, err)
 		}
