@@ -17,6 +17,9 @@ type Options struct {
 	DryRun bool
 	// Sink receives the node's events; nil discards them.
 	Sink Sink
+	// Offline plans against an assumed fresh node without touching one
+	// (implies DryRun); see Probed.Assumed.
+	Offline bool
 }
 
 // maxNotifyDepth bounds chains of immediate notifications.
@@ -91,7 +94,10 @@ func (r *run) converge() error {
 			}
 		}
 	}
-	if err := takeProbes(r.ctx, r.h.T, r.all, r.probed); err != nil {
+	if r.opts.Offline {
+		r.opts.DryRun = true
+		assumeFresh(r.all, &r.probed)
+	} else if err := takeProbes(r.ctx, r.h.T, r.all, r.probed); err != nil {
 		return err
 	}
 
@@ -159,6 +165,9 @@ func (r *run) emit(e Event) {
 // refresh takes every stale probe again, in one round trip, if any probe
 // of res is stale.
 func (r *run) refresh(res Resource) error {
+	if r.opts.Offline {
+		return nil
+	}
 	need := false
 	for _, p := range r.probes[res] {
 		if r.stale[p.key()] || !r.probed.has(p) {
@@ -316,6 +325,9 @@ func (r *run) runAction(res Resource, action, why string, depth int) error {
 		}
 	}
 	ev.Changes = d.Changes
+	if !b.Sensitive {
+		ev.Commands = d.Commands
+	}
 	if b.Sensitive {
 		ev.Changes = []string{"suppressed sensitive resource output"}
 	} else if d.Content != nil {
@@ -388,7 +400,7 @@ func (r *run) fire(res Resource, depth int) error {
 
 func (r *run) contentDiff(c *ContentChange) string {
 	old := c.Old
-	if c.NeedsOld && c.OldSHA != "" && old == nil {
+	if c.NeedsOld && c.OldSHA != "" && old == nil && !r.opts.Offline {
 		b, err := r.h.T.Get(r.ctx, c.Path)
 		if err != nil {
 			return "(old content unavailable: " + err.Error() + ")"

@@ -71,6 +71,27 @@ type FileState struct {
 type Probed struct {
 	shell map[string]ShellResult
 	stat  map[string]FileState
+	// assumed is set when the results describe an assumed fresh node (an
+	// offline plan), not one that was probed.
+	assumed bool
+}
+
+// Assumed reports whether the results describe an assumed fresh node
+// (`converge plan --facts`): no files, no packages, services installed by
+// their packages but not enabled or running, every guard command false.
+// Checks then plan for the fresh node instead of parsing probe output.
+func (p Probed) Assumed() bool { return p.assumed }
+
+// assumeFresh answers probes for an assumed fresh node.
+func assumeFresh(probes []Probe, into *Probed) {
+	into.assumed = true
+	for _, pr := range probes {
+		if pr.Kind == ProbeStat {
+			into.stat[pr.Arg] = FileState{}
+		} else {
+			into.shell[pr.Arg] = ShellResult{ExitCode: 1}
+		}
+	}
 }
 
 // NewProbed returns an empty result set; tests of Check fill it with Set*.

@@ -29,6 +29,8 @@ type Event struct {
 	Changes []string `json:"changes,omitempty"`
 	// Diff is a unified diff of content; "" when none or sensitive.
 	Diff string `json:"diff,omitempty"`
+	// Commands are the commands the change runs (plans); none when sensitive.
+	Commands []string `json:"commands,omitempty"`
 	// Why says why a resource was skipped or run: "not_if", "notified by X".
 	Why   string `json:"why,omitempty"`
 	Error string `json:"error,omitempty"`

@@ -33,6 +33,9 @@ type Diff struct {
 	// Content, for resources that write bytes, is the old and new content;
 	// the reporter turns them into a unified diff (hidden when sensitive).
 	Content *ContentChange
+	// Commands are the commands Apply would run, for plans (empty for
+	// resources whose change is a file write, and for sensitive ones).
+	Commands []string
 	// Data carries whatever Apply needs from Check.
 	Data any
 }

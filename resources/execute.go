@@ -113,7 +113,15 @@ func (e *Execute) Check(action string, p engine.Probed) (engine.Diff, error) {
 			return engine.Diff{}, nil
 		}
 	}
-	return engine.Diff{Changes: []string{"execute " + e.display()}}, nil
+	d := engine.Diff{Changes: []string{"execute " + e.display()}}
+	if !e.Sensitive {
+		cmd := e.prelude() + e.Command
+		if e.User != "" {
+			cmd = "su -s /bin/sh -c " + shell.Quote(cmd) + " " + shell.Quote(e.User)
+		}
+		d.Commands = []string{cmd}
+	}
+	return d, nil
 }
 
 func (e *Execute) display() string {

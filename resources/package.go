@@ -66,9 +66,12 @@ func (p *Package) Check(action string, pr engine.Probed) (engine.Diff, error) {
 	if !ok {
 		return engine.Diff{}, engine.MissingProbe(engine.ProbeShell, p.probe())
 	}
-	states, err := p.p.ParseProbe(r.Stdout, p.PackageName)
-	if err != nil {
-		return engine.Diff{}, err
+	states := map[string]provider.PackageState{} // a fresh node has none
+	if !pr.Assumed() {
+		var err error
+		if states, err = p.p.ParseProbe(r.Stdout, p.PackageName); err != nil {
+			return engine.Diff{}, err
+		}
 	}
 	var todo, missing []string
 	var d engine.Diff
@@ -107,7 +110,11 @@ func (p *Package) Check(action string, pr engine.Probed) (engine.Diff, error) {
 			}
 		}
 	}
-	d.Data = pkgPlan{names: todo, missing: missing}
+	plan := pkgPlan{names: todo, missing: missing}
+	d.Data = plan
+	if cmd := p.command(action, plan); cmd != "" {
+		d.Commands = []string{cmd}
+	}
 	return d, nil
 }
 
@@ -124,10 +131,8 @@ func orNone(s string) string {
 	return s
 }
 
-// Apply runs one package-manager call for the packages that differ.
-func (p *Package) Apply(ctx context.Context, action string, d engine.Diff, h *engine.Host) error {
-	plan, _ := d.Data.(pkgPlan)
-	names := plan.names
+// command is the package-manager call for the packages of plan.
+func (p *Package) command(action string, plan pkgPlan) string {
 	opts := strings.Fields(p.Options)
 	pkgsOf := func(names []string) []provider.Pkg {
 		var pkgs []provider.Pkg
@@ -136,27 +141,37 @@ func (p *Package) Apply(ctx context.Context, action string, d engine.Diff, h *en
 		}
 		return pkgs
 	}
-	pkgs := pkgsOf(names)
-	var cmd string
-	switch action {
-	case "install":
-		cmd = p.p.Install(pkgs, opts)
-	case "upgrade":
+	switch {
+	case action == "upgrade":
 		var cmds []string
 		if len(plan.missing) > 0 {
 			cmds = append(cmds, p.p.Install(pkgsOf(plan.missing), opts))
 		}
-		if len(names) > 0 {
-			cmds = append(cmds, p.p.Upgrade(pkgs, opts))
+		if len(plan.names) > 0 {
+			cmds = append(cmds, p.p.Upgrade(pkgsOf(plan.names), opts))
 		}
-		cmd = strings.Join(cmds, " && ")
-	case "remove":
-		cmd = p.p.Remove(names, opts)
-	case "purge":
-		cmd = p.p.Purge(names, opts)
+		return strings.Join(cmds, " && ")
+	case len(plan.names) == 0:
+		return ""
+	case action == "install":
+		return p.p.Install(pkgsOf(plan.names), opts)
+	case action == "remove":
+		return p.p.Remove(plan.names, opts)
+	case action == "purge":
+		return p.p.Purge(plan.names, opts)
+	}
+	return ""
+}
+
+// Apply runs one package-manager call for the packages that differ.
+func (p *Package) Apply(ctx context.Context, action string, d engine.Diff, h *engine.Host) error {
+	plan, _ := d.Data.(pkgPlan)
+	switch action {
+	case "install", "upgrade", "remove", "purge":
 	default:
 		return fmt.Errorf("package has no action %q; this is a bug in converge", action)
 	}
+	cmd := p.command(action, plan)
 	if cmd == "" {
 		return nil
 	}

@@ -55,14 +55,23 @@ func (s *Service) Check(action string, p engine.Probed) (engine.Diff, error) {
 	if !ok {
 		return engine.Diff{}, engine.MissingProbe(engine.ProbeShell, s.probe())
 	}
-	st, err := s.p.ParseProbe(r.Stdout)
-	if err != nil {
-		return engine.Diff{}, err
+	// A fresh node has the service its package installs, not yet enabled
+	// or running.
+	st := provider.ServiceState{Exists: true}
+	if !p.Assumed() {
+		var err error
+		if st, err = s.p.ParseProbe(r.Stdout); err != nil {
+			return engine.Diff{}, err
+		}
 	}
 	if !st.Exists && action != "stop" && action != "disable" {
 		return engine.Diff{}, fmt.Errorf("the node has no service %q (%s); install its package first, or set service_name=", s.ServiceName, s.p.Name())
 	}
-	change := func(msg string) engine.Diff { return engine.Diff{Changes: []string{msg}} }
+	change := func(msg string) engine.Diff {
+		d := engine.Diff{Changes: []string{msg}}
+		d.Commands = []string{s.command(action, d)}
+		return d
+	}
 	switch action {
 	case "enable":
 		if !st.Enabled {
@@ -93,33 +102,37 @@ func (s *Service) Check(action string, p engine.Probed) (engine.Diff, error) {
 	return engine.Diff{}, nil
 }
 
-// Apply runs the init system's command for the action.
-func (s *Service) Apply(ctx context.Context, action string, d engine.Diff, h *engine.Host) error {
-	var cmd string
+// command is the init system's command for the action.
+func (s *Service) command(action string, d engine.Diff) string {
 	switch action {
 	case "enable":
-		cmd = s.p.Enable(s.ServiceName)
+		return s.p.Enable(s.ServiceName)
 	case "disable":
-		cmd = s.p.Disable(s.ServiceName)
+		return s.p.Disable(s.ServiceName)
 	case "start":
-		cmd = s.p.Start(s.ServiceName)
+		return s.p.Start(s.ServiceName)
 	case "stop":
-		cmd = s.p.Stop(s.ServiceName)
+		return s.p.Stop(s.ServiceName)
 	case "restart":
 		if len(d.Changes) == 1 && d.Changes[0] == "start service "+s.ServiceName {
-			cmd = s.p.Start(s.ServiceName)
+			return s.p.Start(s.ServiceName)
 		} else if s.Supports != nil && !s.Supports["restart"] && s.IsSet("supports") {
-			cmd = s.p.Stop(s.ServiceName) + " ; " + s.p.Start(s.ServiceName)
-		} else {
-			cmd = s.p.Restart(s.ServiceName)
+			return s.p.Stop(s.ServiceName) + " ; " + s.p.Start(s.ServiceName)
 		}
+		return s.p.Restart(s.ServiceName)
 	case "reload":
 		if s.IsSet("supports") && !s.Supports["reload"] {
-			cmd = s.p.Restart(s.ServiceName)
-		} else {
-			cmd = s.p.Reload(s.ServiceName)
+			return s.p.Restart(s.ServiceName)
 		}
-	default:
+		return s.p.Reload(s.ServiceName)
+	}
+	return ""
+}
+
+// Apply runs the init system's command for the action.
+func (s *Service) Apply(ctx context.Context, action string, d engine.Diff, h *engine.Host) error {
+	cmd := s.command(action, d)
+	if cmd == "" {
 		return fmt.Errorf("service has no action %q; this is a bug in converge", action)
 	}
 	_, err := h.Run(ctx, cmd, "")

@@ -8,7 +8,7 @@ import (
 func NewCmdPlan(io *IO) *cobra.Command {
 	opts := &RunOptions{IO: io}
 	cmd := &cobra.Command{
-		Use:   "plan -r RUN_LIST NODE...",
+		Use:   "plan -r RUN_LIST NODE... | plan -r RUN_LIST --facts FACTS.json [NODE...]",
 		Short: "Show what converge would change, with diffs, changing nothing",
 		Args:  cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -18,5 +18,6 @@ func NewCmdPlan(io *IO) *cobra.Command {
 		},
 	}
 	opts.addFlags(cmd, true)
+	cmd.Flags().StringVar(&opts.FactsFile, "facts", "", "plan offline against recorded facts (the JSON `converge facts` prints) for a fresh node: no connection; shows the commands each change would run")
 	return cmd
 }

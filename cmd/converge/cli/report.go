@@ -24,6 +24,7 @@ type reporter struct {
 	json    bool
 	verbose bool
 	dryRun  bool
+	offline bool // plan --facts: show the commands changes run
 	total   int
 	done    int
 	live    bool // one node: stream lines as they come
@@ -122,6 +123,14 @@ func (r *reporter) text(w io.Writer, e engine.Event, f facts.Facts) {
 			fmt.Fprintf(w, "%s%s%s\n", line, suffix, r.timing(e))
 			for _, c := range e.Changes {
 				fmt.Fprintf(w, "    - %s\n", c)
+			}
+			if r.verbose || r.offline {
+				for _, c := range e.Commands {
+					if len(e.Changes) == 1 && e.Changes[0] == "execute "+c {
+						continue // the change line already is the command
+					}
+					fmt.Fprintf(w, "      $ %s\n", c)
+				}
 			}
 			if e.Diff != "" {
 				for _, l := range strings.Split(strings.TrimSuffix(e.Diff, "\n"), "\n") {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -43,6 +44,8 @@ type RunOptions struct {
 	Format            string
 	Verbose           bool
 	Timeout           time.Duration
+	// FactsFile plans offline against recorded facts (plan --facts).
+	FactsFile string
 
 	Nodes []string
 }
@@ -84,6 +87,12 @@ type node struct {
 func (o *RunOptions) validate(needRunList bool) error {
 	if o.Local && len(o.Nodes) > 0 {
 		return usageErr("--local converges this machine; do not name nodes with it")
+	}
+	if o.FactsFile != "" {
+		if o.Local {
+			return usageErr("--facts plans against recorded facts; do not combine it with --local")
+		}
+		return nil
 	}
 	if !o.Local && len(o.Nodes) == 0 {
 		return usageErr("name at least one node, or use --local")
@@ -196,6 +205,9 @@ func firstNonEmpty(s ...string) string {
 // prepare resolves targets, connects and gathers facts on every node in
 // parallel. Nodes that fail keep their error; the others go on.
 func (o *RunOptions) prepare(ctx context.Context) ([]*node, error) {
+	if o.FactsFile != "" {
+		return o.recordedNodes()
+	}
 	var nodes []*node
 	if o.Local {
 		h, _ := os.Hostname()
@@ -341,6 +353,7 @@ func convergeNodes(ctx context.Context, o *RunOptions) ([]*node, error) {
 		return nil, err
 	}
 	rep := newReporter(o.IO, o.Format, o.Verbose, o.DryRun, len(nodes))
+	rep.offline = o.FactsFile != ""
 	for _, n := range nodes {
 		if n.err != nil {
 			rep.nodeFailed(n.t.Name, n.err)
@@ -351,7 +364,7 @@ func convergeNodes(ctx context.Context, o *RunOptions) ([]*node, error) {
 			return
 		}
 		h := &engine.Host{T: n.tr, Node: n.coll.Node}
-		n.res = engine.Converge(ctx, n.coll, h, engine.Options{DryRun: o.DryRun, Sink: rep.sink(n.t.Name, n.facts)})
+		n.res = engine.Converge(ctx, n.coll, h, engine.Options{DryRun: o.DryRun, Offline: o.FactsFile != "", Sink: rep.sink(n.t.Name, n.facts)})
 		n.err = n.res.Err
 	})
 	rep.summary(nodes, time.Since(start))
@@ -374,3 +387,53 @@ func errUnreachable(err error) bool {
 }
 
 var _ = errors.New
+
+// recordedNodes reads the nodes of an offline plan from a facts file: the
+// JSON `converge facts` prints (node name → facts). Named nodes are taken
+// from it in the order given; without names, all of them, sorted.
+func (o *RunOptions) recordedNodes() ([]*node, error) {
+	b, err := os.ReadFile(o.FactsFile)
+	if err != nil {
+		return nil, usageErr("--facts: %v", err)
+	}
+	var recorded map[string]facts.Facts
+	if err := json.Unmarshal(b, &recorded); err != nil {
+		return nil, usageErr("--facts %s: want the JSON `converge facts` prints (node name → facts): %v", o.FactsFile, err)
+	}
+	names := o.Nodes
+	if len(names) == 0 {
+		for n := range recorded {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+	}
+	var nodes []*node
+	for _, n := range names {
+		f, ok := recorded[n]
+		if !ok {
+			return nil, usageErr("--facts %s has no node %s", o.FactsFile, n)
+		}
+		t := target{Name: n, Host: n}
+		if rt, err := resolveTarget(n); err == nil {
+			t = rt
+			t.Name = n
+		}
+		nodes = append(nodes, &node{t: t, facts: f, tr: offlineTransport{}, start: time.Now()})
+	}
+	return nodes, nil
+}
+
+// offlineTransport refuses to run anything: an offline plan must not reach
+// a node.
+type offlineTransport struct{}
+
+func (offlineTransport) Run(context.Context, string, io.Reader) (transport.Result, error) {
+	return transport.Result{}, errors.New("an offline plan (--facts) reached for the node; this is a bug in converge")
+}
+func (offlineTransport) Put(context.Context, string, []byte, transport.PutOptions) error {
+	return errors.New("an offline plan (--facts) tried to write; this is a bug in converge")
+}
+func (offlineTransport) Get(context.Context, string) ([]byte, error) {
+	return nil, errors.New("an offline plan (--facts) tried to read; this is a bug in converge")
+}
+func (offlineTransport) Close() error { return nil }
