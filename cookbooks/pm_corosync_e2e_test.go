@@ -334,9 +334,19 @@ func TestPmCorosync_CrmPathOnSysvinit(t *testing.T) {
 		t.Fatalf("s1 PID 1 is %q, want SysV init", comm)
 	}
 	rl := "pm_corosync,pm_corosync::crm,pm_corosync::web"
-	out := c.converge(rl, "pms1", "pms2")
+	// Seed 002: a shared authkey encrypts the ring.
+	key := []string{"-a", "corosync_authkey=" + strings.Repeat("converge-e2e-authkey-", 8)}
+	out := c.converge(rl, append(key, "pms1", "pms2")...)
 	if !strings.Contains(out, "file[/etc/default/corosync]") {
 		t.Errorf("the SysV path should manage /etc/default/corosync")
+	}
+	if strings.Contains(out, "converge-e2e-authkey") {
+		t.Errorf("the sensitive authkey reached the output")
+	}
+	for _, n := range []string{"pms1", "pms2"} {
+		if st := c.ssh(n, "stat -c '%a %U' /etc/corosync/authkey; grep crypto_cipher /etc/corosync/corosync.conf"); !strings.Contains(st, "400 root") || !strings.Contains(st, "aes256") {
+			t.Errorf("%s: authkey and crypto: %s", n, st)
+		}
 	}
 	for _, n := range []string{"pms1", "pms2"} {
 		if links := c.ssh(n, "ls /etc/rc2.d/"); !strings.Contains(links, "corosync") || !strings.Contains(links, "pacemaker") {
@@ -347,7 +357,7 @@ func TestPmCorosync_CrmPathOnSysvinit(t *testing.T) {
 	if !waitFor(60*time.Second, func() bool { return c.vipHolder() != "" }) {
 		t.Fatalf("Apache does not answer on the VIP %s", c.vip)
 	}
-	c.secondRunChangesNothing(rl, nil, "pms1", "pms2")
+	c.secondRunChangesNothing(rl, key, "pms1", "pms2")
 }
 
 func TestPmCorosync_DRBDConfigAcceptedByDrbdadmAndCrmVerify(t *testing.T) {
