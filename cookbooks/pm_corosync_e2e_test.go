@@ -250,6 +250,15 @@ func TestPmCorosync_CrmPathServesVIPAndApacheSurvivesFailover(t *testing.T) {
 		}
 	}
 
+	// Converging one node alone must not shrink the cluster to it.
+	one := c.converge(rl, "pmc1")
+	if !strings.Contains(one, "template[/etc/corosync/corosync.conf] action create (skipped due to not_if)") {
+		t.Errorf("a run of one node should leave the two-node corosync.conf alone:\n%s", one)
+	}
+	if got := [2]string{pids("pmc1"), mtime("pmc1")}; got != before["pmc1"] {
+		t.Errorf("pmc1: converging it alone restarted corosync or rewrote corosync.conf: %q → %q", before["pmc1"], got)
+	}
+
 	// Failover: power off the VIP holder.
 	other := map[string]string{"pmc1": "pmc2", "pmc2": "pmc1"}[holder]
 	start := time.Now()
