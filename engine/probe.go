@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"path"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -340,14 +339,4 @@ func related(a, b string) bool {
 		return true
 	}
 	return strings.HasPrefix(a, strings.TrimSuffix(b, "/")+"/") || strings.HasPrefix(b, strings.TrimSuffix(a, "/")+"/")
-}
-
-// sortedKeys is a helper for deterministic output.
-func sortedKeys[M ~map[string]V, V any](m M) []string {
-	k := make([]string, 0, len(m))
-	for s := range m {
-		k = append(k, s)
-	}
-	sort.Strings(k)
-	return k
 }
