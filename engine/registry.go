@@ -18,6 +18,9 @@ type Kind struct {
 	New func() Resource
 	// Doc is one sentence for the resource reference.
 	Doc string
+	// ChefNames are the Chef resource names, besides Name, that converge
+	// migrate translates to this kind (apt_package for package).
+	ChefNames []string
 }
 
 var (
@@ -42,6 +45,24 @@ func LookupKind(name string) (*Kind, bool) {
 	defer kindsMu.RUnlock()
 	k, ok := kinds[name]
 	return k, ok
+}
+
+// ChefKind returns the kind a Chef resource name translates to: the kind
+// of that name, or the one that lists it in ChefNames.
+func ChefKind(chefName string) (*Kind, bool) {
+	kindsMu.RLock()
+	defer kindsMu.RUnlock()
+	if k, ok := kinds[chefName]; ok {
+		return k, true
+	}
+	for _, k := range kinds {
+		for _, n := range k.ChefNames {
+			if n == chefName {
+				return k, true
+			}
+		}
+	}
+	return nil, false
 }
 
 // Kinds returns every registered kind, sorted by name.

@@ -13,7 +13,7 @@ type Link struct {
 	engine.Common
 	Path     string `prop:"path,name" doc:"Absolute path of the link; defaults to the resource name."`
 	To       string `prop:"to" doc:"What the link points to."`
-	LinkType string `prop:"link_type" doc:"\"symbolic\" (default) or \"hard\"."`
+	LinkType string `prop:"link_type" doc:"Kind of link: \"symbolic\" (default) or \"hard\"."`
 	Ownership
 }
 

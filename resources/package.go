@@ -25,7 +25,8 @@ var _ engine.Resource = (*Package)(nil)
 
 func init() {
 	engine.Register(engine.Kind{Name: "package", Actions: []string{"install", "upgrade", "remove", "purge"},
-		New: func() engine.Resource { return &Package{} }, Doc: "Packages installed by the platform's package manager."})
+		New: func() engine.Resource { return &Package{} }, Doc: "Packages installed by the platform's package manager.",
+		ChefNames: []string{"apt_package", "yum_package", "dnf_package", "dpkg_package"}})
 }
 
 // Prepare chooses the provider.

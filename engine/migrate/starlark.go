@@ -7,7 +7,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/converge-cm/converge/engine"
 	"github.com/converge-cm/converge/engine/shell"
+	_ "github.com/converge-cm/converge/resources" // registers the kinds translated to
 )
 
 // fileKind says what a Ruby file is, which decides what its statements mean.
@@ -585,7 +587,7 @@ func (e *emitter) ident(id *identRef) sx {
 
 func (e *emitter) emitCallStmt(s *stmt, c *callExpr, ind int) {
 	if c.recv == nil {
-		if kind, ok := chefResources[c.name]; ok && (len(c.args) > 0 || c.block != nil) {
+		if kind, ok := chefResource(c.name); ok && (len(c.args) > 0 || c.block != nil) {
 			e.emitResource(s, c, kind, ind)
 			return
 		}
@@ -717,13 +719,20 @@ func (e *emitter) isList(x expr) bool {
 
 // ---- resources ----
 
-// chefResources maps Chef resource names to converge builtins.
-var chefResources = map[string]string{
-	"package": "package", "apt_package": "package", "yum_package": "package", "dnf_package": "package",
-	"dpkg_package": "package",
-	"template":     "template", "file": "file", "cookbook_file": "cookbook_file", "directory": "directory",
-	"link": "link", "service": "service", "execute": "execute", "user": "user", "group": "group",
-	"bash": "bash", "script": "bash", "sh": "sh",
+// shellResources are Chef's script resources, translated to execute with
+// the code passed to the interpreter.
+var shellResources = map[string]bool{"bash": true, "script": true, "sh": true}
+
+// chefResource returns the converge builtin a Chef resource translates to:
+// a registered kind of the same name or one that lists it in its ChefNames.
+func chefResource(name string) (string, bool) {
+	if shellResources[name] {
+		return "bash", true
+	}
+	if k, ok := engine.ChefKind(name); ok {
+		return k.Name, true
+	}
+	return "", false
 }
 
 var unsupportedResources = map[string]string{
@@ -783,34 +792,10 @@ var rubyOnly = map[string]string{
 	"node":                      "the node object by itself",
 }
 
-// converge properties per kind (besides the common ones).
-var convergeProps = map[string][]string{
-	"package":       {"version", "options"},
-	"template":      {"source", "variables", "owner", "group", "mode", "backup", "sensitive", "verify"},
-	"file":          {"content", "owner", "group", "mode", "backup", "sensitive"},
-	"cookbook_file": {"source", "owner", "group", "mode"},
-	"directory":     {"owner", "group", "mode", "recursive"},
-	"link":          {"to", "link_type"},
-	"service":       {"supports", "pattern", "service_name"},
-	"execute":       {"command", "cwd", "environment", "user", "group", "returns", "creates", "timeout", "sensitive"},
-	"user":          {"uid", "gid", "home", "shell", "system"},
-	"group":         {"gid", "members", "system"},
-}
-
-var commonProps = []string{"action", "not_if", "only_if", "ignore_failure", "retries", "retry_delay", "notifies", "subscribes"}
-
+// hasProp reports whether converge's kind accepts the property.
 func hasProp(kind, name string) bool {
-	for _, p := range commonProps {
-		if p == name {
-			return true
-		}
-	}
-	for _, p := range convergeProps[kind] {
-		if p == name {
-			return true
-		}
-	}
-	return false
+	k, ok := engine.LookupKind(kind)
+	return ok && k.HasProperty(name)
 }
 
 type kwarg struct {
@@ -2076,7 +2061,7 @@ func (e *emitter) selfCall(c *callExpr) sx {
 	if why, ok := rubyOnly[c.name]; ok {
 		no(c.name, why)
 	}
-	if _, ok := chefResources[c.name]; ok {
+	if _, ok := chefResource(c.name); ok {
 		no(c.name, "a resource used as a value")
 	}
 	if _, ok := attrRoots[c.name]; ok && e.kind == kindAttributes && len(c.args) == 0 && c.block == nil {

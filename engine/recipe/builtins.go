@@ -25,56 +25,34 @@ func (h *Handle) Freeze()               {}
 func (h *Handle) Truth() starlark.Bool  { return true }
 func (h *Handle) Hash() (uint32, error) { return starlark.String(h.address).Hash() }
 
-// commonProps are the properties every resource accepts.
-var commonProps = []string{"action", "not_if", "only_if", "ignore_failure", "retries", "retry_delay", "notifies", "subscribes", "sensitive"}
-
-// propField is one tagged field of a resource struct.
-type propField struct {
-	name   string
-	index  []int
-	isName bool // defaults to the resource name
-	mode   bool // an octal file mode: accepts 0o644 or "0644"
-	doc    string
-}
-
 // Props returns the tagged properties of a resource kind, for the builtin
 // and for the generated reference.
-func Props(k *engine.Kind) []propField {
-	return propsOf(reflect.TypeOf(k.New()).Elem(), nil)
-}
+func Props(k *engine.Kind) []engine.Property { return k.Properties() }
 
-func propsOf(t reflect.Type, prefix []int) []propField {
-	var out []propField
-	for i := 0; i < t.NumField(); i++ {
-		f := t.Field(i)
-		index := append(append([]int{}, prefix...), i)
-		tag, ok := f.Tag.Lookup("prop")
-		if !ok {
-			if f.Anonymous && f.Type.Kind() == reflect.Struct && f.Type != reflect.TypeOf(engine.Common{}) {
-				out = append(out, propsOf(f.Type, index)...)
-			}
-			continue
+// SupportedType reports whether the builtin generator can set a property
+// of type t from a Starlark value (mode properties are strings).
+func SupportedType(t reflect.Type) bool {
+	switch t.Kind() {
+	case reflect.String, reflect.Bool, reflect.Int, reflect.Int64, reflect.Interface:
+		return true
+	case reflect.Slice:
+		k := t.Elem().Kind()
+		return k == reflect.String || k == reflect.Int
+	case reflect.Map:
+		if t.Key().Kind() != reflect.String {
+			return false
 		}
-		parts := strings.Split(tag, ",")
-		pf := propField{name: parts[0], index: index, doc: f.Tag.Get("doc")}
-		for _, o := range parts[1:] {
-			switch o {
-			case "name":
-				pf.isName = true
-			case "mode":
-				pf.mode = true
-			}
-		}
-		out = append(out, pf)
+		k := t.Elem().Kind()
+		return k == reflect.Interface || k == reflect.String || k == reflect.Bool
 	}
-	return out
+	return false
 }
 
 func (c *compiler) resourceBuiltin(k *engine.Kind) *starlark.Builtin {
 	props := Props(k)
-	byName := map[string]propField{}
+	byName := map[string]engine.Property{}
 	for _, p := range props {
-		byName[p.name] = p
+		byName[p.Name] = p
 	}
 	return starlark.NewBuiltin(k.Name, func(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 		pos := callerPos(thread)
@@ -125,16 +103,16 @@ func (c *compiler) resourceBuiltin(k *engine.Kind) *starlark.Builtin {
 			if !ok {
 				return nil, unknownProp(k, props, key, pos, base.Address())
 			}
-			if err := setField(rv.FieldByIndex(pf.index), pf, val); err != nil {
+			if err := setField(rv.FieldByIndex(pf.Index), pf, val); err != nil {
 				return nil, perr(key, "%v", err)
 			}
 			base.MarkSet(key)
 		}
 		for _, pf := range props {
-			if !pf.isName || base.IsSet(pf.name) {
+			if !pf.IsName || base.IsSet(pf.Name) {
 				continue
 			}
-			f := rv.FieldByIndex(pf.index)
+			f := rv.FieldByIndex(pf.Index)
 			switch f.Kind() {
 			case reflect.String:
 				f.SetString(base.Name)
@@ -155,9 +133,9 @@ func (c *compiler) resourceBuiltin(k *engine.Kind) *starlark.Builtin {
 	})
 }
 
-func hasListName(rv reflect.Value, props []propField) bool {
+func hasListName(rv reflect.Value, props []engine.Property) bool {
 	for _, p := range props {
-		if p.isName && rv.FieldByIndex(p.index).Kind() == reflect.Slice {
+		if p.IsName && rv.FieldByIndex(p.Index).Kind() == reflect.Slice {
 			return true
 		}
 	}
@@ -391,10 +369,10 @@ func (c *compiler) suggest(target string) string {
 	return "declared resources of that kind: " + strings.Join(same, ", ")
 }
 
-func unknownProp(k *engine.Kind, props []propField, key string, pos engine.Pos, addr string) error {
-	names := append([]string{}, commonProps...)
+func unknownProp(k *engine.Kind, props []engine.Property, key string, pos engine.Pos, addr string) error {
+	names := append([]string{}, engine.CommonProps...)
 	for _, p := range props {
-		names = append(names, p.name)
+		names = append(names, p.Name)
 	}
 	sort.Strings(names)
 	detail := "valid properties: " + strings.Join(names, ", ")
@@ -405,8 +383,8 @@ func unknownProp(k *engine.Kind, props []propField, key string, pos engine.Pos, 
 }
 
 // setField converts a Starlark value into a tagged struct field.
-func setField(f reflect.Value, pf propField, v starlark.Value) error {
-	if pf.mode {
+func setField(f reflect.Value, pf engine.Property, v starlark.Value) error {
+	if pf.Mode {
 		s, err := modeString(v)
 		if err != nil {
 			return err

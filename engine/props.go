@@ -1,0 +1,74 @@
+package engine
+
+import (
+	"reflect"
+	"strings"
+)
+
+// CommonProps are the properties every resource kind accepts, besides the
+// ones its struct declares.
+var CommonProps = []string{"action", "not_if", "only_if", "ignore_failure", "retries", "retry_delay", "notifies", "subscribes", "sensitive"}
+
+// Property is one property of a resource kind: a field of the kind's
+// struct with a `prop:"name[,name][,mode]"` tag and a `doc:"..."` sentence.
+type Property struct {
+	Name string
+	// Doc is the property's one-sentence reference.
+	Doc string
+	// Type is the Go type of the field the property sets.
+	Type reflect.Type
+	// Index is the field's index path in the struct, for reflect.FieldByIndex.
+	Index []int
+	// IsName: the property defaults to the resource name.
+	IsName bool
+	// Mode: an octal file mode, given as 0o644 or "0644".
+	Mode bool
+}
+
+// Properties lists the kind's tagged properties in declaration order,
+// including those of embedded structs (but not of Common).
+func (k *Kind) Properties() []Property {
+	return propsOf(reflect.TypeOf(k.New()).Elem(), nil)
+}
+
+// HasProperty reports whether the kind accepts prop, common ones included.
+func (k *Kind) HasProperty(prop string) bool {
+	for _, p := range CommonProps {
+		if p == prop {
+			return true
+		}
+	}
+	for _, p := range k.Properties() {
+		if p.Name == prop {
+			return true
+		}
+	}
+	return false
+}
+
+func propsOf(t reflect.Type, prefix []int) []Property {
+	var out []Property
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		index := append(append([]int{}, prefix...), i)
+		tag, ok := f.Tag.Lookup("prop")
+		if !ok {
+			if f.Anonymous && f.Type.Kind() == reflect.Struct && f.Type != reflect.TypeOf(Common{}) {
+				out = append(out, propsOf(f.Type, index)...)
+			}
+			continue
+		}
+		parts := strings.Split(tag, ",")
+		p := Property{Name: parts[0], Doc: f.Tag.Get("doc"), Type: f.Type, Index: index}
+		for _, o := range parts[1:] {
+			switch o {
+			case "name":
+				p.IsName = true
+			case "mode":
+				p.Mode = true
+			}
+		}
+		out = append(out, p)
+	}
+	return out
+}
