@@ -1,0 +1,220 @@
+package resources_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/go-multierror"
+
+	"github.com/converge-cm/converge/engine"
+	"github.com/converge-cm/converge/engine/facts"
+	"github.com/converge-cm/converge/engine/recipe"
+	"github.com/converge-cm/converge/engine/transport"
+)
+
+// debian12 and centos7 are the nodes the kind tests compile for.
+func debian12() facts.Facts {
+	return facts.Facts{Hostname: "web1", FQDN: "web1.example.com", IPAddress: "10.0.0.21",
+		Platform: "debian", PlatformVersion: "12.5", PlatformFamily: "debian",
+		Init: "systemd", Kernel: "6.1.0", Machine: "x86_64", CPUCount: 2, MemoryMB: 2048}
+}
+
+func centos7() facts.Facts {
+	return facts.Facts{Hostname: "db1", FQDN: "db1.example.com", IPAddress: "10.0.0.11",
+		Platform: "centos", PlatformVersion: "7.1.1503", PlatformFamily: "rhel",
+		Init: "systemd", Kernel: "3.10.0", Machine: "x86_64", CPUCount: 2, MemoryMB: 2048}
+}
+
+// compile compiles src as the default recipe of cookbook t
+// (cookbooks/t/recipes/default.star) for a node with facts f.
+func compile(t *testing.T, src string, f facts.Facts) (*engine.Collection, error) {
+	t.Helper()
+	dir := t.TempDir()
+	for name, body := range map[string]string{"t/metadata.star": `name = "t"`, "t/recipes/default.star": src} {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	repo, err := recipe.LoadRepo([]string{dir})
+	if err != nil {
+		t.Fatalf("LoadRepo: %v", err)
+	}
+	return repo.Compile(recipe.Input{Name: f.Hostname, Facts: f, RunList: []string{"t"}})
+}
+
+// compileOne compiles src, which declares one resource, and returns it.
+func compileOne(t *testing.T, src string, f facts.Facts) engine.Resource {
+	t.Helper()
+	c, err := compile(t, src, f)
+	if err != nil {
+		t.Fatalf("compile:\n%s\nerror: %v", src, err)
+	}
+	if len(c.Resources) != 1 {
+		t.Fatalf("compiled %d resources, want 1", len(c.Resources))
+	}
+	return c.Resources[0]
+}
+
+// badInput is a recipe that must not compile: its error names
+// recipes/default.star:LINE and matches re.
+type badInput struct {
+	name, src string
+	line      int
+	re        string
+}
+
+func runBadInputs(t *testing.T, cases []badInput) {
+	t.Helper()
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := compile(t, c.src, debian12())
+			if err == nil {
+				t.Fatalf("compiled:\n%s\nwant an error matching %s", c.src, c.re)
+			}
+			errs := flatten(err)
+			if len(errs) != 1 {
+				t.Fatalf("got %d errors, want 1: %v", len(errs), err)
+			}
+			at := regexp.MustCompile(`recipes/default\.star:` + itoa(c.line) + `(:\d+)?: `)
+			if !at.MatchString(errs[0].Error()) || !regexp.MustCompile(c.re).MatchString(errs[0].Error()) {
+				t.Errorf("error:\n%v\nwant one at default.star:%d matching %s", errs[0], c.line, c.re)
+			}
+		})
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func flatten(err error) []error {
+	var me *multierror.Error
+	if errors.As(err, &me) {
+		var out []error
+		for _, e := range me.Errors {
+			out = append(out, flatten(e)...)
+		}
+		return out
+	}
+	return []error{err}
+}
+
+// kindCase is one row of a kind's table: a recipe declaring one resource,
+// the node's state as its probes answer (shell probes and stat probes, in
+// the order Probes lists them), and the Changes and Commands Check plans.
+type kindCase struct {
+	name     string
+	src      string
+	facts    facts.Facts // debian12 when unset
+	action   string      // the resource's first action when ""
+	shell    []engine.ShellResult
+	stat     []engine.FileState
+	changes  []string // nil: up to date
+	commands []string
+	// content, when set, is the new content Check plans to write.
+	content string
+}
+
+// runKindCases checks each case's Diff and then applies it through a
+// recording transport: Apply must run exactly the commands Check planned.
+func runKindCases(t *testing.T, cases []kindCase) {
+	t.Helper()
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := c.facts
+			if f.Platform == "" {
+				f = debian12()
+			}
+			r := compileOne(t, c.src, f)
+			p := engine.NewProbed()
+			si, fi := 0, 0
+			for _, pr := range r.Probes() {
+				switch pr.Kind {
+				case engine.ProbeShell:
+					if si < len(c.shell) {
+						p.SetShell(pr.Arg, c.shell[si])
+					}
+					si++
+				case engine.ProbeStat:
+					if fi < len(c.stat) {
+						p.SetStat(pr.Arg, c.stat[fi])
+					}
+					fi++
+				}
+			}
+			action := c.action
+			if action == "" {
+				action = r.Base().Actions[0]
+			}
+			d, err := r.Check(action, p)
+			if err != nil {
+				t.Fatalf("Check: %v", err)
+			}
+			if !reflect.DeepEqual(d.Changes, c.changes) {
+				t.Errorf("changes:\n  %q\nwant:\n  %q", d.Changes, c.changes)
+			}
+			if !reflect.DeepEqual(d.Commands, c.commands) {
+				t.Errorf("commands:\n  %q\nwant:\n  %q", d.Commands, c.commands)
+			}
+			if c.content != "" {
+				if d.Content == nil {
+					t.Fatalf("no content planned, want:\n%s", c.content)
+				}
+				if string(d.Content.New) != c.content {
+					t.Errorf("content:\n%s\nwant:\n%s", d.Content.New, c.content)
+				}
+			}
+			if d.Empty() {
+				return
+			}
+			rec := &recorder{}
+			if err := r.Apply(context.Background(), action, d, &engine.Host{T: rec}); err != nil {
+				t.Fatalf("Apply: %v", err)
+			}
+			if len(d.Commands) > 0 && !reflect.DeepEqual(rec.cmds, d.Commands) {
+				t.Errorf("Apply ran:\n  %q\nCheck planned:\n  %q", rec.cmds, d.Commands)
+			}
+		})
+	}
+}
+
+// recorder is a transport that records what it is asked to run (a script
+// sent through transport.RunScript is recorded as the script) and
+// succeeds.
+type recorder struct {
+	cmds   []string
+	stdins []string
+	puts   []string
+}
+
+func (r *recorder) Run(_ context.Context, cmd string, stdin io.Reader) (transport.Result, error) {
+	var in string
+	if stdin != nil {
+		b, _ := io.ReadAll(stdin)
+		in = string(b)
+	}
+	if strings.HasPrefix(cmd, "umask 077; f=$(mktemp") {
+		cmd, in = in, ""
+	}
+	r.cmds = append(r.cmds, cmd)
+	r.stdins = append(r.stdins, in)
+	return transport.Result{}, nil
+}
+
+func (r *recorder) Put(_ context.Context, path string, _ []byte, _ transport.PutOptions) error {
+	r.puts = append(r.puts, path)
+	return nil
+}
+
+func (r *recorder) Get(context.Context, string) ([]byte, error) { return nil, nil }
+func (r *recorder) Close() error                                { return nil }
