@@ -290,6 +290,12 @@ func (r *run) runAction(res Resource, action, why string, depth int) error {
 		done(StatusSkipped)
 		return nil
 	}
+	if m, ok := res.(Messenger); ok {
+		ev.Level, ev.Message = m.Message(action)
+		if b.Sensitive {
+			ev.Message = "(sensitive message suppressed)"
+		}
+	}
 	d, err := res.Check(action, r.probed)
 	if err != nil {
 		return fail(err)

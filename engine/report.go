@@ -32,8 +32,11 @@ type Event struct {
 	// Commands are the commands the change runs (plans); none when sensitive.
 	Commands []string `json:"commands,omitempty"`
 	// Why says why a resource was skipped or run: "not_if", "notified by X".
-	Why   string `json:"why,omitempty"`
-	Error string `json:"error,omitempty"`
+	Why string `json:"why,omitempty"`
+	// Message and Level are a log resource's message (see Messenger).
+	Message string `json:"message,omitempty"`
+	Level   string `json:"level,omitempty"`
+	Error   string `json:"error,omitempty"`
 	// Node-end events carry the totals.
 	Updated int `json:"updated,omitempty"`
 	Total   int `json:"total,omitempty"`

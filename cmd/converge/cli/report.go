@@ -105,6 +105,13 @@ func (r *reporter) text(w io.Writer, e engine.Event, f facts.Facts) {
 		fmt.Fprintf(w, "Recipe: %s\n", e.Recipe)
 	case "resource":
 		line := fmt.Sprintf("  * %s action %s", e.Resource, e.Action)
+		if e.Message != "" && e.Status == engine.StatusUpToDate {
+			// A log resource: its message, never a change.
+			if e.Level != "debug" || r.verbose {
+				fmt.Fprintf(w, "%s\n    %s: %s\n", line, strings.ToUpper(e.Level), strings.ReplaceAll(e.Message, "\n", "\n    "))
+			}
+			return
+		}
 		switch e.Status {
 		case engine.StatusUpToDate:
 			fmt.Fprintf(w, "%s (up to date)%s\n", line, r.timing(e))
