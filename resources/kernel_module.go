@@ -109,11 +109,21 @@ func (k *KernelModule) Check(action string, p engine.Probed) (engine.Diff, error
 			plan.run("modprobe -r -- " + mod)
 		}
 	}
+	// write creates the directory first, as Chef's kernel_module does: a
+	// node without kmod has no /etc/modprobe.d.
+	write := func(st engine.FileState, path, data string) {
+		if !st.Exists {
+			plan.run("mkdir -p -- " + shell.Quote(path[:strings.LastIndexByte(path, '/')]))
+		}
+		if !fileStep(&d, &plan, st, path, []byte(data), "0644") && !st.Exists {
+			plan = plan[:len(plan)-1]
+		}
+	}
 	switch action {
 	case "install":
-		fileStep(&d, &plan, sts[0], k.loadFile(), []byte(k.Modname+"\n"), "0644")
+		write(sts[0], k.loadFile(), k.Modname+"\n")
 		if len(k.Options) > 0 {
-			fileStep(&d, &plan, sts[1], k.optionsFile(), []byte("options "+k.Modname+" "+strings.Join(k.Options, " ")+"\n"), "0644")
+			write(sts[1], k.optionsFile(), "options "+k.Modname+" "+strings.Join(k.Options, " ")+"\n")
 		} else {
 			removeStep(&d, &plan, sts[1], k.optionsFile())
 		}
@@ -123,7 +133,7 @@ func (k *KernelModule) Check(action string, p engine.Probed) (engine.Diff, error
 		removeStep(&d, &plan, sts[1], k.optionsFile())
 		unload()
 	case "blacklist":
-		fileStep(&d, &plan, sts[2], k.blacklistFile(), []byte("blacklist "+k.Modname+"\n"), "0644")
+		write(sts[2], k.blacklistFile(), "blacklist "+k.Modname+"\n")
 	case "unblacklist":
 		removeStep(&d, &plan, sts[2], k.blacklistFile())
 	case "load":
