@@ -48,3 +48,36 @@ func TestTranslateRecipe_RegistryProperties(t *testing.T) {
 		}
 	}
 }
+
+// Chef's cron, cron_d, sysctl (and sysctl_param), kernel_module, hostname
+// and log translate to the converge kinds of those names, with Chef's
+// property names and symbols as strings.
+func TestTranslateRecipe_Issue13Kinds(t *testing.T) {
+	ruby := "cron 'nightly' do\n  minute '0'\n  hour '2'\n  user 'backup'\n  command '/usr/local/bin/backup'\nend\n" +
+		"cron_d 'rotate' do\n  time :daily\n  command '/srv/rotate'\nend\n" +
+		"sysctl 'vm.swappiness' do\n  value 10\nend\n" +
+		"sysctl_param 'net.ipv4.ip_forward' do\n  value 1\nend\n" +
+		"kernel_module 'drbd' do\n  options ['minor_count=4']\nend\n" +
+		"kernel_module 'pcspkr' do\n  action :blacklist\nend\n" +
+		"hostname 'web1.example.com'\n" +
+		"log 'disk low' do\n  level :warn\nend\n"
+	want := []string{
+		`cron("nightly", minute="0", hour="2", user="backup", command="/usr/local/bin/backup")`,
+		`cron_d("rotate", time="daily", command="/srv/rotate")`,
+		`sysctl("vm.swappiness", value=10)`,
+		`sysctl("net.ipv4.ip_forward", value=1)`,
+		`kernel_module("drbd", options=["minor_count=4"])`,
+		`kernel_module("pcspkr", action="blacklist")`,
+		`hostname("web1.example.com")`,
+		`log("disk low", level="warn")`,
+	}
+	got, todos := translateRuby("r.rb", kindRecipe, "cb", "default", ruby)
+	if len(todos) != 0 {
+		t.Errorf("todos: %v\n%s", todos, got)
+	}
+	for _, w := range want {
+		if !strings.Contains(got, w) {
+			t.Errorf("output lacks %s:\n%s", w, got)
+		}
+	}
+}
