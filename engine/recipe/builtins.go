@@ -253,10 +253,10 @@ func guards(v starlark.Value) ([]engine.Guard, error) {
 			}
 			fn := g
 			out = append(out, engine.Guard{Desc: fn.Name() + "()", Fn: func() (bool, error) {
-				th := &starlark.Thread{Name: "guard " + fn.Name()}
+				th := newThread("guard "+fn.Name(), nil)
 				r, err := starlark.Call(th, fn, nil, nil)
 				if err != nil {
-					return false, err
+					return false, starlarkDiag(err, "")
 				}
 				return bool(r.Truth()), nil
 			}})

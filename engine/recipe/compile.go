@@ -333,10 +333,11 @@ func (c *compiler) execAttributes(cb *Cookbook, file string) (def, ovr, normal m
 		"cluster":  c.clusterValue(),
 		"struct":   starlark.NewBuiltin("struct", starlarkstruct.Make),
 	}
-	thread := &starlark.Thread{Name: "attributes " + file, Load: c.loader}
+	thread := newThread("attributes "+file, c.loader)
+	d.thread, o.thread, n.thread = thread, thread, thread
 	c.cookbooks = append(c.cookbooks, cb.Name)
 	defer func() { c.cookbooks = c.cookbooks[:len(c.cookbooks)-1] }()
-	if _, err := starlark.ExecFileOptions(fileOptions, thread, file, src, pre); err != nil {
+	if _, err := execFile(thread, file, src, pre); err != nil {
 		return nil, nil, nil, starlarkDiag(err, "")
 	}
 	if def, err = d.toGo(); err != nil {
@@ -441,8 +442,8 @@ func (c *compiler) includeRecipe(e Entry, from engine.Pos) error {
 		c.cookbooks = c.cookbooks[:len(c.cookbooks)-1]
 		c.recipes = c.recipes[:len(c.recipes)-1]
 	}()
-	thread := &starlark.Thread{Name: "recipe " + key, Load: c.loader}
-	if _, err := starlark.ExecFileOptions(fileOptions, thread, file, src, c.predeclared); err != nil {
+	thread := newThread("recipe "+key, c.loader)
+	if _, err := execFile(thread, file, src, c.predeclared); err != nil {
 		return c.hintBuiltin(starlarkDiag(err, ""))
 	}
 	return nil
@@ -527,8 +528,8 @@ func (c *compiler) loader(thread *starlark.Thread, module string) (starlark.Stri
 	if pre == nil { // libraries loaded from attribute files
 		pre = c.attributeLibraryBuiltins()
 	}
-	t := &starlark.Thread{Name: "load " + key, Load: c.loader}
-	e.globals, e.err = starlark.ExecFileOptions(fileOptions, t, file, src, pre)
+	t := newThread("load "+key, c.loader)
+	e.globals, e.err = execFile(t, file, src, pre)
 	c.cookbooks = c.cookbooks[:len(c.cookbooks)-1]
 	e.loading = false
 	if e.err != nil {
@@ -556,17 +557,21 @@ func starlarkDiag(err error, detail string) error {
 			return d
 		}
 		var pos engine.Pos
-		if len(ee.CallStack) > 0 {
-			fr := ee.CallStack[len(ee.CallStack)-1]
-			if fr.Pos.Filename() == "<builtin>" && len(ee.CallStack) > 1 {
-				fr = ee.CallStack[len(ee.CallStack)-2]
+		// The innermost frame in a file: builtins (and converge's checked
+		// operators, which are builtins) have no position of their own.
+		for i := len(ee.CallStack) - 1; i >= 0; i-- {
+			fr := ee.CallStack[i]
+			if fr.Pos.Filename() == "<builtin>" && i > 0 {
+				continue
 			}
 			pos = engine.Pos{File: fr.Pos.Filename(), Line: int(fr.Pos.Line), Col: int(fr.Pos.Col)}
+			break
 		}
 		msg := ee.Msg
 		if cause := ee.Unwrap(); cause != nil {
 			msg = cause.Error()
 		}
+		msg = strings.TrimPrefix(msg, "Starlark computation cancelled: ")
 		return &engine.Diagnostic{Pos: pos, Summary: msg, Detail: detail}
 	}
 	var se syntax.Error

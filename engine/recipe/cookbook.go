@@ -82,8 +82,8 @@ func ReadMetadata(dir string) (*Cookbook, error) {
 	if err != nil {
 		return nil, err
 	}
-	thread := &starlark.Thread{Name: "metadata " + path}
-	g, err := starlark.ExecFileOptions(fileOptions, thread, path, src, nil)
+	thread := newThread("metadata "+path, nil)
+	g, err := execFile(thread, path, src, nil)
 	if err != nil {
 		return nil, starlarkDiag(err, "metadata.star assigns name, version, description, depends and supports")
 	}
