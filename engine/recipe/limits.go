@@ -37,6 +37,11 @@ const (
 	// chargeFrom is the size from which a value counts against the budget.
 	chargeFrom = 64 << 10
 	elemBytes  = 16
+	// maxIntBits bounds integer products: multiplying huge integers is
+	// slow long before it is large.
+	maxIntBits = 1 << 16
+	// maxIntDigits bounds int("..."), whose parse is slow for long strings.
+	maxIntDigits = 4096
 )
 
 // maxSteps is the execution step limit of one thread (a file, a guard);
@@ -138,7 +143,12 @@ func sizeOf(v starlark.Value) int64 {
 func mulSize(x, y starlark.Value) int64 {
 	if _, ok := x.(starlark.Int); ok {
 		if yi, ok := y.(starlark.Int); ok {
-			return int64(x.(starlark.Int).BigInt().BitLen()+yi.BigInt().BitLen()) / 8
+			bits := x.(starlark.Int).BigInt().BitLen() + yi.BigInt().BitLen()
+			if bits > maxIntBits {
+				// saturate: the product is refused whatever its byte size
+				return math.MaxInt64
+			}
+			return int64(bits) / 8
 		}
 		x, y = y, x
 	}
@@ -173,6 +183,13 @@ func checkBinary(thread *starlark.Thread, op syntax.Token, x, y starlark.Value) 
 	var size int64 = -1
 	switch op {
 	case syntax.STAR:
+		if xi, ok := x.(starlark.Int); ok {
+			if yi, ok := y.(starlark.Int); ok {
+				if bits := xi.BigInt().BitLen() + yi.BigInt().BitLen(); bits > maxIntBits {
+					return fmt.Errorf("int * int would make an integer of about %d bits; integers are limited to %d bits", bits, maxIntBits)
+				}
+			}
+		}
 		size = mulSize(x, y)
 	case syntax.PLUS:
 		switch x.(type) {
@@ -470,6 +487,10 @@ func sizeBuiltins() starlark.StringDict {
 		"__cv_aug":  starlark.NewBuiltin("operator", checkedAugmented),
 		"__cv_attr": starlark.NewBuiltin("getattr", checkedAttr),
 		"__cv_loop": starlark.NewBuiltin("loop", loopStep),
+		"__cv_refuse": starlark.NewBuiltin("operator", func(_ *starlark.Thread, _ *starlark.Builtin, args starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) {
+			s, _ := starlark.AsString(args[0])
+			return nil, fmt.Errorf("%s on a target that contains a comprehension or lambda is not supported; compute the index into a variable first", s)
+		}),
 		"getattr": starlark.NewBuiltin("getattr", func(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 			if len(args) >= 2 {
 				if name, ok := starlark.AsString(args[1]); ok && checkedMethods[name] {
@@ -483,6 +504,14 @@ func sizeBuiltins() starlark.StringDict {
 			return starlark.Universe["getattr"].(*starlark.Builtin).CallInternal(thread, args, kwargs)
 		}),
 	}
+	d["int"] = starlark.NewBuiltin("int", func(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+		if len(args) > 0 {
+			if s, ok := args[0].(starlark.String); ok && len(s) > maxIntDigits {
+				return nil, fmt.Errorf("int(): a string of %d characters is too long for a number (at most %d)", len(s), maxIntDigits)
+			}
+		}
+		return starlark.Universe["int"].(*starlark.Builtin).CallInternal(thread, args, kwargs)
+	})
 	for _, n := range []string{"str", "repr", "print", "fail"} {
 		d[n] = wrap(n, printed, true)
 	}
@@ -532,7 +561,13 @@ func rewriteStmt(s syntax.Stmt) {
 	case *syntax.AssignStmt:
 		s.LHS = rewriteTarget(s.LHS)
 		s.RHS = rewriteExpr(s.RHS)
-		if op, ok := augOps[s.Op]; ok && clonable(s.LHS) {
+		if op, ok := augOps[s.Op]; ok {
+			if !clonable(s.LHS) {
+				// the check reads the target once more; a target with a
+				// comprehension or lambda cannot be copied for it
+				s.RHS = hookCall("__cv_refuse", s.OpPos, syntax.End(s), strLit(op+"=", s.OpPos))
+				break
+			}
 			s.RHS = hookCall("__cv_aug", s.OpPos, syntax.End(s), strLit(op, s.OpPos), cloneTarget(s.LHS), s.RHS)
 		}
 	case *syntax.ExprStmt:
