@@ -43,6 +43,18 @@ func (e *Execute) Prepare(*engine.PrepareContext) error {
 	if len(e.Returns) == 0 {
 		e.Returns = []int{0}
 	}
+	for _, k := range sortedKeys(e.Environment) {
+		if !validEnvName(k) {
+			return engine.Errorf(&e.Common, "names are letters, digits and _, not starting with a digit", "environment variable name %q is not valid", k)
+		}
+	}
+	for _, p := range []struct{ prop, v string }{{"user", e.User}, {"group", e.Group}} {
+		if p.v != "" || e.IsSet(p.prop) {
+			if err := checkAccount(&e.Common, p.prop, p.v, true); err != nil {
+				return err
+			}
+		}
+	}
 	if pre := e.prelude(); pre != "" {
 		for i := range e.NotIf {
 			if e.NotIf[i].Fn == nil {
@@ -117,7 +129,7 @@ func (e *Execute) Check(action string, p engine.Probed) (engine.Diff, error) {
 	if !e.Sensitive {
 		cmd := e.prelude() + e.Command
 		if e.User != "" {
-			cmd = "su -s /bin/sh -c " + shell.Quote(cmd) + " " + shell.Quote(e.User)
+			cmd = "su -s /bin/sh -c " + shell.Quote(cmd) + " -- " + shell.Quote(e.User)
 		}
 		d.Commands = []string{cmd}
 	}
@@ -146,7 +158,7 @@ func (e *Execute) Apply(ctx context.Context, _ string, _ engine.Diff, h *engine.
 		cmd = "sg " + shell.Quote(e.Group) + " -c " + shell.Quote(cmd)
 	}
 	if e.User != "" {
-		cmd = "su -s /bin/sh -c " + shell.Quote(cmd) + " " + shell.Quote(e.User)
+		cmd = "su -s /bin/sh -c " + shell.Quote(cmd) + " -- " + shell.Quote(e.User)
 	}
 	// The command travels on stdin: a sensitive environment never shows in
 	// the node's process list, and a long command never hits ARG_MAX.

@@ -502,6 +502,10 @@ func setMap(f reflect.Value, g map[string]any) error {
 			switch x.(type) {
 			case map[string]any, []any:
 				return fmt.Errorf("value of %q must be a string, number or bool", k)
+			case nil:
+				// fmt.Sprint would give "<nil>"; unsetting instead would
+				// hide a typo in the recipe, so say it
+				return fmt.Errorf("value of %q is None; give a string, or leave %q out", k, k)
 			}
 			m[k] = fmt.Sprint(x)
 		}
