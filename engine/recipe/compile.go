@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -95,10 +96,11 @@ func (r *Repo) Compile(in Input) (*engine.Collection, error) {
 		included: map[string]bool{}, modules: map[string]*moduleEntry{},
 		handles: map[engine.Resource]*Handle{},
 	}
-	entries, roleDefault, roleOverride, err := r.expand(in.RunList, map[string]bool{})
+	entries, roleDefault, roleOverride, err := r.expand(in.RunList, &roleWalk{done: map[string]bool{}})
 	if err != nil {
 		return nil, err
 	}
+	entries = uniqueEntries(entries)
 	if len(entries) == 0 {
 		return nil, errors.New("the run list is empty; give one with -r (for example -r pm_corosync) or in nodes/NAME.json")
 	}
@@ -206,24 +208,51 @@ func diagList(es []error) string {
 	return strings.TrimSuffix(b.String(), "\n")
 }
 
+// roleWalk is the state of a run list expansion: the roles being
+// expanded (a cycle if met again) and those already expanded (met again
+// through another path, a diamond: skipped, as Chef expands a role once).
+type roleWalk struct {
+	path []string
+	done map[string]bool
+}
+
+// uniqueEntries drops repeated recipes, keeping the first: the expanded
+// run list holds each recipe once.
+func uniqueEntries(es []Entry) []Entry {
+	seen := map[Entry]bool{}
+	out := es[:0:0]
+	for _, e := range es {
+		if !seen[e] {
+			seen[e] = true
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
 // expand turns run list items into recipes, expanding roles.
-func (r *Repo) expand(items []string, seenRoles map[string]bool) ([]Entry, map[string]any, map[string]any, error) {
+func (r *Repo) expand(items []string, w *roleWalk) ([]Entry, map[string]any, map[string]any, error) {
 	var out []Entry
 	def, ovr := map[string]any{}, map[string]any{}
 	for _, it := range items {
 		if m := roleRe.FindStringSubmatch(it); m != nil {
-			if seenRoles[m[1]] {
-				return nil, nil, nil, fmt.Errorf("role %s includes itself", m[1])
+			if slices.Contains(w.path, m[1]) {
+				return nil, nil, nil, fmt.Errorf("role %s includes itself: %s → %s", m[1], strings.Join(w.path, " → "), m[1])
 			}
-			seenRoles[m[1]] = true
+			if w.done[m[1]] {
+				continue
+			}
 			role, err := r.readRole(m[1])
 			if err != nil {
 				return nil, nil, nil, err
 			}
-			e, d, o, err := r.expand(role.RunList, seenRoles)
+			w.path = append(w.path, m[1])
+			e, d, o, err := r.expand(role.RunList, w)
+			w.path = w.path[:len(w.path)-1]
 			if err != nil {
 				return nil, nil, nil, err
 			}
+			w.done[m[1]] = true
 			out = append(out, e...)
 			def = deepMerge(deepMerge(def, d), role.Default)
 			ovr = deepMerge(deepMerge(ovr, o), role.Override)
