@@ -34,6 +34,7 @@ func init() {
 
 // Prepare fills defaults and runs guards in the command's cwd and environment.
 func (e *Execute) Prepare(*engine.PrepareContext) error {
+	e.HideName = e.NameIsSecret()
 	if e.Command == "" {
 		e.Command = e.Name
 	}
@@ -134,6 +135,16 @@ func (e *Execute) Check(action string, p engine.Probed) (engine.Diff, error) {
 		d.Commands = []string{cmd}
 	}
 	return d, nil
+}
+
+// NameIsSecret: a sensitive execute named by (or after) its command must
+// not show that name.
+func (e *Execute) NameIsSecret() bool {
+	if !e.Sensitive {
+		return false
+	}
+	cmd := e.Command
+	return cmd == "" || strings.Contains(e.Name, cmd) || strings.Contains(cmd, e.Name)
 }
 
 func (e *Execute) display() string {

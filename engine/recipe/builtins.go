@@ -112,6 +112,15 @@ func (c *compiler) resourceBuiltin(k *engine.Kind) *starlark.Builtin {
 			return &engine.Diagnostic{Pos: pos, Address: base.Address(), Summary: fmt.Sprintf("property %s: ", prop) + fmt.Sprintf(format, a...)}
 		}
 		for _, kv := range kwargs {
+			if string(kv[0].(starlark.String)) == "sensitive" && kv[1] == starlark.True {
+				// errors about the other properties must not show the name
+				base.Sensitive = true
+				if sn, ok := res.(engine.SecretName); ok {
+					base.HideName = sn.NameIsSecret()
+				}
+			}
+		}
+		for _, kv := range kwargs {
 			key := string(kv[0].(starlark.String))
 			val := kv[1]
 			if err := c.setCommon(res, k, key, val, pos, perr); err != errNotCommon {
@@ -148,8 +157,11 @@ func (c *compiler) resourceBuiltin(k *engine.Kind) *starlark.Builtin {
 		if len(base.Actions) == 0 {
 			base.Actions = []string{k.Actions[0]}
 		}
+		if sn, ok := res.(engine.SecretName); ok {
+			base.HideName = sn.NameIsSecret()
+		}
 		c.coll.Add(res)
-		h := &Handle{address: base.Address(), res: res}
+		h := &Handle{address: base.Key(), res: res}
 		c.handles[res] = h
 		return h, nil
 	})

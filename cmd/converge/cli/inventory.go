@@ -29,10 +29,10 @@ type nodeFile struct {
 	Name     string `json:"name"`
 	RunList  []string
 	Converge struct {
-		Host     string `json:"host"`
-		User     string `json:"user"`
+		Host     string     `json:"host"`
+		User     string     `json:"user"`
 		Port     portNumber `json:"port"`
-		Identity string `json:"identity"`
+		Identity string     `json:"identity"`
 	} `json:"converge"`
 }
 
