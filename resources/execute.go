@@ -137,14 +137,14 @@ func (e *Execute) Check(action string, p engine.Probed) (engine.Diff, error) {
 	return d, nil
 }
 
-// NameIsSecret: a sensitive execute named by (or after) its command must
-// not show that name.
+// NameIsSecret: a sensitive execute whose name is (or contains) its
+// command must not show that name; a name that is a label of its own
+// ("pcs cluster auth" for a command with a password) still shows.
 func (e *Execute) NameIsSecret() bool {
 	if !e.Sensitive {
 		return false
 	}
-	cmd := e.Command
-	return cmd == "" || strings.Contains(e.Name, cmd) || strings.Contains(cmd, e.Name)
+	return e.Command == "" || strings.Contains(e.Name, e.Command)
 }
 
 func (e *Execute) display() string {
