@@ -31,7 +31,7 @@ file("` + out + `", content="x", notifies=("run", "execute[echo s3cret2 >/dev/nu
 execute("echo s3cret2 >/dev/null", sensitive=True, action="nothing", notifies=("run", "execute[notified2]"))
 execute("notified2", command="true", action="nothing")
 execute("exit 3 # s3cret3", sensitive=True, ignore_failure=True)
-execute("s3cret4", command="echo s3cret4 >/dev/null", sensitive=True, retries=0)
+execute("step 4: echo s3cret4 >/dev/null", command="echo s3cret4 >/dev/null", sensitive=True, retries=0)
 `
 	for name, body := range map[string]string{
 		"cookbooks/t/metadata.star":        `name = "t"`,
