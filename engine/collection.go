@@ -29,7 +29,7 @@ func (c *Collection) Add(r Resource) { c.Resources = append(c.Resources, r) }
 // Chef resolves a notification target.
 func (c *Collection) Find(address string) (Resource, bool) {
 	for i := len(c.Resources) - 1; i >= 0; i-- {
-		if c.Resources[i].Base().Address() == address {
+		if c.Resources[i].Base().Key() == address {
 			return c.Resources[i], true
 		}
 	}

@@ -75,6 +75,9 @@ type Common struct {
 	Subscribes []Notification
 	// Sensitive hides content, diffs and commands from all output.
 	Sensitive bool
+	// HideName hides the name too: it holds a secret (a sensitive
+	// execute's name is its command). Set through SecretName.
+	HideName bool
 
 	Pos      Pos    // where the resource was declared
 	Cookbook string // cookbook of the declaring recipe
@@ -86,8 +89,38 @@ type Common struct {
 // Base returns c; embedding Common gives every resource its Base method.
 func (c *Common) Base() *Common { return c }
 
-// Address is the resource's name in notifications and output: kind[name].
-func (c *Common) Address() string { return c.Kind + "[" + c.Name + "]" }
+// Address is how the resource is shown in every output (text, JSON,
+// "notified by", errors, plans): kind[name], or, when the name is hidden,
+// kind[sensitive: recipes/default.star:12]. It is the one place that
+// decides; notifications resolve by Key.
+func (c *Common) Address() string {
+	if c.HideName {
+		return c.Kind + "[sensitive: " + c.Pos.short() + "]"
+	}
+	return c.Key()
+}
+
+// Key is kind[name] as declared, what notifications name. It may hold a
+// secret: never print it, print Address.
+func (c *Common) Key() string { return c.Kind + "[" + c.Name + "]" }
+
+// SecretName is implemented by resources whose name can hold a secret;
+// the recipe compiler sets HideName from it once the properties are set.
+type SecretName interface {
+	NameIsSecret() bool
+}
+
+// short is the position with the file's last two path elements
+// (recipes/default.star:12).
+func (p Pos) short() string {
+	f := p.File
+	if i := strings.LastIndexByte(f, '/'); i > 0 {
+		if j := strings.LastIndexByte(f[:i], '/'); j >= 0 {
+			f = f[j+1:]
+		}
+	}
+	return Pos{File: f, Line: p.Line}.String()
+}
 
 // IsSet reports whether the recipe gave property prop explicitly.
 func (c *Common) IsSet(prop string) bool { return c.set[prop] }

@@ -24,7 +24,12 @@ func init() {
 }
 
 // Prepare validates the path.
-func (d *Directory) Prepare(*engine.PrepareContext) error { return checkAbs(&d.Common, d.Path) }
+func (d *Directory) Prepare(*engine.PrepareContext) error {
+	if err := checkAbs(&d.Common, d.Path); err != nil {
+		return err
+	}
+	return checkOwnership(&d.Common, d.Ownership)
+}
 
 // Touches is the directory (and so everything under it).
 func (d *Directory) Touches() []string { return []string{d.Path} }

@@ -34,6 +34,7 @@ func init() {
 
 // Prepare fills defaults and runs guards in the command's cwd and environment.
 func (e *Execute) Prepare(*engine.PrepareContext) error {
+	e.HideName = e.NameIsSecret()
 	if e.Command == "" {
 		e.Command = e.Name
 	}
@@ -42,6 +43,18 @@ func (e *Execute) Prepare(*engine.PrepareContext) error {
 	}
 	if len(e.Returns) == 0 {
 		e.Returns = []int{0}
+	}
+	for _, k := range sortedKeys(e.Environment) {
+		if !validEnvName(k) {
+			return engine.Errorf(&e.Common, "names are letters, digits and _, not starting with a digit", "environment variable name %q is not valid", k)
+		}
+	}
+	for _, p := range []struct{ prop, v string }{{"user", e.User}, {"group", e.Group}} {
+		if p.v != "" || e.IsSet(p.prop) {
+			if err := checkAccount(&e.Common, p.prop, p.v, true); err != nil {
+				return err
+			}
+		}
 	}
 	if pre := e.prelude(); pre != "" {
 		for i := range e.NotIf {
@@ -117,11 +130,21 @@ func (e *Execute) Check(action string, p engine.Probed) (engine.Diff, error) {
 	if !e.Sensitive {
 		cmd := e.prelude() + e.Command
 		if e.User != "" {
-			cmd = "su -s /bin/sh -c " + shell.Quote(cmd) + " " + shell.Quote(e.User)
+			cmd = "su -s /bin/sh -c " + shell.Quote(cmd) + " -- " + shell.Quote(e.User)
 		}
 		d.Commands = []string{cmd}
 	}
 	return d, nil
+}
+
+// NameIsSecret: a sensitive execute whose name is (or contains) its
+// command must not show that name; a name that is a label of its own
+// ("pcs cluster auth" for a command with a password) still shows.
+func (e *Execute) NameIsSecret() bool {
+	if !e.Sensitive {
+		return false
+	}
+	return e.Command == "" || strings.Contains(e.Name, e.Command)
 }
 
 func (e *Execute) display() string {
@@ -146,7 +169,7 @@ func (e *Execute) Apply(ctx context.Context, _ string, _ engine.Diff, h *engine.
 		cmd = "sg " + shell.Quote(e.Group) + " -c " + shell.Quote(cmd)
 	}
 	if e.User != "" {
-		cmd = "su -s /bin/sh -c " + shell.Quote(cmd) + " " + shell.Quote(e.User)
+		cmd = "su -s /bin/sh -c " + shell.Quote(cmd) + " -- " + shell.Quote(e.User)
 	}
 	// The command travels on stdin: a sensitive environment never shows in
 	// the node's process list, and a long command never hits ARG_MAX.

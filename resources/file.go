@@ -30,6 +30,9 @@ func (f *File) Prepare(pc *engine.PrepareContext) error {
 	if err := checkAbs(&f.Common, f.Path); err != nil {
 		return err
 	}
+	if err := checkOwnership(&f.Common, f.Ownership); err != nil {
+		return err
+	}
 	n, err := backupCount(&f.Common, f.Backup)
 	if err != nil {
 		return engine.Errorf(&f.Common, "", "%v", err)

@@ -30,10 +30,15 @@ func init() {
 
 // Prepare validates the name.
 func (g *Group) Prepare(*engine.PrepareContext) error {
-	if strings.ContainsAny(g.GroupName, ":\n") || strings.HasPrefix(g.GroupName, "-") {
-		return engine.Errorf(&g.Common, "", "group name %q is not valid", g.GroupName)
+	if err := checkAccount(&g.Common, "group name", g.GroupName, false); err != nil {
+		return err
 	}
-	return nil
+	for _, m := range g.Members {
+		if err := checkAccount(&g.Common, "member", m, false); err != nil {
+			return err
+		}
+	}
+	return checkID(&g.Common, "gid", g.GID)
 }
 
 func (g *Group) probe() string { return "getent group " + shell.Quote(g.GroupName) }
@@ -120,10 +125,10 @@ func (g *Group) Apply(ctx context.Context, action string, d engine.Diff, h *engi
 	if g.IsSet("members") {
 		if g.Append {
 			for _, m := range plan.members {
-				cmds = append(cmds, shell.Join("gpasswd", "-a", m, g.GroupName)+" >/dev/null")
+				cmds = append(cmds, shell.Join("gpasswd", "-a", m, "--", g.GroupName)+" >/dev/null")
 			}
 		} else if plan.members != nil || plan.create {
-			cmds = append(cmds, shell.Join("gpasswd", "-M", strings.Join(plan.members, ","), g.GroupName))
+			cmds = append(cmds, shell.Join("gpasswd", "-M", strings.Join(plan.members, ","), "--", g.GroupName))
 		}
 	}
 	if len(cmds) == 0 {

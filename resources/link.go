@@ -29,6 +29,9 @@ func (l *Link) Prepare(*engine.PrepareContext) error {
 	if err := checkAbs(&l.Common, l.Path); err != nil {
 		return err
 	}
+	if err := checkOwnership(&l.Common, l.Ownership); err != nil {
+		return err
+	}
 	switch l.LinkType {
 	case "":
 		l.LinkType = "symbolic"

@@ -36,6 +36,9 @@ func (t *Template) Prepare(pc *engine.PrepareContext) error {
 	if err := checkAbs(&t.Common, t.Path); err != nil {
 		return err
 	}
+	if err := checkOwnership(&t.Common, t.Ownership); err != nil {
+		return err
+	}
 	n, err := backupCount(&t.Common, t.Backup)
 	if err != nil {
 		return engine.Errorf(&t.Common, "", "%v", err)

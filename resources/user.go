@@ -33,10 +33,15 @@ func init() {
 
 // Prepare validates the name.
 func (u *User) Prepare(*engine.PrepareContext) error {
-	if strings.ContainsAny(u.Username, ":\n") || strings.HasPrefix(u.Username, "-") {
-		return engine.Errorf(&u.Common, "", "user name %q is not valid", u.Username)
+	if err := checkAccount(&u.Common, "user name", u.Username, false); err != nil {
+		return err
 	}
-	return nil
+	if u.GID != "" || u.IsSet("gid") {
+		if err := checkAccount(&u.Common, "gid", u.GID, true); err != nil {
+			return err
+		}
+	}
+	return checkID(&u.Common, "uid", u.UID)
 }
 
 func (u *User) probe() string {

@@ -1,10 +1,12 @@
 package recipe
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 
+	"github.com/converge-cm/converge/engine"
 	"go.starlark.net/starlark"
 )
 
@@ -140,6 +142,10 @@ type AttrTree struct {
 	keys   []string
 	vals   map[string]starlark.Value
 	frozen bool
+	// thread runs the attributes file; pos records where each key was
+	// last assigned, for errors found when the file has finished.
+	thread *starlark.Thread
+	pos    map[string]engine.Pos
 }
 
 var (
@@ -178,6 +184,7 @@ func (t *AttrTree) Get(k starlark.Value) (starlark.Value, bool, error) {
 		return nil, false, missingAttr(append(append([]string{}, t.path...), string(ks)))
 	}
 	child := newAttrTree(t.name)
+	child.thread = t.thread
 	child.path = append(append([]string{}, t.path...), string(ks))
 	t.keys = append(t.keys, string(ks))
 	t.vals[string(ks)] = child
@@ -193,22 +200,38 @@ func (t *AttrTree) SetKey(k, v starlark.Value) error {
 	if !ok {
 		return fmt.Errorf("attribute keys are strings, not %s (%s)", k.Type(), k)
 	}
-	if _, ok := t.vals[string(ks)]; !ok {
-		t.keys = append(t.keys, string(ks))
-	}
 	if _, err := toGo(v); err != nil {
 		return fmt.Errorf("%s: %v", attrRef(t.name, append(append([]string{}, t.path...), string(ks))), err)
 	}
+	if _, ok := t.vals[string(ks)]; !ok {
+		t.keys = append(t.keys, string(ks))
+	}
 	t.vals[string(ks)] = v
+	if t.thread != nil && t.thread.CallStackDepth() > 0 {
+		f := t.thread.CallFrame(0)
+		if t.pos == nil {
+			t.pos = map[string]engine.Pos{}
+		}
+		t.pos[string(ks)] = engine.Pos{File: f.Pos.Filename(), Line: int(f.Pos.Line), Col: int(f.Pos.Col)}
+	}
 	return nil
 }
 
 func (t *AttrTree) toGo() (map[string]any, error) {
+	c := &goConv{onPath: map[starlark.Value]bool{t: true}}
+	return t.toGoWith(c)
+}
+
+func (t *AttrTree) toGoWith(c *goConv) (map[string]any, error) {
 	out := map[string]any{}
 	for _, k := range t.keys {
 		v := t.vals[k]
 		if sub, ok := v.(*AttrTree); ok {
-			m, err := sub.toGo()
+			if err := c.enter(sub); err != nil {
+				return nil, fmt.Errorf("%s: %v", sub, err)
+			}
+			m, err := sub.toGoWith(c)
+			delete(c.onPath, sub)
 			if err != nil {
 				return nil, err
 			}
@@ -219,9 +242,17 @@ func (t *AttrTree) toGo() (map[string]any, error) {
 			out[k] = m
 			continue
 		}
-		g, err := toGo(v)
+		g, err := c.toGo(v)
 		if err != nil {
-			return nil, err
+			var d *engine.Diagnostic
+			if errors.As(err, &d) {
+				return nil, err
+			}
+			msg := fmt.Sprintf("%s: %v", attrRef(t.name, append(append([]string{}, t.path...), k)), err)
+			if p, ok := t.pos[k]; ok {
+				return nil, &engine.Diagnostic{Pos: p, Summary: msg, Detail: "the value was changed after this assignment"}
+			}
+			return nil, errors.New(msg)
 		}
 		out[k] = g
 	}

@@ -90,6 +90,15 @@ func (c *compiler) resourceBuiltin(k *engine.Kind) *starlark.Builtin {
 			return &engine.Diagnostic{Pos: pos, Address: base.Address(), Summary: fmt.Sprintf("property %s: ", prop) + fmt.Sprintf(format, a...)}
 		}
 		for _, kv := range kwargs {
+			if string(kv[0].(starlark.String)) == "sensitive" && kv[1] == starlark.True {
+				// errors about the other properties must not show the name
+				base.Sensitive = true
+				if sn, ok := res.(engine.SecretName); ok {
+					base.HideName = sn.NameIsSecret()
+				}
+			}
+		}
+		for _, kv := range kwargs {
 			key := string(kv[0].(starlark.String))
 			val := kv[1]
 			if err := c.setCommon(res, k, key, val, pos, perr); err != errNotCommon {
@@ -126,8 +135,11 @@ func (c *compiler) resourceBuiltin(k *engine.Kind) *starlark.Builtin {
 		if len(base.Actions) == 0 {
 			base.Actions = []string{k.Actions[0]}
 		}
+		if sn, ok := res.(engine.SecretName); ok {
+			base.HideName = sn.NameIsSecret()
+		}
 		c.coll.Add(res)
-		h := &Handle{address: base.Address(), res: res}
+		h := &Handle{address: base.Key(), res: res}
 		c.handles[res] = h
 		return h, nil
 	})
@@ -231,10 +243,10 @@ func guards(v starlark.Value) ([]engine.Guard, error) {
 			}
 			fn := g
 			out = append(out, engine.Guard{Desc: fn.Name() + "()", Fn: func() (bool, error) {
-				th := &starlark.Thread{Name: "guard " + fn.Name()}
+				th := newThread("guard "+fn.Name(), nil)
 				r, err := starlark.Call(th, fn, nil, nil)
 				if err != nil {
-					return false, err
+					return false, starlarkDiag(err, "")
 				}
 				return bool(r.Truth()), nil
 			}})
@@ -480,6 +492,10 @@ func setMap(f reflect.Value, g map[string]any) error {
 			switch x.(type) {
 			case map[string]any, []any:
 				return fmt.Errorf("value of %q must be a string, number or bool", k)
+			case nil:
+				// fmt.Sprint would give "<nil>"; unsetting instead would
+				// hide a typo in the recipe, so say it
+				return fmt.Errorf("value of %q is None; give a string, or leave %q out", k, k)
 			}
 			m[k] = fmt.Sprint(x)
 		}

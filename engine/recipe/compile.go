@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -95,10 +96,11 @@ func (r *Repo) Compile(in Input) (*engine.Collection, error) {
 		included: map[string]bool{}, modules: map[string]*moduleEntry{},
 		handles: map[engine.Resource]*Handle{},
 	}
-	entries, roleDefault, roleOverride, err := r.expand(in.RunList, map[string]bool{})
+	entries, roleDefault, roleOverride, err := r.expand(in.RunList, &roleWalk{done: map[string]bool{}})
 	if err != nil {
 		return nil, err
 	}
+	entries = uniqueEntries(entries)
 	if len(entries) == 0 {
 		return nil, errors.New("the run list is empty; give one with -r (for example -r pm_corosync) or in nodes/NAME.json")
 	}
@@ -206,24 +208,51 @@ func diagList(es []error) string {
 	return strings.TrimSuffix(b.String(), "\n")
 }
 
+// roleWalk is the state of a run list expansion: the roles being
+// expanded (a cycle if met again) and those already expanded (met again
+// through another path, a diamond: skipped, as Chef expands a role once).
+type roleWalk struct {
+	path []string
+	done map[string]bool
+}
+
+// uniqueEntries drops repeated recipes, keeping the first: the expanded
+// run list holds each recipe once.
+func uniqueEntries(es []Entry) []Entry {
+	seen := map[Entry]bool{}
+	out := es[:0:0]
+	for _, e := range es {
+		if !seen[e] {
+			seen[e] = true
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
 // expand turns run list items into recipes, expanding roles.
-func (r *Repo) expand(items []string, seenRoles map[string]bool) ([]Entry, map[string]any, map[string]any, error) {
+func (r *Repo) expand(items []string, w *roleWalk) ([]Entry, map[string]any, map[string]any, error) {
 	var out []Entry
 	def, ovr := map[string]any{}, map[string]any{}
 	for _, it := range items {
 		if m := roleRe.FindStringSubmatch(it); m != nil {
-			if seenRoles[m[1]] {
-				return nil, nil, nil, fmt.Errorf("role %s includes itself", m[1])
+			if slices.Contains(w.path, m[1]) {
+				return nil, nil, nil, fmt.Errorf("role %s includes itself: %s → %s", m[1], strings.Join(w.path, " → "), m[1])
 			}
-			seenRoles[m[1]] = true
+			if w.done[m[1]] {
+				continue
+			}
 			role, err := r.readRole(m[1])
 			if err != nil {
 				return nil, nil, nil, err
 			}
-			e, d, o, err := r.expand(role.RunList, seenRoles)
+			w.path = append(w.path, m[1])
+			e, d, o, err := r.expand(role.RunList, w)
+			w.path = w.path[:len(w.path)-1]
 			if err != nil {
 				return nil, nil, nil, err
 			}
+			w.done[m[1]] = true
 			out = append(out, e...)
 			def = deepMerge(deepMerge(def, d), role.Default)
 			ovr = deepMerge(deepMerge(ovr, o), role.Override)
@@ -333,10 +362,11 @@ func (c *compiler) execAttributes(cb *Cookbook, file string) (def, ovr, normal m
 		"cluster":  c.clusterValue(),
 		"struct":   starlark.NewBuiltin("struct", starlarkstruct.Make),
 	}
-	thread := &starlark.Thread{Name: "attributes " + file, Load: c.loader}
+	thread := newThread("attributes "+file, c.loader)
+	d.thread, o.thread, n.thread = thread, thread, thread
 	c.cookbooks = append(c.cookbooks, cb.Name)
 	defer func() { c.cookbooks = c.cookbooks[:len(c.cookbooks)-1] }()
-	if _, err := starlark.ExecFileOptions(fileOptions, thread, file, src, pre); err != nil {
+	if _, err := execFile(thread, file, src, pre); err != nil {
 		return nil, nil, nil, starlarkDiag(err, "")
 	}
 	if def, err = d.toGo(); err != nil {
@@ -441,8 +471,8 @@ func (c *compiler) includeRecipe(e Entry, from engine.Pos) error {
 		c.cookbooks = c.cookbooks[:len(c.cookbooks)-1]
 		c.recipes = c.recipes[:len(c.recipes)-1]
 	}()
-	thread := &starlark.Thread{Name: "recipe " + key, Load: c.loader}
-	if _, err := starlark.ExecFileOptions(fileOptions, thread, file, src, c.predeclared); err != nil {
+	thread := newThread("recipe "+key, c.loader)
+	if _, err := execFile(thread, file, src, c.predeclared); err != nil {
 		return c.hintBuiltin(starlarkDiag(err, ""))
 	}
 	return nil
@@ -527,8 +557,8 @@ func (c *compiler) loader(thread *starlark.Thread, module string) (starlark.Stri
 	if pre == nil { // libraries loaded from attribute files
 		pre = c.attributeLibraryBuiltins()
 	}
-	t := &starlark.Thread{Name: "load " + key, Load: c.loader}
-	e.globals, e.err = starlark.ExecFileOptions(fileOptions, t, file, src, pre)
+	t := newThread("load "+key, c.loader)
+	e.globals, e.err = execFile(t, file, src, pre)
 	c.cookbooks = c.cookbooks[:len(c.cookbooks)-1]
 	e.loading = false
 	if e.err != nil {
@@ -556,17 +586,21 @@ func starlarkDiag(err error, detail string) error {
 			return d
 		}
 		var pos engine.Pos
-		if len(ee.CallStack) > 0 {
-			fr := ee.CallStack[len(ee.CallStack)-1]
-			if fr.Pos.Filename() == "<builtin>" && len(ee.CallStack) > 1 {
-				fr = ee.CallStack[len(ee.CallStack)-2]
+		// The innermost frame in a file: builtins (and converge's checked
+		// operators, which are builtins) have no position of their own.
+		for i := len(ee.CallStack) - 1; i >= 0; i-- {
+			fr := ee.CallStack[i]
+			if fr.Pos.Filename() == "<builtin>" && i > 0 {
+				continue
 			}
 			pos = engine.Pos{File: fr.Pos.Filename(), Line: int(fr.Pos.Line), Col: int(fr.Pos.Col)}
+			break
 		}
 		msg := ee.Msg
 		if cause := ee.Unwrap(); cause != nil {
 			msg = cause.Error()
 		}
+		msg = strings.TrimPrefix(msg, "Starlark computation cancelled: ")
 		return &engine.Diagnostic{Pos: pos, Summary: msg, Detail: detail}
 	}
 	var se syntax.Error

@@ -82,8 +82,8 @@ func ReadMetadata(dir string) (*Cookbook, error) {
 	if err != nil {
 		return nil, err
 	}
-	thread := &starlark.Thread{Name: "metadata " + path}
-	g, err := starlark.ExecFileOptions(fileOptions, thread, path, src, nil)
+	thread := newThread("metadata "+path, nil)
+	g, err := execFile(thread, path, src, nil)
 	if err != nil {
 		return nil, starlarkDiag(err, "metadata.star assigns name, version, description, depends and supports")
 	}
@@ -163,27 +163,74 @@ func (c *Cookbook) AttributeFiles() []string {
 // FindFile looks name up in the cookbook's dir ("templates" or "files") by
 // Chef's file specificity: host-FQDN, platform-version for each version
 // prefix, platform, default, then the folder itself.
+//
+// name must stay inside the folder: an absolute name, or one whose cleaned
+// form climbs out with "..", is refused, and so is a file that is a
+// symbolic link (or under one) resolving outside the cookbook. Facts that
+// could not be a folder name (see pathSegment) skip their level.
 func (c *Cookbook) FindFile(dir, name string, n *engine.Node) (string, error) {
+	clean := filepath.Clean(filepath.FromSlash(name))
+	if name == "" || filepath.IsAbs(clean) || strings.HasPrefix(name, "/") || strings.HasPrefix(name, `\`) ||
+		clean == ".." || strings.HasPrefix(clean, ".."+string(filepath.Separator)) || strings.ContainsRune(name, 0) {
+		return "", fmt.Errorf("source %q leaves the cookbook's %s folder; name a file inside it (for example %q)", name, dir, filepath.Base(clean))
+	}
 	base := filepath.Join(c.Dir, dir)
 	var tried []string
 	for _, sub := range specificity(n) {
-		p := filepath.Join(base, sub, name)
+		p := filepath.Join(base, sub, clean)
 		tried = append(tried, p)
 		if st, err := os.Stat(p); err == nil && !st.IsDir() {
+			if err := c.inside(p); err != nil {
+				return "", err
+			}
 			return p, nil
 		}
 	}
 	return "", fmt.Errorf("%s %q not found in cookbook %s; tried:\n      %s", strings.TrimSuffix(dir, "s"), name, c.Name, strings.Join(tried, "\n      "))
 }
 
+// inside checks that p, with every symbolic link resolved, is a file of
+// the cookbook: a link inside a cookbook must not read the control
+// machine's other files into a node.
+func (c *Cookbook) inside(p string) error {
+	root, err := filepath.EvalSymlinks(c.Dir)
+	if err != nil {
+		return err
+	}
+	if root, err = filepath.Abs(root); err != nil {
+		return err
+	}
+	real, err := filepath.EvalSymlinks(p)
+	if err != nil {
+		return err
+	}
+	if real, err = filepath.Abs(real); err != nil {
+		return err
+	}
+	if rel, err := filepath.Rel(root, real); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return fmt.Errorf("%s is a symbolic link to %s, outside cookbook %s; copy the file into the cookbook instead", p, real, c.Name)
+	}
+	return nil
+}
+
+// pathSegment reports whether a fact can name a folder: not empty, no
+// separator or NUL, not . or .., no "..". A node reporting the hostname
+// x/../host-db1.example.com must not read db1's files.
+func pathSegment(s string) bool {
+	return s != "" && !strings.ContainsAny(s, "/\\\x00") && s != "." && !strings.Contains(s, "..")
+}
+
 func specificity(n *engine.Node) []string {
 	var out []string
 	f := n.Facts
-	if f.FQDN != "" {
+	if pathSegment(f.FQDN) {
 		out = append(out, "host-"+f.FQDN)
 	}
-	if f.Platform != "" {
+	if pathSegment(f.Platform) {
 		v := f.PlatformVersion
+		if !pathSegment(v) {
+			v = ""
+		}
 		for v != "" {
 			out = append(out, f.Platform+"-"+v)
 			i := strings.LastIndexByte(v, '.')

@@ -13,6 +13,55 @@ import (
 // bool, nil, []any, map[string]any. Attribute views and trees convert to
 // their contents.
 func toGo(v starlark.Value) (any, error) {
+	c := &goConv{onPath: map[starlark.Value]bool{}}
+	return c.toGo(v)
+}
+
+// maxGoElems bounds the elements a conversion makes: a list may hold
+// itself, or share one list many times over ([l, l] nested 40 deep), and
+// either must be an error, not a stack overflow or gigabytes of copies.
+const maxGoElems = 1 << 20
+
+type goConv struct {
+	onPath map[starlark.Value]bool // lists and dicts being converted
+	elems  int
+}
+
+func (c *goConv) enter(v starlark.Value) error {
+	if c.onPath[v] {
+		return fmt.Errorf("the value contains itself (a list or dict that is its own element); data must be a tree")
+	}
+	c.onPath[v] = true
+	return nil
+}
+
+func (c *goConv) count(n int) error {
+	if c.elems += n; c.elems > maxGoElems {
+		return fmt.Errorf("the value has more than %d elements; data for attributes, templates and properties must be smaller", maxGoElems)
+	}
+	return nil
+}
+
+func (c *goConv) toGo(v starlark.Value) (any, error) {
+	toGo := c.toGo
+	switch x := v.(type) {
+	case *starlark.List, starlark.Tuple, *starlark.Dict:
+		if err := c.count(starlark.Len(x)); err != nil {
+			return nil, err
+		}
+		if l, ok := x.(*starlark.List); ok {
+			if err := c.enter(l); err != nil {
+				return nil, err
+			}
+			defer delete(c.onPath, l)
+		}
+		if d, ok := x.(*starlark.Dict); ok {
+			if err := c.enter(d); err != nil {
+				return nil, err
+			}
+			defer delete(c.onPath, d)
+		}
+	}
 	switch x := v.(type) {
 	case starlark.NoneType:
 		return nil, nil
@@ -65,7 +114,11 @@ func toGo(v starlark.Value) (any, error) {
 	case *AttrView:
 		return deepCopy(x.m), nil
 	case *AttrTree:
-		return x.toGo()
+		if err := c.enter(x); err != nil {
+			return nil, err
+		}
+		defer delete(c.onPath, x)
+		return x.toGoWith(c)
 	case *Handle:
 		return x.address, nil
 	default:

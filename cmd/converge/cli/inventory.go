@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -28,10 +29,10 @@ type nodeFile struct {
 	Name     string `json:"name"`
 	RunList  []string
 	Converge struct {
-		Host     string `json:"host"`
-		User     string `json:"user"`
-		Port     int    `json:"port"`
-		Identity string `json:"identity"`
+		Host     string     `json:"host"`
+		User     string     `json:"user"`
+		Port     portNumber `json:"port"`
+		Identity string     `json:"identity"`
 	} `json:"converge"`
 }
 
@@ -87,7 +88,9 @@ func parseNodeFile(path, arg string, b []byte) (target, error) {
 		return target{}, usageErr("%s: %v", path, err)
 	}
 	var nf nodeFile
-	_ = json.Unmarshal(b, &nf)
+	if err := json.Unmarshal(b, &nf); err != nil {
+		return target{}, usageErr("%s: %v", path, err)
+	}
 	if rl, ok := raw["run_list"].([]any); ok {
 		for _, x := range rl {
 			if s, ok := x.(string); ok {
@@ -95,7 +98,7 @@ func parseNodeFile(path, arg string, b []byte) (target, error) {
 			}
 		}
 	}
-	t := target{Name: arg, Host: nf.Converge.Host, User: nf.Converge.User, Port: nf.Converge.Port,
+	t := target{Name: arg, Host: nf.Converge.Host, User: nf.Converge.User, Port: int(nf.Converge.Port),
 		Identity: nf.Converge.Identity, RunList: nf.RunList, Normal: map[string]any{}}
 	if nf.Name != "" {
 		t.Name = nf.Name
@@ -116,6 +119,26 @@ func parseNodeFile(path, arg string, b []byte) (target, error) {
 	return t, nil
 }
 
+// portNumber is converge.port in a node file: a number, or a string of
+// digits (as people write it, "2222"), from 1 to 65535.
+type portNumber int
+
+func (p *portNumber) UnmarshalJSON(b []byte) error {
+	s := strings.TrimSpace(string(b))
+	if s == "null" {
+		return nil
+	}
+	if uq, err := strconv.Unquote(s); err == nil {
+		s = uq
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > 65535 {
+		return fmt.Errorf("converge.port %s is not a port number (1-65535)", b)
+	}
+	*p = portNumber(n)
+	return nil
+}
+
 // parseAttr reads -a key.path=value; the value is JSON when it parses as
 // JSON (numbers, true, lists), else a string.
 func parseAttr(s string) (map[string]any, error) {
@@ -131,8 +154,12 @@ func parseAttr(s string) (map[string]any, error) {
 	}
 	var v any = s[eq+1:]
 	var j any
-	if err := json.Unmarshal([]byte(s[eq+1:]), &j); err == nil {
-		v = j
+	d := json.NewDecoder(strings.NewReader(s[eq+1:]))
+	d.UseNumber()
+	if err := d.Decode(&j); err == nil && !d.More() {
+		if v, err = exactNumbers(j); err != nil {
+			return nil, usageErr("-a %q: %v", s, err)
+		}
 	}
 	m := map[string]any{}
 	cur := m
@@ -143,4 +170,43 @@ func parseAttr(s string) (map[string]any, error) {
 	}
 	cur[keys[len(keys)-1]] = v
 	return m, nil
+}
+
+// exactNumbers turns the json.Numbers of a decoded -a value into int64
+// (whole numbers) or float64. A whole number that int64 cannot hold is
+// refused rather than rounded: 12345678901234567890 must not arrive as
+// 12345678901234567000.
+func exactNumbers(v any) (any, error) {
+	switch x := v.(type) {
+	case json.Number:
+		if !strings.ContainsAny(string(x), ".eE") {
+			n, err := strconv.ParseInt(string(x), 10, 64)
+			if err != nil {
+				return nil, fmt.Errorf("the integer %s does not fit in 64 bits; quote it to pass it as a string (-a 'key=\"%s\"')", x, x)
+			}
+			return n, nil
+		}
+		f, err := x.Float64()
+		if err != nil {
+			return nil, fmt.Errorf("the number %s is out of range", x)
+		}
+		return f, nil
+	case []any:
+		for i, e := range x {
+			g, err := exactNumbers(e)
+			if err != nil {
+				return nil, err
+			}
+			x[i] = g
+		}
+	case map[string]any:
+		for k, e := range x {
+			g, err := exactNumbers(e)
+			if err != nil {
+				return nil, err
+			}
+			x[k] = g
+		}
+	}
+	return v, nil
 }
