@@ -162,28 +162,45 @@ func writeRun(b *strings.Builder, files []FileWrite, lo, hi int) {
 	fmt.Fprintf(b, "[ \"$(sha256sum -- %s)\" = %s ] || { ck %s; exit %d; }\n",
 		strings.Join(names, " "), shell.Quote(strings.Join(want, "\n")), strings.Join(explain, " "), exitShort)
 	fmt.Fprintf(b, "sync -- %s 2>/dev/null || sync\n", strings.Join(names, " "))
-	// Owner, group, mode, verify: all before the first rename.
+	// Owner and group, then mode (chown clears setuid and setgid bits),
+	// then verify: all before the first rename. Files that share a value
+	// share one chown or chmod.
+	chown, chmod := map[string][]string{}, map[string][]string{}
+	var chownKeys, chmodKeys []string
+	add := func(m map[string][]string, keys *[]string, k, name string) {
+		if _, ok := m[k]; !ok {
+			*keys = append(*keys, k)
+		}
+		m[k] = append(m[k], name)
+	}
+	for i, f := range run {
+		switch o := f.Opts; {
+		case o.Owner != "" && o.Group != "":
+			add(chown, &chownKeys, "chown -- "+shell.Quote(o.Owner+":"+o.Group), names[i])
+		case o.Owner != "":
+			add(chown, &chownKeys, "chown -- "+shell.Quote(o.Owner), names[i])
+		case o.Group != "":
+			add(chown, &chownKeys, "chgrp -- "+shell.Quote(o.Group), names[i])
+		}
+		if f.Opts.Mode != "" {
+			add(chmod, &chmodKeys, "chmod -- "+shell.Quote(f.Opts.Mode), names[i])
+		}
+	}
+	for _, k := range chownKeys {
+		fmt.Fprintf(b, "%s %s || exit %d\n", k, strings.Join(chown[k], " "), exitWriteFailed)
+	}
+	for _, k := range chmodKeys {
+		fmt.Fprintf(b, "%s %s || exit %d\n", k, strings.Join(chmod[k], " "), exitWriteFailed)
+	}
 	for i, f := range run {
 		name := names[i]
-		base := shell.Quote(path.Base(path.Clean(f.Path)))
-		o := f.Opts
-		switch {
-		case o.Owner != "" && o.Group != "":
-			fmt.Fprintf(b, "chown -- %s %s || exit %d\n", shell.Quote(o.Owner+":"+o.Group), name, exitWriteFailed)
-		case o.Owner != "":
-			fmt.Fprintf(b, "chown -- %s %s || exit %d\n", shell.Quote(o.Owner), name, exitWriteFailed)
-		case o.Group != "":
-			fmt.Fprintf(b, "chgrp -- %s %s || exit %d\n", shell.Quote(o.Group), name, exitWriteFailed)
-		}
-		if o.Mode != "" {
-			fmt.Fprintf(b, "chmod -- %s %s || exit %d\n", shell.Quote(o.Mode), name, exitWriteFailed)
-		} else {
+		if f.Opts.Mode == "" {
 			// keep the mode of the file being replaced; a new file gets
 			// 0644 as Chef gives it, not mktemp's 0600.
-			fmt.Fprintf(b, "km ../%s %s\n", base, name)
+			fmt.Fprintf(b, "km ../%s %s\n", shell.Quote(path.Base(path.Clean(f.Path))), name)
 		}
-		if o.Verify != "" {
-			v := strings.ReplaceAll(o.Verify, "%{path}", `"$h/${t#./}/`+name+`"`)
+		if v := f.Opts.Verify; v != "" {
+			v = strings.ReplaceAll(v, "%{path}", `"$h/${t#./}/`+name+`"`)
 			fmt.Fprintf(b, "if ! ( %s ) >&2; then echo %s >&2; exit 97; fi\n", v, shell.Quote("converge: verify command failed for "+f.Path))
 		}
 	}
