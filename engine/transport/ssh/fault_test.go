@@ -110,7 +110,7 @@ func TestFault_CutConnectionNeverLeavesAPartialFile(t *testing.T) {
 	base := t.TempDir()
 
 	run := func(fs []transport.FileWrite) (int64, error) {
-		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
 		before := p.BytesUp()
 		tr, err := Dial(ctx, cfg)
