@@ -1,7 +1,6 @@
 package transport
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -54,56 +53,16 @@ type Runner interface {
 }
 
 // PutScript returns the shell script that installs the bytes it reads on
-// stdin at path, atomically: a temporary file in the same directory,
-// owner and mode set, the verify command, a backup of the old file, then
-// rename. Transports without a faster native path implement Put with it.
-func PutScript(path string, opts PutOptions) string {
-	q := shell.Quote(path)
-	var b strings.Builder
-	b.WriteString("set -e\n")
-	fmt.Fprintf(&b, "dst=%s\n", q)
-	b.WriteString(`dir=$(dirname -- "$dst"); base=$(basename -- "$dst")` + "\n")
-	b.WriteString(`tmp=$(mktemp "$dir/.$base.converge-XXXXXX")` + "\n")
-	b.WriteString(`trap 'rm -f "$tmp"' EXIT` + "\n")
-	b.WriteString(`cat > "$tmp"` + "\n")
-	if opts.Mode != "" {
-		fmt.Fprintf(&b, "chmod %s \"$tmp\"\n", shell.Quote(opts.Mode))
-	} else {
-		// keep the mode of the file being replaced; a new file gets 0644 as
-		// Chef gives it, not mktemp's 0600.
-		b.WriteString(`if [ -e "$dst" ]; then chmod "$(stat -c %a -- "$dst")" "$tmp"; else chmod 0644 "$tmp"; fi` + "\n")
-	}
-	switch {
-	case opts.Owner != "" && opts.Group != "":
-		fmt.Fprintf(&b, "chown %s \"$tmp\"\n", shell.Quote(opts.Owner+":"+opts.Group))
-	case opts.Owner != "":
-		fmt.Fprintf(&b, "chown %s \"$tmp\"\n", shell.Quote(opts.Owner))
-	case opts.Group != "":
-		fmt.Fprintf(&b, "chgrp %s \"$tmp\"\n", shell.Quote(opts.Group))
-	}
-	if opts.Verify != "" {
-		v := strings.ReplaceAll(opts.Verify, "%{path}", `"$tmp"`)
-		fmt.Fprintf(&b, "if ! ( %s ) >&2; then echo \"converge: verify command failed for %%s\" \"$dst\" >&2; exit 97; fi\n", v)
-	}
-	if opts.Backups > 0 {
-		b.WriteString(`if [ -f "$dst" ]; then cp -p -- "$dst" "$dst.converge-bak.$(date +%Y%m%d%H%M%S%N)"; fi` + "\n")
-		fmt.Fprintf(&b, `ls -1t -- "$dst".converge-bak.* 2>/dev/null | tail -n +%d | while IFS= read -r old; do rm -f -- "$old"; done`+"\n", opts.Backups+1)
-	}
-	b.WriteString(`mv -f -- "$tmp" "$dst"` + "\n")
-	b.WriteString("trap - EXIT\n")
-	return b.String()
+// stdin at path: PutManyScript for a batch of one file, which must be data.
+// Transports without a faster native path implement Put with PutWith.
+func PutScript(path string, data []byte, opts PutOptions) string {
+	return PutManyScript([]FileWrite{{Path: path, Data: data, Opts: opts}})
 }
 
-// PutWith implements Put on top of Run.
+// PutWith implements Put on top of Run: PutMany with one file.
 func PutWith(ctx context.Context, r Runner, path string, data []byte, opts PutOptions) error {
-	res, err := r.Run(ctx, PutScript(path, opts), bytes.NewReader(data))
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if res.ExitCode != 0 {
-		return fmt.Errorf("write %s: exit %d: %s", path, res.ExitCode, strings.TrimSpace(string(res.Stderr)))
-	}
-	return nil
+	_, err := PutMany(ctx, r, []FileWrite{{Path: path, Data: data, Opts: opts}})
+	return err
 }
 
 // GetWith implements Get on top of Run.
@@ -137,7 +96,7 @@ type sudo struct {
 
 // sudoAskpass is the outer shell of a sudo with a password; %s is the
 // quoted command.
-const sudoAskpass = `IFS= read -r p || exit 126; umask 077; d=$(mktemp -d "${TMPDIR:-/tmp}/.converge-sudo-XXXXXX") || exit 126; ` +
+const sudoAskpass = `IFS= read -r p || exit 126; umask 077; d=$(mktemp -d "${TMPDIR:-/tmp}/.converge-sudo-$$-XXXXXX") || exit 126; ` +
 	`printf '%%s\n' "$p" > "$d/p"; p=; printf '#!/bin/sh\ncat "%%s/p"\n' "$d" > "$d/a"; chmod 700 "$d/a"; ` +
 	`SUDO_ASKPASS="$d/a" sudo -A -k -p '' -- sh -c %s; rc=$?; rm -rf "$d"; exit $rc`
 
@@ -159,64 +118,33 @@ func (s *sudo) Put(ctx context.Context, path string, data []byte, opts PutOption
 func (s *sudo) Get(ctx context.Context, path string) ([]byte, error) { return GetWith(ctx, s, path) }
 func (s *sudo) Close() error                                         { return s.t.Close() }
 
+// CleanupScript is a shell snippet that removes what converge left in
+// ${TMPDIR:-/tmp} on a node when it was killed before its end: resident
+// shell directories (.converge-sh-*, holding the last command's stdin),
+// RunScript's scripts (.converge-PID-*) and sudo's askpass directories
+// (.converge-sudo-PID-*, holding a password), each once the process named
+// by its pid is gone. It uses shell builtins only, unless there is
+// something to remove. The resident shell runs it as the login user at its
+// start; run it through sudo to remove root's leftovers too.
+const CleanupScript = `for x in "${TMPDIR:-/tmp}"/.converge-*; do
+  p=
+  case ${x##*/} in
+  .converge-sh-*) [ -f "$x/pid" ] && read -r p 2>/dev/null < "$x/pid" ;;
+  .converge-sudo-*) p=${x##*/.converge-sudo-}; p=${p%%-*} ;;
+  .converge-*) p=${x##*/.converge-}; p=${p%%-*} ;;
+  esac
+  case $p in ''|*[!0-9]*) ;; *) kill -0 "$p" 2>/dev/null || rm -rf -- "$x" 2>/dev/null ;; esac
+done`
+
 // RunScript runs a shell script that travels on stdin, not on the command
 // line: the node stores it in a private temporary file (mode 0600) and runs
-// it with stdin from /dev/null. Long scripts then never hit the kernel's
+// it with stdin from /dev/null. The file's name holds the pid of the
+// shell that removes it, for CleanupScript. Long scripts then never hit the kernel's
 // limit on one argument (128 KiB), and values in them (a sensitive
 // environment, a password for a guard) never show in the node's process
 // list.
 func RunScript(ctx context.Context, r Runner, script string) (Result, error) {
-	const wrapper = `umask 077; f=$(mktemp "${TMPDIR:-/tmp}/.converge-XXXXXX") || exit 125; ` +
+	const wrapper = `umask 077; f=$(mktemp "${TMPDIR:-/tmp}/.converge-$$-XXXXXX") || exit 125; ` +
 		`cat > "$f" || { rm -f "$f"; exit 125; }; sh "$f" </dev/null; rc=$?; rm -f "$f"; exit $rc`
 	return r.Run(ctx, wrapper, strings.NewReader(script))
-}
-
-// FileWrite is one file of a PutMany batch.
-type FileWrite struct {
-	Path string
-	Data []byte
-	Opts PutOptions
-}
-
-// PutManyScript returns the script that installs the files of a batch from
-// one stream on stdin: each file's bytes follow the previous one's, and
-// each is installed as PutScript installs one (temporary file in the
-// destination directory, owner, mode, verify, backup, rename). After each
-// file it prints "ok INDEX"; it stops at the first failure.
-func PutManyScript(files []FileWrite) string {
-	var b strings.Builder
-	b.WriteString("set -e\n")
-	for i, f := range files {
-		one := PutScript(f.Path, f.Opts)
-		one = strings.TrimPrefix(one, "set -e\n")
-		// head -c reads exactly this file's bytes from the shared stream.
-		one = strings.Replace(one, `cat > "$tmp"`, fmt.Sprintf(`head -c %d > "$tmp"`, len(f.Data)), 1)
-		fmt.Fprintf(&b, "(\n%s)\necho ok %d\n", one, i)
-	}
-	return b.String()
-}
-
-// PutMany writes many files in one round trip: one remote receiver reads
-// them from one stream. It returns how many were installed (in order) and
-// the error of the first that was not.
-func PutMany(ctx context.Context, r Runner, files []FileWrite) (int, error) {
-	if len(files) == 0 {
-		return 0, nil
-	}
-	readers := make([]io.Reader, len(files))
-	for i, f := range files {
-		readers[i] = bytes.NewReader(f.Data)
-	}
-	res, err := r.Run(ctx, "sh -c "+shell.Quote(PutManyScript(files)), io.MultiReader(readers...))
-	done := strings.Count(string(res.Stdout), "ok ")
-	if err != nil {
-		return done, fmt.Errorf("write %s: %w", files[min(done, len(files)-1)].Path, err)
-	}
-	if res.ExitCode != 0 {
-		if done >= len(files) {
-			done = len(files) - 1
-		}
-		return done, fmt.Errorf("write %s: exit %d: %s", files[done].Path, res.ExitCode, strings.TrimSpace(string(res.Stderr)))
-	}
-	return done, nil
 }

@@ -39,7 +39,7 @@ func TestPut_AtomicWithBackupsKeepsTheLastN(t *testing.T) {
 	if strings.Join(kept, ",") != "v2,v3,v4" {
 		t.Errorf("backups hold %v, want v2,v3,v4", kept)
 	}
-	if left, _ := filepath.Glob(filepath.Join(dir, ".app.conf.converge-*")); len(left) != 0 {
+	if left, _ := filepath.Glob(filepath.Join(dir, ".*converge-*")); len(left) != 0 {
 		t.Errorf("temporary files left behind: %v", left)
 	}
 }
@@ -57,7 +57,7 @@ func TestPut_FailedVerifyLeavesTheFileUntouched(t *testing.T) {
 	if b, _ := os.ReadFile(p); string(b) != "good\n" {
 		t.Errorf("a failed verify replaced the file: %q", b)
 	}
-	if left, _ := filepath.Glob(filepath.Join(dir, ".sudoers.converge-*")); len(left) != 0 {
+	if left, _ := filepath.Glob(filepath.Join(dir, ".*converge-*")); len(left) != 0 {
 		t.Errorf("temporary files left behind: %v", left)
 	}
 }

@@ -36,23 +36,41 @@ import (
 // read ~/.bashrc all over again.)
 //
 // Wire format, client to shell: "CMDLEN INLEN\n", CMDLEN bytes of
-// command, INLEN bytes of stdin. Shell to client: "MARK RC OUTLEN ERRLEN\n"
-// then the bytes of stdout and of stderr. GNU head -c reads no more than
-// it is asked from a pipe, which is what keeps the frames apart; a node where the loop does not come up (no head, no mktemp) gets
-// a session per command, as before.
+// command, INLEN bytes of stdin, then the shell's mark and "\n". Shell to
+// client: "MARK RC OUTLEN ERRLEN\n" then the bytes of stdout and of stderr.
+//
+// The parts are read with a reader that takes no more than it is asked
+// from a pipe: GNU head -c, or dd (iflag=count_bytes,fullblock) where head
+// reads ahead (BusyBox), which would swallow the next frame; a node with
+// neither (or no mktemp) gets a session per command, as before. Both
+// readers stop short only at the end of the stream, so a frame cut short
+// (a lost connection) is seen when the mark does not follow it: the loop
+// then exits without running anything (read is a builtin, no process).
+//
+// Nothing of a command stays behind it: its stdin and command files are
+// emptied once it ends, the loop's directory holds its pid and is removed
+// on exit, and each loop first removes what loops, scripts and sudo
+// askpass programs killed before their end left (transport.CleanupScript).
 const shellLoop = `m=$0 u=$(umask)
 umask 077
+` + transport.CleanupScript + `
 d=$(mktemp -d "${TMPDIR:-/tmp}/.converge-sh-XXXXXX") || exit 125
 trap 'rm -rf "$d"' EXIT
 trap 'exit 129' HUP PIPE TERM INT
+printf '%s\n' "$$" > "$d/pid" || exit 125
+if [ "$(printf abcdef | { head -c 2 >/dev/null; cat; })" = cdef ]; then rd() { head -c "$1"; }
+elif [ "$(printf abcdef | { dd bs=65536 count=2 iflag=count_bytes,fullblock >/dev/null 2>&1; cat; })" = cdef ]; then rd() { dd bs=65536 count="$1" iflag=count_bytes,fullblock 2>/dev/null; }
+else exit 125; fi
 printf '%s ready\n' "$m"
 while read -r n i; do
-  head -c "$n" > "$d/c" && head -c "$i" > "$d/i" || exit 125
+  rd "$n" > "$d/c" && rd "$i" > "$d/i" && read -r e && [ "$e" = "$m" ] || exit 125
   (umask "$u" && exec /bin/sh -c "$(cat "$d/c")" < "$d/i" > "$d/o" 2> "$d/e")
   rc=$?
+  : > "$d/i"; : > "$d/c"
   o=$(wc -c < "$d/o") e=$(wc -c < "$d/e")
   printf '%s %d %d %d\n' "$m" "$rc" $o $e
   cat "$d/o" "$d/e" || exit 125
+  : > "$d/o"; : > "$d/e"
 done`
 
 // resident is one resident shell.
@@ -120,6 +138,7 @@ func (r *resident) run(ctx context.Context, t *Transport, cmd string, stdin []by
 	fmt.Fprintf(&req, "%d %d\n", len(cmd), len(stdin))
 	req.WriteString(cmd)
 	req.Write(stdin)
+	req.WriteString(r.mark + "\n")
 	type answer struct {
 		res transport.Result
 		err error

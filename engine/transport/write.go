@@ -1,0 +1,272 @@
+package transport
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"path"
+	"strings"
+
+	"github.com/converge-cm/converge/engine/shell"
+)
+
+// FileWrite is one file of a PutMany batch.
+type FileWrite struct {
+	Path string
+	Data []byte
+	Opts PutOptions
+}
+
+// Exit codes of the writer script, beside a verify command's 97.
+const (
+	exitWriteFailed = 96 // a step failed (no directory, chown of an unknown user...)
+	exitRefused     = 98 // a link planted by someone else, or the directory moved
+	exitShort       = 99 // the bytes received are not the bytes sent
+)
+
+// writerPrologue defines the writer's helpers. The stream on stdin is the
+// concatenation of the files' bytes; rd N reads exactly N of them, with
+// head -c where it reads no more than asked (GNU) and dd otherwise
+// (BusyBox's head reads ahead and would swallow the next file).
+//
+// pin DIR DST PREFIX... enters DIR and refuses (98) unless the directory
+// entered is the one DIR names, and names only through symbolic links owned
+// by root or by us: no link planted by someone else is ever followed. The
+// physical path of the working directory (getcwd, through readlink -f .;
+// not the shell's cached $PWD) must be DIR itself, or, when a prefix of DIR
+// is a trusted link, DIR's resolution, in which case every prefix must be
+// owned by root or by us, so that nobody else can swap one meanwhile. It
+// then creates a private staging directory (0700, ours: the owner of DIR
+// can neither plant anything in it nor move it to another parent) and
+// enters it; from then on every path is relative to it, and files reach
+// DIR by rename(2), which replaces a link at the destination instead of
+// following it.
+//
+// ck DST N SUM FILE... (per file) explains a checksum mismatch (99).
+// km DST FILE gives FILE the mode of the regular file DST replaces, or 0644.
+// bk BASE KEEP backs BASE up beside itself and keeps the last KEEP backups.
+const writerPrologue = `umask 077
+me=$(id -u) || exit 96
+if [ "$(printf abcdef | { head -c 2 >/dev/null; cat; })" = cdef ]; then rd() { head -c "$1"; }
+elif [ "$(printf abcdef | { dd bs=65536 count=2 iflag=count_bytes,fullblock >/dev/null 2>&1; cat; })" = cdef ]; then rd() { dd bs=65536 count="$1" iflag=count_bytes,fullblock 2>/dev/null; }
+else rd() { dd bs=1 count="$1" 2>/dev/null; }; fi
+t=
+trap 'if [ -n "$t" ]; then cd .. && rm -rf -- "$t"; fi' EXIT
+trap 'exit 130' HUP INT TERM
+pin() {
+  d=$1 w=$2 l= o=; shift 2
+  cd -P -- "$d" || { echo "converge: cannot write $w: cannot enter $d" >&2; exit 96; }
+  h=$(readlink -f -- .) || exit 96
+  if [ $# -gt 0 ]; then
+    s=$(stat -c '%u %F' -- "$@") || { echo "converge: cannot write $w: cannot inspect $d" >&2; exit 96; }
+    while read -r u f; do
+      if [ "$f" = "symbolic link" ]; then
+        case $u in 0|"$me") l=1 ;; *) echo "converge: refusing to write $w: $1 is a symbolic link owned by uid $u" >&2; exit 98 ;; esac
+      fi
+      case $u in 0|"$me") ;; *) o="$1 is owned by uid $u" ;; esac
+      shift
+    done <<CONVERGE_EOF
+$s
+CONVERGE_EOF
+  fi
+  r=$d
+  if [ -n "$l" ]; then
+    [ -z "$o" ] || { echo "converge: refusing to write $w: its path goes through a symbolic link and $o, who could swap it" >&2; exit 98; }
+    r=$(readlink -f -- "$d") || exit 96
+  fi
+  [ "$r" = "$h" ] || { echo "converge: refusing to write $w: $d was replaced while it was being written (it led to $h)" >&2; exit 98; }
+  t=$(mktemp -d ./.converge-put-XXXXXX) || { echo "converge: cannot write $w: cannot create a staging directory in $d" >&2; exit 96; }
+  cd -- "$t" || { rmdir -- "$t"; t=; exit 96; }
+}
+ck() {
+  while [ $# -gt 0 ]; do
+    n=$(wc -c < "$4")
+    [ "$n" -eq "$2" ] || { echo "converge: $1: received $n of $2 bytes (connection cut?); the file was not replaced" >&2; exit 99; }
+    case $(sha256sum -- "$4") in "$3 "*) ;; *) echo "converge: $1: the bytes received do not match the bytes sent (sha256); the file was not replaced" >&2; exit 99 ;; esac
+    shift 4
+  done
+}
+km() {
+  m=$(stat -c '%a %F' -- "$1" 2>/dev/null) || m=
+  case $m in *" regular file"|*" regular empty file") m=${m%% *} ;; *) m=0644 ;; esac
+  chmod -- "$m" "$2" || exit 96
+}
+bk() {
+  if [ -f "../$1" ] && [ ! -L "../$1" ]; then
+    cp -pP -- "../$1" b || exit 96
+    if [ -f b ] && [ ! -L b ]; then mv -fT -- b "../$1.converge-bak.$(date +%Y%m%d%H%M%S%N)" || exit 96; else rm -f b; fi
+    ls -1t -- "../$1".converge-bak.* 2>/dev/null | tail -n +$(($2+1)) | while IFS= read -r old; do rm -f -- "$old"; done
+  fi
+}
+`
+
+// PutManyScript returns the script that installs the files of a batch from
+// one stream on stdin: each file's bytes follow the previous one's.
+// Consecutive files in the same directory form a run: one pinned working
+// directory (see pin above), one staging directory, one checksum and one
+// sync for all of them. A file is staged, checked against the length and
+// sha256 of its bytes (a cut connection never replaces a file with a part
+// of it), given its owner and group (chown -- OWNER:GROUP; before chmod,
+// which would lose setuid/setgid bits otherwise), its mode and verified,
+// then the run's files are backed up and renamed into place in order, with
+// "ok INDEX" printed after each rename. A failure before the first rename
+// of a run installs nothing of it and nothing after it.
+func PutManyScript(files []FileWrite) string {
+	var b strings.Builder
+	b.WriteString(writerPrologue)
+	for lo := 0; lo < len(files); {
+		dir := path.Dir(path.Clean(files[lo].Path))
+		hi := lo + 1
+		for hi < len(files) && path.Dir(path.Clean(files[hi].Path)) == dir {
+			hi++
+		}
+		writeRun(&b, files, lo, hi)
+		lo = hi
+	}
+	b.WriteString("exit 0\n")
+	return b.String()
+}
+
+// writeRun writes the part of the script that installs files[lo:hi], all
+// in one directory.
+func writeRun(b *strings.Builder, files []FileWrite, lo, hi int) {
+	run := files[lo:hi]
+	for i, f := range run {
+		if err := checkPath(f.Path); err != nil {
+			fmt.Fprintf(b, "echo %s >&2; exit %d\n", shell.Quote("converge: "+err.Error()), exitWriteFailed)
+			return
+		}
+		if i == 0 {
+			dir := path.Dir(path.Clean(f.Path))
+			fmt.Fprintf(b, "pin %s %s", shell.Quote(dir), shell.Quote(f.Path))
+			for _, p := range prefixes(dir) {
+				b.WriteString(" " + shell.Quote(p))
+			}
+			b.WriteString("\n")
+		}
+	}
+	// Stage all, then one checksum over the run.
+	var names, want, explain []string
+	for i, f := range run {
+		name := fmt.Sprintf("f%d", i)
+		names = append(names, name)
+		sum := sha256.Sum256(f.Data)
+		h := hex.EncodeToString(sum[:])
+		want = append(want, h+"  "+name)
+		explain = append(explain, shell.Quote(f.Path), fmt.Sprint(len(f.Data)), h, name)
+		fmt.Fprintf(b, "rd %d > %s\n", len(f.Data), name)
+	}
+	fmt.Fprintf(b, "[ \"$(sha256sum -- %s)\" = %s ] || { ck %s; exit %d; }\n",
+		strings.Join(names, " "), shell.Quote(strings.Join(want, "\n")), strings.Join(explain, " "), exitShort)
+	fmt.Fprintf(b, "sync -- %s 2>/dev/null || sync\n", strings.Join(names, " "))
+	// Owner and group, then mode (chown clears setuid and setgid bits),
+	// then verify: all before the first rename. Files that share a value
+	// share one chown or chmod.
+	chown, chmod := map[string][]string{}, map[string][]string{}
+	var chownKeys, chmodKeys []string
+	add := func(m map[string][]string, keys *[]string, k, name string) {
+		if _, ok := m[k]; !ok {
+			*keys = append(*keys, k)
+		}
+		m[k] = append(m[k], name)
+	}
+	for i, f := range run {
+		switch o := f.Opts; {
+		case o.Owner != "" && o.Group != "":
+			add(chown, &chownKeys, "chown -- "+shell.Quote(o.Owner+":"+o.Group), names[i])
+		case o.Owner != "":
+			add(chown, &chownKeys, "chown -- "+shell.Quote(o.Owner), names[i])
+		case o.Group != "":
+			add(chown, &chownKeys, "chgrp -- "+shell.Quote(o.Group), names[i])
+		}
+		if f.Opts.Mode != "" {
+			add(chmod, &chmodKeys, "chmod -- "+shell.Quote(f.Opts.Mode), names[i])
+		}
+	}
+	for _, k := range chownKeys {
+		fmt.Fprintf(b, "%s %s || exit %d\n", k, strings.Join(chown[k], " "), exitWriteFailed)
+	}
+	for _, k := range chmodKeys {
+		fmt.Fprintf(b, "%s %s || exit %d\n", k, strings.Join(chmod[k], " "), exitWriteFailed)
+	}
+	for i, f := range run {
+		name := names[i]
+		if f.Opts.Mode == "" {
+			// keep the mode of the file being replaced; a new file gets
+			// 0644 as Chef gives it, not mktemp's 0600.
+			fmt.Fprintf(b, "km ../%s %s\n", shell.Quote(path.Base(path.Clean(f.Path))), name)
+		}
+		if v := f.Opts.Verify; v != "" {
+			v = strings.ReplaceAll(v, "%{path}", `"$h/${t#./}/`+name+`"`)
+			fmt.Fprintf(b, "if ! ( %s ) >&2; then echo %s >&2; exit 97; fi\n", v, shell.Quote("converge: verify command failed for "+f.Path))
+		}
+	}
+	for i, f := range run {
+		base := shell.Quote(path.Base(path.Clean(f.Path)))
+		if f.Opts.Backups > 0 {
+			fmt.Fprintf(b, "bk %s %d\n", base, f.Opts.Backups)
+		}
+		fmt.Fprintf(b, "[ ! -d ../%s ] || [ -L ../%s ] || { echo %s >&2; exit %d; }\n", base, base,
+			shell.Quote("converge: cannot write "+f.Path+": it is a directory"), exitWriteFailed)
+		fmt.Fprintf(b, "mv -fT -- %s ../%s || exit %d\necho ok %d\n", names[i], base, exitWriteFailed, lo+i)
+	}
+	b.WriteString("cd .. && rm -rf -- \"$t\"; t=\n")
+}
+
+// checkPath refuses a path the writer cannot pin: it must be absolute and
+// name a file, not a directory.
+func checkPath(p string) error {
+	if !path.IsAbs(p) {
+		return fmt.Errorf("cannot write %s: the path must be absolute", p)
+	}
+	if c := path.Clean(p); c == "/" || strings.HasSuffix(p, "/") || path.Base(c) == ".." {
+		return fmt.Errorf("cannot write %s: the path names a directory, not a file", p)
+	}
+	return nil
+}
+
+// prefixes are the directories from the root down to dir, without "/":
+// /home, /home/alice, /home/alice/.ssh.
+func prefixes(dir string) []string {
+	var out []string
+	for d := dir; d != "/" && d != "."; d = path.Dir(d) {
+		out = append(out, d)
+	}
+	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+		out[i], out[j] = out[j], out[i]
+	}
+	return out
+}
+
+// PutMany writes many files in one round trip: one remote receiver reads
+// them from one stream (see PutManyScript). It returns how many were
+// installed (in order) and the error of the first that was not.
+func PutMany(ctx context.Context, r Runner, files []FileWrite) (int, error) {
+	if len(files) == 0 {
+		return 0, nil
+	}
+	for _, f := range files {
+		if err := checkPath(f.Path); err != nil {
+			return 0, err
+		}
+	}
+	readers := make([]io.Reader, len(files))
+	for i, f := range files {
+		readers[i] = bytes.NewReader(f.Data)
+	}
+	res, err := r.Run(ctx, "sh -c "+shell.Quote(PutManyScript(files)), io.MultiReader(readers...))
+	done := strings.Count(string(res.Stdout), "ok ")
+	if err != nil {
+		return done, fmt.Errorf("write %s: %w", files[min(done, len(files)-1)].Path, err)
+	}
+	if res.ExitCode != 0 {
+		if done >= len(files) {
+			done = len(files) - 1
+		}
+		return done, fmt.Errorf("write %s: exit %d: %s", files[done].Path, res.ExitCode, strings.TrimSpace(string(res.Stderr)))
+	}
+	return done, nil
+}
