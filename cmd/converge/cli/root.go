@@ -88,9 +88,10 @@ Timeouts: --timeout bounds connecting to a node. --probe-timeout (default
 longer fails its resource with an error naming it, it is not taken as
 false. --command-timeout (default 1h, Chef's) bounds the commands of each
 resource action, and execute commands without a timeout property of their
-own. Limits are enforced on the node with timeout(1) where it exists and by
-converge itself a few seconds later: a node that stops answering is
-reported with what hung, and the other nodes go on. 0 means no limit.
+own. Guards, probes and execute commands are ended on the node by
+timeout(1) where it exists; converge itself gives up on every limit a few
+seconds later, so a node that stops answering is reported with what hung,
+starts nothing more, and the other nodes go on. 0 means no limit.
 
 Signals: on SIGINT (Ctrl-C) or SIGTERM converge starts nothing new,
 abandons the command in flight (a file is never left half-written), reports

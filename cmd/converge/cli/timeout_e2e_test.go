@@ -347,3 +347,66 @@ func signalAll(pids []int, sig syscall.Signal) {
 		_ = syscall.Kill(p, sig)
 	}
 }
+
+// A second signal quits at once, even while the command in flight does
+// not end (here: --local, where the first SIGTERM reaches converge only,
+// not the command's sleep).
+func TestConverge_SecondSignalQuitsAtOnce(t *testing.T) {
+	root := filepath.Join(t.TempDir(), "root")
+	cmd := exec.Command(os.Args[0], "--local", "-r", "fleet", "--cookbook-path", repoPath(t, "testdata/cookbooks"),
+		"-a", "root="+root, "-a", "files=1", "-a", "hold=10")
+	cmd.Env = append(os.Environ(), asCLI+"=1")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if _, err := os.Stat(filepath.Join(root, "holding")); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			_ = cmd.Process.Kill()
+			t.Fatalf("execute[hold] did not start\n%s", out.String())
+		}
+	}
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	time.Sleep(300 * time.Millisecond)
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-exited:
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 130 {
+			t.Fatalf("exit %v, want 130\n%s", err, out.String())
+		}
+	case <-time.After(5 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Fatalf("converge still runs 5s after a second SIGTERM\n%s", out.String())
+	}
+}
+
+// The timeouts are flags documented in --help; a negative one is a usage
+// error that says what to give.
+func TestConverge_TimeoutFlagsDocumentedAndValidated(t *testing.T) {
+	help := converge(t, "--help")
+	for _, want := range []string{"--probe-timeout duration", "--command-timeout duration", "(default 2m0s)", "(default 1h0m0s)", "exits 130", "130 when interrupted"} {
+		if !strings.Contains(help.stdout, want) {
+			t.Errorf("--help lacks %q", want)
+		}
+	}
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--probe-timeout", "-5s"}, `invalid argument "-5s" for "--probe-timeout" flag: -5s is negative`},
+		{[]string{"--command-timeout", "soon"}, `invalid argument "soon" for "--command-timeout" flag: want a duration such as 90s, 2m or 1h (0: no limit)`},
+	}
+	for _, tt := range tests {
+		r := converge(t, append([]string{"--local", "-r", "fleet"}, tt.args...)...)
+		if r.code != ExitUsage || !strings.Contains(r.stderr, tt.want) {
+			t.Errorf("%v: exit %d %q, want %d with %q", tt.args, r.code, r.stderr, ExitUsage, tt.want)
+		}
+	}
+}
