@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/go-multierror"
@@ -20,6 +21,14 @@ type Options struct {
 	// Offline plans against an assumed fresh node without touching one
 	// (implies DryRun); see Probed.Assumed.
 	Offline bool
+	// ProbeTimeout bounds each shell probe and guard (see timeout.go);
+	// zero is DefaultProbeTimeout, negative (NoLimit) none.
+	ProbeTimeout time.Duration
+}
+
+// ProbeLimit is the limit for each shell probe and guard; 0 is none.
+func (o *Options) ProbeLimit() time.Duration {
+	return resolveLimit(o.ProbeTimeout, DefaultProbeTimeout)
 }
 
 // maxNotifyDepth bounds chains of immediate notifications.
@@ -48,6 +57,15 @@ type run struct {
 	updated     map[Resource]bool
 	order       []string
 	lastRecipe  string
+
+	probeLimit time.Duration // each shell probe; 0: none
+	// hung is set when the node stopped answering (a HungError): nothing
+	// more is started on it.
+	hung error
+	// next is the index of the next resource of the collection to start;
+	// abandoned names the action an interruption cut short.
+	next      int
+	abandoned string
 }
 
 // Converge runs a node's collection: one probe round trip, then each
@@ -59,10 +77,15 @@ func Converge(ctx context.Context, c *Collection, h *Host, opts Options) Result 
 		probed: NewProbed(), probes: map[Resource][]Probe{},
 		stale: map[string]bool{}, mayStal: map[string]bool{},
 		seenDelayed: map[string]bool{}, updated: map[Resource]bool{},
+		probeLimit: opts.ProbeLimit(),
 	}
 	res := Result{Node: c.Node.Name, Total: len(c.Resources)}
 	r.emit(Event{Type: "node-start"})
 	err := r.converge()
+	if err != nil && Interrupted(ctx) {
+		res.Interrupted = true
+		err = r.interruptedErr()
+	}
 	res.Err = err
 	res.Updated = len(r.updated)
 	res.UpdatedResources = r.order
@@ -70,6 +93,9 @@ func Converge(ctx context.Context, c *Collection, h *Host, opts Options) Result 
 	end := Event{Type: "node-end", Updated: res.Updated, Total: res.Total, Duration: res.Duration.Seconds()}
 	if err != nil {
 		end.Status, end.Error = StatusFailed, err.Error()
+		if res.Interrupted {
+			end.Status = StatusInterrupted
+		}
 	}
 	r.emit(end)
 	return res
@@ -97,19 +123,21 @@ func (r *run) converge() error {
 	if r.opts.Offline {
 		r.opts.DryRun = true
 		assumeFresh(r.all, &r.probed)
-	} else if err := takeProbes(r.ctx, r.h.T, r.all, r.probed); err != nil {
+	} else if err := r.take(r.all); err != nil {
 		return err
 	}
 
 	var runErr error
 	for i := 0; i < len(r.c.Resources); i++ {
 		res := r.c.Resources[i]
-		if err := r.ctx.Err(); err != nil {
+		if err := r.stopped(); err != nil {
 			runErr = err
 			break
 		}
+		r.next = i + 1
 		if n, err := r.batch(i); n > 0 {
 			i += n - 1
+			r.next = i + 1
 			if err != nil {
 				runErr = err
 				break
@@ -128,8 +156,12 @@ func (r *run) converge() error {
 	var delayedErr error
 	for i := 0; i < len(r.delayed); i++ {
 		d := r.delayed[i]
-		if err := r.ctx.Err(); err != nil {
-			delayedErr = multierror.Append(delayedErr, err)
+		if r.hung != nil || r.ctx.Err() != nil {
+			// An interrupted or hung node starts nothing more; its error
+			// says so.
+			if runErr == nil {
+				runErr = r.stopped()
+			}
 			break
 		}
 		if err := r.runAction(d.target, d.action, "delayed notification from "+d.from, 0); err != nil && !d.target.Base().IgnoreFailure {
@@ -184,7 +216,7 @@ func (r *run) refresh(res Resource) error {
 			again = append(again, p)
 		}
 	}
-	if err := takeProbes(r.ctx, r.h.T, again, r.probed); err != nil {
+	if err := r.take(again); err != nil {
 		return err
 	}
 	for _, p := range again {
@@ -219,10 +251,20 @@ func (r *run) guardsSkip(b *Common) (bool, string, error) {
 		if !ok {
 			return false, fmt.Errorf("guard %q was not probed; this is a bug in converge", g.Cmd)
 		}
+		if sr.TimedOut {
+			return false, errGuardTimeout
+		}
 		return sr.ExitCode == 0, nil
+	}
+	timeout := func(kind string, g Guard) error {
+		return &TimeoutError{What: kind, Subject: g.Desc, Limit: r.probeLimit,
+			Hint: "a guard must answer within --probe-timeout; make it faster or raise the flag"}
 	}
 	for _, g := range b.NotIf {
 		ok, err := eval(g)
+		if err == errGuardTimeout {
+			return false, "", timeout("not_if", g)
+		}
 		if err != nil {
 			return false, "", fmt.Errorf("not_if %s: %w", g.Desc, err)
 		}
@@ -232,6 +274,9 @@ func (r *run) guardsSkip(b *Common) (bool, string, error) {
 	}
 	for _, g := range b.OnlyIf {
 		ok, err := eval(g)
+		if err == errGuardTimeout {
+			return false, "", timeout("only_if", g)
+		}
 		if err != nil {
 			return false, "", fmt.Errorf("only_if %s: %w", g.Desc, err)
 		}
@@ -240,6 +285,75 @@ func (r *run) guardsSkip(b *Common) (bool, string, error) {
 		}
 	}
 	return false, "", nil
+}
+
+var errGuardTimeout = errors.New("guard timed out")
+
+// probeTimedOut returns the error of a shell probe of res (not a guard)
+// that the node's timeout ended.
+func (r *run) probeTimedOut(res Resource) error {
+	guards := map[string]bool{}
+	for _, g := range append(append([]Guard{}, res.Base().NotIf...), res.Base().OnlyIf...) {
+		guards[g.Cmd] = true
+	}
+	for _, p := range r.probes[res] {
+		if p.Kind != ProbeShell || guards[p.Arg] {
+			continue
+		}
+		if sr, ok := r.probed.Shell(p.Arg); ok && sr.TimedOut {
+			return &TimeoutError{What: "probe", Subject: fmt.Sprintf("%q", p.Arg), Limit: r.probeLimit,
+				Hint: "the node must answer each probe within --probe-timeout; raise the flag if it is only slow"}
+		}
+	}
+	return nil
+}
+
+// take runs probes in one round trip, bounded by the probe timeouts.
+func (r *run) take(probes []Probe) error {
+	if r.hung != nil {
+		return r.hung
+	}
+	err := Within(r.ctx, roundTripLimit(probes, r.probeLimit), "the probe round trip",
+		"raise --probe-timeout if the node is only slow", func(ctx context.Context) error {
+			return takeProbes(ctx, r.h.T, probes, r.probed, r.probeLimit)
+		})
+	r.noteHung(err)
+	return err
+}
+
+// noteHung records a HungError: the node takes no more work.
+func (r *run) noteHung(err error) {
+	var he *HungError
+	if r.hung == nil && errors.As(err, &he) {
+		r.hung = he
+	}
+}
+
+// stopped returns why nothing more may start on the node: an
+// interruption, a hung node, nil when work goes on.
+func (r *run) stopped() error {
+	if r.ctx.Err() != nil {
+		return context.Cause(r.ctx)
+	}
+	return r.hung
+}
+
+// interruptedErr says what an interruption left undone on the node.
+func (r *run) interruptedErr() error {
+	var parts []string
+	if r.abandoned != "" {
+		parts = append(parts, r.abandoned+" abandoned")
+	}
+	if n := len(r.c.Resources) - r.next; n > 0 {
+		parts = append(parts, fmt.Sprintf("%d more resource(s) not started", n))
+	}
+	if len(r.delayed) > 0 {
+		parts = append(parts, fmt.Sprintf("%d delayed notification(s) not run", len(r.delayed)))
+	}
+	if len(parts) == 0 {
+		return context.Cause(r.ctx)
+	}
+	return fmt.Errorf("%w: %s", context.Cause(r.ctx), strings.Join(parts, ", "))
 }
 
 func (r *run) recipeHeader(b *Common) {
@@ -255,6 +369,9 @@ func (r *run) runAction(res Resource, action, why string, depth int) error {
 	if depth > maxNotifyDepth {
 		return fmt.Errorf("%s: notifications nest deeper than %d; is there a notification loop?", res.Base().Address(), maxNotifyDepth)
 	}
+	if err := r.stopped(); err != nil {
+		return err // start nothing new
+	}
 	b := res.Base()
 	r.recipeHeader(b)
 	start := time.Now()
@@ -264,9 +381,17 @@ func (r *run) runAction(res Resource, action, why string, depth int) error {
 		r.emit(ev)
 	}
 	fail := func(err error) error {
+		if Interrupted(r.ctx) {
+			// The work in flight was abandoned: its command's context was
+			// cancelled; a write in flight is never installed partly.
+			r.abandoned = b.Address() + " action " + action
+			ev.Error = "abandoned: " + context.Cause(r.ctx).Error()
+			done(StatusInterrupted)
+			return fmt.Errorf("%s (%s) action %s: %w", b.Address(), b.Pos, action, context.Cause(r.ctx))
+		}
 		err = redactErr(b, err)
 		ev.Error = err.Error()
-		if b.IgnoreFailure {
+		if b.IgnoreFailure && r.hung == nil {
 			done(StatusIgnored)
 			return err
 		}
@@ -289,6 +414,9 @@ func (r *run) runAction(res Resource, action, why string, depth int) error {
 		ev.Why = reason
 		done(StatusSkipped)
 		return nil
+	}
+	if err := r.probeTimedOut(res); err != nil {
+		return fail(err)
 	}
 	if m, ok := res.(Messenger); ok {
 		ev.Level, ev.Message = m.Message(action)
@@ -345,6 +473,10 @@ func (r *run) runAction(res Resource, action, why string, depth int) error {
 		done(StatusWouldChange)
 		return r.fire(res, depth)
 	}
+	limit := r.h.CommandLimit()
+	if cl, ok := res.(CommandLimiter); ok {
+		limit = cl.CommandLimit(limit)
+	}
 	var applyErr error
 	for attempt := 0; attempt <= b.Retries; attempt++ {
 		if attempt > 0 && b.RetryDelay > 0 {
@@ -354,7 +486,12 @@ func (r *run) runAction(res Resource, action, why string, depth int) error {
 				return fail(r.ctx.Err())
 			}
 		}
-		if applyErr = res.Apply(r.ctx, action, d, r.h); applyErr == nil {
+		applyErr = Within(r.ctx, limit, "action "+action+" of "+b.Address(),
+			"raise --command-timeout, or the resource's timeout", func(ctx context.Context) error {
+				return res.Apply(ctx, action, d, r.h)
+			})
+		r.noteHung(applyErr)
+		if applyErr == nil || r.hung != nil || r.ctx.Err() != nil {
 			break
 		}
 	}
@@ -407,7 +544,13 @@ func (r *run) fire(res Resource, depth int) error {
 func (r *run) contentDiff(c *ContentChange) string {
 	old := c.Old
 	if c.NeedsOld && c.OldSHA != "" && old == nil && !r.opts.Offline {
-		b, err := r.h.T.Get(r.ctx, c.Path)
+		var b []byte
+		err := Within(r.ctx, r.probeLimit, "reading "+c.Path+" for its diff", "", func(ctx context.Context) error {
+			var err error
+			b, err = r.h.T.Get(ctx, c.Path)
+			return err
+		})
+		r.noteHung(err)
 		if err != nil {
 			return "(old content unavailable: " + err.Error() + ")"
 		}
@@ -420,6 +563,16 @@ func (r *run) contentDiff(c *ContentChange) string {
 func redactErr(b *Common, err error) error {
 	if !b.Sensitive {
 		return err
+	}
+	var te *TimeoutError
+	if errors.As(err, &te) {
+		hidden := *te
+		hidden.Subject = "(suppressed: the resource is sensitive)"
+		return &hidden
+	}
+	var he *HungError
+	if errors.As(err, &he) {
+		return he
 	}
 	var ce *CommandError
 	if errors.As(err, &ce) {
@@ -469,7 +622,7 @@ scan:
 				break scan
 			}
 		}
-		if skip, _, err := r.guardsSkip(b); err != nil || skip {
+		if skip, _, err := r.guardsSkip(b); err != nil || skip || r.probeTimedOut(res) != nil {
 			break
 		}
 		d, err := res.Check(b.Actions[0], r.probed)
@@ -500,8 +653,18 @@ scan:
 			diffs[k] = r.contentDiff(it.d.Content)
 		}
 	}
+	if err := r.stopped(); err != nil {
+		return 0, nil // the normal path reports it
+	}
 	start := time.Now()
-	n, err := transport.PutMany(r.ctx, r.h.T, writes)
+	var n int
+	err := Within(r.ctx, r.h.CommandLimit(), fmt.Sprintf("writing %d files", len(writes)),
+		"raise --command-timeout if the node is only slow", func(ctx context.Context) error {
+			var err error
+			n, err = transport.PutMany(ctx, r.h.T, writes)
+			return err
+		})
+	r.noteHung(err)
 	each := time.Since(start).Seconds() / float64(len(items))
 	for k, it := range items {
 		b := it.res.Base()
@@ -510,6 +673,12 @@ scan:
 		ev := Event{Type: "resource", Resource: b.Address(), Action: it.action, Recipe: b.Recipe, Pos: b.Pos.String(), Duration: each}
 		if k >= n {
 			// The first write that failed; the later ones were not tried.
+			if Interrupted(r.ctx) {
+				r.abandoned = b.Address() + " action " + it.action
+				ev.Status, ev.Error = StatusInterrupted, "abandoned: "+context.Cause(r.ctx).Error()
+				r.emit(ev)
+				return k + 1, fmt.Errorf("%s (%s) action %s: %w", b.Address(), b.Pos, it.action, context.Cause(r.ctx))
+			}
 			werr := redactErr(b, err)
 			ev.Status, ev.Error = StatusFailed, werr.Error()
 			r.emit(ev)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/converge-cm/converge/engine/facts"
 	"github.com/converge-cm/converge/engine/transport"
@@ -38,6 +39,16 @@ type PrepareContext struct {
 type Host struct {
 	T    transport.Transport
 	Node *Node
+	// CommandTimeout bounds the commands of an action that has no limit of
+	// its own (see CommandLimiter); zero is DefaultCommandTimeout,
+	// negative (NoLimit) none.
+	CommandTimeout time.Duration
+}
+
+// CommandLimit is the limit for commands without one of their own; 0 is
+// none.
+func (h *Host) CommandLimit() time.Duration {
+	return resolveLimit(h.CommandTimeout, DefaultCommandTimeout)
 }
 
 // CommandError is a command that exited with an unexpected status.

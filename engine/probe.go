@@ -8,6 +8,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/converge-cm/converge/engine/shell"
 	"github.com/converge-cm/converge/engine/transport"
@@ -51,6 +52,9 @@ func (p Probe) key() string { return strconv.Itoa(int(p.Kind)) + "\x00" + p.Arg 
 type ShellResult struct {
 	Stdout   string
 	ExitCode int
+	// TimedOut is set when the node's `timeout` ended the probe after the
+	// probe timeout; ExitCode is then 124.
+	TimedOut bool
 }
 
 // FileState is a path as the node has it.
@@ -131,13 +135,22 @@ func MissingProbe(kind ProbeKind, arg string) error {
 }
 
 // probeScript builds the one script that takes every probe, and returns it
-// with the boundary its output is framed by.
-func probeScript(probes []Probe) (script, boundary string) {
+// with the boundary its output is framed by. With a limit, each shell
+// probe runs under the node's `timeout` when the node has one (GNU's
+// exits 124 when it strikes, BusyBox's leaves the command's 143), and its
+// status is then reported as "timeout"; without `timeout` the probes run
+// unbounded and only the control side's deadline ends the round trip.
+func probeScript(probes []Probe, limit time.Duration) (script, boundary string) {
 	var nonce [12]byte
 	_, _ = rand.Read(nonce[:])
 	boundary = "==converge-" + hex.EncodeToString(nonce[:]) + "=="
 	var b strings.Builder
 	b.WriteString("exec 2>/dev/null </dev/null\n")
+	// What a killed run left in the node's temporary directory (a sudo
+	// password, a command's stdin) goes at the next run; through --sudo
+	// this removes root's leftovers too. Builtins only, unless there is
+	// something to remove.
+	b.WriteString(transport.CleanupScript + "\n")
 	var stats []string
 	for _, p := range probes {
 		if p.Kind == ProbeStat {
@@ -165,21 +178,32 @@ func probeScript(probes []Probe) (script, boundary string) {
 		if p.Kind != ProbeShell {
 			continue
 		}
+		if i == 0 && limit > 0 {
+			// t is the status the node's timeout exits with when it strikes.
+			b.WriteString(`t=; if command -v timeout >/dev/null 2>&1; then t=124; case $(timeout --help 2>&1) in *BusyBox*) t=143;; esac; fi` + "\n")
+			fmt.Fprintf(&b, `p() { if [ -n "$t" ]; then timeout %d sh -c "$1"; else ( eval "$1" ); fi; r=$?; if [ "$r" = "$t" ]; then r=timeout; fi; }`+"\n", Seconds(limit))
+		}
 		fmt.Fprintf(&b, "printf '\\n%%s sh %d\\n' %s\n", i, boundary)
-		fmt.Fprintf(&b, "( eval %s )\n", shell.Quote(p.Arg))
-		fmt.Fprintf(&b, "printf '\\n%%s rc %d %%d\\n' %s $?\n", i, boundary)
+		if limit > 0 {
+			fmt.Fprintf(&b, "p %s\n", shell.Quote(p.Arg))
+			fmt.Fprintf(&b, "printf '\\n%%s rc %d %%s\\n' %s \"$r\"\n", i, boundary)
+		} else {
+			fmt.Fprintf(&b, "( eval %s )\n", shell.Quote(p.Arg))
+			fmt.Fprintf(&b, "printf '\\n%%s rc %d %%d\\n' %s $?\n", i, boundary)
+		}
 		i++
 	}
 	fmt.Fprintf(&b, "printf '\\n%%s end\\n' %s\n", boundary)
 	return b.String(), boundary
 }
 
-// takeProbes runs every probe in one round trip and adds the results to into.
-func takeProbes(ctx context.Context, t transport.Transport, probes []Probe, into Probed) error {
+// takeProbes runs every probe in one round trip and adds the results to
+// into; limit bounds each shell probe on the node (0: none).
+func takeProbes(ctx context.Context, t transport.Transport, probes []Probe, into Probed, limit time.Duration) error {
 	if len(probes) == 0 {
 		return nil
 	}
-	script, boundary := probeScript(probes)
+	script, boundary := probeScript(probes, limit)
 	res, err := transport.RunScript(ctx, t, script)
 	if err != nil {
 		return fmt.Errorf("probe node state: %w", err)
@@ -254,8 +278,13 @@ func parseProbeOutput(out, boundary string, probes []Probe, into Probed) error {
 		}
 	}
 	rcs := map[string]int{}
+	timedOut := map[string]bool{}
 	for k := range sections {
 		if f := strings.Fields(k); len(f) == 3 && f[0] == "rc" {
+			if f[2] == "timeout" {
+				rcs[f[1]], timedOut[f[1]] = 124, true
+				continue
+			}
 			rc, err := strconv.Atoi(f[2])
 			if err == nil {
 				rcs[f[1]] = rc
@@ -269,9 +298,24 @@ func parseProbeOutput(out, boundary string, probes []Probe, into Probed) error {
 		if !ok || !rcOK {
 			return fmt.Errorf("probe node state: no result for probe %d (%q); this is a bug in converge", i, p.Arg)
 		}
-		into.shell[p.Arg] = ShellResult{Stdout: strings.TrimSuffix(body, "\n"), ExitCode: rc}
+		into.shell[p.Arg] = ShellResult{Stdout: strings.TrimSuffix(body, "\n"), ExitCode: rc, TimedOut: timedOut[idx]}
 	}
 	return nil
+}
+
+// roundTripLimit bounds a probe round trip: limit for each shell probe,
+// plus once for the stat pass; 0 when limit is.
+func roundTripLimit(probes []Probe, limit time.Duration) time.Duration {
+	if limit <= 0 {
+		return 0
+	}
+	n := 1
+	for _, p := range probes {
+		if p.Kind == ProbeShell {
+			n++
+		}
+	}
+	return time.Duration(n) * limit
 }
 
 // parseShaLine reads one line of sha256sum output, including its escaped

@@ -13,6 +13,9 @@ const (
 	StatusSkipped     Status = "skipped"
 	StatusFailed      Status = "failed"
 	StatusIgnored     Status = "failed-ignored"
+	// StatusInterrupted is a resource whose action a SIGINT or SIGTERM cut
+	// short, or a node whose run it did.
+	StatusInterrupted Status = "interrupted"
 )
 
 // Event is one line of a node's report; JSON output writes it as is.
@@ -61,6 +64,9 @@ type Result struct {
 	Total    int
 	Duration time.Duration
 	Err      error // nil when the node converged
+	// Interrupted is set when the run's context was cancelled with
+	// ErrInterrupted before the node finished.
+	Interrupted bool
 	// UpdatedResources names the updated resources in order.
 	UpdatedResources []string
 }

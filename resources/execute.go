@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/converge-cm/converge/engine"
 	"github.com/converge-cm/converge/engine/shell"
@@ -25,7 +26,10 @@ type Execute struct {
 	Timeout     int               `prop:"timeout" doc:"Seconds before the command is killed (default 3600); 0 for no limit."`
 }
 
-var _ engine.Resource = (*Execute)(nil)
+var (
+	_ engine.Resource       = (*Execute)(nil)
+	_ engine.CommandLimiter = (*Execute)(nil)
+)
 
 func init() {
 	engine.Register(engine.Kind{Name: "execute", Actions: []string{"run"},
@@ -37,6 +41,9 @@ func (e *Execute) Prepare(*engine.PrepareContext) error {
 	e.HideName = e.NameIsSecret()
 	if e.Command == "" {
 		e.Command = e.Name
+	}
+	if e.Timeout < 0 {
+		return engine.Errorf(&e.Common, "set timeout to a number of seconds, or 0 for no limit", "timeout %d is negative", e.Timeout)
 	}
 	if !e.IsSet("timeout") {
 		e.Timeout = 3600
@@ -154,6 +161,15 @@ func (e *Execute) display() string {
 	return e.Command
 }
 
+// CommandLimit is the timeout property when the recipe gives one, else the
+// run's default (--command-timeout, an hour unless set).
+func (e *Execute) CommandLimit(def time.Duration) time.Duration {
+	if e.IsSet("timeout") {
+		return time.Duration(e.Timeout) * time.Second
+	}
+	return def
+}
+
 // Apply runs the command.
 func (e *Execute) Apply(ctx context.Context, _ string, _ engine.Diff, h *engine.Host) error {
 	for _, k := range sortedKeys(e.Environment) {
@@ -162,8 +178,11 @@ func (e *Execute) Apply(ctx context.Context, _ string, _ engine.Diff, h *engine.
 		}
 	}
 	cmd := e.prelude() + e.Command
-	if e.Timeout > 0 {
-		cmd = fmt.Sprintf("timeout %d sh -c %s", e.Timeout, shell.Quote(cmd))
+	limit := e.CommandLimit(h.CommandLimit())
+	if limit > 0 {
+		// The node's timeout where it has one; the engine's deadline ends
+		// the wait in any case.
+		cmd = fmt.Sprintf("set --; if command -v timeout >/dev/null 2>&1; then set -- timeout %d; fi; \"$@\" sh -c %s", engine.Seconds(limit), shell.Quote(cmd))
 	}
 	if e.Group != "" {
 		cmd = "sg " + shell.Quote(e.Group) + " -c " + shell.Quote(cmd)
@@ -182,8 +201,9 @@ func (e *Execute) Apply(ctx context.Context, _ string, _ engine.Diff, h *engine.
 			return nil
 		}
 	}
-	if e.Timeout > 0 && res.ExitCode == 124 {
-		return fmt.Errorf("command timed out after %d s: %s", e.Timeout, e.display())
+	if limit > 0 && res.ExitCode == 124 {
+		return &engine.TimeoutError{What: "command", Subject: e.display(), Limit: limit,
+			Hint: "raise the resource's timeout (or --command-timeout), or 0 for no limit"}
 	}
 	return &engine.CommandError{Cmd: e.display(), ExitCode: res.ExitCode, Stderr: string(res.Stderr), Stdout: string(res.Stdout)}
 }

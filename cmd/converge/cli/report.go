@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -50,7 +51,11 @@ func (r *reporter) nodeFailed(name string, err error) {
 	defer r.mu.Unlock()
 	r.done++
 	if r.json {
-		r.enc.Encode(engine.Event{Type: "node-end", Node: name, Status: engine.StatusFailed, Error: err.Error()})
+		st := engine.StatusFailed
+		if errors.Is(err, engine.ErrInterrupted) {
+			st = engine.StatusInterrupted
+		}
+		r.enc.Encode(engine.Event{Type: "node-end", Node: name, Status: st, Error: err.Error()})
 		return
 	}
 	r.clearProgress()
@@ -144,10 +149,13 @@ func (r *reporter) text(w io.Writer, e engine.Event, f facts.Facts) {
 					fmt.Fprintf(w, "      %s\n", l)
 				}
 			}
-		case engine.StatusFailed, engine.StatusIgnored:
+		case engine.StatusFailed, engine.StatusIgnored, engine.StatusInterrupted:
 			what := "FAILED"
-			if e.Status == engine.StatusIgnored {
+			switch e.Status {
+			case engine.StatusIgnored:
 				what = "failed (ignore_failure)"
+			case engine.StatusInterrupted:
+				what = "INTERRUPTED"
 			}
 			fmt.Fprintf(w, "%s %s\n    %s: %s\n", line, what, e.Pos, strings.ReplaceAll(e.Error, "\n", "\n    "))
 		}
@@ -156,7 +164,9 @@ func (r *reporter) text(w io.Writer, e engine.Event, f facts.Facts) {
 		if r.dryRun {
 			verb = "would be updated"
 		}
-		if e.Status == engine.StatusFailed {
+		if e.Status == engine.StatusInterrupted {
+			fmt.Fprintf(w, "Node %s INTERRUPTED after %d/%d resources %s:\n  %s\n\n", e.Node, e.Updated, e.Total, verb, strings.ReplaceAll(e.Error, "\n", "\n  "))
+		} else if e.Status == engine.StatusFailed {
 			fmt.Fprintf(w, "Node %s FAILED after %d/%d resources %s:\n  %s\n\n", e.Node, e.Updated, e.Total, verb, strings.ReplaceAll(e.Error, "\n", "\n  "))
 		} else {
 			fmt.Fprintf(w, "Node %s: %d/%d resources %s in %.2fs\n\n", e.Node, e.Updated, e.Total, verb, e.Duration)
@@ -223,6 +233,8 @@ func (r *reporter) summary(nodes []*node, elapsed time.Duration) {
 
 func nodeStatus(n *node) string {
 	switch {
+	case errors.Is(n.err, engine.ErrInterrupted):
+		return "interrupted"
 	case errUnreachable(n.err):
 		return "unreachable"
 	case n.err != nil:

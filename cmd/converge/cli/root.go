@@ -23,6 +23,9 @@ const (
 	ExitUsage    = 2
 	ExitMigrate  = 3
 	exitInternal = 2
+	// ExitInterrupted is a run that SIGINT or SIGTERM cut short (128 +
+	// SIGINT, as shells report a command Ctrl-C ended).
+	ExitInterrupted = 130
 )
 
 // exitError carries an exit code to Main.
@@ -78,7 +81,24 @@ func NewCmdRoot(io *IO) *cobra.Command {
 recipes of the run list, and changes only what differs from the declared state.
 
 A NODE is a name from nodes/NAME.json, a Host alias of ~/.ssh/config, or
-[user@]host[:port]. --local converges this machine without SSH.`,
+[user@]host[:port]. --local converges this machine without SSH.
+
+Timeouts: --timeout bounds connecting to a node. --probe-timeout (default
+2m) bounds each guard (not_if, only_if) and state probe: a guard that runs
+longer fails its resource with an error naming it, it is not taken as
+false. --command-timeout (default 1h, Chef's) bounds the commands of each
+resource action, and execute commands without a timeout property of their
+own. Guards, probes and execute commands are ended on the node by
+timeout(1) where it exists; converge itself gives up on every limit a few
+seconds later, so a node that stops answering is reported with what hung,
+starts nothing more, and the other nodes go on. 0 means no limit.
+
+Signals: on SIGINT (Ctrl-C) or SIGTERM converge starts nothing new,
+abandons the command in flight (a file is never left half-written), reports
+every node as interrupted and exits 130. A second signal quits at once.
+
+Exit status: 0 when every node converged, 1 when a node failed or was
+unreachable, 2 for usage and recipe errors, 130 when interrupted.`,
 		Example: `  converge -r pm_corosync,pm_corosync::crm n1 n2
   converge -r 'recipe[web::default]' -u admin --sudo web1.example.com
   converge --local -r base`,

@@ -44,6 +44,10 @@ type RunOptions struct {
 	Format            string
 	Verbose           bool
 	Timeout           time.Duration
+	// ProbeTimeout and CommandTimeout follow the engine: zero takes the
+	// default, engine.NoLimit (the flag's 0) means none.
+	ProbeTimeout   time.Duration
+	CommandTimeout time.Duration
 	// FactsFile plans offline against recorded facts (plan --facts).
 	FactsFile string
 
@@ -70,8 +74,38 @@ func (o *RunOptions) addFlags(cmd *cobra.Command, runList bool) {
 	f.StringVar(&o.KnownHosts, "known-hosts", "", "known_hosts file to verify host keys against (default ~/.ssh/known_hosts and .converge/known_hosts)")
 	f.BoolVar(&o.AcceptNewHostKeys, "accept-new-host-keys", false, "record the key of a host seen for the first time instead of refusing it")
 	f.BoolVarP(&o.Verbose, "verbose", "v", false, "show every resource, also those up to date, with timings")
-	f.DurationVar(&o.Timeout, "timeout", 30*time.Second, "connect timeout per node")
+	f.DurationVar(&o.Timeout, "timeout", 30*time.Second, "connect timeout per node (TCP connect and SSH handshake)")
+	o.ProbeTimeout, o.CommandTimeout = engine.DefaultProbeTimeout, engine.DefaultCommandTimeout
+	f.Var((*limitFlag)(&o.ProbeTimeout), "probe-timeout", "limit for each guard (not_if/only_if) and state probe on a node, and per probe for the facts and probe round trips; a guard that runs longer fails its resource (0: no limit)")
+	f.Var((*limitFlag)(&o.CommandTimeout), "command-timeout", "limit for the commands of each resource action (file writes, packages, services) and for execute commands without a timeout of their own (0: no limit)")
 }
+
+// limitFlag is a duration flag whose 0 means no limit (engine.NoLimit).
+type limitFlag time.Duration
+
+func (l *limitFlag) String() string {
+	if time.Duration(*l) < 0 {
+		return "0"
+	}
+	return time.Duration(*l).String()
+}
+
+func (l *limitFlag) Set(s string) error {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("want a duration such as 90s, 2m or 1h (0: no limit)")
+	}
+	switch {
+	case d < 0:
+		return fmt.Errorf("%s is negative: want a duration such as 90s, 2m or 1h (0: no limit)", s)
+	case d == 0:
+		d = engine.NoLimit
+	}
+	*l = limitFlag(d)
+	return nil
+}
+
+func (l *limitFlag) Type() string { return "duration" }
 
 // node is one node's state through a run.
 type node struct {
@@ -96,6 +130,9 @@ func (o *RunOptions) validate(needRunList bool) error {
 	}
 	if !o.Local && len(o.Nodes) == 0 {
 		return usageErr("name at least one node, or use --local")
+	}
+	if o.ProbeTimeout < 0 && o.ProbeTimeout != engine.NoLimit || o.CommandTimeout < 0 && o.CommandTimeout != engine.NoLimit {
+		return usageErr("--probe-timeout and --command-timeout take a duration of 0 (no limit) or more")
 	}
 	if o.Concurrency < 1 {
 		return usageErr("--concurrency must be at least 1")
@@ -225,16 +262,32 @@ func (o *RunOptions) prepare(ctx context.Context) ([]*node, error) {
 		seen[t.Name] = true
 		nodes = append(nodes, &node{t: t})
 	}
+	probeLimit := (&engine.Options{ProbeTimeout: o.ProbeTimeout}).ProbeLimit()
 	parallel(nodes, o.Concurrency, func(n *node) {
+		if ctx.Err() != nil {
+			n.err = notStarted(ctx)
+			return
+		}
 		n.start = time.Now()
 		tr, err := o.connect(ctx, n.t)
 		if err != nil {
+			if engine.Interrupted(ctx) {
+				n.err = notStarted(ctx)
+				return
+			}
 			n.err = fmt.Errorf("unreachable: %w", err)
 			return
 		}
 		n.tr = tr
-		f, err := facts.Gather(ctx, tr)
+		var f facts.Facts
+		err = engine.Within(ctx, probeLimit, "the facts round trip", "raise --probe-timeout if the node is only slow", func(ctx context.Context) error {
+			f, err = facts.Gather(ctx, tr)
+			return err
+		})
 		if err != nil {
+			if engine.Interrupted(ctx) {
+				err = notStarted(ctx)
+			}
 			n.err = err
 			return
 		}
@@ -329,8 +382,18 @@ func (o *RunOptions) compileAll(nodes []*node) error {
 }
 
 func convergeRun(ctx context.Context, o *RunOptions) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	ctx, stop := interruptible(ctx, o.IO.Err)
+	defer stop()
 	_, err := convergeNodes(ctx, o)
 	return err
+}
+
+// notStarted is the error of a node an interruption kept from starting.
+func notStarted(ctx context.Context) error {
+	return fmt.Errorf("%w: not started", context.Cause(ctx))
 }
 
 // convergeNodes is convergeRun that also returns each node's outcome
@@ -363,16 +426,35 @@ func convergeNodes(ctx context.Context, o *RunOptions) ([]*node, error) {
 		if n.err != nil || n.coll == nil {
 			return
 		}
-		h := &engine.Host{T: n.tr, Node: n.coll.Node}
-		n.res = engine.Converge(ctx, n.coll, h, engine.Options{DryRun: o.DryRun, Offline: o.FactsFile != "", Sink: rep.sink(n.t.Name, n.facts)})
+		if ctx.Err() != nil {
+			// An interruption starts no new node.
+			n.err = notStarted(ctx)
+			rep.nodeFailed(n.t.Name, n.err)
+			return
+		}
+		h := &engine.Host{T: n.tr, Node: n.coll.Node, CommandTimeout: o.CommandTimeout}
+		n.res = engine.Converge(ctx, n.coll, h, engine.Options{DryRun: o.DryRun, Offline: o.FactsFile != "",
+			ProbeTimeout: o.ProbeTimeout, Sink: rep.sink(n.t.Name, n.facts)})
 		n.err = n.res.Err
 	})
 	rep.summary(nodes, time.Since(start))
-	var failed []string
+	var failed, interrupted []string
 	for _, n := range nodes {
-		if n.err != nil {
+		switch {
+		case errors.Is(n.err, engine.ErrInterrupted):
+			interrupted = append(interrupted, n.t.Name)
+		case n.err != nil:
 			failed = append(failed, n.t.Name)
 		}
+	}
+	if len(interrupted) > 0 {
+		sort.Strings(interrupted)
+		msg := fmt.Sprintf("%v: %d of %d nodes did not finish: %s", context.Cause(ctx), len(interrupted), len(nodes), strings.Join(interrupted, ", "))
+		if len(failed) > 0 {
+			sort.Strings(failed)
+			msg += fmt.Sprintf("; %d failed: %s", len(failed), strings.Join(failed, ", "))
+		}
+		return nodes, &exitError{code: ExitInterrupted, err: errors.New(msg)}
 	}
 	if len(failed) > 0 {
 		sort.Strings(failed)
