@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/converge-cm/converge/engine"
+	"github.com/converge-cm/converge/resources"
 )
 
 func sha256hex(s string) string {
@@ -85,7 +86,7 @@ func TestCronD_Table(t *testing.T) {
 		{name: "changed job rewrites the file", src: src, stat: []engine.FileState{{Exists: true, Type: "file", Mode: "0600", Owner: "root", Group: "root", SHA256: sha256hex("old")}},
 			changes: []string{"update content of file /etc/cron.d/web-logs from " + sha256hex("old")[:8] + " to " + sha256hex(file)[:8]}, content: file},
 		{name: "mode drift is fixed in place", src: src, stat: []engine.FileState{loose},
-			changes: []string{"change mode from 0644 to 0600"}, commands: []string{"chown -h -- root:root /etc/cron.d/web-logs && chmod 0600 -- /etc/cron.d/web-logs"}},
+			changes: []string{"change mode from 0644 to 0600"}, commands: []string{resources.FixCmd("root", "root", "0600", "/etc/cron.d/web-logs")}},
 		{name: "delete", src: `cron_d("job", command="true", action="delete")`, stat: []engine.FileState{same},
 			changes: []string{"delete file /etc/cron.d/job"}, commands: []string{"rm -f -- /etc/cron.d/job"}},
 		{name: "delete of a missing file", src: `cron_d("job", command="true", action="delete")`, stat: []engine.FileState{{}}},

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"path"
+	"strings"
 
 	"github.com/converge-cm/converge/engine"
 	"github.com/converge-cm/converge/engine/shell"
@@ -34,27 +35,66 @@ func (o Ownership) drift(st engine.FileState) []string {
 	return out
 }
 
-// fixCmd returns the chown/chmod commands that set o on p (for an existing path).
+// fixCmd returns the command that sets o on the existing file or directory
+// p without ever following a link someone else planted (SPEC §6): it opens
+// p, then checks that what it opened is the file p names now (same device
+// and inode as lstat of p, and p itself no link) through links owned by
+// root or by us only, and changes owner, group and mode through the open
+// descriptor (/proc/self/fd/3), so a swap after the check changes nothing
+// but the file that was checked. chown comes before chmod, which would
+// otherwise lose setuid/setgid bits.
 func (o Ownership) fixCmd(p string) string {
-	cmd := ""
-	add := func(c string) {
-		if cmd != "" {
-			cmd += " && "
-		}
-		cmd += c
-	}
+	var ch []string
 	switch {
 	case o.Owner != "" && o.Group != "":
-		add("chown -h -- " + shell.Quote(o.Owner+":"+o.Group) + " " + shell.Quote(p))
+		ch = append(ch, "chown -- "+shell.Quote(o.Owner+":"+o.Group)+" /proc/self/fd/3")
 	case o.Owner != "":
-		add("chown -h -- " + shell.Quote(o.Owner) + " " + shell.Quote(p))
+		ch = append(ch, "chown -- "+shell.Quote(o.Owner)+" /proc/self/fd/3")
 	case o.Group != "":
-		add("chgrp -h -- " + shell.Quote(o.Group) + " " + shell.Quote(p))
+		ch = append(ch, "chgrp -- "+shell.Quote(o.Group)+" /proc/self/fd/3")
 	}
 	if o.Mode != "" {
-		add("chmod " + shell.Quote(o.Mode) + " -- " + shell.Quote(p))
+		ch = append(ch, "chmod -- "+shell.Quote(o.Mode)+" /proc/self/fd/3")
 	}
-	return cmd
+	if len(ch) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "( p=%s; exec 3< \"$p\" || exit 96; me=$(id -u) || exit 96; ", shell.Quote(p))
+	b.WriteString("i=$(stat -L -c %d:%i /proc/self/fd/3) || exit 96; s=$(stat -c '%u %d:%i %F' --")
+	for _, q := range pathPrefixes(p) {
+		b.WriteString(" " + shell.Quote(q))
+	}
+	b.WriteString(` "$p") || exit 96; while read -r u di f; do ` +
+		`if [ "$f" = "symbolic link" ]; then case $u in 0|"$me") ;; *) echo "converge: refusing to change $p: a symbolic link on its path is owned by uid $u" >&2; exit 98 ;; esac; fi; ` +
+		`l=$u/$di/$f; done <<CONVERGE_EOF` + "\n$s\nCONVERGE_EOF\n")
+	b.WriteString(`case $l in */"symbolic link") echo "converge: refusing to change $p: it is a symbolic link" >&2; exit 98 ;; */"$i"/*) ;; *) echo "converge: refusing to change $p: it was replaced while it was being changed" >&2; exit 98 ;; esac; `)
+	b.WriteString(strings.Join(ch, " && ") + " )")
+	return b.String()
+}
+
+// linkOwnCmd sets the owner and group of the link p itself (chown -h
+// changes the link, never what it points to); a link has no mode of its own.
+func (o Ownership) linkOwnCmd(p string) string {
+	switch {
+	case o.Owner != "" && o.Group != "":
+		return "chown -h -- " + shell.Quote(o.Owner+":"+o.Group) + " " + shell.Quote(p)
+	case o.Owner != "":
+		return "chown -h -- " + shell.Quote(o.Owner) + " " + shell.Quote(p)
+	case o.Group != "":
+		return "chgrp -h -- " + shell.Quote(o.Group) + " " + shell.Quote(p)
+	}
+	return ""
+}
+
+// pathPrefixes are the directories from the root down to p's parent:
+// /home, /home/alice for /home/alice/f.
+func pathPrefixes(p string) []string {
+	var out []string
+	for d := path.Dir(path.Clean(p)); d != "/" && d != "."; d = path.Dir(d) {
+		out = append([]string{d}, out...)
+	}
+	return out
 }
 
 // content is a file whose bytes converge manages: file, template and

@@ -105,9 +105,7 @@ func (l *Link) Apply(ctx context.Context, action string, _ engine.Diff, h *engin
 		cmd = "ln -f -- " + shell.Quote(l.To) + " " + shell.Quote(l.Path)
 	default:
 		cmd = "ln -sfn -- " + shell.Quote(l.To) + " " + shell.Quote(l.Path)
-		o := l.Ownership
-		o.Mode = ""
-		if fix := o.fixCmd(l.Path); fix != "" {
+		if fix := l.Ownership.linkOwnCmd(l.Path); fix != "" {
 			cmd += " && " + fix
 		}
 	}
