@@ -109,9 +109,11 @@ func (g *Git) probe() string {
 	return s
 }
 
-// Probes reads the checkout and the remote revision.
+// Probes reads the checkout and the remote revision; the probe depends
+// on the network and on git being installed, so it is taken again after
+// any change.
 func (g *Git) Probes() []engine.Probe {
-	return []engine.Probe{engine.ShellProbe(g.probe(), g.Destination)}
+	return []engine.Probe{engine.ShellProbe(g.probe())}
 }
 
 // Touches is the checkout.
@@ -161,12 +163,12 @@ func (g *Git) Check(action string, p engine.Probed) (engine.Diff, error) {
 		return engine.Diff{}, err
 	}
 	var st gitState
-	if p.Assumed() {
+	// Without git (yet: a package declared earlier installs it, and this
+	// probe is taken again after any change), plan the clone.
+	if p.Assumed() || r.ExitCode == 127 {
 		st.target = g.Revision
 	} else {
 		switch {
-		case r.ExitCode == 127:
-			return engine.Diff{}, fmt.Errorf("the node has no git; install it first (package(\"git\"))")
 		case r.ExitCode != 0:
 			return engine.Diff{}, fmt.Errorf("git ls-remote %s exited %d: the node cannot read the repository", g.Repository, r.ExitCode)
 		}

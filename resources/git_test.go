@@ -52,7 +52,6 @@ func TestGit_Probe(t *testing.T) {
 		res  engine.ShellResult
 		want string
 	}{
-		{engine.ShellResult{ExitCode: 127}, "the node has no git"},
 		{engine.ShellResult{ExitCode: 128}, "git ls-remote git://10.0.0.1/app.git exited 128"},
 		{engine.ShellResult{Stdout: "notrepo\n"}, "/srv/app exists and is not a git checkout"},
 		{engine.ShellResult{Stdout: "\n"}, `has no branch or tag "v1"`},
@@ -63,6 +62,14 @@ func TestGit_Probe(t *testing.T) {
 			t.Errorf("%+v: err = %v, want %q", c.res, err, c.want)
 		}
 	}
+}
+
+// A node without git (a package declared earlier installs it) plans the
+// clone; git's own error reports a git that never came.
+func TestGit_NoGitYet(t *testing.T) {
+	runKindCases(t, []kindCase{{name: "no git", src: `git("/srv/app", repository="git://h/app.git", revision="v1")`, shell: []engine.ShellResult{{ExitCode: 127}},
+		changes:  []string{"clone git://h/app.git at v1 into /srv/app"},
+		commands: []string{"git clone -q --branch v1 --origin origin git://h/app.git /srv/app", "git -c safe.directory=/srv/app -C /srv/app checkout -q -B deploy v1"}}})
 }
 
 func TestGit_BadInput(t *testing.T) {

@@ -277,7 +277,8 @@ func (r *RemoteFile) Check(action string, p engine.Probed) (engine.Diff, error) 
 		}
 		switch {
 		case res.ExitCode == 127:
-			return engine.Diff{}, fmt.Errorf("the node has no curl; install it (package(\"curl\")) or fetch on the control machine (fetch_on_node=False)")
+			// No curl to ask the server with (yet: a package declared
+			// earlier installs it): download, with wget if need be.
 		case res.ExitCode == 0 && strings.TrimSpace(res.Stdout) == "304" && r.Checksum == "":
 			return drift()
 		case res.ExitCode == 0 && strings.HasPrefix(strings.TrimSpace(res.Stdout), "4"), res.ExitCode == 0 && strings.HasPrefix(strings.TrimSpace(res.Stdout), "5"):
