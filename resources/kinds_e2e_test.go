@@ -126,7 +126,8 @@ func TestKinds_ConvergeOnLabNode(t *testing.T) {
 	all := []string{"cron_d[kd-rotate]", "sysctl[net.ipv4.ip_forward]", "kernel_module[overlay]",
 		"kernel_module[pcspkr]", "bash[marker]", "perl[perl-marker]", "hostname[kd1.lab.example]",
 		"systemd_unit[kd-hello.service]", "directory[/srv/kd-repo]", "file[/srv/kd-repo/Packages]", "apt_repository[kd-local]",
-		"remote_file[/etc/kd-remote.conf]", "package[curl]", "remote_file[/opt/kd-node.txt]", "remote_file[/usr/local/bin/git]", "git[/srv/kd-app]"}
+		"remote_file[/etc/kd-remote.conf]", "package[curl]", "remote_file[/opt/kd-node.txt]", "remote_file[/usr/local/bin/git]", "git[/srv/kd-app]",
+		"directory[/mnt/kd-tmp]", "mount[/mnt/kd-tmp]"}
 
 	plan := run("plan", "-r", "kd_kinds")
 	if got := changed(plan); strings.Join(got, " ") != strings.Join(all, " ") {
@@ -138,7 +139,7 @@ func TestKinds_ConvergeOnLabNode(t *testing.T) {
 		"create new file /etc/systemd/system/kd-hello.service", "enable unit kd-hello.service",
 		"start unit kd-hello.service", "+deb [trusted=yes] file:///srv/kd-repo ./", "update the package lists of kd-local",
 		"+from the control machine", "create new file /opt/kd-node.txt (download http://" + hl.Addr().String() + "/node.txt)",
-		"clone " + gitURL + "/app.git at v1 into /srv/kd-app"} {
+		"clone " + gitURL + "/app.git at v1 into /srv/kd-app", "mount tmpfs on /mnt/kd-tmp", "add /mnt/kd-tmp to /etc/fstab"} {
 		if !strings.Contains(plan, want) {
 			t.Errorf("plan lacks %q", want)
 		}
