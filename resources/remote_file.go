@@ -45,7 +45,7 @@ type RemoteFile struct {
 	Headers  map[string]string `prop:"headers" doc:"HTTP request headers; their values never appear in output (they may be credentials)."`
 	Ownership
 	Backup          any    `prop:"backup" doc:"How many replaced versions to keep beside the file (default 5); False keeps none; fetch_on_node keeps none."`
-	FetchOnNode     bool   `prop:"fetch_on_node" doc:"Download on the node with curl or wget instead of on the control machine."`
+	FetchOnNode     bool   `prop:"fetch_on_node" doc:"Download on the node with curl or wget instead of on the control machine; a file source is then the node's own file."`
 	UseEtag         bool   `prop:"use_etag" doc:"Record the ETag and ask the server whether it changed (default True)."`
 	UseLastModified bool   `prop:"use_last_modified" doc:"Record Last-Modified and ask the server whether it changed (default True)."`
 	Verify          string `prop:"verify" doc:"Command run on the new content before it replaces the file; %{path} is the temporary file."`
@@ -179,11 +179,17 @@ func (r *RemoteFile) nodeProbe() string {
 	return s
 }
 
+// nodeFileProbe prints the sha256 of a file source on the node.
+func (r *RemoteFile) nodeFileProbe() string { return "sha256sum < " + shell.Quote(r.u.Path) }
+
 // Probes stats the file and reads the record of its last download; with
 // fetch_on_node the node also asks the server whether it changed.
 func (r *RemoteFile) Probes() []engine.Probe {
 	ps := r.c.probes()
-	if r.FetchOnNode && r.u != nil && r.u.Scheme != "file" {
+	switch {
+	case r.FetchOnNode && r.u != nil && r.u.Scheme == "file":
+		return append(ps, engine.ShellProbe(r.nodeFileProbe(), r.u.Path))
+	case r.FetchOnNode && r.u != nil:
 		return append(ps, engine.ShellProbe(r.nodeProbe(), r.Path, r.meta))
 	}
 	return append(ps, engine.ShellProbe(r.metaProbe(), r.meta))
@@ -270,7 +276,23 @@ func (r *RemoteFile) Check(action string, p engine.Probed) (engine.Diff, error) 
 	if p.Assumed() {
 		return r.download(st, fetched{}, false)
 	}
-	if r.FetchOnNode && r.u.Scheme != "file" {
+	if r.FetchOnNode && r.u.Scheme == "file" {
+		res, err := shellOf(p, r.nodeFileProbe())
+		if err != nil {
+			return engine.Diff{}, err
+		}
+		sum, _, _ := strings.Cut(res.Stdout, " ")
+		switch {
+		case res.ExitCode != 0:
+			return engine.Diff{}, fmt.Errorf("the node has no file %s to copy; declare what creates it first, or fetch it from the control machine (fetch_on_node=False)", r.u.Path)
+		case r.Checksum != "" && sum != r.Checksum:
+			return engine.Diff{}, fmt.Errorf("%s on the node has sha256 %s, not the checksum %s; correct checksum= or the source", r.u.Path, sum, r.Checksum)
+		case st.Exists && sum == st.SHA256:
+			return drift()
+		}
+		return r.download(st, fetched{}, false)
+	}
+	if r.FetchOnNode {
 		res, err := shellOf(p, r.nodeProbe())
 		if err != nil {
 			return engine.Diff{}, err
@@ -414,10 +436,12 @@ func (r *RemoteFile) nodeDownload() string {
 	if len(r.headers) > 0 {
 		noCurl = "echo 'remote_file headers need curl on the node' >&2; exit 1"
 	}
+	get := "if command -v curl >/dev/null; then curl -fsSL -D \"$h\" -o \"$t\" -K - " + src + "; else " + noCurl + "; fi; "
+	if r.u.Scheme == "file" {
+		get = "cp -- " + shell.Quote(r.u.Path) + " \"$t\"; "
+	}
 	s := "set -e; t=$(mktemp \"$(dirname -- " + f + ")/.converge-remote.XXXXXX\"); h=$(mktemp); trap 'rm -f \"$t\" \"$h\"' EXIT; " +
-		"if command -v curl >/dev/null; then curl -fsSL -D \"$h\" -o \"$t\" -K - " + src + "; " +
-		"else " + noCurl + "; fi; " +
-		"s=$(sha256sum < \"$t\"); s=${s%% *}; "
+		get + "s=$(sha256sum < \"$t\"); s=${s%% *}; "
 	if r.Checksum != "" {
 		s += "[ \"$s\" = " + r.Checksum + " ] || { echo \"downloaded sha256 $s is not the checksum " + r.Checksum + "\" >&2; exit 1; }; "
 	}

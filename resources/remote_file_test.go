@@ -165,6 +165,36 @@ func TestRemoteFile_FetchOnNode(t *testing.T) {
 	}
 }
 
+// With fetch_on_node, a file source is the node's own file: its sha256
+// is probed on the node, and the node copies it.
+func TestRemoteFile_NodeFileSource(t *testing.T) {
+	src := `remote_file("/etc/app.conf", source="file:///srv/shared/app%20conf", fetch_on_node=True)`
+	r := compileOne(t, src, debian12())
+	if ps := r.Probes(); len(ps) != 2 || ps[1].Arg != "sha256sum < '/srv/shared/app conf'" {
+		t.Fatalf("probes = %+v", ps)
+	}
+	sum := engine.ShellResult{Stdout: sha256hex("x") + "  -\n"}
+	runKindCases(t, []kindCase{
+		{name: "same content", src: src, stat: []engine.FileState{{Exists: true, Type: "file", Mode: "0644", SHA256: sha256hex("x")}}, shell: []engine.ShellResult{sum}},
+	})
+	d, err := r.Check("create", func() engine.Probed {
+		p := engine.NewProbed()
+		p.SetStat("/etc/app.conf", engine.FileState{})
+		p.SetShell(r.Probes()[1].Arg, sum)
+		return p
+	}())
+	if err != nil || len(d.Commands) != 1 || !strings.Contains(d.Commands[0], `cp -- '/srv/shared/app conf' "$t";`) ||
+		d.Changes[0] != "create new file /etc/app.conf (download file:///srv/shared/app%20conf)" {
+		t.Errorf("copy: %v %q", err, d.Commands)
+	}
+	p := engine.NewProbed()
+	p.SetStat("/etc/app.conf", engine.FileState{})
+	p.SetShell(r.Probes()[1].Arg, engine.ShellResult{ExitCode: 1})
+	if _, err := r.Check("create", p); err == nil || !strings.Contains(err.Error(), "the node has no file /srv/shared/app conf") {
+		t.Errorf("missing source: err = %v", err)
+	}
+}
+
 func TestRemoteFile_BadInput(t *testing.T) {
 	runBadInputs(t, []badInput{
 		{"checksum not hex", "\nremote_file(\"/x\", source=\"https://h/x\", checksum=\"" + strings.Repeat("g", 64) + "\")\n", 2, `checksum "g+" is not a sha256 in hex`},
