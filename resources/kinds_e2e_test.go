@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -286,10 +287,12 @@ func startGitDaemon(t *testing.T, addr string) string {
 	port := pl.Addr().(*net.TCPAddr).Port
 	pl.Close()
 	d := exec.Command("git", "daemon", "--export-all", "--reuseaddr", "--base-path="+base, "--listen="+addr, "--port="+strconv.Itoa(port), base)
+	// git runs git-daemon as its child: stop the whole process group.
+	d.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := d.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = d.Process.Kill(); _ = d.Wait() })
+	t.Cleanup(func() { _ = syscall.Kill(-d.Process.Pid, syscall.SIGTERM); _ = d.Wait() })
 	url := "git://" + net.JoinHostPort(addr, strconv.Itoa(port))
 	for i := 0; ; i++ {
 		if err := exec.Command("git", "ls-remote", url+"/app.git").Run(); err == nil {
