@@ -23,6 +23,20 @@ type Property struct {
 	IsName bool
 	// Mode: an octal file mode, given as 0o644 or "0644".
 	Mode bool
+	// ChefName is Chef's name for the property when it differs (a
+	// `chef=NAME` tag option: Chef's name is a Starlark keyword).
+	ChefName string
+}
+
+// ChefProperty returns the property Chef calls name, when its converge
+// name differs.
+func (k *Kind) ChefProperty(name string) (Property, bool) {
+	for _, p := range k.Properties() {
+		if p.ChefName == name {
+			return p, true
+		}
+	}
+	return Property{}, false
 }
 
 // Properties lists the kind's tagged properties in declaration order,
@@ -66,6 +80,10 @@ func propsOf(t reflect.Type, prefix []int) []Property {
 				p.IsName = true
 			case "mode":
 				p.Mode = true
+			default:
+				if n, ok := strings.CutPrefix(o, "chef="); ok {
+					p.ChefName = n
+				}
 			}
 		}
 		out = append(out, p)

@@ -1,6 +1,7 @@
 package migrate
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 
@@ -13,9 +14,6 @@ import (
 func TestChefResources_FromRegistry(t *testing.T) {
 	for _, k := range engine.Kinds() {
 		for _, n := range append([]string{k.Name}, k.ChefNames...) {
-			if shellResources[n] {
-				continue
-			}
 			if got, ok := chefResource(n); !ok || got != k.Name {
 				t.Errorf("chefResource(%q) = %q, %v; want %q", n, got, ok, k.Name)
 			}
@@ -77,6 +75,48 @@ func TestTranslateRecipe_Issue13Kinds(t *testing.T) {
 	}
 	for _, w := range want {
 		if !strings.Contains(got, w) {
+			t.Errorf("output lacks %s:\n%s", w, got)
+		}
+	}
+}
+
+// Chef's remote_file, systemd_unit, apt_repository, apt_update,
+// yum_repository, git, mount and the script resources translate to the
+// converge kinds of those names; mount's pass (a Starlark keyword) becomes
+// pass_.
+func TestTranslateRecipe_Issue13MoreKinds(t *testing.T) {
+	ruby := "remote_file '/opt/app.tgz' do\n  source 'https://example.com/app.tgz'\n  checksum 'abc'\n  mode '0644'\nend\n" +
+		"systemd_unit 'app.service' do\n  content({ 'Unit' => { 'Description' => 'app' } })\n  action [:create, :enable, :start]\nend\n" +
+		"apt_repository 'nginx' do\n  uri 'http://nginx.org/packages/debian'\n  components ['nginx']\n  deb_src true\nend\n" +
+		"apt_update 'lists' do\n  frequency 3600\n  action :periodic\nend\n" +
+		"yum_repository 'epel' do\n  baseurl 'http://mirror/epel/7/'\n  gpgcheck false\nend\n" +
+		"git '/srv/app' do\n  repository 'https://git.example.com/app.git'\n  revision 'v1'\n  depth 1\nend\n" +
+		"mount '/srv/data' do\n  device '/dev/sdb1'\n  fstype 'ext4'\n  pass 0\n  action [:mount, :enable]\nend\n" +
+		"python 'hello' do\n  code 'print(1)'\nend\n" +
+		"perl 'hello' do\n  code 'print 1'\n  cwd '/tmp'\nend\n" +
+		"sh 'x' do\n  code 'true'\n  creates '/x'\nend\n"
+	want := []string{
+		`remote_file("/opt/app.tgz", source="https://example.com/app.tgz", checksum="abc", mode="0644")`,
+		`systemd_unit("app.service", content={"Unit": {"Description": "app"}}, action=["create", "enable", "start"])`,
+		`apt_repository("nginx", uri="http://nginx.org/packages/debian", components=["nginx"], deb_src=True)`,
+		`apt_update("lists", frequency=3600, action="periodic")`,
+		`yum_repository("epel", baseurl="http://mirror/epel/7/", gpgcheck=False)`,
+		`git("/srv/app", repository="https://git.example.com/app.git", revision="v1", depth=1)`,
+		`mount("/srv/data", device="/dev/sdb1", fstype="ext4", pass_=0, action=["mount", "enable"])`,
+		`python("hello", code="print(1)")`,
+		`perl("hello", code="print 1", cwd="/tmp")`,
+		`sh("x", code="true", creates="/x")`,
+	}
+	got, todos := translateRuby("r.rb", kindRecipe, "cb", "default", ruby)
+	if len(todos) != 0 {
+		t.Errorf("todos: %v\n%s", todos, got)
+	}
+	// One call per line, as a short call is laid out.
+	flat := regexp.MustCompile(`\(\n\s+`).ReplaceAllString(got, "(")
+	flat = regexp.MustCompile(`,\n\)`).ReplaceAllString(flat, ")")
+	flat = regexp.MustCompile(`,\n\s+`).ReplaceAllString(flat, ", ")
+	for _, w := range want {
+		if !strings.Contains(flat, w) {
 			t.Errorf("output lacks %s:\n%s", w, got)
 		}
 	}

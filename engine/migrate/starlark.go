@@ -719,16 +719,9 @@ func (e *emitter) isList(x expr) bool {
 
 // ---- resources ----
 
-// shellResources are Chef's script resources, translated to execute with
-// the code passed to the interpreter.
-var shellResources = map[string]bool{"bash": true, "script": true, "sh": true}
-
 // chefResource returns the converge builtin a Chef resource translates to:
 // a registered kind of the same name or one that lists it in its ChefNames.
 func chefResource(name string) (string, bool) {
-	if shellResources[name] {
-		return "bash", true
-	}
 	if k, ok := engine.ChefKind(name); ok {
 		return k.Name, true
 	}
@@ -737,28 +730,16 @@ func chefResource(name string) (string, bool) {
 
 var unsupportedResources = map[string]string{
 	"ruby_block":         "it runs Ruby on the node; rewrite it as an execute or drop it",
-	"remote_file":        "converge has no remote_file resource yet; use execute with curl or wget",
 	"remote_directory":   "converge has no remote_directory resource; use cookbook_file per file",
-	"cron":               "converge has no cron resource; use a file in /etc/cron.d",
-	"mount":              "converge has no mount resource; use execute or a file in /etc/fstab",
-	"apt_repository":     "converge has no apt_repository resource; use file + execute",
-	"yum_repository":     "converge has no yum_repository resource; use a file in /etc/yum.repos.d",
-	"log":                "log messages have no converge equivalent",
 	"chef_gem":           "gems for Chef itself have no meaning in converge",
 	"gem_package":        "converge has no gem_package resource; use execute",
 	"route":              "converge has no route resource; use execute",
 	"ifconfig":           "converge has no ifconfig resource; use execute",
-	"python":             "converge has no python script resource; use execute",
-	"perl":               "converge has no perl script resource; use execute",
 	"ruby":               "converge has no ruby script resource; use execute",
 	"powershell_script":  "Windows is not supported",
 	"windows_package":    "Windows is not supported",
 	"deploy":             "converge has no deploy resource",
-	"git":                "converge has no git resource yet; use execute",
 	"http_request":       "converge has no http_request resource",
-	"systemd_unit":       "converge has no systemd_unit resource; use a file and execute",
-	"sysctl":             "converge has no sysctl resource; use a file in /etc/sysctl.d and execute",
-	"hostname":           "converge has no hostname resource; use execute",
 	"notify_group":       "converge has no notify_group resource",
 	"chef_sleep":         "converge has no sleep resource; use execute",
 	"breakpoint":         "chef-shell breakpoints have no meaning in converge",
@@ -826,9 +807,6 @@ type guard struct {
 
 func (e *emitter) emitResource(s *stmt, c *callExpr, chefKind string, ind int) {
 	kind := chefKind
-	if kind == "bash" || kind == "sh" {
-		kind = "execute"
-	}
 	if len(c.args) != 1 {
 		if len(c.args) == 0 {
 			no(c.name, "a resource without a name")
@@ -854,9 +832,6 @@ func (e *emitter) emitResource(s *stmt, c *callExpr, chefKind string, ind int) {
 				todos = append(todos, func(ind int) { e.todoLine(ps.line, ind, bad.construct, bad.why) })
 			}
 		}
-	}
-	if code != nil {
-		rb.kwargs = append([]kwarg{{name: "command", value: shellScript(chefKind, *code)}}, rb.kwargs...)
 	}
 	if kind == "template" && !hasSource {
 		if sl, ok := c.args[0].(*strLit); ok && isPlain(sl) {
@@ -1042,15 +1017,6 @@ func (e *emitter) property(rb *resourceBuild, kind, chefKind string, ps *stmt, c
 	case "mode":
 		rb.set("mode", e.mode(one()))
 		return nil
-	case "code":
-		if chefKind != "bash" && chefKind != "sh" {
-			no("code", "only bash and script resources have code")
-		}
-		v := e.expr(one())
-		*code = &v
-		return nil
-	case "interpreter", "flags":
-		no(prop, "script interpreters other than bash are not translated")
 	case "variables":
 		v := one()
 		h, ok := v.(*hashLit)
@@ -1104,6 +1070,11 @@ func (e *emitter) property(rb *resourceBuild, kind, chefKind string, ps *stmt, c
 		no(prop, "templates and files from another cookbook are not supported")
 	case "local":
 		no(prop, "local templates are not supported")
+	}
+	if k, ok := engine.LookupKind(kind); ok {
+		if p, ok := k.ChefProperty(prop); ok {
+			prop = p.Name // Chef's name is a Starlark keyword (mount's pass)
+		}
 	}
 	if !hasProp(kind, prop) {
 		no(prop, fmt.Sprintf("converge's %s has no %s property", kind, prop))
@@ -1318,18 +1289,6 @@ func (e *emitter) templateSource(x expr) string {
 // tmplName is the converge template file name for a Chef template name.
 func tmplName(name string) string {
 	return strings.TrimSuffix(name, ".erb") + ".tmpl"
-}
-
-// shellScript wraps the code of a bash resource into an execute command.
-func shellScript(chefKind string, code sx) string {
-	sh := "bash"
-	if chefKind == "sh" {
-		sh = "sh"
-	}
-	if s, ok := unquoteStar(code.code); ok {
-		return starQuote(sh + " -c " + shell.Quote(s))
-	}
-	return fmt.Sprintf(`"%s -c '%%s'" %% %s.replace("'", "'\\''")`, sh, code.in(pPostfix))
 }
 
 func unquoteStar(code string) (string, bool) {
