@@ -124,10 +124,10 @@ func TestKinds_ConvergeOnLabNode(t *testing.T) {
 		}
 		return r
 	}
-	all := []string{"cron_d[kd-rotate]", "sysctl[net.ipv4.ip_forward]", "kernel_module[overlay]",
+	all := []string{"package[git]", "package[cron]", "package[kmod]", "cron[kd-user]", "cron_d[kd-rotate]", "sysctl[net.ipv4.ip_forward]", "kernel_module[overlay]",
 		"kernel_module[pcspkr]", "bash[marker]", "perl[perl-marker]", "hostname[kd1.lab.example]",
 		"systemd_unit[kd-hello.service]", "directory[/srv/kd-repo]", "file[/srv/kd-repo/Packages]", "apt_repository[kd-local]",
-		"remote_file[/etc/kd-remote.conf]", "package[curl]", "remote_file[/opt/kd-node.txt]", "remote_file[/usr/local/bin/git]", "git[/srv/kd-app]",
+		"remote_file[/etc/kd-remote.conf]", "package[curl]", "remote_file[/opt/kd-node.txt]", "git[/srv/kd-app]",
 		"directory[/mnt/kd-tmp]", "mount[/mnt/kd-tmp]"}
 
 	plan := run("plan", "-r", "kd_kinds")
@@ -166,6 +166,7 @@ func TestKinds_ConvergeOnLabNode(t *testing.T) {
 	}
 	for cmd, want := range map[string]string{
 		"cat /etc/cron.d/kd-rotate":                                                      "*/10 * * * * root /usr/bin/true",
+		"crontab -l -u root":                                                             "# converge: kd-user\n0 3 * * * /usr/bin/true",
 		"cat /etc/sysctl.d/99-converge-net.ipv4.ip_forward.conf":                         "net.ipv4.ip_forward = 0",
 		"cat /etc/modules-load.d/overlay.conf":                                           "overlay",
 		"cat /etc/modprobe.d/blacklist_pcspkr.conf":                                      "blacklist pcspkr",

@@ -26,6 +26,8 @@ var Images = []string{ImageDebian12, ImageDebian12Sysvinit}
 var CookbookPackages = []string{
 	"corosync", "pacemaker", "pcs", "crmsh", "resource-agents", "fence-agents",
 	"apache2", "drbd-utils", "chrony", "psmisc", "curl",
+	// resources' end-to-end tests: git, cron and kernel_module.
+	"git", "cron", "kmod",
 }
 
 // basePackages are installed by debootstrap into debian-12.

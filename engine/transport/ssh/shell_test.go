@@ -41,10 +41,15 @@ func frame(cmd, stdin string) string {
 
 func loopShells(t *testing.T) map[string][]string {
 	out := map[string][]string{"sh": {"/bin/sh"}}
-	if bb, err := exec.LookPath("busybox"); err == nil {
-		// busybox sh runs applets before PATH: head is BusyBox's.
-		out["busybox"] = []string{bb, "sh"}
+	bb, err := exec.LookPath("busybox")
+	if err != nil {
+		if os.Getenv("CONVERGE_E2E") == "1" {
+			t.Fatalf("busybox not found: apt-get install busybox")
+		}
+		return out
 	}
+	// busybox sh runs applets before PATH: head is BusyBox's.
+	out["busybox"] = []string{bb, "sh"}
 	return out
 }
 
