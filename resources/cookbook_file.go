@@ -74,5 +74,5 @@ func (f *CookbookFile) Check(action string, p engine.Probed) (engine.Diff, error
 
 // Apply writes the file atomically.
 func (f *CookbookFile) Apply(ctx context.Context, action string, d engine.Diff, h *engine.Host) error {
-	return f.c.apply(ctx, &f.Common, action, d, h)
+	return f.c.apply(ctx, d, h)
 }

@@ -427,20 +427,10 @@ func (c *CronD) Touches() []string { return []string{c.c.path} }
 
 // Check compares the file with the job.
 func (c *CronD) Check(action string, p engine.Probed) (engine.Diff, error) {
-	d, err := c.c.check(&c.Common, action, p)
-	if err != nil || d.Empty() {
-		return d, err
-	}
-	switch plan, _ := d.Data.(contentPlan); {
-	case action == "delete":
-		d.Commands = []string{"rm -f -- " + shell.Quote(c.c.path)}
-	case !plan.write:
-		d.Commands = []string{c.c.own.fixCmd(c.c.path)}
-	}
-	return d, nil
+	return c.c.check(&c.Common, action, p)
 }
 
 // Apply writes or removes the file.
 func (c *CronD) Apply(ctx context.Context, action string, d engine.Diff, h *engine.Host) error {
-	return c.c.apply(ctx, &c.Common, action, d, h)
+	return c.c.apply(ctx, d, h)
 }

@@ -37,7 +37,8 @@ func (d *Directory) Touches() []string { return []string{d.Path} }
 // Probes stats the path.
 func (d *Directory) Probes() []engine.Probe { return []engine.Probe{engine.StatProbe(d.Path)} }
 
-// Check compares existence, owner, group and mode.
+// Check compares existence, owner, group and mode, and plans the mkdir,
+// rmdir or rm and the owner and mode fix.
 func (d *Directory) Check(action string, p engine.Probed) (engine.Diff, error) {
 	st, ok := p.Stat(d.Path)
 	if !ok {
@@ -46,43 +47,41 @@ func (d *Directory) Check(action string, p engine.Probed) (engine.Diff, error) {
 	if st.Exists && st.Type != "directory" {
 		return engine.Diff{}, fmt.Errorf("%s is a %s, not a directory; remove it first", d.Path, st.Type)
 	}
-	if action == "delete" {
-		if !st.Exists {
-			return engine.Diff{}, nil
-		}
-		return engine.Diff{Changes: []string{"delete directory " + d.Path}}, nil
-	}
-	if !st.Exists {
-		return engine.Diff{Changes: []string{"create new directory " + d.Path}}, nil
-	}
-	return engine.Diff{Changes: d.drift(st)}, nil
-}
-
-// Apply creates or deletes the directory and sets its metadata.
-func (d *Directory) Apply(ctx context.Context, action string, _ engine.Diff, h *engine.Host) error {
+	var diff engine.Diff
+	var plan steps
 	q := shell.Quote(d.Path)
-	var cmd string
-	switch action {
-	case "delete":
+	switch {
+	case action == "delete":
+		if !st.Exists {
+			return diff, nil
+		}
+		diff.Changes = []string{"delete directory " + d.Path}
 		if d.Recursive {
-			cmd = "rm -rf -- " + q
+			plan.run("rm -rf -- " + q)
 		} else {
-			cmd = "rmdir -- " + q
+			plan.run("rmdir -- " + q)
+		}
+	case !st.Exists:
+		diff.Changes = []string{"create new directory " + d.Path}
+		if d.Recursive {
+			plan.run("mkdir -p -- " + q)
+		} else {
+			plan.run("mkdir -- " + q)
+		}
+		// Unset mode: mkdir's default (umask), as Chef leaves it.
+		if fix := d.Ownership.fixCmd(d.Path); fix != "" {
+			plan.run(fix)
 		}
 	default:
-		flag := ""
-		if d.Recursive {
-			flag = "-p "
-		}
-		cmd = "{ [ -d " + q + " ] || mkdir " + flag + "-- " + q + "; }"
-		own := d.Ownership
-		if own.Mode == "" {
-			own.Mode = "" // mkdir's default (umask) as Chef leaves it
-		}
-		if fix := own.fixCmd(d.Path); fix != "" {
-			cmd += " && " + fix
+		if diff.Changes = d.drift(st); len(diff.Changes) > 0 {
+			plan.run(d.Ownership.fixCmd(d.Path))
 		}
 	}
-	_, err := h.Run(ctx, cmd, "")
-	return err
+	diff.Commands, diff.Data = plan.commands(), plan
+	return diff, nil
+}
+
+// Apply runs the commands Check planned.
+func (d *Directory) Apply(ctx context.Context, _ string, diff engine.Diff, h *engine.Host) error {
+	return applySteps(ctx, diff, h)
 }

@@ -133,15 +133,35 @@ func (e *Execute) Check(action string, p engine.Probed) (engine.Diff, error) {
 			return engine.Diff{}, nil
 		}
 	}
-	d := engine.Diff{Changes: []string{"execute " + e.display()}}
+	plan := execPlan{cmd: e.prelude() + e.Command}
+	d := engine.Diff{Changes: []string{"execute " + e.display()}, Data: plan}
 	if !e.Sensitive {
-		cmd := e.prelude() + e.Command
-		if e.User != "" {
-			cmd = "su -s /bin/sh -c " + shell.Quote(cmd) + " -- " + shell.Quote(e.User)
-		}
-		d.Commands = []string{cmd}
+		d.Commands = []string{e.wrap(plan.cmd, 0)}
 	}
 	return d, nil
+}
+
+// execPlan is what Check planned for Apply: the command after the cwd
+// and environment prelude.
+type execPlan struct{ cmd string }
+
+// wrap is the command Apply runs for cmd: under the time limit (none when
+// 0), with the group and as the user. Check shows it without the limit,
+// which is the run's setting (--command-timeout) unless the recipe sets
+// timeout.
+func (e *Execute) wrap(cmd string, limit time.Duration) string {
+	if limit > 0 {
+		// The node's timeout where it has one; the engine's deadline ends
+		// the wait in any case.
+		cmd = fmt.Sprintf("set --; if command -v timeout >/dev/null 2>&1; then set -- timeout %d; fi; \"$@\" sh -c %s", engine.Seconds(limit), shell.Quote(cmd))
+	}
+	if e.Group != "" {
+		cmd = "sg " + shell.Quote(e.Group) + " -c " + shell.Quote(cmd)
+	}
+	if e.User != "" {
+		cmd = "su -s /bin/sh -c " + shell.Quote(cmd) + " -- " + shell.Quote(e.User)
+	}
+	return cmd
 }
 
 // NameIsSecret: a sensitive execute whose name is (or contains) its
@@ -170,26 +190,14 @@ func (e *Execute) CommandLimit(def time.Duration) time.Duration {
 	return def
 }
 
-// Apply runs the command.
-func (e *Execute) Apply(ctx context.Context, _ string, _ engine.Diff, h *engine.Host) error {
-	for _, k := range sortedKeys(e.Environment) {
-		if !validEnvName(k) {
-			return fmt.Errorf("environment variable name %q is not valid", k)
-		}
+// Apply runs the command Check planned.
+func (e *Execute) Apply(ctx context.Context, _ string, d engine.Diff, h *engine.Host) error {
+	plan, ok := d.Data.(execPlan)
+	if !ok {
+		return fmt.Errorf("apply without a plan from Check; this is a bug in converge")
 	}
-	cmd := e.prelude() + e.Command
 	limit := e.CommandLimit(h.CommandLimit())
-	if limit > 0 {
-		// The node's timeout where it has one; the engine's deadline ends
-		// the wait in any case.
-		cmd = fmt.Sprintf("set --; if command -v timeout >/dev/null 2>&1; then set -- timeout %d; fi; \"$@\" sh -c %s", engine.Seconds(limit), shell.Quote(cmd))
-	}
-	if e.Group != "" {
-		cmd = "sg " + shell.Quote(e.Group) + " -c " + shell.Quote(cmd)
-	}
-	if e.User != "" {
-		cmd = "su -s /bin/sh -c " + shell.Quote(cmd) + " -- " + shell.Quote(e.User)
-	}
+	cmd := e.wrap(plan.cmd, limit)
 	// The command travels on stdin: a sensitive environment never shows in
 	// the node's process list, and a long command never hits ARG_MAX.
 	res, err := transport.RunScript(ctx, h.T, cmd)

@@ -54,5 +54,5 @@ func (f *File) Check(action string, p engine.Probed) (engine.Diff, error) {
 
 // Apply writes the file atomically, or fixes its metadata.
 func (f *File) Apply(ctx context.Context, action string, d engine.Diff, h *engine.Host) error {
-	return f.c.apply(ctx, &f.Common, action, d, h)
+	return f.c.apply(ctx, d, h)
 }

@@ -113,20 +113,30 @@ func sha(b []byte) string {
 	return hex.EncodeToString(s[:])
 }
 
+// contentPlan is what Check planned: write the bytes (a streamed atomic
+// write that sets owner, group and mode itself), then run cmds.
 type contentPlan struct {
-	write bool // write bytes (new file or new content)
+	write bool
+	cmds  []string
 }
 
 func (c *content) probes() []engine.Probe { return []engine.Probe{engine.StatProbe(c.path)} }
+
+// planned fills d's Commands and Data from plan.
+func planned(d engine.Diff, plan contentPlan) engine.Diff {
+	d.Commands, d.Data = plan.cmds, plan
+	return d
+}
 
 func (c *content) check(r *engine.Common, action string, p engine.Probed) (engine.Diff, error) {
 	st, ok := p.Stat(c.path)
 	if !ok {
 		return engine.Diff{}, engine.MissingProbe(engine.ProbeStat, c.path)
 	}
+	q := shell.Quote(c.path)
 	if st.Exists && st.Type != "file" {
 		if action == "delete" && st.Type == "link" {
-			return engine.Diff{Changes: []string{"delete link " + c.path}}, nil
+			return planned(engine.Diff{Changes: []string{"delete link " + c.path}}, contentPlan{cmds: []string{"rm -f -- " + q}}), nil
 		}
 		return engine.Diff{}, fmt.Errorf("%s is a %s, not a regular file; remove it or manage it with the %s resource", c.path, st.Type, map[string]string{"directory": "directory", "link": "link"}[st.Type]+"")
 	}
@@ -135,14 +145,20 @@ func (c *content) check(r *engine.Common, action string, p engine.Probed) (engin
 		if !st.Exists {
 			return engine.Diff{}, nil
 		}
-		return engine.Diff{Changes: []string{"delete file " + c.path}}, nil
+		backup := ""
+		if c.backups > 0 {
+			backup = fmt.Sprintf(`cp -p -- %[1]s %[1]s.converge-bak.$(date +%%Y%%m%%d%%H%%M%%S%%N) && `, q)
+		}
+		return planned(engine.Diff{Changes: []string{"delete file " + c.path}}, contentPlan{cmds: []string{backup + "rm -f -- " + q}}), nil
 	case "touch":
 		d, err := c.check(r, "create", p)
 		if err != nil {
 			return d, err
 		}
+		plan, _ := d.Data.(contentPlan)
+		plan.cmds = append(plan.cmds, "touch -- "+q)
 		d.Changes = append(d.Changes, "update utime on file "+c.path)
-		return d, nil
+		return planned(d, plan), nil
 	case "create_if_missing":
 		if st.Exists {
 			return engine.Diff{}, nil
@@ -152,53 +168,54 @@ func (c *content) check(r *engine.Common, action string, p engine.Probed) (engin
 	var d engine.Diff
 	if !st.Exists {
 		d.Changes = append(d.Changes, "create new file "+c.path)
-		d.Data = contentPlan{write: true}
 		if c.managed {
 			d.Content = &engine.ContentChange{Path: c.path, New: c.data}
 		}
-		return d, nil
+		return planned(d, contentPlan{write: true}), nil
 	}
 	if c.managed && sha(c.data) != st.SHA256 {
 		d.Changes = append(d.Changes, fmt.Sprintf("update content of file %s from %.8s to %.8s", c.path, st.SHA256, sha(c.data)))
 		d.Content = &engine.ContentChange{Path: c.path, OldSHA: st.SHA256, New: c.data, NeedsOld: true}
-		d.Data = contentPlan{write: true}
+		d.Changes = append(d.Changes, c.own.drift(st)...)
+		return planned(d, contentPlan{write: true}), nil
 	}
-	d.Changes = append(d.Changes, c.own.drift(st)...)
-	return d, nil
+	var plan contentPlan
+	if drift := c.own.drift(st); len(drift) > 0 {
+		d.Changes = append(d.Changes, drift...)
+		plan.cmds = []string{c.own.fixCmd(c.path)}
+	}
+	return planned(d, plan), nil
 }
 
-func (c *content) apply(ctx context.Context, r *engine.Common, action string, d engine.Diff, h *engine.Host) error {
-	switch action {
-	case "delete":
-		backup := ""
-		if c.backups > 0 {
-			backup = fmt.Sprintf(`cp -p -- %[1]s %[1]s.converge-bak.$(date +%%Y%%m%%d%%H%%M%%S%%N) && `, shell.Quote(c.path))
-		}
-		_, err := h.Run(ctx, backup+"rm -f -- "+shell.Quote(c.path), "")
-		return err
-	case "touch":
-		if err := c.apply(ctx, r, "create", d, h); err != nil {
+// apply does what check planned.
+func (c *content) apply(ctx context.Context, d engine.Diff, h *engine.Host) error {
+	plan, ok := d.Data.(contentPlan)
+	if !ok {
+		return fmt.Errorf("apply without a plan from Check; this is a bug in converge")
+	}
+	if plan.write {
+		w := c.write()
+		if err := h.T.Put(ctx, w.Path, w.Data, w.Opts); err != nil {
 			return err
 		}
-		_, err := h.Run(ctx, "touch -- "+shell.Quote(c.path), "")
-		return err
 	}
-	plan, _ := d.Data.(contentPlan)
-	if plan.write {
-		data := c.data
-		if !c.managed {
-			data = nil
+	for _, cmd := range plan.cmds {
+		if _, err := h.Run(ctx, cmd, ""); err != nil {
+			return err
 		}
-		return h.T.Put(ctx, c.path, data, transport.PutOptions{
-			Mode: c.own.Mode, Owner: c.own.Owner, Group: c.own.Group,
-			Verify: c.verify, Backups: c.backups,
-		})
-	}
-	if cmd := c.own.fixCmd(c.path); cmd != "" {
-		_, err := h.Run(ctx, cmd, "")
-		return err
 	}
 	return nil
+}
+
+// write is the file's atomic write.
+func (c *content) write() transport.FileWrite {
+	data := c.data
+	if !c.managed {
+		data = nil
+	}
+	return transport.FileWrite{Path: c.path, Data: data, Opts: transport.PutOptions{
+		Mode: c.own.Mode, Owner: c.own.Owner, Group: c.own.Group, Verify: c.verify, Backups: c.backups,
+	}}
 }
 
 // backupCount reads Chef's backup property: False or 0 keeps none, an int
@@ -233,16 +250,10 @@ func checkAbs(r *engine.Common, p string) error {
 // other files in one round trip; false when the action is not one write.
 func (c *content) batchWrite(action string, d engine.Diff) (transport.FileWrite, bool) {
 	plan, ok := d.Data.(contentPlan)
-	if !ok || !plan.write || (action != "create" && action != "create_if_missing") {
+	if !ok || !plan.write || len(plan.cmds) > 0 || (action != "create" && action != "create_if_missing") {
 		return transport.FileWrite{}, false
 	}
-	data := c.data
-	if !c.managed {
-		data = nil
-	}
-	return transport.FileWrite{Path: c.path, Data: data, Opts: transport.PutOptions{
-		Mode: c.own.Mode, Owner: c.own.Owner, Group: c.own.Group, Verify: c.verify, Backups: c.backups,
-	}}, true
+	return c.write(), true
 }
 
 // BatchWrite lets the engine stream this file with others.

@@ -48,13 +48,8 @@ func (g *Group) Probes() []engine.Probe {
 	return []engine.Probe{engine.ShellProbe(g.probe(), "/etc/group", "/etc/passwd")}
 }
 
-type groupPlan struct {
-	create  bool
-	gid     bool
-	members []string // exact list to set, or members to add when appending
-}
-
-// Check compares the group with the properties.
+// Check compares the group with the properties and plans the groupadd,
+// groupmod, gpasswd or groupdel calls.
 func (g *Group) Check(action string, p engine.Probed) (engine.Diff, error) {
 	r, ok := p.Shell(g.probe())
 	if !ok {
@@ -62,55 +57,24 @@ func (g *Group) Check(action string, p engine.Probed) (engine.Diff, error) {
 	}
 	f := strings.Split(strings.TrimSpace(r.Stdout), ":")
 	exists := len(f) >= 3 && r.ExitCode == 0
+	var d engine.Diff
+	var plan steps
+	run := func(args ...string) { plan.run(shell.Join(args...)) }
 	if action == "remove" {
-		if exists {
-			return engine.Diff{Changes: []string{"remove group " + g.GroupName}}, nil
+		if !exists {
+			return d, nil
 		}
-		return engine.Diff{}, nil
+		d.Changes = []string{"remove group " + g.GroupName}
+		run("groupdel", "--", g.GroupName)
+		d.Commands, d.Data = plan.commands(), plan
+		return d, nil
 	}
 	var have []string
 	if exists && len(f) >= 4 && f[3] != "" {
 		have = strings.Split(f[3], ",")
 	}
-	plan := groupPlan{create: !exists}
-	var ch []string
 	if !exists {
-		ch = append(ch, "create group "+g.GroupName)
-	} else if g.IsSet("gid") && strconv.Itoa(g.GID) != f[2] {
-		ch = append(ch, fmt.Sprintf("change gid from %s to %d", f[2], g.GID))
-		plan.gid = true
-	}
-	if g.IsSet("members") {
-		want := append([]string{}, g.Members...)
-		sort.Strings(want)
-		sort.Strings(have)
-		if g.Append {
-			for _, m := range want {
-				if !contains(have, m) {
-					plan.members = append(plan.members, m)
-				}
-			}
-			if len(plan.members) > 0 {
-				ch = append(ch, "add members "+strings.Join(plan.members, ", "))
-			}
-		} else if strings.Join(want, ",") != strings.Join(have, ",") {
-			plan.members = want
-			ch = append(ch, fmt.Sprintf("set members to %s (were %s)", strings.Join(want, ","), strings.Join(have, ",")))
-		}
-	}
-	return engine.Diff{Changes: ch, Data: plan}, nil
-}
-
-// Apply runs groupadd, groupmod, gpasswd or groupdel.
-func (g *Group) Apply(ctx context.Context, action string, d engine.Diff, h *engine.Host) error {
-	q := shell.Quote(g.GroupName)
-	if action == "remove" {
-		_, err := h.Run(ctx, "groupdel -- "+q, "")
-		return err
-	}
-	plan, _ := d.Data.(groupPlan)
-	var cmds []string
-	if plan.create {
+		d.Changes = append(d.Changes, "create group "+g.GroupName)
 		args := []string{"groupadd"}
 		if g.System {
 			args = append(args, "-r")
@@ -118,22 +82,36 @@ func (g *Group) Apply(ctx context.Context, action string, d engine.Diff, h *engi
 		if g.IsSet("gid") {
 			args = append(args, "-g", strconv.Itoa(g.GID))
 		}
-		cmds = append(cmds, shell.Join(append(args, "--", g.GroupName)...))
-	} else if plan.gid {
-		cmds = append(cmds, shell.Join("groupmod", "-g", strconv.Itoa(g.GID), "--", g.GroupName))
+		run(append(args, "--", g.GroupName)...)
+	} else if g.IsSet("gid") && strconv.Itoa(g.GID) != f[2] {
+		d.Changes = append(d.Changes, fmt.Sprintf("change gid from %s to %d", f[2], g.GID))
+		run("groupmod", "-g", strconv.Itoa(g.GID), "--", g.GroupName)
 	}
 	if g.IsSet("members") {
+		want := append([]string{}, g.Members...)
+		sort.Strings(want)
+		sort.Strings(have)
 		if g.Append {
-			for _, m := range plan.members {
-				cmds = append(cmds, shell.Join("gpasswd", "-a", m, "--", g.GroupName)+" >/dev/null")
+			var add []string
+			for _, m := range want {
+				if !contains(have, m) && !contains(add, m) {
+					add = append(add, m)
+					plan.run(shell.Join("gpasswd", "-a", m, "--", g.GroupName) + " >/dev/null")
+				}
 			}
-		} else if plan.members != nil || plan.create {
-			cmds = append(cmds, shell.Join("gpasswd", "-M", strings.Join(plan.members, ","), "--", g.GroupName))
+			if len(add) > 0 {
+				d.Changes = append(d.Changes, "add members "+strings.Join(add, ", "))
+			}
+		} else if strings.Join(want, ",") != strings.Join(have, ",") {
+			d.Changes = append(d.Changes, fmt.Sprintf("set members to %s (were %s)", strings.Join(want, ","), strings.Join(have, ",")))
+			run("gpasswd", "-M", strings.Join(want, ","), "--", g.GroupName)
 		}
 	}
-	if len(cmds) == 0 {
-		return nil
-	}
-	_, err := h.Run(ctx, strings.Join(cmds, " && "), "")
-	return err
+	d.Commands, d.Data = plan.commands(), plan
+	return d, nil
+}
+
+// Apply runs the commands Check planned, in order.
+func (g *Group) Apply(ctx context.Context, _ string, d engine.Diff, h *engine.Host) error {
+	return applySteps(ctx, d, h)
 }

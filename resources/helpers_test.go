@@ -37,8 +37,19 @@ func centos7() facts.Facts {
 // (cookbooks/t/recipes/default.star) for a node with facts f.
 func compile(t *testing.T, src string, f facts.Facts) (*engine.Collection, error) {
 	t.Helper()
+	return compileWith(t, src, nil, f)
+}
+
+// compileWith is compile with more files in cookbook t, by path under
+// it ("templates/default/x.tmpl").
+func compileWith(t *testing.T, src string, files map[string]string, f facts.Facts) (*engine.Collection, error) {
+	t.Helper()
 	dir := t.TempDir()
-	for name, body := range map[string]string{"t/metadata.star": `name = "t"`, "t/recipes/default.star": src} {
+	all := map[string]string{"t/metadata.star": `name = "t"`, "t/recipes/default.star": src}
+	for name, body := range files {
+		all["t/"+name] = body
+	}
+	for name, body := range all {
 		p := filepath.Join(dir, filepath.FromSlash(name))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			t.Fatal(err)
@@ -57,7 +68,13 @@ func compile(t *testing.T, src string, f facts.Facts) (*engine.Collection, error
 // compileOne compiles src, which declares one resource, and returns it.
 func compileOne(t *testing.T, src string, f facts.Facts) engine.Resource {
 	t.Helper()
-	c, err := compile(t, src, f)
+	return compileOneWith(t, src, nil, f)
+}
+
+// compileOneWith is compileOne with more files in cookbook t.
+func compileOneWith(t *testing.T, src string, files map[string]string, f facts.Facts) engine.Resource {
+	t.Helper()
+	c, err := compileWith(t, src, files, f)
 	if err != nil {
 		t.Fatalf("compile:\n%s\nerror: %v", src, err)
 	}
@@ -123,6 +140,14 @@ type kindCase struct {
 	commands []string
 	// content, when set, is the new content Check plans to write.
 	content string
+	// files are more files of cookbook t (templates, cookbook files).
+	files map[string]string
+	// applied, when set, is what Apply runs where it is not Commands
+	// itself: the password hash the plan hides, the run's time limit
+	// around a command.
+	applied []string
+	// puts are the paths Apply writes through the transport.
+	puts []string
 }
 
 // runKindCases checks each case's Diff and then applies it through a
@@ -135,7 +160,7 @@ func runKindCases(t *testing.T, cases []kindCase) {
 			if f.Platform == "" {
 				f = debian12()
 			}
-			r := compileOne(t, c.src, f)
+			r := compileOneWith(t, c.src, c.files, f)
 			p := engine.NewProbed()
 			si, fi := 0, 0
 			for _, pr := range r.Probes() {
@@ -181,8 +206,15 @@ func runKindCases(t *testing.T, cases []kindCase) {
 			if err := r.Apply(context.Background(), action, d, &engine.Host{T: rec}); err != nil {
 				t.Fatalf("Apply: %v", err)
 			}
-			if len(d.Commands) > 0 && !reflect.DeepEqual(rec.cmds, d.Commands) {
-				t.Errorf("Apply ran:\n  %q\nCheck planned:\n  %q", rec.cmds, d.Commands)
+			want := d.Commands
+			if c.applied != nil {
+				want = c.applied
+			}
+			if (len(want) > 0 || c.puts != nil) && !reflect.DeepEqual(rec.cmds, want) {
+				t.Errorf("Apply ran:\n  %q\nCheck planned:\n  %q", rec.cmds, want)
+			}
+			if c.puts != nil && !reflect.DeepEqual(rec.puts, c.puts) {
+				t.Errorf("Apply wrote %q, want %q", rec.puts, c.puts)
 			}
 		})
 	}
@@ -218,3 +250,6 @@ func (r *recorder) Put(_ context.Context, path string, _ []byte, _ transport.Put
 
 func (r *recorder) Get(context.Context, string) ([]byte, error) { return nil, nil }
 func (r *recorder) Close() error                                { return nil }
+
+// starQuote is s as a Starlark string literal.
+func starQuote(s string) string { return strconv.Quote(s) }

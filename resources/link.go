@@ -61,32 +61,44 @@ func (l *Link) Probes() []engine.Probe {
 	return ps
 }
 
-// Check compares the link's target.
+// Check compares the link's target, owner and group, and plans the ln,
+// rm or chown -h.
 func (l *Link) Check(action string, p engine.Probed) (engine.Diff, error) {
 	st, ok := p.Stat(l.Path)
 	if !ok {
 		return engine.Diff{}, engine.MissingProbe(engine.ProbeStat, l.Path)
 	}
-	if action == "delete" {
-		if st.Exists && (st.Type == "link" || l.LinkType == "hard") {
-			return engine.Diff{Changes: []string{"delete link " + l.Path}}, nil
+	var d engine.Diff
+	var plan steps
+	to, at := shell.Quote(l.To), shell.Quote(l.Path)
+	switch {
+	case action == "delete":
+		if !st.Exists || (st.Type != "link" && l.LinkType != "hard") {
+			return d, nil
 		}
-		return engine.Diff{}, nil
-	}
-	if st.Type == "directory" {
-		return engine.Diff{}, fmt.Errorf("%s is a directory; a link cannot replace it", l.Path)
-	}
-	if l.LinkType == "hard" {
-		r, _ := p.Shell(l.hardProbe())
-		if r.ExitCode == 0 {
-			return engine.Diff{}, nil
+		d.Changes = []string{"delete link " + l.Path}
+		plan.run("rm -f -- " + at)
+	case st.Type == "directory":
+		return d, fmt.Errorf("%s is a directory; a link cannot replace it", l.Path)
+	case l.LinkType == "hard":
+		if r, _ := p.Shell(l.hardProbe()); r.ExitCode == 0 {
+			return d, nil
 		}
-		return engine.Diff{Changes: []string{fmt.Sprintf("create hard link from %s to %s", l.Path, l.To)}}, nil
+		d.Changes = []string{fmt.Sprintf("create hard link from %s to %s", l.Path, l.To)}
+		plan.run("ln -f -- " + to + " " + at)
+	case st.Type == "link" && st.LinkTarget == l.To:
+		if d.Changes = l.driftLink(st); len(d.Changes) > 0 {
+			plan.run(l.Ownership.linkOwnCmd(l.Path))
+		}
+	default:
+		d.Changes = []string{fmt.Sprintf("create symlink from %s to %s", l.Path, l.To)}
+		plan.run("ln -sfn -- " + to + " " + at)
+		if own := l.Ownership.linkOwnCmd(l.Path); own != "" {
+			plan.run(own)
+		}
 	}
-	if st.Type == "link" && st.LinkTarget == l.To {
-		return engine.Diff{Changes: l.driftLink(st)}, nil
-	}
-	return engine.Diff{Changes: []string{fmt.Sprintf("create symlink from %s to %s", l.Path, l.To)}}, nil
+	d.Commands, d.Data = plan.commands(), plan
+	return d, nil
 }
 
 func (l *Link) driftLink(st engine.FileState) []string {
@@ -95,20 +107,7 @@ func (l *Link) driftLink(st engine.FileState) []string {
 	return o.drift(st)
 }
 
-// Apply creates or removes the link.
-func (l *Link) Apply(ctx context.Context, action string, _ engine.Diff, h *engine.Host) error {
-	var cmd string
-	switch {
-	case action == "delete":
-		cmd = "rm -f -- " + shell.Quote(l.Path)
-	case l.LinkType == "hard":
-		cmd = "ln -f -- " + shell.Quote(l.To) + " " + shell.Quote(l.Path)
-	default:
-		cmd = "ln -sfn -- " + shell.Quote(l.To) + " " + shell.Quote(l.Path)
-		if fix := l.Ownership.linkOwnCmd(l.Path); fix != "" {
-			cmd += " && " + fix
-		}
-	}
-	_, err := h.Run(ctx, cmd, "")
-	return err
+// Apply runs the commands Check planned.
+func (l *Link) Apply(ctx context.Context, _ string, d engine.Diff, h *engine.Host) error {
+	return applySteps(ctx, d, h)
 }

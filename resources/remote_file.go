@@ -478,7 +478,7 @@ func (r *RemoteFile) Apply(ctx context.Context, action string, d engine.Diff, h 
 	if plan.write {
 		c := r.c
 		c.data = plan.body
-		if err := c.apply(ctx, &r.Common, "create", engine.Diff{Data: contentPlan{write: true}}, h); err != nil {
+		if err := c.apply(ctx, engine.Diff{Data: contentPlan{write: true}}, h); err != nil {
 			return err
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/converge-cm/converge/engine"
+	"github.com/converge-cm/converge/resources"
 )
 
 // fileServer serves body at /f with an ETag, answers conditional
@@ -73,7 +74,7 @@ func TestRemoteFile_ControlMachineFetch(t *testing.T) {
 	runKindCases(t, []kindCase{
 		{name: "recorded ETag still holds: conditional GET, 304, no change", src: src, stat: []engine.FileState{have("v1\n")}, shell: []engine.ShellResult{meta("v1\n", `"e1"`)}},
 		{name: "mode drift only", src: src, stat: []engine.FileState{{Exists: true, Type: "file", Mode: "0644", SHA256: sha256hex("v1\n")}}, shell: []engine.ShellResult{meta("v1\n", `"e1"`)},
-			changes: []string{"change mode from 0644 to 0640"}, commands: []string{"chmod 0640 -- /srv/x"}},
+			changes: []string{"change mode from 0644 to 0640"}, commands: []string{resources.FixCmd("", "", "0640", "/srv/x")}},
 	})
 	if full, cond := fs.counts(); full != 1 || cond != 2 {
 		t.Errorf("unchanged: %d full and %d conditional GETs, want 1 and 2", full, cond)

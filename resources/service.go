@@ -68,9 +68,8 @@ func (s *Service) Check(action string, p engine.Probed) (engine.Diff, error) {
 		return engine.Diff{}, fmt.Errorf("the node has no service %q (%s); install its package first, or set service_name=", s.ServiceName, s.p.Name())
 	}
 	change := func(msg string) engine.Diff {
-		d := engine.Diff{Changes: []string{msg}}
-		d.Commands = []string{s.command(action, d)}
-		return d
+		cmd := s.command(action, st.Running)
+		return engine.Diff{Changes: []string{msg}, Commands: []string{cmd}, Data: serviceCmd(cmd)}
 	}
 	switch action {
 	case "enable":
@@ -102,8 +101,12 @@ func (s *Service) Check(action string, p engine.Probed) (engine.Diff, error) {
 	return engine.Diff{}, nil
 }
 
-// command is the init system's command for the action.
-func (s *Service) command(action string, d engine.Diff) string {
+// serviceCmd is the command Check planned, for Apply.
+type serviceCmd string
+
+// command is the init system's command for the action; restart starts a
+// service that is not running.
+func (s *Service) command(action string, running bool) string {
 	switch action {
 	case "enable":
 		return s.p.Enable(s.ServiceName)
@@ -114,7 +117,7 @@ func (s *Service) command(action string, d engine.Diff) string {
 	case "stop":
 		return s.p.Stop(s.ServiceName)
 	case "restart":
-		if len(d.Changes) == 1 && d.Changes[0] == "start service "+s.ServiceName {
+		if !running {
 			return s.p.Start(s.ServiceName)
 		} else if s.Supports != nil && !s.Supports["restart"] && s.IsSet("supports") {
 			return s.p.Stop(s.ServiceName) + " ; " + s.p.Start(s.ServiceName)
@@ -129,12 +132,12 @@ func (s *Service) command(action string, d engine.Diff) string {
 	return ""
 }
 
-// Apply runs the init system's command for the action.
-func (s *Service) Apply(ctx context.Context, action string, d engine.Diff, h *engine.Host) error {
-	cmd := s.command(action, d)
-	if cmd == "" {
-		return fmt.Errorf("service has no action %q; this is a bug in converge", action)
+// Apply runs the init system's command Check planned.
+func (s *Service) Apply(ctx context.Context, _ string, d engine.Diff, h *engine.Host) error {
+	cmd, ok := d.Data.(serviceCmd)
+	if !ok || cmd == "" {
+		return fmt.Errorf("apply without a plan from Check; this is a bug in converge")
 	}
-	_, err := h.Run(ctx, cmd, "")
+	_, err := h.Run(ctx, string(cmd), "")
 	return err
 }

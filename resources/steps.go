@@ -16,7 +16,8 @@ type step struct {
 }
 
 // steps is the plan Check hands Apply in Diff.Data for kinds that mix
-// file writes and commands (sysctl, kernel_module, hostname).
+// file writes and commands (sysctl, kernel_module, hostname), or run
+// several commands (group, directory, link).
 type steps []step
 
 func (s *steps) write(path string, data []byte, mode string) {

@@ -94,7 +94,7 @@ func (t *Template) Check(action string, p engine.Probed) (engine.Diff, error) {
 
 // Apply writes the rendered file atomically.
 func (t *Template) Apply(ctx context.Context, action string, d engine.Diff, h *engine.Host) error {
-	return t.c.apply(ctx, &t.Common, action, d, h)
+	return t.c.apply(ctx, d, h)
 }
 
 func contains(l []string, s string) bool {

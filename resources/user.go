@@ -44,11 +44,13 @@ func (u *User) Prepare(*engine.PrepareContext) error {
 	return checkID(&u.Common, "uid", u.UID)
 }
 
+// probe prints one tagged line each for the passwd entry, the primary
+// group's name and (when a password is managed) the shadow hash.
 func (u *User) probe() string {
 	q := shell.Quote(u.Username)
-	cmd := "getent passwd " + q + "; echo; id -gn " + q
+	cmd := `printf 'passwd\t%s\n' "$(getent passwd -- ` + q + `)"; printf 'group\t%s\n' "$(id -gn -- ` + q + ` 2>/dev/null)"`
 	if u.Password != "" {
-		cmd += "; echo; getent shadow " + q + " | cut -d: -f2"
+		cmd += `; printf 'hash\t%s\n' "$(getent shadow -- ` + q + ` | cut -d: -f2)"`
 	}
 	return cmd
 }
@@ -65,71 +67,54 @@ type userState struct {
 }
 
 func parseUser(out string) userState {
-	parts := strings.Split(out, "\n")
 	var st userState
-	if len(parts) > 0 {
-		f := strings.Split(parts[0], ":")
-		if len(f) >= 7 {
-			st = userState{exists: true, uid: f[2], gid: f[3], comment: f[4], home: f[5], shell: f[6]}
+	for _, line := range strings.Split(out, "\n") {
+		tag, v, _ := strings.Cut(line, "\t")
+		switch tag {
+		case "passwd":
+			if f := strings.Split(v, ":"); len(f) >= 7 {
+				st.exists = true
+				st.uid, st.gid, st.comment, st.home, st.shell = f[2], f[3], f[4], f[5], f[6]
+			}
+		case "group":
+			st.group = strings.TrimSpace(v)
+		case "hash":
+			st.hash = strings.TrimSpace(v)
 		}
-	}
-	if len(parts) > 1 {
-		st.group = strings.TrimSpace(parts[1])
-	}
-	if len(parts) > 2 {
-		st.hash = strings.TrimSpace(parts[2])
 	}
 	return st
 }
 
-// Check compares the account with the properties.
+// userPlan is the command Check planned: cmd runs, shown is cmd with the
+// password hash hidden, for the plan and for errors.
+type userPlan struct{ cmd, shown string }
+
+// hidden stands for the password hash in plans and errors.
+const hidden = "(hidden)"
+
+// Check compares the account with the properties and plans the useradd,
+// usermod or userdel call; usermod gets only what differs.
 func (u *User) Check(action string, p engine.Probed) (engine.Diff, error) {
 	r, ok := p.Shell(u.probe())
 	if !ok {
 		return engine.Diff{}, engine.MissingProbe(engine.ProbeShell, u.probe())
 	}
 	st := parseUser(r.Stdout)
-	if action == "remove" {
-		if st.exists {
-			return engine.Diff{Changes: []string{"remove user " + u.Username}}, nil
-		}
-		return engine.Diff{}, nil
-	}
-	if !st.exists {
-		return engine.Diff{Changes: []string{"create user " + u.Username}, Data: "create"}, nil
-	}
-	var ch []string
-	if u.IsSet("uid") && strconv.Itoa(u.UID) != st.uid {
-		ch = append(ch, fmt.Sprintf("change uid from %s to %d", st.uid, u.UID))
-	}
-	if u.GID != "" && u.GID != st.gid && u.GID != st.group {
-		ch = append(ch, fmt.Sprintf("change gid from %s to %s", st.group, u.GID))
-	}
-	if u.Home != "" && u.Home != st.home {
-		ch = append(ch, fmt.Sprintf("change home from %s to %s", st.home, u.Home))
-	}
-	if u.Shell != "" && u.Shell != st.shell {
-		ch = append(ch, fmt.Sprintf("change shell from %s to %s", st.shell, u.Shell))
-	}
-	if u.IsSet("comment") && u.Comment != st.comment {
-		ch = append(ch, "change comment")
-	}
-	if u.Password != "" && u.Password != st.hash {
-		ch = append(ch, "change password")
-	}
-	return engine.Diff{Changes: ch, Data: "modify"}, nil
-}
-
-// Apply runs useradd, usermod or userdel.
-func (u *User) Apply(ctx context.Context, action string, d engine.Diff, h *engine.Host) error {
+	var d engine.Diff
 	var args []string
+	password := -1 // the hash's index in args
 	switch {
 	case action == "remove":
+		if !st.exists {
+			return engine.Diff{}, nil
+		}
+		d.Changes = []string{"remove user " + u.Username}
 		args = []string{"userdel"}
 		if u.ManageHome {
 			args = append(args, "-r")
 		}
-	case d.Data == "create":
+	case !st.exists:
+		d.Changes = []string{"create user " + u.Username}
 		args = []string{"useradd"}
 		if u.System {
 			args = append(args, "-r")
@@ -139,10 +124,6 @@ func (u *User) Apply(ctx context.Context, action string, d engine.Diff, h *engin
 		} else {
 			args = append(args, "-M")
 		}
-	default:
-		args = []string{"usermod"}
-	}
-	if action != "remove" {
 		if u.IsSet("uid") {
 			args = append(args, "-u", strconv.Itoa(u.UID))
 		}
@@ -159,14 +140,58 @@ func (u *User) Apply(ctx context.Context, action string, d engine.Diff, h *engin
 			args = append(args, "-c", u.Comment)
 		}
 		if u.Password != "" {
-			args = append(args, "-p", u.Password)
+			args, password = append(args, "-p", u.Password), len(args)+1
+		}
+	default:
+		args = []string{"usermod"}
+		change := func(line string, a ...string) {
+			d.Changes = append(d.Changes, line)
+			args = append(args, a...)
+		}
+		if u.IsSet("uid") && strconv.Itoa(u.UID) != st.uid {
+			change(fmt.Sprintf("change uid from %s to %d", st.uid, u.UID), "-u", strconv.Itoa(u.UID))
+		}
+		if u.GID != "" && u.GID != st.gid && u.GID != st.group {
+			change(fmt.Sprintf("change gid from %s to %s", st.group, u.GID), "-g", u.GID)
+		}
+		if u.Home != "" && u.Home != st.home {
+			change(fmt.Sprintf("change home from %s to %s", st.home, u.Home), "-d", u.Home)
+		}
+		if u.Shell != "" && u.Shell != st.shell {
+			change(fmt.Sprintf("change shell from %s to %s", st.shell, u.Shell), "-s", u.Shell)
+		}
+		if u.IsSet("comment") && u.Comment != st.comment {
+			change("change comment", "-c", u.Comment)
+		}
+		if u.Password != "" && u.Password != st.hash {
+			password = len(args) + 1
+			change("change password", "-p", u.Password)
+		}
+		if d.Empty() {
+			return engine.Diff{}, nil
 		}
 	}
 	args = append(args, "--", u.Username)
-	display := ""
-	if u.Password != "" || u.Sensitive {
-		display = args[0] + " (arguments hidden: password)"
+	plan := userPlan{cmd: shell.Join(args...), shown: shell.Join(args...)}
+	if password >= 0 {
+		shown := append([]string{}, args...)
+		shown[password] = hidden
+		plan.shown = shell.Join(shown...)
 	}
-	_, err := h.Run(ctx, shell.Join(args...), display)
+	d.Commands, d.Data = []string{plan.shown}, plan
+	return d, nil
+}
+
+// Apply runs what Check planned.
+func (u *User) Apply(ctx context.Context, _ string, d engine.Diff, h *engine.Host) error {
+	plan, ok := d.Data.(userPlan)
+	if !ok {
+		return fmt.Errorf("apply without a plan from Check; this is a bug in converge")
+	}
+	display := plan.shown
+	if u.Sensitive {
+		display = strings.Fields(plan.cmd)[0] + " (arguments hidden: sensitive)"
+	}
+	_, err := h.Run(ctx, plan.cmd, display)
 	return err
 }
