@@ -141,7 +141,9 @@ func (r *reporter) text(w io.Writer, e engine.Event, f facts.Facts) {
 					if len(e.Changes) == 1 && e.Changes[0] == "execute "+c {
 						continue // the change line already is the command
 					}
-					fmt.Fprintf(w, "      $ %s\n", c)
+					// A command of several lines (a script, a here-document)
+					// keeps its continuation lines under the "$ ".
+					fmt.Fprintf(w, "      $ %s\n", strings.ReplaceAll(strings.TrimSuffix(c, "\n"), "\n", "\n        "))
 				}
 			}
 			if e.Diff != "" {
