@@ -2,6 +2,7 @@ package resources
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"sort"
@@ -284,11 +285,12 @@ func (c *Cron) Check(action string, p engine.Probed) (engine.Diff, error) {
 	}
 	old := ""
 	switch {
-	case p.Assumed(), r.ExitCode == 1:
+	// No crontab command (127) plans as an empty crontab: a package
+	// resource earlier in the run may install it (the plan cannot know);
+	// Apply says so when it is still missing.
+	case p.Assumed(), r.ExitCode == 1, r.ExitCode == 127:
 	case r.ExitCode == 0:
 		old = r.Stdout
-	case r.ExitCode == 127:
-		return engine.Diff{}, fmt.Errorf("the node has no crontab command; install it first (package(\"cron\") on Debian, package(\"cronie\") on Red Hat)")
 	case r.ExitCode == 3:
 		if action == "delete" {
 			return engine.Diff{}, nil
@@ -347,11 +349,16 @@ func (c *Cron) Apply(ctx context.Context, _ string, d engine.Diff, h *engine.Hos
 	if err != nil {
 		return err
 	}
+	if res.ExitCode == 127 {
+		return errNoCrontab
+	}
 	if res.ExitCode != 0 {
 		return &engine.CommandError{Cmd: cmd, ExitCode: res.ExitCode, Stderr: string(res.Stderr), Stdout: string(res.Stdout)}
 	}
 	return nil
 }
+
+var errNoCrontab = errors.New("the node has no crontab command; install it first (package(\"cron\") on Debian, package(\"cronie\") on Red Hat)")
 
 func splitCrontab(s string) []string {
 	s = strings.TrimRight(s, "\n")

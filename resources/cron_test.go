@@ -1,12 +1,15 @@
 package resources_test
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"io"
 	"strings"
 	"testing"
 
 	"github.com/converge-cm/converge/engine"
+	"github.com/converge-cm/converge/engine/transport"
 	"github.com/converge-cm/converge/resources"
 )
 
@@ -53,7 +56,7 @@ func TestCron_ProbeFailures(t *testing.T) {
 	for _, c := range []struct {
 		rc   int
 		want string
-	}{{127, "no crontab command"}, {3, `no user "root"`}, {2, "exited 2"}} {
+	}{{3, `no user "root"`}, {2, "exited 2"}} {
 		r := compileOne(t, `cron("x", command="true")`, debian12())
 		p := engine.NewProbed()
 		p.SetShell(r.Probes()[0].Arg, engine.ShellResult{ExitCode: c.rc})
@@ -61,6 +64,32 @@ func TestCron_ProbeFailures(t *testing.T) {
 			t.Errorf("rc %d: err = %v, want %q", c.rc, err, c.want)
 		}
 	}
+}
+
+// A node without crontab plans the entry (a package resource before it
+// may install cron: the plan of the kinds e2e failed here), and Apply
+// names the missing command when it is still missing.
+func TestCron_NoCrontabYet(t *testing.T) {
+	r := compileOne(t, `cron("x", command="true")`, debian12())
+	p := engine.NewProbed()
+	p.SetShell(r.Probes()[0].Arg, engine.ShellResult{ExitCode: 127})
+	d, err := r.Check("create", p)
+	if err != nil || len(d.Changes) != 1 || d.Changes[0] != "add crontab entry x of user root" {
+		t.Fatalf("Check = %q, %v", d.Changes, err)
+	}
+	if err := r.Apply(t.Context(), "create", d, &engine.Host{T: &exits{rc: 127}}); err == nil || !strings.Contains(err.Error(), "the node has no crontab command; install it first") {
+		t.Fatalf("Apply: %v", err)
+	}
+}
+
+// exits is a transport whose commands all exit rc.
+type exits struct {
+	recorder
+	rc int
+}
+
+func (e *exits) Run(context.Context, string, io.Reader) (transport.Result, error) {
+	return transport.Result{ExitCode: e.rc}, nil
 }
 
 // The user reaches the shell quoted, and the probe tells a missing
@@ -95,6 +124,7 @@ func TestCronD_Table(t *testing.T) {
 
 func TestCron_BadInput(t *testing.T) {
 	runBadInputs(t, []badInput{
+		{"unknown field", "# a job\ncron(\"x\", minutes=\"5\", command=\"true\")\n", 2, `cron has no property "minutes"\s+did you mean "minute"\?`},
 		{"minute 61", "# a job\ncron(\"x\", minute=\"61\", command=\"true\")\n", 2, `unknown cron field: minute "61": "61" is not a number from 0 to 59`},
 		{"step 0", "\ncron_d(\"x\", minute=\"*/0\", command=\"true\")\n", 2, `unknown cron field: minute "\*/0": step "0" must be a number from 1 to 59`},
 		{"hour 25 in a list", "cron(\"x\", hour=\"1,25\", command=\"true\")\n", 1, `unknown cron field: hour "1,25"`},

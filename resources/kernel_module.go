@@ -2,6 +2,7 @@ package resources
 
 import (
 	"context"
+	"fmt"
 	"regexp"
 	"strings"
 
@@ -101,6 +102,7 @@ func (k *KernelModule) Check(action string, p engine.Probed) (engine.Diff, error
 		if !loaded {
 			d.Changes = append(d.Changes, "load kernel module "+k.Modname)
 			plan.run("modprobe -- " + mod)
+			plan[len(plan)-1].fail = k.notAvailable
 		}
 	}
 	unload := func() {
@@ -146,6 +148,12 @@ func (k *KernelModule) Check(action string, p engine.Probed) (engine.Diff, error
 	}
 	d.Commands, d.Data = plan.commands(), plan
 	return d, nil
+}
+
+// notAvailable explains a failed modprobe.
+func (k *KernelModule) notAvailable(err error) error {
+	return fmt.Errorf("the %s kernel module is not available on this node, or the node may not load modules: "+
+		"install the package that builds or ships it for the running kernel (in a container, load it on the host): %w", k.Modname, err)
 }
 
 // Apply writes and removes the files and loads or unloads the module.

@@ -1,9 +1,13 @@
 package resources_test
 
 import (
+	"context"
+	"io"
+	"strings"
 	"testing"
 
 	"github.com/converge-cm/converge/engine"
+	"github.com/converge-cm/converge/engine/transport"
 )
 
 func TestKernelModule_Table(t *testing.T) {
@@ -53,4 +57,30 @@ func TestKernelModule_BadInput(t *testing.T) {
 		{"relative load_dir", "kernel_module(\"drbd\", load_dir=\"etc\")\n", 1, `path "etc" is not absolute`},
 		{"unknown action", "kernel_module(\"drbd\", action=\"disable\")\n", 1, `kernel_module has no action "disable"`},
 	})
+}
+
+// A failed modprobe names the module and says what to do.
+func TestKernelModule_NotAvailable(t *testing.T) {
+	r := compileOne(t, `kernel_module("drbd", action="load")`, debian12())
+	p := engine.NewProbed()
+	p.SetShell(r.Probes()[0].Arg, engine.ShellResult{ExitCode: 1})
+	for _, pr := range r.Probes()[1:] {
+		p.SetStat(pr.Arg, engine.FileState{})
+	}
+	d, err := r.Check("load", p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = r.Apply(t.Context(), "load", d, &engine.Host{T: &failing{}})
+	if err == nil || !strings.Contains(err.Error(), "the drbd kernel module is not available on this node") || !strings.Contains(err.Error(), "Module drbd not found") {
+		t.Fatalf("Apply: %v", err)
+	}
+}
+
+// failing is a transport whose commands exit 1 as modprobe does for a
+// module it cannot find.
+type failing struct{ recorder }
+
+func (*failing) Run(context.Context, string, io.Reader) (transport.Result, error) {
+	return transport.Result{ExitCode: 1, Stderr: []byte("modprobe: FATAL: Module drbd not found in directory /lib/modules/6.1.0")}, nil
 }

@@ -13,6 +13,8 @@ import (
 type step struct {
 	put *transport.FileWrite
 	cmd string
+	// fail, when set, explains the command's failure to the user.
+	fail func(error) error
 }
 
 // steps is the plan Check hands Apply in Diff.Data for kinds that mix
@@ -53,6 +55,9 @@ func applySteps(ctx context.Context, d engine.Diff, h *engine.Host) error {
 			continue
 		}
 		if _, err := h.Run(ctx, st.cmd, ""); err != nil {
+			if st.fail != nil {
+				return st.fail(err)
+			}
 			return err
 		}
 	}
