@@ -513,7 +513,10 @@ func (c *compiler) hintBuiltin(err error) error {
 		if !ok || !strings.HasPrefix(d.Summary, "undefined: ") || strings.Contains(d.Summary, "(did you mean") {
 			continue
 		}
-		if n := nearest(strings.TrimPrefix(d.Summary, "undefined: "), names); n != "" {
+		undef := strings.TrimPrefix(d.Summary, "undefined: ")
+		if cb := c.kindOutsideRun(undef); cb != "" {
+			d.Detail = fmt.Sprintf("%s is a kind of cookbook %s; add depends = {%q: \">= 0\"} to the metadata.star of the cookbook that uses it", undef, cb, cb)
+		} else if n := nearest(undef, names); n != "" {
 			d.Summary += fmt.Sprintf(" (did you mean %s?)", n)
 		}
 	}

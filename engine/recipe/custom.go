@@ -779,3 +779,25 @@ func (r *Repo) CustomKinds() ([]*engine.Kind, error) {
 	}
 	return out, nil
 }
+
+// kindOutsideRun returns the cookbook of the repository that defines the
+// custom kind name when the run does not reach it; "" otherwise.
+func (c *compiler) kindOutsideRun(name string) string {
+	if _, ok := c.kinds[name]; ok || c.repo == nil {
+		return ""
+	}
+	for _, cb := range c.repo.Cookbooks {
+		base := "default"
+		if name != cb.Name {
+			rest, ok := strings.CutPrefix(name, cb.Name+"_")
+			if !ok {
+				continue
+			}
+			base = rest
+		}
+		if _, err := os.Stat(filepath.Join(cb.Dir, "resources", base+".star")); err == nil {
+			return cb.Name
+		}
+	}
+	return ""
+}
