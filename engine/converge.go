@@ -59,6 +59,13 @@ type run struct {
 	lastRecipe  string
 
 	probeLimit time.Duration // each shell probe; 0: none
+	// parent maps an inner resource to the custom resource that declared
+	// it; inner resources count as updates of their parent, not of the
+	// node. held buffers the events of composites running now: a
+	// composite's line is shown before its inner resources'.
+	parent       map[Resource]Resource
+	innerUpdates int
+	held         [][]Event
 	// hung is set when the node stopped answering (a HungError): nothing
 	// more is started on it.
 	hung error
@@ -77,7 +84,7 @@ func Converge(ctx context.Context, c *Collection, h *Host, opts Options) Result 
 		probed: NewProbed(), probes: map[Resource][]Probe{},
 		stale: map[string]bool{}, mayStal: map[string]bool{},
 		seenDelayed: map[string]bool{}, updated: map[Resource]bool{},
-		probeLimit: opts.ProbeLimit(),
+		probeLimit: opts.ProbeLimit(), parent: map[Resource]Resource{},
 	}
 	res := Result{Node: c.Node.Name, Total: len(c.Resources)}
 	r.emit(Event{Type: "node-start"})
@@ -103,7 +110,8 @@ func Converge(ctx context.Context, c *Collection, h *Host, opts Options) Result 
 
 func (r *run) converge() error {
 	seen := map[string]bool{}
-	for _, res := range r.c.Resources {
+	var gather func(res Resource)
+	gather = func(res Resource) {
 		var ps []Probe
 		ps = append(ps, res.Probes()...)
 		b := res.Base()
@@ -119,6 +127,18 @@ func (r *run) converge() error {
 				r.all = append(r.all, p)
 			}
 		}
+		// Every inner resource's probes go into the one round trip too.
+		if comp, ok := res.(Composite); ok {
+			for _, a := range comp.InnerActions() {
+				for _, in := range comp.Inner(a) {
+					r.parent[in] = res
+					gather(in)
+				}
+			}
+		}
+	}
+	for _, res := range r.c.Resources {
+		gather(res)
 	}
 	if r.opts.Offline {
 		r.opts.DryRun = true
@@ -191,6 +211,10 @@ func (r *run) emit(e Event) {
 		return
 	}
 	e.Node = r.c.Node.Name
+	if n := len(r.held); n > 0 {
+		r.held[n-1] = append(r.held[n-1], e)
+		return
+	}
 	r.opts.Sink.Event(e)
 }
 
@@ -376,6 +400,12 @@ func (r *run) runAction(res Resource, action, why string, depth int) error {
 	r.recipeHeader(b)
 	start := time.Now()
 	ev := Event{Type: "resource", Resource: b.Address(), Action: action, Recipe: b.Recipe, Pos: b.Pos.String(), Why: why}
+	if p := r.parent[res]; p != nil {
+		ev.Parent = p.Base().Address()
+		for q := p; q != nil; q = r.parent[q] {
+			ev.Depth++
+		}
+	}
 	done := func(s Status) {
 		ev.Status, ev.Duration = s, time.Since(start).Seconds()
 		r.emit(ev)
@@ -417,6 +447,9 @@ func (r *run) runAction(res Resource, action, why string, depth int) error {
 	}
 	if err := r.probeTimedOut(res); err != nil {
 		return fail(err)
+	}
+	if comp, ok := res.(Composite); ok {
+		return r.runComposite(comp, action, &ev, done, fail, depth)
 	}
 	if m, ok := res.(Messenger); ok {
 		ev.Level, ev.Message = m.Message(action)
@@ -506,6 +539,11 @@ func (r *run) runAction(res Resource, action, why string, depth int) error {
 }
 
 func (r *run) noteUpdated(res Resource) {
+	if r.parent[res] != nil {
+		// An inner resource is an update of its parent.
+		r.innerUpdates++
+		return
+	}
 	if !r.updated[res] {
 		r.updated[res] = true
 		r.order = append(r.order, res.Base().Address())
@@ -531,7 +569,7 @@ func (r *run) fire(res Resource, depth int) error {
 				return err
 			}
 		case "delayed":
-			k := e.Target.Base().Address() + "\x00" + e.Action + fmt.Sprintf("\x00%p", e.Target)
+			k := delayedKey(e.Target, e.Action)
 			if !r.seenDelayed[k] {
 				r.seenDelayed[k] = true
 				r.delayed = append(r.delayed, delayedItem{target: e.Target, action: e.Action, from: from})

@@ -26,6 +26,20 @@ type Property struct {
 	// ChefName is Chef's name for the property when it differs (a
 	// `chef=NAME` tag option: Chef's name is a Starlark keyword).
 	ChefName string
+
+	// The fields below describe custom kinds' properties (Kind.Props).
+
+	// TypeName is the declared type (str, int, bool, list, dict, mode,
+	// path); "" for built-in kinds, whose Type says it.
+	TypeName string
+	// Default is the default value as the reference shows it; "" for none.
+	Default string
+	// Required: the caller must give the property.
+	Required bool
+	// Sensitive: the value never reaches output.
+	Sensitive bool
+	// NoDesiredState: the property is never compared with current state.
+	NoDesiredState bool
 }
 
 // ChefProperty returns the property Chef calls name, when its converge
@@ -42,6 +56,9 @@ func (k *Kind) ChefProperty(name string) (Property, bool) {
 // Properties lists the kind's tagged properties in declaration order,
 // including those of embedded structs (but not of Common).
 func (k *Kind) Properties() []Property {
+	if k.New == nil {
+		return k.Props
+	}
 	return propsOf(reflect.TypeOf(k.New()).Elem(), nil)
 }
 

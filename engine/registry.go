@@ -14,8 +14,15 @@ type Kind struct {
 	Name string
 	// Actions the kind accepts; the first is the default.
 	Actions []string
-	// New returns a pointer to a zero resource of this kind.
+	// New returns a pointer to a zero resource of this kind; nil for a
+	// custom kind (defined in Starlark), whose properties are Props.
 	New func() Resource
+	// Props are a custom kind's properties, in declaration order.
+	Props []Property
+	// ActionDocs are the custom kind's actions' sentences (their docstrings).
+	ActionDocs map[string]string
+	// Cookbook defines a custom kind; "" for built-in kinds.
+	Cookbook string
 	// Doc is one sentence for the resource reference.
 	Doc string
 	// ChefNames are the Chef resource names, besides Name, that converge

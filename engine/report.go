@@ -28,6 +28,10 @@ type Event struct {
 	Duration float64 `json:"duration,omitempty"` // seconds
 	Recipe   string  `json:"recipe,omitempty"`
 	Pos      string  `json:"pos,omitempty"`
+	// Parent is the address of the custom resource whose action declared
+	// this one; Depth is how deep it nests (0 at the top of the run list).
+	Parent string `json:"parent,omitempty"`
+	Depth  int    `json:"depth,omitempty"`
 	// Changes are the human-readable lines of the diff.
 	Changes []string `json:"changes,omitempty"`
 	// Diff is a unified diff of content; "" when none or sensitive.

@@ -138,7 +138,7 @@ func (c *compiler) resourceBuiltin(k *engine.Kind) *starlark.Builtin {
 		if sn, ok := res.(engine.SecretName); ok {
 			base.HideName = sn.NameIsSecret()
 		}
-		c.coll.Add(res)
+		c.add(res)
 		h := &Handle{address: base.Key(), res: res}
 		c.handles[res] = h
 		return h, nil
@@ -284,7 +284,7 @@ func (c *compiler) notifications(v starlark.Value, from engine.Resource, pos eng
 			return nil, fmt.Errorf("notification action must be a string, got %s", t[0].Type())
 		}
 		n := engine.Notification{Action: action, Timing: "delayed", Pos: pos}
-		p := pendingNote{from: from, subscribe: subscribe}
+		p := pendingNote{from: from, subscribe: subscribe, scope: c.scope()}
 		switch tg := t[1].(type) {
 		case starlark.String:
 			n.Target = string(tg)
@@ -323,10 +323,13 @@ func addrRe(s string) bool {
 // was never declared is an error at the notifying line.
 func (c *compiler) resolveNotifications() error {
 	var errs *multierror.Error
-	for _, p := range c.pending {
+	// Connecting a notification to a custom resource's action compiles
+	// that action, whose inner resources may notify in turn.
+	for ; c.resolved < len(c.pending); c.resolved++ {
+		p := c.pending[c.resolved]
 		target := p.target
 		if target == nil {
-			t, ok := c.coll.Find(p.n.Target)
+			t, ok := c.findInScope(p.scope, p.n.Target)
 			if !ok {
 				errs = multierror.Append(errs, &engine.Diagnostic{Pos: p.n.Pos, Address: p.from.Base().Address(),
 					Summary: fmt.Sprintf("%s names %s, which is not declared in this run", verb(p.subscribe), p.n.Target),
@@ -340,11 +343,15 @@ func (c *compiler) resolveNotifications() error {
 		if p.subscribe {
 			actor, watched = p.from, target
 		}
-		k, _ := engine.LookupKind(actor.Base().Kind)
-		if p.n.Action != "nothing" && !contains(k.Actions, p.n.Action) {
+		actions := c.actionsOf(actor)
+		if p.n.Action != "nothing" && !contains(actions, p.n.Action) {
 			errs = multierror.Append(errs, &engine.Diagnostic{Pos: p.n.Pos, Address: p.from.Base().Address(),
 				Summary: fmt.Sprintf("%s action %q on %s, which has no such action", verb(p.subscribe), p.n.Action, actor.Base().Address()),
-				Detail:  "its actions are: " + strings.Join(k.Actions, ", ")})
+				Detail:  "its actions are: " + strings.Join(actions, ", ")})
+			continue
+		}
+		if err := c.compileNotified(actor, p.n.Action); err != nil {
+			errs = multierror.Append(errs, err)
 			continue
 		}
 		c.coll.Connect(watched, engine.Edge{Target: actor, Action: p.n.Action, Timing: p.n.Timing})

@@ -14,6 +14,7 @@ import (
 	"github.com/converge-cm/converge/engine"
 	"github.com/converge-cm/converge/engine/facts"
 	"github.com/hashicorp/go-multierror"
+	starjson "go.starlark.net/lib/json"
 	"go.starlark.net/resolve"
 	"go.starlark.net/starlark"
 	"go.starlark.net/starlarkstruct"
@@ -42,7 +43,14 @@ type compiler struct {
 	cookbooks []string
 	recipes   []string
 	pending   []pendingNote
+	resolved  int // pending[:resolved] are connected
 	handles   map[engine.Resource]*Handle
+
+	// kinds are the custom kinds of the run's cookbooks; customs the
+	// custom resources declared; scopes the actions being compiled.
+	kinds   map[string]*customKind
+	customs map[engine.Resource]*customInst
+	scopes  []*innerScope
 
 	nodeVal     starlark.Value
 	clusterVal  starlark.Value
@@ -60,6 +68,7 @@ type pendingNote struct {
 	n         engine.Notification
 	target    engine.Resource // set when a handle was given
 	subscribe bool
+	scope     *innerScope // where it was declared; nil: the run list
 }
 
 // Entry is one run list item, normalised to cookbook::recipe.
@@ -94,7 +103,7 @@ func (r *Repo) Compile(in Input) (*engine.Collection, error) {
 	c := &compiler{
 		repo: r, in: in,
 		included: map[string]bool{}, modules: map[string]*moduleEntry{},
-		handles: map[engine.Resource]*Handle{},
+		handles: map[engine.Resource]*Handle{}, customs: map[engine.Resource]*customInst{},
 	}
 	entries, roleDefault, roleOverride, err := r.expand(in.RunList, &roleWalk{done: map[string]bool{}})
 	if err != nil {
@@ -106,6 +115,9 @@ func (r *Repo) Compile(in Input) (*engine.Collection, error) {
 	}
 	order, err := r.closure(entries)
 	if err != nil {
+		return nil, err
+	}
+	if c.kinds, err = r.discoverKinds(order); err != nil {
 		return nil, err
 	}
 	automatic := in.Facts.Map()
@@ -417,6 +429,11 @@ func (c *compiler) builtins() starlark.StringDict {
 	for _, k := range engine.Kinds() {
 		d[k.Name] = c.resourceBuiltin(k)
 	}
+	d["shell"] = shellModule
+	d["json"] = starjson.Module
+	for n, k := range c.kinds {
+		d[n] = c.customBuiltin(k)
+	}
 	return d
 }
 
@@ -496,7 +513,10 @@ func (c *compiler) hintBuiltin(err error) error {
 		if !ok || !strings.HasPrefix(d.Summary, "undefined: ") || strings.Contains(d.Summary, "(did you mean") {
 			continue
 		}
-		if n := nearest(strings.TrimPrefix(d.Summary, "undefined: "), names); n != "" {
+		undef := strings.TrimPrefix(d.Summary, "undefined: ")
+		if cb := c.kindOutsideRun(undef); cb != "" {
+			d.Detail = fmt.Sprintf("%s is a kind of cookbook %s; add depends = {%q: \">= 0\"} to the metadata.star of the cookbook that uses it", undef, cb, cb)
+		} else if n := nearest(undef, names); n != "" {
 			d.Summary += fmt.Sprintf(" (did you mean %s?)", n)
 		}
 	}

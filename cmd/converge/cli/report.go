@@ -109,6 +109,21 @@ func (r *reporter) text(w io.Writer, e engine.Event, f facts.Facts) {
 	case "recipe":
 		fmt.Fprintf(w, "Recipe: %s\n", e.Recipe)
 	case "resource":
+		if e.Depth > 0 {
+			// An inner resource of a custom resource: indented under its
+			// parent, Chef style.
+			var b bytes.Buffer
+			inner := e
+			inner.Depth = 0
+			r.text(&b, inner, f)
+			pad := strings.Repeat("    ", e.Depth)
+			for _, l := range strings.SplitAfter(b.String(), "\n") {
+				if l != "" {
+					io.WriteString(w, pad+l)
+				}
+			}
+			return
+		}
 		line := fmt.Sprintf("  * %s action %s", e.Resource, e.Action)
 		if e.Message != "" && e.Status == engine.StatusUpToDate {
 			// A log resource: its message, never a change.

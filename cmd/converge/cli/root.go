@@ -123,6 +123,7 @@ unreachable, 2 for usage and recipe errors, 130 when interrupted.`,
 		NewCmdMigrate(io),
 		NewCmdLab(),
 		NewCmdTest(io),
+		NewCmdDoc(io, nil),
 	)
 	return cmd
 }
