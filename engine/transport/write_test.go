@@ -311,3 +311,48 @@ func TestPutMany_KeepsTheModeOfTheFileItReplacesAndRefusesRelativePaths(t *testi
 		t.Errorf("relative path: %v", err)
 	}
 }
+
+// Names that an option parser, sha256sum's escaping or the staging names
+// could trip on are written exactly; a file named twice in a batch ends
+// with its last content; a backup's copy never takes a file's name.
+func TestPutMany_AwkwardNamesAndRepeats(t *testing.T) {
+	for name, r := range shells(t) {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			j := func(n string) string { return filepath.Join(dir, n) }
+			if err := os.WriteFile(j(".converge-bak-copy"), []byte("old\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			fs := []transport.FileWrite{
+				{Path: j("-rf"), Data: []byte("dash\n")},
+				{Path: j(`back\slash`), Data: []byte("backslash\n")},
+				{Path: j("new\nline"), Data: []byte("newline\n")},
+				{Path: j("dup"), Data: []byte("first\n")},
+				{Path: j("dup"), Data: []byte("second\n")},
+				{Path: j(".converge-bak-copy"), Data: []byte("new\n"), Opts: transport.PutOptions{Backups: 1}},
+				{Path: j("empty"), Data: nil},
+			}
+			n, err := transport.PutMany(context.Background(), r, fs)
+			if err != nil || n != len(fs) {
+				t.Fatalf("PutMany = %d, %v", n, err)
+			}
+			want := map[string]string{"-rf": "dash\n", `back\slash`: "backslash\n", "new\nline": "newline\n",
+				"dup": "second\n", ".converge-bak-copy": "new\n", "empty": ""}
+			for n, w := range want {
+				if b, err := os.ReadFile(j(n)); err != nil || string(b) != w {
+					t.Errorf("%q holds %q (%v), want %q", n, b, err, w)
+				}
+			}
+			baks, _ := filepath.Glob(j(".converge-bak-copy.converge-bak.*"))
+			if len(baks) != 1 {
+				t.Fatalf("backups: %v", baks)
+			}
+			if b, _ := os.ReadFile(baks[0]); string(b) != "old\n" {
+				t.Errorf("backup holds %q", b)
+			}
+			if left, _ := filepath.Glob(j(".converge-put-*")); len(left) != 0 {
+				t.Errorf("staging left behind: %v", left)
+			}
+		})
+	}
+}
