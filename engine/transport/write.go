@@ -46,9 +46,13 @@ const (
 // prefixes are tested with test -L, a builtin; only a path with a link
 // costs a stat and an id -u.) It then creates a private staging directory
 // (0700, ours: the owner of DIR can neither plant anything in it nor move
-// it to another parent) and enters it; from then on every path is
-// relative to it, and files reach DIR by rename(2), which replaces a link
-// at the destination instead of following it.
+// it to another parent) and enters it, refusing (98) unless the directory
+// entered is ours and physically DIR's entry of that name: the owner of
+// DIR may have renamed it and put a link or a directory of theirs in its
+// place meanwhile (pwd -P is getcwd(2) in dash, BusyBox ash and bash; the
+// moved staging directory, empty, is left to them). From then on every
+// path is relative to it, and files reach DIR by rename(2), which replaces
+// a link at the destination instead of following it.
 //
 // ck DST N SUM FILE... (per file) explains a checksum mismatch (99).
 // km DST FILE gives FILE the mode of the regular file DST replaces, or 0644.
@@ -91,7 +95,8 @@ CONVERGE_EOF
   fi
   [ "$r" = "$h" ] || { echo "converge: refusing to write $w: $d was replaced while it was being written (it led to $h)" >&2; exit 98; }
   t=$(mktemp -d ./.converge-put-XXXXXX) || { echo "converge: cannot write $w: cannot create a staging directory in $d" >&2; exit 96; }
-  cd -- "$t" || { rmdir -- "$t"; t=; exit 96; }
+  cd -P -- "$t" && [ -O . ] && [ "$(pwd -P)" = "${h%/}/${t#./}" ] || {
+    t=; echo "converge: refusing to write $w: its staging directory in $d was replaced while it was being entered" >&2; exit 98; }
 }
 ck() {
   while [ $# -gt 0 ]; do

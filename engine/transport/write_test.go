@@ -356,3 +356,60 @@ func TestPutMany_AwkwardNamesAndRepeats(t *testing.T) {
 		})
 	}
 }
+
+// mktempPath returns a PATH whose mktemp plays the owner of dir: once the
+// staging directory is made, it renames it and puts plant (a link or a
+// directory of theirs) in its place.
+func mktempPath(t *testing.T, plant string) string {
+	t.Helper()
+	bin := t.TempDir()
+	real, err := exec.LookPath("mktemp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	shim := fmt.Sprintf(`#!/bin/sh
+t=$(%q "$@") || exit 1
+case $t in */.converge-put-*) mv "$t" "$t.moved" && %s ;; esac
+echo "$t"
+`, real, plant)
+	if err := os.WriteFile(filepath.Join(bin, "mktemp"), []byte(shim), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return bin + ":" + os.Getenv("PATH")
+}
+
+// A staging directory swapped for a link to another directory, or for a
+// directory of the owner's, between its creation and its use is refused:
+// nothing is written through the link or into their directory.
+func TestPut_SwappedStagingDirectoryIsRefused(t *testing.T) {
+	for name, plant := range map[string]func(elsewhere string) string{
+		"link":      func(e string) string { return `ln -s ` + e + ` "$t"` },
+		"directory": func(e string) string { return `mkdir "$t" && chown 12345 "$t"` },
+	} {
+		t.Run(name, func(t *testing.T) {
+			if name == "directory" && os.Geteuid() != 0 {
+				t.Skip("needs root to give a directory to another user")
+			}
+			dir, elsewhere := t.TempDir(), t.TempDir()
+			r := shRunner{shell: []string{"/bin/sh"}, path: mktempPath(t, plant(elsewhere)), cut: -1}
+			err := transport.PutWith(context.Background(), r, filepath.Join(dir, "authorized_keys"), []byte("k\n"), transport.PutOptions{Mode: "0600"})
+			if err == nil || !strings.Contains(err.Error(), "staging directory") || !strings.Contains(err.Error(), "replaced") {
+				t.Fatalf("Put = %v, want a refusal that names the swapped staging directory", err)
+			}
+			if left, _ := os.ReadDir(elsewhere); len(left) != 0 {
+				t.Errorf("written through the planted link: %v", left)
+			}
+			planted, _ := filepath.Glob(filepath.Join(dir, ".converge-put-*"))
+			for _, p := range planted {
+				if st, err := os.Lstat(p); err == nil && st.IsDir() {
+					if left, _ := os.ReadDir(p); len(left) != 0 {
+						t.Errorf("written into the planted directory %s: %v", p, left)
+					}
+				}
+			}
+			if _, err := os.Lstat(filepath.Join(dir, "authorized_keys")); err == nil {
+				t.Errorf("the file was installed")
+			}
+		})
+	}
+}
