@@ -28,9 +28,13 @@ const (
 )
 
 // writerPrologue defines the writer's helpers. The stream on stdin is the
-// concatenation of the files' bytes; rd N reads exactly N of them, with
-// head -c where it reads no more than asked (GNU) and dd otherwise
-// (BusyBox's head reads ahead and would swallow the next file).
+// concatenation of the files' bytes; rd N reads at most N of them (exactly
+// N unless the stream ends), with head -c where it reads no more than
+// asked (GNU) and dd otherwise (BusyBox's head reads ahead and would
+// swallow the next file). The resident shell loop has found the right one
+// already and says which in CONVERGE_RD; elsewhere (sudo, a session per
+// command, the local transport) the writer finds it itself. A wrong reader
+// cannot install a wrong file: it would only make the checksum fail.
 //
 // pin DIR DST PREFIX... enters DIR and refuses (98) unless the directory
 // entered is the one DIR names, and names only through symbolic links owned
@@ -38,21 +42,31 @@ const (
 // physical path of the working directory (getcwd, through readlink -f .;
 // not the shell's cached $PWD) must be DIR itself, or, when a prefix of DIR
 // is a trusted link, DIR's resolution, in which case every prefix must be
-// owned by root or by us, so that nobody else can swap one meanwhile. It
-// then creates a private staging directory (0700, ours: the owner of DIR
-// can neither plant anything in it nor move it to another parent) and
-// enters it; from then on every path is relative to it, and files reach
-// DIR by rename(2), which replaces a link at the destination instead of
-// following it.
+// owned by root or by us, so that nobody else can swap one meanwhile. (The
+// prefixes are tested with test -L, a builtin; only a path with a link
+// costs a stat and an id -u.) It then creates a private staging directory
+// (0700, ours: the owner of DIR can neither plant anything in it nor move
+// it to another parent) and enters it, refusing (98) unless the directory
+// entered is ours and physically DIR's entry of that name: the owner of
+// DIR may have renamed it and put a link or a directory of theirs in its
+// place meanwhile (pwd -P is getcwd(2) in dash, BusyBox ash and bash; the
+// moved staging directory, empty, is left to them). From then on every
+// path is relative to it, and files reach DIR by rename(2), which replaces
+// a link at the destination instead of following it.
 //
 // ck DST N SUM FILE... (per file) explains a checksum mismatch (99).
 // km DST FILE gives FILE the mode of the regular file DST replaces, or 0644.
-// bk BASE KEEP backs BASE up beside itself and keeps the last KEEP backups.
+// bk BASE KEEP TMP backs BASE up beside itself through the staging name
+// TMP and keeps the last KEEP backups.
 const writerPrologue = `umask 077
-me=$(id -u) || exit 96
+case ${CONVERGE_RD-} in
+head) rd() { head -c "$1"; } ;;
+dd) rd() { dd bs=65536 count="$1" iflag=count_bytes,fullblock 2>/dev/null; } ;;
+*)
 if [ "$(printf abcdef | { head -c 2 >/dev/null; cat; })" = cdef ]; then rd() { head -c "$1"; }
 elif [ "$(printf abcdef | { dd bs=65536 count=2 iflag=count_bytes,fullblock >/dev/null 2>&1; cat; })" = cdef ]; then rd() { dd bs=65536 count="$1" iflag=count_bytes,fullblock 2>/dev/null; }
-else rd() { dd bs=1 count="$1" 2>/dev/null; }; fi
+else rd() { dd bs=1 count="$1" 2>/dev/null; }; fi ;;
+esac
 t=
 trap 'if [ -n "$t" ]; then cd .. && rm -rf -- "$t"; fi' EXIT
 trap 'exit 130' HUP INT TERM
@@ -60,11 +74,13 @@ pin() {
   d=$1 w=$2 l= o=; shift 2
   cd -P -- "$d" || { echo "converge: cannot write $w: cannot enter $d" >&2; exit 96; }
   h=$(readlink -f -- .) || exit 96
-  if [ $# -gt 0 ]; then
+  for p; do [ ! -L "$p" ] || l=1; done
+  if [ -n "$l" ]; then
+    me=$(id -u) || exit 96
     s=$(stat -c '%u %F' -- "$@") || { echo "converge: cannot write $w: cannot inspect $d" >&2; exit 96; }
     while read -r u f; do
       if [ "$f" = "symbolic link" ]; then
-        case $u in 0|"$me") l=1 ;; *) echo "converge: refusing to write $w: $1 is a symbolic link owned by uid $u" >&2; exit 98 ;; esac
+        case $u in 0|"$me") ;; *) echo "converge: refusing to write $w: $1 is a symbolic link owned by uid $u" >&2; exit 98 ;; esac
       fi
       case $u in 0|"$me") ;; *) o="$1 is owned by uid $u" ;; esac
       shift
@@ -79,13 +95,14 @@ CONVERGE_EOF
   fi
   [ "$r" = "$h" ] || { echo "converge: refusing to write $w: $d was replaced while it was being written (it led to $h)" >&2; exit 98; }
   t=$(mktemp -d ./.converge-put-XXXXXX) || { echo "converge: cannot write $w: cannot create a staging directory in $d" >&2; exit 96; }
-  cd -- "$t" || { rmdir -- "$t"; t=; exit 96; }
+  cd -P -- "$t" && [ -O . ] && [ "$(pwd -P)" = "${h%/}/${t#./}" ] || {
+    t=; echo "converge: refusing to write $w: its staging directory in $d was replaced while it was being entered" >&2; exit 98; }
 }
 ck() {
   while [ $# -gt 0 ]; do
     n=$(wc -c < "$4")
     [ "$n" -eq "$2" ] || { echo "converge: $1: received $n of $2 bytes (connection cut?); the file was not replaced" >&2; exit 99; }
-    case $(sha256sum -- "$4") in "$3 "*) ;; *) echo "converge: $1: the bytes received do not match the bytes sent (sha256); the file was not replaced" >&2; exit 99 ;; esac
+    case $(sha256sum < "$4") in "$3 "*) ;; *) echo "converge: $1: the bytes received do not match the bytes sent (sha256); the file was not replaced" >&2; exit 99 ;; esac
     shift 4
   done
 }
@@ -96,8 +113,8 @@ km() {
 }
 bk() {
   if [ -f "../$1" ] && [ ! -L "../$1" ]; then
-    cp -pP -- "../$1" b || exit 96
-    if [ -f b ] && [ ! -L b ]; then mv -fT -- b "../$1.converge-bak.$(date +%Y%m%d%H%M%S%N)" || exit 96; else rm -f b; fi
+    cp -pP -- "../$1" "$3" || exit 96
+    if [ -f "$3" ] && [ ! -L "$3" ]; then mv -fT -- "$3" "../$1.converge-bak.$(date +%Y%m%d%H%M%S%N)" || exit 96; else rm -f -- "$3"; fi
     ls -1t -- "../$1".converge-bak.* 2>/dev/null | tail -n +$(($2+1)) | while IFS= read -r old; do rm -f -- "$old"; done
   fi
 }
@@ -105,22 +122,32 @@ bk() {
 
 // PutManyScript returns the script that installs the files of a batch from
 // one stream on stdin: each file's bytes follow the previous one's.
-// Consecutive files in the same directory form a run: one pinned working
-// directory (see pin above), one staging directory, one checksum and one
-// sync for all of them. A file is staged, checked against the length and
-// sha256 of its bytes (a cut connection never replaces a file with a part
-// of it), given its owner and group (chown -- OWNER:GROUP; before chmod,
-// which would lose setuid/setgid bits otherwise), its mode and verified,
-// then the run's files are backed up and renamed into place in order, with
-// "ok INDEX" printed after each rename. A failure before the first rename
-// of a run installs nothing of it and nothing after it.
+// Consecutive files in the same directory, each named once, form a run:
+// one pinned working directory (see pin above), one staging directory, one
+// checksum, one sync and one rename command for all of them. A file is
+// staged, checked against the length and sha256 of its bytes (a cut
+// connection never replaces a file with a part of it), given its owner and
+// group (chown -- OWNER:GROUP; before chmod, which would lose setuid/setgid
+// bits otherwise), its mode and verified, then the run's files are backed
+// up and renamed into place, with "ok INDEX" printed for each installed
+// file of the longest installed prefix. A failure before the renames of a
+// run installs nothing of it and nothing after it.
+//
+// Processes are what a write costs on a small node, so a run of K files
+// costs K+7 of them when every file has a mode (readlink, mktemp, K
+// readers, cat and sha256sum, sync, chmod, mv, rmdir; a single file needs
+// no cat), where a file each cost three more before: files are staged under their own names, so that
+// one mv -- NAME... .. renames them all, and the checksum is that of their
+// concatenation (see writeRun).
 func PutManyScript(files []FileWrite) string {
 	var b strings.Builder
 	b.WriteString(writerPrologue)
 	for lo := 0; lo < len(files); {
 		dir := path.Dir(path.Clean(files[lo].Path))
+		seen := map[string]bool{path.Base(path.Clean(files[lo].Path)): true}
 		hi := lo + 1
-		for hi < len(files) && path.Dir(path.Clean(files[hi].Path)) == dir {
+		for hi < len(files) && path.Dir(path.Clean(files[hi].Path)) == dir && !seen[path.Base(path.Clean(files[hi].Path))] {
+			seen[path.Base(path.Clean(files[hi].Path))] = true
 			hi++
 		}
 		writeRun(&b, files, lo, hi)
@@ -131,7 +158,7 @@ func PutManyScript(files []FileWrite) string {
 }
 
 // writeRun writes the part of the script that installs files[lo:hi], all
-// in one directory.
+// in one directory, with distinct names.
 func writeRun(b *strings.Builder, files []FileWrite, lo, hi int) {
 	run := files[lo:hi]
 	for i, f := range run {
@@ -148,20 +175,34 @@ func writeRun(b *strings.Builder, files []FileWrite, lo, hi int) {
 			b.WriteString("\n")
 		}
 	}
-	// Stage all, then one checksum over the run.
-	var names, want, explain []string
-	for i, f := range run {
-		name := fmt.Sprintf("f%d", i)
+	// Stage all under their own names (the staging directory holds nothing
+	// else), then one checksum over the run: the sha256 of the staged files'
+	// concatenation, through cat, is that of the bytes sent. As each reader
+	// writes at most the bytes it is asked for, the concatenation has the
+	// length of the bytes sent only if every file has its own length, so
+	// a match proves every file exact. (sha256sum's own per-file lines
+	// would escape names with a backslash or a newline.)
+	var names, explain []string
+	taken := map[string]bool{}
+	all := sha256.New()
+	for _, f := range run {
+		base := path.Base(path.Clean(f.Path))
+		taken[base] = true
+		name := shell.Quote(base)
 		names = append(names, name)
+		all.Write(f.Data)
 		sum := sha256.Sum256(f.Data)
-		h := hex.EncodeToString(sum[:])
-		want = append(want, h+"  "+name)
-		explain = append(explain, shell.Quote(f.Path), fmt.Sprint(len(f.Data)), h, name)
+		explain = append(explain, shell.Quote(f.Path), fmt.Sprint(len(f.Data)), hex.EncodeToString(sum[:]), name)
 		fmt.Fprintf(b, "rd %d > %s\n", len(f.Data), name)
 	}
-	fmt.Fprintf(b, "[ \"$(sha256sum -- %s)\" = %s ] || { ck %s; exit %d; }\n",
-		strings.Join(names, " "), shell.Quote(strings.Join(want, "\n")), strings.Join(explain, " "), exitShort)
-	fmt.Fprintf(b, "sync -- %s 2>/dev/null || sync\n", strings.Join(names, " "))
+	list := strings.Join(names, " ")
+	sum := "cat -- " + list + " | sha256sum"
+	if len(run) == 1 {
+		sum = "sha256sum < " + list // one process fewer for a single Put
+	}
+	fmt.Fprintf(b, "[ \"$(%s)\" = %s ] || { ck %s; exit %d; }\n",
+		sum, shell.Quote(hex.EncodeToString(all.Sum(nil))+"  -"), strings.Join(explain, " "), exitShort)
+	fmt.Fprintf(b, "sync -- %s 2>/dev/null || sync\n", list)
 	// Owner and group, then mode (chown clears setuid and setgid bits),
 	// then verify: all before the first rename. Files that share a value
 	// share one chown or chmod.
@@ -197,23 +238,34 @@ func writeRun(b *strings.Builder, files []FileWrite, lo, hi int) {
 		if f.Opts.Mode == "" {
 			// keep the mode of the file being replaced; a new file gets
 			// 0644 as Chef gives it, not mktemp's 0600.
-			fmt.Fprintf(b, "km ../%s %s\n", shell.Quote(path.Base(path.Clean(f.Path))), name)
+			fmt.Fprintf(b, "km ../%s %s\n", name, name)
 		}
 		if v := f.Opts.Verify; v != "" {
-			v = strings.ReplaceAll(v, "%{path}", `"$h/${t#./}/`+name+`"`)
+			v = strings.ReplaceAll(v, "%{path}", `"$h/${t#./}/"`+name)
 			fmt.Fprintf(b, "if ! ( %s ) >&2; then echo %s >&2; exit 97; fi\n", v, shell.Quote("converge: verify command failed for "+f.Path))
 		}
 	}
-	for i, f := range run {
-		base := shell.Quote(path.Base(path.Clean(f.Path)))
-		if f.Opts.Backups > 0 {
-			fmt.Fprintf(b, "bk %s %d\n", base, f.Opts.Backups)
-		}
-		fmt.Fprintf(b, "[ ! -d ../%s ] || [ -L ../%s ] || { echo %s >&2; exit %d; }\n", base, base,
-			shell.Quote("converge: cannot write "+f.Path+": it is a directory"), exitWriteFailed)
-		fmt.Fprintf(b, "mv -fT -- %s ../%s || exit %d\necho ok %d\n", names[i], base, exitWriteFailed, lo+i)
+	// A name for backups' copies that no file of the run has.
+	tmp := ".converge-bak-copy"
+	for taken[tmp] {
+		tmp += "x"
 	}
-	b.WriteString("cd .. && rm -rf -- \"$t\"; t=\n")
+	for i, f := range run {
+		if f.Opts.Backups > 0 {
+			fmt.Fprintf(b, "bk %s %d %s\n", names[i], f.Opts.Backups, shell.Quote(tmp))
+		}
+		fmt.Fprintf(b, "[ ! -d ../%s ] || [ -L ../%s ] || { echo %s >&2; exit %d; }\n", names[i], names[i],
+			shell.Quote("converge: cannot write "+f.Path+": it is a directory"), exitWriteFailed)
+	}
+	// One mv renames every file into the parent: mv -- NAME... DIR renames
+	// each NAME to DIR/NAME, replacing a link there rather than following
+	// it (as -T did for one file). It goes on after a failure, so the files
+	// are reported from what is left: "ok" for each moved file up to the
+	// first that is still here.
+	fmt.Fprintf(b, "mv -f -- %s ..; x=$?; n=%d\n", list, lo)
+	fmt.Fprintf(b, "for f in %s; do if [ -e \"$f\" ] || [ -L \"$f\" ]; then x=%d; break; fi; echo ok $n; n=$((n+1)); done\n", list, exitWriteFailed)
+	fmt.Fprintf(b, "[ $x -eq 0 ] || exit %d\n", exitWriteFailed)
+	b.WriteString("cd .. && { rmdir -- \"$t\" 2>/dev/null || rm -rf -- \"$t\"; }; t=\n")
 }
 
 // checkPath refuses a path the writer cannot pin: it must be absolute and

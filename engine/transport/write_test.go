@@ -311,3 +311,105 @@ func TestPutMany_KeepsTheModeOfTheFileItReplacesAndRefusesRelativePaths(t *testi
 		t.Errorf("relative path: %v", err)
 	}
 }
+
+// Names that an option parser, sha256sum's escaping or the staging names
+// could trip on are written exactly; a file named twice in a batch ends
+// with its last content; a backup's copy never takes a file's name.
+func TestPutMany_AwkwardNamesAndRepeats(t *testing.T) {
+	for name, r := range shells(t) {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			j := func(n string) string { return filepath.Join(dir, n) }
+			if err := os.WriteFile(j(".converge-bak-copy"), []byte("old\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			fs := []transport.FileWrite{
+				{Path: j("-rf"), Data: []byte("dash\n")},
+				{Path: j(`back\slash`), Data: []byte("backslash\n")},
+				{Path: j("new\nline"), Data: []byte("newline\n")},
+				{Path: j("dup"), Data: []byte("first\n")},
+				{Path: j("dup"), Data: []byte("second\n")},
+				{Path: j(".converge-bak-copy"), Data: []byte("new\n"), Opts: transport.PutOptions{Backups: 1}},
+				{Path: j("empty"), Data: nil},
+			}
+			n, err := transport.PutMany(context.Background(), r, fs)
+			if err != nil || n != len(fs) {
+				t.Fatalf("PutMany = %d, %v", n, err)
+			}
+			want := map[string]string{"-rf": "dash\n", `back\slash`: "backslash\n", "new\nline": "newline\n",
+				"dup": "second\n", ".converge-bak-copy": "new\n", "empty": ""}
+			for n, w := range want {
+				if b, err := os.ReadFile(j(n)); err != nil || string(b) != w {
+					t.Errorf("%q holds %q (%v), want %q", n, b, err, w)
+				}
+			}
+			baks, _ := filepath.Glob(j(".converge-bak-copy.converge-bak.*"))
+			if len(baks) != 1 {
+				t.Fatalf("backups: %v", baks)
+			}
+			if b, _ := os.ReadFile(baks[0]); string(b) != "old\n" {
+				t.Errorf("backup holds %q", b)
+			}
+			if left, _ := filepath.Glob(j(".converge-put-*")); len(left) != 0 {
+				t.Errorf("staging left behind: %v", left)
+			}
+		})
+	}
+}
+
+// mktempPath returns a PATH whose mktemp plays the owner of dir: once the
+// staging directory is made, it renames it and puts plant (a link or a
+// directory of theirs) in its place.
+func mktempPath(t *testing.T, plant string) string {
+	t.Helper()
+	bin := t.TempDir()
+	real, err := exec.LookPath("mktemp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	shim := fmt.Sprintf(`#!/bin/sh
+t=$(%q "$@") || exit 1
+case $t in */.converge-put-*) mv "$t" "$t.moved" && %s ;; esac
+echo "$t"
+`, real, plant)
+	if err := os.WriteFile(filepath.Join(bin, "mktemp"), []byte(shim), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return bin + ":" + os.Getenv("PATH")
+}
+
+// A staging directory swapped for a link to another directory, or for a
+// directory of the owner's, between its creation and its use is refused:
+// nothing is written through the link or into their directory.
+func TestPut_SwappedStagingDirectoryIsRefused(t *testing.T) {
+	for name, plant := range map[string]func(elsewhere string) string{
+		"link":      func(e string) string { return `ln -s ` + e + ` "$t"` },
+		"directory": func(e string) string { return `mkdir "$t" && chown 12345 "$t"` },
+	} {
+		t.Run(name, func(t *testing.T) {
+			if name == "directory" && os.Geteuid() != 0 {
+				t.Skip("needs root to give a directory to another user")
+			}
+			dir, elsewhere := t.TempDir(), t.TempDir()
+			r := shRunner{shell: []string{"/bin/sh"}, path: mktempPath(t, plant(elsewhere)), cut: -1}
+			err := transport.PutWith(context.Background(), r, filepath.Join(dir, "authorized_keys"), []byte("k\n"), transport.PutOptions{Mode: "0600"})
+			if err == nil || !strings.Contains(err.Error(), "staging directory") || !strings.Contains(err.Error(), "replaced") {
+				t.Fatalf("Put = %v, want a refusal that names the swapped staging directory", err)
+			}
+			if left, _ := os.ReadDir(elsewhere); len(left) != 0 {
+				t.Errorf("written through the planted link: %v", left)
+			}
+			planted, _ := filepath.Glob(filepath.Join(dir, ".converge-put-*"))
+			for _, p := range planted {
+				if st, err := os.Lstat(p); err == nil && st.IsDir() {
+					if left, _ := os.ReadDir(p); len(left) != 0 {
+						t.Errorf("written into the planted directory %s: %v", p, left)
+					}
+				}
+			}
+			if _, err := os.Lstat(filepath.Join(dir, "authorized_keys")); err == nil {
+				t.Errorf("the file was installed")
+			}
+		})
+	}
+}

@@ -19,29 +19,40 @@ import (
 )
 
 // faultWorkload is 50 files of varied sizes up to 20 KB in 5 directories
-// under root; with seed, the directories are made and every other file
-// exists with old content.
-func faultWorkload(t *testing.T, root string, seed bool) []transport.FileWrite {
-	t.Helper()
+// under root.
+func faultWorkload(root string) []transport.FileWrite {
 	var fs []transport.FileWrite
 	for i := 0; i < 50; i++ {
-		dir := filepath.Join(root, fmt.Sprintf("etc%d", i/10))
-		p := filepath.Join(dir, fmt.Sprintf("file%02d.conf", i))
-		if seed {
-			if err := os.MkdirAll(dir, 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if i%2 == 0 {
-				if err := os.WriteFile(p, []byte("old\n"), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-		}
+		p := filepath.Join(root, fmt.Sprintf("etc%d", i/10), fmt.Sprintf("file%02d.conf", i))
 		size := (i*7919)%20000 + 1
 		data := bytes.Repeat([]byte{byte('a' + i%26)}, size)
 		fs = append(fs, transport.FileWrite{Path: p, Data: data, Opts: transport.PutOptions{Mode: "0640"}})
 	}
 	return fs
+}
+
+// resetWorkload puts the files of fs back as before a first run, with
+// direct calls (sshd runs on this machine): the directories exist, every
+// other file holds old content, the others are absent.
+func resetWorkload(t *testing.T, fs []transport.FileWrite) {
+	t.Helper()
+	for i, f := range fs {
+		if err := os.MkdirAll(filepath.Dir(f.Path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if i%2 == 1 {
+			if err := os.Remove(f.Path); err != nil && !os.IsNotExist(err) {
+				t.Fatal(err)
+			}
+			continue
+		}
+		if err := os.WriteFile(f.Path+".old", []byte("old\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(f.Path+".old", f.Path); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 // writeLikeTheEngine writes fs as converge would: batches of PutMany for
@@ -94,10 +105,68 @@ func noStagingLeft(t *testing.T, root string, cut int64) {
 }
 
 // A connection cut after N bytes, for 100 values of N over the first run
-// of a 50-file workload, never leaves a file partly written; the next run
-// converges all of them.
+// of a 50-file workload, never leaves a file partly written nor a staging
+// directory behind; the next, uncut run converges all 50. The runs share
+// one sshd; two workers, each with its own proxy and directory tree (reset
+// with direct calls between runs), take every other cut.
 func TestFault_CutConnectionNeverLeavesAPartialFile(t *testing.T) {
 	srv := start(t, sshtest.Options{})
+	base := t.TempDir()
+	const workers = 2
+	w := make([]*faultWorker, workers)
+	for i := range w {
+		w[i] = newFaultWorker(t, srv, filepath.Join(base, fmt.Sprintf("w%d", i)))
+	}
+	// An uncut first run, to learn how many bytes the first run sends.
+	resetWorkload(t, w[0].fs)
+	total := w[0].uncut(t, "before the cuts")
+
+	t0 := time.Now()
+	var failed [workers]int
+	t.Run("cuts", func(t *testing.T) {
+		for i := range w {
+			i := i
+			t.Run(fmt.Sprintf("worker%d", i), func(t *testing.T) {
+				t.Parallel()
+				for k := int64(i); k < faultCuts; k += workers {
+					cut := total * k / faultCuts
+					resetWorkload(t, w[i].fs)
+					w[i].p.CutAfter(cut)
+					_, err := w[i].run(t)
+					if err != nil {
+						failed[i]++
+					}
+					w[i].p.CutAfter(-1)
+					if os.Getenv("FAULT_DEBUG") != "" {
+						t.Logf("cut %d: %v", cut, err)
+					}
+					checkOldOrNew(t, w[i].fs, cut)
+					noStagingLeft(t, w[i].root, cut)
+					// The next run, uncut, converges every file.
+					w[i].uncut(t, fmt.Sprintf("after the cut after %d bytes", cut))
+				}
+			})
+		}
+	})
+	n := 0
+	for _, f := range failed {
+		n += f
+	}
+	t.Logf("%d cuts over %d bytes, each followed by an uncut run: %v", faultCuts, total, time.Since(t0))
+	if n < int(faultCuts*9/10) {
+		t.Errorf("only %d of %d cut runs failed: the cuts missed the writes", n, faultCuts)
+	}
+}
+
+// faultWorker runs the workload under root through its own proxy.
+type faultWorker struct {
+	p    *sshtest.Proxy
+	cfg  Config
+	root string
+	fs   []transport.FileWrite
+}
+
+func newFaultWorker(t *testing.T, srv *sshtest.Server, root string) *faultWorker {
 	p := sshtest.NewProxy(t, srv.Addr())
 	cfg := trusted(t, srv)
 	host, port := splitAddr(t, p.Addr())
@@ -107,64 +176,41 @@ func TestFault_CutConnectionNeverLeavesAPartialFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg.KnownHostsFiles = []string{kh}
-	base := t.TempDir()
+	return &faultWorker{p: p, cfg: cfg, root: root, fs: faultWorkload(root)}
+}
 
-	run := func(fs []transport.FileWrite) (int64, error) {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		before := p.BytesUp()
-		tr, err := Dial(ctx, cfg)
-		if err != nil {
-			return p.BytesUp() - before, err
-		}
-		defer tr.Close()
-		err = writeLikeTheEngine(ctx, tr, fs)
-		return p.BytesUp() - before, err
-	}
-	checkAllNew := func(fs []transport.FileWrite) {
-		t.Helper()
-		for _, f := range fs {
-			if got, err := os.ReadFile(f.Path); err != nil || !bytes.Equal(got, f.Data) {
-				t.Fatalf("%s: %d bytes, %v; want its %d new bytes", f.Path, len(got), err, len(f.Data))
-			}
-		}
-	}
-
-	// An uncut run, to learn how many bytes the first run sends.
-	ref := faultWorkload(t, filepath.Join(base, "ref"), true)
-	total, err := run(ref)
+// run dials and writes the workload, returning the bytes sent.
+func (w *faultWorker) run(t *testing.T) (int64, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	before := w.p.BytesUp()
+	t1 := time.Now()
+	tr, err := Dial(ctx, w.cfg)
 	if err != nil {
-		t.Fatalf("uncut run: %v", err)
+		return w.p.BytesUp() - before, err
 	}
-	checkAllNew(ref)
+	defer tr.Close()
+	t2 := time.Now()
+	err = writeLikeTheEngine(ctx, tr, w.fs)
+	if os.Getenv("FAULT_DEBUG") != "" {
+		t.Logf("dial %v, writes %v", t2.Sub(t1), time.Since(t2))
+	}
+	return w.p.BytesUp() - before, err
+}
 
-	var fs []transport.FileWrite
-	failed := 0
-	for k := int64(0); k < faultCuts; k++ {
-		cut := total * int64(k) / faultCuts
-		root := filepath.Join(base, fmt.Sprint(k))
-		fs = faultWorkload(t, root, true)
-		p.CutAfter(cut)
-		t0 := time.Now()
-		_, err := run(fs)
-		if err != nil {
-			failed++
+// uncut runs without cuts, which must converge every file.
+func (w *faultWorker) uncut(t *testing.T, after string) int64 {
+	t.Helper()
+	n, err := w.run(t)
+	if err != nil {
+		t.Fatalf("uncut run %s: %v", after, err)
+	}
+	for _, f := range w.fs {
+		if got, err := os.ReadFile(f.Path); err != nil || !bytes.Equal(got, f.Data) {
+			t.Fatalf("uncut run %s: %s: %d bytes, %v; want its %d new bytes", after, f.Path, len(got), err, len(f.Data))
 		}
-		if os.Getenv("FAULT_DEBUG") != "" {
-			t.Logf("cut %d: %v: %v", cut, time.Since(t0), err)
-		}
-		p.CutAfter(-1)
-		checkOldOrNew(t, fs, cut)
-		noStagingLeft(t, root, cut)
 	}
-	if failed < int(faultCuts*9/10) {
-		t.Errorf("only %d of 100 cut runs failed: the cuts missed the writes", failed)
-	}
-	// The next, uncut run converges every file.
-	if _, err := run(fs); err != nil {
-		t.Fatalf("run after the cuts: %v", err)
-	}
-	checkAllNew(fs)
+	return n
 }
 
 var faultCuts = int64(100)

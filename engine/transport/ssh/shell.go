@@ -46,6 +46,15 @@ import (
 // readers stop short only at the end of the stream, so a frame cut short
 // (a lost connection) is seen when the mark does not follow it: the loop
 // then exits without running anything (read is a builtin, no process).
+// The loop exports the reader it found as CONVERGE_RD (head or dd), which
+// the writer (transport.PutManyScript) takes instead of detecting it again
+// for every batch.
+//
+// Processes are what a command costs on a small node, so the loop starts
+// none it can do without: no reader for an empty stdin, no wc or cat for
+// an empty stdout or stderr (test -s is a builtin). A command without stdin
+// or output costs three: the reader of its text, the cat that hands it to
+// sh -c, and that sh.
 //
 // Nothing of a command stays behind it: its stdin and command files are
 // emptied once it ends, the loop's directory holds its pid and is removed
@@ -58,18 +67,22 @@ d=$(mktemp -d "${TMPDIR:-/tmp}/.converge-sh-XXXXXX") || exit 125
 trap 'rm -rf "$d"' EXIT
 trap 'exit 129' HUP PIPE TERM INT
 printf '%s\n' "$$" > "$d/pid" || exit 125
-if [ "$(printf abcdef | { head -c 2 >/dev/null; cat; })" = cdef ]; then rd() { head -c "$1"; }
-elif [ "$(printf abcdef | { dd bs=65536 count=2 iflag=count_bytes,fullblock >/dev/null 2>&1; cat; })" = cdef ]; then rd() { dd bs=65536 count="$1" iflag=count_bytes,fullblock 2>/dev/null; }
+if [ "$(printf abcdef | { head -c 2 >/dev/null; cat; })" = cdef ]; then CONVERGE_RD=head; rd() { head -c "$1"; }
+elif [ "$(printf abcdef | { dd bs=65536 count=2 iflag=count_bytes,fullblock >/dev/null 2>&1; cat; })" = cdef ]; then CONVERGE_RD=dd; rd() { dd bs=65536 count="$1" iflag=count_bytes,fullblock 2>/dev/null; }
 else exit 125; fi
+export CONVERGE_RD
+: > "$d/i" || exit 125
 printf '%s ready\n' "$m"
 while read -r n i; do
-  rd "$n" > "$d/c" && rd "$i" > "$d/i" && read -r e && [ "$e" = "$m" ] || exit 125
+  rd "$n" > "$d/c" && { [ "$i" = 0 ] || rd "$i" > "$d/i"; } && read -r e && [ "$e" = "$m" ] || exit 125
   (umask "$u" && exec /bin/sh -c "$(cat "$d/c")" < "$d/i" > "$d/o" 2> "$d/e")
   rc=$?
   : > "$d/i"; : > "$d/c"
-  o=$(wc -c < "$d/o") e=$(wc -c < "$d/e")
-  printf '%s %d %d %d\n' "$m" "$rc" $o $e
-  cat "$d/o" "$d/e" || exit 125
+  o=0 e=0
+  if [ -s "$d/o" ]; then o=$(wc -c < "$d/o") || exit 125; fi
+  if [ -s "$d/e" ]; then e=$(wc -c < "$d/e") || exit 125; fi
+  printf '%s %d %d %d\n' "$m" "$rc" "$o" "$e"
+  [ "$o$e" = 00 ] || cat "$d/o" "$d/e" || exit 125
   : > "$d/o"; : > "$d/e"
 done`
 
