@@ -279,11 +279,14 @@ func parseIPAddr(lines []string) []ifaddr {
 		local := fields[3]
 		bits := -1
 		for i := 4; i < len(fields); i++ {
-			if fields[i] == "\\" {
-				break
+			// the label ends the address ("eth0:1\" when ip joins the
+			// lifetimes on with a backslash)
+			field, end := strings.CutSuffix(fields[i], "\\")
+			if strings.HasPrefix(field, iface+":") {
+				a.label = field
 			}
-			if strings.HasPrefix(fields[i], iface+":") {
-				a.label = fields[i]
+			if end {
+				break
 			}
 			if i+1 >= len(fields) {
 				continue
@@ -298,7 +301,7 @@ func parseIPAddr(lines []string) []ifaddr {
 			case "brd":
 				a.broadcast = fields[i+1]
 			case "scope":
-				a.scope = fields[i+1]
+				a.scope = strings.TrimSuffix(fields[i+1], "\\")
 			}
 		}
 		p, ok := toPrefix(local, bits)
