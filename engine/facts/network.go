@@ -397,6 +397,9 @@ func ifconfigInet(iface string, fields []string) (ifaddr, bool) {
 	if m, err := netip.ParseAddr(mask); err == nil && m.Is4() {
 		bits = maskBits(m)
 	}
+	if a.broadcast == "0.0.0.0" {
+		a.broadcast = "" // new net-tools' way of saying none
+	}
 	p, ok := toPrefix(local, bits)
 	if !ok || !p.Addr().Is4() {
 		return ifaddr{}, false
