@@ -15,7 +15,8 @@ const fixtures = "../../testdata/facts"
 // TestParse_Fixtures parses each captured Script output in testdata/facts
 // (NAME.txt) and compares the result with NAME.json. debian-12.txt was
 // captured on a Debian 12 machine; the others are written from those
-// systems' files and command output.
+// systems' files and command output. testdata/facts/README.md says where
+// each section came from.
 func TestParse_Fixtures(t *testing.T) {
 	txts, err := filepath.Glob(filepath.Join(fixtures, "*.txt"))
 	if err != nil || len(txts) == 0 {
