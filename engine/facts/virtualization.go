@@ -6,13 +6,14 @@ import "strings"
 // tell what the node runs on or in: marker files of Xen, OpenVZ, Docker
 // and Podman, systemd's /run/systemd/container, the DMI vendor and product
 // names, the CPU model and hypervisor flag, the kvm and vbox modules, and
-// a container's cgroup path. Each clue is a line "KEY VALUE".
+// a container's cgroup path. Each clue is a line "KEY VALUE". The
+// cpuinfo loop stops at the first CPU's flags (x86) or Features (ARM).
 var virtualizationFact = fact{
 	script: `s virt; for p in /proc/xen /proc/vz /proc/bc/0 /.dockerenv /run/.containerenv; do [ -e $p ] && echo "exists $p"; done
 [ -r /proc/xen/capabilities ] && { v=; read -r v < /proc/xen/capabilities; echo "xen-caps $v"; }
 [ -r /run/systemd/container ] && { v=; read -r v < /run/systemd/container; echo "container $v"; }
 for k in sys_vendor product_name; do [ -r /sys/devices/virtual/dmi/id/$k ] && { v=; read -r v < /sys/devices/virtual/dmi/id/$k; echo "dmi-$k $v"; }; done
-[ -r /proc/cpuinfo ] && while IFS=: read -r k v; do case $k in "model name"*) echo "cpu-model$v";; flags*) case " $v " in *" hypervisor "*) echo "cpu-flag hypervisor";; esac; break;; esac; done < /proc/cpuinfo
+[ -r /proc/cpuinfo ] && while IFS=: read -r k v; do case $k in "model name"*) echo "cpu-model$v";; flags*) case " $v " in *" hypervisor "*) echo "cpu-flag hypervisor";; esac; break;; Features*) break;; esac; done < /proc/cpuinfo
 [ -r /proc/modules ] && while read -r m r; do case $m in kvm|vboxdrv|vboxguest) echo "module $m";; esac; done < /proc/modules
 [ -r /proc/self/cgroup ] && while IFS=: read -r n c p; do case $p in */docker[-/]*|*/lxc/*|*/libpod-*) echo "cgroup $p"; break;; esac; done < /proc/self/cgroup
 `,
