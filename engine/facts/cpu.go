@@ -16,7 +16,9 @@ else s cpuinfo; grep -c '^processor' /proc/cpuinfo 2>/dev/null || nproc 2>/dev/n
 	parse:    parseCPU,
 }
 
+// parseCPU fills CPUCount and Ohai's cpu.total, the same count.
 func parseCPU(out sections, f *Facts) {
+	defer func() { f.CPU.Total = f.CPUCount }()
 	if out.has("cpu-online") {
 		f.CPUCount = countCPUList(out.first("cpu-online"))
 	}

@@ -14,12 +14,17 @@ s pid1; c /proc/1/comm
 	parse:    parseInit,
 }
 
-// parseInit fills Init and InitProcess. Upstart counts only outside the
+// parseInit fills Init, InitProcess and Ohai's init_package (PID 1's
+// name, "init" when /proc/1/comm cannot be read). Upstart counts only outside the
 // rhel and fedora families: RHEL/CentOS 6, Amazon Linux 1 and old Fedora
 // boot with upstart but manage their services with SysV init scripts, and
 // Chef treats them as sysvinit.
 func parseInit(out sections, f *Facts) {
 	f.InitProcess = out.first("pid1")
+	f.InitPackage = f.InitProcess
+	if f.InitPackage == "" {
+		f.InitPackage = "init"
+	}
 	f.Init = "sysvinit"
 	for _, l := range out["init"] {
 		switch {

@@ -15,7 +15,8 @@ const fixtures = "../../testdata/facts"
 // TestParse_Fixtures parses each captured Script output in testdata/facts
 // (NAME.txt) and compares the result with NAME.json. debian-12.txt was
 // captured on a Debian 12 machine; the others are written from those
-// systems' files and command output.
+// systems' files and command output. testdata/facts/README.md says where
+// each section came from.
 func TestParse_Fixtures(t *testing.T) {
 	txts, err := filepath.Glob(filepath.Join(fixtures, "*.txt"))
 	if err != nil || len(txts) == 0 {
@@ -74,9 +75,9 @@ func TestParse_OutputNotFromScriptIsAnError(t *testing.T) {
 	}
 	cut, _, _ := strings.Cut(string(whole), "==converge:meminfo==")
 	for name, tc := range map[string]struct{ out, wantErr string }{
-		"empty":             {"", "missing section facts, uname, fqdn"},
+		"empty":             {"", "missing section facts, uname, uname-so, kernel-version, fqdn, root-group"},
 		"banner only":       {"Welcome to Ubuntu 22.04.4 LTS\n", "missing section facts"},
-		"cut short":         {cut, "missing section meminfo, route, ip or ifconfig or hostname-i, end"},
+		"cut short":         {cut, "missing section meminfo, route, route6, sysnet, ip or ifconfig or hostname-i, virt, end"},
 		"other version":     {strings.Replace(string(whole), "==converge:facts==\n1\n", "==converge:facts==\n2\n", 1), `script version "2"`},
 		"no network at all": {strings.Replace(string(whole), "==converge:ip==", "==converge:other==", 1), "missing section ip or ifconfig or hostname-i"},
 	} {
@@ -99,21 +100,27 @@ func TestParse_GarbledValuesAreBestEffort(t *testing.T) {
 		"motd line before the first section is ignored",
 		"==converge:facts==", "1",
 		"==converge:uname==", "weird",
+		"==converge:uname-so==", "==converge:kernel-version==",
 		"==converge:fqdn==", "hostname: Name or service not known",
+		"==converge:root-group==",
 		"==converge:os-release==", "this is not an assignment", "ID=gentoo", `VERSION_ID="2.14"`,
-		"==converge:redhat-release==", "==converge:debian_version==",
+		"==converge:redhat-release==", "==converge:debian_version==", "==converge:lsb-release==", "DISTRIB_ID",
 		"==converge:init==", "==converge:pid1==",
 		"==converge:cpu-online==", "zero",
 		"==converge:meminfo==", "MemTotal: lots kB",
 		"==converge:route==", "garbage",
+		"==converge:route6==", "eth0 1 2 nothex",
+		"==converge:sysnet==", "eth0 only three fields",
 		"==converge:ip==", "1: lo inet not-an-ip/8 scope host lo",
+		"==converge:virt==", "nonsense",
 		"==converge:end==",
 	}, "\r\n")
 	f, err := Parse(out)
 	if err != nil {
 		t.Fatalf("Parse: %v", err)
 	}
-	want := Facts{Hostname: "weird", FQDN: "weird", Platform: "gentoo", PlatformVersion: "2.14", PlatformFamily: "gentoo", Init: "sysvinit"}
+	want := Facts{Hostname: "weird", FQDN: "weird", Platform: "gentoo", PlatformVersion: "2.14", PlatformFamily: "gentoo", Init: "sysvinit",
+		InitPackage: "init", LSB: LSB{Release: "2.14"}, Network: Network{Interfaces: map[string]Interface{}}, Virtualization: Virtualization{Systems: map[string]string{}}}
 	if !reflect.DeepEqual(f, want) {
 		t.Errorf("Parse = %+v\nwant    %+v", f, want)
 	}

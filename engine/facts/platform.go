@@ -8,13 +8,15 @@ import (
 // platformFact reads the files that name the distribution. os-release is
 // on every supported platform but CentOS/RHEL 6, which has only
 // /etc/redhat-release; the other two files also carry the point release
-// that Chef reports and os-release leaves out.
+// that Chef reports and os-release leaves out. /etc/lsb-release (Ubuntu)
+// is what lsb_release reads first, for Ohai's lsb.
 var platformFact = fact{
 	script: `s os-release; if [ -r /etc/os-release ]; then c /etc/os-release; else c /usr/lib/os-release; fi
 s redhat-release; c /etc/redhat-release
 s debian_version; c /etc/debian_version
+s lsb-release; c /etc/lsb-release
 `,
-	sections: [][]string{{"os-release"}, {"redhat-release"}, {"debian_version"}},
+	sections: [][]string{{"os-release"}, {"redhat-release"}, {"debian_version"}, {"lsb-release"}},
 	parse:    parsePlatform,
 }
 
@@ -126,6 +128,7 @@ func parsePlatform(out sections, f *Facts) {
 			f.PlatformVersion = rhVersion
 		}
 	}
+	f.LSB = lsbOf(out["lsb-release"], osr, rhText, f)
 }
 
 func major(v string) string {
@@ -168,4 +171,53 @@ func unquoteOSRelease(v string) string {
 		return b.String()
 	}
 	return v
+}
+
+// redhatCodename matches the codename in /etc/redhat-release text:
+// "Core" of "CentOS Linux release 7.1.1503 (Core)".
+var redhatCodename = regexp.MustCompile(`\(([^)]*)\)`)
+
+// versionCodename matches the codename in an os-release VERSION such as
+// "8 (jessie)" (Debian 8 has no VERSION_CODENAME).
+var versionCodename = regexp.MustCompile(`\(([a-z]+)\)`)
+
+// lsbOf gives what `lsb_release -a` would say, without running it (it is
+// a Python script on Debian): /etc/lsb-release where it exists (Ubuntu),
+// else on the rhel and fedora families /etc/redhat-release read as
+// redhat-lsb does (the words before "release" without "Linux" and
+// spaces: "CentOS", "RedHatEnterpriseServer"; the version; the codename
+// in parentheses without spaces), else os-release: the first word of
+// NAME ("Debian", "Alpine"), VERSION_ID and VERSION_CODENAME.
+func lsbOf(lsbRelease []string, osr map[string]string, rhText string, f *Facts) LSB {
+	var l LSB
+	if m := parseOSRelease(lsbRelease); m["DISTRIB_ID"] != "" {
+		return LSB{ID: m["DISTRIB_ID"], Description: m["DISTRIB_DESCRIPTION"], Release: m["DISTRIB_RELEASE"], Codename: m["DISTRIB_CODENAME"]}
+	}
+	if rh, _, ok := strings.Cut(rhText, " release "); ok && (f.PlatformFamily == "rhel" || f.PlatformFamily == "fedora") {
+		l.ID = strings.ReplaceAll(strings.ReplaceAll(rh, "Linux", ""), " ", "")
+		l.Description = strings.TrimSpace(rhText)
+		if m := redhatRelease.FindStringSubmatch(rhText); m != nil {
+			l.Release = m[1]
+		}
+		if m := redhatCodename.FindStringSubmatch(rhText); m != nil {
+			l.Codename = strings.ReplaceAll(m[1], " ", "")
+		}
+		return l
+	}
+	if name := strings.Fields(osr["NAME"]); len(name) > 0 {
+		l.ID = name[0]
+	}
+	l.Description = osr["PRETTY_NAME"]
+	l.Release = osr["VERSION_ID"]
+	l.Codename = osr["VERSION_CODENAME"]
+	if l.Codename == "" {
+		l.Codename = osr["UBUNTU_CODENAME"]
+	}
+	if m := versionCodename.FindStringSubmatch(osr["VERSION"]); l.Codename == "" && m != nil {
+		l.Codename = m[1]
+	}
+	if l.ID == "" && f.Platform == "debian" {
+		l.ID, l.Release = "Debian", f.PlatformVersion // Debian 6 and older: no os-release
+	}
+	return l
 }

@@ -18,7 +18,7 @@ type fact struct {
 
 // facts is every fact in the order Script runs them and Parse reads them;
 // initFact reads the platform family, so it comes after platformFact.
-var facts = []fact{hostFact, platformFact, initFact, cpuFact, memoryFact, networkFact}
+var facts = []fact{hostFact, rootGroupFact, platformFact, initFact, cpuFact, memoryFact, networkFact, virtualizationFact}
 
 // scriptVersion is printed in the "facts" section; change it when a
 // section changes meaning.

@@ -2,6 +2,7 @@ package recipe
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -46,8 +47,16 @@ func (v *nodeValue) SetKey(k, x starlark.Value) error { return v.view().SetKey(k
 var nodeFacts = []string{"name", "hostname", "fqdn", "ipaddress", "platform", "platform_version",
 	"platform_major", "platform_family", "init", "kernel", "machine", "cpu_count", "memory_mb", "interfaces"}
 
+// ohaiFacts are the facts with Ohai's names that node.X reads as
+// node["X"] does, from the automatic attributes: node.lsb["codename"],
+// node.network["interfaces"]. node.kernel is not among them: it stays the
+// release string (SPEC 4.3), and node["kernel"] is Ohai's hash.
+var ohaiFacts = []string{"os", "os_version", "root_group", "init_package", "domain", "lsb", "cpu",
+	"memory", "network", "macaddress", "virtualization"}
+
 func (v *nodeValue) AttrNames() []string {
-	return append(append([]string{}, nodeFacts...), "get", "keys", "items", "values", "attributes")
+	names := append(append([]string{}, nodeFacts...), ohaiFacts...)
+	return append(names, "get", "keys", "items", "values", "attributes")
 }
 
 func (v *nodeValue) Attr(name string) (starlark.Value, error) {
@@ -83,6 +92,10 @@ func (v *nodeValue) Attr(name string) (starlark.Value, error) {
 		return fromGo(f.Interfaces, []string{"interfaces"}), nil
 	case "attributes":
 		return v.view(), nil
+	}
+	if slices.Contains(ohaiFacts, name) {
+		x, _, err := v.view().Get(starlark.String(name))
+		return x, err
 	}
 	return v.view().Attr(name)
 }
