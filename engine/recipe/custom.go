@@ -585,10 +585,11 @@ func (c *compiler) compileAction(res *engine.Custom, action string) error {
 		return err
 	}
 	// The values of sensitive properties reach the inner resources'
-	// commands and contents: those are hidden too.
+	// commands and contents: those are hidden too. An empty value (a
+	// default of "" or None) holds no secret.
 	hide := res.Sensitive
 	for _, p := range res.Props {
-		if p.Sensitive && p.Value != nil {
+		if p.Sensitive && p.Value != nil && p.Value != "" {
 			hide = true
 		}
 	}

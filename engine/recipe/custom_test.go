@@ -119,6 +119,28 @@ func TestCompile_CustomSensitivePropertyHidesInnerResources(t *testing.T) {
 	}
 }
 
+// TestCompile_CustomEmptySensitivePropertyHidesNothing: inner resources
+// are hidden when a sensitive property holds a value, not when it is left
+// at an empty default.
+func TestCompile_CustomEmptySensitivePropertyHidesNothing(t *testing.T) {
+	kind := "property(\"name\", str, name_property=True)\nproperty(\"token\", str, sensitive=True, desired_state=False, default=\"\")\n" +
+		"def action_x(r):\n    execute(\"use \" + r.name, command=\"echo \" + r.token)\n"
+	for _, tc := range []struct {
+		recipe string
+		hidden bool
+	}{
+		{`t_k("default")`, false},
+		{`t_k("empty", token="")`, false},
+		{`t_k("set", token="pw")`, true},
+		{`t_k("whole", sensitive=True)`, true},
+	} {
+		c := mustCompile(t, tc.recipe, map[string]string{"resources/k.star": kind})
+		if in := customOf(t, c, 0).Inner("x")[0].Base(); in.Sensitive != tc.hidden {
+			t.Errorf("%s: inner %s sensitive %v, want %v", tc.recipe, in.Address(), in.Sensitive, tc.hidden)
+		}
+	}
+}
+
 // TestCompile_CustomKindErrors: mistakes in a kind's file are errors at
 // that file's line.
 func TestCompile_CustomKindErrors(t *testing.T) {
