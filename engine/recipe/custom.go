@@ -593,17 +593,31 @@ func (c *compiler) compileAction(res *engine.Custom, action string) error {
 			hide = true
 		}
 	}
-	for _, in := range sc.res {
+	if hide {
+		hideAll(sc.res)
+	}
+	res.InnerRes[action] = sc.res
+	return nil
+}
+
+// hideAll makes rs sensitive, and the inner resources of those that are
+// custom, at every depth: theirs were compiled before rs's parent knew it
+// hides them.
+func hideAll(rs []engine.Resource) {
+	for _, in := range rs {
 		b := in.Base()
-		if hide && !b.Sensitive {
+		if !b.Sensitive {
 			b.Sensitive = true
 			if sn, ok := in.(engine.SecretName); ok {
 				b.HideName = sn.NameIsSecret()
 			}
 		}
+		if cu, ok := in.(*engine.Custom); ok {
+			for _, inner := range cu.InnerRes {
+				hideAll(inner)
+			}
+		}
 	}
-	res.InnerRes[action] = sc.res
-	return nil
 }
 
 // callProbes runs the kind's probes(r) at compile time.
