@@ -228,7 +228,7 @@ func TestCustom_ConvergeOnLabNodeThenSharedKindFromGit(t *testing.T) {
 	convergeSharedKind(t, c, sharedKind{
 		cookbook: "myapp", version: "1.0.0", dir: repoPath(t, "cmd/converge/cli/testdata/custom_e2e/myapp"),
 		user: repoPath(t, "cmd/converge/cli/testdata/custom_e2e/cookbooks_shared/cuapp"), runList: "cuapp",
-		attrs: []string{"-a", "cuapp.colour=red"},
+		attrs:   []string{"-a", "cuapp.colour=red"},
 		updated: []string{"myapp_thing[kettle]", "myapp_thing[mug]"},
 		check:   "cat /srv/myapp/kettle; echo; cat /srv/myapp/mug", want: "red\nblue",
 	})
