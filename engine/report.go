@@ -54,7 +54,9 @@ type Event struct {
 	// Node-end events carry the totals.
 	Updated int `json:"updated,omitempty"`
 	Total   int `json:"total,omitempty"`
-	// RoundTrips are the node's round trips by phase (node-end only).
+	// RoundTrips are the node's round trips by phase: on the node-end
+	// event of a node the engine converged (not of one that could not be
+	// reached or whose facts failed).
 	RoundTrips *RoundTrips `json:"round_trips,omitempty"`
 }
 

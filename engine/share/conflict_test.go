@@ -89,6 +89,15 @@ func TestResolve_ConflictNamesEveryConstraintWithItsChain(t *testing.T) {
 			},
 			wantNot: []string{"also tried", "all of"},
 		},
+		{
+			name:    "no version at all",
+			remotes: map[string][]release{"base": nil},
+			want: []string{
+				"base: no version to choose from; versions available in git:URL: none (no tag like v1.2.0 or 1.2.0)\n",
+				"to fix: publish a version of base (a tag like v1.0.0), or name a branch or commit in its converge.yaml entry",
+			},
+			wantNot: []string{"relax"},
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

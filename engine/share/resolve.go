@@ -98,7 +98,10 @@ func (e *ConflictError) summary() string {
 		ws = append(ws, fmt.Sprintf("%s (%s)", w.Constraint, in))
 	}
 	what := "no version satisfies all of: "
-	if len(ws) == 1 {
+	switch len(ws) {
+	case 0:
+		return e.Cookbook + ": no version to choose from"
+	case 1:
 		what = "no version satisfies "
 	}
 	return e.Cookbook + ": " + what + strings.Join(ws, ", ")
@@ -143,6 +146,10 @@ func (e *ConflictError) Error() string {
 		for _, p := range w.Pins {
 			add(fmt.Sprintf("%s in %s, to let %s take another version", p, SourcesFile, strings.Fields(p)[0]))
 		}
+	}
+	if len(fixes) == 0 {
+		fmt.Fprintf(&b, "\nto fix: publish a version of %s (a tag like v1.0.0), or name a branch or commit in its %s entry", e.Cookbook, SourcesFile)
+		return b.String()
 	}
 	fmt.Fprintf(&b, "\nto fix: relax one of these constraints (%s), or publish a version of %s that satisfies them all", strings.Join(fixes, "; "), e.Cookbook)
 	return b.String()
