@@ -80,10 +80,13 @@ func (c *cuLab) run(args ...string) string {
 }
 
 // converge runs the run list on the node with --format json and returns
-// the events and the node-end event.
+// the events and the node-end event. The output must not show cuSecret.
 func (c *cuLab) converge(runList string, extra ...string) ([]engine.Event, engine.Event) {
 	c.t.Helper()
 	out := c.run(append(append([]string{"-r", runList, "--format", "json"}, extra...), cuNode)...)
+	if strings.Contains(out, cuSecret) {
+		c.t.Errorf("converge -r %s shows the sensitive property's value:\n%s", runList, out)
+	}
 	evs := events(c.t, out)
 	for _, e := range evs {
 		if e.Type == "node-end" {
@@ -182,13 +185,20 @@ func TestCustom_ConvergeOnLabNodeThenSharedKindFromGit(t *testing.T) {
 	if got := topUpdated(evs); !slices.Equal(got, wantTop) {
 		t.Errorf("first run updated %q, want %q", got, wantTop)
 	}
+	var flaky []engine.Status
 	for _, e := range evs {
+		if e.Resource == "execute[write flaky]" {
+			flaky = append(flaky, e.Status)
+		}
 		if e.Resource == "cu_setting[skipped]" && e.Status != engine.StatusSkipped {
 			t.Errorf("cu_setting[skipped]: %s, want skipped by its not_if", e.Status)
 		}
 		if e.Resource == "execute[write web.port]" && (e.Parent != "cu_setting[web.port]" || e.Depth != 2) {
 			t.Errorf("execute[write web.port]: parent %q depth %d, want cu_setting[web.port] at depth 2", e.Parent, e.Depth)
 		}
+	}
+	if !slices.Equal(flaky, []engine.Status{engine.StatusFailed, engine.StatusUpdated}) {
+		t.Errorf("execute[write flaky]: %q, want a failed attempt, then the retry updated", flaky)
 	}
 	state := "cd /srv/cu && for f in web/web.port web/web.greeting web/web.reloads restarts notified guarded flaky motd; do printf '%s=' $f; cat $f; echo; done; " +
 		"test -e skipped && echo skipped-exists; stat -c %a web/web.greeting.token; test \"$(cat web/web.greeting.token)\" = " + cuSecret + " && echo token-ok"
