@@ -24,6 +24,10 @@ type Options struct {
 	// ProbeTimeout bounds each shell probe and guard (see timeout.go);
 	// zero is DefaultProbeTimeout, negative (NoLimit) none.
 	ProbeTimeout time.Duration
+	// Trips are the round trips the caller already made to the node
+	// (connect, facts); Result.RoundTrips and the node-end event add the
+	// engine's own.
+	Trips RoundTrips
 }
 
 // ProbeLimit is the limit for each shell probe and guard; 0 is none.
@@ -73,18 +77,30 @@ type run struct {
 	// abandoned names the action an interruption cut short.
 	next      int
 	abandoned string
+	// trips counts every round trip over h.T; probeTrips those that read
+	// node state (the rest change it).
+	trips      *TripCounter
+	probeTrips int
 }
 
 // Converge runs a node's collection: one probe round trip, then each
 // resource in declaration order, notifications, and the delayed queue.
 func Converge(ctx context.Context, c *Collection, h *Host, opts Options) Result {
 	start := time.Now()
+	var trips *TripCounter
+	if h != nil && h.T != nil {
+		trips = NewTripCounter(h.T)
+		counted := *h
+		counted.T = trips
+		h = &counted
+	}
 	r := &run{
 		ctx: ctx, c: c, h: h, opts: opts,
 		probed: NewProbed(), probes: map[Resource][]Probe{},
 		stale: map[string]bool{}, mayStal: map[string]bool{},
 		seenDelayed: map[string]bool{}, updated: map[Resource]bool{},
 		probeLimit: opts.ProbeLimit(), parent: map[Resource]Resource{},
+		trips: trips,
 	}
 	res := Result{Node: c.Node.Name, Total: len(c.Resources)}
 	r.emit(Event{Type: "node-start"})
@@ -97,7 +113,13 @@ func Converge(ctx context.Context, c *Collection, h *Host, opts Options) Result 
 	res.Updated = len(r.updated)
 	res.UpdatedResources = r.order
 	res.Duration = time.Since(start)
-	end := Event{Type: "node-end", Updated: res.Updated, Total: res.Total, Duration: res.Duration.Seconds()}
+	res.RoundTrips = opts.Trips
+	if trips != nil {
+		res.RoundTrips.Probe += r.probeTrips
+		res.RoundTrips.Apply += trips.N() - r.probeTrips
+	}
+	rt := res.RoundTrips
+	end := Event{Type: "node-end", Updated: res.Updated, Total: res.Total, Duration: res.Duration.Seconds(), RoundTrips: &rt}
 	if err != nil {
 		end.Status, end.Error = StatusFailed, err.Error()
 		if res.Interrupted {
@@ -337,12 +359,23 @@ func (r *run) take(probes []Probe) error {
 	if r.hung != nil {
 		return r.hung
 	}
+	defer r.reading()()
 	err := Within(r.ctx, roundTripLimit(probes, r.probeLimit), "the probe round trip",
 		"raise --probe-timeout if the node is only slow", func(ctx context.Context) error {
 			return takeProbes(ctx, r.h.T, probes, r.probed, r.probeLimit)
 		})
 	r.noteHung(err)
 	return err
+}
+
+// reading counts the round trips until the returned function is called
+// as probe round trips.
+func (r *run) reading() func() {
+	if r.trips == nil {
+		return func() {}
+	}
+	before := r.trips.N()
+	return func() { r.probeTrips += r.trips.N() - before }
 }
 
 // noteHung records a HungError: the node takes no more work.
@@ -583,11 +616,13 @@ func (r *run) contentDiff(c *ContentChange) string {
 	old := c.Old
 	if c.NeedsOld && c.OldSHA != "" && old == nil && !r.opts.Offline {
 		var b []byte
+		done := r.reading()
 		err := Within(r.ctx, r.probeLimit, "reading "+c.Path+" for its diff", "", func(ctx context.Context) error {
 			var err error
 			b, err = r.h.T.Get(ctx, c.Path)
 			return err
 		})
+		done()
 		r.noteHung(err)
 		if err != nil {
 			return "(old content unavailable: " + err.Error() + ")"

@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -270,5 +271,68 @@ link(root + "/current", to=root + "/etc")
 	}
 	if len(tr.probeRuns()) != 1 || len(tr.puts) != 0 {
 		t.Errorf("dry run: %d probe round trips and %d writes", len(tr.probeRuns()), len(tr.puts))
+	}
+}
+
+// TestConverge_RoundTripsCountedByPhase: Result.RoundTrips and the
+// node-end event's "round_trips" add the caller's connect and facts round
+// trips to the engine's probe and apply round trips, as the transport saw
+// them.
+func TestConverge_RoundTripsCountedByPhase(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		missing  int // how many of the 5 files do not exist yet
+		dryRun   bool
+		want     engine.RoundTrips
+		wantRuns int // commands the transport saw
+	}{
+		{"no-op", 0, false, engine.RoundTrips{Connect: 1, Facts: 1, Probe: 1, Apply: 0}, 1},
+		// The fake declares no paths it touches: after each change the
+		// later probes are taken again, one round trip each.
+		{"two changes", 2, false, engine.RoundTrips{Connect: 1, Facts: 1, Probe: 3, Apply: 2}, 5},
+		{"dry run", 2, true, engine.RoundTrips{Connect: 1, Facts: 1, Probe: 1, Apply: 0}, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			rec := &calls{}
+			var rs []engine.Resource
+			for i := 0; i < 5; i++ {
+				p := filepath.Join(dir, fmt.Sprintf("f%d", i))
+				if i >= tc.missing {
+					touch(t, p)
+				}
+				rs = append(rs, exists(rec, p))
+			}
+			tr := newCounting()
+			var end []engine.Event
+			c := collection(rs...)
+			res := engine.Converge(context.Background(), c, &engine.Host{T: tr, Node: c.Node}, engine.Options{
+				DryRun: tc.dryRun, Trips: engine.RoundTrips{Connect: 1, Facts: 1},
+				Sink: engine.SinkFunc(func(e engine.Event) {
+					if e.Type == "node-end" {
+						end = append(end, e)
+					}
+				})})
+			if res.Err != nil {
+				t.Fatal(res.Err)
+			}
+			if res.RoundTrips != tc.want {
+				t.Errorf("Result.RoundTrips %+v, want %+v", res.RoundTrips, tc.want)
+			}
+			if len(tr.runs)+len(tr.puts) != tc.wantRuns {
+				t.Errorf("the transport saw %d round trips, want %d", len(tr.runs)+len(tr.puts), tc.wantRuns)
+			}
+			if len(end) != 1 || end[0].RoundTrips == nil || *end[0].RoundTrips != tc.want {
+				t.Fatalf("node-end events %+v, want round trips %+v", end, tc.want)
+			}
+			b, err := json.Marshal(end[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := fmt.Sprintf(`"round_trips":{"connect":1,"facts":1,"probe":%d,"apply":%d}`, tc.want.Probe, tc.want.Apply)
+			if !strings.Contains(string(b), want) {
+				t.Errorf("node-end JSON %s lacks %s", b, want)
+			}
+		})
 	}
 }

@@ -585,24 +585,39 @@ func (c *compiler) compileAction(res *engine.Custom, action string) error {
 		return err
 	}
 	// The values of sensitive properties reach the inner resources'
-	// commands and contents: those are hidden too.
+	// commands and contents: those are hidden too. An empty value (a
+	// default of "" or None) holds no secret.
 	hide := res.Sensitive
 	for _, p := range res.Props {
-		if p.Sensitive && p.Value != nil {
+		if p.Sensitive && p.Value != nil && p.Value != "" {
 			hide = true
 		}
 	}
-	for _, in := range sc.res {
+	if hide {
+		hideAll(sc.res)
+	}
+	res.InnerRes[action] = sc.res
+	return nil
+}
+
+// hideAll makes rs sensitive, and the inner resources of those that are
+// custom, at every depth: theirs were compiled before rs's parent knew it
+// hides them.
+func hideAll(rs []engine.Resource) {
+	for _, in := range rs {
 		b := in.Base()
-		if hide && !b.Sensitive {
+		if !b.Sensitive {
 			b.Sensitive = true
 			if sn, ok := in.(engine.SecretName); ok {
 				b.HideName = sn.NameIsSecret()
 			}
 		}
+		if cu, ok := in.(*engine.Custom); ok {
+			for _, inner := range cu.InnerRes {
+				hideAll(inner)
+			}
+		}
 	}
-	res.InnerRes[action] = sc.res
-	return nil
 }
 
 // callProbes runs the kind's probes(r) at compile time.

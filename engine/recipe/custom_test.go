@@ -119,6 +119,49 @@ func TestCompile_CustomSensitivePropertyHidesInnerResources(t *testing.T) {
 	}
 }
 
+// TestCompile_CustomSensitivePropertyHidesEveryDepth: inner resources
+// are hidden when a sensitive property holds a value (not when it is left
+// at an empty default), and so are the inner resources of inner custom
+// resources, which may receive the value in a plain property.
+func TestCompile_CustomSensitivePropertyHidesEveryDepth(t *testing.T) {
+	kinds := map[string]string{
+		"resources/k.star": "property(\"name\", str, name_property=True)\nproperty(\"token\", str, sensitive=True, desired_state=False, default=\"\")\n" +
+			"property(\"value\", str, default=\"\")\n" +
+			"def action_x(r):\n    execute(\"use \" + r.name, command=\"echo \" + r.token + r.value)\n",
+		"resources/outer.star": "property(\"name\", str, name_property=True)\nproperty(\"token\", str, sensitive=True, desired_state=False, default=\"\")\n" +
+			"def action_x(r):\n    t_k(r.name + \"-in\", value=r.token)\n",
+	}
+	for _, tc := range []struct {
+		recipe string
+		hidden bool
+	}{
+		{`t_k("default")`, false},
+		{`t_k("empty", token="")`, false},
+		{`t_k("set", token="pw")`, true},
+		{`t_k("whole", sensitive=True)`, true},
+		{`t_outer("plain")`, false},
+		{`t_outer("nested", token="pw")`, true},
+		{`t_outer("whole", sensitive=True)`, true},
+	} {
+		c := mustCompile(t, tc.recipe, kinds)
+		var inner []engine.Resource
+		for r := engine.Resource(customOf(t, c, 0)); r != nil; {
+			cu, ok := r.(*engine.Custom)
+			if !ok {
+				break
+			}
+			in := cu.Inner("x")
+			inner = append(inner, in[0])
+			r = in[0]
+		}
+		for _, in := range inner {
+			if b := in.Base(); b.Sensitive != tc.hidden {
+				t.Errorf("%s: inner %s sensitive %v, want %v", tc.recipe, b.Address(), b.Sensitive, tc.hidden)
+			}
+		}
+	}
+}
+
 // TestCompile_CustomKindErrors: mistakes in a kind's file are errors at
 // that file's line.
 func TestCompile_CustomKindErrors(t *testing.T) {

@@ -49,7 +49,17 @@
 // that satisfies every constraint on it, backtracking when a choice leaves
 // another cookbook without one. A diamond thus resolves to one version.
 // When nothing fits, the error names the cookbook, every constraint on it
-// with the chain that imposes it, and the versions that exist.
+// with the chain that imposes it (with the versions chosen on the way and
+// the converge.yaml pins that chose them), the versions that exist, and
+// what to relax:
+//
+//	base: no version satisfies all of: ~> 1.0 (converge.yaml → left 1.2.0), >= 2.0 (converge.yaml → right 1.1.0; pinned in converge.yaml: right >= 1.1); versions available in git:URL: 1.0.0, 1.1.0, 2.0.0
+//	to fix: relax one of these constraints (base ~> 1.0 in the metadata.star of left 1.2.0; ...), or publish a version of base that satisfies them all
+//
+// The conflict reported is one of the search's dead ends that no version
+// could satisfy whatever else was chosen, with the most constraints; a
+// dead end met only while backtracking is reported as such, and the other
+// real dead ends follow on "also tried:" lines.
 //
 // Candidates are listed with git ls-remote; only the commits whose
 // metadata.star the resolver reads, and those vendored, are fetched (with

@@ -166,11 +166,8 @@ func TestResolve_ConflictExplainsChainsAndVersions(t *testing.T) {
 	}
 	msg := err.Error()
 	for _, want := range []string{
-		"no version of cookbook pacemaker_base satisfies every constraint on it",
-		"cookbooks/app → pacemaker_base wants ~> 1.2",
-		"converge.yaml → ha → pacemaker_base wants >= 2.0",
-		"versions of pacemaker_base in git:" + pm.URL + ": 1.1.0, 1.2.0, 1.3.1, 2.0.0",
-		"relax one of these constraints",
+		"pacemaker_base: no version satisfies all of: >= 2.0 (converge.yaml → ha 1.0.0), ~> 1.2 (cookbooks/app); versions available in git:" + pm.URL + ": 1.1.0, 1.2.0, 1.3.1, 2.0.0\n",
+		"to fix: relax one of these constraints (pacemaker_base >= 2.0 in the metadata.star of ha 1.0.0; pacemaker_base ~> 1.2 in cookbooks/app/metadata.star), or publish a version of pacemaker_base that satisfies them all",
 	} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("error lacks %q:\n%s", want, msg)
@@ -189,7 +186,7 @@ func TestResolve_MissingSourceNamesTheChain(t *testing.T) {
 	repo := filepath.Join(root, "app-repo")
 	sourcesYAML(t, repo, "web: {git: "+web.URL+"}")
 	_, err := Install(repo)
-	if err == nil || !strings.Contains(err.Error(), "cookbook apache2 has no source: it is wanted by converge.yaml → web → apache2 (~> 8.0)") {
+	if err == nil || !strings.Contains(err.Error(), "cookbook apache2 has no source: it is wanted by converge.yaml → web 1.0.0 → apache2 (~> 8.0)") {
 		t.Fatalf("error: %v", err)
 	}
 }
@@ -417,7 +414,7 @@ func TestUpdate_HeldDependencyIsExplained(t *testing.T) {
 	web.git(web.work, "push", "--quiet", web.URL, ":refs/tags/v1.0.0")
 
 	_, err := Update(repo, "web")
-	if err == nil || !strings.Contains(err.Error(), "converge.yaml → web → drbd wants >= 1.2\ndrbd stays at its locked version 1.0.0 while the named cookbooks update; name drbd too") {
+	if err == nil || !strings.Contains(err.Error(), "drbd: no version satisfies >= 1.2 (converge.yaml → web 2.0.0)\ndrbd stays at its locked version 1.0.0 while the named cookbooks update; name drbd too") {
 		t.Fatalf("error: %v", err)
 	}
 	res, err := Update(repo, "web", "drbd")

@@ -54,46 +54,144 @@ func (p *pkg) label() string {
 
 // Want is one constraint on a cookbook and the chain that imposes it.
 type Want struct {
-	// Chain is who asks, from the root: "converge.yaml → web" or
-	// "cookbooks/app".
+	// Chain is who asks, from the root, with the versions chosen on the
+	// way: "converge.yaml → web 3.1.0" or "cookbooks/app".
 	Chain      string
 	Constraint string
+	// By is where the constraint is declared: "converge.yaml", "web
+	// 3.1.0" (its metadata.star) or "cookbooks/app".
+	By string
+	// Pins are the converge.yaml constraints on the cookbooks of the
+	// chain, which chose their versions: "right >= 1.1".
+	Pins []string
 }
 
 // ConflictError says that no version of a cookbook satisfies every
 // constraint on it.
 type ConflictError struct {
 	Cookbook string
-	Wants    []Want
+	// Wants are every constraint on the cookbook that takes part.
+	Wants []Want
 	// Available lists the versions that exist, lowest first.
 	Available []string
 	// Source is where the versions were looked up.
 	Source string
 	// Held is set when only the locked version could be considered.
 	Held bool
+	// Also are the other dead ends the resolver met while backtracking,
+	// one line each.
+	Also []string
+
+	cons []semver.Constraint // of Wants, in order
+	vers []semver.Version    // of Available
+}
+
+// summary is the conflict on one line: "base: no version satisfies all
+// of: ~> 1.0 (converge.yaml → left 1.2.0), >= 2.0 (...)".
+func (e *ConflictError) summary() string {
+	var ws []string
+	for _, w := range e.Wants {
+		in := w.Chain
+		if len(w.Pins) > 0 {
+			in += "; pinned in converge.yaml: " + strings.Join(w.Pins, ", ")
+		}
+		ws = append(ws, fmt.Sprintf("%s (%s)", w.Constraint, in))
+	}
+	what := "no version satisfies all of: "
+	switch len(ws) {
+	case 0:
+		return e.Cookbook + ": no version to choose from"
+	case 1:
+		what = "no version satisfies "
+	}
+	return e.Cookbook + ": " + what + strings.Join(ws, ", ")
 }
 
 func (e *ConflictError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "no version of cookbook %s satisfies every constraint on it:\n", e.Cookbook)
-	for _, w := range e.Wants {
-		fmt.Fprintf(&b, "  %s → %s wants %s\n", w.Chain, e.Cookbook, w.Constraint)
-	}
+	b.WriteString(e.summary())
 	avail := strings.Join(e.Available, ", ")
 	if avail == "" {
 		avail = "none (no tag like v1.2.0 or 1.2.0)"
 	}
 	if e.Held {
-		fmt.Fprintf(&b, "%s stays at its locked version %s while the named cookbooks update; name %s too (converge cookbooks update ... %s) to let it move", e.Cookbook, avail, e.Cookbook, e.Cookbook)
+		fmt.Fprintf(&b, "\n%s stays at its locked version %s while the named cookbooks update; name %s too (converge cookbooks update ... %s) to let it move", e.Cookbook, avail, e.Cookbook, e.Cookbook)
 		return b.String()
 	}
-	fmt.Fprintf(&b, "versions of %s", e.Cookbook)
+	b.WriteString("; versions available")
 	if e.Source != "" {
 		fmt.Fprintf(&b, " in %s", e.Source)
 	}
 	fmt.Fprintf(&b, ": %s", avail)
-	fmt.Fprintf(&b, "\nrelax one of these constraints (in the metadata.star or converge.yaml entry that declares it), or publish a version of %s that satisfies them all", e.Cookbook)
+	for _, a := range e.Also {
+		fmt.Fprintf(&b, "\nalso tried: %s", a)
+	}
+	var fixes []string
+	seen := map[string]bool{}
+	add := func(f string) {
+		if !seen[f] {
+			seen[f] = true
+			fixes = append(fixes, f)
+		}
+	}
+	for _, w := range e.Wants {
+		switch {
+		case w.By == SourcesFile:
+			add(fmt.Sprintf("%s %s in %s", e.Cookbook, w.Constraint, SourcesFile))
+		case strings.HasPrefix(w.By, "cookbooks/"):
+			add(fmt.Sprintf("%s %s in %s/metadata.star", e.Cookbook, w.Constraint, w.By))
+		default:
+			add(fmt.Sprintf("%s %s in the metadata.star of %s", e.Cookbook, w.Constraint, w.By))
+		}
+		for _, p := range w.Pins {
+			add(fmt.Sprintf("%s in %s, to let %s take another version", p, SourcesFile, strings.Fields(p)[0]))
+		}
+	}
+	if len(fixes) == 0 {
+		fmt.Fprintf(&b, "\nto fix: publish a version of %s (a tag like v1.0.0), or name a branch or commit in its %s entry", e.Cookbook, SourcesFile)
+		return b.String()
+	}
+	fmt.Fprintf(&b, "\nto fix: relax one of these constraints (%s), or publish a version of %s that satisfies them all", strings.Join(fixes, "; "), e.Cookbook)
 	return b.String()
+}
+
+// satisfiable reports whether one available version satisfies every
+// constraint of e: when one does, e came from a choice made earlier in
+// the search, not from the constraints alone.
+func (e *ConflictError) satisfiable() bool {
+	for _, v := range e.vers {
+		ok := true
+		for _, c := range e.cons {
+			ok = ok && c.Allows(v)
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
+}
+
+// key identifies a conflict by its cookbook and constraints.
+func (e *ConflictError) key() string {
+	var ws []string
+	for _, w := range e.Wants {
+		ws = append(ws, w.Constraint+"\x00"+w.Chain)
+	}
+	sort.Strings(ws)
+	return e.Cookbook + "\x01" + strings.Join(ws, "\x01")
+}
+
+// subsetOf reports whether every want of e is one of o's.
+func (e *ConflictError) subsetOf(o *ConflictError) bool {
+	if e.Cookbook != o.Cookbook {
+		return false
+	}
+	for _, w := range e.Wants {
+		if !slices.ContainsFunc(o.Wants, func(x Want) bool { return x.Chain == w.Chain && x.Constraint == w.Constraint }) {
+			return false
+		}
+	}
+	return true
 }
 
 // req is one constraint on a cookbook.
@@ -157,6 +255,8 @@ type resolver struct {
 
 	pkgs map[string]*pkg
 	refs map[string]map[string]string // ls-remote, per URL
+	// conflicts are the dead ends of the search, in the order met.
+	conflicts []*ConflictError
 }
 
 // resolve returns the chosen candidate of every cookbook reached from the
@@ -181,11 +281,50 @@ func (r *resolver) resolve() (map[string]*candidate, error) {
 	for _, name := range sortedKeys(r.locals) {
 		st.enqueue(name, nil)
 	}
+	r.conflicts = nil
 	st, err := r.solve(st)
+	var ce *ConflictError
+	if errors.As(err, &ce) && len(r.conflicts) > 0 {
+		return nil, r.explain()
+	}
 	if err != nil {
 		return nil, err
 	}
 	return st.chosen, nil
+}
+
+// explain picks, among the dead ends of a failed search, the conflict to
+// report: one that no available version could satisfy whatever else was
+// chosen, with the most constraints; the other such dead ends are listed
+// under it.
+func (r *resolver) explain() error {
+	better := func(c, best *ConflictError) bool {
+		if c.satisfiable() != best.satisfiable() {
+			return !c.satisfiable()
+		}
+		return len(c.Wants) > len(best.Wants)
+	}
+	best := r.conflicts[0]
+	for _, c := range r.conflicts[1:] {
+		if better(c, best) {
+			best = c
+		}
+	}
+	out := *best
+	out.Also = nil
+	seen := map[string]bool{best.key(): true}
+	for _, c := range r.conflicts {
+		if seen[c.key()] || c.satisfiable() || c.subsetOf(best) {
+			continue
+		}
+		seen[c.key()] = true
+		if len(out.Also) == 5 {
+			out.Also = append(out.Also, "… and more")
+			break
+		}
+		out.Also = append(out.Also, c.summary())
+	}
+	return &out
 }
 
 func (r *resolver) solve(st *state) (*state, error) {
@@ -243,6 +382,9 @@ func (r *resolver) choose(st *state, p *pkg, c *candidate) (*state, error) {
 	n := st.clone()
 	n.chosen[p.name] = c
 	chain := append(slices.Clip(n.via[p.name]), p.label())
+	if p.local == nil {
+		chain[len(chain)-1] += " " + c.version.String()
+	}
 	for _, dep := range sortedKeys(c.meta.Depends) {
 		con, err := semver.ParseConstraint(c.meta.Depends[dep])
 		if err != nil {
@@ -264,7 +406,17 @@ func (r *resolver) conflict(name string, st *state) error {
 		if q.c.Any() {
 			continue // asks for nothing that could conflict
 		}
-		e.Wants = append(e.Wants, Want{Chain: strings.Join(q.chain, " → "), Constraint: q.c.String()})
+		w := Want{Chain: strings.Join(q.chain, " → "), Constraint: q.c.String(), By: q.chain[len(q.chain)-1]}
+		for _, l := range q.chain[1:] {
+			n := strings.Fields(strings.TrimPrefix(l, "cookbooks/"))[0]
+			if src := r.sources[n]; src != nil && r.locals[n] == nil && src.Version != "" {
+				if c, err := semver.ParseConstraint(src.Version); err == nil && !c.Any() {
+					w.Pins = append(w.Pins, n+" "+c.String())
+				}
+			}
+		}
+		e.Wants = append(e.Wants, w)
+		e.cons = append(e.cons, q.c)
 	}
 	seen := map[string]bool{}
 	var vs []semver.Version
@@ -283,12 +435,14 @@ func (r *resolver) conflict(name string, st *state) error {
 	for _, v := range vs {
 		e.Available = append(e.Available, v.String())
 	}
+	e.vers = vs
 	switch {
 	case p.local != nil:
 		e.Source = "cookbooks/" + name
 	case p.src != nil:
 		e.Source = p.src.Location()
 	}
+	r.conflicts = append(r.conflicts, e)
 	return e
 }
 

@@ -227,3 +227,32 @@ func regexpMatch(pattern, s string) bool {
 	cmd.Stdin = strings.NewReader(s)
 	return cmd.Run() == nil
 }
+
+// TestCookbooks_InstallConflictNamesEveryConstraint: left wants base
+// ~> 1.0 and right, pinned >= 1.1 in converge.yaml, wants base >= 2.0:
+// `converge cookbooks install` fails naming both constraints with their
+// chains, the pin, the versions of base and what to relax.
+func TestCookbooks_InstallConflictNamesEveryConstraint(t *testing.T) {
+	root := t.TempDir()
+	base := newTeamRemote(t, root, "base")
+	for _, v := range []string{"1.0.0", "1.1.0", "2.0.0"} {
+		base.release(v, map[string]string{"metadata.star": fmt.Sprintf("name = \"base\"\nversion = %q\n", v)})
+	}
+	left := newTeamRemote(t, root, "left")
+	left.release("1.2.0", map[string]string{"metadata.star": "name = \"left\"\nversion = \"1.2.0\"\ndepends = {\"base\": \"~> 1.0\"}\n"})
+	right := newTeamRemote(t, root, "right")
+	right.release("1.0.0", map[string]string{"metadata.star": "name = \"right\"\nversion = \"1.0.0\"\ndepends = {\"base\": \"~> 1.0\"}\n"})
+	right.release("1.1.0", map[string]string{"metadata.star": "name = \"right\"\nversion = \"1.1.0\"\ndepends = {\"base\": \">= 2.0\"}\n"})
+	repo := filepath.Join(root, "repo")
+	writeTestFiles(t, repo, map[string]string{"converge.yaml": fmt.Sprintf("cookbooks:\n  base: {git: %s}\n  left: {git: %s}\n  right: {git: %s, version: \">= 1.1\"}\n", base.url, left.url, right.url)})
+	t.Chdir(repo)
+	r := converge(t, "cookbooks", "install")
+	for _, want := range []string{
+		"base: no version satisfies all of: ~> 1.0 (converge.yaml → left 1.2.0), >= 2.0 (converge.yaml → right 1.1.0; pinned in converge.yaml: right >= 1.1); versions available in git:" + base.url + ": 1.0.0, 1.1.0, 2.0.0\n",
+		"to fix: relax one of these constraints (base ~> 1.0 in the metadata.star of left 1.2.0; base >= 2.0 in the metadata.star of right 1.1.0; right >= 1.1 in converge.yaml, to let right take another version)",
+	} {
+		if r.code == 0 || !strings.Contains(r.stderr, want) {
+			t.Errorf("install: exit %d, stderr lacks %q:\n%s", r.code, want, r.stderr)
+		}
+	}
+}

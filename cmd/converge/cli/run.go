@@ -116,6 +116,8 @@ type node struct {
 	res   engine.Result
 	err   error // connect, facts or converge failure
 	start time.Time
+	// trips are the round trips of connecting and gathering facts.
+	trips engine.RoundTrips
 }
 
 func (o *RunOptions) validate(needRunList bool) error {
@@ -279,11 +281,16 @@ func (o *RunOptions) prepare(ctx context.Context) ([]*node, error) {
 			return
 		}
 		n.tr = tr
+		if !n.t.Local {
+			n.trips.Connect = 1
+		}
 		var f facts.Facts
+		counted := engine.NewTripCounter(tr)
 		err = engine.Within(ctx, probeLimit, "the facts round trip", "raise --probe-timeout if the node is only slow", func(ctx context.Context) error {
-			f, err = facts.Gather(ctx, tr)
+			f, err = facts.Gather(ctx, counted)
 			return err
 		})
+		n.trips.Facts = counted.N()
 		if err != nil {
 			if engine.Interrupted(ctx) {
 				err = notStarted(ctx)
@@ -434,7 +441,7 @@ func convergeNodes(ctx context.Context, o *RunOptions) ([]*node, error) {
 		}
 		h := &engine.Host{T: n.tr, Node: n.coll.Node, CommandTimeout: o.CommandTimeout}
 		n.res = engine.Converge(ctx, n.coll, h, engine.Options{DryRun: o.DryRun, Offline: o.FactsFile != "",
-			ProbeTimeout: o.ProbeTimeout, Sink: rep.sink(n.t.Name, n.facts)})
+			ProbeTimeout: o.ProbeTimeout, Trips: n.trips, Sink: rep.sink(n.t.Name, n.facts)})
 		n.err = n.res.Err
 	})
 	rep.summary(nodes, time.Since(start))
