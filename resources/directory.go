@@ -34,6 +34,14 @@ func (d *Directory) Prepare(*engine.PrepareContext) error {
 // Touches is the directory (and so everything under it).
 func (d *Directory) Touches() []string { return []string{d.Path} }
 
+// CreatesEmpty: creating a directory that was missing makes an empty one.
+func (d *Directory) CreatesEmpty(action string, diff engine.Diff) (string, bool) {
+	if action != "create" || len(diff.Changes) == 0 || diff.Changes[0] != "create new directory "+d.Path {
+		return "", false
+	}
+	return d.Path, true
+}
+
 // Probes stats the path.
 func (d *Directory) Probes() []engine.Probe { return []engine.Probe{engine.StatProbe(d.Path)} }
 
