@@ -3,6 +3,7 @@ package resources
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/converge-cm/converge/engine"
 	"github.com/converge-cm/converge/engine/shell"
@@ -71,13 +72,20 @@ func (d *Directory) Check(action string, p engine.Probed) (engine.Diff, error) {
 		}
 	case !st.Exists:
 		diff.Changes = []string{"create new directory " + d.Path}
+		mkdir := "mkdir -- "
 		if d.Recursive {
-			plan.run("mkdir -p -- " + q)
-		} else {
-			plan.run("mkdir -- " + q)
+			mkdir = "mkdir -p -- "
 		}
-		// Unset mode: mkdir's default (umask), as Chef leaves it.
-		if fix := d.Ownership.fixCmd(d.Path); fix != "" {
+		// A mode alone is given at creation: one process, and nothing to
+		// fix on a path someone could swap meanwhile. Unset mode: mkdir's
+		// default (umask), as Chef leaves it.
+		own := d.Ownership
+		if own.Mode != "" && own.Owner == "" && own.Group == "" {
+			mkdir = strings.Replace(mkdir, "-- ", "-m "+shell.Quote(own.Mode)+" -- ", 1)
+			own.Mode = ""
+		}
+		plan.run(mkdir + q)
+		if fix := own.fixCmd(d.Path); fix != "" {
 			plan.run(fix)
 		}
 	default:
