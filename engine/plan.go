@@ -184,8 +184,10 @@ func (r *run) plan(i int) (int, error) {
 		// The step that failed, or the first one the plan did not reach.
 		r.markStale(st.res)
 		ferr := st.failed
-		if ferr == nil {
-			ferr = err
+		if ferr == nil && err != nil {
+			// The round trip itself failed (connection, limit, signal): the
+			// output that tells which steps ran is lost with it.
+			ferr = fmt.Errorf("%w (in the apply plan of %s: each was applied whole or not at all; the next run checks them again)", err, planNames(steps[k:]))
 		}
 		if ferr == nil {
 			ferr = fmt.Errorf("the apply plan ended before this step; this is a bug in converge")
@@ -208,6 +210,11 @@ func (r *run) plan(i int) (int, error) {
 func (r *run) plannable(res Resource) bool {
 	b := res.Base()
 	if len(b.Actions) != 1 || b.Actions[0] == "nothing" || b.Retries > 0 || b.IgnoreFailure || r.parent[res] != nil {
+		return false
+	}
+	if b.IsSet("timeout") {
+		// Its own limit is the point: it runs on its own, so that the
+		// node is given up when that one command runs past it.
 		return false
 	}
 	if _, ok := res.(Composite); ok {
@@ -638,4 +645,19 @@ func stepIndex(s string, steps []*planStep) (int, bool) {
 		return 0, false
 	}
 	return k, true
+}
+
+// planNames names the resources of steps that still had work, for an
+// error: the first three and how many more.
+func planNames(steps []*planStep) string {
+	var names []string
+	for _, st := range steps {
+		if !st.done && st.skipped == "" && !st.applied {
+			names = append(names, st.res.Base().Address())
+		}
+	}
+	if len(names) > 3 {
+		return strings.Join(names[:3], ", ") + fmt.Sprintf(" and %d more", len(names)-3)
+	}
+	return strings.Join(names, ", ")
 }
