@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-multierror"
-
-	"github.com/converge-cm/converge/engine/transport"
 )
 
 // Options control one node's converge.
@@ -177,7 +175,7 @@ func (r *run) converge() error {
 			break
 		}
 		r.next = i + 1
-		if n, err := r.batch(i); n > 0 {
+		if n, err := r.plan(i); n > 0 {
 			i += n - 1
 			r.next = i + 1
 			if err != nil {
@@ -652,121 +650,4 @@ func redactErr(b *Common, err error) error {
 		return fmt.Errorf("command exited %d (output suppressed: the resource is sensitive)", ce.ExitCode)
 	}
 	return errors.New("failed (details suppressed: the resource is sensitive)")
-}
-
-// maxBatch bounds how many file writes share one round trip (the receiving
-// script travels on the command line, which has a size limit).
-const maxBatch = 64
-
-// batch streams the writes of consecutive file resources starting at i in
-// one round trip, when there are at least two of them: each is a single
-// create action whose change is one file write, with fresh probes that no
-// earlier write of the batch could affect, no guard that skips it, no
-// retries or ignore_failure, and only delayed notifications. It returns how
-// many resources it handled (0: none, take the normal path).
-func (r *run) batch(i int) (int, error) {
-	if r.opts.DryRun {
-		return 0, nil
-	}
-	type item struct {
-		res    Resource
-		action string
-		d      Diff
-		w      transport.FileWrite
-	}
-	var items []item
-	var touched []string
-	size := 0
-scan:
-	for j := i; j < len(r.c.Resources) && len(items) < maxBatch && size < 48<<10; j++ {
-		res := r.c.Resources[j]
-		bw, ok := res.(BatchWriter)
-		b := res.Base()
-		if !ok || len(b.Actions) != 1 || b.Retries > 0 || b.IgnoreFailure {
-			break
-		}
-		for _, e := range r.c.Edges(res) {
-			if e.Timing != "delayed" {
-				break scan
-			}
-		}
-		for _, p := range r.probes[res] {
-			if r.stale[p.key()] || !r.probed.has(p) || staleAfter(p, touched, false) {
-				break scan
-			}
-		}
-		if skip, _, err := r.guardsSkip(b); err != nil || skip || r.probeTimedOut(res) != nil {
-			break
-		}
-		d, err := res.Check(b.Actions[0], r.probed)
-		if err != nil || d.Empty() {
-			break
-		}
-		w, ok := bw.BatchWrite(b.Actions[0], d)
-		if !ok {
-			break
-		}
-		t, ok := res.(Toucher)
-		if !ok {
-			break
-		}
-		items = append(items, item{res, b.Actions[0], d, w})
-		touched = append(touched, t.Touches()...)
-		size += 600 + len(w.Path)*4 + len(w.Opts.Verify)
-	}
-	if len(items) < 2 {
-		return 0, nil
-	}
-	// Diffs read the old content, so they are made before the writes.
-	diffs := make([]string, len(items))
-	writes := make([]transport.FileWrite, len(items))
-	for k, it := range items {
-		writes[k] = it.w
-		if it.d.Content != nil && !it.res.Base().Sensitive {
-			diffs[k] = r.contentDiff(it.d.Content)
-		}
-	}
-	if err := r.stopped(); err != nil {
-		return 0, nil // the normal path reports it
-	}
-	start := time.Now()
-	var n int
-	err := Within(r.ctx, r.h.CommandLimit(), fmt.Sprintf("writing %d files", len(writes)),
-		"raise --command-timeout if the node is only slow", func(ctx context.Context) error {
-			var err error
-			n, err = transport.PutMany(ctx, r.h.T, writes)
-			return err
-		})
-	r.noteHung(err)
-	each := time.Since(start).Seconds() / float64(len(items))
-	for k, it := range items {
-		b := it.res.Base()
-		r.markStale(it.res)
-		r.recipeHeader(b)
-		ev := Event{Type: "resource", Resource: b.Address(), Action: it.action, Recipe: b.Recipe, Pos: b.Pos.String(), Duration: each}
-		if k >= n {
-			// The first write that failed; the later ones were not tried.
-			if Interrupted(r.ctx) {
-				r.abandoned = b.Address() + " action " + it.action
-				ev.Status, ev.Error = StatusInterrupted, "abandoned: "+context.Cause(r.ctx).Error()
-				r.emit(ev)
-				return k + 1, fmt.Errorf("%s (%s) action %s: %w", b.Address(), b.Pos, it.action, context.Cause(r.ctx))
-			}
-			werr := redactErr(b, err)
-			ev.Status, ev.Error = StatusFailed, werr.Error()
-			r.emit(ev)
-			return k + 1, fmt.Errorf("%s (%s) action %s: %w", b.Address(), b.Pos, it.action, werr)
-		}
-		ev.Changes, ev.Diff = it.d.Changes, diffs[k]
-		if b.Sensitive {
-			ev.Changes = []string{"suppressed sensitive resource output"}
-		}
-		ev.Status = StatusUpdated
-		r.noteUpdated(it.res)
-		r.emit(ev)
-		if ferr := r.fire(it.res, 0); ferr != nil {
-			return k + 1, ferr
-		}
-	}
-	return len(items), nil
 }

@@ -3,8 +3,6 @@ package engine
 import (
 	"sort"
 	"sync"
-
-	"github.com/converge-cm/converge/engine/transport"
 )
 
 // Kind describes a resource kind: its builtin name, actions and constructor.
@@ -90,11 +88,4 @@ func Kinds() []*Kind {
 // that does not implement it may have changed anything.
 type Toucher interface {
 	Touches() []string
-}
-
-// BatchWriter is implemented by resources whose change, for some actions,
-// is exactly one file write. The engine streams the writes of consecutive
-// such resources over one round trip instead of one each.
-type BatchWriter interface {
-	BatchWrite(action string, d Diff) (transport.FileWrite, bool)
 }

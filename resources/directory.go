@@ -3,6 +3,7 @@ package resources
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/converge-cm/converge/engine"
 	"github.com/converge-cm/converge/engine/shell"
@@ -34,6 +35,14 @@ func (d *Directory) Prepare(*engine.PrepareContext) error {
 // Touches is the directory (and so everything under it).
 func (d *Directory) Touches() []string { return []string{d.Path} }
 
+// CreatesEmpty: creating a directory that was missing makes an empty one.
+func (d *Directory) CreatesEmpty(action string, diff engine.Diff) (string, bool) {
+	if action != "create" || len(diff.Changes) == 0 || diff.Changes[0] != "create new directory "+d.Path {
+		return "", false
+	}
+	return d.Path, true
+}
+
 // Probes stats the path.
 func (d *Directory) Probes() []engine.Probe { return []engine.Probe{engine.StatProbe(d.Path)} }
 
@@ -63,13 +72,20 @@ func (d *Directory) Check(action string, p engine.Probed) (engine.Diff, error) {
 		}
 	case !st.Exists:
 		diff.Changes = []string{"create new directory " + d.Path}
+		mkdir := "mkdir -- "
 		if d.Recursive {
-			plan.run("mkdir -p -- " + q)
-		} else {
-			plan.run("mkdir -- " + q)
+			mkdir = "mkdir -p -- "
 		}
-		// Unset mode: mkdir's default (umask), as Chef leaves it.
-		if fix := d.Ownership.fixCmd(d.Path); fix != "" {
+		// A mode alone is given at creation: one process, and nothing to
+		// fix on a path someone could swap meanwhile. Unset mode: mkdir's
+		// default (umask), as Chef leaves it.
+		own := d.Ownership
+		if own.Mode != "" && own.Owner == "" && own.Group == "" {
+			mkdir = strings.Replace(mkdir, "-- ", "-m "+shell.Quote(own.Mode)+" -- ", 1)
+			own.Mode = ""
+		}
+		plan.run(mkdir + q)
+		if fix := own.fixCmd(d.Path); fix != "" {
 			plan.run(fix)
 		}
 	default:

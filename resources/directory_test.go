@@ -24,7 +24,7 @@ func TestDirectory_Table(t *testing.T) {
 			commands: []string{resources.FixCmd("app", "", "0750", "/srv/app")}},
 		{name: "hostile path", src: `directory(` + starQuote(hostile) + `, mode="0700")`, stat: []engine.FileState{{}},
 			changes:  []string{"create new directory " + hostile},
-			commands: []string{"mkdir -- '/srv/a b/$(id)/'\\''q'\\''/-x\ny'", resources.FixCmd("", "", "0700", hostile)}},
+			commands: []string{"mkdir -m 0700 -- '/srv/a b/$(id)/'\\''q'\\''/-x\ny'"}},
 		{name: "delete", src: `directory("/srv/app", action="delete")`, stat: []engine.FileState{dir("root", "root", "0755")},
 			changes: []string{"delete directory /srv/app"}, commands: []string{"rmdir -- /srv/app"}},
 		{name: "delete recursive", src: `directory("/srv/app", action="delete", recursive=True)`, stat: []engine.FileState{dir("root", "root", "0755")},

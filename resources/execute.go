@@ -133,17 +133,60 @@ func (e *Execute) Check(action string, p engine.Probed) (engine.Diff, error) {
 			return engine.Diff{}, nil
 		}
 	}
-	plan := execPlan{cmd: e.prelude() + e.Command}
+	return e.runDiff(), nil
+}
+
+// runDiff is the change of running the command.
+func (e *Execute) runDiff() engine.Diff {
+	plan := execPlan{cmd: e.prelude() + e.Command, e: e}
 	d := engine.Diff{Changes: []string{"execute " + e.display()}, Data: plan}
 	if !e.Sensitive {
 		d.Commands = []string{e.wrap(plan.cmd, 0)}
 	}
-	return d, nil
+	return d
+}
+
+// Recheck lets an apply plan test the creates path on the node, right
+// before the command, when an earlier step may have created it.
+func (e *Execute) Recheck(string) (string, engine.Diff, bool) {
+	ps := e.Probes()
+	if len(ps) == 0 {
+		return "", engine.Diff{}, false
+	}
+	q := shell.Quote(ps[0].Arg)
+	return "[ -e " + q + " ] || [ -L " + q + " ]", e.runDiff(), true
 }
 
 // execPlan is what Check planned for Apply: the command after the cwd
 // and environment prelude.
-type execPlan struct{ cmd string }
+type execPlan struct {
+	cmd string
+	e   *Execute
+}
+
+// PlanOps lets an apply plan run the command, under its limit, with the
+// statuses it accepts. A sensitive command runs on its own: its
+// environment would show in the plan's command line.
+func (p execPlan) PlanOps(h *engine.Host) ([]engine.Op, bool) {
+	e := p.e
+	if e == nil || e.Sensitive {
+		return nil, false
+	}
+	limit := e.CommandLimit(h.CommandLimit())
+	return []engine.Op{{
+		Cmd: e.wrap(p.cmd, limit), Display: e.display(), OK: e.Returns, Limit: limit,
+		Fail: func(rc int, out string) error { return e.failure(rc, limit, out, "") },
+	}}, true
+}
+
+// failure is the error of the command ending with status rc.
+func (e *Execute) failure(rc int, limit time.Duration, stdout, stderr string) error {
+	if limit > 0 && rc == 124 {
+		return &engine.TimeoutError{What: "command", Subject: e.display(), Limit: limit,
+			Hint: "raise the resource's timeout (or --command-timeout), or 0 for no limit"}
+	}
+	return &engine.CommandError{Cmd: e.display(), ExitCode: rc, Stderr: stderr, Stdout: stdout}
+}
 
 // wrap is the command Apply runs for cmd: under the time limit (none when
 // 0), with the group and as the user. Check shows it without the limit,
@@ -209,11 +252,7 @@ func (e *Execute) Apply(ctx context.Context, _ string, d engine.Diff, h *engine.
 			return nil
 		}
 	}
-	if limit > 0 && res.ExitCode == 124 {
-		return &engine.TimeoutError{What: "command", Subject: e.display(), Limit: limit,
-			Hint: "raise the resource's timeout (or --command-timeout), or 0 for no limit"}
-	}
-	return &engine.CommandError{Cmd: e.display(), ExitCode: res.ExitCode, Stderr: string(res.Stderr), Stdout: string(res.Stdout)}
+	return e.failure(res.ExitCode, limit, string(res.Stdout), string(res.Stderr))
 }
 
 func sortedKeys(m map[string]string) []string {

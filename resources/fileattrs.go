@@ -117,6 +117,7 @@ func sha(b []byte) string {
 // write that sets owner, group and mode itself), then run cmds.
 type contentPlan struct {
 	write bool
+	w     transport.FileWrite // the write, when write
 	cmds  []string
 }
 
@@ -171,13 +172,13 @@ func (c *content) check(r *engine.Common, action string, p engine.Probed) (engin
 		if c.managed {
 			d.Content = &engine.ContentChange{Path: c.path, New: c.data}
 		}
-		return planned(d, contentPlan{write: true}), nil
+		return planned(d, contentPlan{write: true, w: c.write()}), nil
 	}
 	if c.managed && sha(c.data) != st.SHA256 {
 		d.Changes = append(d.Changes, fmt.Sprintf("update content of file %s from %.8s to %.8s", c.path, st.SHA256, sha(c.data)))
 		d.Content = &engine.ContentChange{Path: c.path, OldSHA: st.SHA256, New: c.data, NeedsOld: true}
 		d.Changes = append(d.Changes, c.own.drift(st)...)
-		return planned(d, contentPlan{write: true}), nil
+		return planned(d, contentPlan{write: true, w: c.write()}), nil
 	}
 	var plan contentPlan
 	if drift := c.own.drift(st); len(drift) > 0 {
@@ -185,6 +186,19 @@ func (c *content) check(r *engine.Common, action string, p engine.Probed) (engin
 		plan.cmds = []string{c.own.fixCmd(c.path)}
 	}
 	return planned(d, plan), nil
+}
+
+// PlanOps lets an apply plan make the write and run the commands.
+func (p contentPlan) PlanOps(*engine.Host) ([]engine.Op, bool) {
+	var ops []engine.Op
+	if p.write {
+		w := p.w
+		ops = append(ops, engine.Op{Write: &w})
+	}
+	for _, c := range p.cmds {
+		ops = append(ops, engine.Op{Cmd: c})
+	}
+	return ops, true
 }
 
 // apply does what check planned.
@@ -244,29 +258,4 @@ func checkAbs(r *engine.Common, p string) error {
 		return engine.Errorf(r, "use an absolute path such as /etc/"+path.Base(p), "path %q is not absolute", p)
 	}
 	return nil
-}
-
-// batchWrite is the write Apply would make, for the engine to stream with
-// other files in one round trip; false when the action is not one write.
-func (c *content) batchWrite(action string, d engine.Diff) (transport.FileWrite, bool) {
-	plan, ok := d.Data.(contentPlan)
-	if !ok || !plan.write || len(plan.cmds) > 0 || (action != "create" && action != "create_if_missing") {
-		return transport.FileWrite{}, false
-	}
-	return c.write(), true
-}
-
-// BatchWrite lets the engine stream this file with others.
-func (f *File) BatchWrite(action string, d engine.Diff) (transport.FileWrite, bool) {
-	return f.c.batchWrite(action, d)
-}
-
-// BatchWrite lets the engine stream this file with others.
-func (t *Template) BatchWrite(action string, d engine.Diff) (transport.FileWrite, bool) {
-	return t.c.batchWrite(action, d)
-}
-
-// BatchWrite lets the engine stream this file with others.
-func (f *CookbookFile) BatchWrite(action string, d engine.Diff) (transport.FileWrite, bool) {
-	return f.c.batchWrite(action, d)
 }

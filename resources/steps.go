@@ -41,6 +41,28 @@ func (s steps) commands() []string {
 	return out
 }
 
+// PlanOps lets an apply plan run the steps: the same writes and commands,
+// in the same order, each after the one before succeeded.
+func (s steps) PlanOps(*engine.Host) ([]engine.Op, bool) {
+	ops := make([]engine.Op, 0, len(s))
+	for _, st := range s {
+		if st.put != nil {
+			w := *st.put
+			ops = append(ops, engine.Op{Write: &w})
+			continue
+		}
+		op := engine.Op{Cmd: st.cmd}
+		if st.fail != nil {
+			cmd, fail := st.cmd, st.fail
+			op.Fail = func(rc int, out string) error {
+				return fail(&engine.CommandError{Cmd: cmd, ExitCode: rc, Stderr: out})
+			}
+		}
+		ops = append(ops, op)
+	}
+	return ops, true
+}
+
 // applySteps does what Check planned, in order.
 func applySteps(ctx context.Context, d engine.Diff, h *engine.Host) error {
 	plan, ok := d.Data.(steps)

@@ -22,6 +22,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -187,6 +188,12 @@ func runBench(ctx context.Context, o options) (err error) {
 		rss := ""
 		if tool == "converge" {
 			rss = fmt.Sprintf("  peak RSS %.1f MB", float64(s.MaxRSS)/1024)
+			if rt := roundTrips(s.Out); rt >= 0 {
+				rss += fmt.Sprintf("  %.1f round trips/host", rt)
+			}
+		}
+		if s.Forks >= 0 {
+			rss += fmt.Sprintf("  %d processes", s.Forks)
 		}
 		fmt.Fprintf(os.Stderr, "  %-8s N=%-3d %-8s %8.3fs%s\n", tool, n, c, s.Wall.Seconds(), rss)
 		return s, nil
@@ -309,6 +316,41 @@ func checkReport(tool string, n int, c string, out []byte) error {
 	return nil
 }
 
+// roundTrips is the mean number of round trips per node converge
+// reported in its node-end events (the sum of round_trips), -1 when it
+// reported none.
+func roundTrips(out []byte) float64 {
+	total, nodes := 0, 0
+	sc := bufio.NewScanner(strings.NewReader(string(out)))
+	sc.Buffer(make([]byte, 1<<20), 1<<24)
+	for sc.Scan() {
+		var e struct {
+			Type       string
+			RoundTrips json.RawMessage `json:"round_trips"`
+		}
+		if json.Unmarshal(sc.Bytes(), &e) != nil || e.Type != "node-end" || len(e.RoundTrips) == 0 {
+			continue
+		}
+		var byKind map[string]int
+		var n int
+		switch {
+		case json.Unmarshal(e.RoundTrips, &byKind) == nil:
+			for _, v := range byKind {
+				total += v
+			}
+		case json.Unmarshal(e.RoundTrips, &n) == nil:
+			total += n
+		default:
+			continue
+		}
+		nodes++
+	}
+	if nodes == 0 {
+		return -1
+	}
+	return float64(total) / float64(nodes)
+}
+
 // hold keeps the hosts up for manual runs until Ctrl-C.
 func hold(ctx context.Context, b *bench, n int) error {
 	inv, err := b.inventory(n)
@@ -369,12 +411,26 @@ func (r results) peakRSS(tool string, n int, c string) int64 {
 }
 
 // print writes the table: tool, N, case, median, ratio to converge, ratio
-// to the floor, converge's peak RSS.
+// to the floor, host-seconds per host (the median times the hosts' share
+// of the machine's cores: at N=10 on 2 cores a host has a fifth of the
+// machine), processes started per host (machine-wide, the hosts being
+// local), round trips per host (converge's report), converge's peak RSS.
 func (r results) print(w io.Writer, ns []int) {
+	cores := runtime.NumCPU()
 	row := func(tool string, n int, c string, m time.Duration, ratio, fr, rss string) {
-		fmt.Fprintf(w, "%-9s %4d  %-8s %9.3fs %11s %9s %13s %5d\n", tool, n, c, m.Seconds(), ratio, fr, rss, len(r[key(tool, n, c)]))
+		share := float64(min(n, cores)) / float64(n)
+		procs, rt := "", ""
+		if p := r.medianForks(tool, n, c); p >= 0 {
+			procs = fmt.Sprintf("%d", p/int64(n))
+		}
+		if tool == "converge" {
+			if v := r.medianRoundTrips(tool, n, c); v >= 0 {
+				rt = fmt.Sprintf("%.1f", v)
+			}
+		}
+		fmt.Fprintf(w, "%-9s %4d  %-8s %9.3fs %11s %9s %9.3fs %9s %7s %13s %5d\n", tool, n, c, m.Seconds(), ratio, fr, m.Seconds()*share, procs, rt, rss, len(r[key(tool, n, c)]))
 	}
-	fmt.Fprintf(w, "\n%-9s %4s  %-8s %10s %11s %9s %13s %5s\n", "tool", "N", "case", "median", "/converge", "/floor", "converge RSS", "runs")
+	fmt.Fprintf(w, "\n%-9s %4s  %-8s %10s %11s %9s %10s %9s %7s %13s %5s\n", "tool", "N", "case", "median", "/converge", "/floor", "host-s/h", "procs/h", "rt/h", "converge RSS", "runs")
 	for _, n := range ns {
 		floor, hasFloor := r.median("floor", n, "ssh true")
 		if hasFloor {
@@ -401,4 +457,35 @@ func (r results) print(w io.Writer, ns []int) {
 			}
 		}
 	}
+}
+
+// medianForks is the median of the runs' process counts, -1 if unknown.
+func (r results) medianForks(tool string, n int, c string) int64 {
+	var v []int64
+	for _, s := range r[key(tool, n, c)] {
+		if s.Forks >= 0 {
+			v = append(v, s.Forks)
+		}
+	}
+	if len(v) == 0 {
+		return -1
+	}
+	slices.Sort(v)
+	return v[len(v)/2]
+}
+
+// medianRoundTrips is the median of converge's round trips per host, -1
+// if it reported none.
+func (r results) medianRoundTrips(tool string, n int, c string) float64 {
+	var v []float64
+	for _, s := range r[key(tool, n, c)] {
+		if rt := roundTrips(s.Out); rt >= 0 {
+			v = append(v, rt)
+		}
+	}
+	if len(v) == 0 {
+		return -1
+	}
+	slices.Sort(v)
+	return v[len(v)/2]
 }

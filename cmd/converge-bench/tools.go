@@ -19,6 +19,27 @@ type sample struct {
 	Wall   time.Duration
 	MaxRSS int64 // KiB: the child's peak resident set (wait4's ru_maxrss)
 	Out    []byte
+	// Forks is how many processes the whole machine started during the
+	// run (/proc/stat's processes): the control side and, the hosts being
+	// local, every node-side process too. -1 when unknown.
+	Forks int64
+}
+
+// forks reads the machine's count of processes started since boot.
+func forks() int64 {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return -1
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "processes "); ok {
+			n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+			if err == nil {
+				return n
+			}
+		}
+	}
+	return -1
 }
 
 // bench holds what every tool run needs.
@@ -36,6 +57,7 @@ type bench struct {
 func (b *bench) run(ctx context.Context, cmd *exec.Cmd) (sample, error) {
 	out := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
+	f0 := forks()
 	start := time.Now()
 	if err := procs.start(cmd); err != nil {
 		return sample{}, err
@@ -50,7 +72,10 @@ func (b *bench) run(ctx context.Context, cmd *exec.Cmd) (sample, error) {
 		<-done
 		return sample{}, ctx.Err()
 	}
-	s := sample{Wall: time.Since(start), Out: out.Bytes()}
+	s := sample{Wall: time.Since(start), Out: out.Bytes(), Forks: -1}
+	if f1 := forks(); f0 >= 0 && f1 >= f0 {
+		s.Forks = f1 - f0
+	}
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		s.MaxRSS = ru.Maxrss
 	}

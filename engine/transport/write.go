@@ -58,8 +58,7 @@ const (
 // km DST FILE gives FILE the mode of the regular file DST replaces, or 0644.
 // bk BASE KEEP TMP backs BASE up beside itself through the staging name
 // TMP and keeps the last KEEP backups.
-const writerPrologue = `umask 077
-case ${CONVERGE_RD-} in
+const writerPrologue = `case ${CONVERGE_RD-} in
 head) rd() { head -c "$1"; } ;;
 dd) rd() { dd bs=65536 count="$1" iflag=count_bytes,fullblock 2>/dev/null; } ;;
 *)
@@ -67,9 +66,6 @@ if [ "$(printf abcdef | { head -c 2 >/dev/null; cat; })" = cdef ]; then rd() { h
 elif [ "$(printf abcdef | { dd bs=65536 count=2 iflag=count_bytes,fullblock >/dev/null 2>&1; cat; })" = cdef ]; then rd() { dd bs=65536 count="$1" iflag=count_bytes,fullblock 2>/dev/null; }
 else rd() { dd bs=1 count="$1" 2>/dev/null; }; fi ;;
 esac
-t=
-trap 'if [ -n "$t" ]; then cd .. && rm -rf -- "$t"; fi' EXIT
-trap 'exit 130' HUP INT TERM
 pin() {
   d=$1 w=$2 l= o=; shift 2
   cd -P -- "$d" || { echo "converge: cannot write $w: cannot enter $d" >&2; exit 96; }
@@ -120,6 +116,32 @@ bk() {
 }
 `
 
+// writerSetup starts a writer: files are staged private (umask 077), the
+// staging directory goes whatever way the writer ends, and a signal ends
+// it before the next rename. An apply plan runs it in the subshell of
+// each run of writes, so that its commands keep the node's umask.
+const writerSetup = `umask 077
+t=
+trap 'if [ -n "$t" ]; then cd .. && rm -rf -- "$t"; fi' EXIT
+trap 'exit 130' HUP INT TERM
+`
+
+// WriterPrologue defines the writer's shell functions, for a script that
+// runs WriteRuns in a subshell of its own.
+func WriterPrologue() string { return writerPrologue }
+
+// WriteRuns is the part of PutManyScript that installs files, for a
+// script that defined WriterPrologue first: run in a subshell, it starts
+// with the writer's setup, prints "ok I" (I from 0) for each installed
+// file and exits non-zero at the first failure, installing nothing of
+// that file's run.
+func WriteRuns(files []FileWrite) string {
+	var b strings.Builder
+	b.WriteString(writerSetup)
+	writeRuns(&b, files)
+	return b.String()
+}
+
 // PutManyScript returns the script that installs the files of a batch from
 // one stream on stdin: each file's bytes follow the previous one's.
 // Consecutive files in the same directory, each named once, form a run:
@@ -142,6 +164,15 @@ bk() {
 func PutManyScript(files []FileWrite) string {
 	var b strings.Builder
 	b.WriteString(writerPrologue)
+	b.WriteString(writerSetup)
+	writeRuns(&b, files)
+	b.WriteString("exit 0\n")
+	return b.String()
+}
+
+// writeRuns writes the runs of files: consecutive files in one directory,
+// each named once.
+func writeRuns(b *strings.Builder, files []FileWrite) {
 	for lo := 0; lo < len(files); {
 		dir := path.Dir(path.Clean(files[lo].Path))
 		seen := map[string]bool{path.Base(path.Clean(files[lo].Path)): true}
@@ -150,11 +181,9 @@ func PutManyScript(files []FileWrite) string {
 			seen[path.Base(path.Clean(files[hi].Path))] = true
 			hi++
 		}
-		writeRun(&b, files, lo, hi)
+		writeRun(b, files, lo, hi)
 		lo = hi
 	}
-	b.WriteString("exit 0\n")
-	return b.String()
 }
 
 // writeRun writes the part of the script that installs files[lo:hi], all
