@@ -19,15 +19,13 @@
 // any input. A construct it cannot translate becomes a "# TODO(migrate)"
 // comment at its place in the output (with the original Ruby quoted) and a
 // Todo in the Report (file, line, construct, why), which MIGRATION.md lists.
-// A translated template renders byte-for-byte what Ruby's ERB (trim mode
-// "-") renders for the same variables and node, with one documented
-// exception: Ruby hashes iterate in insertion order and converge's maps in
+// A translated template renders byte-for-byte what Chef renders (Erubis::Eruby
+// with its default trimming, erb_scan.go) for the same variables and node,
+// with one documented exception: Ruby hashes iterate in insertion order and converge's maps in
 // sorted key order, so every loop over a hash that is not sorted first is
 // reported as a Todo to check.
 //
-// Known limits: Chef renders templates with Erubis, whose default trimming
-// of lines holding only a <% %> tag differs from ERB's trim mode "-"; the
-// translation follows ERB's "-" mode. Ruby truthiness differs from
+// Known limits: Ruby truthiness differs from
 // Starlark's for 0, "" and empty collections; recipe conditions are
 // translated as written (templates keep Ruby's truthiness through
 // rb_truthy).

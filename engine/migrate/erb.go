@@ -32,9 +32,9 @@ func (e *ERBError) Error() string {
 	return "erb: " + strings.Join(parts, "; ")
 }
 
-// TranslateERB translates a Chef ERB template (Ruby's ERB with trim mode
-// "-": "-%>" eats the newline after the tag, "<%-" the indentation before
-// it) into a Go text/template for engine/render. An ERB @var becomes .var,
+// TranslateERB translates a Chef ERB template (as Chef renders it, with
+// Erubis::Eruby and its default trimming; see erb_scan.go) into a Go
+// text/template for engine/render. An ERB @var becomes .var,
 // node['a']['b'] becomes .node.a.b, and Ruby's semantics (truthiness, to_s,
 // methods) come from the rb_ template functions.
 //
@@ -42,7 +42,7 @@ func (e *ERBError) Error() string {
 // loop over a hash that is not sorted first is translated in sorted order
 // and reported as an issue, because the output may differ.
 func TranslateERB(src string) (string, error) {
-	segs, scanErr := scanERB(src)
+	segs := scanERB(src)
 	t := &erbTr{}
 	t.frames = []*erbFrame{{kind: "top", scope: true, vars: map[string]bool{}}}
 	for _, s := range segs {
@@ -54,9 +54,6 @@ func TranslateERB(src string) (string, error) {
 		case segCode:
 			t.code(s)
 		}
-	}
-	if scanErr != nil {
-		t.issue(scanErr.line, scanErr.code, scanErr.why)
 	}
 	for len(t.frames) > 1 {
 		f := t.frames[len(t.frames)-1]
@@ -71,147 +68,6 @@ func TranslateERB(src string) (string, error) {
 		return out, &ERBError{Issues: t.issues}
 	}
 	return out, nil
-}
-
-const (
-	segText = iota
-	segCode
-	segOut
-	segComment
-)
-
-type erbSeg struct {
-	kind int
-	text string
-	line int
-	tag  string // the tag as written, for messages
-}
-
-type scanError struct {
-	line      int
-	code, why string
-}
-
-// scanERB splits src as Ruby's ERB::Compiler::ExplicitScanner does.
-func scanERB(src string) ([]erbSeg, *scanError) {
-	var segs []erbSeg
-	var text strings.Builder
-	line := 1
-	pos := 0
-	flush := func() {
-		if text.Len() > 0 {
-			segs = append(segs, erbSeg{kind: segText, text: text.String()})
-			text.Reset()
-		}
-	}
-	for pos < len(src) {
-		k, n, elem := findStag(src, pos)
-		if k < 0 {
-			text.WriteString(src[pos:])
-			line += strings.Count(src[pos:], "\n")
-			break
-		}
-		text.WriteString(src[pos:k])
-		line += strings.Count(src[pos:k+n], "\n")
-		pos = k + n
-		if elem == "<%%" {
-			text.WriteString("<%")
-			continue
-		}
-		flush()
-		tagLine := line
-		var code strings.Builder
-		closed := false
-		for pos < len(src) {
-			j, m, etag := findEtag(src, pos)
-			if j < 0 {
-				break
-			}
-			code.WriteString(src[pos:j])
-			line += strings.Count(src[pos:j], "\n")
-			pos = j + m
-			if etag == "%%>" {
-				code.WriteString("%>")
-				continue
-			}
-			if etag == "-%>" {
-				if strings.HasPrefix(src[pos:], "\r\n") {
-					pos += 2
-					line++
-				} else if strings.HasPrefix(src[pos:], "\n") {
-					pos++
-					line++
-				}
-			}
-			closed = true
-			break
-		}
-		c := code.String()
-		if !closed {
-			return segs, &scanError{line: tagLine, code: elem + c, why: "tag not closed by %>"}
-		}
-		seg := erbSeg{line: tagLine, text: c, tag: elem + c + "%>"}
-		switch elem {
-		case "<%=":
-			seg.kind = segOut
-		case "<%#":
-			seg.kind = segComment
-		default:
-			seg.kind = segCode
-		}
-		segs = append(segs, seg)
-	}
-	flush()
-	return segs, nil
-}
-
-// findStag finds the next start tag from pos: "^[ \t]*<%-" (at a line
-// start, or at pos itself as Ruby's StringScanner anchors ^ there), then
-// "<%-", "<%%", "<%=", "<%#", "<%".
-func findStag(src string, pos int) (at, n int, elem string) {
-	for k := pos; k < len(src); k++ {
-		if k == pos || src[k-1] == '\n' {
-			m := k
-			for m < len(src) && (src[m] == ' ' || src[m] == '\t') {
-				m++
-			}
-			if strings.HasPrefix(src[m:], "<%-") {
-				return k, m + 3 - k, "<%"
-			}
-		}
-		if src[k] != '<' || !strings.HasPrefix(src[k:], "<%") {
-			continue
-		}
-		for _, s := range []string{"<%-", "<%%", "<%=", "<%#"} {
-			if strings.HasPrefix(src[k:], s) {
-				if s == "<%-" {
-					return k, 3, "<%"
-				}
-				return k, 3, s
-			}
-		}
-		return k, 2, "<%"
-	}
-	return -1, 0, ""
-}
-
-func findEtag(src string, pos int) (at, n int, etag string) {
-	for k := pos; k < len(src); k++ {
-		switch src[k] {
-		case '-':
-			if strings.HasPrefix(src[k:], "-%>") {
-				return k, 3, "-%>"
-			}
-		case '%':
-			if strings.HasPrefix(src[k:], "%%>") {
-				return k, 3, "%%>"
-			}
-			if strings.HasPrefix(src[k:], "%>") {
-				return k, 2, "%>"
-			}
-		}
-	}
-	return -1, 0, ""
 }
 
 // ---- translation ----
@@ -361,6 +217,9 @@ func (t *erbTr) parser(toks []token) *parser {
 
 func (t *erbTr) output(seg erbSeg) {
 	defer t.guardFrom(len(t.pieces), seg, nil)
+	if seg.debug {
+		bail("<%%=== %%> prints to Chef's standard error; there is no converge equivalent")
+	}
 	toks, _ := lexRuby(seg.text, seg.line)
 	p := t.parser(toks)
 	p.skipNL()
@@ -371,6 +230,10 @@ func (t *erbTr) output(seg erbSeg) {
 	p.skipNL()
 	if p.tok().kind != tEOF {
 		bail("several statements in an output tag")
+	}
+	if seg.escape {
+		t.action("rb_escape_xml " + t.gx(x).arg())
+		return
 	}
 	t.emitOutput(x)
 }

@@ -13,11 +13,12 @@ import (
 	"github.com/converge-cm/converge/engine/render"
 )
 
-// rubyERB renders a template with Ruby's own ERB (trim mode "-"): the
-// variables become instance variables and node a hash that, like Chef's
-// node attributes, answers symbol keys and method calls.
-const rubyERB = `
-require 'erb'
+// rubyErubis renders a template as Chef does, with Erubis::Eruby and its
+// default trimming (Chef's lib/chef/mixin/template.rb): the variables
+// become instance variables and node a hash that, like Chef's node
+// attributes, answers symbol keys and method calls.
+const rubyErubis = `
+require 'erubis'
 require 'json'
 class Attrs < Hash
   def self.wrap(v)
@@ -43,26 +44,31 @@ ctx = Object.new
 (data['vars'] || {}).each { |k, v| ctx.instance_variable_set("@#{k}", Attrs.wrap(v)) }
 node = Attrs.wrap(data['node'] || {})
 ctx.define_singleton_method(:node) { node }
-$stdout.write ERB.new(tmpl, trim_mode: '-').result(ctx.instance_eval { binding })
+$stdout.write Erubis::Eruby.new(tmpl).evaluate(ctx)
 `
 
-func needRuby(t *testing.T) string {
+// needErubis returns the ruby command when Ruby and Erubis are installed;
+// without them the test is skipped, or fails when CONVERGE_E2E=1.
+func needErubis(t *testing.T) string {
 	t.Helper()
 	ruby, err := exec.LookPath("ruby")
+	if err == nil {
+		err = exec.Command(ruby, "-rerubis", "-e", "Erubis::Eruby").Run()
+	}
 	if err != nil {
 		if os.Getenv("CONVERGE_E2E") == "1" {
-			t.Fatalf("ruby is not installed and CONVERGE_E2E=1: install Debian's ruby package")
+			t.Fatalf("ruby with erubis is needed and CONVERGE_E2E=1 (%v): install Debian's ruby-erubis (.ci/setup)", err)
 		}
-		t.Skip("ruby is not installed; the ERB oracle tests need it (set CONVERGE_E2E=1 to make this a failure)")
+		t.Skipf("ruby with erubis is not installed (%v); the ERB oracle tests need Debian's ruby-erubis (set CONVERGE_E2E=1 to make this a failure)", err)
 	}
 	return ruby
 }
 
-// renderWithRuby runs Ruby's ERB on tmplPath with the data file.
+// renderWithRuby runs Erubis on tmplPath with the data file.
 func renderWithRuby(t *testing.T, ruby, tmplPath, dataPath string) string {
 	t.Helper()
-	script := filepath.Join(t.TempDir(), "erb.rb")
-	if err := os.WriteFile(script, []byte(rubyERB), 0o644); err != nil {
+	script := filepath.Join(t.TempDir(), "erubis.rb")
+	if err := os.WriteFile(script, []byte(rubyErubis), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	var stderr bytes.Buffer
@@ -70,7 +76,7 @@ func renderWithRuby(t *testing.T, ruby, tmplPath, dataPath string) string {
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		t.Fatalf("ruby erb %s: %v\n%s", tmplPath, err, stderr.String())
+		t.Fatalf("erubis %s: %v\n%s", tmplPath, err, stderr.String())
 	}
 	return string(out)
 }
@@ -128,7 +134,7 @@ func fromJSON(v any) any {
 }
 
 // checkFidelity translates one ERB template and compares converge's
-// rendering with Ruby's, byte for byte.
+// rendering with Erubis's, byte for byte.
 func checkFidelity(t *testing.T, ruby, tmplPath, dataPath string, allowIssues bool) {
 	t.Helper()
 	src, err := os.ReadFile(tmplPath)
@@ -154,12 +160,12 @@ func checkFidelity(t *testing.T, ruby, tmplPath, dataPath string, allowIssues bo
 	}
 	want := renderWithRuby(t, ruby, tmplPath, dataPath)
 	if string(got) != want {
-		t.Errorf("%s: converge and Ruby's ERB differ\n--- ruby\n%s\n--- converge\n%s\n--- translated\n%s", tmplPath, want, got, tmpl)
+		t.Errorf("%s: converge and Erubis differ\n--- erubis\n%s\n--- converge\n%s\n--- translated\n%s", tmplPath, want, got, tmpl)
 	}
 }
 
-func TestERB_RendersLikeRuby(t *testing.T) {
-	ruby := needRuby(t)
+func TestERB_RendersLikeErubis(t *testing.T) {
+	ruby := needErubis(t)
 	files, _ := filepath.Glob("../../testdata/migrate/erb/*.erb")
 	if len(files) == 0 {
 		t.Fatal("no templates in testdata/migrate/erb")
