@@ -1,6 +1,7 @@
 package rb
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"reflect"
@@ -14,6 +15,16 @@ func norm(v any) any {
 	switch x := v.(type) {
 	case nil, bool, int64, float64, string, []any, map[string]any:
 		return v
+	case json.Number:
+		// As Ruby's JSON reads it: Integer unless it has a fraction or
+		// an exponent.
+		if !strings.ContainsAny(string(x), ".eE") {
+			if i, err := x.Int64(); err == nil {
+				return i
+			}
+		}
+		f, _ := x.Float64()
+		return f
 	case int:
 		return int64(x)
 	case int32:

@@ -1,0 +1,115 @@
+package rb
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// rbFlatten is Array#flatten (all levels) and Hash#flatten (the
+// [key, value] pairs, one level: {"a"=>[1]}.flatten is ["a", [1]]).
+func rbFlatten(v any) ([]any, error) {
+	switch x := norm(v).(type) {
+	case []any:
+		return flatten(x), nil
+	case map[string]any:
+		out := []any{}
+		for _, k := range sortedKeys(x) {
+			out = append(out, k, x[k])
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("undefined method 'flatten' for %s", typeName(v))
+}
+
+// rbSortBy is Enumerable#sort_by with a block whose value is a path from
+// the element: each step is "i:N" ([N]), "k:NAME" (["NAME"]) or "m:NAME"
+// (a method without arguments: to_s, to_i, to_f, downcase, upcase,
+// length, size, first, last, strip). A hash is walked as [key, value]
+// pairs, so |k, v| v is the step "i:1". Ties keep their order.
+func rbSortBy(v any, steps ...string) ([]any, error) {
+	l, err := rbEach(v)
+	if err != nil {
+		return nil, fmt.Errorf("undefined method 'sort_by' for %s", typeName(v))
+	}
+	keys := make([]any, len(l))
+	for i, el := range l {
+		if keys[i], err = walkSteps(el, steps); err != nil {
+			return nil, fmt.Errorf("sort_by: %v", err)
+		}
+	}
+	idx := make([]int, len(l))
+	for i := range idx {
+		idx[i] = i
+	}
+	var cmpErr error
+	sort.SliceStable(idx, func(a, b int) bool {
+		c, err := rbCmp(keys[idx[a]], keys[idx[b]])
+		if err != nil && cmpErr == nil {
+			cmpErr = err
+		}
+		return c < 0
+	})
+	out := make([]any, len(l))
+	for i, j := range idx {
+		out[i] = l[j]
+	}
+	return out, cmpErr
+}
+
+var stepMethods = map[string]func(any) (any, error){
+	"to_s":     func(v any) (any, error) { return rbToS(v), nil },
+	"to_i":     func(v any) (any, error) { return rbToI(v) },
+	"to_f":     func(v any) (any, error) { return rbToF(v) },
+	"downcase": func(v any) (any, error) { return strFunc("downcase", strings.ToLower)(v) },
+	"upcase":   func(v any) (any, error) { return strFunc("upcase", strings.ToUpper)(v) },
+	"strip": func(v any) (any, error) {
+		return strFunc("strip", func(s string) string { return strings.Trim(s, rubySpace) })(v)
+	},
+	"length": func(v any) (any, error) { return rbLength(v) },
+	"size":   func(v any) (any, error) { return rbLength(v) },
+	"first":  func(v any) (any, error) { return rbIndex(v, int64(0)) },
+	"last":   func(v any) (any, error) { return rbIndex(v, int64(-1)) },
+}
+
+// StepMethods reports whether name is a method rb_sort_by can call in a
+// step ("m:NAME").
+func StepMethods(name string) bool { return stepMethods[name] != nil }
+
+func walkSteps(v any, steps []string) (any, error) {
+	for _, s := range steps {
+		op, arg, _ := strings.Cut(s, ":")
+		var err error
+		switch op {
+		case "i":
+			n, perr := strconv.ParseInt(arg, 10, 64)
+			if perr != nil {
+				return nil, fmt.Errorf("bad step %q; this is a bug in converge", s)
+			}
+			v, err = rbIndex(v, n)
+		case "k":
+			v, err = rbIndex(v, arg)
+		case "m":
+			f := stepMethods[arg]
+			if f == nil {
+				return nil, fmt.Errorf("bad step %q; this is a bug in converge", s)
+			}
+			v, err = f(v)
+		default:
+			return nil, fmt.Errorf("bad step %q; this is a bug in converge", s)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return v, nil
+}
+
+// rbEscapeXML is what Erubis's <%== %> prints: to_s with &, <, > and "
+// escaped (not ').
+func rbEscapeXML(v any) string {
+	return xmlEscaper.Replace(rbToS(v))
+}
+
+var xmlEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;")
