@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/converge-cm/converge/engine/render"
+	"github.com/converge-cm/converge/engine/render/rb"
 )
 
 // ERBIssue is one place of an ERB template that was not translated.
@@ -842,7 +843,15 @@ func (t *erbTr) gx(x expr) gx {
 		}
 		if v.op == "%" {
 			if _, ok := v.l.(*strLit); ok {
-				bail("string formatting with %% is not translated")
+				// String#%: an Array on the right gives the arguments.
+				if a, ok := v.r.(*arrayLit); ok {
+					args := []string{"rb_format", t.gx(v.l).arg()}
+					for _, el := range a.elems {
+						args = append(args, t.gx(el).arg())
+					}
+					return gx{code: strings.Join(args, " "), typ: "str"}
+				}
+				return gx{code: "rb_format_op " + t.gx(v.l).arg() + " " + t.gx(v.r).arg(), typ: "str"}
 			}
 		}
 		typ := ""
@@ -944,11 +953,22 @@ var erbMethods = map[string]struct {
 
 func (t *erbTr) call(c *callExpr) gx {
 	if c.block != nil {
+		if c.name == "sort_by" && c.recv != nil && len(c.args) == 0 {
+			steps := sortBySteps(c.block)
+			return gx{code: strings.TrimSpace("rb_sort_by " + t.gx(c.recv).arg() + " " + strings.Join(steps, " ")), typ: "list"}
+		}
 		bail("blocks inside expressions (map, select ...) are not translated")
 	}
 	if c.recv == nil {
 		if c.name == "node" && len(c.args) == 0 {
 			return gx{code: t.root() + "node", operand: true, chain: true}
+		}
+		if (c.name == "format" || c.name == "sprintf") && len(c.args) > 0 {
+			args := []string{"rb_format"}
+			for _, a := range c.args {
+				args = append(args, t.gx(a).arg())
+			}
+			return gx{code: strings.Join(args, " "), typ: "str"}
 		}
 		if len(c.args) == 0 && !c.parens {
 			bail("unknown local variable or helper method %s", c.name)
@@ -1002,6 +1022,55 @@ func (t *erbTr) call(c *callExpr) gx {
 	}
 	bail("the method .%s is not translated", c.name)
 	return gx{}
+}
+
+// sortBySteps is the path a sort_by block reads from its element, as
+// rb_sort_by steps: |x| x['name'].to_s is "k:name" "m:to_s", and |k, v| v
+// (a hash's pair) is "i:1".
+func sortBySteps(b *blockExpr) []string {
+	if len(b.body) != 1 || len(b.params) == 0 || len(b.params) > 2 {
+		bail("sort_by is translated with one or two block parameters and one expression")
+	}
+	var walk func(x expr) []string
+	walk = func(x expr) []string {
+		name := ""
+		switch v := x.(type) {
+		case *identRef:
+			name = v.name
+		case *callExpr:
+			if v.recv == nil && len(v.args) == 0 && v.block == nil {
+				name = v.name
+				break
+			}
+			if v.recv != nil && len(v.args) == 0 && v.block == nil && rb.StepMethods(v.name) {
+				return append(walk(v.recv), `"m:`+v.name+`"`)
+			}
+			bail("sort_by { ... } with .%s is not translated", v.name)
+		case *indexExpr:
+			if len(v.args) == 1 {
+				if k, ok := literalKey(v.args[0]); ok {
+					return append(walk(v.recv), strconv.Quote("k:"+k))
+				}
+				if n, ok := v.args[0].(*intLit); ok {
+					return append(walk(v.recv), strconv.Quote("i:"+strconv.FormatInt(n.val, 10)))
+				}
+			}
+			bail("sort_by { ... } reads only literal keys and indexes")
+		default:
+			bail("sort_by { ... } is translated when it reads a path from its parameter")
+		}
+		for i, p := range b.params {
+			if p == name {
+				if len(b.params) == 2 {
+					return []string{strconv.Quote("i:" + strconv.Itoa(i))}
+				}
+				return nil
+			}
+		}
+		bail("sort_by { ... } reads %s, which is not its parameter", name)
+		return nil
+	}
+	return walk(b.body[0].x)
 }
 
 // assemble joins the pieces, escaping "{{" in text (and a "{" just before

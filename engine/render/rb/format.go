@@ -161,6 +161,15 @@ func abs64(n int64) int64 {
 	return n
 }
 
+// rbFormatOp is String#%: an Array on the right is the argument list,
+// anything else the one argument.
+func rbFormatOp(format, arg any) (string, error) {
+	if l, ok := norm(arg).([]any); ok {
+		return rbFormat(format, l...)
+	}
+	return rbFormat(format, arg)
+}
+
 // formatInt is the Integer that %d takes: an Integer, a Float without
 // its fraction, or a String that Kernel#Integer reads.
 func formatInt(v any) (int64, error) {

@@ -64,6 +64,7 @@ func Funcs() template.FuncMap {
 		"rb_flatten":    rbFlatten,
 		"rb_sort_by":    rbSortBy,
 		"rb_format":     rbFormat,
+		"rb_format_op":  rbFormatOp,
 		"rb_escape_xml": rbEscapeXML,
 		"rb_min":        func(v any) (any, error) { return rbMinMax(v, -1) },
 		"rb_max":        func(v any) (any, error) { return rbMinMax(v, 1) },
