@@ -187,7 +187,7 @@ func (r *Repo) Compile(in Input) (*engine.Collection, error) {
 			for k, v := range vars {
 				data[k] = v
 			}
-			data["node"] = c.node.Attrs
+			data["node"] = wholeNumbers(c.node.Attrs)
 			return data
 		},
 	}
