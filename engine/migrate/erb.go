@@ -96,6 +96,10 @@ type erbTr struct {
 	frames []*erbFrame
 	issues []ERBIssue
 	nPair  int
+	nBlock int
+	// noHoist > 0 where a block's loop cannot be placed before the
+	// expression (an elsif or when condition).
+	noHoist int
 }
 
 func (t *erbTr) issue(line int, code, why string) {
@@ -419,7 +423,12 @@ func (t *erbTr) fragment(seg erbSeg, toks []token) {
 		}
 		cond := "false"
 		func() {
-			defer t.guard(seg, nil)
+			defer t.guardFrom(len(t.pieces), seg, nil)
+			if kw == "elsif" {
+				// a block's loop would run inside the branch before
+				t.noHoist++
+				defer func() { t.noHoist-- }()
+			}
 			p := t.parser(withEnd(toks[1:]))
 			if p.tok().kind == tNL {
 				bail("missing condition")
@@ -444,7 +453,7 @@ func (t *erbTr) fragment(seg erbSeg, toks []token) {
 	case "case":
 		f := &erbFrame{kind: "case", line: seg.line, code: seg.tag}
 		func() {
-			defer t.guard(seg, nil)
+			defer t.guardFrom(len(t.pieces), seg, nil)
 			p := t.parser(withEnd(toks[1:]))
 			if p.tok().kind == tNL {
 				bail("case without a value")
@@ -473,7 +482,9 @@ func (t *erbTr) fragment(seg erbSeg, toks []token) {
 		}
 		cond := "false"
 		func() {
-			defer t.guard(seg, nil)
+			defer t.guardFrom(len(t.pieces), seg, nil)
+			t.noHoist++
+			defer func() { t.noHoist-- }()
 			if f.caseSubj.code == "" {
 				bail("the case value was not translated")
 			}
@@ -627,7 +638,7 @@ func (t *erbTr) loop(seg erbSeg, head []token, params []string) {
 	}
 	var header string
 	func() {
-		defer t.guard(seg, func() {
+		defer t.guardFrom(len(t.pieces), seg, func() {
 			vars := make([]string, len(params))
 			for i, p := range params {
 				vars[i] = "$" + p
@@ -957,7 +968,10 @@ func (t *erbTr) call(c *callExpr) gx {
 			steps := sortBySteps(c.block)
 			return gx{code: strings.TrimSpace("rb_sort_by " + t.gx(c.recv).arg() + " " + strings.Join(steps, " ")), typ: "list"}
 		}
-		bail("blocks inside expressions (map, select ...) are not translated")
+		if blockMethods[c.name] && c.recv != nil && len(c.args) == 0 {
+			return t.hoistBlock(c)
+		}
+		bail("blocks inside expressions are translated for map, collect, select, reject and sort_by only")
 	}
 	if c.recv == nil {
 		if c.name == "node" && len(c.args) == 0 {
@@ -1022,6 +1036,59 @@ func (t *erbTr) call(c *callExpr) gx {
 	}
 	bail("the method .%s is not translated", c.name)
 	return gx{}
+}
+
+var blockMethods = map[string]bool{"map": true, "collect": true, "select": true, "filter": true, "reject": true}
+
+// hoistBlock translates recv.map { |x| expr } (and collect, select,
+// reject) as a loop placed before the action that uses it, collecting into
+// a variable: Go templates have no closures.
+//
+//	{{$blk1 := rb_list}}{{range $x := rb_block_each R}}{{$blk1 = rb_push $blk1 EXPR}}{{end}}
+//
+// The loop runs even where Ruby would not reach the expression (the other
+// side of a ternary, say); rb_block_each takes nil as empty for that.
+func (t *erbTr) hoistBlock(c *callExpr) gx {
+	if t.noHoist > 0 {
+		bail(".%s { ... } in an elsif or when condition is not translated; compute it in a variable before the if", c.name)
+	}
+	b := c.block
+	if len(b.body) != 1 || len(b.params) == 0 || len(b.params) > 2 {
+		bail(".%s is translated with one or two block parameters and one expression", c.name)
+	}
+	for _, p := range b.params {
+		if !identRe.MatchString(p) {
+			bail("block parameter %s is not translated", p)
+		}
+	}
+	recv := t.gx(c.recv)
+	t.nBlock++
+	acc := fmt.Sprintf("$blk%d", t.nBlock)
+	elem := "$" + b.params[0]
+	header := fmt.Sprintf("%s := rb_list}}{{range %s := rb_block_each %s", acc, elem, recv.arg())
+	if len(b.params) == 2 {
+		t.nPair++
+		elem = fmt.Sprintf("$kv%d", t.nPair)
+		header = fmt.Sprintf("%s := rb_list}}{{range %s := rb_block_each %s}}{{$%s := index %s 0}}{{$%s := index %s 1",
+			acc, elem, recv.arg(), b.params[0], elem, b.params[1], elem)
+	}
+	t.action(header)
+	f := &erbFrame{kind: "range", scope: true, vars: map[string]bool{}}
+	for _, p := range b.params {
+		f.vars[p] = true
+	}
+	t.frames = append(t.frames, f)
+	defer func() { t.frames = t.frames[:len(t.frames)-1] }()
+	switch c.name {
+	case "map", "collect":
+		t.action(acc + " = rb_push " + acc + " " + t.gx(b.body[0].x).arg())
+	case "select", "filter":
+		t.action("if " + t.cond(b.body[0].x, false) + "}}{{" + acc + " = rb_push " + acc + " " + elem + "}}{{end")
+	case "reject":
+		t.action("if " + t.cond(b.body[0].x, true) + "}}{{" + acc + " = rb_push " + acc + " " + elem + "}}{{end")
+	}
+	t.action("end")
+	return gx{code: acc, operand: true, typ: "list"}
 }
 
 // sortBySteps is the path a sort_by block reads from its element, as

@@ -364,3 +364,26 @@ func TestERB_RandomTemplatesTrimLikeErubis(t *testing.T) {
 		}
 	}
 }
+
+func TestERB_BlocksThatCannotBeTranslatedAreReported(t *testing.T) {
+	tests := []struct{ name, src, why string }{
+		{"map in elsif", "<% if @a %>a<% elsif @l.map { |x| x }.empty? %>b<% end %>", "in an elsif or when condition"},
+		{"select in when", "<% case @a %><% when @l.select { |x| x } %>b<% end %>", "in an elsif or when condition"},
+		{"three parameters", "<%= @h.map { |a, b, c| a }.join %>", "one or two block parameters"},
+		{"two statements in the block", "<%= @l.map { |x| y = x; y }.join %>", "one or two block parameters and one expression"},
+		{"other block methods", "<%= @l.inject { |a, b| a + b } %>", "map, collect, select, reject and sort_by only"},
+		{"sort_by with a computed key", "<%= @l.sort_by { |x| x + 1 }.join %>", "reads a path from its parameter"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, err := TranslateERB(tt.src)
+			var ee *ERBError
+			if !errors.As(err, &ee) || !strings.Contains(err.Error(), tt.why) {
+				t.Fatalf("err = %v, want an issue saying %q", err, tt.why)
+			}
+			if _, err := render.Parse("t", out); err != nil {
+				t.Errorf("the translation with TODOs does not parse: %v\n%s", err, out)
+			}
+		})
+	}
+}

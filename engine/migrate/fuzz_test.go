@@ -25,6 +25,7 @@ func FuzzERB(f *testing.F) {
 		f.Add(tc.src)
 	}
 	f.Add("<%== @a %><%=== @b %><%%> <%% x %%> <%# c -%>\n<%-%><%= format('%05d', @p) %><%= '%s' % @q %>")
+	f.Add("<%= @l.map { |x| x.upcase }.join(',') %><% if @a %><% elsif @l.select { |x| x }.empty? %><% end %><%= @h.reject { |k, v| v.nil? }.map { |k, v| \"#{k}=#{v}\" }.join %>")
 	f.Add("<% @h.sort_by { |k, v| v['n'].to_s }.each do |k, v| -%>\n<%= k %>\n<% end -%>\r\n<% x")
 	f.Fuzz(func(t *testing.T, src string) {
 		out, err := TranslateERB(src)

@@ -106,6 +106,21 @@ func walkSteps(v any, steps []string) (any, error) {
 	return v, nil
 }
 
+// rbBlockEach is what a block of map, select or reject walks: rbEach,
+// with nil as nothing (the translated loop also runs where Ruby would not
+// have reached it).
+func rbBlockEach(v any) ([]any, error) {
+	if norm(v) == nil {
+		return nil, nil
+	}
+	return rbEach(v)
+}
+
+// rbPush returns l with v appended, leaving l as it was.
+func rbPush(l []any, v any) []any {
+	return append(append(make([]any, 0, len(l)+1), l...), v)
+}
+
 // rbEscapeXML is what Erubis's <%== %> prints: to_s with &, <, > and "
 // escaped (not ').
 func rbEscapeXML(v any) string {

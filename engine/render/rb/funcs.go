@@ -64,6 +64,8 @@ func Funcs() template.FuncMap {
 		"rb_flatten":    rbFlatten,
 		"rb_sort_by":    rbSortBy,
 		"rb_format":     rbFormat,
+		"rb_block_each": rbBlockEach,
+		"rb_push":       rbPush,
 		"rb_format_op":  rbFormatOp,
 		"rb_escape_xml": rbEscapeXML,
 		"rb_min":        func(v any) (any, error) { return rbMinMax(v, -1) },
