@@ -37,7 +37,7 @@ func (e *ERBError) Error() string {
 // Erubis::Eruby and its default trimming; see erb_scan.go) into a Go
 // text/template for engine/render. An ERB @var becomes .var,
 // node['a']['b'] becomes .node.a.b, and Ruby's semantics (truthiness, to_s,
-// methods) come from the rb_ template functions.
+// methods) come from the rb_ template functions of engine/render/rb.
 //
 // Ruby hashes iterate in insertion order; Go maps in sorted key order. A
 // loop over a hash that is not sorted first is translated in sorted order
@@ -47,6 +47,7 @@ func TranslateERB(src string) (string, error) {
 	t := &erbTr{}
 	t.frames = []*erbFrame{{kind: "top", scope: true, vars: map[string]bool{}}}
 	for _, s := range segs {
+		t.seg = s
 		switch s.kind {
 		case segText:
 			t.text(s.text)
@@ -97,6 +98,7 @@ type erbTr struct {
 	issues []ERBIssue
 	nPair  int
 	nBlock int
+	seg    erbSeg // the tag being translated
 	// noHoist > 0 where a block's loop cannot be placed before the
 	// expression (an elsif or when condition).
 	noHoist int
@@ -1067,6 +1069,13 @@ func (t *erbTr) hoistBlock(c *callExpr) gx {
 	elem := "$" + b.params[0]
 	header := fmt.Sprintf("%s := rb_list}}{{range %s := rb_block_each %s", acc, elem, recv.arg())
 	if len(b.params) == 2 {
+		sorted := false
+		if rc, ok := c.recv.(*callExpr); ok && (rc.name == "sort" || rc.name == "sort_by") {
+			sorted = true
+		}
+		if !sorted && recv.typ != "list" {
+			t.issue(t.seg.line, t.seg.tag, "hash order: Ruby walks a hash in insertion order, converge in sorted key order; check the output (or sort the hash in the ERB)")
+		}
 		t.nPair++
 		elem = fmt.Sprintf("$kv%d", t.nPair)
 		header = fmt.Sprintf("%s := rb_list}}{{range %s := rb_block_each %s}}{{$%s := index %s 0}}{{$%s := index %s 1",
