@@ -2,6 +2,8 @@ package rb
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -15,7 +17,7 @@ func rbFlatten(v any) ([]any, error) {
 		return flatten(x), nil
 	case map[string]any:
 		out := []any{}
-		for _, k := range sortedKeys(x) {
+		for _, k := range slices.Sorted(maps.Keys(x)) {
 			out = append(out, k, x[k])
 		}
 		return out, nil

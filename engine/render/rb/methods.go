@@ -2,7 +2,9 @@ package rb
 
 import (
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -290,7 +292,7 @@ func rbEach(v any) ([]any, error) {
 		return x, nil
 	case map[string]any:
 		out := make([]any, 0, len(x))
-		for _, k := range sortedKeys(x) {
+		for _, k := range slices.Sorted(maps.Keys(x)) {
 			out = append(out, []any{k, x[k]})
 		}
 		return out, nil
@@ -506,7 +508,7 @@ func rbKeys(v any) ([]any, error) {
 		return nil, err
 	}
 	out := []any{}
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		out = append(out, k)
 	}
 	return out, nil
@@ -518,7 +520,7 @@ func rbValues(v any) ([]any, error) {
 		return nil, err
 	}
 	out := []any{}
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		out = append(out, m[k])
 	}
 	return out, nil
@@ -715,13 +717,4 @@ func rbRange(lo, hi any, excl bool) ([]any, error) {
 		out = append(out, i)
 	}
 	return out, nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
