@@ -962,6 +962,8 @@ var erbMethods = map[string]struct {
 	"gsub": {"rb_gsub", []int{2}, "str"}, "sub": {"rb_sub_first", []int{2}, "str"},
 	"start_with?": {"rb_start_with", []int{1}, "bool"}, "end_with?": {"rb_end_with", []int{1}, "bool"},
 	"fetch": {"rb_fetch", []int{1, 2}, ""}, "to_a": {"rb_each", []int{0}, "list"},
+	"ljust": {"rb_ljust", []int{1, 2}, "str"}, "rjust": {"rb_rjust", []int{1, 2}, "str"}, "center": {"rb_center", []int{1, 2}, "str"},
+	"any?": {"rb_any", []int{0}, "bool"},
 }
 
 func (t *erbTr) call(c *callExpr) gx {
@@ -995,6 +997,13 @@ func (t *erbTr) call(c *callExpr) gx {
 		bail("Ruby classes have no converge equivalent")
 	}
 	switch c.name {
+	case "is_a?", "kind_of?":
+		if len(c.args) == 1 {
+			if k, ok := c.args[0].(*constRef); ok {
+				return gx{code: "rb_is_a " + t.gx(c.recv).arg() + " " + strconv.Quote(strings.TrimPrefix(k.path, "::")), typ: "bool"}
+			}
+		}
+		bail(".%s is translated with a class name", c.name)
 	case "to_sym", "dup", "freeze", "to_h":
 		return t.gx(c.recv)
 	case "call", "each", "map", "select":
@@ -1022,6 +1031,9 @@ func (t *erbTr) call(c *callExpr) gx {
 			args = append(args, `""`)
 		}
 		if c.name == "split" && len(c.args) == 0 {
+			args = append(args, "rb_nil")
+		}
+		if (c.name == "ljust" || c.name == "rjust" || c.name == "center") && len(c.args) == 1 {
 			args = append(args, "rb_nil")
 		}
 		return gx{code: strings.Join(args, " "), typ: m.typ}

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // rbFlatten is Array#flatten (all levels) and Hash#flatten (the
@@ -130,3 +131,77 @@ func rbEscapeXML(v any) string {
 }
 
 var xmlEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;")
+
+// rbJustify is String#ljust, #rjust and #center: s padded to width
+// characters with pad (" " when nil) repeated, on the right, the left or
+// both sides (the right one longer).
+func rbJustify(side string) func(v, width, pad any) (string, error) {
+	return func(v, width, pad any) (string, error) {
+		s, ok := norm(v).(string)
+		if !ok {
+			return "", fmt.Errorf("undefined method '%s' for %s", side, typeName(v))
+		}
+		w, ok := norm(width).(int64)
+		if !ok {
+			return "", fmt.Errorf("no implicit conversion of %s into Integer", typeName(width))
+		}
+		p := " "
+		if pad != nil {
+			if p, ok = norm(pad).(string); !ok {
+				return "", fmt.Errorf("no implicit conversion of %s into String", typeName(pad))
+			}
+			if p == "" {
+				return "", fmt.Errorf("zero width padding")
+			}
+		}
+		n := int(w) - utf8.RuneCountInString(s)
+		if n <= 0 {
+			return s, nil
+		}
+		if n > 1<<20 {
+			return "", fmt.Errorf("%s width %d too large", side, w)
+		}
+		fill := func(k int) string { return string([]rune(strings.Repeat(p, k))[:k]) }
+		switch side {
+		case "ljust":
+			return s + fill(n), nil
+		case "rjust":
+			return fill(n) + s, nil
+		}
+		return fill(n/2) + s + fill(n-n/2), nil
+	}
+}
+
+// rbAny is Enumerable#any? without a block: whether an element is truthy
+// (a hash: whether it has a pair).
+func rbAny(v any) (bool, error) {
+	l, err := rbEach(v)
+	if err != nil {
+		return false, fmt.Errorf("undefined method 'any?' for %s", typeName(v))
+	}
+	for _, el := range l {
+		if rbTruthy(el) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// rbIsA is Object#is_a? for the classes template data can hold.
+func rbIsA(v any, class string) (bool, error) {
+	t := typeName(v)
+	switch class {
+	case "Array", "Hash", "String", "Integer", "Float":
+		return t == class, nil
+	case "Numeric":
+		return t == "Integer" || t == "Float", nil
+	case "NilClass":
+		return t == "nil", nil
+	case "TrueClass", "FalseClass":
+		b, ok := norm(v).(bool)
+		return ok && b == (class == "TrueClass"), nil
+	case "Object", "BasicObject":
+		return true, nil
+	}
+	return false, fmt.Errorf("is_a?(%s): converge knows Array, Hash, String, Integer, Float, Numeric, NilClass, TrueClass and FalseClass", class)
+}

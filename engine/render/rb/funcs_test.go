@@ -77,13 +77,18 @@ func TestFuncs_RenderLikeRuby(t *testing.T) {
 		{"each_pair", `{{range rb_each .byval}}{{index . 0}}={{index . 1}};{{end}}`, "a=2;b=1;"}, // h.each_pair { |k, v| ... }
 		{"map through rb_push", `{{$a := rb_list}}{{range $x := rb_block_each .list}}{{$a = rb_push $a (rb_upcase $x)}}{{end}}{{rb_to_s $a}} {{rb_to_s .list}}`, `["B", "A", "C"] ["b", "a", "c"]`}, // l.map { |x| x.upcase }, l unchanged
 		{"block over nil walks nothing", `{{range rb_block_each .nilv}}x{{end}}.`, "."},
-		{"format", `{{rb_format "%-6s|%05d|%.2f" .name .port .ratio}}`, "web   |08080|1.50"}, // format("%-6s|%05d|%.2f", ...)
-		{"escape_xml", `{{rb_escape_xml .html}}`, "a&lt;b&gt;&amp;&quot;c'"},                 // Erubis <%== %>
-		{"integer division", `{{rb_div 10 3}} {{rb_div -7 2}} {{rb_mod -7 3}}`, "3 -4 2"},    // 10/3, -7/2, -7 % 3
-		{"Integer + Float", `{{rb_to_s (rb_add .port .ratio)}}`, "8081.5"},                   // 8080 + 1.5
-		{"Integer arithmetic stays Integer", `{{rb_to_s (rb_mul .port 2)}}`, "16160"},        // 8080 * 2
-		{"to_i of a version", `{{rb_to_i "7.1.1503"}}`, "7"},                                 // "7.1.1503".to_i
-		{"comparison", `{{rb_lt .ratio .port}} {{rb_eq .port 8080.0}}`, "true true"},         // 1.5 < 8080, 8080 == 8080.0
+		{"center", `{{rb_center "ab" 9 "123"}}|{{rb_center "ab" 7 "*"}}`, "123ab1231|**ab***"},                                                              // "ab".center(9, "123"), "ab".center(7, "*")
+		{"ljust rjust", `{{rb_ljust "ab" 7 "xy"}}|{{rb_rjust "ab" 7 "xy"}}|{{rb_ljust "abc" 2 nil}}|`, "abxyxyx|xyxyxab|abc|"},                              // "ab".ljust(7, "xy") ...
+		{"ljust counts characters", `{{rb_ljust "héllo" 7 "é"}}`, "hélloéé"},                                                                                // "héllo".ljust(7, "é")
+		{"any?", `{{rb_any (rb_list .nilv false)}} {{rb_any (rb_list .nilv 1)}} {{rb_any .strs}}`, "false true true"},                                       // [nil, false].any?, [nil, 1].any?, {...}.any?
+		{"is_a?", `{{rb_is_a .port "Numeric"}} {{rb_is_a .ratio "Integer"}} {{rb_is_a .nilv "NilClass"}} {{rb_is_a .hash "Hash"}}`, "true false true true"}, // 1.is_a?(Numeric) ...
+		{"format", `{{rb_format "%-6s|%05d|%.2f" .name .port .ratio}}`, "web   |08080|1.50"},                                                                // format("%-6s|%05d|%.2f", ...)
+		{"escape_xml", `{{rb_escape_xml .html}}`, "a&lt;b&gt;&amp;&quot;c'"},                                                                                // Erubis <%== %>
+		{"integer division", `{{rb_div 10 3}} {{rb_div -7 2}} {{rb_mod -7 3}}`, "3 -4 2"},                                                                   // 10/3, -7/2, -7 % 3
+		{"Integer + Float", `{{rb_to_s (rb_add .port .ratio)}}`, "8081.5"},                                                                                  // 8080 + 1.5
+		{"Integer arithmetic stays Integer", `{{rb_to_s (rb_mul .port 2)}}`, "16160"},                                                                       // 8080 * 2
+		{"to_i of a version", `{{rb_to_i "7.1.1503"}}`, "7"},                                                                                                // "7.1.1503".to_i
+		{"comparison", `{{rb_lt .ratio .port}} {{rb_eq .port 8080.0}}`, "true true"},                                                                        // 1.5 < 8080, 8080 == 8080.0
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
