@@ -10,25 +10,25 @@
 //     over literal lists, string interpolation, node attributes;
 //   - metadata.rb (or metadata.json): name, version, description, depends
 //     (Chef's "~> 1.2" becomes ">= 1.2, < 2.0"), supports;
-//   - ERB templates (erb.go), as Go text/template files for engine/render,
-//     keeping their specificity folders (default/, ubuntu/,
-//     centos-7.1.1503/, host-…/);
+//   - ERB templates (erb_scan.go splits them as Erubis does, erb.go
+//     translates), as Go text/template files for engine/render, keeping
+//     their specificity folders (default/, ubuntu/, centos-7.1.1503/,
+//     host-…/); Ruby's values and methods come from engine/render/rb, and
+//     a map, select, reject or sort_by block becomes a loop before the
+//     action that uses it;
 //   - a chef-repo's nodes/*.json and roles/*.json.
 //
 // What it promises: it never drops a construct silently and never panics on
 // any input. A construct it cannot translate becomes a "# TODO(migrate)"
 // comment at its place in the output (with the original Ruby quoted) and a
 // Todo in the Report (file, line, construct, why), which MIGRATION.md lists.
-// A translated template renders byte-for-byte what Ruby's ERB (trim mode
-// "-") renders for the same variables and node, with one documented
-// exception: Ruby hashes iterate in insertion order and converge's maps in
-// sorted key order, so every loop over a hash that is not sorted first is
-// reported as a Todo to check.
+// A translated template renders byte-for-byte what Chef renders
+// (Erubis::Eruby with its default trimming) for the same variables and
+// node, with one documented exception: Ruby hashes iterate in insertion
+// order and converge's maps in sorted key order, so every loop over a hash
+// that is not sorted first is reported as a Todo to check.
 //
-// Known limits: Chef renders templates with Erubis, whose default trimming
-// of lines holding only a <% %> tag differs from ERB's trim mode "-"; the
-// translation follows ERB's "-" mode. Ruby truthiness differs from
-// Starlark's for 0, "" and empty collections; recipe conditions are
-// translated as written (templates keep Ruby's truthiness through
-// rb_truthy).
+// Known limits: Ruby truthiness differs from Starlark's for 0, "" and
+// empty collections; recipe conditions are translated as written
+// (templates keep Ruby's truthiness through rb_truthy).
 package migrate

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/converge-cm/converge/engine/render"
+	"github.com/converge-cm/converge/engine/render/rb"
 )
 
 // ERBIssue is one place of an ERB template that was not translated.
@@ -32,20 +33,21 @@ func (e *ERBError) Error() string {
 	return "erb: " + strings.Join(parts, "; ")
 }
 
-// TranslateERB translates a Chef ERB template (Ruby's ERB with trim mode
-// "-": "-%>" eats the newline after the tag, "<%-" the indentation before
-// it) into a Go text/template for engine/render. An ERB @var becomes .var,
+// TranslateERB translates a Chef ERB template (as Chef renders it, with
+// Erubis::Eruby and its default trimming; see erb_scan.go) into a Go
+// text/template for engine/render. An ERB @var becomes .var,
 // node['a']['b'] becomes .node.a.b, and Ruby's semantics (truthiness, to_s,
-// methods) come from the rb_ template functions.
+// methods) come from the rb_ template functions of engine/render/rb.
 //
 // Ruby hashes iterate in insertion order; Go maps in sorted key order. A
 // loop over a hash that is not sorted first is translated in sorted order
 // and reported as an issue, because the output may differ.
 func TranslateERB(src string) (string, error) {
-	segs, scanErr := scanERB(src)
+	segs := scanERB(src)
 	t := &erbTr{}
 	t.frames = []*erbFrame{{kind: "top", scope: true, vars: map[string]bool{}}}
 	for _, s := range segs {
+		t.seg = s
 		switch s.kind {
 		case segText:
 			t.text(s.text)
@@ -54,9 +56,6 @@ func TranslateERB(src string) (string, error) {
 		case segCode:
 			t.code(s)
 		}
-	}
-	if scanErr != nil {
-		t.issue(scanErr.line, scanErr.code, scanErr.why)
 	}
 	for len(t.frames) > 1 {
 		f := t.frames[len(t.frames)-1]
@@ -71,147 +70,6 @@ func TranslateERB(src string) (string, error) {
 		return out, &ERBError{Issues: t.issues}
 	}
 	return out, nil
-}
-
-const (
-	segText = iota
-	segCode
-	segOut
-	segComment
-)
-
-type erbSeg struct {
-	kind int
-	text string
-	line int
-	tag  string // the tag as written, for messages
-}
-
-type scanError struct {
-	line      int
-	code, why string
-}
-
-// scanERB splits src as Ruby's ERB::Compiler::ExplicitScanner does.
-func scanERB(src string) ([]erbSeg, *scanError) {
-	var segs []erbSeg
-	var text strings.Builder
-	line := 1
-	pos := 0
-	flush := func() {
-		if text.Len() > 0 {
-			segs = append(segs, erbSeg{kind: segText, text: text.String()})
-			text.Reset()
-		}
-	}
-	for pos < len(src) {
-		k, n, elem := findStag(src, pos)
-		if k < 0 {
-			text.WriteString(src[pos:])
-			line += strings.Count(src[pos:], "\n")
-			break
-		}
-		text.WriteString(src[pos:k])
-		line += strings.Count(src[pos:k+n], "\n")
-		pos = k + n
-		if elem == "<%%" {
-			text.WriteString("<%")
-			continue
-		}
-		flush()
-		tagLine := line
-		var code strings.Builder
-		closed := false
-		for pos < len(src) {
-			j, m, etag := findEtag(src, pos)
-			if j < 0 {
-				break
-			}
-			code.WriteString(src[pos:j])
-			line += strings.Count(src[pos:j], "\n")
-			pos = j + m
-			if etag == "%%>" {
-				code.WriteString("%>")
-				continue
-			}
-			if etag == "-%>" {
-				if strings.HasPrefix(src[pos:], "\r\n") {
-					pos += 2
-					line++
-				} else if strings.HasPrefix(src[pos:], "\n") {
-					pos++
-					line++
-				}
-			}
-			closed = true
-			break
-		}
-		c := code.String()
-		if !closed {
-			return segs, &scanError{line: tagLine, code: elem + c, why: "tag not closed by %>"}
-		}
-		seg := erbSeg{line: tagLine, text: c, tag: elem + c + "%>"}
-		switch elem {
-		case "<%=":
-			seg.kind = segOut
-		case "<%#":
-			seg.kind = segComment
-		default:
-			seg.kind = segCode
-		}
-		segs = append(segs, seg)
-	}
-	flush()
-	return segs, nil
-}
-
-// findStag finds the next start tag from pos: "^[ \t]*<%-" (at a line
-// start, or at pos itself as Ruby's StringScanner anchors ^ there), then
-// "<%-", "<%%", "<%=", "<%#", "<%".
-func findStag(src string, pos int) (at, n int, elem string) {
-	for k := pos; k < len(src); k++ {
-		if k == pos || src[k-1] == '\n' {
-			m := k
-			for m < len(src) && (src[m] == ' ' || src[m] == '\t') {
-				m++
-			}
-			if strings.HasPrefix(src[m:], "<%-") {
-				return k, m + 3 - k, "<%"
-			}
-		}
-		if src[k] != '<' || !strings.HasPrefix(src[k:], "<%") {
-			continue
-		}
-		for _, s := range []string{"<%-", "<%%", "<%=", "<%#"} {
-			if strings.HasPrefix(src[k:], s) {
-				if s == "<%-" {
-					return k, 3, "<%"
-				}
-				return k, 3, s
-			}
-		}
-		return k, 2, "<%"
-	}
-	return -1, 0, ""
-}
-
-func findEtag(src string, pos int) (at, n int, etag string) {
-	for k := pos; k < len(src); k++ {
-		switch src[k] {
-		case '-':
-			if strings.HasPrefix(src[k:], "-%>") {
-				return k, 3, "-%>"
-			}
-		case '%':
-			if strings.HasPrefix(src[k:], "%%>") {
-				return k, 3, "%%>"
-			}
-			if strings.HasPrefix(src[k:], "%>") {
-				return k, 2, "%>"
-			}
-		}
-	}
-	return -1, 0, ""
 }
 
 // ---- translation ----
@@ -239,6 +97,11 @@ type erbTr struct {
 	frames []*erbFrame
 	issues []ERBIssue
 	nPair  int
+	nBlock int
+	seg    erbSeg // the tag being translated
+	// noHoist > 0 where a block's loop cannot be placed before the
+	// expression (an elsif or when condition).
+	noHoist int
 }
 
 func (t *erbTr) issue(line int, code, why string) {
@@ -361,6 +224,9 @@ func (t *erbTr) parser(toks []token) *parser {
 
 func (t *erbTr) output(seg erbSeg) {
 	defer t.guardFrom(len(t.pieces), seg, nil)
+	if seg.debug {
+		bail("<%%=== %%> prints to Chef's standard error; there is no converge equivalent")
+	}
 	toks, _ := lexRuby(seg.text, seg.line)
 	p := t.parser(toks)
 	p.skipNL()
@@ -371,6 +237,10 @@ func (t *erbTr) output(seg erbSeg) {
 	p.skipNL()
 	if p.tok().kind != tEOF {
 		bail("several statements in an output tag")
+	}
+	if seg.escape {
+		t.action("rb_escape_xml " + t.gx(x).arg())
+		return
 	}
 	t.emitOutput(x)
 }
@@ -555,7 +425,12 @@ func (t *erbTr) fragment(seg erbSeg, toks []token) {
 		}
 		cond := "false"
 		func() {
-			defer t.guard(seg, nil)
+			defer t.guardFrom(len(t.pieces), seg, nil)
+			if kw == "elsif" {
+				// a block's loop would run inside the branch before
+				t.noHoist++
+				defer func() { t.noHoist-- }()
+			}
 			p := t.parser(withEnd(toks[1:]))
 			if p.tok().kind == tNL {
 				bail("missing condition")
@@ -580,7 +455,7 @@ func (t *erbTr) fragment(seg erbSeg, toks []token) {
 	case "case":
 		f := &erbFrame{kind: "case", line: seg.line, code: seg.tag}
 		func() {
-			defer t.guard(seg, nil)
+			defer t.guardFrom(len(t.pieces), seg, nil)
 			p := t.parser(withEnd(toks[1:]))
 			if p.tok().kind == tNL {
 				bail("case without a value")
@@ -609,7 +484,9 @@ func (t *erbTr) fragment(seg erbSeg, toks []token) {
 		}
 		cond := "false"
 		func() {
-			defer t.guard(seg, nil)
+			defer t.guardFrom(len(t.pieces), seg, nil)
+			t.noHoist++
+			defer func() { t.noHoist-- }()
 			if f.caseSubj.code == "" {
 				bail("the case value was not translated")
 			}
@@ -763,7 +640,7 @@ func (t *erbTr) loop(seg erbSeg, head []token, params []string) {
 	}
 	var header string
 	func() {
-		defer t.guard(seg, func() {
+		defer t.guardFrom(len(t.pieces), seg, func() {
 			vars := make([]string, len(params))
 			for i, p := range params {
 				vars[i] = "$" + p
@@ -979,7 +856,15 @@ func (t *erbTr) gx(x expr) gx {
 		}
 		if v.op == "%" {
 			if _, ok := v.l.(*strLit); ok {
-				bail("string formatting with %% is not translated")
+				// String#%: an Array on the right gives the arguments.
+				if a, ok := v.r.(*arrayLit); ok {
+					args := []string{"rb_format", t.gx(v.l).arg()}
+					for _, el := range a.elems {
+						args = append(args, t.gx(el).arg())
+					}
+					return gx{code: strings.Join(args, " "), typ: "str"}
+				}
+				return gx{code: "rb_format_op " + t.gx(v.l).arg() + " " + t.gx(v.r).arg(), typ: "str"}
 			}
 		}
 		typ := ""
@@ -1077,15 +962,31 @@ var erbMethods = map[string]struct {
 	"gsub": {"rb_gsub", []int{2}, "str"}, "sub": {"rb_sub_first", []int{2}, "str"},
 	"start_with?": {"rb_start_with", []int{1}, "bool"}, "end_with?": {"rb_end_with", []int{1}, "bool"},
 	"fetch": {"rb_fetch", []int{1, 2}, ""}, "to_a": {"rb_each", []int{0}, "list"},
+	"ljust": {"rb_ljust", []int{1, 2}, "str"}, "rjust": {"rb_rjust", []int{1, 2}, "str"}, "center": {"rb_center", []int{1, 2}, "str"},
+	"any?": {"rb_any", []int{0}, "bool"},
 }
 
 func (t *erbTr) call(c *callExpr) gx {
 	if c.block != nil {
-		bail("blocks inside expressions (map, select ...) are not translated")
+		if c.name == "sort_by" && c.recv != nil && len(c.args) == 0 {
+			steps := sortBySteps(c.block)
+			return gx{code: strings.TrimSpace("rb_sort_by " + t.gx(c.recv).arg() + " " + strings.Join(steps, " ")), typ: "list"}
+		}
+		if blockMethods[c.name] && c.recv != nil && len(c.args) == 0 {
+			return t.hoistBlock(c)
+		}
+		bail("blocks inside expressions are translated for map, collect, select, reject and sort_by only")
 	}
 	if c.recv == nil {
 		if c.name == "node" && len(c.args) == 0 {
 			return gx{code: t.root() + "node", operand: true, chain: true}
+		}
+		if (c.name == "format" || c.name == "sprintf") && len(c.args) > 0 {
+			args := []string{"rb_format"}
+			for _, a := range c.args {
+				args = append(args, t.gx(a).arg())
+			}
+			return gx{code: strings.Join(args, " "), typ: "str"}
 		}
 		if len(c.args) == 0 && !c.parens {
 			bail("unknown local variable or helper method %s", c.name)
@@ -1096,6 +997,13 @@ func (t *erbTr) call(c *callExpr) gx {
 		bail("Ruby classes have no converge equivalent")
 	}
 	switch c.name {
+	case "is_a?", "kind_of?":
+		if len(c.args) == 1 {
+			if k, ok := c.args[0].(*constRef); ok {
+				return gx{code: "rb_is_a " + t.gx(c.recv).arg() + " " + strconv.Quote(strings.TrimPrefix(k.path, "::")), typ: "bool"}
+			}
+		}
+		bail(".%s is translated with a class name", c.name)
 	case "to_sym", "dup", "freeze", "to_h":
 		return t.gx(c.recv)
 	case "call", "each", "map", "select":
@@ -1125,6 +1033,9 @@ func (t *erbTr) call(c *callExpr) gx {
 		if c.name == "split" && len(c.args) == 0 {
 			args = append(args, "rb_nil")
 		}
+		if (c.name == "ljust" || c.name == "rjust" || c.name == "center") && len(c.args) == 1 {
+			args = append(args, "rb_nil")
+		}
 		return gx{code: strings.Join(args, " "), typ: m.typ}
 	}
 	if isERBNodePath(c) {
@@ -1139,6 +1050,115 @@ func (t *erbTr) call(c *callExpr) gx {
 	}
 	bail("the method .%s is not translated", c.name)
 	return gx{}
+}
+
+var blockMethods = map[string]bool{"map": true, "collect": true, "select": true, "filter": true, "reject": true}
+
+// hoistBlock translates recv.map { |x| expr } (and collect, select,
+// reject) as a loop placed before the action that uses it, collecting into
+// a variable: Go templates have no closures.
+//
+//	{{$blk1 := rb_list}}{{range $x := rb_block_each R}}{{$blk1 = rb_push $blk1 EXPR}}{{end}}
+//
+// The loop runs even where Ruby would not reach the expression (the other
+// side of a ternary, say); rb_block_each takes nil as empty for that.
+func (t *erbTr) hoistBlock(c *callExpr) gx {
+	if t.noHoist > 0 {
+		bail(".%s { ... } in an elsif or when condition is not translated; compute it in a variable before the if", c.name)
+	}
+	b := c.block
+	if len(b.body) != 1 || len(b.params) == 0 || len(b.params) > 2 {
+		bail(".%s is translated with one or two block parameters and one expression", c.name)
+	}
+	for _, p := range b.params {
+		if !identRe.MatchString(p) {
+			bail("block parameter %s is not translated", p)
+		}
+	}
+	recv := t.gx(c.recv)
+	t.nBlock++
+	acc := fmt.Sprintf("$blk%d", t.nBlock)
+	elem := "$" + b.params[0]
+	header := fmt.Sprintf("%s := rb_list}}{{range %s := rb_block_each %s", acc, elem, recv.arg())
+	if len(b.params) == 2 {
+		sorted := false
+		if rc, ok := c.recv.(*callExpr); ok && (rc.name == "sort" || rc.name == "sort_by") {
+			sorted = true
+		}
+		if !sorted && recv.typ != "list" {
+			t.issue(t.seg.line, t.seg.tag, "hash order: Ruby walks a hash in insertion order, converge in sorted key order; check the output (or sort the hash in the ERB)")
+		}
+		t.nPair++
+		elem = fmt.Sprintf("$kv%d", t.nPair)
+		header = fmt.Sprintf("%s := rb_list}}{{range %s := rb_block_each %s}}{{$%s := index %s 0}}{{$%s := index %s 1",
+			acc, elem, recv.arg(), b.params[0], elem, b.params[1], elem)
+	}
+	t.action(header)
+	f := &erbFrame{kind: "range", scope: true, vars: map[string]bool{}}
+	for _, p := range b.params {
+		f.vars[p] = true
+	}
+	t.frames = append(t.frames, f)
+	defer func() { t.frames = t.frames[:len(t.frames)-1] }()
+	switch c.name {
+	case "map", "collect":
+		t.action(acc + " = rb_push " + acc + " " + t.gx(b.body[0].x).arg())
+	case "select", "filter":
+		t.action("if " + t.cond(b.body[0].x, false) + "}}{{" + acc + " = rb_push " + acc + " " + elem + "}}{{end")
+	case "reject":
+		t.action("if " + t.cond(b.body[0].x, true) + "}}{{" + acc + " = rb_push " + acc + " " + elem + "}}{{end")
+	}
+	t.action("end")
+	return gx{code: acc, operand: true, typ: "list"}
+}
+
+// sortBySteps is the path a sort_by block reads from its element, as
+// rb_sort_by steps: |x| x['name'].to_s is "k:name" "m:to_s", and |k, v| v
+// (a hash's pair) is "i:1".
+func sortBySteps(b *blockExpr) []string {
+	if len(b.body) != 1 || len(b.params) == 0 || len(b.params) > 2 {
+		bail("sort_by is translated with one or two block parameters and one expression")
+	}
+	var walk func(x expr) []string
+	walk = func(x expr) []string {
+		name := ""
+		switch v := x.(type) {
+		case *identRef:
+			name = v.name
+		case *callExpr:
+			if v.recv == nil && len(v.args) == 0 && v.block == nil {
+				name = v.name
+				break
+			}
+			if v.recv != nil && len(v.args) == 0 && v.block == nil && rb.StepMethods(v.name) {
+				return append(walk(v.recv), `"m:`+v.name+`"`)
+			}
+			bail("sort_by { ... } with .%s is not translated", v.name)
+		case *indexExpr:
+			if len(v.args) == 1 {
+				if k, ok := literalKey(v.args[0]); ok {
+					return append(walk(v.recv), strconv.Quote("k:"+k))
+				}
+				if n, ok := v.args[0].(*intLit); ok {
+					return append(walk(v.recv), strconv.Quote("i:"+strconv.FormatInt(n.val, 10)))
+				}
+			}
+			bail("sort_by { ... } reads only literal keys and indexes")
+		default:
+			bail("sort_by { ... } is translated when it reads a path from its parameter")
+		}
+		for i, p := range b.params {
+			if p == name {
+				if len(b.params) == 2 {
+					return []string{strconv.Quote("i:" + strconv.Itoa(i))}
+				}
+				return nil
+			}
+		}
+		bail("sort_by { ... } reads %s, which is not its parameter", name)
+		return nil
+	}
+	return walk(b.body[0].x)
 }
 
 // assemble joins the pieces, escaping "{{" in text (and a "{" just before

@@ -21,6 +21,12 @@ func FuzzERB(f *testing.F) {
 	addCorpus(f, filepath.Join(corpus, "chef", "*", "templates", "*", "*.erb"))
 	addCorpus(f, filepath.Join(corpus, "erb", "*.erb"))
 	f.Add("<%= @a %>{<% if x -%>\n<%- end %>")
+	for _, tc := range erubisTrimCases {
+		f.Add(tc.src)
+	}
+	f.Add("<%== @a %><%=== @b %><%%> <%% x %%> <%# c -%>\n<%-%><%= format('%05d', @p) %><%= '%s' % @q %>")
+	f.Add("<%= @l.map { |x| x.upcase }.join(',') %><% if @a %><% elsif @l.select { |x| x }.empty? %><% end %><%= @h.reject { |k, v| v.nil? }.map { |k, v| \"#{k}=#{v}\" }.join %>")
+	f.Add("<% @h.sort_by { |k, v| v['n'].to_s }.each do |k, v| -%>\n<%= k %>\n<% end -%>\r\n<% x")
 	f.Fuzz(func(t *testing.T, src string) {
 		out, err := TranslateERB(src)
 		if err != nil {

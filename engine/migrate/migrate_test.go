@@ -159,11 +159,11 @@ func TestMigrate_ErrorsOnWhatIsNotChef(t *testing.T) {
 	}
 }
 
-// TestERB_CorpusTemplatesRenderLikeRuby renders every template of the
-// corpus with Ruby's ERB and with converge; each needs a data file in
+// TestERB_CorpusTemplatesRenderLikeErubis renders every template of the
+// corpus with Erubis (as Chef does) and with converge; each needs a data file in
 // testdata/migrate/erbdata/<cookbook>/<specificity>/<name>.json.
-func TestERB_CorpusTemplatesRenderLikeRuby(t *testing.T) {
-	ruby := needRuby(t)
+func TestERB_CorpusTemplatesRenderLikeErubis(t *testing.T) {
+	ruby := needErubis(t)
 	tmpls, _ := filepath.Glob(filepath.Join(corpus, "chef", "*", "templates", "*", "*.erb"))
 	more, _ := filepath.Glob(filepath.Join(corpus, "chefrepo", "cookbooks", "*", "templates", "*", "*.erb"))
 	tmpls = append(tmpls, more...)

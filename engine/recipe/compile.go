@@ -172,6 +172,7 @@ func (r *Repo) Compile(in Input) (*engine.Collection, error) {
 	if err := c.resolveNotifications(); err != nil {
 		errs = multierror.Append(errs, err)
 	}
+	var nodeData any
 	pc := &engine.PrepareContext{
 		Node:     c.node,
 		ReadFile: os.ReadFile,
@@ -187,7 +188,10 @@ func (r *Repo) Compile(in Input) (*engine.Collection, error) {
 			for k, v := range vars {
 				data[k] = v
 			}
-			data["node"] = c.node.Attrs
+			if nodeData == nil {
+				nodeData = wholeNumbers(c.node.Attrs) // once per node: templates only read it
+			}
+			data["node"] = nodeData
 			return data
 		},
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/converge-cm/converge/engine"
+	"github.com/converge-cm/converge/engine/recipe"
 	"github.com/converge-cm/converge/resources"
 )
 
@@ -403,6 +404,26 @@ func TestCompile_TemplateRendersVariablesAndNode(t *testing.T) {
 	})
 	got := rendered(t, find(t, c, "template[/etc/app.conf]"), "/etc/app.conf")
 	if want := "peer a\npeer b\nport 8080 on centos 8080\n"; got != want {
+		t.Errorf("rendered %q, want %q", got, want)
+	}
+}
+
+// TestCompile_TemplateSeesJSONNumbersAsRuby: whole numbers from JSON (a
+// role's attributes, normal attributes from nodes/*.json or -j) reach a
+// template as Integers, as Chef's node has them. Guards issue 12: a
+// migrated template printed "port 8080.0" for a role's port 8080.
+func TestCompile_TemplateSeesJSONNumbersAsRuby(t *testing.T) {
+	c, err := compileTree(t, map[string]string{
+		"cookbooks/app/metadata.star":                   `name = "app"`,
+		"cookbooks/app/recipes/default.star":            `template("/etc/app.conf")`,
+		"cookbooks/app/templates/default/app.conf.tmpl": "{{rb_to_s .node.app.port}} {{rb_to_s .node.app.ratio}} {{rb_to_s .node.app.ports}} {{rb_to_s .node.workers}}\n",
+		"roles/r.json": `{"run_list": ["app"], "default_attributes": {"app": {"port": 8080, "ratio": 0.5, "ports": [80, 443]}}}`,
+	}, recipe.Input{RunList: []string{"role[r]"}, Normal: map[string]any{"workers": float64(4)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := rendered(t, find(t, c, "template[/etc/app.conf]"), "/etc/app.conf")
+	if want := "8080 0.5 [80, 443] 4\n"; got != want {
 		t.Errorf("rendered %q, want %q", got, want)
 	}
 }

@@ -126,6 +126,32 @@ func (c *goConv) toGo(v starlark.Value) (any, error) {
 	}
 }
 
+// wholeNumbers copies v with every whole float64 as an int64, the rule
+// fromGo applies for recipes. JSON numbers (roles, nodes/*.json, -j) arrive
+// as float64, and Chef reads 8080 in JSON as an Integer: a template must
+// print 8080, not 8080.0.
+func wholeNumbers(v any) any {
+	switch x := v.(type) {
+	case float64:
+		if x == math.Trunc(x) && math.Abs(x) < 1<<53 {
+			return int64(x)
+		}
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = wholeNumbers(e)
+		}
+		return out
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = wholeNumbers(e)
+		}
+		return out
+	}
+	return v
+}
+
 // fromGo converts plain Go data to Starlark; maps become read-only views.
 func fromGo(v any, path []string) starlark.Value {
 	switch x := v.(type) {

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 	"text/template"
+
+	"github.com/converge-cm/converge/engine/render/rb"
 )
 
 var (
@@ -25,8 +27,11 @@ var (
 	}
 )
 
+func init() { RegisterFuncs(rb.Funcs()) }
+
 // RegisterFuncs adds template functions; it is meant for init() of packages
-// that extend the template language (the ERB translator's Ruby helpers).
+// that extend the template language (the rb_ functions of engine/render/rb
+// are registered this way).
 // A name registered twice is a bug in converge and panics.
 func RegisterFuncs(m template.FuncMap) {
 	funcsMu.Lock()

@@ -1,92 +1,15 @@
-package render
+package rb
 
 import (
 	"fmt"
+	"maps"
 	"math"
-	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
-	"text/template"
-	"unicode"
 	"unicode/utf8"
 )
-
-// The rb_ template functions give translated ERB templates Ruby's meaning:
-// Ruby's truthiness (only nil and false are false), Ruby's to_s of numbers,
-// arrays and hashes, Ruby's comparisons across types, and Ruby's string and
-// array methods. Values are the ones render passes: nil, bool, int64 (or
-// any Go integer), float64, string, []any and map[string]any.
-//
-// Ruby hashes keep insertion order; Go maps do not. Wherever a function
-// walks a map (rb_each, rb_pairs, rb_keys, rb_to_s of a hash ...) it walks
-// it in sorted key order.
-func init() {
-	RegisterFuncs(template.FuncMap{
-		"rb_to_s":     rbToS,
-		"rb_inspect":  rbInspect,
-		"rb_truthy":   rbTruthy,
-		"rb_nil":      func() any { return nil },
-		"rb_str":      rbStr,
-		"rb_eq":       func(a, b any) bool { return rbEq(a, b) },
-		"rb_ne":       func(a, b any) bool { return !rbEq(a, b) },
-		"rb_lt":       func(a, b any) (bool, error) { c, err := rbCmp(a, b); return c < 0, err },
-		"rb_le":       func(a, b any) (bool, error) { c, err := rbCmp(a, b); return c <= 0, err },
-		"rb_gt":       func(a, b any) (bool, error) { c, err := rbCmp(a, b); return c > 0, err },
-		"rb_ge":       func(a, b any) (bool, error) { c, err := rbCmp(a, b); return c >= 0, err },
-		"rb_and":      func(a, b any) any { return pick(rbTruthy(a), b, a) },
-		"rb_or":       func(a, b any) any { return pick(rbTruthy(a), a, b) },
-		"rb_if":       func(c, a, b any) any { return pick(rbTruthy(c), a, b) },
-		"rb_add":      rbAdd,
-		"rb_sub":      rbSub,
-		"rb_mul":      rbMul,
-		"rb_div":      rbDiv,
-		"rb_mod":      rbMod,
-		"rb_index":    rbIndex,
-		"rb_list":     func(xs ...any) []any { return append([]any{}, xs...) },
-		"rb_hash":     rbHash,
-		"rb_each":     rbEach,
-		"rb_join":     rbJoin,
-		"rb_upcase":   strFunc("upcase", strings.ToUpper),
-		"rb_downcase": strFunc("downcase", strings.ToLower),
-		"rb_capitalize": strFunc("capitalize", func(s string) string {
-			r, n := utf8.DecodeRuneInString(s)
-			if n == 0 {
-				return s
-			}
-			return string(unicode.ToUpper(r)) + strings.ToLower(s[n:])
-		}),
-		"rb_strip":      strFunc("strip", func(s string) string { return strings.Trim(s, rubySpace) }),
-		"rb_lstrip":     strFunc("lstrip", func(s string) string { return strings.TrimLeft(s, rubySpace) }),
-		"rb_rstrip":     strFunc("rstrip", func(s string) string { return strings.TrimRight(s, rubySpace) }),
-		"rb_chomp":      strFunc("chomp", rbChomp),
-		"rb_length":     rbLength,
-		"rb_first":      func(v any) (any, error) { return rbIndex(v, int64(0)) },
-		"rb_last":       func(v any) (any, error) { return rbIndex(v, int64(-1)) },
-		"rb_is_empty":   rbIsEmpty,
-		"rb_is_nil":     func(v any) bool { return v == nil },
-		"rb_includes":   rbIncludes,
-		"rb_to_i":       rbToI,
-		"rb_to_f":       rbToF,
-		"rb_keys":       rbKeys,
-		"rb_values":     rbValues,
-		"rb_sort":       rbSort,
-		"rb_reverse":    rbReverse,
-		"rb_uniq":       rbUniq,
-		"rb_compact":    rbCompact,
-		"rb_flatten":    func(v any) (any, error) { l, err := list("flatten", v); return flatten(l), err },
-		"rb_min":        func(v any) (any, error) { return rbMinMax(v, -1) },
-		"rb_max":        func(v any) (any, error) { return rbMinMax(v, 1) },
-		"rb_split":      rbSplit,
-		"rb_gsub":       rbGsub,
-		"rb_sub_first":  rbSubFirst,
-		"rb_start_with": func(s, p any) (bool, error) { return strPred("start_with?", s, p, strings.HasPrefix) },
-		"rb_end_with":   func(s, p any) (bool, error) { return strPred("end_with?", s, p, strings.HasSuffix) },
-		"rb_fetch":      rbFetch,
-		"rb_range":      rbRange,
-		"rb_not":        func(v any) bool { return !rbTruthy(v) },
-	})
-}
 
 const rubySpace = " \t\n\v\f\r\x00"
 
@@ -95,220 +18,6 @@ func pick(c bool, a, b any) any {
 		return a
 	}
 	return b
-}
-
-// norm brings Go values to the few types the Ruby functions know.
-func norm(v any) any {
-	switch x := v.(type) {
-	case nil, bool, int64, float64, string, []any, map[string]any:
-		return v
-	case int:
-		return int64(x)
-	case int32:
-		return int64(x)
-	case int16:
-		return int64(x)
-	case int8:
-		return int64(x)
-	case uint:
-		return int64(x)
-	case uint8:
-		return int64(x)
-	case uint16:
-		return int64(x)
-	case uint32:
-		return int64(x)
-	case uint64:
-		return int64(x)
-	case float32:
-		return float64(x)
-	case []string:
-		out := make([]any, len(x))
-		for i, s := range x {
-			out[i] = s
-		}
-		return out
-	}
-	rv := reflect.ValueOf(v)
-	switch rv.Kind() {
-	case reflect.Slice, reflect.Array:
-		out := make([]any, rv.Len())
-		for i := range out {
-			out[i] = rv.Index(i).Interface()
-		}
-		return out
-	case reflect.Map:
-		out := make(map[string]any, rv.Len())
-		iter := rv.MapRange()
-		for iter.Next() {
-			out[rbToS(iter.Key().Interface())] = iter.Value().Interface()
-		}
-		return out
-	case reflect.Pointer, reflect.Interface:
-		if rv.IsNil() {
-			return nil
-		}
-		return norm(rv.Elem().Interface())
-	case reflect.String:
-		return rv.String()
-	case reflect.Bool:
-		return rv.Bool()
-	}
-	return v
-}
-
-func rbTruthy(v any) bool {
-	v = norm(v)
-	return v != nil && v != false
-}
-
-func typeName(v any) string {
-	switch norm(v).(type) {
-	case nil:
-		return "nil"
-	case bool:
-		return "bool"
-	case int64:
-		return "Integer"
-	case float64:
-		return "Float"
-	case string:
-		return "String"
-	case []any:
-		return "Array"
-	case map[string]any:
-		return "Hash"
-	}
-	return fmt.Sprintf("%T", v)
-}
-
-func rbToS(v any) string {
-	switch x := norm(v).(type) {
-	case nil:
-		return ""
-	case string:
-		return x
-	case bool:
-		return strconv.FormatBool(x)
-	case int64:
-		return strconv.FormatInt(x, 10)
-	case float64:
-		return rubyFloat(x)
-	}
-	return rbInspect(v)
-}
-
-// rubyFloat formats f as Ruby's Float#to_s does.
-func rubyFloat(f float64) string {
-	switch {
-	case math.IsNaN(f):
-		return "NaN"
-	case math.IsInf(f, 1):
-		return "Infinity"
-	case math.IsInf(f, -1):
-		return "-Infinity"
-	case f == 0:
-		if math.Signbit(f) {
-			return "-0.0"
-		}
-		return "0.0"
-	}
-	s := strconv.FormatFloat(math.Abs(f), 'e', -1, 64) // d.ddde±XX
-	mant, exp, _ := strings.Cut(s, "e")
-	digits := strings.Replace(mant, ".", "", 1)
-	e, _ := strconv.Atoi(exp)
-	decpt := e + 1
-	sign := ""
-	if f < 0 {
-		sign = "-"
-	}
-	switch {
-	case decpt > 0 && decpt < 16:
-		if len(digits) <= decpt {
-			return sign + digits + strings.Repeat("0", decpt-len(digits)) + ".0"
-		}
-		return sign + digits[:decpt] + "." + digits[decpt:]
-	case decpt <= 0 && decpt > -4:
-		return sign + "0." + strings.Repeat("0", -decpt) + digits
-	}
-	frac := digits[1:]
-	if frac == "" {
-		frac = "0"
-	}
-	return fmt.Sprintf("%s%s.%se%+03d", sign, digits[:1], frac, decpt-1)
-}
-
-func rbInspect(v any) string {
-	switch x := norm(v).(type) {
-	case nil:
-		return "nil"
-	case string:
-		return inspectString(x)
-	case []any:
-		parts := make([]string, len(x))
-		for i, el := range x {
-			parts[i] = rbInspect(el)
-		}
-		return "[" + strings.Join(parts, ", ") + "]"
-	case map[string]any:
-		keys := sortedKeys(x)
-		parts := make([]string, len(keys))
-		for i, k := range keys {
-			parts[i] = inspectString(k) + "=>" + rbInspect(x[k])
-		}
-		return "{" + strings.Join(parts, ", ") + "}"
-	}
-	return rbToS(v)
-}
-
-func inspectString(s string) string {
-	var b strings.Builder
-	b.WriteByte('"')
-	for i := 0; i < len(s); {
-		r, n := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && n == 1 {
-			fmt.Fprintf(&b, `\x%02X`, s[i])
-			i++
-			continue
-		}
-		switch r {
-		case '"':
-			b.WriteString(`\"`)
-		case '\\':
-			b.WriteString(`\\`)
-		case '\n':
-			b.WriteString(`\n`)
-		case '\t':
-			b.WriteString(`\t`)
-		case '\r':
-			b.WriteString(`\r`)
-		case '\f':
-			b.WriteString(`\f`)
-		case '\v':
-			b.WriteString(`\v`)
-		case '\a':
-			b.WriteString(`\a`)
-		case '\b':
-			b.WriteString(`\b`)
-		case 0x1b:
-			b.WriteString(`\e`)
-		case '#':
-			if i+1 < len(s) && (s[i+1] == '{' || s[i+1] == '$' || s[i+1] == '@') {
-				b.WriteString(`\#`)
-			} else {
-				b.WriteByte('#')
-			}
-		default:
-			if r < 0x20 || r == 0x7f {
-				fmt.Fprintf(&b, `\u%04X`, r)
-			} else {
-				b.WriteRune(r)
-			}
-		}
-		i += n
-	}
-	b.WriteByte('"')
-	return b.String()
 }
 
 func rbStr(parts ...any) string {
@@ -583,7 +292,7 @@ func rbEach(v any) ([]any, error) {
 		return x, nil
 	case map[string]any:
 		out := make([]any, 0, len(x))
-		for _, k := range sortedKeys(x) {
+		for _, k := range slices.Sorted(maps.Keys(x)) {
 			out = append(out, []any{k, x[k]})
 		}
 		return out, nil
@@ -799,7 +508,7 @@ func rbKeys(v any) ([]any, error) {
 		return nil, err
 	}
 	out := []any{}
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		out = append(out, k)
 	}
 	return out, nil
@@ -811,7 +520,7 @@ func rbValues(v any) ([]any, error) {
 		return nil, err
 	}
 	out := []any{}
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		out = append(out, m[k])
 	}
 	return out, nil
@@ -1008,13 +717,4 @@ func rbRange(lo, hi any, excl bool) ([]any, error) {
 		out = append(out, i)
 	}
 	return out, nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
