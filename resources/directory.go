@@ -3,9 +3,11 @@ package resources
 import (
 	"context"
 	"fmt"
+	"path"
 
 	"github.com/converge-cm/converge/engine"
 	"github.com/converge-cm/converge/engine/shell"
+	"github.com/converge-cm/converge/engine/transport"
 )
 
 // Directory manages a directory.
@@ -49,25 +51,16 @@ func (d *Directory) Check(action string, p engine.Probed) (engine.Diff, error) {
 	}
 	var diff engine.Diff
 	var plan steps
-	q := shell.Quote(d.Path)
 	switch {
 	case action == "delete":
 		if !st.Exists {
 			return diff, nil
 		}
 		diff.Changes = []string{"delete directory " + d.Path}
-		if d.Recursive {
-			plan.run("rm -rf -- " + q)
-		} else {
-			plan.run("rmdir -- " + q)
-		}
+		plan.run(rmdirCmd(d.Path, d.Recursive))
 	case !st.Exists:
 		diff.Changes = []string{"create new directory " + d.Path}
-		if d.Recursive {
-			plan.run("mkdir -p -- " + q)
-		} else {
-			plan.run("mkdir -- " + q)
-		}
+		plan.run(mkdirCmd(d.Path, d.Recursive))
 		// Unset mode: mkdir's default (umask), as Chef leaves it.
 		if fix := d.Ownership.fixCmd(d.Path); fix != "" {
 			plan.run(fix)
@@ -84,4 +77,36 @@ func (d *Directory) Check(action string, p engine.Probed) (engine.Diff, error) {
 // Apply runs the commands Check planned.
 func (d *Directory) Apply(ctx context.Context, _ string, diff engine.Diff, h *engine.Host) error {
 	return applySteps(ctx, diff, h)
+}
+
+// mkdirCmd returns the command that creates the directory p, and with
+// parents its missing parents, each in its parent directory pinned as the
+// writer pins a destination (transport.PinnedCommand): a user who owns a
+// directory on the way cannot make it create a directory elsewhere by
+// swapping one for a link, as mkdir -p, which resolves the path by name,
+// would. An existing parent that is a link is entered only when it is
+// root's or ours (the next step's pin refuses it otherwise).
+func mkdirCmd(p string, parents bool) string {
+	p = path.Clean(p)
+	var steps []transport.PinnedStep
+	if parents {
+		for _, q := range pathPrefixes(p) {
+			n := shell.Quote("./" + path.Base(q))
+			steps = append(steps, transport.PinnedStep{Dir: path.Dir(q), Body: "[ -d " + n + " ] || mkdir -- " + n})
+		}
+	}
+	steps = append(steps, transport.PinnedStep{Dir: path.Dir(p), Body: "mkdir -- " + shell.Quote("./"+path.Base(p))})
+	return transport.PinnedCommand("create directory "+p, steps...)
+}
+
+// rmdirCmd returns the command that removes the directory p (rmdir), or
+// with recursive the whole tree (rm -rf), in its parent directory pinned
+// as mkdirCmd's steps are.
+func rmdirCmd(p string, recursive bool) string {
+	p = path.Clean(p)
+	cmd := "rmdir -- "
+	if recursive {
+		cmd = "rm -rf -- "
+	}
+	return transport.PinnedCommand("delete directory "+p, transport.PinnedStep{Dir: path.Dir(p), Body: cmd + shell.Quote("./"+path.Base(p))})
 }

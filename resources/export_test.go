@@ -4,3 +4,11 @@ package resources
 func FixCmd(owner, group, mode, p string) string {
 	return Ownership{Owner: owner, Group: group, Mode: mode}.fixCmd(p)
 }
+
+// DeleteFileCmd, MkdirCmd and RmdirCmd are the pinned commands of file's
+// delete and directory's create and delete, for the tables.
+func DeleteFileCmd(p string, backups int) string { return deleteFileCmd(p, backups) }
+
+func MkdirCmd(p string, parents bool) string { return mkdirCmd(p, parents) }
+
+func RmdirCmd(p string, recursive bool) string { return rmdirCmd(p, recursive) }

@@ -73,6 +73,24 @@ func (o Ownership) fixCmd(p string) string {
 	return b.String()
 }
 
+// deleteFileCmd returns the command that deletes the file p, keeping it
+// as a backup beside itself when backups > 0, in its parent directory
+// pinned as the writer pins it (transport.PinnedCommand): a user who owns
+// a directory on the way cannot make it delete, or back up, a file
+// elsewhere by swapping that directory for a link. The backup is the file
+// itself, renamed (rename(2) neither follows a link at either name nor
+// copies a file someone else put there); a link at p is removed, never
+// followed.
+func deleteFileCmd(p string, backups int) string {
+	p = path.Clean(p)
+	n := shell.Quote("./" + path.Base(p))
+	body := "rm -f -- " + n
+	if backups > 0 {
+		body = fmt.Sprintf("if [ -f %[1]s ] && [ ! -L %[1]s ]; then mv -fT -- %[1]s %[1]s.converge-bak.$(date +%%Y%%m%%d%%H%%M%%S%%N); else rm -f -- %[1]s; fi", n)
+	}
+	return transport.PinnedCommand("delete "+p, transport.PinnedStep{Dir: path.Dir(p), Body: body})
+}
+
 // linkOwnCmd sets the owner and group of the link p itself (chown -h
 // changes the link, never what it points to); a link has no mode of its own.
 func (o Ownership) linkOwnCmd(p string) string {
@@ -136,7 +154,7 @@ func (c *content) check(r *engine.Common, action string, p engine.Probed) (engin
 	q := shell.Quote(c.path)
 	if st.Exists && st.Type != "file" {
 		if action == "delete" && st.Type == "link" {
-			return planned(engine.Diff{Changes: []string{"delete link " + c.path}}, contentPlan{cmds: []string{"rm -f -- " + q}}), nil
+			return planned(engine.Diff{Changes: []string{"delete link " + c.path}}, contentPlan{cmds: []string{deleteFileCmd(c.path, 0)}}), nil
 		}
 		return engine.Diff{}, fmt.Errorf("%s is a %s, not a regular file; remove it or manage it with the %s resource", c.path, st.Type, map[string]string{"directory": "directory", "link": "link"}[st.Type]+"")
 	}
@@ -145,11 +163,7 @@ func (c *content) check(r *engine.Common, action string, p engine.Probed) (engin
 		if !st.Exists {
 			return engine.Diff{}, nil
 		}
-		backup := ""
-		if c.backups > 0 {
-			backup = fmt.Sprintf(`cp -p -- %[1]s %[1]s.converge-bak.$(date +%%Y%%m%%d%%H%%M%%S%%N) && `, q)
-		}
-		return planned(engine.Diff{Changes: []string{"delete file " + c.path}}, contentPlan{cmds: []string{backup + "rm -f -- " + q}}), nil
+		return planned(engine.Diff{Changes: []string{"delete file " + c.path}}, contentPlan{cmds: []string{deleteFileCmd(c.path, c.backups)}}), nil
 	case "touch":
 		d, err := c.check(r, "create", p)
 		if err != nil {
