@@ -12,3 +12,6 @@ func DeleteFileCmd(p string, backups int) string { return deleteFileCmd(p, backu
 func MkdirCmd(p string, parents bool) string { return mkdirCmd(p, parents) }
 
 func RmdirCmd(p string, recursive bool) string { return rmdirCmd(p, recursive) }
+
+// TouchCmd is file's pinned touch, for the tables.
+func TouchCmd(p string) string { return touchCmd(p) }

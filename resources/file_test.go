@@ -37,7 +37,7 @@ func TestFile_Table(t *testing.T) {
 		{name: "delete a link", src: `file("/etc/x", action="delete")`, stat: []engine.FileState{{Exists: true, Type: "link", LinkTarget: "/y"}},
 			changes: []string{"delete link /etc/x"}, commands: []string{resources.DeleteFileCmd("/etc/x", 0)}},
 		{name: "touch a missing file: write, then touch", src: `file("/var/run/-x", action="touch")`, stat: []engine.FileState{{}},
-			changes: []string{"create new file /var/run/-x", "update utime on file /var/run/-x"}, commands: []string{"touch -- /var/run/-x"}, puts: []string{"/var/run/-x"}},
+			changes: []string{"create new file /var/run/-x", "update utime on file /var/run/-x"}, commands: []string{resources.TouchCmd("/var/run/-x")}, puts: []string{"/var/run/-x"}},
 	})
 }
 

@@ -91,6 +91,16 @@ func deleteFileCmd(p string, backups int) string {
 	return transport.PinnedCommand("delete "+p, transport.PinnedStep{Dir: path.Dir(p), Body: body})
 }
 
+// touchCmd returns the command that updates the times of the file p, in
+// its parent directory pinned as deleteFileCmd's: touch -h changes a link
+// at p itself, never the file it points to, and -c creates nothing (the
+// write before it made the file; one alice removed meanwhile stays
+// removed).
+func touchCmd(p string) string {
+	p = path.Clean(p)
+	return transport.PinnedCommand("touch "+p, transport.PinnedStep{Dir: path.Dir(p), Body: "touch -c -h -- " + shell.Quote("./"+path.Base(p))})
+}
+
 // linkOwnCmd sets the owner and group of the link p itself (chown -h
 // changes the link, never what it points to); a link has no mode of its own.
 func (o Ownership) linkOwnCmd(p string) string {
@@ -151,7 +161,6 @@ func (c *content) check(r *engine.Common, action string, p engine.Probed) (engin
 	if !ok {
 		return engine.Diff{}, engine.MissingProbe(engine.ProbeStat, c.path)
 	}
-	q := shell.Quote(c.path)
 	if st.Exists && st.Type != "file" {
 		if action == "delete" && st.Type == "link" {
 			return planned(engine.Diff{Changes: []string{"delete link " + c.path}}, contentPlan{cmds: []string{deleteFileCmd(c.path, 0)}}), nil
@@ -170,7 +179,7 @@ func (c *content) check(r *engine.Common, action string, p engine.Probed) (engin
 			return d, err
 		}
 		plan, _ := d.Data.(contentPlan)
-		plan.cmds = append(plan.cmds, "touch -- "+q)
+		plan.cmds = append(plan.cmds, touchCmd(c.path))
 		d.Changes = append(d.Changes, "update utime on file "+c.path)
 		return planned(d, plan), nil
 	case "create_if_missing":

@@ -56,7 +56,7 @@ func sshNodes(t *testing.T) map[string]transport.Transport {
 	return out
 }
 
-// Issue 14: file's delete (rm -f PATH) and directory's mkdir, mkdir -p,
+// Issue 14: file's delete (rm -f PATH) and touch, and directory's mkdir, mkdir -p,
 // rmdir and rm -rf resolved PATH by name, so the owner of a directory on
 // the way (alice, uid 12345, owning ~/.ssh) redirected them into /etc by
 // making .ssh a link: converge deleted /etc's file, created directories
@@ -71,6 +71,7 @@ func TestPinned_DeleteAndMkdirNeverFollowASwappedDirectory(t *testing.T) {
 		t.Skip("needs root to give a link to another user")
 	}
 	const alice = 12345
+	old := time.Date(2020, 1, 2, 3, 4, 5, 0, time.UTC)
 	cases := []struct {
 		name, src, action string
 		// before is the state the probe saw at .ssh/NAME
@@ -82,6 +83,7 @@ func TestPinned_DeleteAndMkdirNeverFollowASwappedDirectory(t *testing.T) {
 		{"file delete", `file("%s/victim", action="delete", backup=False)`, "delete", engine.FileState{Exists: true, Type: "file"}, "victim", ""},
 		{"file delete with backup", `file("%s/victim", action="delete")`, "delete", engine.FileState{Exists: true, Type: "file"}, "victim", ""},
 		{"file delete of a link", `file("%s/victim", action="delete")`, "delete", engine.FileState{Exists: true, Type: "link"}, "victim", ""},
+		{"touch", `file("%s/victim", action="touch")`, "touch", engine.FileState{Exists: true, Type: "file", SHA256: sha256hex("root's\n"), Mode: "0644"}, "", ""},
 		{"mkdir", `directory("%s/newdir")`, "create", engine.FileState{}, "", "newdir"},
 		{"mkdir -p", `directory("%s/newdir/sub", recursive=True)`, "create", engine.FileState{}, "", "newdir"},
 		{"rmdir", `directory("%s/emptydir", action="delete")`, "delete", engine.FileState{Exists: true, Type: "directory"}, "emptydir", ""},
@@ -99,6 +101,9 @@ func TestPinned_DeleteAndMkdirNeverFollowASwappedDirectory(t *testing.T) {
 				}
 				for _, f := range []string{filepath.Join(etc, "victim"), filepath.Join(etc, "tree", "keep")} {
 					if err := os.WriteFile(f, []byte("root's\n"), 0o644); err != nil {
+						t.Fatal(err)
+					}
+					if err := os.Chtimes(f, old, old); err != nil {
 						t.Fatal(err)
 					}
 				}
@@ -182,6 +187,11 @@ func TestPinned_DeleteAndMkdirNeverFollowASwappedDirectory(t *testing.T) {
 						t.Fatalf("through a %s: %v", how, err)
 					}
 					switch {
+					case c.action == "touch":
+						st, err := os.Stat(filepath.Join(ssh, "victim"))
+						if err != nil || time.Since(st.ModTime()) > time.Minute {
+							t.Errorf("through a %s: not touched: %v, %v", how, st, err)
+						}
 					case c.created != "":
 						want := strings.ReplaceAll(strings.Split(c.src, `"`)[1], "%s", ssh)
 						if st, err := os.Lstat(want); err != nil || !st.IsDir() {
@@ -217,6 +227,9 @@ func etcIntact(t *testing.T, etc string) {
 	for _, f := range []string{"victim", "tree/keep"} {
 		if b, err := os.ReadFile(filepath.Join(etc, f)); err != nil || string(b) != "root's\n" {
 			t.Errorf("etc/%s changed through alice's link: %q, %v", f, b, err)
+		}
+		if st, err := os.Stat(filepath.Join(etc, f)); err == nil && st.ModTime().Year() != 2020 {
+			t.Errorf("etc/%s touched through alice's link: mtime %v", f, st.ModTime())
 		}
 	}
 	if st, err := os.Lstat(filepath.Join(etc, "emptydir")); err != nil || !st.IsDir() {
