@@ -13,5 +13,11 @@ func MkdirCmd(p string, parents bool) string { return mkdirCmd(p, parents) }
 
 func RmdirCmd(p string, recursive bool) string { return rmdirCmd(p, recursive) }
 
+// PinnedAt is pinnedAt with a body that names ./NAME itself, for the
+// tables.
+func PinnedAt(what, p, body string) string {
+	return pinnedAt(what, p, func(string) string { return body })
+}
+
 // TouchCmd is file's pinned touch, for the tables.
 func TouchCmd(p string) string { return touchCmd(p) }

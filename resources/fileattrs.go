@@ -102,17 +102,30 @@ func touchCmd(p string) string {
 }
 
 // linkOwnCmd sets the owner and group of the link p itself (chown -h
-// changes the link, never what it points to); a link has no mode of its own.
+// changes the link, never what it points to), in p's pinned parent
+// directory (see pinnedAt); a link has no mode of its own.
 func (o Ownership) linkOwnCmd(p string) string {
+	var cmd string
 	switch {
 	case o.Owner != "" && o.Group != "":
-		return "chown -h -- " + shell.Quote(o.Owner+":"+o.Group) + " " + shell.Quote(p)
+		cmd = "chown -h -- " + shell.Quote(o.Owner+":"+o.Group)
 	case o.Owner != "":
-		return "chown -h -- " + shell.Quote(o.Owner) + " " + shell.Quote(p)
+		cmd = "chown -h -- " + shell.Quote(o.Owner)
 	case o.Group != "":
-		return "chgrp -h -- " + shell.Quote(o.Group) + " " + shell.Quote(p)
+		cmd = "chgrp -h -- " + shell.Quote(o.Group)
+	default:
+		return ""
 	}
-	return ""
+	return pinnedAt("change the owner of link", p, func(n string) string { return cmd + " " + n })
+}
+
+// pinnedAt returns the command that runs body(NAME) in the parent
+// directory of p, pinned as the writer pins a destination
+// (transport.PinnedCommand), NAME being p's base name as ./NAME, quoted;
+// what ("delete") and p name it in a refusal.
+func pinnedAt(what, p string, body func(name string) string) string {
+	p = path.Clean(p)
+	return transport.PinnedCommand(what+" "+p, transport.PinnedStep{Dir: path.Dir(p), Body: body(shell.Quote("./" + path.Base(p)))})
 }
 
 // pathPrefixes are the directories from the root down to p's parent:

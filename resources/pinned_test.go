@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -84,6 +85,9 @@ func TestPinned_DeleteAndMkdirNeverFollowASwappedDirectory(t *testing.T) {
 		{"file delete with backup", `file("%s/victim", action="delete")`, "delete", engine.FileState{Exists: true, Type: "file"}, "victim", ""},
 		{"file delete of a link", `file("%s/victim", action="delete")`, "delete", engine.FileState{Exists: true, Type: "link"}, "victim", ""},
 		{"touch", `file("%s/victim", action="touch")`, "touch", engine.FileState{Exists: true, Type: "file", SHA256: sha256hex("root's\n"), Mode: "0644"}, "", ""},
+		{"link create", `link("%s/victim", to="/nowhere", owner="root")`, "create", engine.FileState{}, "", ""},
+		{"link delete", `link("%s/victim", action="delete")`, "delete", engine.FileState{Exists: true, Type: "link"}, "victim", ""},
+		{"link owner", `link("%s/victim", to="/nowhere", group="nogroup")`, "create", engine.FileState{Exists: true, Type: "link", LinkTarget: "/nowhere", Group: "root"}, "", ""},
 		{"mkdir", `directory("%s/newdir")`, "create", engine.FileState{}, "", "newdir"},
 		{"mkdir -p", `directory("%s/newdir/sub", recursive=True)`, "create", engine.FileState{}, "", "newdir"},
 		{"rmdir", `directory("%s/emptydir", action="delete")`, "delete", engine.FileState{Exists: true, Type: "directory"}, "emptydir", ""},
@@ -187,6 +191,10 @@ func TestPinned_DeleteAndMkdirNeverFollowASwappedDirectory(t *testing.T) {
 						t.Fatalf("through a %s: %v", how, err)
 					}
 					switch {
+					case strings.HasPrefix(c.src, "link(") && c.action == "create":
+						if to, err := os.Readlink(filepath.Join(ssh, "victim")); c.name == "link create" && (err != nil || to != "/nowhere") {
+							t.Errorf("through a %s: the link points to %q, %v", how, to, err)
+						}
 					case c.action == "touch":
 						st, err := os.Stat(filepath.Join(ssh, "victim"))
 						if err != nil || time.Since(st.ModTime()) > time.Minute {
@@ -230,6 +238,11 @@ func etcIntact(t *testing.T, etc string) {
 		}
 		if st, err := os.Stat(filepath.Join(etc, f)); err == nil && st.ModTime().Year() != 2020 {
 			t.Errorf("etc/%s touched through alice's link: mtime %v", f, st.ModTime())
+		}
+		if st, err := os.Stat(filepath.Join(etc, f)); err == nil {
+			if sys := st.Sys().(*syscall.Stat_t); sys.Uid != 0 || sys.Gid != 0 || st.Mode() != 0o644 {
+				t.Errorf("etc/%s given away through alice's link: uid %d, gid %d, mode %v", f, sys.Uid, sys.Gid, st.Mode())
+			}
 		}
 	}
 	if st, err := os.Lstat(filepath.Join(etc, "emptydir")); err != nil || !st.IsDir() {
