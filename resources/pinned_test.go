@@ -64,7 +64,7 @@ func sshNodes(t *testing.T) map[string]transport.Transport {
 // in /etc, removed /etc's tree. Each now acts in its parent directory
 // pinned as the writer pins a destination, and refuses; through a
 // directory that is no link, or a link of root's, it does its work.
-func TestPinned_DeleteAndMkdirNeverFollowASwappedDirectory(t *testing.T) {
+func TestPinned_DeleteMkdirTouchLinkNeverFollowASwappedDirectory(t *testing.T) {
 	if os.Geteuid() != 0 {
 		if os.Getenv("CONVERGE_E2E") == "1" {
 			t.Fatal("CONVERGE_E2E=1 but not root: cannot give a link to another user")

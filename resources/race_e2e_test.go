@@ -117,8 +117,9 @@ find /etc /root -xdev -type f -exec sha256sum {} + | LC_ALL=C sort`
 // unprivileged process (alice) swaps links in a directory she owns
 // (/home/alice/.ssh) during 200 converges of a file there (owner alice,
 // mode 0600, new content each run, with the directory resource for .ssh
-// in some runs, and in others a delete, a recursive directory delete and
-// a mkdir -p whose names have root-owned namesakes in /etc). Every run
+// in some runs, and in others a delete, a recursive directory delete, a
+// mkdir -p and a link created or deleted, whose names have root-owned
+// namesakes in /etc). Every run
 // either succeeds, and then the file it wrote was right (content, owner,
 // mode) where converge put it, or fails with a refusal; the root-owned
 // victim file, the secret, and every root-owned file outside /home/alice
@@ -198,7 +199,7 @@ id alice >/dev/null 2>&1 || useradd -m -d /home/alice -s /bin/sh alice
 install -d -o alice -g alice -m 0700 /home/alice/.ssh
 printf 'root victim\n' > /etc/victim; chmod 0644 /etc/victim; touch -d '2020-01-02 03:04:05' /etc/victim
 printf 'root secret\n' > /root/secret; chmod 0600 /root/secret
-mkdir -p /etc/tree; printf 'keep\n' > /etc/tree/keep
+mkdir -p /etc/tree; printf 'keep\n' > /etc/tree/keep; printf 'root link victim\n' > /etc/rclink
 cat > /usr/local/bin/rc-alice-loop <<'CONVERGE_EOF'
 ` + aliceLoop + `CONVERGE_EOF
 chmod 0755 /usr/local/bin/rc-alice-loop`)
@@ -249,7 +250,14 @@ if [ -L $p ]; then echo "link $(readlink $p)"; elif [ -f $p ]; then echo "file $
 		}
 		if code != 0 {
 			failed++
+			// The error the run failed with (those of ignore_failure
+			// resources are printed above it).
 			msg := out.String() + errb.String()
+			if k := strings.Index(msg, "Node rc1 FAILED"); k >= 0 {
+				msg = msg[k:]
+			} else {
+				t.Fatalf("run %d failed (exit %d) without saying why:\n%s", i, code, msg)
+			}
 			m := refusal.FindString(msg)
 			if m == "" {
 				t.Fatalf("run %d failed without a refusal (exit %d):\n%s", i, code, msg)
