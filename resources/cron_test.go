@@ -117,7 +117,7 @@ func TestCronD_Table(t *testing.T) {
 		{name: "mode drift is fixed in place", src: src, stat: []engine.FileState{loose},
 			changes: []string{"change mode from 0644 to 0600"}, commands: []string{resources.FixCmd("root", "root", "0600", "/etc/cron.d/web-logs")}},
 		{name: "delete", src: `cron_d("job", command="true", action="delete")`, stat: []engine.FileState{same},
-			changes: []string{"delete file /etc/cron.d/job"}, commands: []string{"rm -f -- /etc/cron.d/job"}},
+			changes: []string{"delete file /etc/cron.d/job"}, commands: []string{resources.DeleteFileCmd("/etc/cron.d/job", 0)}},
 		{name: "delete of a missing file", src: `cron_d("job", command="true", action="delete")`, stat: []engine.FileState{{}}},
 	})
 }

@@ -3,10 +3,11 @@ package resources
 import (
 	"context"
 	"fmt"
-	"strings"
+	"path"
 
 	"github.com/converge-cm/converge/engine"
 	"github.com/converge-cm/converge/engine/shell"
+	"github.com/converge-cm/converge/engine/transport"
 )
 
 // Directory manages a directory.
@@ -58,33 +59,24 @@ func (d *Directory) Check(action string, p engine.Probed) (engine.Diff, error) {
 	}
 	var diff engine.Diff
 	var plan steps
-	q := shell.Quote(d.Path)
 	switch {
 	case action == "delete":
 		if !st.Exists {
 			return diff, nil
 		}
 		diff.Changes = []string{"delete directory " + d.Path}
-		if d.Recursive {
-			plan.run("rm -rf -- " + q)
-		} else {
-			plan.run("rmdir -- " + q)
-		}
+		plan.run(rmdirCmd(d.Path, d.Recursive))
 	case !st.Exists:
 		diff.Changes = []string{"create new directory " + d.Path}
-		mkdir := "mkdir -- "
-		if d.Recursive {
-			mkdir = "mkdir -p -- "
-		}
 		// A mode alone is given at creation: one process, and nothing to
 		// fix on a path someone could swap meanwhile. Unset mode: mkdir's
 		// default (umask), as Chef leaves it.
 		own := d.Ownership
+		mode := ""
 		if own.Mode != "" && own.Owner == "" && own.Group == "" {
-			mkdir = strings.Replace(mkdir, "-- ", "-m "+shell.Quote(own.Mode)+" -- ", 1)
-			own.Mode = ""
+			mode, own.Mode = own.Mode, ""
 		}
-		plan.run(mkdir + q)
+		plan.run(mkdirCmd(d.Path, d.Recursive, mode))
 		if fix := own.fixCmd(d.Path); fix != "" {
 			plan.run(fix)
 		}
@@ -100,4 +92,40 @@ func (d *Directory) Check(action string, p engine.Probed) (engine.Diff, error) {
 // Apply runs the commands Check planned.
 func (d *Directory) Apply(ctx context.Context, _ string, diff engine.Diff, h *engine.Host) error {
 	return applySteps(ctx, diff, h)
+}
+
+// mkdirCmd returns the command that creates the directory p, and with
+// parents its missing parents, each in its parent directory pinned as the
+// writer pins a destination (transport.PinnedCommand): a user who owns a
+// directory on the way cannot make it create a directory elsewhere by
+// swapping one for a link, as mkdir -p, which resolves the path by name,
+// would. An existing parent that is a link is entered only when it is
+// root's or ours (the next step's pin refuses it otherwise).
+func mkdirCmd(p string, parents bool, mode string) string {
+	p = path.Clean(p)
+	var steps []transport.PinnedStep
+	if parents {
+		for _, q := range pathPrefixes(p) {
+			n := shell.Quote("./" + path.Base(q))
+			steps = append(steps, transport.PinnedStep{Dir: path.Dir(q), Body: "[ -d " + n + " ] || mkdir -- " + n})
+		}
+	}
+	mkdir := "mkdir -- "
+	if mode != "" {
+		mkdir = "mkdir -m " + shell.Quote(mode) + " -- "
+	}
+	steps = append(steps, transport.PinnedStep{Dir: path.Dir(p), Body: mkdir + shell.Quote("./"+path.Base(p))})
+	return transport.PinnedCommand("create directory "+p, steps...)
+}
+
+// rmdirCmd returns the command that removes the directory p (rmdir), or
+// with recursive the whole tree (rm -rf), in its parent directory pinned
+// as mkdirCmd's steps are.
+func rmdirCmd(p string, recursive bool) string {
+	p = path.Clean(p)
+	cmd := "rmdir -- "
+	if recursive {
+		cmd = "rm -rf -- "
+	}
+	return transport.PinnedCommand("delete directory "+p, transport.PinnedStep{Dir: path.Dir(p), Body: cmd + shell.Quote("./"+path.Base(p))})
 }

@@ -31,13 +31,13 @@ func TestFile_Table(t *testing.T) {
 		{name: "create_if_missing leaves content alone", src: `file("/etc/motd", content="hi\n", action="create_if_missing")`, stat: []engine.FileState{have("other", "root", "0644")}},
 		{name: "delete keeps a backup", src: `file("/etc/a b", action="delete")`, stat: []engine.FileState{have("x", "root", "0644")},
 			changes:  []string{"delete file /etc/a b"},
-			commands: []string{"cp -p -- '/etc/a b' '/etc/a b'.converge-bak.$(date +%Y%m%d%H%M%S%N) && rm -f -- '/etc/a b'"}},
+			commands: []string{resources.DeleteFileCmd("/etc/a b", 5)}},
 		{name: "delete without backup", src: `file("/etc/x", action="delete", backup=False)`, stat: []engine.FileState{have("x", "root", "0644")},
-			changes: []string{"delete file /etc/x"}, commands: []string{"rm -f -- /etc/x"}},
+			changes: []string{"delete file /etc/x"}, commands: []string{resources.DeleteFileCmd("/etc/x", 0)}},
 		{name: "delete a link", src: `file("/etc/x", action="delete")`, stat: []engine.FileState{{Exists: true, Type: "link", LinkTarget: "/y"}},
-			changes: []string{"delete link /etc/x"}, commands: []string{"rm -f -- /etc/x"}},
+			changes: []string{"delete link /etc/x"}, commands: []string{resources.DeleteFileCmd("/etc/x", 0)}},
 		{name: "touch a missing file: write, then touch", src: `file("/var/run/-x", action="touch")`, stat: []engine.FileState{{}},
-			changes: []string{"create new file /var/run/-x", "update utime on file /var/run/-x"}, commands: []string{"touch -- /var/run/-x"}, puts: []string{"/var/run/-x"}},
+			changes: []string{"create new file /var/run/-x", "update utime on file /var/run/-x"}, commands: []string{resources.TouchCmd("/var/run/-x")}, puts: []string{"/var/run/-x"}},
 	})
 }
 
@@ -52,7 +52,7 @@ func TestTemplate_Table(t *testing.T) {
 		{name: "mode drift", src: src, files: files, stat: []engine.FileState{{Exists: true, Type: "file", SHA256: sha256hex(want), Mode: "0644"}},
 			changes: []string{"change mode from 0644 to 0640"}, commands: []string{resources.FixCmd("", "", "0640", "/etc/app.conf")}},
 		{name: "delete needs no template", src: `template("/etc/gone.conf", action="delete", backup=0)`, stat: []engine.FileState{{Exists: true, Type: "file"}},
-			changes: []string{"delete file /etc/gone.conf"}, commands: []string{"rm -f -- /etc/gone.conf"}},
+			changes: []string{"delete file /etc/gone.conf"}, commands: []string{resources.DeleteFileCmd("/etc/gone.conf", 0)}},
 	})
 }
 

@@ -73,18 +73,59 @@ func (o Ownership) fixCmd(p string) string {
 	return b.String()
 }
 
+// deleteFileCmd returns the command that deletes the file p, keeping it
+// as a backup beside itself when backups > 0, in its parent directory
+// pinned as the writer pins it (transport.PinnedCommand): a user who owns
+// a directory on the way cannot make it delete, or back up, a file
+// elsewhere by swapping that directory for a link. The backup is the file
+// itself, renamed (rename(2) neither follows a link at either name nor
+// copies a file someone else put there); a link at p is removed, never
+// followed.
+func deleteFileCmd(p string, backups int) string {
+	p = path.Clean(p)
+	n := shell.Quote("./" + path.Base(p))
+	body := "rm -f -- " + n
+	if backups > 0 {
+		body = fmt.Sprintf("if [ -f %[1]s ] && [ ! -L %[1]s ]; then mv -fT -- %[1]s %[1]s.converge-bak.$(date +%%Y%%m%%d%%H%%M%%S%%N); else rm -f -- %[1]s; fi", n)
+	}
+	return transport.PinnedCommand("delete "+p, transport.PinnedStep{Dir: path.Dir(p), Body: body})
+}
+
+// touchCmd returns the command that updates the times of the file p, in
+// its parent directory pinned as deleteFileCmd's: touch -h changes a link
+// at p itself, never the file it points to, and -c creates nothing (the
+// write before it made the file; one alice removed meanwhile stays
+// removed).
+func touchCmd(p string) string {
+	p = path.Clean(p)
+	return transport.PinnedCommand("touch "+p, transport.PinnedStep{Dir: path.Dir(p), Body: "touch -c -h -- " + shell.Quote("./"+path.Base(p))})
+}
+
 // linkOwnCmd sets the owner and group of the link p itself (chown -h
-// changes the link, never what it points to); a link has no mode of its own.
+// changes the link, never what it points to), in p's pinned parent
+// directory (see pinnedAt); a link has no mode of its own.
 func (o Ownership) linkOwnCmd(p string) string {
+	var cmd string
 	switch {
 	case o.Owner != "" && o.Group != "":
-		return "chown -h -- " + shell.Quote(o.Owner+":"+o.Group) + " " + shell.Quote(p)
+		cmd = "chown -h -- " + shell.Quote(o.Owner+":"+o.Group)
 	case o.Owner != "":
-		return "chown -h -- " + shell.Quote(o.Owner) + " " + shell.Quote(p)
+		cmd = "chown -h -- " + shell.Quote(o.Owner)
 	case o.Group != "":
-		return "chgrp -h -- " + shell.Quote(o.Group) + " " + shell.Quote(p)
+		cmd = "chgrp -h -- " + shell.Quote(o.Group)
+	default:
+		return ""
 	}
-	return ""
+	return pinnedAt("change the owner of link", p, func(n string) string { return cmd + " " + n })
+}
+
+// pinnedAt returns the command that runs body(NAME) in the parent
+// directory of p, pinned as the writer pins a destination
+// (transport.PinnedCommand), NAME being p's base name as ./NAME, quoted;
+// what ("delete") and p name it in a refusal.
+func pinnedAt(what, p string, body func(name string) string) string {
+	p = path.Clean(p)
+	return transport.PinnedCommand(what+" "+p, transport.PinnedStep{Dir: path.Dir(p), Body: body(shell.Quote("./" + path.Base(p)))})
 }
 
 // pathPrefixes are the directories from the root down to p's parent:
@@ -134,10 +175,9 @@ func (c *content) check(r *engine.Common, action string, p engine.Probed) (engin
 	if !ok {
 		return engine.Diff{}, engine.MissingProbe(engine.ProbeStat, c.path)
 	}
-	q := shell.Quote(c.path)
 	if st.Exists && st.Type != "file" {
 		if action == "delete" && st.Type == "link" {
-			return planned(engine.Diff{Changes: []string{"delete link " + c.path}}, contentPlan{cmds: []string{"rm -f -- " + q}}), nil
+			return planned(engine.Diff{Changes: []string{"delete link " + c.path}}, contentPlan{cmds: []string{deleteFileCmd(c.path, 0)}}), nil
 		}
 		return engine.Diff{}, fmt.Errorf("%s is a %s, not a regular file; remove it or manage it with the %s resource", c.path, st.Type, map[string]string{"directory": "directory", "link": "link"}[st.Type]+"")
 	}
@@ -146,18 +186,14 @@ func (c *content) check(r *engine.Common, action string, p engine.Probed) (engin
 		if !st.Exists {
 			return engine.Diff{}, nil
 		}
-		backup := ""
-		if c.backups > 0 {
-			backup = fmt.Sprintf(`cp -p -- %[1]s %[1]s.converge-bak.$(date +%%Y%%m%%d%%H%%M%%S%%N) && `, q)
-		}
-		return planned(engine.Diff{Changes: []string{"delete file " + c.path}}, contentPlan{cmds: []string{backup + "rm -f -- " + q}}), nil
+		return planned(engine.Diff{Changes: []string{"delete file " + c.path}}, contentPlan{cmds: []string{deleteFileCmd(c.path, c.backups)}}), nil
 	case "touch":
 		d, err := c.check(r, "create", p)
 		if err != nil {
 			return d, err
 		}
 		plan, _ := d.Data.(contentPlan)
-		plan.cmds = append(plan.cmds, "touch -- "+q)
+		plan.cmds = append(plan.cmds, touchCmd(c.path))
 		d.Changes = append(d.Changes, "update utime on file "+c.path)
 		return planned(d, plan), nil
 	case "create_if_missing":

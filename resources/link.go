@@ -70,14 +70,14 @@ func (l *Link) Check(action string, p engine.Probed) (engine.Diff, error) {
 	}
 	var d engine.Diff
 	var plan steps
-	to, at := shell.Quote(l.To), shell.Quote(l.Path)
+	to := shell.Quote(l.To)
 	switch {
 	case action == "delete":
 		if !st.Exists || (st.Type != "link" && l.LinkType != "hard") {
 			return d, nil
 		}
 		d.Changes = []string{"delete link " + l.Path}
-		plan.run("rm -f -- " + at)
+		plan.run(deleteFileCmd(l.Path, 0))
 	case st.Type == "directory":
 		return d, fmt.Errorf("%s is a directory; a link cannot replace it", l.Path)
 	case l.LinkType == "hard":
@@ -85,14 +85,14 @@ func (l *Link) Check(action string, p engine.Probed) (engine.Diff, error) {
 			return d, nil
 		}
 		d.Changes = []string{fmt.Sprintf("create hard link from %s to %s", l.Path, l.To)}
-		plan.run("ln -f -- " + to + " " + at)
+		plan.run(pinnedAt("create link", l.Path, func(n string) string { return "ln -f -- " + to + " " + n }))
 	case st.Type == "link" && st.LinkTarget == l.To:
 		if d.Changes = l.driftLink(st); len(d.Changes) > 0 {
 			plan.run(l.Ownership.linkOwnCmd(l.Path))
 		}
 	default:
 		d.Changes = []string{fmt.Sprintf("create symlink from %s to %s", l.Path, l.To)}
-		plan.run("ln -sfn -- " + to + " " + at)
+		plan.run(pinnedAt("create link", l.Path, func(n string) string { return "ln -sfn -- " + to + " " + n }))
 		if own := l.Ownership.linkOwnCmd(l.Path); own != "" {
 			plan.run(own)
 		}

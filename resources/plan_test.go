@@ -39,7 +39,7 @@ func TestAccounts_PlanAgainstRecordedFacts(t *testing.T) {
 	if got != string(want) {
 		t.Errorf("the plan differs from %s (UPDATE_GOLDEN=1 rewrites it):\n%s", golden, got)
 	}
-	for _, must := range []string{"$ groupadd -g 2500 -- app", "$ useradd -m -u 2501 -g app", "$ mkdir -p -- /srv/app/releases", "$ ln -sfn -- /srv/app/releases/1 /srv/app/current", "$ chown -h -- deploy /srv/app/current"} {
+	for _, must := range []string{"$ groupadd -g 2500 -- app", "$ useradd -m -u 2501 -g app", "pin /srv/app 'create directory /srv/app/releases' /srv /srv/app", "mkdir -- ./releases", "ln -sfn -- /srv/app/releases/1 ./current", "chown -h -- deploy ./current"} {
 		if !bytes.Contains(want, []byte(must)) {
 			t.Errorf("the plan lacks %q", must)
 		}

@@ -27,6 +27,48 @@ const (
 	exitShort       = 99 // the bytes received are not the bytes sent
 )
 
+// pinFunc defines pin DIR WHAT PREFIX..., which enters DIR and refuses
+// (98) unless the directory entered is the one DIR names, and names only
+// through symbolic links owned by root or by us: no link planted by
+// someone else is ever followed. WHAT ("write /etc/x") names the action in
+// its messages; the PREFIXes are DIR's (see prefixes). The physical path
+// of the working directory (getcwd, through readlink -f .; not the shell's
+// cached $PWD) must be DIR itself, or, when a prefix of DIR is a trusted
+// link, DIR's resolution, in which case every prefix must be owned by root
+// or by us, so that nobody else can swap one meanwhile. (The prefixes are
+// tested with test -L, a builtin; only a path with a link costs a stat and
+// an id -u.) Once pinned, the working directory stays the directory that
+// was checked whatever happens to the names above it: what is done there
+// by relative name (./NAME) cannot be redirected by a link swapped into
+// DIR's path, and a link at NAME itself is replaced or removed by rename,
+// rm and rmdir, never followed.
+const pinFunc = `pin() {
+  d=$1 w=$2 l= o=; shift 2
+  cd -P -- "$d" || { echo "converge: cannot $w: cannot enter $d" >&2; exit 96; }
+  h=$(readlink -f -- .) || exit 96
+  for p; do [ ! -L "$p" ] || l=1; done
+  if [ -n "$l" ]; then
+    me=$(id -u) || exit 96
+    s=$(stat -c '%u %F' -- "$@") || { echo "converge: cannot $w: cannot inspect $d" >&2; exit 96; }
+    while read -r u f; do
+      if [ "$f" = "symbolic link" ]; then
+        case $u in 0|"$me") ;; *) echo "converge: refusing to $w: $1 is a symbolic link owned by uid $u" >&2; exit 98 ;; esac
+      fi
+      case $u in 0|"$me") ;; *) o="$1 is owned by uid $u" ;; esac
+      shift
+    done <<CONVERGE_EOF
+$s
+CONVERGE_EOF
+  fi
+  r=$d
+  if [ -n "$l" ]; then
+    [ -z "$o" ] || { echo "converge: refusing to $w: its path goes through a symbolic link and $o, who could swap it" >&2; exit 98; }
+    r=$(readlink -f -- "$d") || exit 96
+  fi
+  [ "$r" = "$h" ] || { echo "converge: refusing to $w: $d was replaced while converge entered it (it led to $h)" >&2; exit 98; }
+}
+`
+
 // writerPrologue defines the writer's helpers. The stream on stdin is the
 // concatenation of the files' bytes; rd N reads at most N of them (exactly
 // N unless the stream ends), with head -c where it reads no more than
@@ -36,23 +78,16 @@ const (
 // command, the local transport) the writer finds it itself. A wrong reader
 // cannot install a wrong file: it would only make the checksum fail.
 //
-// pin DIR DST PREFIX... enters DIR and refuses (98) unless the directory
-// entered is the one DIR names, and names only through symbolic links owned
-// by root or by us: no link planted by someone else is ever followed. The
-// physical path of the working directory (getcwd, through readlink -f .;
-// not the shell's cached $PWD) must be DIR itself, or, when a prefix of DIR
-// is a trusted link, DIR's resolution, in which case every prefix must be
-// owned by root or by us, so that nobody else can swap one meanwhile. (The
-// prefixes are tested with test -L, a builtin; only a path with a link
-// costs a stat and an id -u.) It then creates a private staging directory
-// (0700, ours: the owner of DIR can neither plant anything in it nor move
-// it to another parent) and enters it, refusing (98) unless the directory
-// entered is ours and physically DIR's entry of that name: the owner of
-// DIR may have renamed it and put a link or a directory of theirs in its
-// place meanwhile (pwd -P is getcwd(2) in dash, BusyBox ash and bash; the
-// moved staging directory, empty, is left to them). From then on every
-// path is relative to it, and files reach DIR by rename(2), which replaces
-// a link at the destination instead of following it.
+// pin (see pinFunc) enters the destination directory. stage then
+// creates a private staging directory (0700, ours: the owner of DIR can
+// neither plant anything in it nor move it to another parent) and enters
+// it, refusing (98) unless the directory entered is ours and physically
+// DIR's entry of that name: the owner of DIR may have renamed it and put a
+// link or a directory of theirs in its place meanwhile (pwd -P is
+// getcwd(2) in dash, BusyBox ash and bash; the moved staging directory,
+// empty, is left to them). From then on every path is relative to it, and
+// files reach DIR by rename(2), which replaces a link at the destination
+// instead of following it.
 //
 // ck DST N SUM FILE... (per file) explains a checksum mismatch (99).
 // km DST FILE gives FILE the mode of the regular file DST replaces, or 0644.
@@ -66,33 +101,10 @@ if [ "$(printf abcdef | { head -c 2 >/dev/null; cat; })" = cdef ]; then rd() { h
 elif [ "$(printf abcdef | { dd bs=65536 count=2 iflag=count_bytes,fullblock >/dev/null 2>&1; cat; })" = cdef ]; then rd() { dd bs=65536 count="$1" iflag=count_bytes,fullblock 2>/dev/null; }
 else rd() { dd bs=1 count="$1" 2>/dev/null; }; fi ;;
 esac
-pin() {
-  d=$1 w=$2 l= o=; shift 2
-  cd -P -- "$d" || { echo "converge: cannot write $w: cannot enter $d" >&2; exit 96; }
-  h=$(readlink -f -- .) || exit 96
-  for p; do [ ! -L "$p" ] || l=1; done
-  if [ -n "$l" ]; then
-    me=$(id -u) || exit 96
-    s=$(stat -c '%u %F' -- "$@") || { echo "converge: cannot write $w: cannot inspect $d" >&2; exit 96; }
-    while read -r u f; do
-      if [ "$f" = "symbolic link" ]; then
-        case $u in 0|"$me") ;; *) echo "converge: refusing to write $w: $1 is a symbolic link owned by uid $u" >&2; exit 98 ;; esac
-      fi
-      case $u in 0|"$me") ;; *) o="$1 is owned by uid $u" ;; esac
-      shift
-    done <<CONVERGE_EOF
-$s
-CONVERGE_EOF
-  fi
-  r=$d
-  if [ -n "$l" ]; then
-    [ -z "$o" ] || { echo "converge: refusing to write $w: its path goes through a symbolic link and $o, who could swap it" >&2; exit 98; }
-    r=$(readlink -f -- "$d") || exit 96
-  fi
-  [ "$r" = "$h" ] || { echo "converge: refusing to write $w: $d was replaced while it was being written (it led to $h)" >&2; exit 98; }
-  t=$(mktemp -d ./.converge-put-XXXXXX) || { echo "converge: cannot write $w: cannot create a staging directory in $d" >&2; exit 96; }
+` + pinFunc + `stage() {
+  t=$(mktemp -d ./.converge-put-XXXXXX) || { echo "converge: cannot $w: cannot create a staging directory in $d" >&2; exit 96; }
   cd -P -- "$t" && [ -O . ] && [ "$(pwd -P)" = "${h%/}/${t#./}" ] || {
-    t=; echo "converge: refusing to write $w: its staging directory in $d was replaced while it was being entered" >&2; exit 98; }
+    t=; echo "converge: refusing to $w: its staging directory in $d was replaced while it was being entered" >&2; exit 98; }
 }
 ck() {
   while [ $# -gt 0 ]; do
@@ -197,11 +209,8 @@ func writeRun(b *strings.Builder, files []FileWrite, lo, hi int) {
 		}
 		if i == 0 {
 			dir := path.Dir(path.Clean(f.Path))
-			fmt.Fprintf(b, "pin %s %s", shell.Quote(dir), shell.Quote(f.Path))
-			for _, p := range prefixes(dir) {
-				b.WriteString(" " + shell.Quote(p))
-			}
-			b.WriteString("\n")
+			writePin(b, dir, "write "+f.Path)
+			b.WriteString("stage\n")
 		}
 	}
 	// Stage all under their own names (the staging directory holds nothing
@@ -295,6 +304,48 @@ func writeRun(b *strings.Builder, files []FileWrite, lo, hi int) {
 	fmt.Fprintf(b, "for f in %s; do if [ -e \"$f\" ] || [ -L \"$f\" ]; then x=%d; break; fi; echo ok $n; n=$((n+1)); done\n", list, exitWriteFailed)
 	fmt.Fprintf(b, "[ $x -eq 0 ] || exit %d\n", exitWriteFailed)
 	b.WriteString("cd .. && { rmdir -- \"$t\" 2>/dev/null || rm -rf -- \"$t\"; }; t=\n")
+}
+
+// writePin writes the call of pin that enters dir (see pinFunc).
+func writePin(b *strings.Builder, dir, what string) {
+	fmt.Fprintf(b, "pin %s %s", shell.Quote(dir), shell.Quote(what))
+	for _, p := range prefixes(dir) {
+		b.WriteString(" " + shell.Quote(p))
+	}
+	b.WriteString("\n")
+}
+
+// PinnedStep is one step of a PinnedCommand: Body, a shell command list,
+// runs in the directory Dir (absolute), entered as the writer enters a
+// destination directory, and names what it acts on relative to it
+// (./NAME).
+type PinnedStep struct {
+	Dir, Body string
+}
+
+// PinnedCommand returns one command that runs each step's body in its
+// directory, pinned as the writer pins a destination directory (see
+// pinFunc): a user who owns a directory on the way can neither redirect
+// the step through a link of theirs nor by swapping a directory for one
+// meanwhile; the command refuses (exit 98) instead, naming what. what
+// says what the command does, "delete /home/alice/.ssh/id" (the refusal
+// reads "refusing to delete /home/alice/.ssh/id: ..."). A body that fails
+// ends the command (exit 96 unless the body exits with its own code). The
+// command runs in a subshell: it changes nothing of the caller's shell.
+//
+// rm -f -- ./NAME, rmdir -- ./NAME, mkdir -- ./NAME and mv -T in a pinned
+// directory are safe from links: they act on the entry NAME itself (a link
+// is removed or replaced, not followed). cp, chmod, chown and redirections
+// do follow a link at NAME: test it first (or use fixCmd's descriptor).
+func PinnedCommand(what string, steps ...PinnedStep) string {
+	var b strings.Builder
+	b.WriteString("(\n" + pinFunc)
+	for _, s := range steps {
+		writePin(&b, path.Clean(s.Dir), what)
+		fmt.Fprintf(&b, "{ %s\n} || exit %d\n", s.Body, exitWriteFailed)
+	}
+	b.WriteString(")")
+	return b.String()
 }
 
 // checkPath refuses a path the writer cannot pin: it must be absolute and
