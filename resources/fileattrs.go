@@ -166,7 +166,10 @@ func (c *content) probes() []engine.Probe { return []engine.Probe{engine.StatPro
 
 // planned fills d's Commands and Data from plan.
 func planned(d engine.Diff, plan contentPlan) engine.Diff {
-	d.Commands, d.Data = plan.cmds, plan
+	for _, c := range plan.cmds {
+		d.Commands = append(d.Commands, transport.ShowPinned(c))
+	}
+	d.Data = plan
 	return d
 }
 

@@ -35,7 +35,7 @@ func (s steps) commands() []string {
 	var out []string
 	for _, st := range s {
 		if st.put == nil {
-			out = append(out, st.cmd)
+			out = append(out, transport.ShowPinned(st.cmd))
 		}
 	}
 	return out

@@ -348,6 +348,12 @@ func PinnedCommand(what string, steps ...PinnedStep) string {
 	return b.String()
 }
 
+// ShowPinned is how plans show a command: a PinnedCommand's definition of
+// the pin function, the same in every one, is left out.
+func ShowPinned(cmd string) string {
+	return strings.Replace(cmd, "(\n"+pinFunc, "( # pin DIR: enter DIR through no link planted by someone else (see the writer)\n", 1)
+}
+
 // checkPath refuses a path the writer cannot pin: it must be absolute and
 // name a file, not a directory.
 func checkPath(p string) error {
