@@ -24,6 +24,10 @@ type Options struct {
 	// ProbeTimeout bounds each shell probe and guard (see timeout.go);
 	// zero is DefaultProbeTimeout, negative (NoLimit) none.
 	ProbeTimeout time.Duration
+	// FactsRoundTrips is how many round trips gathering the node's facts
+	// took before Converge (reported as "facts"); 0 when they were not
+	// gathered from the node.
+	FactsRoundTrips int
 }
 
 // ProbeLimit is the limit for each shell probe and guard; 0 is none.
@@ -59,6 +63,7 @@ type run struct {
 	lastRecipe  string
 
 	probeLimit time.Duration // each shell probe; 0: none
+	probeTrips int           // probe round trips taken
 	// parent maps an inner resource to the custom resource that declared
 	// it; inner resources count as updates of their parent, not of the
 	// node. held buffers the events of composites running now: a
@@ -87,6 +92,12 @@ func Converge(ctx context.Context, c *Collection, h *Host, opts Options) Result 
 		probeLimit: opts.ProbeLimit(), parent: map[Resource]Resource{},
 	}
 	res := Result{Node: c.Node.Name, Total: len(c.Resources)}
+	// Every call on the node's transport is a round trip; take counts the
+	// probe ones.
+	counted := &countingTransport{Transport: h.T}
+	hc := *h
+	hc.T = counted
+	r.h = &hc
 	r.emit(Event{Type: "node-start"})
 	err := r.converge()
 	if err != nil && Interrupted(ctx) {
@@ -97,7 +108,11 @@ func Converge(ctx context.Context, c *Collection, h *Host, opts Options) Result 
 	res.Updated = len(r.updated)
 	res.UpdatedResources = r.order
 	res.Duration = time.Since(start)
-	end := Event{Type: "node-end", Updated: res.Updated, Total: res.Total, Duration: res.Duration.Seconds()}
+	res.RoundTrips = map[string]int{"probe": r.probeTrips, "apply": counted.n - r.probeTrips}
+	if opts.FactsRoundTrips > 0 {
+		res.RoundTrips["facts"] = opts.FactsRoundTrips
+	}
+	end := Event{Type: "node-end", Updated: res.Updated, Total: res.Total, Duration: res.Duration.Seconds(), RoundTrips: res.RoundTrips}
 	if err != nil {
 		end.Status, end.Error = StatusFailed, err.Error()
 		if res.Interrupted {
@@ -336,6 +351,9 @@ func (r *run) probeTimedOut(res Resource) error {
 func (r *run) take(probes []Probe) error {
 	if r.hung != nil {
 		return r.hung
+	}
+	if len(probes) > 0 {
+		r.probeTrips++
 	}
 	err := Within(r.ctx, roundTripLimit(probes, r.probeLimit), "the probe round trip",
 		"raise --probe-timeout if the node is only slow", func(ctx context.Context) error {

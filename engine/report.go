@@ -44,9 +44,13 @@ type Event struct {
 	Message string `json:"message,omitempty"`
 	Level   string `json:"level,omitempty"`
 	Error   string `json:"error,omitempty"`
-	// Node-end events carry the totals.
-	Updated int `json:"updated,omitempty"`
-	Total   int `json:"total,omitempty"`
+	// Node-end events carry the totals, and the round trips the node took
+	// by phase: "facts" (gathered before compiling), "probe" (probe
+	// scripts: one on a no-op run) and "apply" (every other command or
+	// write).
+	Updated    int            `json:"updated,omitempty"`
+	Total      int            `json:"total,omitempty"`
+	RoundTrips map[string]int `json:"round_trips,omitempty"`
 }
 
 // Sink receives a node's events in order. Implementations must be safe for
@@ -73,4 +77,7 @@ type Result struct {
 	Interrupted bool
 	// UpdatedResources names the updated resources in order.
 	UpdatedResources []string
+	// RoundTrips counts the node's round trips by phase, as the node-end
+	// event has them.
+	RoundTrips map[string]int
 }

@@ -272,3 +272,52 @@ link(root + "/current", to=root + "/etc")
 		t.Errorf("dry run: %d probe round trips and %d writes", len(tr.probeRuns()), len(tr.puts))
 	}
 }
+
+// TestConverge_ReportsRoundTripsByPhase: the result and the node-end
+// event count the node's round trips: the facts the caller gathered, the
+// probe scripts, and every other command or write — one probe on a no-op,
+// more once a resource changes the node.
+func TestConverge_ReportsRoundTripsByPhase(t *testing.T) {
+	dir := t.TempDir()
+	have, missing := filepath.Join(dir, "have"), filepath.Join(dir, "missing")
+	touch(t, have)
+	cases := []struct {
+		name  string
+		paths []string
+		opts  engine.Options
+		want  map[string]int
+	}{
+		{"no-op", []string{have, have + "2"}, engine.Options{FactsRoundTrips: 1}, map[string]int{"facts": 1, "probe": 1, "apply": 0}},
+		{"one change re-probes the rest", []string{missing, have}, engine.Options{}, map[string]int{"probe": 2, "apply": 1}},
+		{"dry run", []string{missing, have}, engine.Options{DryRun: true, FactsRoundTrips: 1}, map[string]int{"facts": 1, "probe": 1, "apply": 0}},
+		{"nothing to converge", nil, engine.Options{FactsRoundTrips: 1}, map[string]int{"facts": 1, "probe": 0, "apply": 0}},
+	}
+	touch(t, have+"2")
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			os.Remove(missing)
+			rec := &calls{}
+			var rs []engine.Resource
+			for _, p := range tc.paths {
+				rs = append(rs, exists(rec, p))
+			}
+			var end engine.Event
+			tc.opts.Sink = engine.SinkFunc(func(e engine.Event) {
+				if e.Type == "node-end" {
+					end = e
+				}
+			})
+			tr := newCounting()
+			res := engine.Converge(context.Background(), collection(rs...), &engine.Host{T: tr}, tc.opts)
+			if res.Err != nil {
+				t.Fatal(res.Err)
+			}
+			if !reflect.DeepEqual(res.RoundTrips, tc.want) || !reflect.DeepEqual(end.RoundTrips, tc.want) {
+				t.Errorf("round trips: result %v, node-end %v; want %v", res.RoundTrips, end.RoundTrips, tc.want)
+			}
+			if n := len(tr.runs) + len(tr.puts); n != tc.want["probe"]+tc.want["apply"] {
+				t.Errorf("the transport saw %d calls, the report says %d", n, tc.want["probe"]+tc.want["apply"])
+			}
+		})
+	}
+}

@@ -433,8 +433,12 @@ func convergeNodes(ctx context.Context, o *RunOptions) ([]*node, error) {
 			return
 		}
 		h := &engine.Host{T: n.tr, Node: n.coll.Node, CommandTimeout: o.CommandTimeout}
+		factsTrips := 1 // gathered from the node before compiling
+		if o.FactsFile != "" {
+			factsTrips = 0
+		}
 		n.res = engine.Converge(ctx, n.coll, h, engine.Options{DryRun: o.DryRun, Offline: o.FactsFile != "",
-			ProbeTimeout: o.ProbeTimeout, Sink: rep.sink(n.t.Name, n.facts)})
+			ProbeTimeout: o.ProbeTimeout, FactsRoundTrips: factsTrips, Sink: rep.sink(n.t.Name, n.facts)})
 		n.err = n.res.Err
 	})
 	rep.summary(nodes, time.Since(start))
