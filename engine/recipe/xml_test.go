@@ -1,6 +1,7 @@
 package recipe_test
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -157,5 +158,29 @@ t_p("vip")
 	_, _, err := customOf(t, c, 0).LoadCurrent(map[string]engine.ShellResult{"cib": {Stdout: "<cib>"}})
 	if err == nil || !regexp.MustCompile(`xml.decode: XML syntax error`).MatchString(err.Error()) {
 		t.Errorf("error %v", err)
+	}
+}
+
+// TestXMLDecode_SharedAcrossThreads: nodes converge in parallel, and their
+// load_current threads read the same cached element (go test -race).
+func TestXMLDecode_SharedAcrossThreads(t *testing.T) {
+	doc := cibSample + "<!-- " + t.Name() + " -->"
+	src := `ids = [p.attrs["id"] for p in xml.decode(doc).find_all("primitive")] + [k for k in xml.decode(doc).find("nvpair").attrs]`
+	errs := make(chan error, 8)
+	for i := 0; i < 8; i++ {
+		go func() {
+			pre := recipe.Predeclared()
+			pre["doc"] = starlark.String(doc)
+			g, err := starlark.ExecFileOptions(&syntax.FileOptions{}, &starlark.Thread{}, "x.star", src, pre)
+			if err == nil && g["ids"].String() != `["vip", "web", "id", "name", "value"]` {
+				err = fmt.Errorf("ids = %s", g["ids"])
+			}
+			errs <- err
+		}()
+	}
+	for i := 0; i < 8; i++ {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
 	}
 }
