@@ -3,7 +3,9 @@ package engine
 import (
 	"context"
 	"fmt"
+	"io"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/converge-cm/converge/engine/facts"
@@ -96,4 +98,33 @@ func indent(s, pfx string) string {
 		lines[i] = pfx + l
 	}
 	return strings.Join(lines, "\n")
+}
+
+// countingTransport counts the calls made on a node's transport: each is
+// one round trip.
+type countingTransport struct {
+	transport.Transport
+	mu sync.Mutex
+	n  int
+}
+
+func (c *countingTransport) add() {
+	c.mu.Lock()
+	c.n++
+	c.mu.Unlock()
+}
+
+func (c *countingTransport) Run(ctx context.Context, cmd string, stdin io.Reader) (transport.Result, error) {
+	c.add()
+	return c.Transport.Run(ctx, cmd, stdin)
+}
+
+func (c *countingTransport) Put(ctx context.Context, path string, data []byte, opts transport.PutOptions) error {
+	c.add()
+	return c.Transport.Put(ctx, path, data, opts)
+}
+
+func (c *countingTransport) Get(ctx context.Context, path string) ([]byte, error) {
+	c.add()
+	return c.Transport.Get(ctx, path)
 }

@@ -435,6 +435,7 @@ func (c *compiler) builtins() starlark.StringDict {
 	}
 	d["shell"] = shellModule
 	d["json"] = starjson.Module
+	d["xml"] = xmlModule
 	for n, k := range c.kinds {
 		d[n] = c.customBuiltin(k)
 	}

@@ -454,6 +454,9 @@ func (c *compiler) customBuiltin(k *customKind) *starlark.Builtin {
 				if p.typ == "path" && !strings.HasPrefix(string(name), "/") {
 					return nil, perr(p.name, "the name %q is the path property %s and must be an absolute path", string(name), p.name)
 				}
+				if err := c.validateProp(thread, p, v); err != nil {
+					return nil, perr(p.name, "%v", err)
+				}
 			case p.required:
 				return nil, &engine.Diagnostic{Pos: pos, Address: base.Address(), Summary: fmt.Sprintf("missing required property %s", p.name),
 					Detail: fmt.Sprintf("give %s=... (%s)", p.name, p.doc)}

@@ -235,3 +235,25 @@ func TestCompile_CustomKindNeedsDepends(t *testing.T) {
 		t.Errorf("error %v", err)
 	}
 }
+
+// TestCompile_CustomNamePropertyIsValidated: a name property taken from
+// the resource name goes through one_of and validate like a given one.
+func TestCompile_CustomNamePropertyIsValidated(t *testing.T) {
+	kind := "property(\"id\", str, name_property=True, validate=lambda v: v[0].isalpha())\ndef action_x(r): pass"
+	for _, tc := range []struct{ recipe, want string }{
+		{`t_k("1a")`, `default.star:1:\d+: t_k\[1a\]: property id: "1a" fails the kind's validate function`},
+		{`t_k("x", id="2b")`, `property id: "2b" fails the kind's validate function`},
+		{`t_k("ok")`, ``},
+	} {
+		_, err := compileRecipe(t, tc.recipe, map[string]string{"resources/k.star": kind})
+		if tc.want == "" {
+			if err != nil {
+				t.Errorf("%s: %v", tc.recipe, err)
+			}
+			continue
+		}
+		if err == nil || !regexp.MustCompile(tc.want).MatchString(err.Error()) {
+			t.Errorf("%s: error %v\nwant %s", tc.recipe, err, tc.want)
+		}
+	}
+}
