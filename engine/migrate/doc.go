@@ -4,8 +4,10 @@
 // It reads, without running any Ruby:
 //
 //   - recipes and attribute files, through a small reader for the subset of
-//     Ruby that Chef's DSL uses (ruby_lexer.go, ruby_parser.go), written out
-//     as Starlark (starlark.go): resource blocks and their properties,
+//     Ruby that Chef's DSL uses (package ruby), written out as Starlark by
+//     an emitter split by construct (starlark.go: statements and TODOs;
+//     resources.go, expressions.go, control.go, assign.go, attributes.go):
+//     resource blocks and their properties,
 //     notifies/subscribes, guards, case/if/unless on the platform, loops
 //     over literal lists, string interpolation, node attributes;
 //   - metadata.rb (or metadata.json): name, version, description, depends

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/converge-cm/converge/engine/migrate/ruby"
 	"github.com/converge-cm/converge/engine/render"
 )
 
@@ -337,8 +338,8 @@ func (t *erbTr) handle(r any, mark int, seg erbSeg, onErr func()) {
 		switch u := r.(type) {
 		case *erbUntrans:
 			t.todo(seg, u.why)
-		case *parseError:
-			t.todo(seg, "not understood: "+u.msg)
+		case *ruby.SyntaxError:
+			t.todo(seg, "not understood: "+u.Msg)
 		default:
 			panic(r)
 		}
@@ -349,64 +350,64 @@ func (t *erbTr) handle(r any, mark int, seg erbSeg, onErr func()) {
 }
 
 // parseFragment parses Ruby code of one tag with the template's locals.
-func (t *erbTr) parser(toks []token) *parser {
+func (t *erbTr) parser(toks []ruby.Token) *ruby.Parser {
 	scope := map[string]bool{}
 	for _, f := range t.frames {
 		for v := range f.vars {
 			scope[v] = true
 		}
 	}
-	return &parser{toks: toks, scopes: []map[string]bool{scope}}
+	return ruby.NewParser(toks, scope)
 }
 
 func (t *erbTr) output(seg erbSeg) {
 	defer t.guardFrom(len(t.pieces), seg, nil)
-	toks, _ := lexRuby(seg.text, seg.line)
+	toks, _ := ruby.Lex(seg.text, seg.line)
 	p := t.parser(toks)
-	p.skipNL()
-	if p.tok().kind == tEOF {
+	p.SkipNL()
+	if p.Tok().Kind == ruby.EOF {
 		return // <%= %> prints nothing
 	}
-	x := p.parseStatement()
-	p.skipNL()
-	if p.tok().kind != tEOF {
+	x := p.ParseStatement()
+	p.SkipNL()
+	if p.Tok().Kind != ruby.EOF {
 		bail("several statements in an output tag")
 	}
 	t.emitOutput(x)
 }
 
-func (t *erbTr) emitOutput(x expr) {
+func (t *erbTr) emitOutput(x ruby.Expr) {
 	switch v := x.(type) {
-	case *strLit:
-		for _, part := range v.parts {
-			if part.isCode {
-				t.emitOutput(part.x)
+	case *ruby.StrLit:
+		for _, part := range v.Parts {
+			if part.IsCode {
+				t.emitOutput(part.X)
 			} else {
-				t.text(part.lit)
+				t.text(part.Lit)
 			}
 		}
 		return
-	case *ifExpr:
-		if v.modifier {
-			t.action("if " + t.cond(v.conds[0], v.unless))
-			t.emitOutput(v.bodies[0][0].x)
+	case *ruby.IfExpr:
+		if v.Modifier {
+			t.action("if " + t.cond(v.Conds[0], v.Unless))
+			t.emitOutput(v.Bodies[0][0].X)
 			t.action("end")
 			return
 		}
-	case *ternaryExpr:
-		t.action("if " + t.cond(v.cond, false))
-		t.emitOutput(v.yes)
+	case *ruby.TernaryExpr:
+		t.action("if " + t.cond(v.Cond, false))
+		t.emitOutput(v.Yes)
 		t.action("else")
-		t.emitOutput(v.no)
+		t.emitOutput(v.No)
 		t.action("end")
 		return
-	case *nilLit:
+	case *ruby.NilLit:
 		return
-	case *intLit:
-		t.text(strconv.FormatInt(v.val, 10))
+	case *ruby.IntLit:
+		t.text(strconv.FormatInt(v.Val, 10))
 		return
-	case *symLit:
-		t.text(v.name)
+	case *ruby.SymLit:
+		t.text(v.Name)
 		return
 	}
 	g := t.gx(x)
@@ -419,30 +420,30 @@ func (t *erbTr) emitOutput(x expr) {
 
 // code handles a <% %> tag: control flow, loops and local assignments.
 func (t *erbTr) code(seg erbSeg) {
-	toks, _ := lexRuby(seg.text, seg.line)
+	toks, _ := ruby.Lex(seg.text, seg.line)
 	for _, frag := range splitFragments(toks) {
 		t.fragment(seg, frag)
 	}
 }
 
 // splitFragments splits a tag's tokens at top-level ';' and newlines.
-func splitFragments(toks []token) [][]token {
-	var out [][]token
-	var cur []token
+func splitFragments(toks []ruby.Token) [][]ruby.Token {
+	var out [][]ruby.Token
+	var cur []ruby.Token
 	depth := 0
 	for _, tk := range toks {
-		if tk.kind == tEOF {
+		if tk.Kind == ruby.EOF {
 			break
 		}
-		if tk.kind == tOp {
-			switch tk.text {
+		if tk.Kind == ruby.OP {
+			switch tk.Text {
 			case "(", "[", "{":
 				depth++
 			case ")", "]", "}":
 				depth--
 			}
 		}
-		if tk.kind == tNL && depth <= 0 {
+		if tk.Kind == ruby.NL && depth <= 0 {
 			if len(cur) > 0 {
 				out = append(out, cur)
 			}
@@ -457,29 +458,29 @@ func splitFragments(toks []token) [][]token {
 	return out
 }
 
-func withEnd(toks []token) []token {
+func withEnd(toks []ruby.Token) []ruby.Token {
 	line := 1
 	if len(toks) > 0 {
-		line = toks[len(toks)-1].line
+		line = toks[len(toks)-1].Line
 	}
-	out := append([]token{}, toks...)
-	return append(out, token{kind: tNL, text: "\n", line: line}, token{kind: tEOF, line: line})
+	out := append([]ruby.Token{}, toks...)
+	return append(out, ruby.Token{Kind: ruby.NL, Text: "\n", Line: line}, ruby.Token{Kind: ruby.EOF, Line: line})
 }
 
 // blockOpener finds a trailing "do |a, b|" or "{ |a|" and returns the
 // tokens before it and the parameters.
-func blockOpener(toks []token) (head []token, params []string, ok bool) {
+func blockOpener(toks []ruby.Token) (head []ruby.Token, params []string, ok bool) {
 	depth := 0
 	for i, tk := range toks {
-		if tk.kind == tOp {
-			switch tk.text {
+		if tk.Kind == ruby.OP {
+			switch tk.Text {
 			case "(", "[":
 				depth++
 			case ")", "]":
 				depth--
 			}
 		}
-		opener := depth == 0 && ((tk.kind == tIdent && tk.text == "do") || (tk.kind == tOp && tk.text == "{"))
+		opener := depth == 0 && ((tk.Kind == ruby.IDENT && tk.Text == "do") || (tk.Kind == ruby.OP && tk.Text == "{"))
 		if !opener {
 			continue
 		}
@@ -487,10 +488,10 @@ func blockOpener(toks []token) (head []token, params []string, ok bool) {
 		if len(rest) == 0 {
 			return toks[:i], nil, true
 		}
-		if rest[0].kind == tOp && rest[0].text == "||" && len(rest) == 1 {
+		if rest[0].Kind == ruby.OP && rest[0].Text == "||" && len(rest) == 1 {
 			return toks[:i], nil, true
 		}
-		if rest[0].kind != tOp || rest[0].text != "|" || rest[len(rest)-1].kind != tOp || rest[len(rest)-1].text != "|" || len(rest) < 2 {
+		if rest[0].Kind != ruby.OP || rest[0].Text != "|" || rest[len(rest)-1].Kind != ruby.OP || rest[len(rest)-1].Text != "|" || len(rest) < 2 {
 			continue
 		}
 		inner := rest[1 : len(rest)-1]
@@ -498,12 +499,12 @@ func blockOpener(toks []token) (head []token, params []string, ok bool) {
 		valid := len(inner)%2 == 1
 		for j, p := range inner {
 			if j%2 == 0 {
-				if p.kind != tIdent || isKeyword(p.text) || !identRe.MatchString(p.text) {
+				if p.Kind != ruby.IDENT || ruby.IsKeyword(p.Text) || !identRe.MatchString(p.Text) {
 					valid = false
 					break
 				}
-				names = append(names, p.text)
-			} else if p.kind != tOp || p.text != "," {
+				names = append(names, p.Text)
+			} else if p.Kind != ruby.OP || p.Text != "," {
 				valid = false
 				break
 			}
@@ -515,13 +516,13 @@ func blockOpener(toks []token) (head []token, params []string, ok bool) {
 	return nil, nil, false
 }
 
-func (t *erbTr) fragment(seg erbSeg, toks []token) {
+func (t *erbTr) fragment(seg erbSeg, toks []ruby.Token) {
 	first := toks[0]
 	kw := ""
-	if first.kind == tIdent {
-		kw = first.text
+	if first.Kind == ruby.IDENT {
+		kw = first.Text
 	}
-	if first.kind == tOp && first.text == "}" && len(toks) == 1 {
+	if first.Kind == ruby.OP && first.Text == "}" && len(toks) == 1 {
 		kw = "end"
 	}
 	switch kw {
@@ -557,15 +558,15 @@ func (t *erbTr) fragment(seg erbSeg, toks []token) {
 		func() {
 			defer t.guard(seg, nil)
 			p := t.parser(withEnd(toks[1:]))
-			if p.tok().kind == tNL {
+			if p.Tok().Kind == ruby.NL {
 				bail("missing condition")
 			}
-			p.noDo++
-			x := p.parseExprStmt()
-			if p.isKw("then") {
-				p.next()
+			p.NoDo++
+			x := p.ParseExprStmt()
+			if p.IsKw("then") {
+				p.Next()
 			}
-			if p.tok().kind != tNL {
+			if p.Tok().Kind != ruby.NL {
 				bail("code after the condition")
 			}
 			cond = t.cond(x, kw == "unless")
@@ -582,11 +583,11 @@ func (t *erbTr) fragment(seg erbSeg, toks []token) {
 		func() {
 			defer t.guard(seg, nil)
 			p := t.parser(withEnd(toks[1:]))
-			if p.tok().kind == tNL {
+			if p.Tok().Kind == ruby.NL {
 				bail("case without a value")
 			}
-			f.caseSubj = t.gx(p.parseExprStmt())
-			if p.tok().kind != tNL {
+			f.caseSubj = t.gx(p.ParseExprStmt())
+			if p.Tok().Kind != ruby.NL {
 				bail("code after the case value")
 			}
 		}()
@@ -616,22 +617,22 @@ func (t *erbTr) fragment(seg erbSeg, toks []token) {
 			p := t.parser(withEnd(toks[1:]))
 			var parts []string
 			for {
-				v := p.parseArg()
+				v := p.ParseArg()
 				switch v.(type) {
-				case *regexExpr, *constRef, *rangeExpr:
+				case *ruby.RegexExpr, *ruby.ConstRef, *ruby.RangeExpr:
 					bail("only literal and variable values are translated in when")
 				}
 				parts = append(parts, "(rb_eq "+f.caseSubj.arg()+" "+t.gx(v).arg()+")")
-				if p.isOp(",") {
-					p.next()
+				if p.IsOp(",") {
+					p.Next()
 					continue
 				}
 				break
 			}
-			if p.isKw("then") {
-				p.next()
+			if p.IsKw("then") {
+				p.Next()
 			}
-			if p.tok().kind != tNL {
+			if p.Tok().Kind != ruby.NL {
 				bail("code after the when values")
 			}
 			if len(parts) == 1 {
@@ -658,25 +659,25 @@ func (t *erbTr) fragment(seg erbSeg, toks []token) {
 	func() {
 		defer t.guardFrom(len(t.pieces), seg, nil)
 		p := t.parser(withEnd(toks))
-		x := p.parseStatement()
-		p.skipNL()
-		if p.tok().kind != tEOF {
+		x := p.ParseStatement()
+		p.SkipNL()
+		if p.Tok().Kind != ruby.EOF {
 			bail("not understood")
 		}
 		t.statement(x)
 	}()
 }
 
-func (t *erbTr) jump(seg erbSeg, toks []token) {
+func (t *erbTr) jump(seg erbSeg, toks []ruby.Token) {
 	inLoop := false
 	for _, f := range t.frames {
 		if f.kind == "range" {
 			inLoop = true
 		}
 	}
-	word := map[string]string{"next": "continue", "break": "break"}[toks[0].text]
+	word := map[string]string{"next": "continue", "break": "break"}[toks[0].Text]
 	if !inLoop {
-		t.todo(seg, toks[0].text+" outside a loop")
+		t.todo(seg, toks[0].Text+" outside a loop")
 		return
 	}
 	if len(toks) == 1 {
@@ -685,60 +686,60 @@ func (t *erbTr) jump(seg erbSeg, toks []token) {
 	}
 	defer t.guardFrom(len(t.pieces), seg, nil)
 	mod := toks[1]
-	if mod.kind != tIdent || (mod.text != "if" && mod.text != "unless") {
-		bail("%s with a value", toks[0].text)
+	if mod.Kind != ruby.IDENT || (mod.Text != "if" && mod.Text != "unless") {
+		bail("%s with a value", toks[0].Text)
 	}
 	p := t.parser(withEnd(toks[2:]))
-	x := p.parseExprStmt()
-	if p.tok().kind != tNL {
+	x := p.ParseExprStmt()
+	if p.Tok().Kind != ruby.NL {
 		bail("code after the condition")
 	}
-	t.action("if " + t.cond(x, mod.text == "unless"))
+	t.action("if " + t.cond(x, mod.Text == "unless"))
 	t.action(word)
 	t.action("end")
 }
 
-func (t *erbTr) statement(x expr) {
+func (t *erbTr) statement(x ruby.Expr) {
 	switch v := x.(type) {
-	case *ifExpr:
-		if v.modifier {
-			t.action("if " + t.cond(v.conds[0], v.unless))
-			t.statement(v.bodies[0][0].x)
+	case *ruby.IfExpr:
+		if v.Modifier {
+			t.action("if " + t.cond(v.Conds[0], v.Unless))
+			t.statement(v.Bodies[0][0].X)
 			t.action("end")
 			return
 		}
-	case *assignExpr:
-		id, ok := v.target.(*identRef)
-		if !ok || !identRe.MatchString(id.name) {
+	case *ruby.AssignExpr:
+		id, ok := v.Target.(*ruby.IdentRef)
+		if !ok || !identRe.MatchString(id.Name) {
 			bail("only local variables can be assigned in a template")
 		}
-		val := t.gx(v.value)
-		switch v.op {
+		val := t.gx(v.Value)
+		switch v.Op {
 		case "=":
 		case "+=":
-			val = gx{code: "rb_add $" + id.name + " " + val.arg()}
+			val = gx{code: "rb_add $" + id.Name + " " + val.arg()}
 		case "||=":
-			val = gx{code: "rb_or $" + id.name + " " + val.arg()}
+			val = gx{code: "rb_or $" + id.Name + " " + val.arg()}
 		default:
-			bail("the assignment %s is not translated", v.op)
+			bail("the assignment %s is not translated", v.Op)
 		}
-		if t.lookup(id.name) {
-			t.action("$" + id.name + " = " + val.cmd())
+		if t.lookup(id.Name) {
+			t.action("$" + id.Name + " = " + val.cmd())
 			return
 		}
-		if v.op != "=" {
-			bail("%s on an unset variable", v.op)
+		if v.Op != "=" {
+			bail("%s on an unset variable", v.Op)
 		}
 		if t.top().scope {
-			t.declareHere(id.name)
-			t.action("$" + id.name + " := " + val.cmd())
+			t.declareHere(id.Name)
+			t.action("$" + id.Name + " := " + val.cmd())
 			return
 		}
 		// assigned inside an if: Ruby's local lives on after the if, a Go
 		// template variable would not, so it is declared before.
 		sc := t.nearestScope()
-		sc.vars[id.name] = true
-		decl := erbPiece{s: "{{$" + id.name + " := rb_nil}}", action: true}
+		sc.vars[id.Name] = true
+		decl := erbPiece{s: "{{$" + id.Name + " := rb_nil}}", action: true}
 		t.pieces = append(t.pieces[:sc.start], append([]erbPiece{decl}, t.pieces[sc.start:]...)...)
 		for _, f := range t.frames {
 			if f != sc && f.start > sc.start {
@@ -748,7 +749,7 @@ func (t *erbTr) statement(x expr) {
 				f.caseText++
 			}
 		}
-		t.action("$" + id.name + " = " + val.cmd())
+		t.action("$" + id.Name + " = " + val.cmd())
 		return
 	}
 	bail("only if/unless/case/each/end and local assignments are translated in <%% %%>")
@@ -756,7 +757,7 @@ func (t *erbTr) statement(x expr) {
 
 var eachMethods = map[string]bool{"each": true, "each_with_index": true, "each_pair": true, "times": true, "each_key": true, "each_value": true}
 
-func (t *erbTr) loop(seg erbSeg, head []token, params []string) {
+func (t *erbTr) loop(seg erbSeg, head []ruby.Token, params []string) {
 	f := &erbFrame{kind: "range", scope: true, line: seg.line, code: seg.tag, vars: map[string]bool{}}
 	for _, p := range params {
 		f.vars[p] = true
@@ -783,21 +784,21 @@ func (t *erbTr) loop(seg erbSeg, head []token, params []string) {
 			}
 		})
 		p := t.parser(withEnd(head))
-		p.noDo++
-		x := p.parsePostfix(p.parsePrimary())
-		if p.tok().kind != tNL {
+		p.NoDo++
+		x := p.ParsePostfix(p.ParsePrimary())
+		if p.Tok().Kind != ruby.NL {
 			bail("not understood before the block")
 		}
-		c, ok := x.(*callExpr)
-		if !ok || c.recv == nil || !eachMethods[c.name] || len(c.args) > 0 {
+		c, ok := x.(*ruby.CallExpr)
+		if !ok || c.Recv == nil || !eachMethods[c.Name] || len(c.Args) > 0 {
 			bail("only each, each_with_index, each_pair and times blocks are translated")
 		}
-		recv := t.gx(c.recv)
+		recv := t.gx(c.Recv)
 		sorted := false
-		if rc, ok := c.recv.(*callExpr); ok && (rc.name == "sort" || rc.name == "sort_by") {
+		if rc, ok := c.Recv.(*ruby.CallExpr); ok && (rc.Name == "sort" || rc.Name == "sort_by") {
 			sorted = true
 		}
-		switch c.name {
+		switch c.Name {
 		case "times":
 			if len(params) > 1 {
 				bail("times takes one block parameter")
@@ -815,9 +816,9 @@ func (t *erbTr) loop(seg erbSeg, head []token, params []string) {
 			header = fmt.Sprintf("range $%s, $%s := rb_each %s", params[1], params[0], recv.arg())
 		case "each_key", "each_value":
 			if len(params) != 1 {
-				bail("%s takes one block parameter", c.name)
+				bail("%s takes one block parameter", c.Name)
 			}
-			fn := map[string]string{"each_key": "rb_keys", "each_value": "rb_values"}[c.name]
+			fn := map[string]string{"each_key": "rb_keys", "each_value": "rb_values"}[c.Name]
 			header = fmt.Sprintf("range $%s := %s %s", params[0], fn, recv.arg())
 			if !sorted {
 				t.issue(seg.line, seg.tag, "hash order: Ruby walks a hash in insertion order, converge in sorted key order; check the output")
@@ -874,7 +875,7 @@ func operand(code, typ string) gx { return gx{code: code, operand: true, typ: ty
 var identRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // cond is a condition for {{if}}: Ruby's truthiness.
-func (t *erbTr) cond(x expr, neg bool) string {
+func (t *erbTr) cond(x ruby.Expr, neg bool) string {
 	g := t.condGx(x)
 	if neg {
 		return "not " + g.arg()
@@ -882,18 +883,18 @@ func (t *erbTr) cond(x expr, neg bool) string {
 	return g.cmd()
 }
 
-func (t *erbTr) condGx(x expr) gx {
+func (t *erbTr) condGx(x ruby.Expr) gx {
 	switch v := x.(type) {
-	case *binaryExpr:
-		switch v.op {
+	case *ruby.BinaryExpr:
+		switch v.Op {
 		case "&&":
-			return gx{code: "and " + t.condGx(v.l).arg() + " " + t.condGx(v.r).arg(), typ: "bool"}
+			return gx{code: "and " + t.condGx(v.L).arg() + " " + t.condGx(v.R).arg(), typ: "bool"}
 		case "||":
-			return gx{code: "or " + t.condGx(v.l).arg() + " " + t.condGx(v.r).arg(), typ: "bool"}
+			return gx{code: "or " + t.condGx(v.L).arg() + " " + t.condGx(v.R).arg(), typ: "bool"}
 		}
-	case *unaryExpr:
-		if v.op == "!" {
-			return gx{code: "not " + t.condGx(v.x).arg(), typ: "bool"}
+	case *ruby.UnaryExpr:
+		if v.Op == "!" {
+			return gx{code: "not " + t.condGx(v.X).arg(), typ: "bool"}
 		}
 	}
 	g := t.gx(x)
@@ -903,152 +904,152 @@ func (t *erbTr) condGx(x expr) gx {
 	return gx{code: "rb_truthy " + g.arg(), typ: "bool"}
 }
 
-func isNodeRef(x expr) bool {
-	c, ok := x.(*callExpr)
-	return ok && c.recv == nil && c.name == "node" && len(c.args) == 0 && c.block == nil
+func isNodeRef(x ruby.Expr) bool {
+	c, ok := x.(*ruby.CallExpr)
+	return ok && c.Recv == nil && c.Name == "node" && len(c.Args) == 0 && c.Block == nil
 }
 
-func (t *erbTr) gx(x expr) gx {
+func (t *erbTr) gx(x ruby.Expr) gx {
 	switch v := x.(type) {
-	case *strLit:
+	case *ruby.StrLit:
 		if isPlain(v) {
 			return operand(strconv.Quote(plain(v)), "str")
 		}
 		var args []string
-		for _, p := range v.parts {
-			if p.isCode {
-				args = append(args, t.gx(p.x).arg())
-			} else if p.lit != "" {
-				args = append(args, strconv.Quote(p.lit))
+		for _, p := range v.Parts {
+			if p.IsCode {
+				args = append(args, t.gx(p.X).arg())
+			} else if p.Lit != "" {
+				args = append(args, strconv.Quote(p.Lit))
 			}
 		}
 		return gx{code: "rb_str " + strings.Join(args, " "), typ: "str"}
-	case *symLit:
-		return operand(strconv.Quote(v.name), "str")
-	case *intLit:
-		return operand(strconv.FormatInt(v.val, 10), "")
-	case *floatLit:
-		f, err := strconv.ParseFloat(v.text, 64)
+	case *ruby.SymLit:
+		return operand(strconv.Quote(v.Name), "str")
+	case *ruby.IntLit:
+		return operand(strconv.FormatInt(v.Val, 10), "")
+	case *ruby.FloatLit:
+		f, err := strconv.ParseFloat(v.Text, 64)
 		if err != nil {
-			bail("bad float %s", v.text)
+			bail("bad float %s", v.Text)
 		}
 		s := strconv.FormatFloat(f, 'g', -1, 64)
 		if !strings.ContainsAny(s, ".eEn") {
 			s += ".0"
 		}
 		return operand(s, "")
-	case *nilLit:
+	case *ruby.NilLit:
 		return operand("rb_nil", "")
-	case *boolLit:
-		return operand(strconv.FormatBool(v.val), "bool")
-	case *arrayLit:
-		args := make([]string, len(v.elems))
-		for i, el := range v.elems {
+	case *ruby.BoolLit:
+		return operand(strconv.FormatBool(v.Val), "bool")
+	case *ruby.ArrayLit:
+		args := make([]string, len(v.Elems))
+		for i, el := range v.Elems {
 			args[i] = " " + t.gx(el).arg()
 		}
 		return gx{code: "rb_list" + strings.Join(args, ""), typ: "list"}
-	case *hashLit:
+	case *ruby.HashLit:
 		var args []string
-		for i := range v.keys {
-			args = append(args, t.gx(v.keys[i]).arg(), t.gx(v.vals[i]).arg())
+		for i := range v.Keys {
+			args = append(args, t.gx(v.Keys[i]).arg(), t.gx(v.Vals[i]).arg())
 		}
 		return gx{code: strings.TrimSpace("rb_hash " + strings.Join(args, " "))}
-	case *ivarRef:
-		if identRe.MatchString(v.name) {
-			return gx{code: t.root() + v.name, operand: true, chain: true}
+	case *ruby.IVarRef:
+		if identRe.MatchString(v.Name) {
+			return gx{code: t.root() + v.Name, operand: true, chain: true}
 		}
 		obj := "."
 		if t.root() == "$." {
 			obj = "$"
 		}
-		return gx{code: "index " + obj + " " + strconv.Quote(v.name)}
-	case *identRef:
-		if !t.lookup(v.name) {
-			bail("unknown local variable %s", v.name)
+		return gx{code: "index " + obj + " " + strconv.Quote(v.Name)}
+	case *ruby.IdentRef:
+		if !t.lookup(v.Name) {
+			bail("unknown local variable %s", v.Name)
 		}
-		return gx{code: "$" + v.name, operand: true, chain: true}
-	case *indexExpr:
+		return gx{code: "$" + v.Name, operand: true, chain: true}
+	case *ruby.IndexExpr:
 		return t.index(v)
-	case *callExpr:
+	case *ruby.CallExpr:
 		return t.call(v)
-	case *binaryExpr:
+	case *ruby.BinaryExpr:
 		fn := map[string]string{"==": "rb_eq", "!=": "rb_ne", "<": "rb_lt", "<=": "rb_le", ">": "rb_gt", ">=": "rb_ge",
-			"+": "rb_add", "-": "rb_sub", "*": "rb_mul", "/": "rb_div", "%": "rb_mod", "&&": "rb_and", "||": "rb_or"}[v.op]
+			"+": "rb_add", "-": "rb_sub", "*": "rb_mul", "/": "rb_div", "%": "rb_mod", "&&": "rb_and", "||": "rb_or"}[v.Op]
 		if fn == "" {
-			bail("the operator %s is not translated", v.op)
+			bail("the operator %s is not translated", v.Op)
 		}
-		if v.op == "%" {
-			if _, ok := v.l.(*strLit); ok {
+		if v.Op == "%" {
+			if _, ok := v.L.(*ruby.StrLit); ok {
 				bail("string formatting with %% is not translated")
 			}
 		}
 		typ := ""
-		switch v.op {
+		switch v.Op {
 		case "==", "!=", "<", "<=", ">", ">=":
 			typ = "bool"
 		}
-		l, r := t.gx(v.l), t.gx(v.r)
-		if v.op == "+" && l.typ == "str" {
+		l, r := t.gx(v.L), t.gx(v.R)
+		if v.Op == "+" && l.typ == "str" {
 			typ = "str"
 		}
 		return gx{code: fn + " " + l.arg() + " " + r.arg(), typ: typ}
-	case *unaryExpr:
-		switch v.op {
+	case *ruby.UnaryExpr:
+		switch v.Op {
 		case "!":
-			return gx{code: "rb_not " + t.gx(v.x).arg(), typ: "bool"}
+			return gx{code: "rb_not " + t.gx(v.X).arg(), typ: "bool"}
 		case "-":
-			return gx{code: "rb_sub 0 " + t.gx(v.x).arg()}
+			return gx{code: "rb_sub 0 " + t.gx(v.X).arg()}
 		}
-		bail("the operator %s is not translated", v.op)
-	case *ternaryExpr:
-		return gx{code: "rb_if " + t.gx(v.cond).arg() + " " + t.gx(v.yes).arg() + " " + t.gx(v.no).arg()}
-	case *rangeExpr:
-		return gx{code: "rb_range " + t.gx(v.lo).arg() + " " + t.gx(v.hi).arg() + " " + strconv.FormatBool(v.excl), typ: "list"}
-	case *constRef:
-		bail("the constant %s has no converge equivalent", v.path)
-	case *regexExpr:
+		bail("the operator %s is not translated", v.Op)
+	case *ruby.TernaryExpr:
+		return gx{code: "rb_if " + t.gx(v.Cond).arg() + " " + t.gx(v.Yes).arg() + " " + t.gx(v.No).arg()}
+	case *ruby.RangeExpr:
+		return gx{code: "rb_range " + t.gx(v.Lo).arg() + " " + t.gx(v.Hi).arg() + " " + strconv.FormatBool(v.Excl), typ: "list"}
+	case *ruby.ConstRef:
+		bail("the constant %s has no converge equivalent", v.Path)
+	case *ruby.RegexExpr:
 		bail("regular expressions are not translated")
-	case *xstrExpr:
+	case *ruby.XStrExpr:
 		bail("backticks run a command; templates cannot")
-	case *badExpr:
-		bail("%s", v.why)
-	case *opaqueExpr:
-		bail("%s is not translated", v.what)
+	case *ruby.BadExpr:
+		bail("%s", v.Why)
+	case *ruby.OpaqueExpr:
+		bail("%s is not translated", v.What)
 	}
 	bail("this expression is not translated")
 	return gx{}
 }
 
-func (t *erbTr) index(v *indexExpr) gx {
-	if len(v.args) != 1 {
-		bail("[] with %d arguments is not translated", len(v.args))
+func (t *erbTr) index(v *ruby.IndexExpr) gx {
+	if len(v.Args) != 1 {
+		bail("[] with %d arguments is not translated", len(v.Args))
 	}
-	if _, ok := v.args[0].(*rangeExpr); ok {
+	if _, ok := v.Args[0].(*ruby.RangeExpr); ok {
 		bail("slicing with a range is not translated")
 	}
 	var recv gx
-	nodePath := isNodeRef(v.recv) || isERBNodePath(v.recv)
-	if isNodeRef(v.recv) {
+	nodePath := isNodeRef(v.Recv) || isERBNodePath(v.Recv)
+	if isNodeRef(v.Recv) {
 		recv = gx{code: t.root() + "node", operand: true, chain: true}
 	} else {
-		recv = t.gx(v.recv)
+		recv = t.gx(v.Recv)
 	}
-	if k, ok := literalKey(v.args[0]); ok {
+	if k, ok := literalKey(v.Args[0]); ok {
 		if nodePath && recv.chain && identRe.MatchString(k) {
 			return gx{code: recv.code + "." + k, operand: true, chain: true}
 		}
 		return gx{code: "index " + recv.arg() + " " + strconv.Quote(k)}
 	}
-	return gx{code: "rb_index " + recv.arg() + " " + t.gx(v.args[0]).arg()}
+	return gx{code: "rb_index " + recv.arg() + " " + t.gx(v.Args[0]).arg()}
 }
 
-func isERBNodePath(x expr) bool {
+func isERBNodePath(x ruby.Expr) bool {
 	switch v := x.(type) {
-	case *indexExpr:
-		return isNodeRef(v.recv) || isERBNodePath(v.recv)
-	case *callExpr:
-		if v.recv != nil && len(v.args) == 0 && v.block == nil && !rubyMethods[v.name] {
-			return isNodeRef(v.recv) || isERBNodePath(v.recv)
+	case *ruby.IndexExpr:
+		return isNodeRef(v.Recv) || isERBNodePath(v.Recv)
+	case *ruby.CallExpr:
+		if v.Recv != nil && len(v.Args) == 0 && v.Block == nil && !rubyMethods[v.Name] {
+			return isNodeRef(v.Recv) || isERBNodePath(v.Recv)
 		}
 	}
 	return false
@@ -1079,65 +1080,65 @@ var erbMethods = map[string]struct {
 	"fetch": {"rb_fetch", []int{1, 2}, ""}, "to_a": {"rb_each", []int{0}, "list"},
 }
 
-func (t *erbTr) call(c *callExpr) gx {
-	if c.block != nil {
+func (t *erbTr) call(c *ruby.CallExpr) gx {
+	if c.Block != nil {
 		bail("blocks inside expressions (map, select ...) are not translated")
 	}
-	if c.recv == nil {
-		if c.name == "node" && len(c.args) == 0 {
+	if c.Recv == nil {
+		if c.Name == "node" && len(c.Args) == 0 {
 			return gx{code: t.root() + "node", operand: true, chain: true}
 		}
-		if len(c.args) == 0 && !c.parens {
-			bail("unknown local variable or helper method %s", c.name)
+		if len(c.Args) == 0 && !c.Parens {
+			bail("unknown local variable or helper method %s", c.Name)
 		}
-		bail("the helper method %s is not translated", c.name)
+		bail("the helper method %s is not translated", c.Name)
 	}
-	if _, ok := c.recv.(*constRef); ok {
+	if _, ok := c.Recv.(*ruby.ConstRef); ok {
 		bail("Ruby classes have no converge equivalent")
 	}
-	switch c.name {
+	switch c.Name {
 	case "to_sym", "dup", "freeze", "to_h":
-		return t.gx(c.recv)
+		return t.gx(c.Recv)
 	case "call", "each", "map", "select":
-		bail(".%s is not translated in an expression", c.name)
+		bail(".%s is not translated in an expression", c.Name)
 	}
-	if m, ok := erbMethods[c.name]; ok {
+	if m, ok := erbMethods[c.Name]; ok {
 		okN := false
 		for _, n := range m.nargs {
-			if len(c.args) == n {
+			if len(c.Args) == n {
 				okN = true
 			}
 		}
 		if !okN {
-			bail(".%s with %d arguments is not translated", c.name, len(c.args))
+			bail(".%s with %d arguments is not translated", c.Name, len(c.Args))
 		}
-		recv := t.gx(c.recv)
+		recv := t.gx(c.Recv)
 		args := []string{m.fn, recv.arg()}
-		for _, a := range c.args {
-			if _, ok := a.(*regexExpr); ok {
-				bail(".%s with a regular expression is not translated", c.name)
+		for _, a := range c.Args {
+			if _, ok := a.(*ruby.RegexExpr); ok {
+				bail(".%s with a regular expression is not translated", c.Name)
 			}
 			args = append(args, t.gx(a).arg())
 		}
-		if c.name == "join" && len(c.args) == 0 {
+		if c.Name == "join" && len(c.Args) == 0 {
 			args = append(args, `""`)
 		}
-		if c.name == "split" && len(c.args) == 0 {
+		if c.Name == "split" && len(c.Args) == 0 {
 			args = append(args, "rb_nil")
 		}
 		return gx{code: strings.Join(args, " "), typ: m.typ}
 	}
 	if isERBNodePath(c) {
 		recv := gx{code: t.root() + "node", operand: true, chain: true}
-		if !isNodeRef(c.recv) {
-			recv = t.gx(c.recv)
+		if !isNodeRef(c.Recv) {
+			recv = t.gx(c.Recv)
 		}
-		if recv.chain && identRe.MatchString(c.name) {
-			return gx{code: recv.code + "." + c.name, operand: true, chain: true}
+		if recv.chain && identRe.MatchString(c.Name) {
+			return gx{code: recv.code + "." + c.Name, operand: true, chain: true}
 		}
-		return gx{code: "index " + recv.arg() + " " + strconv.Quote(c.name)}
+		return gx{code: "index " + recv.arg() + " " + strconv.Quote(c.Name)}
 	}
-	bail("the method .%s is not translated", c.name)
+	bail("the method .%s is not translated", c.Name)
 	return gx{}
 }
 
