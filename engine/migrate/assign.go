@@ -11,9 +11,6 @@ import (
 
 func (e *emitter) emitAssign(x *ruby.AssignExpr, ind int) {
 	if root, keys, ok := e.attrTarget(x.Target); ok {
-		if e.kind != kindAttributes {
-			no("setting a node attribute", "a recipe cannot set attributes in converge; move this to an attribute file")
-		}
 		if len(keys) == 0 {
 			no("assignment to "+root, "an attribute needs a key")
 		}
@@ -28,7 +25,12 @@ func (e *emitter) emitAssign(x *ruby.AssignExpr, ind int) {
 		default:
 			no(op+" on an attribute", "only =, += and -= are translated for attributes")
 		}
-		e.line(ind, b.String()+" "+op+" "+e.expr(x.Value).code)
+		line := b.String() + " " + op + " " + e.expr(x.Value).code
+		if e.kind == kindRecipe {
+			e.hoistAttr(x, keys, line, ind)
+			return
+		}
+		e.line(ind, line)
 		return
 	}
 	switch t := x.Target.(type) {
@@ -53,6 +55,12 @@ func (e *emitter) emitAssign(x *ruby.AssignExpr, ind int) {
 		default:
 			no(x.Op, "this assignment operator is not translated")
 		}
+	case *ruby.IndexExpr:
+		// h["k"] = v on a local hash, node.run_state["k"] = v
+		if x.Op != "=" {
+			no(x.Op+" on an element", "only = is translated for an element")
+		}
+		e.line(ind, e.index(t).code+" = "+e.expr(x.Value).code)
 	case *ruby.IVarRef:
 		no("@"+t.Name+" =", "instance variables have no converge equivalent")
 	case *ruby.ConstRef:
@@ -131,3 +139,38 @@ func (e *emitter) ident(id *ruby.IdentRef) sx {
 }
 
 // ---- calls as statements: resources, loops, include_recipe ----
+
+// hoistAttr writes an attribute a recipe sets (node.default["a"] = v) to
+// the recipe's attributes file, attributes/recipe_NAME.star, under the
+// conditions around it: converge sets attributes in attributes files, which
+// run before every recipe. Chef sets it when the recipe runs, so a read
+// earlier in the run sees the new value too; in practice recipes set such
+// attributes at their top, for the templates and recipes that follow.
+// An assignment inside a loop or reading a recipe variable cannot move.
+func (e *emitter) hoistAttr(x *ruby.AssignExpr, keys []ruby.Expr, line string, ind int) {
+	if e.loop > 0 {
+		no("setting a node attribute in a loop", "move it to an attributes file (attributes/*.star) by hand")
+	}
+	for _, k := range keys {
+		if e.usesLocals(k) {
+			no("setting a node attribute from a recipe variable", "move it to an attributes file (attributes/*.star) by hand")
+		}
+	}
+	if e.usesLocals(x.Value) {
+		no("setting a node attribute from a recipe variable", "move it to an attributes file (attributes/*.star) by hand")
+	}
+	conds := joinConds(e.conds)
+	if conds == "" {
+		no("setting a node attribute under a condition on a recipe variable", "move it to an attributes file (attributes/*.star) by hand")
+	}
+	if len(e.hoisted) == 0 {
+		e.hoisted = append(e.hoisted, "# Attributes recipes/"+e.recipe+".rb sets, moved here by converge migrate:", "# converge sets attributes in attributes files, before every recipe runs.")
+	}
+	src := fmt.Sprintf("# %s:%d", e.file, x.Line)
+	if conds == "True" {
+		e.hoisted = append(e.hoisted, src, line)
+	} else {
+		e.hoisted = append(e.hoisted, src, "if "+conds+":", "    "+line)
+	}
+	e.line(ind, "# "+line+"  (moved to attributes/recipe_"+e.recipe+".star)")
+}

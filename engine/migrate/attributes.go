@@ -11,6 +11,7 @@ import (
 
 var attrRoots = map[string]string{
 	"default": "default", "override": "override", "normal": "normal", "set": "normal",
+	"force_default": "force_default", "force_override": "force_override",
 }
 
 // attrTarget splits default["a"]["b"] (or node.default.a.b) into its root
@@ -31,7 +32,7 @@ func (e *emitter) attrTarget(x ruby.Expr) (root string, keys []ruby.Expr, ok boo
 			if r, ok := attrRoots[t.Name]; ok {
 				return r, nil, true
 			}
-			if strings.HasSuffix(t.Name, "_unless") || strings.HasPrefix(t.Name, "force_") {
+			if strings.HasSuffix(t.Name, "_unless") {
 				no(t.Name, "this attribute precedence has no converge equivalent")
 			}
 			return "", nil, false
@@ -40,7 +41,7 @@ func (e *emitter) attrTarget(x ruby.Expr) (root string, keys []ruby.Expr, ok boo
 			if r, ok := attrRoots[t.Name]; ok {
 				return r, nil, true
 			}
-			if strings.HasSuffix(t.Name, "_unless") || strings.HasPrefix(t.Name, "force_") {
+			if strings.HasSuffix(t.Name, "_unless") {
 				no("node."+t.Name, "this attribute precedence has no converge equivalent")
 			}
 		}

@@ -28,6 +28,7 @@ func (e *emitter) tryCond(x ruby.Expr, neg bool) (code string, err *untranslatab
 }
 
 func (e *emitter) emitIf(s *ruby.Stmt, x *ruby.IfExpr, ind int) {
+	var before []string // the earlier branches' conditions, negated
 	for i, c := range x.Conds {
 		kw := "elif "
 		if i == 0 {
@@ -37,17 +38,79 @@ func (e *emitter) emitIf(s *ruby.Stmt, x *ruby.IfExpr, ind int) {
 		if err != nil {
 			ln := c.ExprLine()
 			e.todoLine(ln, ind, err.construct, err.why+" (in a condition)")
-			e.line(ind, kw+"False:  # TODO(migrate): condition not translated")
+			e.line(ind, kw+e.todoCond(ln, err.construct))
+			code = ""
 		} else {
 			e.line(ind, kw+code+":")
 		}
+		if e.usesLocals(c) {
+			code = ""
+		}
+		e.conds = append(e.conds, joinConds(append(before, code)))
 		e.body(x.Bodies[i], ind+1)
+		e.conds = e.conds[:len(e.conds)-1]
+		before = append(before, negate(code))
 	}
 	if x.HasElse {
 		e.flushComments(firstLine(x.Else, s.EndLine), ind)
 		e.line(ind, "else:")
+		e.conds = append(e.conds, joinConds(before))
 		e.body(x.Else, ind+1)
+		e.conds = e.conds[:len(e.conds)-1]
 	}
+}
+
+// todoCond is the condition written for one that was not translated: a
+// todo() marker, which converge check and runs refuse (naming its
+// file:line) until a hand replaces it, and which is false with
+// --allow-todo.
+func (e *emitter) todoCond(line int, construct string) string {
+	return "False:  # TODO(migrate): condition not translated"
+}
+
+// pushCond records the condition code (translated from x) around the
+// statements that follow.
+func (e *emitter) pushCond(x ruby.Expr, code string) {
+	if e.usesLocals(x) {
+		code = ""
+	}
+	e.conds = append(e.conds, code)
+}
+
+// usesLocals reports whether x reads a recipe's local variable or block
+// parameter.
+func (e *emitter) usesLocals(x ruby.Expr) bool {
+	if x == nil {
+		return false
+	}
+	used := map[string]bool{}
+	walkIdents(x, used)
+	return len(used) > 0
+}
+
+func negate(code string) string {
+	if code == "" {
+		return ""
+	}
+	return "not (" + code + ")"
+}
+
+// joinConds is the conjunction of conds, "" when one of them is "".
+func joinConds(conds []string) string {
+	var parts []string
+	for _, c := range conds {
+		if c == "" {
+			return ""
+		}
+		parts = append(parts, "("+c+")")
+	}
+	if len(parts) == 0 {
+		return "True"
+	}
+	if len(parts) == 1 {
+		return strings.TrimSuffix(strings.TrimPrefix(parts[0], "("), ")")
+	}
+	return strings.Join(parts, " and ")
 }
 
 func firstLine(stmts []*ruby.Stmt, def int) int {
@@ -62,6 +125,8 @@ func (e *emitter) emitCase(x *ruby.CaseExpr, ind int) {
 	if x.Subject != nil {
 		subj = e.expr(x.Subject)
 	}
+	var before []string
+	subjLocal := e.usesLocals(x.Subject)
 	for i, vals := range x.Whens {
 		kw := "elif "
 		if i == 0 {
@@ -70,11 +135,23 @@ func (e *emitter) emitCase(x *ruby.CaseExpr, ind int) {
 		code, err := e.tryWhen(x.Subject != nil, subj, vals)
 		if err != nil {
 			e.todoLine(vals[0].ExprLine(), ind, err.construct, err.why+" (in a when)")
-			e.line(ind, kw+"False:  # TODO(migrate): condition not translated")
+			e.line(ind, kw+e.todoCond(vals[0].ExprLine(), err.construct))
+			code = ""
 		} else {
 			e.line(ind, kw+code+":")
 		}
+		for _, v := range vals {
+			if e.usesLocals(v) {
+				code = ""
+			}
+		}
+		if subjLocal {
+			code = ""
+		}
+		e.conds = append(e.conds, joinConds(append(before, code)))
 		e.body(x.Bodies[i], ind+1)
+		e.conds = e.conds[:len(e.conds)-1]
+		before = append(before, negate(code))
 	}
 	if x.HasElse {
 		if len(x.Whens) == 0 {
@@ -82,7 +159,9 @@ func (e *emitter) emitCase(x *ruby.CaseExpr, ind int) {
 		} else {
 			e.line(ind, "else:")
 		}
+		e.conds = append(e.conds, joinConds(before))
 		e.body(x.Else, ind+1)
+		e.conds = e.conds[:len(e.conds)-1]
 	}
 }
 

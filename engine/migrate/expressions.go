@@ -248,6 +248,12 @@ func (e *emitter) call(c *ruby.CallExpr) sx {
 		if c.Name == "name" && len(c.Args) == 0 {
 			return sx{code: "node.name", prec: pPostfix, str: true}
 		}
+		if c.Name == "run_state" && len(c.Args) == 0 && c.Block == nil {
+			if e.kind == kindAttributes {
+				no("node.run_state", "run_state is for recipes; an attributes file sets attributes")
+			}
+			return atom("run_state")
+		}
 		if why, ok := nodeMethods[c.Name]; ok {
 			no("node."+c.Name, why)
 		}

@@ -149,11 +149,16 @@ func migrateCookbook(r *Report, dir, outDir string, seen map[string]string) erro
 			}
 			stem := strings.TrimSuffix(filepath.Base(f), ".rb")
 			rel := base + "/" + sub + "/" + filepath.Base(f)
-			star, todos := translateRuby(rel, kind, name, stem, string(src))
-			r.Todos = append(r.Todos, todos...)
+			tr := translateFile(rel, kind, name, stem, string(src))
+			r.Todos = append(r.Todos, tr.todos...)
 			header := "# Translated from " + sub + "/" + filepath.Base(f) + " by converge migrate.\n"
-			if err := writeFile(filepath.Join(out, sub, stem+".star"), []byte(header+star)); err != nil {
+			if err := writeFile(filepath.Join(out, sub, stem+".star"), []byte(header+tr.star)); err != nil {
 				return err
+			}
+			if tr.attrs != "" {
+				if err := writeFile(filepath.Join(out, "attributes", "recipe_"+stem+".star"), []byte(tr.attrs)); err != nil {
+					return err
+				}
 			}
 		}
 	}

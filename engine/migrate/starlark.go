@@ -80,6 +80,13 @@ type emitter struct {
 	ci       int
 	vars     map[string]varInfo
 	loop     int
+	// conds are the conditions of the ifs and whens around the statement
+	// being written, for an attribute a recipe sets; "" when one cannot
+	// be repeated in an attributes file (it reads a recipe variable).
+	conds []string
+	// hoisted are the attribute assignments of a recipe, written to
+	// attributes/recipe_NAME.star.
+	hoisted []string
 }
 
 func newEmitter(file string, kind fileKind, cookbook, recipe, src string, comments []ruby.Comment) *emitter {
@@ -91,6 +98,20 @@ func newEmitter(file string, kind fileKind, cookbook, recipe, src string, commen
 
 // translateRuby turns a recipe or attribute file into Starlark.
 func translateRuby(file string, kind fileKind, cookbook, recipe, src string) (string, []Todo) {
+	t := translateFile(file, kind, cookbook, recipe, src)
+	return t.star, t.todos
+}
+
+// translated is one Ruby file written as Starlark.
+type translated struct {
+	star  string
+	todos []Todo
+	// attrs is the attributes file for the attributes a recipe sets
+	// (node.default[...] = ...), "" when it sets none.
+	attrs string
+}
+
+func translateFile(file string, kind fileKind, cookbook, recipe, src string) translated {
 	stmts, comments := ruby.Parse(src)
 	e := newEmitter(file, kind, cookbook, recipe, src, comments)
 	e.body(stmts, 0)
@@ -100,7 +121,11 @@ func translateRuby(file string, kind fileKind, cookbook, recipe, src string) (st
 	if out != "" {
 		out += "\n"
 	}
-	return out, e.todos
+	t := translated{star: out, todos: e.todos}
+	if len(e.hoisted) > 0 {
+		t.attrs = strings.Join(e.hoisted, "\n") + "\n"
+	}
+	return t
 }
 
 func (e *emitter) line(ind int, s string) {
@@ -184,7 +209,9 @@ func (e *emitter) body(stmts []*ruby.Stmt, ind int) {
 				e.flushComments(s.Line, ind)
 				e.skipComments(s.EndLine)
 				e.line(ind, "if "+cond+":")
+				e.pushCond(j.Conds[0], cond)
 				e.body(stmts[i+1:], ind+1)
+				e.conds = e.conds[:len(e.conds)-1]
 				return
 			}
 		}
