@@ -34,7 +34,36 @@ func (e *emitter) emitAssign(x *ruby.AssignExpr, ind int) {
 		return
 	}
 	switch t := x.Target.(type) {
+	case *ruby.ArrayLit:
+		var names []string
+		for _, n := range t.Elems {
+			id, ok := n.(*ruby.IdentRef)
+			if !ok {
+				no("multiple assignment", "only local variables are translated on the left")
+			}
+			names = append(names, id.Name)
+		}
+		var v string
+		if arr, ok := x.Value.(*ruby.ArrayLit); ok && len(arr.Elems) == len(names) {
+			var vals []string
+			for _, el := range arr.Elems {
+				vals = append(vals, e.expr(el).in(pOr))
+			}
+			v = strings.Join(vals, ", ")
+		} else {
+			v = e.expr(x.Value).code
+		}
+		for i, n := range names {
+			names[i] = e.bind(n, "")
+		}
+		e.line(ind, strings.Join(names, ", ")+" = "+v)
 	case *ruby.IdentRef:
+		if x.Op == "=" {
+			if br := branchesAssigning(t, x.Value); br != nil {
+				e.stmtInner(&ruby.Stmt{X: br, Line: x.Line, EndLine: x.Line}, ind)
+				return
+			}
+		}
 		v := e.expr(x.Value)
 		typ := typeOf(x.Value, v)
 		switch x.Op {
@@ -173,4 +202,46 @@ func (e *emitter) hoistAttr(x *ruby.AssignExpr, keys []ruby.Expr, line string, i
 		e.hoisted = append(e.hoisted, src, "if "+conds+":", "    "+line)
 	}
 	e.line(ind, "# "+line+"  (moved to attributes/recipe_"+e.recipe+".star)")
+}
+
+// branchesAssigning rewrites "x = case ... end" and "x = if ... end" as
+// the case or if assigning x at the end of each branch (and nil when no
+// branch is taken, as Ruby does); nil when value is neither.
+func branchesAssigning(target *ruby.IdentRef, value ruby.Expr) ruby.Expr {
+	assign := func(body []*ruby.Stmt, line int) []*ruby.Stmt {
+		out := append([]*ruby.Stmt{}, body...)
+		var last ruby.Expr = &ruby.NilLit{Line: line}
+		if len(out) > 0 {
+			last = out[len(out)-1].X
+			out = out[:len(out)-1]
+		}
+		if nested := branchesAssigning(target, last); nested != nil {
+			last = nested
+		} else {
+			last = &ruby.AssignExpr{Line: last.ExprLine(), Target: target, Op: "=", Value: last}
+		}
+		return append(out, &ruby.Stmt{X: last, Line: last.ExprLine(), EndLine: last.ExprLine()})
+	}
+	switch v := value.(type) {
+	case *ruby.CaseExpr:
+		c := *v
+		c.Bodies = make([][]*ruby.Stmt, len(v.Bodies))
+		for i, b := range v.Bodies {
+			c.Bodies[i] = assign(b, v.Line)
+		}
+		c.Else, c.HasElse = assign(v.Else, v.Line), true
+		return &c
+	case *ruby.IfExpr:
+		if v.Modifier {
+			return nil
+		}
+		c := *v
+		c.Bodies = make([][]*ruby.Stmt, len(v.Bodies))
+		for i, b := range v.Bodies {
+			c.Bodies[i] = assign(b, v.Line)
+		}
+		c.Else, c.HasElse = assign(v.Else, v.Line), true
+		return &c
+	}
+	return nil
 }

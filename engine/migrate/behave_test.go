@@ -78,7 +78,8 @@ func wantResources(t *testing.T, got, want []string) {
 	t.Helper()
 	i := 0
 	for _, w := range want {
-		addr, detail, _ := strings.Cut(w, " ")
+		end := strings.Index(w, "]") + 1
+		addr, detail := w[:end], strings.TrimPrefix(w[end:], " ")
 		found := false
 		for ; i < len(got); i++ {
 			if strings.HasPrefix(got[i], addr+" ") && strings.Contains(got[i], detail) {
@@ -140,6 +141,76 @@ func TestMigrate_AttributesBehaveAsChef(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			got, rep, err := migrateCompile(t, c.files, c.f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rep.Todos) != 0 {
+				t.Errorf("todos: %v", rep.Todos)
+			}
+			wantResources(t, got, c.want)
+		})
+	}
+}
+
+// TestMigrate_RubyIdioms: Ruby idioms of community cookbooks, each once
+// left untranslated and then referenced as an undefined name, migrate
+// without a TODO into Starlark that compiles to the resources Chef makes.
+func TestMigrate_RubyIdioms(t *testing.T) {
+	cases := []struct {
+		name, recipe string
+		f            cfacts.Facts
+		want         []string
+	}{
+		{"local assignment inside a resource block",
+			"template '/etc/app.conf' do\n  port = node['app']['port']\n  source 'app.conf.erb'\n  variables(port: port)\nend\n",
+			debian12, []string{"template[/etc/app.conf] Variables:map[port:8080]"}},
+		{"x = case ... end", "svc = case node['platform_family']\n      when 'rhel' then 'httpd'\n      when 'debian' then 'apache2'\n      end\nservice svc\n",
+			centos7, []string{"service[httpd]"}},
+		{"x = case without a match is nil", "pkg = case node['platform']\n      when 'arch' then 'x'\n      end\nfile '/etc/pkg' do\n  content pkg.nil? ? 'none' : pkg\nend\n",
+			debian12, []string{"file[/etc/pkg] Content:none"}},
+		{"x = if ... else ... end", "dir = if platform_family?('debian')\n  '/etc/apache2'\nelse\n  '/etc/httpd'\nend\ndirectory dir\n",
+			debian12, []string{"directory[/etc/apache2]"}},
+		{"multiple assignment", "user_name, group_name = 'app', 'staff'\ngroup group_name\nuser user_name do\n  gid group_name\nend\n",
+			debian12, []string{"group[staff]", "user[app]"}},
+		{"symbol-key hash and Hash.new", "opts = { owner: 'root', mode: '0600' }\nextra = Hash.new\nextra['k'] = 'v'\nfile '/etc/secret' do\n  owner opts[:owner]\n  mode opts[:mode]\n  content extra['k']\nend\n",
+			debian12, []string{"file[/etc/secret] Content:v"}},
+		{"map, select, reject, sort, uniq, join", "names = %w(b a c a).uniq.sort.reject { |n| n == 'c' }.select { |n| n != 'z' }\nfile '/etc/names' do\n  content names.map { |n| n.upcase }.join(',')\nend\n",
+			debian12, []string{"file[/etc/names] Content:A,B"}},
+		{"each_with_index and each_pair", "%w(web db).each_with_index do |r, i|\n  file \"/etc/role#{i}\" do\n    content r\n  end\nend\nnode['app']['env'].each_pair do |k, v|\n  file \"/etc/env.#{k}\" do\n    content v\n  end\nend\n",
+			debian12, []string{"file[/etc/role0] Content:web", "file[/etc/role1] Content:db", "file[/etc/env.LANG] Content:C"}},
+		{"kind_of?, is_a?, respond_to?", "servers = node['app']['servers']\nservers = [servers] unless servers.is_a?(Array)\nlist = servers.respond_to?(:each) ? servers : []\nfile '/etc/servers' do\n  content list.join(' ') if list.kind_of?(Array)\nend\n",
+			debian12, []string{"file[/etc/servers] Content:ntp1"}},
+		{"defined? on a local and on node", "x = 1\nfile '/etc/d' do\n  content 'yes' if defined?(x) && defined?(node['app'])\nend\n",
+			debian12, []string{"file[/etc/d] Content:yes"}},
+		{"ternary and unless ... else", "mode = node['app']['secure'] ? '0600' : '0644'\nunless node['app']['secure']\n  file '/etc/a' do\n    mode mode\n  end\nelse\n  file '/etc/b' do\n    mode mode\n  end\nend\n",
+			debian12, []string{"file[/etc/b]"}},
+		{"heredoc", "file '/etc/motd' do\n  content <<-EOH\nWelcome to #{node['hostname']}\nEOH\nend\n",
+			debian12, []string{"file[/etc/motd] Content:Welcome to web1\n"}},
+		{"format and %", "file '/etc/listen' do\n  content format('%s:%d', '0.0.0.0', node['app']['port'])\nend\nfile '/etc/pair' do\n  content '%s-%s' % [node['hostname'], 'x']\nend\n",
+			debian12, []string{"file[/etc/listen] Content:0.0.0.0:8080", "file[/etc/pair] Content:web1-x"}},
+		{"lazy evaluated at compile time", "file '/etc/lazy' do\n  content lazy { \"port=#{node['app']['port']}\" }\nend\n",
+			debian12, []string{"file[/etc/lazy] Content:port=8080"}},
+		{"Chef::Log becomes a log resource", "Chef::Log.warn(\"configuring #{node['hostname']}\")\n",
+			debian12, []string{"log[configuring web1] Level:warn"}},
+		{"platform? and platform_family?", "package 'apt-transport-https' if platform?('ubuntu', 'debian')\npackage 'yum-utils' if platform_family?('rhel')\n",
+			centos7, []string{"package[yum-utils]"}},
+		{"value_for_platform", "pkg = value_for_platform(\n  %w(centos redhat) => { '7.9' => 'ntp7', 'default' => 'ntp' },\n  'debian' => { 'default' => 'ntpsec' },\n  'default' => 'chrony'\n)\npackage pkg\n",
+			centos7, []string{"package[ntp7]"}},
+		{"value_for_platform falls back to default", "pkg = value_for_platform('centos' => { 'default' => 'ntp' }, 'default' => 'chrony')\npackage pkg\n",
+			debian12, []string{"package[chrony]"}},
+		{"value_for_platform_family", "pkg = value_for_platform_family(%w(rhel fedora) => 'httpd', 'debian' => 'apache2', 'default' => 'www')\npackage pkg\n",
+			debian12, []string{"package[apache2]"}},
+		{"include_recipe of the same cookbook", "include_recipe '::other'\n", debian12, []string{"file[/etc/other]"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			files := map[string]string{
+				"attributes/default.rb":          "default['app']['port'] = 8080\ndefault['app']['servers'] = 'ntp1'\ndefault['app']['secure'] = true\ndefault['app']['env'] = { 'LANG' => 'C' }\n",
+				"recipes/default.rb":             c.recipe,
+				"recipes/other.rb":               "file '/etc/other'\n",
+				"templates/default/app.conf.erb": "port=<%= @port %>\n",
+			}
+			got, rep, err := migrateCompile(t, files, c.f)
 			if err != nil {
 				t.Fatal(err)
 			}

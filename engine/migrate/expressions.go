@@ -78,6 +78,8 @@ func (e *emitter) expr(x ruby.Expr) sx {
 			return sx{code: "-" + e.expr(v.X).in(pUnary), prec: pUnary}
 		case "+":
 			return e.expr(v.X)
+		case "defined?":
+			return e.defined(v.X)
 		}
 		no(v.Op, "this operator is not translated")
 	case *ruby.TernaryExpr:
@@ -231,7 +233,7 @@ var rubyMethods = map[string]bool{
 	"gsub": true, "sub": true, "fetch": true, "merge": true, "each": true, "each_with_index": true,
 	"each_pair": true, "times": true, "uniq": true, "to_h": true, "dup": true, "freeze": true, "any?": true,
 	"all?": true, "flatten": true, "compact": true, "sum": true, "tr": true, "to_json": true, "to_hash": true,
-	"call": true, "zero?": true, "dig": true,
+	"call": true, "zero?": true, "dig": true, "kind_of?": true, "is_a?": true, "instance_of?": true, "respond_to?": true,
 }
 
 func (e *emitter) call(c *ruby.CallExpr) sx {
@@ -279,6 +281,28 @@ func (e *emitter) call(c *ruby.CallExpr) sx {
 		no("."+c.Name, fmt.Sprintf("unexpected number of arguments (%d)", len(c.Args)))
 	}
 	switch c.Name {
+	case "uniq":
+		nargs(0)
+		return atom("(lambda _l: [_x for _i, _x in enumerate(_l) if _x not in _l[:_i]])(list(" + recv.code + "))")
+	case "kind_of?", "is_a?", "instance_of?":
+		nargs(1)
+		cr, ok := c.Args[0].(*ruby.ConstRef)
+		if !ok {
+			no("."+c.Name, "the class is not a constant")
+		}
+		types, ok := rubyTypes[strings.TrimPrefix(cr.Path, "::")]
+		if !ok {
+			no("."+c.Name+"("+cr.Path+")", "this class has no Starlark type")
+		}
+		return typeTest(recv, types)
+	case "respond_to?":
+		nargs(1)
+		m, _ := literalKey(c.Args[0])
+		types, ok := respondTypes[m]
+		if !ok {
+			no(".respond_to?("+m+")", "only :each, :each_pair, :keys, :upcase and :<< are translated")
+		}
+		return typeTest(recv, types)
 	case "to_s", "to_str":
 		nargs(0)
 		if recv.str {
@@ -491,6 +515,17 @@ func (e *emitter) selfCall(c *ruby.CallExpr) sx {
 			}
 			return sx{code: f.in(pMul) + " % (" + strings.Join(args, ", ") + ")", prec: pMul, str: true}
 		}
+	case "value_for_platform", "value_for_platform_family":
+		return e.valueForPlatform(c)
+	case "lazy":
+		// converge has no lazy values: a block reading node attributes and
+		// recipe variables gives at compile time what it would give at
+		// converge time, since nothing a translated recipe runs changes
+		// them in between; anything else is not translated
+		if c.Block != nil && len(c.Block.Params) == 0 && len(c.Block.Body) == 1 && len(c.Args) == 0 {
+			return e.expr(c.Block.Body[0].X)
+		}
+		no("lazy", "only a one-expression lazy block without parameters is translated (evaluated at compile time)")
 	case "Integer":
 		if len(c.Args) == 1 {
 			return atom("int(" + e.expr(c.Args[0]).code + ")")
@@ -533,8 +568,10 @@ func (e *emitter) constCall(cr *ruby.ConstRef, c *ruby.CallExpr) sx {
 		return sx{code: e.expr(c.Args[0]).in(pPostfix) + `.rsplit("/", 1)[-1]`, prec: pPostfix, str: true}
 	case p == "File" || p == "Dir" || p == "IO" || p == "FileTest":
 		no(cr.Path+"."+c.Name, "reads the files of the machine running the migration, not of the node; use a guard or a fact")
+	case (p == "Hash" || p == "Array") && c.Name == "new" && len(c.Args) == 0 && c.Block == nil:
+		return atom(map[string]string{"Hash": "{}", "Array": "[]"}[p])
 	case p == "Chef::Log":
-		no("Chef::Log."+c.Name, "logging from a recipe has no converge equivalent")
+		no("Chef::Log."+c.Name, "a log message as a value; write it as a statement")
 	case strings.HasPrefix(p, "Chef::"):
 		no(cr.Path+"."+c.Name, "Chef internals have no converge equivalent")
 	}
@@ -581,5 +618,108 @@ func (e *emitter) binary(v *ruby.BinaryExpr) sx {
 		no("<<", "appending inside an expression is not translated")
 	}
 	no(v.Op, "this operator is not translated")
+	return sx{}
+}
+
+// rubyTypes are the Starlark types of a Ruby class's values; a hash read
+// from node attributes is an "attributes" view.
+var rubyTypes = map[string][]string{
+	"String": {"string"}, "Symbol": {"string"}, "Array": {"list"}, "Hash": {"dict", "attributes"},
+	"Integer": {"int"}, "Fixnum": {"int"}, "Numeric": {"int", "float"}, "Float": {"float"},
+	"TrueClass": {"bool"}, "FalseClass": {"bool"}, "NilClass": {"NoneType"},
+}
+
+var respondTypes = map[string][]string{
+	"each": {"list", "dict", "attributes"}, "each_pair": {"dict", "attributes"}, "keys": {"dict", "attributes"},
+	"upcase": {"string"}, "<<": {"list"},
+}
+
+func typeTest(v sx, types []string) sx {
+	if len(types) == 1 {
+		return sx{code: "type(" + v.code + ") == " + starQuote(types[0]), prec: pCmp}
+	}
+	q := make([]string, len(types))
+	for i, t := range types {
+		q[i] = starQuote(t)
+	}
+	return sx{code: "type(" + v.code + ") in (" + strings.Join(q, ", ") + ")", prec: pCmp}
+}
+
+// valueForPlatform translates value_for_platform(_family)(hash): a dict
+// lookup on the platform (and, for value_for_platform, its version), with
+// the hash's "default" as the fallback.
+func (e *emitter) valueForPlatform(c *ruby.CallExpr) sx {
+	if len(c.Args) != 1 || c.Block != nil {
+		no(c.Name, "want one hash argument")
+	}
+	h, ok := c.Args[0].(*ruby.HashLit)
+	if !ok {
+		no(c.Name, "want one hash argument")
+	}
+	family := c.Name == "value_for_platform_family"
+	var entries []string
+	def := "None"
+	for i, k := range h.Keys {
+		var keys []ruby.Expr
+		if arr, ok := k.(*ruby.ArrayLit); ok {
+			keys = arr.Elems
+		} else {
+			keys = []ruby.Expr{k}
+		}
+		var val string
+		if !family {
+			vh, ok := h.Vals[i].(*ruby.HashLit)
+			if !ok {
+				if lk, _ := literalKey(k); lk == "default" {
+					def = e.expr(h.Vals[i]).code
+					continue
+				}
+				no(c.Name, "a platform's value must be a hash of versions")
+			}
+			for _, vk := range vh.Keys {
+				s, ok := literalKey(vk)
+				if !ok || strings.ContainsAny(s, "<>=~ ") {
+					no(c.Name, "version constraints are not translated; only exact versions and \"default\"")
+				}
+			}
+			val = e.expr(vh).code
+		} else {
+			val = e.expr(h.Vals[i]).code
+		}
+		for _, k := range keys {
+			ks, ok := literalKey(k)
+			if !ok {
+				no(c.Name, "a platform name must be a literal")
+			}
+			if ks == "default" {
+				def = val
+				continue
+			}
+			entries = append(entries, starQuote(ks)+": "+val)
+		}
+	}
+	m := "{" + strings.Join(entries, ", ") + "}"
+	if family {
+		return atom(m + ".get(node.platform_family, " + def + ")")
+	}
+	return atom("(lambda v: v.get(node.platform_version, v.get(\"default\", " + def + ")) if v != None else " + def + ")(" + m + ".get(node.platform))")
+}
+
+// defined translates defined?(x): a local variable is defined once
+// assigned; a method call (node[...] included) is always defined in
+// Ruby, whatever the key, so defined?(node['a']) is true.
+func (e *emitter) defined(x ruby.Expr) sx {
+	switch t := x.(type) {
+	case *ruby.IdentRef:
+		if _, ok := e.vars[t.Name]; ok {
+			return atom("True")
+		}
+		return atom("False")
+	case *ruby.IndexExpr:
+		if isNodeCall(t.Recv) || isNodePath(t.Recv) {
+			return atom("True")
+		}
+	}
+	no("defined?", "only defined?(local) and defined?(node[...]) are translated")
 	return sx{}
 }

@@ -30,6 +30,8 @@ func (e *emitter) emitCallStmt(s *ruby.Stmt, c *ruby.CallExpr, ind int) {
 				v := e.expr(a)
 				if sl, ok := a.(*ruby.StrLit); ok && isPlain(sl) && !strings.Contains(sl.Parts[0].Lit, "::") {
 					v = atom(starQuote(plain(sl) + "::default"))
+				} else if ok && isPlain(sl) && strings.HasPrefix(plain(sl), "::") {
+					v = atom(starQuote(e.cookbook + plain(sl))) // the same cookbook
 				}
 				e.line(ind, "include_recipe("+v.code+")")
 			}
@@ -66,7 +68,14 @@ func (e *emitter) emitCallStmt(s *ruby.Stmt, c *ruby.CallExpr, ind int) {
 	}
 	if c.Recv != nil {
 		if cr, ok := c.Recv.(*ruby.ConstRef); ok && strings.TrimPrefix(cr.Path, "::") == "Chef::Log" {
-			no("Chef::Log."+c.Name, "logging from a recipe has no converge equivalent")
+			level := map[string]string{"debug": "debug", "info": "info", "warn": "warn", "error": "error", "fatal": "fatal"}[c.Name]
+			if level == "" || len(c.Args) != 1 || c.Block != nil {
+				no("Chef::Log."+c.Name, "only Chef::Log.debug/info/warn/error/fatal(message) is translated")
+			}
+			// Chef logs while compiling; converge's log resource writes
+			// the message when the run reaches it
+			e.line(ind, "log("+e.expr(c.Args[0]).code+", level="+starQuote(level)+")")
+			return
 		}
 	}
 	if c.Recv == nil {
@@ -177,6 +186,7 @@ func (e *emitter) emitResource(s *ruby.Stmt, c *ruby.CallExpr, chefKind string, 
 		no(c.Name, "only package accepts a list of names")
 	}
 	rb := &resourceBuild{}
+	e.resInd = ind
 	var todos []func(ind int)
 	var code *sx
 	hasSource := false
@@ -327,6 +337,14 @@ func (e *emitter) property(rb *resourceBuild, kind, chefKind string, ps *ruby.St
 	if x, ok := ps.X.(*ruby.IfExpr); ok && x.Modifier {
 		e.conditionalProperty(rb, kind, chefKind, x)
 		return nil
+	}
+	if a, ok := ps.X.(*ruby.AssignExpr); ok {
+		if _, local := a.Target.(*ruby.IdentRef); local {
+			// a local set inside the block: Ruby runs it while the block
+			// is read, so it goes before the resource
+			e.emitAssign(a, e.resInd)
+			return nil
+		}
 	}
 	c, ok := ps.X.(*ruby.CallExpr)
 	if !ok || c.Recv != nil {

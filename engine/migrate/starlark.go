@@ -80,6 +80,7 @@ type emitter struct {
 	ci       int
 	vars     map[string]varInfo
 	loop     int
+	resInd   int // indentation of the resource being read
 	// conds are the conditions of the ifs and whens around the statement
 	// being written, for an attribute a recipe sets; "" when one cannot
 	// be repeated in an attributes file (it reads a recipe variable).

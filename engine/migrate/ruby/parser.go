@@ -511,10 +511,61 @@ func isAssignOp(s string) bool {
 	return false
 }
 
+// multiAssign reads "a, b = x, y" (or "a, b = list"): Target is an
+// ArrayLit of IdentRefs, Value an ArrayLit when there are several values.
+// It returns nil, consuming nothing, when the statement is not one.
+func (p *Parser) multiAssign() Expr {
+	if p.NoDo > 0 {
+		return nil
+	}
+	i := p.p
+	var names []*IdentRef
+	for {
+		t := p.toks[i]
+		if t.Kind != IDENT || IsKeyword(t.Text) || i+1 >= len(p.toks) {
+			return nil
+		}
+		names = append(names, &IdentRef{Line: t.Line, Name: t.Text})
+		n := p.toks[i+1]
+		if n.Kind == OP && n.Text == "," {
+			i += 2
+			continue
+		}
+		if n.Kind == OP && n.Text == "=" && len(names) > 1 {
+			p.p = i + 2
+			break
+		}
+		return nil
+	}
+	line := p.toks[p.p-1].Line
+	p.SkipNL()
+	var vals []Expr
+	for {
+		vals = append(vals, p.parseTernary())
+		if !p.IsOp(",") {
+			break
+		}
+		p.Next()
+		p.SkipNL()
+	}
+	targets := make([]Expr, len(names))
+	for j, n := range names {
+		targets[j] = n
+		p.declare(n.Name)
+	}
+	var value Expr = &ArrayLit{Line: line, Elems: vals}
+	if len(vals) == 1 {
+		value = vals[0]
+	}
+	return &AssignExpr{Line: line, Target: &ArrayLit{Line: names[0].Line, Elems: targets}, Op: "=", Value: value}
+}
+
 func (p *Parser) parseAssign() Expr {
 	p.enter()
 	defer p.leave()
-	// multiple assignment "a, b = ..." is not supported
+	if m := p.multiAssign(); m != nil {
+		return m
+	}
 	lhs := p.parseTernary()
 	t := p.Tok()
 	if t.Kind == OP && isAssignOp(t.Text) {
@@ -648,8 +699,7 @@ func (p *Parser) parseUnary() Expr {
 	}
 	if t.Kind == IDENT && t.Text == "defined?" {
 		p.Next()
-		p.ParsePostfix(p.ParsePrimary())
-		return &OpaqueExpr{Line: t.Line, What: "defined?"}
+		return &UnaryExpr{Line: t.Line, Op: "defined?", X: p.ParsePostfix(p.ParsePrimary())}
 	}
 	return p.ParsePostfix(p.ParsePrimary())
 }
