@@ -238,7 +238,7 @@ force_override["fo"] = "force_override"
 override["ro"] = "file"
 `,
 		"cookbooks/app/attributes/later.star": `default["later"] = node["x"]["conf"] + ".d"`,
-		"roles/r.json":                         role,
+		"roles/r.json":                        role,
 	}
 	exprs := []string{`node["x"]["conf"]`, `node["seen_lvl"]`, `node["seen_n"]`, `node["fd"]`, `node["fo"]`, `node["ro"]`, `node["later"]`}
 	got := attrValues(t, files, recipe.Input{RunList: []string{"role[r]"}, Normal: map[string]any{"n": "normal"}}, exprs...)
