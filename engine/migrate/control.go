@@ -37,7 +37,7 @@ func (e *emitter) emitIf(s *ruby.Stmt, x *ruby.IfExpr, ind int) {
 		code, err := e.tryCond(c, x.Unless)
 		if err != nil {
 			ln := c.ExprLine()
-			e.todoLine(ln, ind, err.construct, err.why+" (in a condition)")
+			e.todoNote(ln, ind, err.construct, err.why+" (in a condition)")
 			e.line(ind, kw+e.todoCond(ln, err.construct))
 			code = ""
 		} else {
@@ -65,7 +65,7 @@ func (e *emitter) emitIf(s *ruby.Stmt, x *ruby.IfExpr, ind int) {
 // file:line) until a hand replaces it, and which is false with
 // --allow-todo.
 func (e *emitter) todoCond(line int, construct string) string {
-	return "False:  # TODO(migrate): condition not translated"
+	return e.todoMarker(line, "condition not translated: "+construct) + ":"
 }
 
 // pushCond records the condition code (translated from x) around the
@@ -134,7 +134,7 @@ func (e *emitter) emitCase(x *ruby.CaseExpr, ind int) {
 		}
 		code, err := e.tryWhen(x.Subject != nil, subj, vals)
 		if err != nil {
-			e.todoLine(vals[0].ExprLine(), ind, err.construct, err.why+" (in a when)")
+			e.todoNote(vals[0].ExprLine(), ind, err.construct, err.why+" (in a when)")
 			e.line(ind, kw+e.todoCond(vals[0].ExprLine(), err.construct))
 			code = ""
 		} else {

@@ -182,12 +182,53 @@ func (e *emitter) todo(s *ruby.Stmt, ind int, construct, why string) {
 	for ln := s.Line; ln <= s.EndLine && ln-1 < len(e.src); ln++ {
 		e.line(ind, "#   "+commentText(strings.TrimRight(e.src[ln-1], " \t\r")))
 	}
+	marker := e.todoMarker(s.Line, construct)
+	// a variable the statement set is still set, to the marker, so that
+	// what reads it later compiles and the marker is what check names
+	if a, ok := s.X.(*ruby.AssignExpr); ok {
+		var names []string
+		switch t := a.Target.(type) {
+		case *ruby.IdentRef:
+			names = []string{t.Name}
+		case *ruby.ArrayLit:
+			for _, el := range t.Elems {
+				if id, ok := el.(*ruby.IdentRef); ok {
+					names = append(names, id.Name)
+				}
+			}
+		}
+		if len(names) > 0 {
+			var bound []string
+			for _, n := range names {
+				bound = append(bound, e.bind(n, ""))
+			}
+			if len(bound) > 1 {
+				marker = "(" + marker + ",) * " + fmt.Sprint(len(bound))
+			}
+			marker = strings.Join(bound, ", ") + " = " + marker
+		}
+	}
+	e.line(ind, marker)
 	e.skipComments(s.EndLine)
+}
+
+// todoMarker is the todo() call that stands for an untranslated construct:
+// converge check and runs refuse the cookbook, naming its file:line, until
+// a hand replaces it (or --allow-todo, where it is False).
+func (e *emitter) todoMarker(line int, construct string) string {
+	return "todo(" + starQuote(fmt.Sprintf("%s:%d: %s", e.file, line, commentText(construct))) + ")"
 }
 
 // todoLine records a TODO about part of a statement (one property) and
 // quotes just that source line.
 func (e *emitter) todoLine(ln, ind int, construct, why string) {
+	e.todoNote(ln, ind, construct, why)
+	e.line(ind, e.todoMarker(ln, construct))
+}
+
+// todoNote records a TODO and writes its comment, for a caller that
+// writes the marker itself (a condition: if todo("..."):).
+func (e *emitter) todoNote(ln, ind int, construct, why string) {
 	e.todos = append(e.todos, Todo{File: e.file, Line: ln, Construct: commentText(construct), Why: commentText(why)})
 	e.line(ind, commentText(fmt.Sprintf("# TODO(migrate): %s: %s (%s:%d)", construct, why, e.file, ln)))
 	if ln-1 < len(e.src) && ln > 0 {

@@ -29,6 +29,10 @@ type Input struct {
 	Normal  map[string]any
 	RunList []string
 	Cluster []ClusterMember
+	// AllowTodo compiles cookbooks holding TODO markers left by converge
+	// migrate (todo() is then False); without it Compile refuses them
+	// with a *TodoError.
+	AllowTodo bool
 }
 
 type compiler struct {
@@ -119,6 +123,15 @@ func (r *Repo) Compile(in Input) (*engine.Collection, error) {
 	order, err := r.closure(entries)
 	if err != nil {
 		return nil, err
+	}
+	if !in.AllowTodo {
+		todos, err := r.Todos(order)
+		if err != nil {
+			return nil, err
+		}
+		if len(todos) > 0 {
+			return nil, &TodoError{Todos: todos}
+		}
 	}
 	if c.kinds, err = r.discoverKinds(order); err != nil {
 		return nil, err
@@ -423,6 +436,7 @@ func (c *compiler) execAttributes(cb *Cookbook, file string, live func(attrLevel
 		"normal":         n,
 		"force_default":  fd,
 		"force_override": fo,
+		"todo":           todoBuiltin,
 		"node":           node,
 		"cluster":        c.clusterValue(),
 		"struct":         starlark.NewBuiltin("struct", starlarkstruct.Make),
@@ -442,7 +456,7 @@ func (c *compiler) execAttributes(cb *Cookbook, file string, live func(attrLevel
 // attribute helpers with resource helpers, but calling one says where
 // resources belong.
 func (c *compiler) attributeLibraryBuiltins() starlark.StringDict {
-	pre := starlark.StringDict{"node": newNodeValue(c.node), "cluster": c.clusterValue(), "struct": starlark.NewBuiltin("struct", starlarkstruct.Make)}
+	pre := starlark.StringDict{"node": newNodeValue(c.node), "cluster": c.clusterValue(), "struct": starlark.NewBuiltin("struct", starlarkstruct.Make), "todo": todoBuiltin}
 	notHere := func(thread *starlark.Thread, b *starlark.Builtin, _ starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) {
 		return nil, fmt.Errorf("%s() can only be called while a recipe runs, not from an attribute file", b.Name())
 	}
@@ -472,6 +486,7 @@ func (c *compiler) builtins() starlark.StringDict {
 		"force_default":  recipeLevel("force_default"),
 		"force_override": recipeLevel("force_override"),
 		"run_state":      c.runState,
+		"todo":           todoBuiltin,
 	}
 	for _, k := range engine.Kinds() {
 		d[k.Name] = c.resourceBuiltin(k)
