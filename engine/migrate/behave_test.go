@@ -221,3 +221,76 @@ func TestMigrate_RubyIdioms(t *testing.T) {
 		})
 	}
 }
+
+// TestMigrate_CookbookWithoutMetadata: an older knife-solo repository's
+// cookbooks have no metadata.rb; each migrates under its directory name,
+// with a warning, depending on the cookbooks its recipes include, and the
+// result compiles.
+func TestMigrate_CookbookWithoutMetadata(t *testing.T) {
+	src, out := t.TempDir(), t.TempDir()
+	for p, body := range map[string]string{
+		"site-cookbooks/base_pkgs/recipes/default.rb":     "%w(curl vim-nox).each do |p|\n  package p\nend\n",
+		"site-cookbooks/nginx_site/attributes/default.rb": "default['nginx_site']['root'] = '/srv/www'\n",
+		"site-cookbooks/nginx_site/recipes/default.rb":    "include_recipe 'base_pkgs'\npackage 'nginx'\ndirectory node['nginx_site']['root']\n",
+		"nodes/web1.json": `{"run_list": ["recipe[nginx_site]"]}`,
+	} {
+		full := filepath.Join(src, p)
+		os.MkdirAll(filepath.Dir(full), 0o755)
+		if err := os.WriteFile(full, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rep, err := Migrate([]string{src}, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(rep.Cookbooks, ",") != "base_pkgs,nginx_site" {
+		t.Errorf("cookbooks = %v", rep.Cookbooks)
+	}
+	if len(rep.Warnings) != 2 || !strings.Contains(rep.Warnings[1], `migrated as cookbook "nginx_site" (its directory name)`) {
+		t.Errorf("warnings = %q", rep.Warnings)
+	}
+	md, _ := os.ReadFile(filepath.Join(out, "MIGRATION.md"))
+	if !strings.Contains(string(md), "## Warnings") || !strings.Contains(string(md), "no metadata.rb") {
+		t.Errorf("MIGRATION.md lacks the warnings:\n%s", md)
+	}
+	meta, _ := os.ReadFile(filepath.Join(out, "cookbooks", "nginx_site", "metadata.star"))
+	if !strings.Contains(string(meta), `name = "nginx_site"`) || !strings.Contains(string(meta), `"base_pkgs": ">= 0.0.0"`) {
+		t.Errorf("metadata.star:\n%s", meta)
+	}
+	repo, err := recipe.LoadRepo([]string{filepath.Join(out, "cookbooks")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := repo.Compile(recipe.Input{Name: "web1", Facts: debian12, RunList: []string{"nginx_site"}})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, dumpTree(t, out))
+	}
+	wantResources(t, resourceStrings(c), []string{"package[curl]", "package[vim-nox]", "package[nginx]", "directory[/srv/www]"})
+}
+
+// TestMigrationMD_PerCookbook: MIGRATION.md says, per cookbook, how many
+// resources were translated by kind, how many TODOs are left, and which
+// constructs needed a hand, most frequent first.
+func TestMigrationMD_PerCookbook(t *testing.T) {
+	src, out := t.TempDir(), t.TempDir()
+	cb := filepath.Join(src, "mixed")
+	os.MkdirAll(filepath.Join(cb, "recipes"), 0o755)
+	os.WriteFile(filepath.Join(cb, "metadata.rb"), []byte("name 'mixed'\nversion '1.0.0'\n"), 0o644)
+	os.WriteFile(filepath.Join(cb, "recipes", "default.rb"), []byte(
+		"package 'a'\npackage 'b'\nservice 'a' do\n  action :start\nend\n"+
+			"ruby_block 'one' do\n  block { 1 }\nend\nruby_block 'two' do\n  block { 2 }\nend\n"+
+			"peers = search(:node, 'role:db')\n"), 0o644)
+	rep, err := Migrate([]string{cb}, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	md, _ := os.ReadFile(filepath.Join(out, "MIGRATION.md"))
+	want := "## Cookbook mixed\n\n- Resources translated: 3 (package 2, service 1)\n- TODOs: 3\n- Constructs that needed a hand, most frequent first:\n  - ruby_block: 2\n  - search: 1\n"
+	if !strings.Contains(string(md), want) {
+		t.Errorf("MIGRATION.md:\n%s\nwant it to contain:\n%s", md, want)
+	}
+	if len(rep.Summaries) != 1 || len(rep.Summaries[0].Todos) != 3 {
+		t.Errorf("summaries = %+v", rep.Summaries)
+	}
+}

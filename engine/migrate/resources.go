@@ -75,6 +75,7 @@ func (e *emitter) emitCallStmt(s *ruby.Stmt, c *ruby.CallExpr, ind int) {
 			// Chef logs while compiling; converge's log resource writes
 			// the message when the run reaches it
 			e.line(ind, "log("+e.expr(c.Args[0]).code+", level="+starQuote(level)+")")
+			e.resources["log"]++
 			return
 		}
 	}
@@ -275,6 +276,7 @@ func combineGuards(gs []guard, op string) *kwarg {
 }
 
 func (e *emitter) writeCall(ind int, kind, name string, kwargs []kwarg) {
+	e.resources[kind]++
 	// A conditional property goes last: Starlark takes **kwargs after the
 	// keyword arguments.
 	var plainKw, condKw []kwarg

@@ -88,12 +88,14 @@ type emitter struct {
 	// hoisted are the attribute assignments of a recipe, written to
 	// attributes/recipe_NAME.star.
 	hoisted []string
+	// resources counts the resources written, by kind.
+	resources map[string]int
 }
 
 func newEmitter(file string, kind fileKind, cookbook, recipe, src string, comments []ruby.Comment) *emitter {
 	return &emitter{
 		file: file, kind: kind, cookbook: cookbook, recipe: recipe,
-		src: strings.Split(src, "\n"), comments: comments, vars: map[string]varInfo{},
+		src: strings.Split(src, "\n"), comments: comments, vars: map[string]varInfo{}, resources: map[string]int{},
 	}
 }
 
@@ -110,6 +112,8 @@ type translated struct {
 	// attrs is the attributes file for the attributes a recipe sets
 	// (node.default[...] = ...), "" when it sets none.
 	attrs string
+	// resources counts the resources written, by kind.
+	resources map[string]int
 }
 
 func translateFile(file string, kind fileKind, cookbook, recipe, src string) translated {
@@ -122,7 +126,7 @@ func translateFile(file string, kind fileKind, cookbook, recipe, src string) tra
 	if out != "" {
 		out += "\n"
 	}
-	t := translated{star: out, todos: e.todos}
+	t := translated{star: out, todos: e.todos, resources: e.resources}
 	if len(e.hoisted) > 0 {
 		t.attrs = strings.Join(e.hoisted, "\n") + "\n"
 	}
