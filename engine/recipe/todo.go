@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -49,8 +50,9 @@ var todoBuiltin = starlark.NewBuiltin("todo", func(_ *starlark.Thread, b *starla
 	return starlark.False, nil
 })
 
-// templateTodo marks a template placeholder left by converge migrate.
-const templateTodo = "{{/* TODO(migrate)"
+// templateTodo marks a template placeholder left by converge migrate:
+// {{/* TODO(migrate): ... */}}, with or without a trim marker.
+var templateTodo = regexp.MustCompile(`\{\{-? ?/\* TODO\(migrate\)`)
 
 // Todos lists the TODO markers in the cookbooks named, in file order.
 func (r *Repo) Todos(cookbooks []string) ([]Todo, error) {
@@ -142,11 +144,11 @@ func templateTodos(p string) ([]Todo, error) {
 	for ln := 1; sc.Scan(); ln++ {
 		line := sc.Text()
 		for {
-			i := strings.Index(line, templateTodo)
-			if i < 0 {
+			loc := templateTodo.FindStringIndex(line)
+			if loc == nil {
 				break
 			}
-			rest := line[i+len(templateTodo):]
+			rest := line[loc[1]:]
 			what := strings.TrimSpace(strings.TrimPrefix(rest, ":"))
 			if j := strings.Index(what, "*/"); j >= 0 {
 				what = strings.TrimSpace(what[:j])

@@ -19,7 +19,7 @@ func TestCompile_TodoMarkers(t *testing.T) {
 		"cookbooks/app/recipes/default.star": "file(\"/b\")\n" +
 			"if node.platform == \"nowhere\":\n    todo(\"app/recipes/default.rb:9: ruby_block\")\n" +
 			"if todo(\"app/recipes/default.rb:12: condition not translated: =~\"):\n    file(\"/a\")\n",
-		"cookbooks/app/templates/default/x.tmpl": "a\n{{/* TODO(migrate): <% @l.map { |x| x } %>: not translated */}}\n",
+		"cookbooks/app/templates/default/x.tmpl": "a /* TODO(migrate) in text is not a marker */\n{{/* TODO(migrate): <% @l.map { |x| x } %>: not translated */}}\n",
 	}
 	_, err := compileTree(t, files, recipe.Input{RunList: []string{"app"}})
 	var te *recipe.TodoError
