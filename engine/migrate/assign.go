@@ -170,8 +170,9 @@ func (e *emitter) ident(id *ruby.IdentRef) sx {
 // ---- calls as statements: resources, loops, include_recipe ----
 
 // hoistAttr writes an attribute a recipe sets (node.default["a"] = v) to
-// the recipe's attributes file, attributes/recipe_NAME.star, under the
-// conditions around it: converge sets attributes in attributes files, which
+// the recipe's attributes file, attributes/zz_recipe_NAME.star (named to
+// load after the cookbook's other attribute files, as Chef sets it after
+// them), under the conditions around it: converge sets attributes in attributes files, which
 // run before every recipe. Chef sets it when the recipe runs, so a read
 // earlier in the run sees the new value too; in practice recipes set such
 // attributes at their top, for the templates and recipes that follow.
@@ -201,7 +202,7 @@ func (e *emitter) hoistAttr(x *ruby.AssignExpr, keys []ruby.Expr, line string, i
 	} else {
 		e.hoisted = append(e.hoisted, src, "if "+conds+":", "    "+line)
 	}
-	e.line(ind, "# "+line+"  (moved to attributes/recipe_"+e.recipe+".star)")
+	e.line(ind, "# "+line+"  (moved to attributes/zz_recipe_"+e.recipe+".star)")
 }
 
 // branchesAssigning rewrites "x = case ... end" and "x = if ... end" as

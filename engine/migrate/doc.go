@@ -29,7 +29,7 @@
 // never changes behaviour silently.
 //
 // Attributes a recipe sets (node.default[...] = v, node.set, override,
-// force_*) move to attributes/recipe_NAME.star under the conditions around
+// force_*) move to attributes/zz_recipe_NAME.star under the conditions around
 // them, since converge sets attributes in attributes files; node.run_state
 // is run_state. Chef's lazy {} has no converge equivalent (resources take
 // values, not callables, at compile time): a one-expression block is

@@ -176,7 +176,7 @@ func migrateCookbook(r *Report, dir, outDir string, seen map[string]string) erro
 				return err
 			}
 			if tr.attrs != "" {
-				if err := writeFile(filepath.Join(out, "attributes", "recipe_"+stem+".star"), []byte(tr.attrs)); err != nil {
+				if err := writeFile(filepath.Join(out, "attributes", "zz_recipe_"+stem+".star"), []byte(tr.attrs)); err != nil {
 					return err
 				}
 			}

@@ -102,14 +102,14 @@ func TestTranslateAttributes(t *testing.T) {
 }
 
 // TestTranslateRecipe_SettingAttributes checks a recipe's attribute
-// assignments move to attributes/recipe_NAME.star under the conditions
+// assignments move to attributes/zz_recipe_NAME.star under the conditions
 // around them, and those that cannot move are TODOs.
 func TestTranslateRecipe_SettingAttributes(t *testing.T) {
 	cases := []struct {
 		name, ruby, star, attrs string
 		todos                   int
 	}{
-		{"default", "node.default['x']['y'] = 1\n", `# default["x"]["y"] = 1  (moved to attributes/recipe_default.star)`, "default[\"x\"][\"y\"] = 1\n", 0},
+		{"default", "node.default['x']['y'] = 1\n", `# default["x"]["y"] = 1  (moved to attributes/zz_recipe_default.star)`, "default[\"x\"][\"y\"] = 1\n", 0},
 		{"set is normal", "node.set['x'] = 'a'\n", "", "normal[\"x\"] = \"a\"\n", 0},
 		{"override reads node", "node.override['x']['url'] = \"http://#{node['x']['host']}\"\n", "", "override[\"x\"][\"url\"] = \"http://%s\" % node[\"x\"][\"host\"]\n", 0},
 		{"force levels", "node.force_override['a'] = 1\nnode.force_default['b'] = 2\n", "", "force_override[\"a\"] = 1\n# r.rb:2\nforce_default[\"b\"] = 2\n", 0},

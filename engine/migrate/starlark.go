@@ -86,7 +86,7 @@ type emitter struct {
 	// be repeated in an attributes file (it reads a recipe variable).
 	conds []string
 	// hoisted are the attribute assignments of a recipe, written to
-	// attributes/recipe_NAME.star.
+	// attributes/zz_recipe_NAME.star.
 	hoisted []string
 	// resources counts the resources written, by kind.
 	resources map[string]int

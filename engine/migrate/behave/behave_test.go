@@ -153,6 +153,11 @@ func TestMigrate_AttributesBehaveAsChef(t *testing.T) {
 			"attributes/default.rb": "default['web']['pkg'] = 'nginx'\n",
 			"recipes/default.rb":    "case node['platform_family']\nwhen 'rhel'\n  node.default['web']['pkg'] = 'nginx-rhel'\nend\npackage node['web']['pkg']\n",
 		}, debian12, []string{"package[nginx]"}},
+		{"a recipe's set beats every attributes file", map[string]string{
+			"attributes/default.rb": "default['web']['pkg'] = 'nginx'\n",
+			"attributes/server.rb":  "default['web']['pkg'] = 'nginx-light'\n",
+			"recipes/default.rb":    "node.default['web']['pkg'] = 'nginx-full'\npackage node['web']['pkg']\n",
+		}, debian12, []string{"package[nginx-full]"}},
 		{"node.set is normal and beats default", map[string]string{
 			"attributes/default.rb": "default['web']['root'] = '/var/www'\n",
 			"recipes/default.rb":    "node.set['web']['root'] = '/srv/www'\ndirectory node['web']['root']\n",
