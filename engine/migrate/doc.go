@@ -4,8 +4,10 @@
 // It reads, without running any Ruby:
 //
 //   - recipes and attribute files, through a small reader for the subset of
-//     Ruby that Chef's DSL uses (ruby_lexer.go, ruby_parser.go), written out
-//     as Starlark (starlark.go): resource blocks and their properties,
+//     Ruby that Chef's DSL uses (package ruby), written out as Starlark by
+//     an emitter split by construct (starlark.go: statements and TODOs;
+//     resources.go, expressions.go, control.go, assign.go, attributes.go):
+//     resource blocks and their properties,
 //     notifies/subscribes, guards, case/if/unless on the platform, loops
 //     over literal lists, string interpolation, node attributes;
 //   - metadata.rb (or metadata.json): name, version, description, depends
@@ -20,13 +22,29 @@
 //
 // What it promises: it never drops a construct silently and never panics on
 // any input. A construct it cannot translate becomes a "# TODO(migrate)"
-// comment at its place in the output (with the original Ruby quoted) and a
-// Todo in the Report (file, line, construct, why), which MIGRATION.md lists.
+// comment at its place in the output (with the original Ruby quoted), a
+// todo("file.rb:line: construct") marker (`if todo(...):` for a condition;
+// a variable the statement set is bound to it) and a Todo in the Report
+// (file, line, construct, why), which MIGRATION.md lists per cookbook with
+// the resources translated. engine/recipe refuses a cookbook holding a
+// todo() marker or a template's {{/* TODO(migrate) */}}, naming each
+// file:line, unless --allow-todo (where todo() is False): a placeholder
+// never changes behaviour silently.
+//
+// Attributes a recipe sets (node.default[...] = v, node.set, override,
+// force_*) move to attributes/zz_recipe_NAME.star under the conditions around
+// them, since converge sets attributes in attributes files; node.run_state
+// is run_state. Chef's lazy {} has no converge equivalent (resources take
+// values, not callables, at compile time): a one-expression block is
+// evaluated at compile time, which gives the same value since nothing a
+// translated recipe runs changes node attributes or variables before
+// converge time; any other lazy block is a TODO.
 // A translated template renders byte-for-byte what Chef renders
 // (Erubis::Eruby with its default trimming) for the same variables and
-// node, with one documented exception: Ruby hashes iterate in insertion
-// order and converge's maps in sorted key order, so every loop over a hash
-// that is not sorted first is reported as a Todo to check.
+// node, with one documented
+// exception: Ruby hashes iterate in insertion order and converge's maps in
+// sorted key order, so every loop over a hash that is not sorted first is
+// reported as a Todo to check.
 //
 // Known limits: Ruby truthiness differs from Starlark's for 0, "" and
 // empty collections; recipe conditions are translated as written

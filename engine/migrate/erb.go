@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/converge-cm/converge/engine/migrate/ruby"
 	"github.com/converge-cm/converge/engine/render"
 	"github.com/converge-cm/converge/engine/render/rb"
 )
@@ -200,8 +201,8 @@ func (t *erbTr) handle(r any, mark int, seg erbSeg, onErr func()) {
 		switch u := r.(type) {
 		case *erbUntrans:
 			t.todo(seg, u.why)
-		case *parseError:
-			t.todo(seg, "not understood: "+u.msg)
+		case *ruby.SyntaxError:
+			t.todo(seg, "not understood: "+u.Msg)
 		default:
 			panic(r)
 		}
@@ -212,14 +213,14 @@ func (t *erbTr) handle(r any, mark int, seg erbSeg, onErr func()) {
 }
 
 // parseFragment parses Ruby code of one tag with the template's locals.
-func (t *erbTr) parser(toks []token) *parser {
+func (t *erbTr) parser(toks []ruby.Token) *ruby.Parser {
 	scope := map[string]bool{}
 	for _, f := range t.frames {
 		for v := range f.vars {
 			scope[v] = true
 		}
 	}
-	return &parser{toks: toks, scopes: []map[string]bool{scope}}
+	return ruby.NewParser(toks, scope)
 }
 
 func (t *erbTr) output(seg erbSeg) {
@@ -227,15 +228,15 @@ func (t *erbTr) output(seg erbSeg) {
 	if seg.debug {
 		bail("<%%=== %%> prints to Chef's standard error; there is no converge equivalent")
 	}
-	toks, _ := lexRuby(seg.text, seg.line)
+	toks, _ := ruby.Lex(seg.text, seg.line)
 	p := t.parser(toks)
-	p.skipNL()
-	if p.tok().kind == tEOF {
+	p.SkipNL()
+	if p.Tok().Kind == ruby.EOF {
 		return // <%= %> prints nothing
 	}
-	x := p.parseStatement()
-	p.skipNL()
-	if p.tok().kind != tEOF {
+	x := p.ParseStatement()
+	p.SkipNL()
+	if p.Tok().Kind != ruby.EOF {
 		bail("several statements in an output tag")
 	}
 	if seg.escape {
@@ -245,38 +246,38 @@ func (t *erbTr) output(seg erbSeg) {
 	t.emitOutput(x)
 }
 
-func (t *erbTr) emitOutput(x expr) {
+func (t *erbTr) emitOutput(x ruby.Expr) {
 	switch v := x.(type) {
-	case *strLit:
-		for _, part := range v.parts {
-			if part.isCode {
-				t.emitOutput(part.x)
+	case *ruby.StrLit:
+		for _, part := range v.Parts {
+			if part.IsCode {
+				t.emitOutput(part.X)
 			} else {
-				t.text(part.lit)
+				t.text(part.Lit)
 			}
 		}
 		return
-	case *ifExpr:
-		if v.modifier {
-			t.action("if " + t.cond(v.conds[0], v.unless))
-			t.emitOutput(v.bodies[0][0].x)
+	case *ruby.IfExpr:
+		if v.Modifier {
+			t.action("if " + t.cond(v.Conds[0], v.Unless))
+			t.emitOutput(v.Bodies[0][0].X)
 			t.action("end")
 			return
 		}
-	case *ternaryExpr:
-		t.action("if " + t.cond(v.cond, false))
-		t.emitOutput(v.yes)
+	case *ruby.TernaryExpr:
+		t.action("if " + t.cond(v.Cond, false))
+		t.emitOutput(v.Yes)
 		t.action("else")
-		t.emitOutput(v.no)
+		t.emitOutput(v.No)
 		t.action("end")
 		return
-	case *nilLit:
+	case *ruby.NilLit:
 		return
-	case *intLit:
-		t.text(strconv.FormatInt(v.val, 10))
+	case *ruby.IntLit:
+		t.text(strconv.FormatInt(v.Val, 10))
 		return
-	case *symLit:
-		t.text(v.name)
+	case *ruby.SymLit:
+		t.text(v.Name)
 		return
 	}
 	g := t.gx(x)
@@ -289,30 +290,30 @@ func (t *erbTr) emitOutput(x expr) {
 
 // code handles a <% %> tag: control flow, loops and local assignments.
 func (t *erbTr) code(seg erbSeg) {
-	toks, _ := lexRuby(seg.text, seg.line)
+	toks, _ := ruby.Lex(seg.text, seg.line)
 	for _, frag := range splitFragments(toks) {
 		t.fragment(seg, frag)
 	}
 }
 
 // splitFragments splits a tag's tokens at top-level ';' and newlines.
-func splitFragments(toks []token) [][]token {
-	var out [][]token
-	var cur []token
+func splitFragments(toks []ruby.Token) [][]ruby.Token {
+	var out [][]ruby.Token
+	var cur []ruby.Token
 	depth := 0
 	for _, tk := range toks {
-		if tk.kind == tEOF {
+		if tk.Kind == ruby.EOF {
 			break
 		}
-		if tk.kind == tOp {
-			switch tk.text {
+		if tk.Kind == ruby.OP {
+			switch tk.Text {
 			case "(", "[", "{":
 				depth++
 			case ")", "]", "}":
 				depth--
 			}
 		}
-		if tk.kind == tNL && depth <= 0 {
+		if tk.Kind == ruby.NL && depth <= 0 {
 			if len(cur) > 0 {
 				out = append(out, cur)
 			}
@@ -327,29 +328,29 @@ func splitFragments(toks []token) [][]token {
 	return out
 }
 
-func withEnd(toks []token) []token {
+func withEnd(toks []ruby.Token) []ruby.Token {
 	line := 1
 	if len(toks) > 0 {
-		line = toks[len(toks)-1].line
+		line = toks[len(toks)-1].Line
 	}
-	out := append([]token{}, toks...)
-	return append(out, token{kind: tNL, text: "\n", line: line}, token{kind: tEOF, line: line})
+	out := append([]ruby.Token{}, toks...)
+	return append(out, ruby.Token{Kind: ruby.NL, Text: "\n", Line: line}, ruby.Token{Kind: ruby.EOF, Line: line})
 }
 
 // blockOpener finds a trailing "do |a, b|" or "{ |a|" and returns the
 // tokens before it and the parameters.
-func blockOpener(toks []token) (head []token, params []string, ok bool) {
+func blockOpener(toks []ruby.Token) (head []ruby.Token, params []string, ok bool) {
 	depth := 0
 	for i, tk := range toks {
-		if tk.kind == tOp {
-			switch tk.text {
+		if tk.Kind == ruby.OP {
+			switch tk.Text {
 			case "(", "[":
 				depth++
 			case ")", "]":
 				depth--
 			}
 		}
-		opener := depth == 0 && ((tk.kind == tIdent && tk.text == "do") || (tk.kind == tOp && tk.text == "{"))
+		opener := depth == 0 && ((tk.Kind == ruby.IDENT && tk.Text == "do") || (tk.Kind == ruby.OP && tk.Text == "{"))
 		if !opener {
 			continue
 		}
@@ -357,10 +358,10 @@ func blockOpener(toks []token) (head []token, params []string, ok bool) {
 		if len(rest) == 0 {
 			return toks[:i], nil, true
 		}
-		if rest[0].kind == tOp && rest[0].text == "||" && len(rest) == 1 {
+		if rest[0].Kind == ruby.OP && rest[0].Text == "||" && len(rest) == 1 {
 			return toks[:i], nil, true
 		}
-		if rest[0].kind != tOp || rest[0].text != "|" || rest[len(rest)-1].kind != tOp || rest[len(rest)-1].text != "|" || len(rest) < 2 {
+		if rest[0].Kind != ruby.OP || rest[0].Text != "|" || rest[len(rest)-1].Kind != ruby.OP || rest[len(rest)-1].Text != "|" || len(rest) < 2 {
 			continue
 		}
 		inner := rest[1 : len(rest)-1]
@@ -368,12 +369,12 @@ func blockOpener(toks []token) (head []token, params []string, ok bool) {
 		valid := len(inner)%2 == 1
 		for j, p := range inner {
 			if j%2 == 0 {
-				if p.kind != tIdent || isKeyword(p.text) || !identRe.MatchString(p.text) {
+				if p.Kind != ruby.IDENT || ruby.IsKeyword(p.Text) || !identRe.MatchString(p.Text) {
 					valid = false
 					break
 				}
-				names = append(names, p.text)
-			} else if p.kind != tOp || p.text != "," {
+				names = append(names, p.Text)
+			} else if p.Kind != ruby.OP || p.Text != "," {
 				valid = false
 				break
 			}
@@ -385,13 +386,13 @@ func blockOpener(toks []token) (head []token, params []string, ok bool) {
 	return nil, nil, false
 }
 
-func (t *erbTr) fragment(seg erbSeg, toks []token) {
+func (t *erbTr) fragment(seg erbSeg, toks []ruby.Token) {
 	first := toks[0]
 	kw := ""
-	if first.kind == tIdent {
-		kw = first.text
+	if first.Kind == ruby.IDENT {
+		kw = first.Text
 	}
-	if first.kind == tOp && first.text == "}" && len(toks) == 1 {
+	if first.Kind == ruby.OP && first.Text == "}" && len(toks) == 1 {
 		kw = "end"
 	}
 	switch kw {
@@ -432,15 +433,15 @@ func (t *erbTr) fragment(seg erbSeg, toks []token) {
 				defer func() { t.noHoist-- }()
 			}
 			p := t.parser(withEnd(toks[1:]))
-			if p.tok().kind == tNL {
+			if p.Tok().Kind == ruby.NL {
 				bail("missing condition")
 			}
-			p.noDo++
-			x := p.parseExprStmt()
-			if p.isKw("then") {
-				p.next()
+			p.NoDo++
+			x := p.ParseExprStmt()
+			if p.IsKw("then") {
+				p.Next()
 			}
-			if p.tok().kind != tNL {
+			if p.Tok().Kind != ruby.NL {
 				bail("code after the condition")
 			}
 			cond = t.cond(x, kw == "unless")
@@ -457,11 +458,11 @@ func (t *erbTr) fragment(seg erbSeg, toks []token) {
 		func() {
 			defer t.guardFrom(len(t.pieces), seg, nil)
 			p := t.parser(withEnd(toks[1:]))
-			if p.tok().kind == tNL {
+			if p.Tok().Kind == ruby.NL {
 				bail("case without a value")
 			}
-			f.caseSubj = t.gx(p.parseExprStmt())
-			if p.tok().kind != tNL {
+			f.caseSubj = t.gx(p.ParseExprStmt())
+			if p.Tok().Kind != ruby.NL {
 				bail("code after the case value")
 			}
 		}()
@@ -493,22 +494,22 @@ func (t *erbTr) fragment(seg erbSeg, toks []token) {
 			p := t.parser(withEnd(toks[1:]))
 			var parts []string
 			for {
-				v := p.parseArg()
+				v := p.ParseArg()
 				switch v.(type) {
-				case *regexExpr, *constRef, *rangeExpr:
+				case *ruby.RegexExpr, *ruby.ConstRef, *ruby.RangeExpr:
 					bail("only literal and variable values are translated in when")
 				}
 				parts = append(parts, "(rb_eq "+f.caseSubj.arg()+" "+t.gx(v).arg()+")")
-				if p.isOp(",") {
-					p.next()
+				if p.IsOp(",") {
+					p.Next()
 					continue
 				}
 				break
 			}
-			if p.isKw("then") {
-				p.next()
+			if p.IsKw("then") {
+				p.Next()
 			}
-			if p.tok().kind != tNL {
+			if p.Tok().Kind != ruby.NL {
 				bail("code after the when values")
 			}
 			if len(parts) == 1 {
@@ -535,25 +536,25 @@ func (t *erbTr) fragment(seg erbSeg, toks []token) {
 	func() {
 		defer t.guardFrom(len(t.pieces), seg, nil)
 		p := t.parser(withEnd(toks))
-		x := p.parseStatement()
-		p.skipNL()
-		if p.tok().kind != tEOF {
+		x := p.ParseStatement()
+		p.SkipNL()
+		if p.Tok().Kind != ruby.EOF {
 			bail("not understood")
 		}
 		t.statement(x)
 	}()
 }
 
-func (t *erbTr) jump(seg erbSeg, toks []token) {
+func (t *erbTr) jump(seg erbSeg, toks []ruby.Token) {
 	inLoop := false
 	for _, f := range t.frames {
 		if f.kind == "range" {
 			inLoop = true
 		}
 	}
-	word := map[string]string{"next": "continue", "break": "break"}[toks[0].text]
+	word := map[string]string{"next": "continue", "break": "break"}[toks[0].Text]
 	if !inLoop {
-		t.todo(seg, toks[0].text+" outside a loop")
+		t.todo(seg, toks[0].Text+" outside a loop")
 		return
 	}
 	if len(toks) == 1 {
@@ -562,60 +563,60 @@ func (t *erbTr) jump(seg erbSeg, toks []token) {
 	}
 	defer t.guardFrom(len(t.pieces), seg, nil)
 	mod := toks[1]
-	if mod.kind != tIdent || (mod.text != "if" && mod.text != "unless") {
-		bail("%s with a value", toks[0].text)
+	if mod.Kind != ruby.IDENT || (mod.Text != "if" && mod.Text != "unless") {
+		bail("%s with a value", toks[0].Text)
 	}
 	p := t.parser(withEnd(toks[2:]))
-	x := p.parseExprStmt()
-	if p.tok().kind != tNL {
+	x := p.ParseExprStmt()
+	if p.Tok().Kind != ruby.NL {
 		bail("code after the condition")
 	}
-	t.action("if " + t.cond(x, mod.text == "unless"))
+	t.action("if " + t.cond(x, mod.Text == "unless"))
 	t.action(word)
 	t.action("end")
 }
 
-func (t *erbTr) statement(x expr) {
+func (t *erbTr) statement(x ruby.Expr) {
 	switch v := x.(type) {
-	case *ifExpr:
-		if v.modifier {
-			t.action("if " + t.cond(v.conds[0], v.unless))
-			t.statement(v.bodies[0][0].x)
+	case *ruby.IfExpr:
+		if v.Modifier {
+			t.action("if " + t.cond(v.Conds[0], v.Unless))
+			t.statement(v.Bodies[0][0].X)
 			t.action("end")
 			return
 		}
-	case *assignExpr:
-		id, ok := v.target.(*identRef)
-		if !ok || !identRe.MatchString(id.name) {
+	case *ruby.AssignExpr:
+		id, ok := v.Target.(*ruby.IdentRef)
+		if !ok || !identRe.MatchString(id.Name) {
 			bail("only local variables can be assigned in a template")
 		}
-		val := t.gx(v.value)
-		switch v.op {
+		val := t.gx(v.Value)
+		switch v.Op {
 		case "=":
 		case "+=":
-			val = gx{code: "rb_add $" + id.name + " " + val.arg()}
+			val = gx{code: "rb_add $" + id.Name + " " + val.arg()}
 		case "||=":
-			val = gx{code: "rb_or $" + id.name + " " + val.arg()}
+			val = gx{code: "rb_or $" + id.Name + " " + val.arg()}
 		default:
-			bail("the assignment %s is not translated", v.op)
+			bail("the assignment %s is not translated", v.Op)
 		}
-		if t.lookup(id.name) {
-			t.action("$" + id.name + " = " + val.cmd())
+		if t.lookup(id.Name) {
+			t.action("$" + id.Name + " = " + val.cmd())
 			return
 		}
-		if v.op != "=" {
-			bail("%s on an unset variable", v.op)
+		if v.Op != "=" {
+			bail("%s on an unset variable", v.Op)
 		}
 		if t.top().scope {
-			t.declareHere(id.name)
-			t.action("$" + id.name + " := " + val.cmd())
+			t.declareHere(id.Name)
+			t.action("$" + id.Name + " := " + val.cmd())
 			return
 		}
 		// assigned inside an if: Ruby's local lives on after the if, a Go
 		// template variable would not, so it is declared before.
 		sc := t.nearestScope()
-		sc.vars[id.name] = true
-		decl := erbPiece{s: "{{$" + id.name + " := rb_nil}}", action: true}
+		sc.vars[id.Name] = true
+		decl := erbPiece{s: "{{$" + id.Name + " := rb_nil}}", action: true}
 		t.pieces = append(t.pieces[:sc.start], append([]erbPiece{decl}, t.pieces[sc.start:]...)...)
 		for _, f := range t.frames {
 			if f != sc && f.start > sc.start {
@@ -625,7 +626,7 @@ func (t *erbTr) statement(x expr) {
 				f.caseText++
 			}
 		}
-		t.action("$" + id.name + " = " + val.cmd())
+		t.action("$" + id.Name + " = " + val.cmd())
 		return
 	}
 	bail("only if/unless/case/each/end and local assignments are translated in <%% %%>")
@@ -633,7 +634,7 @@ func (t *erbTr) statement(x expr) {
 
 var eachMethods = map[string]bool{"each": true, "each_with_index": true, "each_pair": true, "times": true, "each_key": true, "each_value": true}
 
-func (t *erbTr) loop(seg erbSeg, head []token, params []string) {
+func (t *erbTr) loop(seg erbSeg, head []ruby.Token, params []string) {
 	f := &erbFrame{kind: "range", scope: true, line: seg.line, code: seg.tag, vars: map[string]bool{}}
 	for _, p := range params {
 		f.vars[p] = true
@@ -660,21 +661,21 @@ func (t *erbTr) loop(seg erbSeg, head []token, params []string) {
 			}
 		})
 		p := t.parser(withEnd(head))
-		p.noDo++
-		x := p.parsePostfix(p.parsePrimary())
-		if p.tok().kind != tNL {
+		p.NoDo++
+		x := p.ParsePostfix(p.ParsePrimary())
+		if p.Tok().Kind != ruby.NL {
 			bail("not understood before the block")
 		}
-		c, ok := x.(*callExpr)
-		if !ok || c.recv == nil || !eachMethods[c.name] || len(c.args) > 0 {
+		c, ok := x.(*ruby.CallExpr)
+		if !ok || c.Recv == nil || !eachMethods[c.Name] || len(c.Args) > 0 {
 			bail("only each, each_with_index, each_pair and times blocks are translated")
 		}
-		recv := t.gx(c.recv)
+		recv := t.gx(c.Recv)
 		sorted := false
-		if rc, ok := c.recv.(*callExpr); ok && (rc.name == "sort" || rc.name == "sort_by") {
+		if rc, ok := c.Recv.(*ruby.CallExpr); ok && (rc.Name == "sort" || rc.Name == "sort_by") {
 			sorted = true
 		}
-		switch c.name {
+		switch c.Name {
 		case "times":
 			if len(params) > 1 {
 				bail("times takes one block parameter")
@@ -692,9 +693,9 @@ func (t *erbTr) loop(seg erbSeg, head []token, params []string) {
 			header = fmt.Sprintf("range $%s, $%s := rb_each %s", params[1], params[0], recv.arg())
 		case "each_key", "each_value":
 			if len(params) != 1 {
-				bail("%s takes one block parameter", c.name)
+				bail("%s takes one block parameter", c.Name)
 			}
-			fn := map[string]string{"each_key": "rb_keys", "each_value": "rb_values"}[c.name]
+			fn := map[string]string{"each_key": "rb_keys", "each_value": "rb_values"}[c.Name]
 			header = fmt.Sprintf("range $%s := %s %s", params[0], fn, recv.arg())
 			if !sorted {
 				t.issue(seg.line, seg.tag, "hash order: Ruby walks a hash in insertion order, converge in sorted key order; check the output")
@@ -751,7 +752,7 @@ func operand(code, typ string) gx { return gx{code: code, operand: true, typ: ty
 var identRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // cond is a condition for {{if}}: Ruby's truthiness.
-func (t *erbTr) cond(x expr, neg bool) string {
+func (t *erbTr) cond(x ruby.Expr, neg bool) string {
 	g := t.condGx(x)
 	if neg {
 		return "not " + g.arg()
@@ -759,18 +760,18 @@ func (t *erbTr) cond(x expr, neg bool) string {
 	return g.cmd()
 }
 
-func (t *erbTr) condGx(x expr) gx {
+func (t *erbTr) condGx(x ruby.Expr) gx {
 	switch v := x.(type) {
-	case *binaryExpr:
-		switch v.op {
+	case *ruby.BinaryExpr:
+		switch v.Op {
 		case "&&":
-			return gx{code: "and " + t.condGx(v.l).arg() + " " + t.condGx(v.r).arg(), typ: "bool"}
+			return gx{code: "and " + t.condGx(v.L).arg() + " " + t.condGx(v.R).arg(), typ: "bool"}
 		case "||":
-			return gx{code: "or " + t.condGx(v.l).arg() + " " + t.condGx(v.r).arg(), typ: "bool"}
+			return gx{code: "or " + t.condGx(v.L).arg() + " " + t.condGx(v.R).arg(), typ: "bool"}
 		}
-	case *unaryExpr:
-		if v.op == "!" {
-			return gx{code: "not " + t.condGx(v.x).arg(), typ: "bool"}
+	case *ruby.UnaryExpr:
+		if v.Op == "!" {
+			return gx{code: "not " + t.condGx(v.X).arg(), typ: "bool"}
 		}
 	}
 	g := t.gx(x)
@@ -780,160 +781,160 @@ func (t *erbTr) condGx(x expr) gx {
 	return gx{code: "rb_truthy " + g.arg(), typ: "bool"}
 }
 
-func isNodeRef(x expr) bool {
-	c, ok := x.(*callExpr)
-	return ok && c.recv == nil && c.name == "node" && len(c.args) == 0 && c.block == nil
+func isNodeRef(x ruby.Expr) bool {
+	c, ok := x.(*ruby.CallExpr)
+	return ok && c.Recv == nil && c.Name == "node" && len(c.Args) == 0 && c.Block == nil
 }
 
-func (t *erbTr) gx(x expr) gx {
+func (t *erbTr) gx(x ruby.Expr) gx {
 	switch v := x.(type) {
-	case *strLit:
+	case *ruby.StrLit:
 		if isPlain(v) {
 			return operand(strconv.Quote(plain(v)), "str")
 		}
 		var args []string
-		for _, p := range v.parts {
-			if p.isCode {
-				args = append(args, t.gx(p.x).arg())
-			} else if p.lit != "" {
-				args = append(args, strconv.Quote(p.lit))
+		for _, p := range v.Parts {
+			if p.IsCode {
+				args = append(args, t.gx(p.X).arg())
+			} else if p.Lit != "" {
+				args = append(args, strconv.Quote(p.Lit))
 			}
 		}
 		return gx{code: "rb_str " + strings.Join(args, " "), typ: "str"}
-	case *symLit:
-		return operand(strconv.Quote(v.name), "str")
-	case *intLit:
-		return operand(strconv.FormatInt(v.val, 10), "")
-	case *floatLit:
-		f, err := strconv.ParseFloat(v.text, 64)
+	case *ruby.SymLit:
+		return operand(strconv.Quote(v.Name), "str")
+	case *ruby.IntLit:
+		return operand(strconv.FormatInt(v.Val, 10), "")
+	case *ruby.FloatLit:
+		f, err := strconv.ParseFloat(v.Text, 64)
 		if err != nil {
-			bail("bad float %s", v.text)
+			bail("bad float %s", v.Text)
 		}
 		s := strconv.FormatFloat(f, 'g', -1, 64)
 		if !strings.ContainsAny(s, ".eEn") {
 			s += ".0"
 		}
 		return operand(s, "")
-	case *nilLit:
+	case *ruby.NilLit:
 		return operand("rb_nil", "")
-	case *boolLit:
-		return operand(strconv.FormatBool(v.val), "bool")
-	case *arrayLit:
-		args := make([]string, len(v.elems))
-		for i, el := range v.elems {
+	case *ruby.BoolLit:
+		return operand(strconv.FormatBool(v.Val), "bool")
+	case *ruby.ArrayLit:
+		args := make([]string, len(v.Elems))
+		for i, el := range v.Elems {
 			args[i] = " " + t.gx(el).arg()
 		}
 		return gx{code: "rb_list" + strings.Join(args, ""), typ: "list"}
-	case *hashLit:
+	case *ruby.HashLit:
 		var args []string
-		for i := range v.keys {
-			args = append(args, t.gx(v.keys[i]).arg(), t.gx(v.vals[i]).arg())
+		for i := range v.Keys {
+			args = append(args, t.gx(v.Keys[i]).arg(), t.gx(v.Vals[i]).arg())
 		}
 		return gx{code: strings.TrimSpace("rb_hash " + strings.Join(args, " "))}
-	case *ivarRef:
-		if identRe.MatchString(v.name) {
-			return gx{code: t.root() + v.name, operand: true, chain: true}
+	case *ruby.IVarRef:
+		if identRe.MatchString(v.Name) {
+			return gx{code: t.root() + v.Name, operand: true, chain: true}
 		}
 		obj := "."
 		if t.root() == "$." {
 			obj = "$"
 		}
-		return gx{code: "index " + obj + " " + strconv.Quote(v.name)}
-	case *identRef:
-		if !t.lookup(v.name) {
-			bail("unknown local variable %s", v.name)
+		return gx{code: "index " + obj + " " + strconv.Quote(v.Name)}
+	case *ruby.IdentRef:
+		if !t.lookup(v.Name) {
+			bail("unknown local variable %s", v.Name)
 		}
-		return gx{code: "$" + v.name, operand: true, chain: true}
-	case *indexExpr:
+		return gx{code: "$" + v.Name, operand: true, chain: true}
+	case *ruby.IndexExpr:
 		return t.index(v)
-	case *callExpr:
+	case *ruby.CallExpr:
 		return t.call(v)
-	case *binaryExpr:
+	case *ruby.BinaryExpr:
 		fn := map[string]string{"==": "rb_eq", "!=": "rb_ne", "<": "rb_lt", "<=": "rb_le", ">": "rb_gt", ">=": "rb_ge",
-			"+": "rb_add", "-": "rb_sub", "*": "rb_mul", "/": "rb_div", "%": "rb_mod", "&&": "rb_and", "||": "rb_or"}[v.op]
+			"+": "rb_add", "-": "rb_sub", "*": "rb_mul", "/": "rb_div", "%": "rb_mod", "&&": "rb_and", "||": "rb_or"}[v.Op]
 		if fn == "" {
-			bail("the operator %s is not translated", v.op)
+			bail("the operator %s is not translated", v.Op)
 		}
-		if v.op == "%" {
-			if _, ok := v.l.(*strLit); ok {
+		if v.Op == "%" {
+			if _, ok := v.L.(*ruby.StrLit); ok {
 				// String#%: an Array on the right gives the arguments.
-				if a, ok := v.r.(*arrayLit); ok {
-					args := []string{"rb_format", t.gx(v.l).arg()}
-					for _, el := range a.elems {
+				if a, ok := v.R.(*ruby.ArrayLit); ok {
+					args := []string{"rb_format", t.gx(v.L).arg()}
+					for _, el := range a.Elems {
 						args = append(args, t.gx(el).arg())
 					}
 					return gx{code: strings.Join(args, " "), typ: "str"}
 				}
-				return gx{code: "rb_format_op " + t.gx(v.l).arg() + " " + t.gx(v.r).arg(), typ: "str"}
+				return gx{code: "rb_format_op " + t.gx(v.L).arg() + " " + t.gx(v.R).arg(), typ: "str"}
 			}
 		}
 		typ := ""
-		switch v.op {
+		switch v.Op {
 		case "==", "!=", "<", "<=", ">", ">=":
 			typ = "bool"
 		}
-		l, r := t.gx(v.l), t.gx(v.r)
-		if v.op == "+" && l.typ == "str" {
+		l, r := t.gx(v.L), t.gx(v.R)
+		if v.Op == "+" && l.typ == "str" {
 			typ = "str"
 		}
 		return gx{code: fn + " " + l.arg() + " " + r.arg(), typ: typ}
-	case *unaryExpr:
-		switch v.op {
+	case *ruby.UnaryExpr:
+		switch v.Op {
 		case "!":
-			return gx{code: "rb_not " + t.gx(v.x).arg(), typ: "bool"}
+			return gx{code: "rb_not " + t.gx(v.X).arg(), typ: "bool"}
 		case "-":
-			return gx{code: "rb_sub 0 " + t.gx(v.x).arg()}
+			return gx{code: "rb_sub 0 " + t.gx(v.X).arg()}
 		}
-		bail("the operator %s is not translated", v.op)
-	case *ternaryExpr:
-		return gx{code: "rb_if " + t.gx(v.cond).arg() + " " + t.gx(v.yes).arg() + " " + t.gx(v.no).arg()}
-	case *rangeExpr:
-		return gx{code: "rb_range " + t.gx(v.lo).arg() + " " + t.gx(v.hi).arg() + " " + strconv.FormatBool(v.excl), typ: "list"}
-	case *constRef:
-		bail("the constant %s has no converge equivalent", v.path)
-	case *regexExpr:
+		bail("the operator %s is not translated", v.Op)
+	case *ruby.TernaryExpr:
+		return gx{code: "rb_if " + t.gx(v.Cond).arg() + " " + t.gx(v.Yes).arg() + " " + t.gx(v.No).arg()}
+	case *ruby.RangeExpr:
+		return gx{code: "rb_range " + t.gx(v.Lo).arg() + " " + t.gx(v.Hi).arg() + " " + strconv.FormatBool(v.Excl), typ: "list"}
+	case *ruby.ConstRef:
+		bail("the constant %s has no converge equivalent", v.Path)
+	case *ruby.RegexExpr:
 		bail("regular expressions are not translated")
-	case *xstrExpr:
+	case *ruby.XStrExpr:
 		bail("backticks run a command; templates cannot")
-	case *badExpr:
-		bail("%s", v.why)
-	case *opaqueExpr:
-		bail("%s is not translated", v.what)
+	case *ruby.BadExpr:
+		bail("%s", v.Why)
+	case *ruby.OpaqueExpr:
+		bail("%s is not translated", v.What)
 	}
 	bail("this expression is not translated")
 	return gx{}
 }
 
-func (t *erbTr) index(v *indexExpr) gx {
-	if len(v.args) != 1 {
-		bail("[] with %d arguments is not translated", len(v.args))
+func (t *erbTr) index(v *ruby.IndexExpr) gx {
+	if len(v.Args) != 1 {
+		bail("[] with %d arguments is not translated", len(v.Args))
 	}
-	if _, ok := v.args[0].(*rangeExpr); ok {
+	if _, ok := v.Args[0].(*ruby.RangeExpr); ok {
 		bail("slicing with a range is not translated")
 	}
 	var recv gx
-	nodePath := isNodeRef(v.recv) || isERBNodePath(v.recv)
-	if isNodeRef(v.recv) {
+	nodePath := isNodeRef(v.Recv) || isERBNodePath(v.Recv)
+	if isNodeRef(v.Recv) {
 		recv = gx{code: t.root() + "node", operand: true, chain: true}
 	} else {
-		recv = t.gx(v.recv)
+		recv = t.gx(v.Recv)
 	}
-	if k, ok := literalKey(v.args[0]); ok {
+	if k, ok := literalKey(v.Args[0]); ok {
 		if nodePath && recv.chain && identRe.MatchString(k) {
 			return gx{code: recv.code + "." + k, operand: true, chain: true}
 		}
 		return gx{code: "index " + recv.arg() + " " + strconv.Quote(k)}
 	}
-	return gx{code: "rb_index " + recv.arg() + " " + t.gx(v.args[0]).arg()}
+	return gx{code: "rb_index " + recv.arg() + " " + t.gx(v.Args[0]).arg()}
 }
 
-func isERBNodePath(x expr) bool {
+func isERBNodePath(x ruby.Expr) bool {
 	switch v := x.(type) {
-	case *indexExpr:
-		return isNodeRef(v.recv) || isERBNodePath(v.recv)
-	case *callExpr:
-		if v.recv != nil && len(v.args) == 0 && v.block == nil && !rubyMethods[v.name] {
-			return isNodeRef(v.recv) || isERBNodePath(v.recv)
+	case *ruby.IndexExpr:
+		return isNodeRef(v.Recv) || isERBNodePath(v.Recv)
+	case *ruby.CallExpr:
+		if v.Recv != nil && len(v.Args) == 0 && v.Block == nil && !rubyMethods[v.Name] {
+			return isNodeRef(v.Recv) || isERBNodePath(v.Recv)
 		}
 	}
 	return false
@@ -966,89 +967,89 @@ var erbMethods = map[string]struct {
 	"any?": {"rb_any", []int{0}, "bool"},
 }
 
-func (t *erbTr) call(c *callExpr) gx {
-	if c.block != nil {
-		if c.name == "sort_by" && c.recv != nil && len(c.args) == 0 {
-			steps := sortBySteps(c.block)
-			return gx{code: strings.TrimSpace("rb_sort_by " + t.gx(c.recv).arg() + " " + strings.Join(steps, " ")), typ: "list"}
+func (t *erbTr) call(c *ruby.CallExpr) gx {
+	if c.Block != nil {
+		if c.Name == "sort_by" && c.Recv != nil && len(c.Args) == 0 {
+			steps := sortBySteps(c.Block)
+			return gx{code: strings.TrimSpace("rb_sort_by " + t.gx(c.Recv).arg() + " " + strings.Join(steps, " ")), typ: "list"}
 		}
-		if blockMethods[c.name] && c.recv != nil && len(c.args) == 0 {
+		if blockMethods[c.Name] && c.Recv != nil && len(c.Args) == 0 {
 			return t.hoistBlock(c)
 		}
 		bail("blocks inside expressions are translated for map, collect, select, reject and sort_by only")
 	}
-	if c.recv == nil {
-		if c.name == "node" && len(c.args) == 0 {
+	if c.Recv == nil {
+		if c.Name == "node" && len(c.Args) == 0 {
 			return gx{code: t.root() + "node", operand: true, chain: true}
 		}
-		if (c.name == "format" || c.name == "sprintf") && len(c.args) > 0 {
+		if (c.Name == "format" || c.Name == "sprintf") && len(c.Args) > 0 {
 			args := []string{"rb_format"}
-			for _, a := range c.args {
+			for _, a := range c.Args {
 				args = append(args, t.gx(a).arg())
 			}
 			return gx{code: strings.Join(args, " "), typ: "str"}
 		}
-		if len(c.args) == 0 && !c.parens {
-			bail("unknown local variable or helper method %s", c.name)
+		if len(c.Args) == 0 && !c.Parens {
+			bail("unknown local variable or helper method %s", c.Name)
 		}
-		bail("the helper method %s is not translated", c.name)
+		bail("the helper method %s is not translated", c.Name)
 	}
-	if _, ok := c.recv.(*constRef); ok {
+	if _, ok := c.Recv.(*ruby.ConstRef); ok {
 		bail("Ruby classes have no converge equivalent")
 	}
-	switch c.name {
+	switch c.Name {
 	case "is_a?", "kind_of?":
-		if len(c.args) == 1 {
-			if k, ok := c.args[0].(*constRef); ok {
-				return gx{code: "rb_is_a " + t.gx(c.recv).arg() + " " + strconv.Quote(strings.TrimPrefix(k.path, "::")), typ: "bool"}
+		if len(c.Args) == 1 {
+			if k, ok := c.Args[0].(*ruby.ConstRef); ok {
+				return gx{code: "rb_is_a " + t.gx(c.Recv).arg() + " " + strconv.Quote(strings.TrimPrefix(k.Path, "::")), typ: "bool"}
 			}
 		}
-		bail(".%s is translated with a class name", c.name)
+		bail(".%s is translated with a class name", c.Name)
 	case "to_sym", "dup", "freeze", "to_h":
-		return t.gx(c.recv)
+		return t.gx(c.Recv)
 	case "call", "each", "map", "select":
-		bail(".%s is not translated in an expression", c.name)
+		bail(".%s is not translated in an expression", c.Name)
 	}
-	if m, ok := erbMethods[c.name]; ok {
+	if m, ok := erbMethods[c.Name]; ok {
 		okN := false
 		for _, n := range m.nargs {
-			if len(c.args) == n {
+			if len(c.Args) == n {
 				okN = true
 			}
 		}
 		if !okN {
-			bail(".%s with %d arguments is not translated", c.name, len(c.args))
+			bail(".%s with %d arguments is not translated", c.Name, len(c.Args))
 		}
-		recv := t.gx(c.recv)
+		recv := t.gx(c.Recv)
 		args := []string{m.fn, recv.arg()}
-		for _, a := range c.args {
-			if _, ok := a.(*regexExpr); ok {
-				bail(".%s with a regular expression is not translated", c.name)
+		for _, a := range c.Args {
+			if _, ok := a.(*ruby.RegexExpr); ok {
+				bail(".%s with a regular expression is not translated", c.Name)
 			}
 			args = append(args, t.gx(a).arg())
 		}
-		if c.name == "join" && len(c.args) == 0 {
+		if c.Name == "join" && len(c.Args) == 0 {
 			args = append(args, `""`)
 		}
-		if c.name == "split" && len(c.args) == 0 {
+		if c.Name == "split" && len(c.Args) == 0 {
 			args = append(args, "rb_nil")
 		}
-		if (c.name == "ljust" || c.name == "rjust" || c.name == "center") && len(c.args) == 1 {
+		if (c.Name == "ljust" || c.Name == "rjust" || c.Name == "center") && len(c.Args) == 1 {
 			args = append(args, "rb_nil")
 		}
 		return gx{code: strings.Join(args, " "), typ: m.typ}
 	}
 	if isERBNodePath(c) {
 		recv := gx{code: t.root() + "node", operand: true, chain: true}
-		if !isNodeRef(c.recv) {
-			recv = t.gx(c.recv)
+		if !isNodeRef(c.Recv) {
+			recv = t.gx(c.Recv)
 		}
-		if recv.chain && identRe.MatchString(c.name) {
-			return gx{code: recv.code + "." + c.name, operand: true, chain: true}
+		if recv.chain && identRe.MatchString(c.Name) {
+			return gx{code: recv.code + "." + c.Name, operand: true, chain: true}
 		}
-		return gx{code: "index " + recv.arg() + " " + strconv.Quote(c.name)}
+		return gx{code: "index " + recv.arg() + " " + strconv.Quote(c.Name)}
 	}
-	bail("the method .%s is not translated", c.name)
+	bail("the method .%s is not translated", c.Name)
 	return gx{}
 }
 
@@ -1062,27 +1063,27 @@ var blockMethods = map[string]bool{"map": true, "collect": true, "select": true,
 //
 // The loop runs even where Ruby would not reach the expression (the other
 // side of a ternary, say); rb_block_each takes nil as empty for that.
-func (t *erbTr) hoistBlock(c *callExpr) gx {
+func (t *erbTr) hoistBlock(c *ruby.CallExpr) gx {
 	if t.noHoist > 0 {
-		bail(".%s { ... } in an elsif or when condition is not translated; compute it in a variable before the if", c.name)
+		bail(".%s { ... } in an elsif or when condition is not translated; compute it in a variable before the if", c.Name)
 	}
-	b := c.block
-	if len(b.body) != 1 || len(b.params) == 0 || len(b.params) > 2 {
-		bail(".%s is translated with one or two block parameters and one expression", c.name)
+	b := c.Block
+	if len(b.Body) != 1 || len(b.Params) == 0 || len(b.Params) > 2 {
+		bail(".%s is translated with one or two block parameters and one expression", c.Name)
 	}
-	for _, p := range b.params {
+	for _, p := range b.Params {
 		if !identRe.MatchString(p) {
 			bail("block parameter %s is not translated", p)
 		}
 	}
-	recv := t.gx(c.recv)
+	recv := t.gx(c.Recv)
 	t.nBlock++
 	acc := fmt.Sprintf("$blk%d", t.nBlock)
-	elem := "$" + b.params[0]
+	elem := "$" + b.Params[0]
 	header := fmt.Sprintf("%s := rb_list}}{{range %s := rb_block_each %s", acc, elem, recv.arg())
-	if len(b.params) == 2 {
+	if len(b.Params) == 2 {
 		sorted := false
-		if rc, ok := c.recv.(*callExpr); ok && (rc.name == "sort" || rc.name == "sort_by") {
+		if rc, ok := c.Recv.(*ruby.CallExpr); ok && (rc.Name == "sort" || rc.Name == "sort_by") {
 			sorted = true
 		}
 		if !sorted && recv.typ != "list" {
@@ -1091,22 +1092,22 @@ func (t *erbTr) hoistBlock(c *callExpr) gx {
 		t.nPair++
 		elem = fmt.Sprintf("$kv%d", t.nPair)
 		header = fmt.Sprintf("%s := rb_list}}{{range %s := rb_block_each %s}}{{$%s := index %s 0}}{{$%s := index %s 1",
-			acc, elem, recv.arg(), b.params[0], elem, b.params[1], elem)
+			acc, elem, recv.arg(), b.Params[0], elem, b.Params[1], elem)
 	}
 	t.action(header)
 	f := &erbFrame{kind: "range", scope: true, vars: map[string]bool{}}
-	for _, p := range b.params {
+	for _, p := range b.Params {
 		f.vars[p] = true
 	}
 	t.frames = append(t.frames, f)
 	defer func() { t.frames = t.frames[:len(t.frames)-1] }()
-	switch c.name {
+	switch c.Name {
 	case "map", "collect":
-		t.action(acc + " = rb_push " + acc + " " + t.gx(b.body[0].x).arg())
+		t.action(acc + " = rb_push " + acc + " " + t.gx(b.Body[0].X).arg())
 	case "select", "filter":
-		t.action("if " + t.cond(b.body[0].x, false) + "}}{{" + acc + " = rb_push " + acc + " " + elem + "}}{{end")
+		t.action("if " + t.cond(b.Body[0].X, false) + "}}{{" + acc + " = rb_push " + acc + " " + elem + "}}{{end")
 	case "reject":
-		t.action("if " + t.cond(b.body[0].x, true) + "}}{{" + acc + " = rb_push " + acc + " " + elem + "}}{{end")
+		t.action("if " + t.cond(b.Body[0].X, true) + "}}{{" + acc + " = rb_push " + acc + " " + elem + "}}{{end")
 	}
 	t.action("end")
 	return gx{code: acc, operand: true, typ: "list"}
@@ -1115,41 +1116,41 @@ func (t *erbTr) hoistBlock(c *callExpr) gx {
 // sortBySteps is the path a sort_by block reads from its element, as
 // rb_sort_by steps: |x| x['name'].to_s is "k:name" "m:to_s", and |k, v| v
 // (a hash's pair) is "i:1".
-func sortBySteps(b *blockExpr) []string {
-	if len(b.body) != 1 || len(b.params) == 0 || len(b.params) > 2 {
+func sortBySteps(b *ruby.BlockExpr) []string {
+	if len(b.Body) != 1 || len(b.Params) == 0 || len(b.Params) > 2 {
 		bail("sort_by is translated with one or two block parameters and one expression")
 	}
-	var walk func(x expr) []string
-	walk = func(x expr) []string {
+	var walk func(x ruby.Expr) []string
+	walk = func(x ruby.Expr) []string {
 		name := ""
 		switch v := x.(type) {
-		case *identRef:
-			name = v.name
-		case *callExpr:
-			if v.recv == nil && len(v.args) == 0 && v.block == nil {
-				name = v.name
+		case *ruby.IdentRef:
+			name = v.Name
+		case *ruby.CallExpr:
+			if v.Recv == nil && len(v.Args) == 0 && v.Block == nil {
+				name = v.Name
 				break
 			}
-			if v.recv != nil && len(v.args) == 0 && v.block == nil && rb.StepMethods(v.name) {
-				return append(walk(v.recv), `"m:`+v.name+`"`)
+			if v.Recv != nil && len(v.Args) == 0 && v.Block == nil && rb.StepMethods(v.Name) {
+				return append(walk(v.Recv), `"m:`+v.Name+`"`)
 			}
-			bail("sort_by { ... } with .%s is not translated", v.name)
-		case *indexExpr:
-			if len(v.args) == 1 {
-				if k, ok := literalKey(v.args[0]); ok {
-					return append(walk(v.recv), strconv.Quote("k:"+k))
+			bail("sort_by { ... } with .%s is not translated", v.Name)
+		case *ruby.IndexExpr:
+			if len(v.Args) == 1 {
+				if k, ok := literalKey(v.Args[0]); ok {
+					return append(walk(v.Recv), strconv.Quote("k:"+k))
 				}
-				if n, ok := v.args[0].(*intLit); ok {
-					return append(walk(v.recv), strconv.Quote("i:"+strconv.FormatInt(n.val, 10)))
+				if n, ok := v.Args[0].(*ruby.IntLit); ok {
+					return append(walk(v.Recv), strconv.Quote("i:"+strconv.FormatInt(n.Val, 10)))
 				}
 			}
 			bail("sort_by { ... } reads only literal keys and indexes")
 		default:
 			bail("sort_by { ... } is translated when it reads a path from its parameter")
 		}
-		for i, p := range b.params {
+		for i, p := range b.Params {
 			if p == name {
-				if len(b.params) == 2 {
+				if len(b.Params) == 2 {
 					return []string{strconv.Quote("i:" + strconv.Itoa(i))}
 				}
 				return nil
@@ -1158,7 +1159,7 @@ func sortBySteps(b *blockExpr) []string {
 		bail("sort_by { ... } reads %s, which is not its parameter", name)
 		return nil
 	}
-	return walk(b.body[0].x)
+	return walk(b.Body[0].X)
 }
 
 // assemble joins the pieces, escaping "{{" in text (and a "{" just before

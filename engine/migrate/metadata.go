@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/converge-cm/converge/engine/migrate/ruby"
 )
 
 // metadata is what converge keeps of a cookbook's metadata.rb.
@@ -31,28 +33,28 @@ var metadataIgnored = map[string]bool{
 // keeps; loops over literal lists ("%w(ubuntu debian).each { |os| supports os }")
 // are unrolled.
 func readMetadataRb(file, src string) (*metadata, []Todo) {
-	stmts, _ := parseRuby(src)
+	stmts, _ := ruby.Parse(src)
 	m := &metadata{}
 	var todos []Todo
 	ignored := map[string]bool{}
-	var run func(stmts []*stmt, env map[string]string)
-	run = func(stmts []*stmt, env map[string]string) {
+	var run func(stmts []*ruby.Stmt, env map[string]string)
+	run = func(stmts []*ruby.Stmt, env map[string]string) {
 		for _, s := range stmts {
 			bad := func(construct, why string) {
-				todos = append(todos, Todo{File: file, Line: s.line, Construct: construct, Why: why})
+				todos = append(todos, Todo{File: file, Line: s.Line, Construct: construct, Why: why})
 			}
-			c, ok := s.x.(*callExpr)
+			c, ok := s.X.(*ruby.CallExpr)
 			if !ok {
 				bad("statement in metadata.rb", "only metadata fields are read")
 				continue
 			}
-			if c.recv != nil && c.block != nil && c.name == "each" && len(c.block.params) == 1 {
-				a, ok := c.recv.(*arrayLit)
+			if c.Recv != nil && c.Block != nil && c.Name == "each" && len(c.Block.Params) == 1 {
+				a, ok := c.Recv.(*ruby.ArrayLit)
 				if !ok {
 					bad(".each in metadata.rb", "only loops over literal lists are read")
 					continue
 				}
-				for _, el := range a.elems {
+				for _, el := range a.Elems {
 					v, ok := staticString(el, env)
 					if !ok {
 						bad(".each in metadata.rb", "only loops over literal lists are read")
@@ -62,19 +64,19 @@ func readMetadataRb(file, src string) (*metadata, []Todo) {
 					for k, x := range env {
 						inner[k] = x
 					}
-					inner[c.block.params[0]] = v
-					run(c.block.body, inner)
+					inner[c.Block.Params[0]] = v
+					run(c.Block.Body, inner)
 				}
 				continue
 			}
-			if c.recv != nil || c.block != nil {
+			if c.Recv != nil || c.Block != nil {
 				bad("statement in metadata.rb", "only metadata fields are read")
 				continue
 			}
 			var args []string
 			okArgs := true
-			for _, a := range c.args {
-				if h, isHash := a.(*hashLit); isHash && len(h.keys) > 0 {
+			for _, a := range c.Args {
+				if h, isHash := a.(*ruby.HashLit); isHash && len(h.Keys) > 0 {
 					continue // options such as :source_url are ignored
 				}
 				v, ok := staticString(a, env)
@@ -84,21 +86,21 @@ func readMetadataRb(file, src string) (*metadata, []Todo) {
 				}
 				args = append(args, v)
 			}
-			if metadataIgnored[c.name] {
-				ignored[c.name] = true
+			if metadataIgnored[c.Name] {
+				ignored[c.Name] = true
 				continue
 			}
 			if !okArgs {
-				bad(c.name, "the value is computed; write it as a literal")
+				bad(c.Name, "the value is computed; write it as a literal")
 				continue
 			}
-			switch c.name {
+			switch c.Name {
 			case "name", "version", "description":
 				if len(args) != 1 {
-					bad(c.name, "expected one value")
+					bad(c.Name, "expected one value")
 					continue
 				}
-				switch c.name {
+				switch c.Name {
 				case "name":
 					m.name = args[0]
 				case "version":
@@ -131,7 +133,7 @@ func readMetadataRb(file, src string) (*metadata, []Todo) {
 					m.notes = append(m.notes, fmt.Sprintf("supports %s %s: converge keeps the platform name only", args[0], strings.Join(args[1:], ", ")))
 				}
 			default:
-				bad(c.name, "unknown metadata field")
+				bad(c.Name, "unknown metadata field")
 			}
 		}
 	}
@@ -147,34 +149,34 @@ func readMetadataRb(file, src string) (*metadata, []Todo) {
 	return m, todos
 }
 
-func staticString(x expr, env map[string]string) (string, bool) {
+func staticString(x ruby.Expr, env map[string]string) (string, bool) {
 	switch v := x.(type) {
-	case *strLit:
+	case *ruby.StrLit:
 		var b strings.Builder
-		for _, p := range v.parts {
-			if p.isCode {
-				s, ok := staticString(p.x, env)
+		for _, p := range v.Parts {
+			if p.IsCode {
+				s, ok := staticString(p.X, env)
 				if !ok {
 					return "", false
 				}
 				b.WriteString(s)
 				continue
 			}
-			b.WriteString(p.lit)
+			b.WriteString(p.Lit)
 		}
 		return b.String(), true
-	case *symLit:
-		return v.name, true
-	case *intLit:
-		return strconv.FormatInt(v.val, 10), true
-	case *floatLit:
-		return v.text, true
-	case *identRef:
-		s, ok := env[v.name]
+	case *ruby.SymLit:
+		return v.Name, true
+	case *ruby.IntLit:
+		return strconv.FormatInt(v.Val, 10), true
+	case *ruby.FloatLit:
+		return v.Text, true
+	case *ruby.IdentRef:
+		s, ok := env[v.Name]
 		return s, ok
-	case *callExpr:
-		if v.recv == nil && len(v.args) == 0 && v.block == nil {
-			s, ok := env[v.name]
+	case *ruby.CallExpr:
+		if v.Recv == nil && len(v.Args) == 0 && v.Block == nil {
+			s, ok := env[v.Name]
 			return s, ok
 		}
 	}

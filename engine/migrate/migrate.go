@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 )
@@ -66,7 +67,18 @@ func exists(p string) bool {
 }
 
 func isCookbook(dir string) bool {
+	return hasMetadata(dir) || isBareCookbook(dir)
+}
+
+func hasMetadata(dir string) bool {
 	return exists(filepath.Join(dir, "metadata.rb")) || exists(filepath.Join(dir, "metadata.json"))
+}
+
+// isBareCookbook reports whether dir is a cookbook without metadata, as
+// in older knife-solo repositories: recipes/*.rb and no metadata.rb.
+func isBareCookbook(dir string) bool {
+	rb, _ := filepath.Glob(filepath.Join(dir, "recipes", "*.rb"))
+	return len(rb) > 0 && !exists(filepath.Join(dir, "cookbooks"))
 }
 
 func isChefRepo(dir string) bool {
@@ -116,8 +128,11 @@ func migrateCookbook(r *Report, dir, outDir string, seen map[string]string) erro
 	} else if b, err := os.ReadFile(filepath.Join(dir, "metadata.json")); err == nil {
 		meta, todos = readMetadataJSON(base+"/metadata.json", b)
 	} else {
-		return fmt.Errorf("migrate: %s: no metadata.rb or metadata.json", dir)
+		// older knife-solo repositories: the directory names the cookbook
+		meta = &metadata{name: base}
+		r.Warnings = append(r.Warnings, fmt.Sprintf("%s: no metadata.rb or metadata.json; migrated as cookbook %q (its directory name), version 0.0.0: write the version and depends into cookbooks/%s/metadata.star", dir, base, base))
 	}
+	firstTodo := len(r.Todos)
 	r.Todos = append(r.Todos, todos...)
 	name := meta.name
 	if name == "" {
@@ -129,9 +144,8 @@ func migrateCookbook(r *Report, dir, outDir string, seen map[string]string) erro
 	}
 	seen[name] = dir
 	out := filepath.Join(outDir, "cookbooks", name)
-	if err := writeFile(filepath.Join(out, "metadata.star"), []byte(meta.star())); err != nil {
-		return err
-	}
+	sum := CookbookSummary{Name: name, Resources: map[string]int{}}
+	included := map[string]bool{}
 	for _, sub := range []string{"attributes", "recipes"} {
 		files, err := filepath.Glob(filepath.Join(dir, sub, "*.rb"))
 		if err != nil {
@@ -149,13 +163,36 @@ func migrateCookbook(r *Report, dir, outDir string, seen map[string]string) erro
 			}
 			stem := strings.TrimSuffix(filepath.Base(f), ".rb")
 			rel := base + "/" + sub + "/" + filepath.Base(f)
-			star, todos := translateRuby(rel, kind, name, stem, string(src))
-			r.Todos = append(r.Todos, todos...)
+			tr := translateFile(rel, kind, name, stem, string(src))
+			r.Todos = append(r.Todos, tr.todos...)
+			for k, n := range tr.resources {
+				sum.Resources[k] += n
+			}
+			for _, m := range includeRe.FindAllStringSubmatch(tr.star, -1) {
+				included[m[1]] = true
+			}
 			header := "# Translated from " + sub + "/" + filepath.Base(f) + " by converge migrate.\n"
-			if err := writeFile(filepath.Join(out, sub, stem+".star"), []byte(header+star)); err != nil {
+			if err := writeFile(filepath.Join(out, sub, stem+".star"), []byte(header+tr.star)); err != nil {
 				return err
 			}
+			if tr.attrs != "" {
+				if err := writeFile(filepath.Join(out, "attributes", "zz_recipe_"+stem+".star"), []byte(tr.attrs)); err != nil {
+					return err
+				}
+			}
 		}
+	}
+	if !hasMetadata(dir) {
+		// no metadata to name the dependencies: the cookbooks the recipes
+		// include are depended on, at any version
+		for _, dep := range sortedKeys(included) {
+			if dep != name {
+				meta.depends = append(meta.depends, [2]string{dep, ">= 0.0.0"})
+			}
+		}
+	}
+	if err := writeFile(filepath.Join(out, "metadata.star"), []byte(meta.star())); err != nil {
+		return err
 	}
 	if err := migrateTemplates(r, dir, base, out); err != nil {
 		return err
@@ -177,8 +214,12 @@ func migrateCookbook(r *Report, dir, outDir string, seen map[string]string) erro
 		}
 	}
 	r.Cookbooks = append(r.Cookbooks, name)
+	sum.Todos = append([]Todo{}, r.Todos[firstTodo:]...)
+	r.Summaries = append(r.Summaries, sum)
 	return nil
 }
+
+var includeRe = regexp.MustCompile(`(?m)^\s*include_recipe\("([A-Za-z0-9_.-]+)::`)
 
 func migrateTemplates(r *Report, dir, base, out string) error {
 	root := filepath.Join(dir, "templates")

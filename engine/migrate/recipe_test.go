@@ -101,10 +101,42 @@ func TestTranslateAttributes(t *testing.T) {
 	}
 }
 
-func TestTranslateRecipe_SettingAttributesIsATodo(t *testing.T) {
-	_, todos := translateRuby("r.rb", kindRecipe, "cb", "default", "node.default['x'] = 1\n")
-	if len(todos) != 1 {
-		t.Errorf("todos = %v", todos)
+// TestTranslateRecipe_SettingAttributes checks a recipe's attribute
+// assignments move to attributes/zz_recipe_NAME.star under the conditions
+// around them, and those that cannot move are TODOs.
+func TestTranslateRecipe_SettingAttributes(t *testing.T) {
+	cases := []struct {
+		name, ruby, star, attrs string
+		todos                   int
+	}{
+		{"default", "node.default['x']['y'] = 1\n", `# default["x"]["y"] = 1  (moved to attributes/zz_recipe_default.star)`, "default[\"x\"][\"y\"] = 1\n", 0},
+		{"set is normal", "node.set['x'] = 'a'\n", "", "normal[\"x\"] = \"a\"\n", 0},
+		{"override reads node", "node.override['x']['url'] = \"http://#{node['x']['host']}\"\n", "", "override[\"x\"][\"url\"] = \"http://%s\" % node[\"x\"][\"host\"]\n", 0},
+		{"force levels", "node.force_override['a'] = 1\nnode.force_default['b'] = 2\n", "", "force_override[\"a\"] = 1\n# r.rb:2\nforce_default[\"b\"] = 2\n", 0},
+		{"under a platform condition", "if platform_family?('rhel')\n  node.default['svc'] = 'httpd'\nelse\n  node.default['svc'] = 'apache2'\nend\n", "",
+			"if node.platform_family == \"rhel\":\n    default[\"svc\"] = \"httpd\"\n# r.rb:4\nif not (node.platform_family == \"rhel\"):\n    default[\"svc\"] = \"apache2\"\n", 0},
+		{"in a loop is a TODO", "%w(a b).each do |n|\n  node.default[n] = 1\nend\n", "TODO(migrate): setting a node attribute in a loop", "", 1},
+		{"from a local is a TODO", "v = 1\nnode.default['x'] = v\n", "TODO(migrate): setting a node attribute from a recipe variable", "", 1},
+		{"run_state", "node.run_state['pw'] = 'x'\nfile '/p' do\n  content node.run_state['pw']\nend\n", "run_state[\"pw\"] = \"x\"\nfile(\"/p\", content=run_state[\"pw\"])", "", 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			tr := translateFile("r.rb", kindRecipe, "cb", "default", c.ruby)
+			if !strings.Contains(tr.star, c.star) {
+				t.Errorf("recipe:\n%s\nwant it to contain:\n%s", tr.star, c.star)
+			}
+			if !strings.Contains(tr.attrs, c.attrs) || (c.attrs == "") != (tr.attrs == "") {
+				t.Errorf("attributes:\n%s\nwant it to contain:\n%s", tr.attrs, c.attrs)
+			}
+			if len(tr.todos) != c.todos {
+				t.Errorf("todos = %v, want %d", tr.todos, c.todos)
+			}
+			for _, src := range []string{tr.star, tr.attrs} {
+				if _, err := starOptions.Parse("r.star", src, 0); err != nil {
+					t.Errorf("output does not parse: %v\n%s", err, src)
+				}
+			}
+		})
 	}
 }
 

@@ -28,6 +28,40 @@ type Report struct {
 	Nodes     []string // node files written
 	Roles     []string // role files written
 	Todos     []Todo   // every construct left for a person, in source order
+	Warnings  []string // what the migration assumed (a cookbook without metadata.rb ...)
+	Summaries []CookbookSummary
+}
+
+// CookbookSummary is what MIGRATION.md says of one cookbook.
+type CookbookSummary struct {
+	Name      string
+	Resources map[string]int // resources translated, by kind
+	Todos     []Todo         // what needs a hand, in source order
+}
+
+// constructCount is a construct that needed a hand and how often.
+type constructCount struct {
+	construct string
+	n         int
+}
+
+// handRanking ranks the constructs of todos by count, then name.
+func handRanking(todos []Todo) []constructCount {
+	n := map[string]int{}
+	for _, t := range todos {
+		n[t.Construct]++
+	}
+	out := make([]constructCount, 0, len(n))
+	for c, k := range n {
+		out = append(out, constructCount{c, k})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].n != out[j].n {
+			return out[i].n > out[j].n
+		}
+		return out[i].construct < out[j].construct
+	})
+	return out
 }
 
 // Complete reports whether everything was translated.
@@ -56,15 +90,41 @@ func (r Report) markdown() string {
 	if len(r.Roles) > 0 {
 		b.WriteString("Roles: " + strings.Join(r.Roles, ", ") + "\n")
 	}
+	if len(r.Warnings) > 0 {
+		b.WriteString("\n## Warnings\n\n")
+		for _, w := range r.Warnings {
+			b.WriteString("- " + mdEscape(w) + "\n")
+		}
+	}
+	for _, s := range r.Summaries {
+		fmt.Fprintf(&b, "\n## Cookbook %s\n\n", s.Name)
+		total := 0
+		var kinds []string
+		for _, k := range sortedKeys(s.Resources) {
+			total += s.Resources[k]
+			kinds = append(kinds, fmt.Sprintf("%s %d", k, s.Resources[k]))
+		}
+		fmt.Fprintf(&b, "- Resources translated: %d", total)
+		if total > 0 {
+			b.WriteString(" (" + strings.Join(kinds, ", ") + ")")
+		}
+		fmt.Fprintf(&b, "\n- TODOs: %d\n", len(s.Todos))
+		if len(s.Todos) > 0 {
+			b.WriteString("- Constructs that needed a hand, most frequent first:\n")
+			for _, c := range handRanking(s.Todos) {
+				fmt.Fprintf(&b, "  - %s: %d\n", mdEscape(c.construct), c.n)
+			}
+		}
+	}
 	b.WriteString("\n## Needs a hand\n\n")
 	if len(r.Todos) == 0 {
 		b.WriteString("Nothing: everything translated.\n")
 		return b.String()
 	}
 	if len(r.Todos) == 1 {
-		b.WriteString("1 construct was not translated. It has a `TODO(migrate)` comment at its place in the output.\n\n")
+		b.WriteString("1 construct was not translated. It has a `TODO(migrate)` marker at its place in the output, which `converge check` and runs refuse until it is translated by hand (or `--allow-todo`).\n\n")
 	} else {
-		fmt.Fprintf(&b, "%d constructs were not translated. Each one has a `TODO(migrate)` comment at its place in the output.\n\n", len(r.Todos))
+		fmt.Fprintf(&b, "%d constructs were not translated. Each one has a `TODO(migrate)` marker at its place in the output, which `converge check` and runs refuse until it is translated by hand (or `--allow-todo`).\n\n", len(r.Todos))
 	}
 	for _, t := range r.Todos {
 		b.WriteString("- " + mdEscape(t.String()) + "\n")

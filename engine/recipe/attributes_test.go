@@ -216,3 +216,42 @@ func TestCompile_AttributeFileErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestCompile_AttributeFileReadsItsOwnSets checks an attributes file's
+// node[...] sees what the same file set a line earlier, merged in Chef's
+// order with the other levels (Chef's node while it loads attribute
+// files), and force_default/force_override beat the role levels.
+func TestCompile_AttributeFileReadsItsOwnSets(t *testing.T) {
+	role := `{"run_list": ["app"], "default_attributes": {"fd": "role", "fo": "role"}, "override_attributes": {"fo": "role", "ro": "role"}}`
+	files := map[string]string{
+		"cookbooks/app/attributes/default.star": `
+default["x"]["dir"] = "/opt/x"
+default["x"]["conf"] = node["x"]["dir"] + "/conf"
+default["lvl"] = "default"
+override["lvl"] = "override"
+default["seen_lvl"] = node["lvl"]
+default["n"] = "default"
+default["seen_n"] = node["n"]
+default["fd"] = "default"
+force_default["fd"] = "force_default"
+force_override["fo"] = "force_override"
+override["ro"] = "file"
+`,
+		"cookbooks/app/attributes/later.star": `default["later"] = node["x"]["conf"] + ".d"`,
+		"roles/r.json":                        role,
+	}
+	exprs := []string{`node["x"]["conf"]`, `node["seen_lvl"]`, `node["seen_n"]`, `node["fd"]`, `node["fo"]`, `node["ro"]`, `node["later"]`}
+	got := attrValues(t, files, recipe.Input{RunList: []string{"role[r]"}, Normal: map[string]any{"n": "normal"}}, exprs...)
+	checkValues(t, exprs, got, []string{`/opt/x/conf`, `override`, `normal`, `force_default`, `force_override`, `role`, `/opt/x/conf.d`})
+}
+
+// TestCompile_RunState checks run_state carries a value from one recipe
+// to a later one of the same run (Chef's node.run_state).
+func TestCompile_RunState(t *testing.T) {
+	files := map[string]string{
+		"cookbooks/app/recipes/first.star": `run_state["token"] = "t-" + node.name`,
+		"cookbooks/app/metadata.star":      `name = "app"`,
+	}
+	got := attrValues(t, files, recipe.Input{Name: "n1", RunList: []string{"app::first", "app"}}, `run_state["token"]`, `run_state.get("none", "-")`)
+	checkValues(t, []string{"token", "none"}, got, []string{"t-n1", "-"})
+}

@@ -29,6 +29,10 @@ type Input struct {
 	Normal  map[string]any
 	RunList []string
 	Cluster []ClusterMember
+	// AllowTodo compiles cookbooks holding TODO markers left by converge
+	// migrate (todo() is then False); without it Compile refuses them
+	// with a *TodoError.
+	AllowTodo bool
 }
 
 type compiler struct {
@@ -52,7 +56,10 @@ type compiler struct {
 	customs map[engine.Resource]*customInst
 	scopes  []*innerScope
 
-	nodeVal     starlark.Value
+	nodeVal starlark.Value
+	// runState is Chef's node.run_state: a dict the recipes of one run
+	// share, to pass values computed in one recipe to a later one.
+	runState    *starlark.Dict
 	clusterVal  starlark.Value
 	predeclared starlark.StringDict
 }
@@ -117,6 +124,15 @@ func (r *Repo) Compile(in Input) (*engine.Collection, error) {
 	if err != nil {
 		return nil, err
 	}
+	if !in.AllowTodo {
+		todos, err := r.Todos(order)
+		if err != nil {
+			return nil, err
+		}
+		if len(todos) > 0 {
+			return nil, &TodoError{Todos: todos}
+		}
+	}
 	if c.kinds, err = r.discoverKinds(order); err != nil {
 		return nil, err
 	}
@@ -135,32 +151,36 @@ func (r *Repo) Compile(in Input) (*engine.Collection, error) {
 	// default < normal < attributes-file override < role override <
 	// automatic. The role levels are kept apart from the files' so that a
 	// file loaded later cannot beat a role.
-	def, ovr := map[string]any{}, map[string]any{}
-	normal := deepMerge(map[string]any{}, in.Normal)
-	merge := func() map[string]any {
-		m := deepMerge(map[string]any{}, def)
+	// force_default beats role default, force_override role override
+	// (Chef's force_default and force_override).
+	var lv attrLevels
+	lv.def, lv.ovr, lv.forceDef, lv.forceOvr = map[string]any{}, map[string]any{}, map[string]any{}, map[string]any{}
+	lv.normal = deepMerge(map[string]any{}, in.Normal)
+	merge := func(l attrLevels) map[string]any {
+		m := deepMerge(map[string]any{}, l.def)
 		m = deepMerge(m, roleDefault)
-		m = deepMerge(m, normal)
-		m = deepMerge(m, ovr)
+		m = deepMerge(m, l.forceDef)
+		m = deepMerge(m, l.normal)
+		m = deepMerge(m, l.ovr)
 		m = deepMerge(m, roleOverride)
+		m = deepMerge(m, l.forceOvr)
 		return deepMerge(m, automatic)
 	}
 	for _, name := range order {
 		cb := r.Cookbooks[name]
 		for _, f := range cb.AttributeFiles() {
-			c.node.Attrs = merge()
-			d, o, n, err := c.execAttributes(cb, f)
+			c.node.Attrs = merge(lv)
+			got, err := c.execAttributes(cb, f, func(cur attrLevels) map[string]any { return merge(lv.with(cur)) })
 			if err != nil {
 				return nil, err
 			}
-			def = deepMerge(def, d)
-			ovr = deepMerge(ovr, o)
-			normal = deepMerge(normal, n)
+			lv = lv.with(got)
 		}
 	}
-	c.node.Attrs = merge()
+	c.node.Attrs = merge(lv)
 	c.nodeVal = newNodeValue(c.node)
 	c.coll = engine.NewCollection(c.node)
+	c.runState = starlark.NewDict(0)
 	c.predeclared = c.builtins()
 
 	for _, e := range entries {
@@ -364,37 +384,75 @@ func (r *Repo) notFound(name, from string) error {
 	return fmt.Errorf("cookbook %s (wanted by %s) not found in the cookbook path; cookbooks found: %s (set --cookbook-path or CONVERGE_COOKBOOK_PATH)", name, from, strings.Join(have, ", "))
 }
 
-func (c *compiler) execAttributes(cb *Cookbook, file string) (def, ovr, normal map[string]any, err error) {
+// attrLevels are the attribute levels an attributes file sets.
+type attrLevels struct {
+	def, forceDef, normal, ovr, forceOvr map[string]any
+}
+
+// with merges the levels of a later file over l's.
+func (l attrLevels) with(o attrLevels) attrLevels {
+	return attrLevels{
+		def:      deepMerge(deepMerge(map[string]any{}, l.def), o.def),
+		forceDef: deepMerge(deepMerge(map[string]any{}, l.forceDef), o.forceDef),
+		normal:   deepMerge(deepMerge(map[string]any{}, l.normal), o.normal),
+		ovr:      deepMerge(deepMerge(map[string]any{}, l.ovr), o.ovr),
+		forceOvr: deepMerge(deepMerge(map[string]any{}, l.forceOvr), o.forceOvr),
+	}
+}
+
+// execAttributes runs one attributes file. Its node[...] reads what the
+// earlier files set and what this file has set so far, merged in Chef's
+// order (live merges the file's levels over the earlier ones), as Chef's
+// node does while it loads attribute files.
+func (c *compiler) execAttributes(cb *Cookbook, file string, live func(attrLevels) map[string]any) (attrLevels, error) {
 	src, err := os.ReadFile(file)
 	if err != nil {
-		return nil, nil, nil, err
+		return attrLevels{}, err
 	}
 	d, o, n := newAttrTree("default"), newAttrTree("override"), newAttrTree("normal")
+	fd, fo := newAttrTree("force_default"), newAttrTree("force_override")
+	trees := func() (attrLevels, error) {
+		var l attrLevels
+		for _, x := range []struct {
+			t   *AttrTree
+			dst *map[string]any
+		}{{d, &l.def}, {fd, &l.forceDef}, {n, &l.normal}, {o, &l.ovr}, {fo, &l.forceOvr}} {
+			m, err := x.t.toGo()
+			if err != nil {
+				return attrLevels{}, err
+			}
+			*x.dst = m
+		}
+		return l, nil
+	}
+	node := &nodeValue{n: c.node, live: func() map[string]any {
+		cur, err := trees()
+		if err != nil {
+			// a value being built that does not convert yet: the
+			// error is reported when the file has finished
+			return c.node.Attrs
+		}
+		return live(cur)
+	}}
 	pre := starlark.StringDict{
-		"default":  d,
-		"override": o,
-		"normal":   n,
-		"node":     newNodeValue(c.node),
-		"cluster":  c.clusterValue(),
-		"struct":   starlark.NewBuiltin("struct", starlarkstruct.Make),
+		"default":        d,
+		"override":       o,
+		"normal":         n,
+		"force_default":  fd,
+		"force_override": fo,
+		"todo":           todoBuiltin,
+		"node":           node,
+		"cluster":        c.clusterValue(),
+		"struct":         starlark.NewBuiltin("struct", starlarkstruct.Make),
 	}
 	thread := newThread("attributes "+file, c.loader)
-	d.thread, o.thread, n.thread = thread, thread, thread
+	d.thread, o.thread, n.thread, fd.thread, fo.thread = thread, thread, thread, thread, thread
 	c.cookbooks = append(c.cookbooks, cb.Name)
 	defer func() { c.cookbooks = c.cookbooks[:len(c.cookbooks)-1] }()
 	if _, err := execFile(thread, file, src, pre); err != nil {
-		return nil, nil, nil, starlarkDiag(err, "")
+		return attrLevels{}, starlarkDiag(err, "")
 	}
-	if def, err = d.toGo(); err != nil {
-		return nil, nil, nil, err
-	}
-	if ovr, err = o.toGo(); err != nil {
-		return nil, nil, nil, err
-	}
-	if normal, err = n.toGo(); err != nil {
-		return nil, nil, nil, err
-	}
-	return def, ovr, normal, nil
+	return trees()
 }
 
 // attributeLibraryBuiltins are the names a library loaded from an
@@ -402,7 +460,7 @@ func (c *compiler) execAttributes(cb *Cookbook, file string) (def, ovr, normal m
 // attribute helpers with resource helpers, but calling one says where
 // resources belong.
 func (c *compiler) attributeLibraryBuiltins() starlark.StringDict {
-	pre := starlark.StringDict{"node": newNodeValue(c.node), "cluster": c.clusterValue(), "struct": starlark.NewBuiltin("struct", starlarkstruct.Make)}
+	pre := starlark.StringDict{"node": newNodeValue(c.node), "cluster": c.clusterValue(), "struct": starlark.NewBuiltin("struct", starlarkstruct.Make), "todo": todoBuiltin}
 	notHere := func(thread *starlark.Thread, b *starlark.Builtin, _ starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) {
 		return nil, fmt.Errorf("%s() can only be called while a recipe runs, not from an attribute file", b.Name())
 	}
@@ -429,6 +487,10 @@ func (c *compiler) builtins() starlark.StringDict {
 		"default":        recipeLevel("default"),
 		"override":       recipeLevel("override"),
 		"normal":         recipeLevel("normal"),
+		"force_default":  recipeLevel("force_default"),
+		"force_override": recipeLevel("force_override"),
+		"run_state":      c.runState,
+		"todo":           todoBuiltin,
 	}
 	for _, k := range engine.Kinds() {
 		d[k.Name] = c.resourceBuiltin(k)

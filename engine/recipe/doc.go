@@ -9,4 +9,12 @@
 // the tagged fields of each registered resource kind; every resource
 // records the file:line that declared it, and every error about a recipe
 // names that place.
+//
+// Attribute files see default, override, normal, force_default and
+// force_override, and node merges what they have set so far over the
+// earlier files' in Chef's order. Recipes share run_state, a dict (Chef's
+// node.run_state). todo("...") is the marker converge migrate leaves
+// where it could not translate something: Compile refuses cookbooks that
+// hold one (or a template's {{/* TODO(migrate) */}}) unless
+// Input.AllowTodo, where todo() is False (todo.go).
 package recipe

@@ -16,6 +16,9 @@ import (
 // merged attributes by key (node["drbd"]["port"]).
 type nodeValue struct {
 	n *engine.Node
+	// live, in an attributes file, merges what the file has set so far
+	// over the earlier files' attributes for each read.
+	live func() map[string]any
 }
 
 var (
@@ -31,7 +34,12 @@ func newNodeValue(n *engine.Node) *nodeValue {
 // view reads the node's attributes as they are now: the compiler merges
 // them again after each attribute file, and a library loaded by an early
 // file must not keep the attributes of that moment.
-func (v *nodeValue) view() *AttrView { return &AttrView{m: v.n.Attrs} }
+func (v *nodeValue) view() *AttrView {
+	if v.live != nil {
+		return &AttrView{m: v.live()}
+	}
+	return &AttrView{m: v.n.Attrs}
+}
 
 func (v *nodeValue) String() string        { return "node(" + strconv.Quote(v.n.Name) + ")" }
 func (v *nodeValue) Type() string          { return "node" }

@@ -16,6 +16,7 @@ import (
 // CheckOptions are the flags of `converge check`.
 type CheckOptions struct {
 	IO            *IO
+	AllowTodo     bool
 	RunList       string
 	Platforms     []string
 	CookbookPaths []string
@@ -41,6 +42,7 @@ missing templates, bad notification targets and syntax errors.`,
 	f.StringArrayVar(&opts.CookbookPaths, "cookbook-path", cookbookPathDefault(), "directory of cookbooks (repeatable)")
 	f.StringArrayVarP(&opts.Attrs, "attr", "a", nil, "normal attribute key.path=value (repeatable)")
 	f.IntVar(&opts.Nodes, "nodes", 2, "nodes in the simulated cluster (cluster.nodes)")
+	f.BoolVar(&opts.AllowTodo, "allow-todo", false, "compile cookbooks holding TODO(migrate) markers (each todo() is False)")
 	return cmd
 }
 
@@ -100,7 +102,7 @@ func checkRun(opts *CheckOptions) error {
 		}
 		for _, rl := range runLists {
 			for _, m := range members[:1] {
-				_, err := repo.Compile(recipe.Input{Name: m.Name, Facts: m.Facts, Normal: normal, RunList: rl, Cluster: members})
+				_, err := repo.Compile(recipe.Input{Name: m.Name, Facts: m.Facts, Normal: normal, RunList: rl, Cluster: members, AllowTodo: opts.AllowTodo})
 				checked++
 				if err != nil {
 					msg := fmt.Sprintf("%s [%s, run list %s]", err, p, strings.Join(rl, ","))

@@ -37,6 +37,9 @@ Exit status: 0 when everything translated, 3 when something needs a hand,
 			if err != nil {
 				return &exitError{code: ExitUsage, err: err}
 			}
+			for _, w := range rep.Warnings {
+				fmt.Fprintf(io.Err, "warning: %s\n", w)
+			}
 			fmt.Fprintf(io.Out, "migrated %d cookbook(s), %d node(s), %d role(s) into %s\n",
 				len(rep.Cookbooks), len(rep.Nodes), len(rep.Roles), opts.Out)
 			if rep.Complete() {

@@ -50,6 +50,8 @@ type RunOptions struct {
 	CommandTimeout time.Duration
 	// FactsFile plans offline against recorded facts (plan --facts).
 	FactsFile string
+	// AllowTodo runs cookbooks holding TODO(migrate) markers.
+	AllowTodo bool
 
 	Nodes []string
 }
@@ -64,6 +66,7 @@ func (o *RunOptions) addFlags(cmd *cobra.Command, runList bool) {
 		f.StringVarP(&o.JSONAttrs, "json-attributes", "j", "", "JSON file of normal attributes (Chef's -j)")
 		f.StringArrayVar(&o.CookbookPaths, "cookbook-path", cookbookPathDefault(), "directory of cookbooks (repeatable; also CONVERGE_COOKBOOK_PATH)")
 		f.StringVar(&o.Format, "format", "text", "output format: text or json (one event per line)")
+		f.BoolVar(&o.AllowTodo, "allow-todo", false, "run cookbooks holding TODO(migrate) markers left by converge migrate (each todo() is False)")
 	}
 	f.BoolVar(&o.Local, "local", false, "converge this machine, without SSH")
 	f.StringVarP(&o.User, "user", "u", "", "SSH user (default: ssh_config's, then $USER)")
@@ -363,7 +366,7 @@ func (o *RunOptions) compileAll(nodes []*node) error {
 		attrs := map[string]any{}
 		merge(attrs, n.t.Normal)
 		merge(attrs, normal)
-		coll, err := repo.Compile(recipe.Input{Name: n.t.Name, Facts: n.facts, Normal: attrs, RunList: rl, Cluster: members})
+		coll, err := repo.Compile(recipe.Input{Name: n.t.Name, Facts: n.facts, Normal: attrs, RunList: rl, Cluster: members, AllowTodo: o.AllowTodo})
 		if err != nil {
 			msg := err.Error()
 			if !seen[msg] {

@@ -1,4 +1,4 @@
-package migrate
+package ruby
 
 import (
 	"fmt"
@@ -8,65 +8,66 @@ import (
 	"unicode/utf8"
 )
 
-// tokKind is the kind of a Ruby token.
-type tokKind int
+// TokKind is the kind of a Ruby token.
+type TokKind int
 
 const (
-	tEOF     tokKind = iota
-	tNL              // end of a line (or ';' — see tok.text)
-	tIdent           // local variable, method name or keyword (text holds the name)
-	tConst           // capitalised name
-	tIVar            // @name (text without '@')
-	tGVar            // $name, @@name: never translated
-	tInt             // integer literal (text is the source spelling)
-	tFloat           // float literal
-	tString          // string with parts; also heredocs and %q/%Q
-	tXString         // backticks and %x: shell commands run at compile time
-	tSymbol          // :name (text holds the name)
-	tDSymbol         // :"name #{x}" (parts)
-	tLabel           // name: in a hash or argument list (text holds the name)
-	tRegex           // /re/ and %r{re}
-	tWords           // %w{} (words) and %i{} (symbols when sym)
-	tOp              // operator or punctuation (text)
-	tError           // something the lexer cannot read (text is the reason)
+	EOF     TokKind = iota
+	NL              // end of a line (or ';' — see tok.text)
+	IDENT           // local variable, method name or keyword (text holds the name)
+	CONST           // capitalised name
+	IVAR            // @name (text without '@')
+	GVAR            // $name, @@name: never translated
+	INT             // integer literal (text is the source spelling)
+	FLOAT           // float literal
+	STRING          // string with parts; also heredocs and %q/%Q
+	XSTRING         // backticks and %x: shell commands run at compile time
+	SYMBOL          // :name (text holds the name)
+	DSYMBOL         // :"name #{x}" (parts)
+	LABEL           // name: in a hash or argument list (text holds the name)
+	REGEX           // /re/ and %r{re}
+	WORDS           // %w{} (words) and %i{} (symbols when sym)
+	OP              // operator or punctuation (text)
+	ERROR           // something the lexer cannot read (text is the reason)
 )
 
-// strPart is a piece of a Ruby string: literal text or interpolated code.
-type strPart struct {
-	lit    string
-	code   string // source of #{...}
-	line   int    // line of the code
-	isCode bool
+// StrPart is a piece of a Ruby string: literal text or interpolated code.
+type StrPart struct {
+	Lit    string
+	Code   string // source of #{...}
+	Line   int    // line of the code
+	IsCode bool
 }
 
-type token struct {
-	kind   tokKind
-	text   string
-	parts  []strPart
-	words  []string
-	sym    bool // tWords: %i
-	line   int
-	start  int  // byte offset of the token in the source
-	end    int  // byte offset just after the token
-	space  bool // whitespace (or a line start) precedes the token
-	spAft  bool // whitespace follows the token
-	endLn  int  // last line of the token (heredoc bodies, multi-line strings)
-	quoted bool // tString: came from a single-quoted literal (no interpolation)
+// Token is one token of Ruby source.
+type Token struct {
+	Kind       TokKind
+	Text       string
+	Parts      []StrPart
+	Words      []string
+	Sym        bool // tWords: %i
+	Line       int
+	Start      int  // byte offset of the token in the source
+	End        int  // byte offset just after the token
+	Space      bool // whitespace (or a line start) precedes the token
+	SpaceAfter bool // whitespace follows the token
+	EndLine    int  // last line of the token (heredoc bodies, multi-line strings)
+	Quoted     bool // tString: came from a single-quoted literal (no interpolation)
 }
 
-// comment is a Ruby comment kept to be carried into the output.
-type comment struct {
-	line int
-	text string // without the leading '#'
-	own  bool   // the comment is alone on its line
+// Comment is a Ruby comment kept to be carried into the output.
+type Comment struct {
+	Line int
+	Text string // without the leading '#'
+	Own  bool   // the comment is alone on its line
 }
 
 type lexer struct {
 	src      string
 	pos      int
 	line     int
-	toks     []token
-	comments []comment
+	toks     []Token
+	comments []Comment
 	heredocs []pendingHeredoc
 	parens   int
 }
@@ -79,25 +80,25 @@ type pendingHeredoc struct {
 	raw    bool // 'ID': no interpolation
 }
 
-// lexRuby splits src into tokens. It never fails: what it cannot read becomes
+// Lex splits src (whose first line is firstLine) into tokens. It never fails: what it cannot read becomes
 // a tError token, and the parser turns it into a TODO.
-func lexRuby(src string, firstLine int) ([]token, []comment) {
+func Lex(src string, firstLine int) ([]Token, []Comment) {
 	// Recipes run about one token per four or five bytes; sizing the
 	// slice up front saves the regrowth that dominated lexing (and the
 	// fuzzers' time per input).
-	l := &lexer{src: src, line: firstLine, toks: make([]token, 0, len(src)/4+8)}
+	l := &lexer{src: src, line: firstLine, toks: make([]Token, 0, len(src)/4+8)}
 	l.run()
 	return l.toks, l.comments
 }
 
-func (l *lexer) emit(t token) {
-	if t.endLn == 0 {
-		t.endLn = l.line
+func (l *lexer) emit(t Token) {
+	if t.EndLine == 0 {
+		t.EndLine = l.line
 	}
 	l.toks = append(l.toks, t)
 }
 
-func (l *lexer) last() *token {
+func (l *lexer) last() *Token {
 	if len(l.toks) == 0 {
 		return nil
 	}
@@ -111,13 +112,13 @@ func (l *lexer) valueEnded() bool {
 	if t == nil {
 		return false
 	}
-	switch t.kind {
-	case tInt, tFloat, tString, tXString, tSymbol, tDSymbol, tRegex, tWords, tIVar, tGVar, tConst:
+	switch t.Kind {
+	case INT, FLOAT, STRING, XSTRING, SYMBOL, DSYMBOL, REGEX, WORDS, IVAR, GVAR, CONST:
 		return true
-	case tIdent:
-		return !isKeyword(t.text) || t.text == "end" || t.text == "self" || t.text == "nil" || t.text == "true" || t.text == "false"
-	case tOp:
-		return t.text == ")" || t.text == "]" || t.text == "}"
+	case IDENT:
+		return !IsKeyword(t.Text) || t.Text == "end" || t.Text == "self" || t.Text == "nil" || t.Text == "true" || t.Text == "false"
+	case OP:
+		return t.Text == ")" || t.Text == "]" || t.Text == "}"
 	}
 	return false
 }
@@ -129,7 +130,7 @@ func (l *lexer) argStart(space bool) bool {
 	if !l.valueEnded() {
 		return true
 	}
-	if t.kind == tIdent && !isKeyword(t.text) && space {
+	if t.Kind == IDENT && !IsKeyword(t.Text) && space {
 		next := l.pos + 1
 		return next < len(l.src) && l.src[next] != ' ' && l.src[next] != '\t' && l.src[next] != '='
 	}
@@ -137,7 +138,7 @@ func (l *lexer) argStart(space bool) bool {
 }
 
 func (l *lexer) errorf(start int, format string, args ...any) {
-	l.emit(token{kind: tError, text: fmt.Sprintf(format, args...), line: l.line, start: start, end: len(l.src)})
+	l.emit(Token{Kind: ERROR, Text: fmt.Sprintf(format, args...), Line: l.line, Start: start, End: len(l.src)})
 	l.pos = len(l.src)
 }
 
@@ -162,8 +163,8 @@ func (l *lexer) run() {
 			continue
 		case c == '\n':
 			l.pos++
-			if t := l.last(); t == nil || !(t.kind == tNL) {
-				l.emit(token{kind: tNL, text: "\n", line: l.line, start: start, end: l.pos, space: space})
+			if t := l.last(); t == nil || !(t.Kind == NL) {
+				l.emit(Token{Kind: NL, Text: "\n", Line: l.line, Start: start, End: l.pos, Space: space})
 			}
 			l.line++
 			if len(l.heredocs) > 0 {
@@ -183,7 +184,7 @@ func (l *lexer) run() {
 					break
 				}
 			}
-			l.comments = append(l.comments, comment{line: l.line, text: strings.TrimRight(l.src[l.pos+1:l.pos+end], "\r"), own: own})
+			l.comments = append(l.comments, Comment{Line: l.line, Text: strings.TrimRight(l.src[l.pos+1:l.pos+end], "\r"), Own: own})
 			l.pos += end
 			continue
 		case lineStart && strings.HasPrefix(l.src[l.pos:], "=begin") && (len(l.src) == l.pos+6 || isSpace(l.src[l.pos+6])):
@@ -197,23 +198,26 @@ func (l *lexer) run() {
 		l.lexToken(space)
 		if len(l.toks) > n {
 			t := &l.toks[len(l.toks)-1]
-			t.space = space
-			if t.start == 0 && t.end == 0 {
-				t.start, t.end = start, l.pos
+			t.Space = space
+			if t.End == 0 {
+				if t.Start == 0 {
+					t.Start = start
+				}
+				t.End = l.pos
 			}
-			if t.line == 0 {
-				t.line = l.line
+			if t.Line == 0 {
+				t.Line = l.line
 			}
 			if l.pos < len(l.src) {
-				t.spAft = isSpace(l.src[l.pos])
+				t.SpaceAfter = isSpace(l.src[l.pos])
 			} else {
-				t.spAft = true
+				t.SpaceAfter = true
 			}
 		}
 		space = false
 	}
-	l.emit(token{kind: tNL, text: "\n", line: l.line, start: len(l.src), end: len(l.src)})
-	l.emit(token{kind: tEOF, line: l.line, start: len(l.src), end: len(l.src)})
+	l.emit(Token{Kind: NL, Text: "\n", Line: l.line, Start: len(l.src), End: len(l.src)})
+	l.emit(Token{Kind: EOF, Line: l.line, Start: len(l.src), End: len(l.src)})
 }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
@@ -229,7 +233,7 @@ func (l *lexer) blockComment() {
 			ln = l.src[l.pos : l.pos+end]
 			l.pos += end + 1
 		}
-		l.comments = append(l.comments, comment{line: l.line, text: strings.TrimRight(ln, "\r"), own: true})
+		l.comments = append(l.comments, Comment{Line: l.line, Text: strings.TrimRight(ln, "\r"), Own: true})
 		l.line++
 		if strings.HasPrefix(ln, "=end") {
 			return
@@ -265,9 +269,9 @@ func (l *lexer) lexToken(space bool) {
 		return
 	case isIdentStart(r):
 		name := l.ident()
-		kind := tIdent
+		kind := IDENT
 		if unicode.IsUpper([]rune(name)[0]) {
-			kind = tConst
+			kind = CONST
 		}
 		// Method names may end in ? or ! ("exist?", "include?"), but not
 		// when that is "!=" or a ternary "a ?b".
@@ -279,18 +283,18 @@ func (l *lexer) lexToken(space bool) {
 		}
 		// label "key:" (but not "A::B", nor the ternary "a ? b :c")
 		if l.pos < len(l.src) && l.src[l.pos] == ':' && (l.pos+1 >= len(l.src) || l.src[l.pos+1] != ':') {
-			if lt := l.last(); lt == nil || !(lt.kind == tOp && lt.text == "?") {
+			if lt := l.last(); lt == nil || !(lt.Kind == OP && lt.Text == "?") {
 				l.pos++
-				l.emit(token{kind: tLabel, text: name, start: start})
+				l.emit(Token{Kind: LABEL, Text: name, Start: start})
 				return
 			}
 		}
-		l.emit(token{kind: kind, text: name, start: start})
+		l.emit(Token{Kind: kind, Text: name, Start: start})
 		return
 	case c == '@':
 		if strings.HasPrefix(l.src[l.pos:], "@@") {
 			l.pos += 2
-			l.emit(token{kind: tGVar, text: "@@" + l.ident(), start: start})
+			l.emit(Token{Kind: GVAR, Text: "@@" + l.ident(), Start: start})
 			return
 		}
 		l.pos++
@@ -299,7 +303,7 @@ func (l *lexer) lexToken(space bool) {
 			l.errorf(start, "a lone @")
 			return
 		}
-		l.emit(token{kind: tIVar, text: name, start: start})
+		l.emit(Token{Kind: IVAR, Text: name, Start: start})
 		return
 	case c == '$':
 		l.pos++
@@ -308,7 +312,7 @@ func (l *lexer) lexToken(space bool) {
 			l.pos++
 			name = l.src[l.pos-1 : l.pos]
 		}
-		l.emit(token{kind: tGVar, text: "$" + name, start: start})
+		l.emit(Token{Kind: GVAR, Text: "$" + name, Start: start})
 		return
 	case c == '"' || c == '`':
 		l.pos++
@@ -317,11 +321,11 @@ func (l *lexer) lexToken(space bool) {
 			l.errorf(start, "unterminated string")
 			return
 		}
-		kind := tString
+		kind := STRING
 		if c == '`' {
-			kind = tXString
+			kind = XSTRING
 		}
-		l.emit(token{kind: kind, parts: parts, start: start, line: l.lineAt(start)})
+		l.emit(Token{Kind: kind, Parts: parts, Start: start, Line: l.lineAt(start)})
 		return
 	case c == '\'':
 		l.pos++
@@ -330,7 +334,7 @@ func (l *lexer) lexToken(space bool) {
 			l.errorf(start, "unterminated string")
 			return
 		}
-		l.emit(token{kind: tString, parts: parts, start: start, quoted: true, line: l.lineAt(start)})
+		l.emit(Token{Kind: STRING, Parts: parts, Start: start, Quoted: true, Line: l.lineAt(start)})
 		return
 	case c == ':' && l.pos+1 < len(l.src) && l.src[l.pos+1] == '"':
 		l.pos += 2
@@ -339,7 +343,7 @@ func (l *lexer) lexToken(space bool) {
 			l.errorf(start, "unterminated symbol")
 			return
 		}
-		l.emit(token{kind: tDSymbol, parts: parts, start: start})
+		l.emit(Token{Kind: DSYMBOL, Parts: parts, Start: start})
 		return
 	case c == ':' && l.pos+1 < len(l.src) && l.src[l.pos+1] != ':' && (!l.valueEnded() || space):
 		r2, _ := utf8.DecodeRuneInString(l.src[l.pos+1:])
@@ -352,7 +356,7 @@ func (l *lexer) lexToken(space bool) {
 					name += l.src[l.pos-1 : l.pos]
 				}
 			}
-			l.emit(token{kind: tSymbol, text: name, start: start})
+			l.emit(Token{Kind: SYMBOL, Text: name, Start: start})
 			return
 		}
 		if r2 == '\'' {
@@ -362,13 +366,13 @@ func (l *lexer) lexToken(space bool) {
 				l.errorf(start, "unterminated symbol")
 				return
 			}
-			l.emit(token{kind: tDSymbol, parts: parts, start: start})
+			l.emit(Token{Kind: DSYMBOL, Parts: parts, Start: start})
 			return
 		}
 		for _, op := range []string{"[]=", "[]", "<=>", "==", "<<", "+", "-", "*", "/", "<", ">", "!"} {
 			if strings.HasPrefix(l.src[l.pos+1:], op) && (!l.valueEnded() || l.pos+1+len(op) >= len(l.src) || isSpace(l.src[l.pos+1+len(op)]) || l.src[l.pos+1+len(op)] == ')' || l.src[l.pos+1+len(op)] == ',') {
 				l.pos += 1 + len(op)
-				l.emit(token{kind: tSymbol, text: op, start: start})
+				l.emit(Token{Kind: SYMBOL, Text: op, Start: start})
 				return
 			}
 		}
@@ -385,7 +389,7 @@ func (l *lexer) lexToken(space bool) {
 		for l.pos < len(l.src) && strings.IndexByte("imxounse", l.src[l.pos]) >= 0 {
 			l.pos++
 		}
-		l.emit(token{kind: tRegex, parts: parts, start: start})
+		l.emit(Token{Kind: REGEX, Parts: parts, Start: start})
 		return
 	case c == '<' && strings.HasPrefix(l.src[l.pos:], "<<") && l.heredocStart(space):
 		l.heredoc()
@@ -393,37 +397,37 @@ func (l *lexer) lexToken(space bool) {
 	case c == '?' && l.pos+1 < len(l.src) && !l.valueEnded() && l.pos+2 <= len(l.src) && (l.pos+2 == len(l.src) || !isIdentChar(rune(l.src[l.pos+2]))) && !isSpace(l.src[l.pos+1]):
 		// character literal ?a
 		l.pos += 2
-		l.emit(token{kind: tString, parts: []strPart{{lit: l.src[l.pos-1 : l.pos]}}, start: start, quoted: true})
+		l.emit(Token{Kind: STRING, Parts: []StrPart{{Lit: l.src[l.pos-1 : l.pos]}}, Start: start, Quoted: true})
 		return
 	}
 	for _, op := range ops3 {
 		if strings.HasPrefix(l.src[l.pos:], op) {
 			l.pos += 3
-			l.emit(token{kind: tOp, text: op, start: start})
+			l.emit(Token{Kind: OP, Text: op, Start: start})
 			return
 		}
 	}
 	for _, op := range ops2 {
 		if strings.HasPrefix(l.src[l.pos:], op) {
 			l.pos += 2
-			l.emit(token{kind: tOp, text: op, start: start})
+			l.emit(Token{Kind: OP, Text: op, Start: start})
 			return
 		}
 	}
 	if strings.IndexByte("+-*/%=<>!&|^~?:,.;()[]{}", c) >= 0 {
 		l.pos++
 		if c == ';' {
-			l.emit(token{kind: tNL, text: ";", start: start})
+			l.emit(Token{Kind: NL, Text: ";", Start: start})
 			return
 		}
-		l.emit(token{kind: tOp, text: string(c), start: start})
+		l.emit(Token{Kind: OP, Text: string(c), Start: start})
 		return
 	}
 	l.pos += utf8.RuneLen(r)
 	if r == utf8.RuneError {
 		l.pos = start + 1
 	}
-	l.emit(token{kind: tError, text: fmt.Sprintf("unexpected character %q", r), start: start})
+	l.emit(Token{Kind: ERROR, Text: fmt.Sprintf("unexpected character %q", r), Start: start})
 }
 
 func (l *lexer) lineAt(off int) int {
@@ -466,19 +470,19 @@ func (l *lexer) number() {
 			}
 		}
 	}
-	kind := tInt
+	kind := INT
 	if isFloat {
-		kind = tFloat
+		kind = FLOAT
 	}
-	l.emit(token{kind: kind, text: l.src[start:l.pos], start: start})
+	l.emit(Token{Kind: kind, Text: l.src[start:l.pos], Start: start})
 }
 
 func isHex(c byte) bool {
 	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
 }
 
-// parseRubyInt reads a Ruby integer literal (0644 is octal, 0x1f hex, 1_000).
-func parseRubyInt(text string) (int64, bool) {
+// parseInt reads a Ruby integer literal (0644 is octal, 0x1f hex, 1_000).
+func parseInt(text string) (int64, bool) {
 	t := strings.ReplaceAll(text, "_", "")
 	base := 10
 	switch {
@@ -511,8 +515,8 @@ func closerOf(open byte) byte {
 
 // stringBody reads up to the closing delimiter; interp enables #{} and
 // double-quote escapes. Nested bracket delimiters are balanced as in Ruby.
-func (l *lexer) stringBody(open, close byte, interp bool) ([]strPart, bool) {
-	var parts []strPart
+func (l *lexer) stringBody(open, close byte, interp bool) ([]StrPart, bool) {
+	var parts []StrPart
 	var b strings.Builder
 	depth := 0
 	regex := open == '/' || close == '/'
@@ -545,7 +549,7 @@ func (l *lexer) stringBody(open, close byte, interp bool) ([]strPart, bool) {
 			continue
 		case interp && c == '#' && l.pos+1 < len(l.src) && l.src[l.pos+1] == '{':
 			if b.Len() > 0 {
-				parts = append(parts, strPart{lit: b.String()})
+				parts = append(parts, StrPart{Lit: b.String()})
 				b.Reset()
 			}
 			codeLine := l.line
@@ -575,11 +579,11 @@ func (l *lexer) stringBody(open, close byte, interp bool) ([]strPart, bool) {
 			if d > 0 {
 				return nil, false
 			}
-			parts = append(parts, strPart{code: l.src[cs : l.pos-1], line: codeLine, isCode: true})
+			parts = append(parts, StrPart{Code: l.src[cs : l.pos-1], Line: codeLine, IsCode: true})
 			continue
 		case interp && c == '#' && l.pos+1 < len(l.src) && l.src[l.pos+1] == '@' && !regex:
 			if b.Len() > 0 {
-				parts = append(parts, strPart{lit: b.String()})
+				parts = append(parts, StrPart{Lit: b.String()})
 				b.Reset()
 			}
 			l.pos++
@@ -589,12 +593,12 @@ func (l *lexer) stringBody(open, close byte, interp bool) ([]strPart, bool) {
 				l.pos++
 			}
 			l.ident()
-			parts = append(parts, strPart{code: l.src[cs:l.pos], line: l.line, isCode: true})
+			parts = append(parts, StrPart{Code: l.src[cs:l.pos], Line: l.line, IsCode: true})
 			continue
 		case c == close && depth == 0:
 			l.pos++
 			if b.Len() > 0 || len(parts) == 0 {
-				parts = append(parts, strPart{lit: b.String()})
+				parts = append(parts, StrPart{Lit: b.String()})
 			}
 			return parts, true
 		case c == close:
@@ -713,17 +717,17 @@ func (l *lexer) percentLiteral() {
 		}
 		var sb strings.Builder
 		for _, p := range parts {
-			sb.WriteString(p.lit)
+			sb.WriteString(p.Lit)
 		}
 		words := strings.Fields(sb.String())
-		l.emit(token{kind: tWords, words: words, sym: kind == 'i' || kind == 'I', start: start, line: l.lineAt(start)})
+		l.emit(Token{Kind: WORDS, Words: words, Sym: kind == 'i' || kind == 'I', Start: start, Line: l.lineAt(start)})
 	case 'q':
 		parts, ok := l.stringBody(open, close, false)
 		if !ok {
 			l.errorf(start, "unterminated string")
 			return
 		}
-		l.emit(token{kind: tString, parts: parts, start: start, quoted: true, line: l.lineAt(start)})
+		l.emit(Token{Kind: STRING, Parts: parts, Start: start, Quoted: true, Line: l.lineAt(start)})
 	case 'r':
 		parts, ok := l.stringBody(open, close, true)
 		if !ok {
@@ -733,21 +737,21 @@ func (l *lexer) percentLiteral() {
 		for l.pos < len(l.src) && strings.IndexByte("imxounse", l.src[l.pos]) >= 0 {
 			l.pos++
 		}
-		l.emit(token{kind: tRegex, parts: parts, start: start})
+		l.emit(Token{Kind: REGEX, Parts: parts, Start: start})
 	case 'x':
 		parts, ok := l.stringBody(open, close, true)
 		if !ok {
 			l.errorf(start, "unterminated command")
 			return
 		}
-		l.emit(token{kind: tXString, parts: parts, start: start})
+		l.emit(Token{Kind: XSTRING, Parts: parts, Start: start})
 	default: // Q, or %{...}
 		parts, ok := l.stringBody(open, close, true)
 		if !ok {
 			l.errorf(start, "unterminated string")
 			return
 		}
-		l.emit(token{kind: tString, parts: parts, start: start, line: l.lineAt(start)})
+		l.emit(Token{Kind: STRING, Parts: parts, Start: start, Line: l.lineAt(start)})
 	}
 }
 
@@ -794,7 +798,7 @@ func (l *lexer) heredoc() {
 		h.id = l.ident()
 	}
 	l.heredocs = append(l.heredocs, h)
-	l.emit(token{kind: tString, start: start, quoted: h.raw})
+	l.emit(Token{Kind: STRING, Start: start, Quoted: h.raw})
 }
 
 // readHeredocs reads the bodies of the heredocs opened on the line just
@@ -825,10 +829,10 @@ func (l *lexer) readHeredocs() {
 			lines = append(lines, ln+"\n")
 		}
 		tok := &l.toks[h.tok]
-		tok.endLn = l.line - 1
+		tok.EndLine = l.line - 1
 		if !found {
-			tok.kind = tError
-			tok.text = "unterminated heredoc " + h.id
+			tok.Kind = ERROR
+			tok.Text = "unterminated heredoc " + h.id
 			continue
 		}
 		if h.squish {
@@ -836,14 +840,14 @@ func (l *lexer) readHeredocs() {
 		}
 		body := strings.Join(lines, "")
 		if h.raw {
-			tok.parts = []strPart{{lit: body}}
+			tok.Parts = []StrPart{{Lit: body}}
 			continue
 		}
-		sub := &lexer{src: body + "\x00", line: tok.line + 1}
+		sub := &lexer{src: body + "\x00", line: tok.Line + 1}
 		parts, _ := sub.stringBody(0, 0, true)
-		tok.parts = parts
-		if len(tok.parts) == 0 {
-			tok.parts = []strPart{{lit: ""}}
+		tok.Parts = parts
+		if len(tok.Parts) == 0 {
+			tok.Parts = []StrPart{{Lit: ""}}
 		}
 	}
 }
@@ -882,4 +886,5 @@ var rubyKeywords = map[string]bool{
 	"__FILE__": true, "__LINE__": true, "__dir__": true,
 }
 
-func isKeyword(s string) bool { return rubyKeywords[s] }
+// IsKeyword reports whether s is a Ruby reserved word.
+func IsKeyword(s string) bool { return rubyKeywords[s] }

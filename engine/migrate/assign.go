@@ -1,0 +1,248 @@
+package migrate
+
+// Local variables: assignments and the names they bind in Starlark.
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/converge-cm/converge/engine/migrate/ruby"
+)
+
+func (e *emitter) emitAssign(x *ruby.AssignExpr, ind int) {
+	if root, keys, ok := e.attrTarget(x.Target); ok {
+		if len(keys) == 0 {
+			no("assignment to "+root, "an attribute needs a key")
+		}
+		var b strings.Builder
+		b.WriteString(root)
+		for _, k := range keys {
+			b.WriteString("[" + e.expr(k).code + "]")
+		}
+		op := x.Op
+		switch op {
+		case "=", "+=", "-=":
+		default:
+			no(op+" on an attribute", "only =, += and -= are translated for attributes")
+		}
+		line := b.String() + " " + op + " " + e.expr(x.Value).code
+		if e.kind == kindRecipe {
+			e.hoistAttr(x, keys, line, ind)
+			return
+		}
+		e.line(ind, line)
+		return
+	}
+	switch t := x.Target.(type) {
+	case *ruby.ArrayLit:
+		var names []string
+		for _, n := range t.Elems {
+			id, ok := n.(*ruby.IdentRef)
+			if !ok {
+				no("multiple assignment", "only local variables are translated on the left")
+			}
+			names = append(names, id.Name)
+		}
+		var v string
+		if arr, ok := x.Value.(*ruby.ArrayLit); ok && len(arr.Elems) == len(names) {
+			var vals []string
+			for _, el := range arr.Elems {
+				vals = append(vals, e.expr(el).in(pOr))
+			}
+			v = strings.Join(vals, ", ")
+		} else {
+			v = e.expr(x.Value).code
+		}
+		for i, n := range names {
+			names[i] = e.bind(n, "")
+		}
+		e.line(ind, strings.Join(names, ", ")+" = "+v)
+	case *ruby.IdentRef:
+		if x.Op == "=" {
+			if br := branchesAssigning(t, x.Value); br != nil {
+				e.stmtInner(&ruby.Stmt{X: br, Line: x.Line, EndLine: x.Line}, ind)
+				return
+			}
+		}
+		v := e.expr(x.Value)
+		typ := typeOf(x.Value, v)
+		switch x.Op {
+		case "=":
+			e.line(ind, e.bind(t.Name, typ)+" = "+v.code)
+		case "||=":
+			if _, known := e.vars[t.Name]; !known {
+				e.line(ind, e.bind(t.Name, typ)+" = "+v.code)
+				return
+			}
+			n := e.vars[t.Name].star
+			e.line(ind, n+" = "+n+" or "+v.in(pOr+1))
+		case "+=", "-=", "*=", "%=", "|=":
+			if _, known := e.vars[t.Name]; !known {
+				no(x.Op, "the variable is not set before")
+			}
+			e.line(ind, e.vars[t.Name].star+" "+x.Op+" "+v.code)
+		default:
+			no(x.Op, "this assignment operator is not translated")
+		}
+	case *ruby.IndexExpr:
+		// h["k"] = v on a local hash, node.run_state["k"] = v
+		if x.Op != "=" {
+			no(x.Op+" on an element", "only = is translated for an element")
+		}
+		e.line(ind, e.index(t).code+" = "+e.expr(x.Value).code)
+	case *ruby.IVarRef:
+		no("@"+t.Name+" =", "instance variables have no converge equivalent")
+	case *ruby.ConstRef:
+		no(t.Path+" =", "constants have no converge equivalent")
+	default:
+		no("assignment", "only local variables and attributes can be assigned")
+	}
+}
+
+func typeOf(x ruby.Expr, v sx) string {
+	switch x.(type) {
+	case *ruby.ArrayLit:
+		return "list"
+	case *ruby.HashLit:
+		return "dict"
+	}
+	if v.str {
+		return "str"
+	}
+	return ""
+}
+
+var starReserved = map[string]bool{
+	"and": true, "break": true, "continue": true, "def": true, "elif": true, "else": true, "for": true,
+	"if": true, "in": true, "lambda": true, "load": true, "not": true, "or": true, "pass": true,
+	"return": true, "while": true, "as": true, "assert": true, "async": true, "await": true, "class": true,
+	"del": true, "except": true, "finally": true, "from": true, "global": true, "import": true, "is": true,
+	"nonlocal": true, "raise": true, "try": true, "with": true, "yield": true, "None": true, "True": true, "False": true,
+	// converge builtins a local must not shadow
+	"package": true, "template": true, "file": true, "cookbook_file": true, "directory": true, "link": true,
+	"service": true, "execute": true, "user": true, "group": true, "include_recipe": true, "node": true,
+	"cluster": true, "default": true, "override": true, "normal": true,
+	// Starlark builtins
+	"str": true, "int": true, "len": true, "list": true, "dict": true, "range": true, "sorted": true,
+	"fail": true, "print": true, "type": true, "bool": true, "float": true, "enumerate": true, "any": true,
+	"all": true, "min": true, "max": true, "zip": true, "reversed": true, "repr": true, "hasattr": true,
+	"getattr": true, "tuple": true,
+}
+
+// bind declares a Ruby local and returns its Starlark name.
+func (e *emitter) bind(name, typ string) string {
+	star := name
+	if starReserved[star] || strings.ContainsAny(star, "?!") || !isASCIIIdent(star) {
+		star = sanitizeIdent(star) + "_"
+	}
+	e.vars[name] = varInfo{star: star, typ: typ}
+	return star
+}
+
+func isASCIIIdent(s string) bool {
+	for i, r := range s {
+		if !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || i > 0 && r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return s != ""
+}
+
+func sanitizeIdent(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
+			b.WriteRune(r)
+		} else {
+			b.WriteString(fmt.Sprintf("u%x", r))
+		}
+	}
+	return b.String()
+}
+
+func (e *emitter) ident(id *ruby.IdentRef) sx {
+	if v, ok := e.vars[id.Name]; ok {
+		return sx{code: v.star, prec: pPostfix, str: v.typ == "str"}
+	}
+	return atom(e.bind(id.Name, ""))
+}
+
+// ---- calls as statements: resources, loops, include_recipe ----
+
+// hoistAttr writes an attribute a recipe sets (node.default["a"] = v) to
+// the recipe's attributes file, attributes/zz_recipe_NAME.star (named to
+// load after the cookbook's other attribute files, as Chef sets it after
+// them), under the conditions around it: converge sets attributes in attributes files, which
+// run before every recipe. Chef sets it when the recipe runs, so a read
+// earlier in the run sees the new value too; in practice recipes set such
+// attributes at their top, for the templates and recipes that follow.
+// An assignment inside a loop or reading a recipe variable cannot move.
+func (e *emitter) hoistAttr(x *ruby.AssignExpr, keys []ruby.Expr, line string, ind int) {
+	if e.loop > 0 {
+		no("setting a node attribute in a loop", "move it to an attributes file (attributes/*.star) by hand")
+	}
+	for _, k := range keys {
+		if e.usesLocals(k) {
+			no("setting a node attribute from a recipe variable", "move it to an attributes file (attributes/*.star) by hand")
+		}
+	}
+	if e.usesLocals(x.Value) {
+		no("setting a node attribute from a recipe variable", "move it to an attributes file (attributes/*.star) by hand")
+	}
+	conds := joinConds(e.conds)
+	if conds == "" {
+		no("setting a node attribute under a condition on a recipe variable", "move it to an attributes file (attributes/*.star) by hand")
+	}
+	if len(e.hoisted) == 0 {
+		e.hoisted = append(e.hoisted, "# Attributes recipes/"+e.recipe+".rb sets, moved here by converge migrate:", "# converge sets attributes in attributes files, before every recipe runs.")
+	}
+	src := fmt.Sprintf("# %s:%d", e.file, x.Line)
+	if conds == "True" {
+		e.hoisted = append(e.hoisted, src, line)
+	} else {
+		e.hoisted = append(e.hoisted, src, "if "+conds+":", "    "+line)
+	}
+	e.line(ind, "# "+line+"  (moved to attributes/zz_recipe_"+e.recipe+".star)")
+}
+
+// branchesAssigning rewrites "x = case ... end" and "x = if ... end" as
+// the case or if assigning x at the end of each branch (and nil when no
+// branch is taken, as Ruby does); nil when value is neither.
+func branchesAssigning(target *ruby.IdentRef, value ruby.Expr) ruby.Expr {
+	assign := func(body []*ruby.Stmt, line int) []*ruby.Stmt {
+		out := append([]*ruby.Stmt{}, body...)
+		var last ruby.Expr = &ruby.NilLit{Line: line}
+		if len(out) > 0 {
+			last = out[len(out)-1].X
+			out = out[:len(out)-1]
+		}
+		if nested := branchesAssigning(target, last); nested != nil {
+			last = nested
+		} else {
+			last = &ruby.AssignExpr{Line: last.ExprLine(), Target: target, Op: "=", Value: last}
+		}
+		return append(out, &ruby.Stmt{X: last, Line: last.ExprLine(), EndLine: last.ExprLine()})
+	}
+	switch v := value.(type) {
+	case *ruby.CaseExpr:
+		c := *v
+		c.Bodies = make([][]*ruby.Stmt, len(v.Bodies))
+		for i, b := range v.Bodies {
+			c.Bodies[i] = assign(b, v.Line)
+		}
+		c.Else, c.HasElse = assign(v.Else, v.Line), true
+		return &c
+	case *ruby.IfExpr:
+		if v.Modifier {
+			return nil
+		}
+		c := *v
+		c.Bodies = make([][]*ruby.Stmt, len(v.Bodies))
+		for i, b := range v.Bodies {
+			c.Bodies[i] = assign(b, v.Line)
+		}
+		c.Else, c.HasElse = assign(v.Else, v.Line), true
+		return &c
+	}
+	return nil
+}

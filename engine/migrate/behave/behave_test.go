@@ -1,0 +1,325 @@
+// Package behave_test checks what migrated cookbooks do: each case is a
+// Chef cookbook, migrated with engine/migrate and compiled with
+// engine/recipe, and the resources it yields. It is apart from package
+// migrate so that the fuzz targets there do not carry the recipe compiler.
+package behave_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/converge-cm/converge/engine"
+	cfacts "github.com/converge-cm/converge/engine/facts"
+	"github.com/converge-cm/converge/engine/migrate"
+	"github.com/converge-cm/converge/engine/recipe"
+)
+
+type Report = migrate.Report
+
+var Migrate = migrate.Migrate
+
+func listFiles(t *testing.T, root string) []string {
+	t.Helper()
+	var out []string
+	filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			rel, _ := filepath.Rel(root, p)
+			out = append(out, filepath.ToSlash(rel))
+		}
+		return nil
+	})
+	sort.Strings(out)
+	return out
+}
+
+var debian12 = cfacts.Facts{Platform: "debian", PlatformFamily: "debian", PlatformVersion: "12", Init: "systemd", Hostname: "web1"}
+var centos7 = cfacts.Facts{Platform: "centos", PlatformFamily: "rhel", PlatformVersion: "7.9", Init: "systemd", Hostname: "web1"}
+
+// migrateCompile writes a Chef cookbook "cb" (files relative to it; a
+// metadata.rb naming it is added unless given), migrates it and compiles
+// the result for a node with facts f. It returns the resources as
+// "address {fields}" strings.
+func migrateCompile(t *testing.T, files map[string]string, f cfacts.Facts, runList ...string) ([]string, Report, error) {
+	t.Helper()
+	src, out := t.TempDir(), t.TempDir()
+	cb := filepath.Join(src, "cb")
+	if _, ok := files["metadata.rb"]; !ok {
+		files["metadata.rb"] = "name 'cb'\nversion '1.0.0'\n"
+	}
+	for p, body := range files {
+		full := filepath.Join(cb, p)
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rep, err := Migrate([]string{cb}, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	repo, err := recipe.LoadRepo([]string{filepath.Join(out, "cookbooks")})
+	if err != nil {
+		return nil, rep, err
+	}
+	if len(runList) == 0 {
+		runList = []string{"cb"}
+	}
+	c, err := repo.Compile(recipe.Input{Name: "web1", Facts: f, RunList: runList})
+	if err != nil {
+		return nil, rep, fmt.Errorf("%w\n%s", err, dumpTree(t, out))
+	}
+	return resourceStrings(c), rep, nil
+}
+
+func resourceStrings(c *engine.Collection) []string {
+	var got []string
+	for _, r := range c.Resources {
+		got = append(got, fmt.Sprintf("%s %+v", r.Base().Address(), r))
+	}
+	return got
+}
+
+func dumpTree(t *testing.T, root string) string {
+	var b strings.Builder
+	for _, f := range listFiles(t, root) {
+		if strings.HasSuffix(f, ".star") {
+			src, _ := os.ReadFile(filepath.Join(root, f))
+			fmt.Fprintf(&b, "--- %s\n%s", f, src)
+		}
+	}
+	return b.String()
+}
+
+// wantResources checks every want is a substring of one resource string,
+// in order: "file[/etc/x.conf]" or "file[/x] ...Content:abc".
+func wantResources(t *testing.T, got, want []string) {
+	t.Helper()
+	i := 0
+	for _, w := range want {
+		end := strings.Index(w, "]") + 1
+		addr, detail := w[:end], strings.TrimPrefix(w[end:], " ")
+		found := false
+		for ; i < len(got); i++ {
+			if strings.HasPrefix(got[i], addr+" ") && strings.Contains(got[i], detail) {
+				found = true
+				i++
+				break
+			}
+		}
+		if !found {
+			t.Errorf("no resource %q (in order) among:\n  %s", w, strings.Join(got, "\n  "))
+			return
+		}
+	}
+}
+
+// TestMigrate_AttributesBehaveAsChef: the migrated cookbook compiles and
+// reads the attribute values Chef would.
+func TestMigrate_AttributesBehaveAsChef(t *testing.T) {
+	cases := []struct {
+		name  string
+		files map[string]string
+		f     cfacts.Facts
+		want  []string
+	}{
+		{"an attributes file reads what it set", map[string]string{
+			"attributes/default.rb": "default['myapp']['dir'] = '/opt/myapp'\ndefault['myapp']['conf'] = \"#{node['myapp']['dir']}/conf\"\n",
+			"recipes/default.rb":    "directory node['myapp']['conf']\n",
+		}, debian12, []string{"directory[/opt/myapp/conf]"}},
+		{"a later attributes file reads an earlier one", map[string]string{
+			"attributes/default.rb": "default['myapp']['dir'] = '/srv/app'\n",
+			"attributes/logs.rb":    "default['myapp']['log_dir'] = ::File.join(node['myapp']['dir'], 'log')\n",
+			"recipes/default.rb":    "directory node['myapp']['log_dir']\n",
+		}, debian12, []string{"directory[/srv/app/log]"}},
+		{"override beats a later default read", map[string]string{
+			"attributes/default.rb": "default['myapp']['port'] = 80\noverride['myapp']['port'] = 8080\ndefault['myapp']['url'] = \"http://localhost:#{node['myapp']['port']}\"\n",
+			"recipes/default.rb":    "file '/etc/myapp.url' do\n  content node['myapp']['url']\nend\n",
+		}, debian12, []string{"file[/etc/myapp.url] Content:http://localhost:8080"}},
+		{"force_default beats default", map[string]string{
+			"attributes/default.rb": "force_default['myapp']['user'] = 'svc'\ndefault['myapp']['user'] = 'nobody'\n",
+			"recipes/default.rb":    "user node['myapp']['user']\n",
+		}, debian12, []string{"user[svc]"}},
+		{"a recipe sets an attribute under a platform branch", map[string]string{
+			"attributes/default.rb": "default['web']['pkg'] = 'nginx'\n",
+			"recipes/default.rb":    "case node['platform_family']\nwhen 'rhel'\n  node.default['web']['pkg'] = 'nginx-rhel'\nend\npackage node['web']['pkg']\n",
+		}, centos7, []string{"package[nginx-rhel]"}},
+		{"the same recipe on debian keeps the attributes file's value", map[string]string{
+			"attributes/default.rb": "default['web']['pkg'] = 'nginx'\n",
+			"recipes/default.rb":    "case node['platform_family']\nwhen 'rhel'\n  node.default['web']['pkg'] = 'nginx-rhel'\nend\npackage node['web']['pkg']\n",
+		}, debian12, []string{"package[nginx]"}},
+		{"a recipe's set beats every attributes file", map[string]string{
+			"attributes/default.rb": "default['web']['pkg'] = 'nginx'\n",
+			"attributes/server.rb":  "default['web']['pkg'] = 'nginx-light'\n",
+			"recipes/default.rb":    "node.default['web']['pkg'] = 'nginx-full'\npackage node['web']['pkg']\n",
+		}, debian12, []string{"package[nginx-full]"}},
+		{"node.set is normal and beats default", map[string]string{
+			"attributes/default.rb": "default['web']['root'] = '/var/www'\n",
+			"recipes/default.rb":    "node.set['web']['root'] = '/srv/www'\ndirectory node['web']['root']\n",
+		}, debian12, []string{"directory[/srv/www]"}},
+		{"run_state carries a value to a later recipe", map[string]string{
+			"recipes/default.rb": "include_recipe 'cb::secret'\nfile '/etc/token' do\n  content node.run_state['token']\nend\n",
+			"recipes/secret.rb":  "node.run_state['token'] = \"tok-#{node['hostname']}\"\n",
+		}, debian12, []string{"file[/etc/token] Content:tok-web1"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, rep, err := migrateCompile(t, c.files, c.f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rep.Todos) != 0 {
+				t.Errorf("todos: %v", rep.Todos)
+			}
+			wantResources(t, got, c.want)
+		})
+	}
+}
+
+// TestMigrate_RubyIdioms: Ruby idioms of community cookbooks, each once
+// left untranslated and then referenced as an undefined name, migrate
+// without a TODO into Starlark that compiles to the resources Chef makes.
+func TestMigrate_RubyIdioms(t *testing.T) {
+	cases := []struct {
+		name, recipe string
+		f            cfacts.Facts
+		want         []string
+	}{
+		{"local assignment inside a resource block",
+			"template '/etc/app.conf' do\n  port = node['app']['port']\n  source 'app.conf.erb'\n  variables(port: port)\nend\n",
+			debian12, []string{"template[/etc/app.conf] Variables:map[port:8080]"}},
+		{"x = case ... end", "svc = case node['platform_family']\n      when 'rhel' then 'httpd'\n      when 'debian' then 'apache2'\n      end\nservice svc\n",
+			centos7, []string{"service[httpd]"}},
+		{"x = case without a match is nil", "pkg = case node['platform']\n      when 'arch' then 'x'\n      end\nfile '/etc/pkg' do\n  content pkg.nil? ? 'none' : pkg\nend\n",
+			debian12, []string{"file[/etc/pkg] Content:none"}},
+		{"x = if ... else ... end", "dir = if platform_family?('debian')\n  '/etc/apache2'\nelse\n  '/etc/httpd'\nend\ndirectory dir\n",
+			debian12, []string{"directory[/etc/apache2]"}},
+		{"multiple assignment", "user_name, group_name = 'app', 'staff'\ngroup group_name\nuser user_name do\n  gid group_name\nend\n",
+			debian12, []string{"group[staff]", "user[app]"}},
+		{"symbol-key hash and Hash.new", "opts = { owner: 'root', mode: '0600' }\nextra = Hash.new\nextra['k'] = 'v'\nfile '/etc/secret' do\n  owner opts[:owner]\n  mode opts[:mode]\n  content extra['k']\nend\n",
+			debian12, []string{"file[/etc/secret] Content:v"}},
+		{"map, select, reject, sort, uniq, join", "names = %w(b a c a).uniq.sort.reject { |n| n == 'c' }.select { |n| n != 'z' }\nfile '/etc/names' do\n  content names.map { |n| n.upcase }.join(',')\nend\n",
+			debian12, []string{"file[/etc/names] Content:A,B"}},
+		{"each_with_index and each_pair", "%w(web db).each_with_index do |r, i|\n  file \"/etc/role#{i}\" do\n    content r\n  end\nend\nnode['app']['env'].each_pair do |k, v|\n  file \"/etc/env.#{k}\" do\n    content v\n  end\nend\n",
+			debian12, []string{"file[/etc/role0] Content:web", "file[/etc/role1] Content:db", "file[/etc/env.LANG] Content:C"}},
+		{"kind_of?, is_a?, respond_to?", "servers = node['app']['servers']\nservers = [servers] unless servers.is_a?(Array)\nlist = servers.respond_to?(:each) ? servers : []\nfile '/etc/servers' do\n  content list.join(' ') if list.kind_of?(Array)\nend\n",
+			debian12, []string{"file[/etc/servers] Content:ntp1"}},
+		{"defined? on a local and on node", "x = 1\nfile '/etc/d' do\n  content 'yes' if defined?(x) && defined?(node['app'])\nend\n",
+			debian12, []string{"file[/etc/d] Content:yes"}},
+		{"ternary and unless ... else", "mode = node['app']['secure'] ? '0600' : '0644'\nunless node['app']['secure']\n  file '/etc/a' do\n    mode mode\n  end\nelse\n  file '/etc/b' do\n    mode mode\n  end\nend\n",
+			debian12, []string{"file[/etc/b]"}},
+		{"heredoc", "file '/etc/motd' do\n  content <<-EOH\nWelcome to #{node['hostname']}\nEOH\nend\n",
+			debian12, []string{"file[/etc/motd] Content:Welcome to web1\n"}},
+		{"format and %", "file '/etc/listen' do\n  content format('%s:%d', '0.0.0.0', node['app']['port'])\nend\nfile '/etc/pair' do\n  content '%s-%s' % [node['hostname'], 'x']\nend\n",
+			debian12, []string{"file[/etc/listen] Content:0.0.0.0:8080", "file[/etc/pair] Content:web1-x"}},
+		{"lazy evaluated at compile time", "file '/etc/lazy' do\n  content lazy { \"port=#{node['app']['port']}\" }\nend\n",
+			debian12, []string{"file[/etc/lazy] Content:port=8080"}},
+		{"Chef::Log becomes a log resource", "Chef::Log.warn(\"configuring #{node['hostname']}\")\n",
+			debian12, []string{"log[configuring web1] Level:warn"}},
+		{"platform? and platform_family?", "package 'apt-transport-https' if platform?('ubuntu', 'debian')\npackage 'yum-utils' if platform_family?('rhel')\n",
+			centos7, []string{"package[yum-utils]"}},
+		{"value_for_platform", "pkg = value_for_platform(\n  %w(centos redhat) => { '7.9' => 'ntp7', 'default' => 'ntp' },\n  'debian' => { 'default' => 'ntpsec' },\n  'default' => 'chrony'\n)\npackage pkg\n",
+			centos7, []string{"package[ntp7]"}},
+		{"value_for_platform falls back to default", "pkg = value_for_platform('centos' => { 'default' => 'ntp' }, 'default' => 'chrony')\npackage pkg\n",
+			debian12, []string{"package[chrony]"}},
+		{"value_for_platform_family", "pkg = value_for_platform_family(%w(rhel fedora) => 'httpd', 'debian' => 'apache2', 'default' => 'www')\npackage pkg\n",
+			debian12, []string{"package[apache2]"}},
+		{"include_recipe of the same cookbook", "include_recipe '::other'\n", debian12, []string{"file[/etc/other]"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			files := map[string]string{
+				"attributes/default.rb":          "default['app']['port'] = 8080\ndefault['app']['servers'] = 'ntp1'\ndefault['app']['secure'] = true\ndefault['app']['env'] = { 'LANG' => 'C' }\n",
+				"recipes/default.rb":             c.recipe,
+				"recipes/other.rb":               "file '/etc/other'\n",
+				"templates/default/app.conf.erb": "port=<%= @port %>\n",
+			}
+			got, rep, err := migrateCompile(t, files, c.f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rep.Todos) != 0 {
+				t.Errorf("todos: %v", rep.Todos)
+			}
+			wantResources(t, got, c.want)
+		})
+	}
+}
+
+// TestMigrate_CookbookWithoutMetadata: an older knife-solo repository's
+// cookbooks have no metadata.rb; each migrates under its directory name,
+// with a warning, depending on the cookbooks its recipes include, and the
+// result compiles.
+func TestMigrate_CookbookWithoutMetadata(t *testing.T) {
+	src, out := t.TempDir(), t.TempDir()
+	for p, body := range map[string]string{
+		"site-cookbooks/base_pkgs/recipes/default.rb":     "%w(curl vim-nox).each do |p|\n  package p\nend\n",
+		"site-cookbooks/nginx_site/attributes/default.rb": "default['nginx_site']['root'] = '/srv/www'\n",
+		"site-cookbooks/nginx_site/recipes/default.rb":    "include_recipe 'base_pkgs'\npackage 'nginx'\ndirectory node['nginx_site']['root']\n",
+		"nodes/web1.json": `{"run_list": ["recipe[nginx_site]"]}`,
+	} {
+		full := filepath.Join(src, p)
+		os.MkdirAll(filepath.Dir(full), 0o755)
+		if err := os.WriteFile(full, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rep, err := Migrate([]string{src}, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(rep.Cookbooks, ",") != "base_pkgs,nginx_site" {
+		t.Errorf("cookbooks = %v", rep.Cookbooks)
+	}
+	if len(rep.Warnings) != 2 || !strings.Contains(rep.Warnings[1], `migrated as cookbook "nginx_site" (its directory name)`) {
+		t.Errorf("warnings = %q", rep.Warnings)
+	}
+	md, _ := os.ReadFile(filepath.Join(out, "MIGRATION.md"))
+	if !strings.Contains(string(md), "## Warnings") || !strings.Contains(string(md), "no metadata.rb") {
+		t.Errorf("MIGRATION.md lacks the warnings:\n%s", md)
+	}
+	meta, _ := os.ReadFile(filepath.Join(out, "cookbooks", "nginx_site", "metadata.star"))
+	if !strings.Contains(string(meta), `name = "nginx_site"`) || !strings.Contains(string(meta), `"base_pkgs": ">= 0.0.0"`) {
+		t.Errorf("metadata.star:\n%s", meta)
+	}
+	repo, err := recipe.LoadRepo([]string{filepath.Join(out, "cookbooks")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := repo.Compile(recipe.Input{Name: "web1", Facts: debian12, RunList: []string{"nginx_site"}})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, dumpTree(t, out))
+	}
+	wantResources(t, resourceStrings(c), []string{"package[curl]", "package[vim-nox]", "package[nginx]", "directory[/srv/www]"})
+}
+
+// TestMigrationMD_PerCookbook: MIGRATION.md says, per cookbook, how many
+// resources were translated by kind, how many TODOs are left, and which
+// constructs needed a hand, most frequent first.
+func TestMigrationMD_PerCookbook(t *testing.T) {
+	src, out := t.TempDir(), t.TempDir()
+	cb := filepath.Join(src, "mixed")
+	os.MkdirAll(filepath.Join(cb, "recipes"), 0o755)
+	os.WriteFile(filepath.Join(cb, "metadata.rb"), []byte("name 'mixed'\nversion '1.0.0'\n"), 0o644)
+	os.WriteFile(filepath.Join(cb, "recipes", "default.rb"), []byte(
+		"package 'a'\npackage 'b'\nservice 'a' do\n  action :start\nend\n"+
+			"ruby_block 'one' do\n  block { 1 }\nend\nruby_block 'two' do\n  block { 2 }\nend\n"+
+			"peers = search(:node, 'role:db')\n"), 0o644)
+	rep, err := Migrate([]string{cb}, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	md, _ := os.ReadFile(filepath.Join(out, "MIGRATION.md"))
+	want := "## Cookbook mixed\n\n- Resources translated: 3 (package 2, service 1)\n- TODOs: 3\n- Constructs that needed a hand, most frequent first:\n  - ruby_block: 2\n  - search: 1\n"
+	if !strings.Contains(string(md), want) {
+		t.Errorf("MIGRATION.md:\n%s\nwant it to contain:\n%s", md, want)
+	}
+	if len(rep.Summaries) != 1 || len(rep.Summaries[0].Todos) != 3 {
+		t.Errorf("summaries = %+v", rep.Summaries)
+	}
+}

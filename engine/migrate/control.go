@@ -1,0 +1,286 @@
+package migrate
+
+// Control flow: if/unless/elsif, case/when, loops over lists and hashes.
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/converge-cm/converge/engine/migrate/ruby"
+)
+
+// tryCond translates a condition (negated when neg) or reports why not.
+func (e *emitter) tryCond(x ruby.Expr, neg bool) (code string, err *untranslatable) {
+	defer func() {
+		if r := recover(); r != nil {
+			u, ok := r.(*untranslatable)
+			if !ok {
+				panic(r)
+			}
+			err = u
+		}
+	}()
+	c := e.cond(x)
+	if neg {
+		return "not " + c.in(pNot), nil
+	}
+	return c.code, nil
+}
+
+func (e *emitter) emitIf(s *ruby.Stmt, x *ruby.IfExpr, ind int) {
+	var before []string // the earlier branches' conditions, negated
+	for i, c := range x.Conds {
+		kw := "elif "
+		if i == 0 {
+			kw = "if "
+		}
+		code, err := e.tryCond(c, x.Unless)
+		if err != nil {
+			ln := c.ExprLine()
+			e.todoNote(ln, ind, err.construct, err.why+" (in a condition)")
+			e.line(ind, kw+e.todoCond(ln, err.construct))
+			code = ""
+		} else {
+			e.line(ind, kw+code+":")
+		}
+		if e.usesLocals(c) {
+			code = ""
+		}
+		e.conds = append(e.conds, joinConds(append(before, code)))
+		e.body(x.Bodies[i], ind+1)
+		e.conds = e.conds[:len(e.conds)-1]
+		before = append(before, negate(code))
+	}
+	if x.HasElse {
+		e.flushComments(firstLine(x.Else, s.EndLine), ind)
+		e.line(ind, "else:")
+		e.conds = append(e.conds, joinConds(before))
+		e.body(x.Else, ind+1)
+		e.conds = e.conds[:len(e.conds)-1]
+	}
+}
+
+// todoCond is the condition written for one that was not translated: a
+// todo() marker, which converge check and runs refuse (naming its
+// file:line) until a hand replaces it, and which is false with
+// --allow-todo.
+func (e *emitter) todoCond(line int, construct string) string {
+	return e.todoMarker(line, "condition not translated: "+construct) + ":"
+}
+
+// pushCond records the condition code (translated from x) around the
+// statements that follow.
+func (e *emitter) pushCond(x ruby.Expr, code string) {
+	if e.usesLocals(x) {
+		code = ""
+	}
+	e.conds = append(e.conds, code)
+}
+
+// usesLocals reports whether x reads a recipe's local variable or block
+// parameter.
+func (e *emitter) usesLocals(x ruby.Expr) bool {
+	if x == nil {
+		return false
+	}
+	used := map[string]bool{}
+	walkIdents(x, used)
+	return len(used) > 0
+}
+
+func negate(code string) string {
+	if code == "" {
+		return ""
+	}
+	return "not (" + code + ")"
+}
+
+// joinConds is the conjunction of conds, "" when one of them is "".
+func joinConds(conds []string) string {
+	var parts []string
+	for _, c := range conds {
+		if c == "" {
+			return ""
+		}
+		parts = append(parts, "("+c+")")
+	}
+	if len(parts) == 0 {
+		return "True"
+	}
+	if len(parts) == 1 {
+		return strings.TrimSuffix(strings.TrimPrefix(parts[0], "("), ")")
+	}
+	return strings.Join(parts, " and ")
+}
+
+func firstLine(stmts []*ruby.Stmt, def int) int {
+	if len(stmts) > 0 {
+		return stmts[0].Line
+	}
+	return def
+}
+
+func (e *emitter) emitCase(x *ruby.CaseExpr, ind int) {
+	var subj sx
+	if x.Subject != nil {
+		subj = e.expr(x.Subject)
+	}
+	var before []string
+	subjLocal := e.usesLocals(x.Subject)
+	for i, vals := range x.Whens {
+		kw := "elif "
+		if i == 0 {
+			kw = "if "
+		}
+		code, err := e.tryWhen(x.Subject != nil, subj, vals)
+		if err != nil {
+			e.todoNote(vals[0].ExprLine(), ind, err.construct, err.why+" (in a when)")
+			e.line(ind, kw+e.todoCond(vals[0].ExprLine(), err.construct))
+			code = ""
+		} else {
+			e.line(ind, kw+code+":")
+		}
+		for _, v := range vals {
+			if e.usesLocals(v) {
+				code = ""
+			}
+		}
+		if subjLocal {
+			code = ""
+		}
+		e.conds = append(e.conds, joinConds(append(before, code)))
+		e.body(x.Bodies[i], ind+1)
+		e.conds = e.conds[:len(e.conds)-1]
+		before = append(before, negate(code))
+	}
+	if x.HasElse {
+		if len(x.Whens) == 0 {
+			e.line(ind, "if True:")
+		} else {
+			e.line(ind, "else:")
+		}
+		e.conds = append(e.conds, joinConds(before))
+		e.body(x.Else, ind+1)
+		e.conds = e.conds[:len(e.conds)-1]
+	}
+}
+
+func (e *emitter) tryWhen(hasSubj bool, subj sx, vals []ruby.Expr) (code string, err *untranslatable) {
+	defer func() {
+		if r := recover(); r != nil {
+			u, ok := r.(*untranslatable)
+			if !ok {
+				panic(r)
+			}
+			err = u
+		}
+	}()
+	if !hasSubj {
+		var parts []string
+		for _, v := range vals {
+			parts = append(parts, e.cond(v).in(pOr+1))
+		}
+		return strings.Join(parts, " or "), nil
+	}
+	var lits []string
+	var parts []string
+	for _, v := range vals {
+		switch w := v.(type) {
+		case *ruby.StrLit, *ruby.SymLit, *ruby.IntLit, *ruby.FloatLit, *ruby.NilLit, *ruby.BoolLit:
+			lits = append(lits, e.expr(w).code)
+			continue
+		case *ruby.RangeExpr:
+			lo, hi := e.expr(w.Lo), e.expr(w.Hi)
+			op := "<="
+			if w.Excl {
+				op = "<"
+			}
+			parts = append(parts, fmt.Sprintf("%s >= %s and %s %s %s", subj.in(pCmp+1), lo.in(pCmp+1), subj.in(pCmp+1), op, hi.in(pCmp+1)))
+			continue
+		case *ruby.RegexExpr:
+			no("when /regexp/", "regular expressions have no Starlark equivalent")
+		case *ruby.ConstRef:
+			no("when "+w.Path, "matching on a Ruby class has no Starlark equivalent")
+		}
+		parts = append(parts, subj.in(pCmp+1)+" == "+e.expr(v).in(pCmp+1))
+	}
+	switch len(lits) {
+	case 0:
+	case 1:
+		parts = append([]string{subj.in(pCmp+1) + " == " + lits[0]}, parts...)
+	default:
+		parts = append([]string{subj.in(pCmp+1) + " in (" + strings.Join(lits, ", ") + ")"}, parts...)
+	}
+	return strings.Join(parts, " or "), nil
+}
+
+func (e *emitter) emitLoop(c *ruby.CallExpr, ind int) {
+	b := c.Block
+	recv := e.expr(c.Recv)
+	var head string
+	e.loop++
+	defer func() { e.loop-- }()
+	saved := copyVars(e.vars)
+	defer func() { e.vars = saved }()
+	elemType := ""
+	if a, ok := c.Recv.(*ruby.ArrayLit); ok && a.Words {
+		elemType = "str"
+	}
+	switch c.Name {
+	case "times":
+		if len(b.Params) > 1 {
+			no(".times", "more than one block parameter")
+		}
+		v := "_"
+		if len(b.Params) == 1 {
+			v = e.bind(b.Params[0], "")
+		}
+		head = fmt.Sprintf("for %s in range(%s):", v, recv.code)
+	case "each_with_index":
+		if len(b.Params) != 2 {
+			no(".each_with_index", "expected |item, index|")
+		}
+		x, i := e.bind(b.Params[0], elemType), e.bind(b.Params[1], "")
+		head = fmt.Sprintf("for %s, %s in enumerate(%s):", i, x, recv.code)
+	default:
+		switch len(b.Params) {
+		case 0:
+			head = "for _ in " + e.iterable(c.Recv, recv) + ":"
+		case 1:
+			head = "for " + e.bind(b.Params[0], elemType) + " in " + e.iterable(c.Recv, recv) + ":"
+		case 2:
+			if e.isList(c.Recv) {
+				no(".each |a, b| on a list", "destructuring list elements is not translated")
+			}
+			k, v := e.bind(b.Params[0], "str"), e.bind(b.Params[1], "")
+			head = fmt.Sprintf("for %s, %s in %s.items():", k, v, recv.in(pPostfix))
+		default:
+			no("."+c.Name, "more than two block parameters")
+		}
+	}
+	e.line(ind, head)
+	e.body(b.Body, ind+1)
+}
+
+func (e *emitter) iterable(x ruby.Expr, v sx) string {
+	if r, ok := x.(*ruby.RangeExpr); ok {
+		lo, hi := e.expr(r.Lo), e.expr(r.Hi)
+		if r.Excl {
+			return fmt.Sprintf("range(%s, %s)", lo.code, hi.code)
+		}
+		return fmt.Sprintf("range(%s, %s + 1)", lo.code, hi.in(pAdd))
+	}
+	return v.in(pOr)
+}
+
+func (e *emitter) isList(x ruby.Expr) bool {
+	switch t := x.(type) {
+	case *ruby.ArrayLit:
+		return true
+	case *ruby.IdentRef:
+		return e.vars[t.Name].typ == "list"
+	}
+	return false
+}
+
+// ---- resources ----

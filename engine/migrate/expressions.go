@@ -1,0 +1,725 @@
+package migrate
+
+// Expressions: literals, strings, operators and the Ruby methods with a
+// Starlark equivalent.
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/converge-cm/converge/engine/migrate/ruby"
+)
+
+// cond translates a condition: Ruby truthiness (only nil and false are
+// false) differs from Starlark's for 0, "" and empty collections, but a
+// condition compares or tests presence in almost every recipe.
+func (e *emitter) cond(x ruby.Expr) sx {
+	return e.expr(x)
+}
+
+func (e *emitter) expr(x ruby.Expr) sx {
+	switch v := x.(type) {
+	case *ruby.StrLit:
+		return e.str(v)
+	case *ruby.SymLit:
+		return sx{code: starQuote(v.Name), prec: pPostfix, str: true}
+	case *ruby.IntLit:
+		if len(v.Text) > 1 && v.Text[0] == '0' && v.Text[1] >= '0' && v.Text[1] <= '9' {
+			return atom(fmt.Sprintf("0o%o", v.Val))
+		}
+		if v.Val < 0 {
+			return sx{code: strconv.FormatInt(v.Val, 10), prec: pUnary}
+		}
+		return atom(strconv.FormatInt(v.Val, 10))
+	case *ruby.FloatLit:
+		if strings.HasPrefix(v.Text, "-") {
+			return sx{code: v.Text, prec: pUnary}
+		}
+		return atom(v.Text)
+	case *ruby.NilLit:
+		return atom("None")
+	case *ruby.BoolLit:
+		if v.Val {
+			return atom("True")
+		}
+		return atom("False")
+	case *ruby.ArrayLit:
+		parts := make([]string, len(v.Elems))
+		for i, el := range v.Elems {
+			parts[i] = e.expr(el).code
+		}
+		return atom("[" + strings.Join(parts, ", ") + "]")
+	case *ruby.HashLit:
+		parts := make([]string, len(v.Keys))
+		for i := range v.Keys {
+			parts[i] = e.hashKey(v.Keys[i]) + ": " + e.expr(v.Vals[i]).code
+		}
+		return atom("{" + strings.Join(parts, ", ") + "}")
+	case *ruby.IdentRef:
+		return e.ident(v)
+	case *ruby.IVarRef:
+		no("@"+v.Name, "instance variables have no converge equivalent")
+	case *ruby.ConstRef:
+		no(v.Path, "Ruby constants and classes have no converge equivalent")
+	case *ruby.SelfLit:
+		no("self", "the Chef recipe object has no converge equivalent")
+	case *ruby.IndexExpr:
+		return e.index(v)
+	case *ruby.CallExpr:
+		return e.call(v)
+	case *ruby.BinaryExpr:
+		return e.binary(v)
+	case *ruby.UnaryExpr:
+		switch v.Op {
+		case "!":
+			return sx{code: "not " + e.expr(v.X).in(pNot), prec: pNot}
+		case "-":
+			return sx{code: "-" + e.expr(v.X).in(pUnary), prec: pUnary}
+		case "+":
+			return e.expr(v.X)
+		case "defined?":
+			return e.defined(v.X)
+		}
+		no(v.Op, "this operator is not translated")
+	case *ruby.TernaryExpr:
+		c := e.cond(v.Cond)
+		return sx{code: e.expr(v.Yes).in(pOr) + " if " + c.in(pOr) + " else " + e.expr(v.No).in(pTernary), prec: pTernary}
+	case *ruby.RangeExpr:
+		return atom(e.iterable(v, sx{}))
+	case *ruby.XStrExpr:
+		no("`command`", "running commands while compiling has no converge equivalent; use a guard or an execute")
+	case *ruby.RegexExpr:
+		no("/regexp/", "regular expressions have no Starlark equivalent")
+	case *ruby.IfExpr:
+		if len(v.Conds) == 1 && len(v.Bodies[0]) == 1 && v.HasElse && len(v.Else) == 1 && !v.Unless {
+			return sx{code: e.expr(v.Bodies[0][0].X).in(pOr) + " if " + e.cond(v.Conds[0]).in(pOr) + " else " + e.expr(v.Else[0].X).in(pTernary), prec: pTernary}
+		}
+		no("if as a value", "only `if c then a else b end` with one value per branch is translated")
+	case *ruby.CaseExpr:
+		no("case as a value", "assign the variable inside each branch instead")
+	case *ruby.AssignExpr:
+		no("assignment inside an expression", "not translated")
+	case *ruby.OpaqueExpr:
+		no(v.What, "arbitrary Ruby has no converge equivalent")
+	case *ruby.BadExpr:
+		no("unreadable Ruby", v.Why)
+	}
+	no("expression", "not translated")
+	return sx{}
+}
+
+func (e *emitter) hashKey(k ruby.Expr) string {
+	if s, ok := k.(*ruby.SymLit); ok {
+		return starQuote(s.Name)
+	}
+	return e.expr(k).code
+}
+
+func isPlain(s *ruby.StrLit) bool {
+	for _, p := range s.Parts {
+		if p.IsCode {
+			return false
+		}
+	}
+	return true
+}
+
+func plain(s *ruby.StrLit) string {
+	var b strings.Builder
+	for _, p := range s.Parts {
+		b.WriteString(p.Lit)
+	}
+	return b.String()
+}
+
+// str translates a Ruby string, with interpolation as Starlark % formatting.
+func (e *emitter) str(s *ruby.StrLit) sx {
+	if isPlain(s) {
+		return sx{code: starQuote(plain(s)), prec: pPostfix, str: true}
+	}
+	var format strings.Builder
+	var args []sx
+	for _, p := range s.Parts {
+		if p.IsCode {
+			a := e.expr(p.X)
+			if lit, ok := unquoteStar(a.code); ok && a.prec == pPostfix {
+				format.WriteString(strings.ReplaceAll(lit, "%", "%%"))
+				continue
+			}
+			format.WriteString("%s")
+			args = append(args, a)
+			continue
+		}
+		format.WriteString(strings.ReplaceAll(p.Lit, "%", "%%"))
+	}
+	if len(args) == 0 {
+		return sx{code: starQuote(strings.ReplaceAll(format.String(), "%%", "%")), prec: pPostfix, str: true}
+	}
+	if format.String() == "%s" {
+		if args[0].str {
+			return args[0]
+		}
+		return sx{code: "str(" + args[0].code + ")", prec: pPostfix, str: true}
+	}
+	if len(args) == 1 {
+		return sx{code: starQuote(format.String()) + " % " + args[0].in(pMul+1), prec: pMul, str: true}
+	}
+	codes := make([]string, len(args))
+	for i, a := range args {
+		codes[i] = a.code
+	}
+	return sx{code: starQuote(format.String()) + " % (" + strings.Join(codes, ", ") + ")", prec: pMul, str: true}
+}
+
+// starQuote writes a Starlark string literal.
+func starQuote(s string) string {
+	if strings.Count(s, "\n") > 1 && !strings.Contains(s, `"""`) && !strings.HasSuffix(s, `"`) && !strings.ContainsAny(s, "\r\t\x00") {
+		var b strings.Builder
+		b.WriteString(`"""`)
+		for _, r := range s {
+			switch {
+			case r == '\\':
+				b.WriteString(`\\`)
+			case r < 0x20 && r != '\n':
+				fmt.Fprintf(&b, `\x%02x`, r)
+			default:
+				b.WriteRune(r)
+			}
+		}
+		b.WriteString(`"""`)
+		return b.String()
+	}
+	q := '"'
+	if strings.ContainsRune(s, '"') && !strings.ContainsRune(s, '\'') {
+		q = '\''
+	}
+	var b strings.Builder
+	b.WriteRune(q)
+	for _, r := range s {
+		switch r {
+		case q:
+			b.WriteRune('\\')
+			b.WriteRune(q)
+		case '\\':
+			b.WriteString(`\\`)
+		case '\n':
+			b.WriteString(`\n`)
+		case '\t':
+			b.WriteString(`\t`)
+		case '\r':
+			b.WriteString(`\r`)
+		default:
+			if r < 0x20 || r == 0x7f {
+				fmt.Fprintf(&b, `\x%02x`, r)
+			} else if r == 0xFFFD {
+				b.WriteString(`\ufffd`)
+			} else {
+				b.WriteRune(r)
+			}
+		}
+	}
+	b.WriteRune(q)
+	return b.String()
+}
+
+var rubyMethods = map[string]bool{
+	"to_s": true, "to_i": true, "to_f": true, "to_sym": true, "to_a": true, "to_str": true, "inspect": true,
+	"upcase": true, "downcase": true, "capitalize": true, "strip": true, "lstrip": true, "rstrip": true,
+	"chomp": true, "split": true, "join": true, "length": true, "size": true, "count": true, "empty?": true,
+	"nil?": true, "include?": true, "member?": true, "key?": true, "has_key?": true, "start_with?": true,
+	"end_with?": true, "first": true, "last": true, "keys": true, "values": true, "sort": true,
+	"reverse": true, "min": true, "max": true, "map": true, "collect": true, "select": true, "reject": true,
+	"gsub": true, "sub": true, "fetch": true, "merge": true, "each": true, "each_with_index": true,
+	"each_pair": true, "times": true, "uniq": true, "to_h": true, "dup": true, "freeze": true, "any?": true,
+	"all?": true, "flatten": true, "compact": true, "sum": true, "tr": true, "to_json": true, "to_hash": true,
+	"call": true, "zero?": true, "dig": true, "kind_of?": true, "is_a?": true, "instance_of?": true, "respond_to?": true,
+}
+
+func (e *emitter) call(c *ruby.CallExpr) sx {
+	if c.Recv == nil {
+		return e.selfCall(c)
+	}
+	if cr, ok := c.Recv.(*ruby.ConstRef); ok {
+		return e.constCall(cr, c)
+	}
+	if isNodeCall(c.Recv) {
+		if facts[c.Name] && len(c.Args) == 0 && c.Block == nil {
+			return sx{code: "node." + c.Name, prec: pPostfix, str: true}
+		}
+		if c.Name == "name" && len(c.Args) == 0 {
+			return sx{code: "node.name", prec: pPostfix, str: true}
+		}
+		if c.Name == "run_state" && len(c.Args) == 0 && c.Block == nil {
+			if e.kind == kindAttributes {
+				no("node.run_state", "run_state is for recipes; an attributes file sets attributes")
+			}
+			return atom("run_state")
+		}
+		if why, ok := nodeMethods[c.Name]; ok {
+			no("node."+c.Name, why)
+		}
+		if _, ok := attrRoots[c.Name]; ok {
+			if e.kind == kindAttributes {
+				return atom(attrRoots[c.Name])
+			}
+			no("node."+c.Name, "reading a precedence level from a recipe; read node[...] instead")
+		}
+	}
+	if c.Block != nil {
+		return e.blockCall(c)
+	}
+	recv := e.expr(c.Recv)
+	r := recv.in(pPostfix)
+	arg := func(i int) sx { return e.expr(c.Args[i]) }
+	nargs := func(n ...int) {
+		for _, k := range n {
+			if len(c.Args) == k {
+				return
+			}
+		}
+		no("."+c.Name, fmt.Sprintf("unexpected number of arguments (%d)", len(c.Args)))
+	}
+	switch c.Name {
+	case "uniq":
+		nargs(0)
+		return atom("(lambda _l: [_x for _i, _x in enumerate(_l) if _x not in _l[:_i]])(list(" + recv.code + "))")
+	case "kind_of?", "is_a?", "instance_of?":
+		nargs(1)
+		cr, ok := c.Args[0].(*ruby.ConstRef)
+		if !ok {
+			no("."+c.Name, "the class is not a constant")
+		}
+		types, ok := rubyTypes[strings.TrimPrefix(cr.Path, "::")]
+		if !ok {
+			no("."+c.Name+"("+cr.Path+")", "this class has no Starlark type")
+		}
+		return typeTest(recv, types)
+	case "respond_to?":
+		nargs(1)
+		m, _ := literalKey(c.Args[0])
+		types, ok := respondTypes[m]
+		if !ok {
+			no(".respond_to?("+m+")", "only :each, :each_pair, :keys, :upcase and :<< are translated")
+		}
+		return typeTest(recv, types)
+	case "to_s", "to_str":
+		nargs(0)
+		if recv.str {
+			return recv
+		}
+		return sx{code: "str(" + recv.code + ")", prec: pPostfix, str: true}
+	case "to_sym", "dup", "freeze", "to_h", "to_hash":
+		nargs(0)
+		return recv
+	case "to_i":
+		nargs(0)
+		if recv.str {
+			return atom("int(" + r + ".split(\".\")[0])")
+		}
+		return atom("int(str(" + recv.code + ").split(\".\")[0])")
+	case "to_f":
+		nargs(0)
+		if recv.str { // "7.1.1503".to_f is 7.1 in Ruby
+			return atom("float(\".\".join(" + r + ".split(\".\")[:2]))")
+		}
+		return atom("float(" + recv.code + ")")
+	case "to_a":
+		nargs(0)
+		return atom("list(" + recv.code + ")")
+	case "inspect":
+		nargs(0)
+		return atom("repr(" + recv.code + ")")
+	case "upcase", "downcase", "capitalize", "strip", "lstrip", "rstrip":
+		nargs(0)
+		m := map[string]string{"upcase": "upper", "downcase": "lower", "capitalize": "capitalize", "strip": "strip", "lstrip": "lstrip", "rstrip": "rstrip"}[c.Name]
+		return sx{code: r + "." + m + "()", prec: pPostfix, str: true}
+	case "chomp":
+		nargs(0)
+		return sx{code: r + `.removesuffix("\n")`, prec: pPostfix, str: true}
+	case "split":
+		nargs(0, 1)
+		if len(c.Args) == 0 {
+			return atom(r + ".split()")
+		}
+		if _, ok := c.Args[0].(*ruby.RegexExpr); ok {
+			no(".split(/re/)", "regular expressions have no Starlark equivalent")
+		}
+		return atom(r + ".split(" + arg(0).code + ")")
+	case "join":
+		nargs(0, 1)
+		sep := atom(`""`)
+		if len(c.Args) == 1 {
+			sep = arg(0)
+		}
+		return sx{code: sep.in(pPostfix) + ".join(" + recv.code + ")", prec: pPostfix, str: true}
+	case "length", "size", "count":
+		nargs(0)
+		return atom("len(" + recv.code + ")")
+	case "empty?":
+		nargs(0)
+		return sx{code: "len(" + recv.code + ") == 0", prec: pCmp}
+	case "nil?":
+		nargs(0)
+		return sx{code: recv.in(pCmp+1) + " == None", prec: pCmp}
+	case "zero?":
+		nargs(0)
+		return sx{code: recv.in(pCmp+1) + " == 0", prec: pCmp}
+	case "include?", "member?", "key?", "has_key?":
+		nargs(1)
+		return sx{code: arg(0).in(pCmp+1) + " in " + recv.in(pCmp+1), prec: pCmp}
+	case "start_with?", "end_with?":
+		nargs(1)
+		m := map[string]string{"start_with?": "startswith", "end_with?": "endswith"}[c.Name]
+		return atom(r + "." + m + "(" + arg(0).code + ")")
+	case "first", "last":
+		nargs(0, 1)
+		if len(c.Args) == 1 {
+			if c.Name == "first" {
+				return atom(r + "[:" + arg(0).code + "]")
+			}
+			return atom(r + "[-" + arg(0).in(pUnary) + ":]")
+		}
+		if c.Name == "first" {
+			return atom(r + "[0]")
+		}
+		return atom(r + "[-1]")
+	case "keys", "values":
+		nargs(0)
+		return atom(r + "." + c.Name + "()")
+	case "sort", "reverse", "min", "max":
+		nargs(0)
+		f := map[string]string{"sort": "sorted", "reverse": "reversed", "min": "min", "max": "max"}[c.Name]
+		return atom(f + "(" + recv.code + ")")
+	case "sum":
+		nargs(0)
+		no(".sum", "not translated")
+	case "gsub", "sub":
+		nargs(2)
+		if _, ok := c.Args[0].(*ruby.RegexExpr); ok {
+			no("."+c.Name+"(/re/)", "regular expressions have no Starlark equivalent")
+		}
+		if c.Name == "sub" {
+			return sx{code: r + ".replace(" + arg(0).code + ", " + arg(1).code + ", 1)", prec: pPostfix, str: true}
+		}
+		return sx{code: r + ".replace(" + arg(0).code + ", " + arg(1).code + ")", prec: pPostfix, str: true}
+	case "fetch":
+		nargs(1, 2)
+		if len(c.Args) == 1 {
+			return atom(r + "[" + arg(0).code + "]")
+		}
+		return atom(r + ".get(" + arg(0).code + ", " + arg(1).code + ")")
+	case "merge":
+		nargs(1)
+		return atom("dict(" + recv.code + ", **" + arg(0).in(pPostfix) + ")")
+	case "call":
+		args := make([]string, len(c.Args))
+		for i := range c.Args {
+			args[i] = arg(i).code
+		}
+		return atom(r + "(" + strings.Join(args, ", ") + ")")
+	}
+	if isNodePath(c) {
+		// node.attr.sub: method-style attribute access
+		if facts[c.Name] && isNodeCall(c.Recv) {
+			return atom("node." + c.Name)
+		}
+		return atom(r + "[" + starQuote(c.Name) + "]")
+	}
+	if why, ok := rubyOnly[c.Name]; ok {
+		no("."+c.Name, why)
+	}
+	no("."+c.Name, "this Ruby method is not translated")
+	return sx{}
+}
+
+func (e *emitter) blockCall(c *ruby.CallExpr) sx {
+	b := c.Block
+	if len(b.Body) != 1 || len(b.Params) != 1 {
+		no("."+c.Name+" { }", "only one-parameter blocks with one expression are translated")
+	}
+	recv := e.expr(c.Recv)
+	saved := copyVars(e.vars)
+	defer func() { e.vars = saved }()
+	v := e.bind(b.Params[0], "")
+	body := e.expr(b.Body[0].X)
+	switch c.Name {
+	case "map", "collect":
+		return atom("[" + body.in(pOr) + " for " + v + " in " + recv.in(pOr) + "]")
+	case "select":
+		return atom("[" + v + " for " + v + " in " + recv.in(pOr) + " if " + body.in(pOr) + "]")
+	case "reject":
+		return atom("[" + v + " for " + v + " in " + recv.in(pOr) + " if not " + body.in(pNot) + "]")
+	case "any?":
+		return atom("any([" + body.in(pOr) + " for " + v + " in " + recv.in(pOr) + "])")
+	case "all?":
+		return atom("all([" + body.in(pOr) + " for " + v + " in " + recv.in(pOr) + "])")
+	}
+	no("."+c.Name+" { }", "this iterator is not translated as a value")
+	return sx{}
+}
+
+func (e *emitter) selfCall(c *ruby.CallExpr) sx {
+	switch c.Name {
+	case "node":
+		if len(c.Args) == 0 && c.Block == nil {
+			return atom("node")
+		}
+	case "cookbook_name":
+		return sx{code: starQuote(e.cookbook), prec: pPostfix, str: true}
+	case "recipe_name":
+		return sx{code: starQuote(e.recipe), prec: pPostfix, str: true}
+	case "platform?", "platform_family?":
+		if len(c.Args) == 0 || c.Block != nil {
+			break
+		}
+		f := strings.TrimSuffix(c.Name, "?")
+		var vals []string
+		for _, a := range c.Args {
+			if arr, ok := a.(*ruby.ArrayLit); ok {
+				for _, el := range arr.Elems {
+					vals = append(vals, e.expr(el).code)
+				}
+				continue
+			}
+			vals = append(vals, e.expr(a).code)
+		}
+		if len(vals) == 1 {
+			return sx{code: "node." + f + " == " + vals[0], prec: pCmp}
+		}
+		return sx{code: "node." + f + " in (" + strings.Join(vals, ", ") + ")", prec: pCmp}
+	case "lambda", "proc":
+		if c.Block != nil && len(c.Block.Body) == 1 {
+			saved := copyVars(e.vars)
+			defer func() { e.vars = saved }()
+			var params []string
+			for _, p := range c.Block.Params {
+				params = append(params, e.bind(p, ""))
+			}
+			body := e.expr(c.Block.Body[0].X)
+			if len(params) == 0 {
+				return sx{code: "lambda: " + body.code, prec: pLambda}
+			}
+			return sx{code: "lambda " + strings.Join(params, ", ") + ": " + body.code, prec: pLambda}
+		}
+		no(c.Name, "only one-expression lambdas are translated")
+	case "format", "sprintf":
+		if len(c.Args) >= 1 {
+			f := e.expr(c.Args[0])
+			var args []string
+			for _, a := range c.Args[1:] {
+				args = append(args, e.expr(a).code)
+			}
+			if len(args) == 1 {
+				return sx{code: f.in(pMul) + " % (" + args[0] + ",)", prec: pMul, str: true}
+			}
+			return sx{code: f.in(pMul) + " % (" + strings.Join(args, ", ") + ")", prec: pMul, str: true}
+		}
+	case "value_for_platform", "value_for_platform_family":
+		return e.valueForPlatform(c)
+	case "lazy":
+		// converge has no lazy values: a block reading node attributes and
+		// recipe variables gives at compile time what it would give at
+		// converge time, since nothing a translated recipe runs changes
+		// them in between; anything else is not translated
+		if c.Block != nil && len(c.Block.Params) == 0 && len(c.Block.Body) == 1 && len(c.Args) == 0 {
+			return e.expr(c.Block.Body[0].X)
+		}
+		no("lazy", "only a one-expression lazy block without parameters is translated (evaluated at compile time)")
+	case "Integer":
+		if len(c.Args) == 1 {
+			return atom("int(" + e.expr(c.Args[0]).code + ")")
+		}
+	case "String":
+		if len(c.Args) == 1 {
+			return sx{code: "str(" + e.expr(c.Args[0]).code + ")", prec: pPostfix, str: true}
+		}
+	case "Array":
+		if len(c.Args) == 1 {
+			return atom("list(" + e.expr(c.Args[0]).code + ")")
+		}
+	}
+	if why, ok := rubyOnly[c.Name]; ok {
+		no(c.Name, why)
+	}
+	if _, ok := chefResource(c.Name); ok {
+		no(c.Name, "a resource used as a value")
+	}
+	if _, ok := attrRoots[c.Name]; ok && e.kind == kindAttributes && len(c.Args) == 0 && c.Block == nil {
+		return atom(attrRoots[c.Name])
+	}
+	if len(c.Args) == 0 && c.Block == nil && !c.Parens {
+		no(c.Name, "unknown local variable or method (a library helper?)")
+	}
+	no(c.Name+"(...)", "unknown method (a library helper?)")
+	return sx{}
+}
+
+func (e *emitter) constCall(cr *ruby.ConstRef, c *ruby.CallExpr) sx {
+	p := strings.TrimPrefix(cr.Path, "::")
+	switch {
+	case p == "File" && c.Name == "join" && len(c.Args) >= 1:
+		var args []string
+		for _, a := range c.Args {
+			args = append(args, e.expr(a).code)
+		}
+		return sx{code: `"/".join([` + strings.Join(args, ", ") + "])", prec: pPostfix, str: true}
+	case p == "File" && c.Name == "basename" && len(c.Args) == 1:
+		return sx{code: e.expr(c.Args[0]).in(pPostfix) + `.rsplit("/", 1)[-1]`, prec: pPostfix, str: true}
+	case p == "File" || p == "Dir" || p == "IO" || p == "FileTest":
+		no(cr.Path+"."+c.Name, "reads the files of the machine running the migration, not of the node; use a guard or a fact")
+	case (p == "Hash" || p == "Array") && c.Name == "new" && len(c.Args) == 0 && c.Block == nil:
+		return atom(map[string]string{"Hash": "{}", "Array": "[]"}[p])
+	case p == "Chef::Log":
+		no("Chef::Log."+c.Name, "a log message as a value; write it as a statement")
+	case strings.HasPrefix(p, "Chef::"):
+		no(cr.Path+"."+c.Name, "Chef internals have no converge equivalent")
+	}
+	no(cr.Path+"."+c.Name, "Ruby classes have no converge equivalent")
+	return sx{}
+}
+
+func (e *emitter) binary(v *ruby.BinaryExpr) sx {
+	switch v.Op {
+	case "&&":
+		return sx{code: e.cond(v.L).in(pAnd) + " and " + e.cond(v.R).in(pAnd+1), prec: pAnd}
+	case "||":
+		return sx{code: e.expr(v.L).in(pOr) + " or " + e.expr(v.R).in(pOr+1), prec: pOr}
+	case "==", "!=", "<", ">", "<=", ">=":
+		return sx{code: e.expr(v.L).in(pCmp+1) + " " + v.Op + " " + e.expr(v.R).in(pCmp+1), prec: pCmp}
+	case "+", "-":
+		l, r := e.expr(v.L), e.expr(v.R)
+		return sx{code: l.in(pAdd) + " " + v.Op + " " + r.in(pAdd+1), prec: pAdd, str: l.str && r.str}
+	case "*", "%":
+		l, r := e.expr(v.L), e.expr(v.R)
+		if v.Op == "%" && l.str {
+			if a, ok := v.R.(*ruby.ArrayLit); ok {
+				parts := make([]string, len(a.Elems))
+				for i, el := range a.Elems {
+					parts[i] = e.expr(el).code
+				}
+				return sx{code: l.in(pMul) + " % (" + strings.Join(parts, ", ") + ")", prec: pMul, str: true}
+			}
+		}
+		return sx{code: l.in(pMul) + " " + v.Op + " " + r.in(pMul+1), prec: pMul}
+	case "/":
+		l, r := e.expr(v.L), e.expr(v.R)
+		op := "//"
+		if _, ok := v.L.(*ruby.FloatLit); ok {
+			op = "/"
+		}
+		if _, ok := v.R.(*ruby.FloatLit); ok {
+			op = "/"
+		}
+		return sx{code: l.in(pMul) + " " + op + " " + r.in(pMul+1), prec: pMul}
+	case "=~", "!~":
+		no(v.Op, "regular expressions have no Starlark equivalent")
+	case "<<":
+		no("<<", "appending inside an expression is not translated")
+	}
+	no(v.Op, "this operator is not translated")
+	return sx{}
+}
+
+// rubyTypes are the Starlark types of a Ruby class's values; a hash read
+// from node attributes is an "attributes" view.
+var rubyTypes = map[string][]string{
+	"String": {"string"}, "Symbol": {"string"}, "Array": {"list"}, "Hash": {"dict", "attributes"},
+	"Integer": {"int"}, "Fixnum": {"int"}, "Numeric": {"int", "float"}, "Float": {"float"},
+	"TrueClass": {"bool"}, "FalseClass": {"bool"}, "NilClass": {"NoneType"},
+}
+
+var respondTypes = map[string][]string{
+	"each": {"list", "dict", "attributes"}, "each_pair": {"dict", "attributes"}, "keys": {"dict", "attributes"},
+	"upcase": {"string"}, "<<": {"list"},
+}
+
+func typeTest(v sx, types []string) sx {
+	if len(types) == 1 {
+		return sx{code: "type(" + v.code + ") == " + starQuote(types[0]), prec: pCmp}
+	}
+	q := make([]string, len(types))
+	for i, t := range types {
+		q[i] = starQuote(t)
+	}
+	return sx{code: "type(" + v.code + ") in (" + strings.Join(q, ", ") + ")", prec: pCmp}
+}
+
+// valueForPlatform translates value_for_platform(_family)(hash): a dict
+// lookup on the platform (and, for value_for_platform, its version), with
+// the hash's "default" as the fallback.
+func (e *emitter) valueForPlatform(c *ruby.CallExpr) sx {
+	if len(c.Args) != 1 || c.Block != nil {
+		no(c.Name, "want one hash argument")
+	}
+	h, ok := c.Args[0].(*ruby.HashLit)
+	if !ok {
+		no(c.Name, "want one hash argument")
+	}
+	family := c.Name == "value_for_platform_family"
+	var entries []string
+	def := "None"
+	for i, k := range h.Keys {
+		var keys []ruby.Expr
+		if arr, ok := k.(*ruby.ArrayLit); ok {
+			keys = arr.Elems
+		} else {
+			keys = []ruby.Expr{k}
+		}
+		var val string
+		if !family {
+			vh, ok := h.Vals[i].(*ruby.HashLit)
+			if !ok {
+				if lk, _ := literalKey(k); lk == "default" {
+					def = e.expr(h.Vals[i]).code
+					continue
+				}
+				no(c.Name, "a platform's value must be a hash of versions")
+			}
+			for _, vk := range vh.Keys {
+				s, ok := literalKey(vk)
+				if !ok || strings.ContainsAny(s, "<>=~ ") {
+					no(c.Name, "version constraints are not translated; only exact versions and \"default\"")
+				}
+			}
+			val = e.expr(vh).code
+		} else {
+			val = e.expr(h.Vals[i]).code
+		}
+		for _, k := range keys {
+			ks, ok := literalKey(k)
+			if !ok {
+				no(c.Name, "a platform name must be a literal")
+			}
+			if ks == "default" {
+				def = val
+				continue
+			}
+			entries = append(entries, starQuote(ks)+": "+val)
+		}
+	}
+	m := "{" + strings.Join(entries, ", ") + "}"
+	if family {
+		return atom(m + ".get(node.platform_family, " + def + ")")
+	}
+	return atom("(lambda v: v.get(node.platform_version, v.get(\"default\", " + def + ")) if v != None else " + def + ")(" + m + ".get(node.platform))")
+}
+
+// defined translates defined?(x): a local variable is defined once
+// assigned; a method call (node[...] included) is always defined in
+// Ruby, whatever the key, so defined?(node['a']) is true.
+func (e *emitter) defined(x ruby.Expr) sx {
+	switch t := x.(type) {
+	case *ruby.IdentRef:
+		if _, ok := e.vars[t.Name]; ok {
+			return atom("True")
+		}
+		return atom("False")
+	case *ruby.IndexExpr:
+		if isNodeCall(t.Recv) || isNodePath(t.Recv) {
+			return atom("True")
+		}
+	}
+	no("defined?", "only defined?(local) and defined?(node[...]) are translated")
+	return sx{}
+}

@@ -1,0 +1,831 @@
+package migrate
+
+// Resources: a Chef resource block becomes one converge resource call, with
+// its properties, action, notifications and guards.
+
+import (
+	"fmt"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/converge-cm/converge/engine"
+	"github.com/converge-cm/converge/engine/migrate/ruby"
+	"github.com/converge-cm/converge/engine/shell"
+)
+
+func (e *emitter) emitCallStmt(s *ruby.Stmt, c *ruby.CallExpr, ind int) {
+	if c.Recv == nil {
+		if kind, ok := chefResource(c.Name); ok && (len(c.Args) > 0 || c.Block != nil) {
+			e.emitResource(s, c, kind, ind)
+			return
+		}
+		switch c.Name {
+		case "include_recipe":
+			if c.Block != nil || len(c.Args) == 0 {
+				no("include_recipe", "unexpected form")
+			}
+			for _, a := range c.Args {
+				v := e.expr(a)
+				if sl, ok := a.(*ruby.StrLit); ok && isPlain(sl) && !strings.Contains(sl.Parts[0].Lit, "::") {
+					v = atom(starQuote(plain(sl) + "::default"))
+				} else if ok && isPlain(sl) && strings.HasPrefix(plain(sl), "::") {
+					v = atom(starQuote(e.cookbook + plain(sl))) // the same cookbook
+				}
+				e.line(ind, "include_recipe("+v.code+")")
+			}
+			return
+		case "raise", "fail":
+			if c.Block != nil || len(c.Args) > 1 {
+				no(c.Name, "only raise \"message\" is translated")
+			}
+			msg := atom(starQuote("raised by the recipe"))
+			if len(c.Args) == 1 {
+				msg = e.expr(c.Args[0])
+			}
+			e.line(ind, "fail("+msg.code+")")
+			return
+		}
+		if _, ok := unsupportedResources[c.Name]; ok && (len(c.Args) > 0 || c.Block != nil) {
+			no(c.Name, unsupportedResources[c.Name])
+		}
+		if c.Block != nil && len(c.Args) > 0 {
+			no(c.Name, "a resource or definition converge does not have")
+		}
+	}
+	if c.Block != nil && c.Recv != nil {
+		switch c.Name {
+		case "each", "each_with_index", "each_pair", "times":
+			e.emitLoop(c, ind)
+			return
+		}
+		no("."+c.Name+" with a block", "this iterator is not translated")
+	}
+	if c.Recv != nil && (c.Name == "push" || c.Name == "<<") && len(c.Args) == 1 {
+		e.line(ind, e.expr(c.Recv).in(pPostfix)+".append("+e.expr(c.Args[0]).code+")")
+		return
+	}
+	if c.Recv != nil {
+		if cr, ok := c.Recv.(*ruby.ConstRef); ok && strings.TrimPrefix(cr.Path, "::") == "Chef::Log" {
+			level := map[string]string{"debug": "debug", "info": "info", "warn": "warn", "error": "error", "fatal": "fatal"}[c.Name]
+			if level == "" || len(c.Args) != 1 || c.Block != nil {
+				no("Chef::Log."+c.Name, "only Chef::Log.debug/info/warn/error/fatal(message) is translated")
+			}
+			// Chef logs while compiling; converge's log resource writes
+			// the message when the run reaches it
+			e.line(ind, "log("+e.expr(c.Args[0]).code+", level="+starQuote(level)+")")
+			e.resources["log"]++
+			return
+		}
+	}
+	if c.Recv == nil {
+		if why, ok := rubyOnly[c.Name]; ok {
+			no(c.Name, why)
+		}
+		no(c.Name, "unknown method, definition or custom resource")
+	}
+	no("."+c.Name, "a method call used as a statement")
+}
+
+// chefResource returns the converge builtin a Chef resource translates to:
+// a registered kind of the same name or one that lists it in its ChefNames.
+func chefResource(name string) (string, bool) {
+	if k, ok := engine.ChefKind(name); ok {
+		return k.Name, true
+	}
+	return "", false
+}
+
+var unsupportedResources = map[string]string{
+	"ruby_block":         "it runs Ruby on the node; rewrite it as an execute or drop it",
+	"remote_directory":   "converge has no remote_directory resource; use cookbook_file per file",
+	"chef_gem":           "gems for Chef itself have no meaning in converge",
+	"gem_package":        "converge has no gem_package resource; use execute",
+	"route":              "converge has no route resource; use execute",
+	"ifconfig":           "converge has no ifconfig resource; use execute",
+	"ruby":               "converge has no ruby script resource; use execute",
+	"powershell_script":  "Windows is not supported",
+	"windows_package":    "Windows is not supported",
+	"deploy":             "converge has no deploy resource",
+	"http_request":       "converge has no http_request resource",
+	"notify_group":       "converge has no notify_group resource",
+	"chef_sleep":         "converge has no sleep resource; use execute",
+	"breakpoint":         "chef-shell breakpoints have no meaning in converge",
+	"openssl_x509":       "converge has no openssl resources; use execute",
+	"selinux_boolean":    "converge has no selinux resources; use execute",
+	"ohai":               "converge gathers facts once before compiling",
+	"reboot":             "converge has no reboot resource",
+	"chocolatey_package": "Windows is not supported",
+}
+
+var rubyOnly = map[string]string{
+	"search":                    "Chef server search has no converge equivalent; list the nodes in the run or in attributes",
+	"data_bag":                  "data bags have no converge equivalent; move the data to attributes",
+	"data_bag_item":             "data bags have no converge equivalent; move the data to attributes",
+	"encrypted_data_bag_item":   "encrypted data bags have no converge equivalent",
+	"lazy":                      "lazy values are computed at converge time in Ruby; use a callable or an attribute",
+	"shell_out":                 "running commands while compiling has no converge equivalent; use a guard",
+	"shell_out!":                "running commands while compiling has no converge equivalent; use a guard",
+	"resources":                 "looking up resources has no converge equivalent",
+	"value_for_platform":        "rewrite as an if on node.platform",
+	"value_for_platform_family": "rewrite as an if on node.platform_family",
+	"puts":                      "printing from a recipe has no converge equivalent",
+	"p":                         "printing from a recipe has no converge equivalent",
+	"require":                   "Ruby libraries cannot be loaded",
+	"run_context":               "Chef internals have no converge equivalent",
+	"tag":                       "node tags have no converge equivalent",
+	"tagged?":                   "node tags have no converge equivalent",
+	"registry_key_exists?":      "Windows is not supported",
+	"system":                    "running commands while compiling has no converge equivalent; use a guard",
+	"`":                         "running commands while compiling has no converge equivalent; use a guard",
+	"node":                      "the node object by itself",
+}
+
+// hasProp reports whether converge's kind accepts the property.
+func hasProp(kind, name string) bool {
+	k, ok := engine.LookupKind(kind)
+	return ok && k.HasProperty(name)
+}
+
+type kwarg struct {
+	name  string
+	value string
+	multi []string // lines for a value laid out over several lines
+	// cond, when set, makes the property conditional (Chef's
+	// `version x if cond` in a resource block): the call passes it as
+	// **({name: value} if cond else {}), after the other keywords.
+	cond string
+}
+
+type resourceBuild struct {
+	kwargs    []kwarg
+	notifies  []string
+	subscr    []string
+	notIf     []guard
+	onlyIf    []guard
+	notesAt   []int // source lines of properties that became TODOs
+	todoLines []func(ind int)
+}
+
+type guard struct {
+	code  string
+	shell bool // a shell command string (else a callable)
+	line  int
+}
+
+func (e *emitter) emitResource(s *ruby.Stmt, c *ruby.CallExpr, chefKind string, ind int) {
+	kind := chefKind
+	if len(c.Args) != 1 {
+		if len(c.Args) == 0 {
+			no(c.Name, "a resource without a name")
+		}
+		no(c.Name, "a resource with several name arguments")
+	}
+	name := e.expr(c.Args[0])
+	if _, isList := c.Args[0].(*ruby.ArrayLit); isList && kind != "package" {
+		no(c.Name, "only package accepts a list of names")
+	}
+	rb := &resourceBuild{}
+	e.resInd = ind
+	var todos []func(ind int)
+	var code *sx
+	hasSource := false
+	if c.Block != nil {
+		if len(c.Block.Params) > 0 {
+			no(c.Name, "a resource block with parameters")
+		}
+		for _, ps := range c.Block.Body {
+			ps := ps
+			bad := e.property(rb, kind, chefKind, ps, &code, &hasSource)
+			if bad != nil {
+				todos = append(todos, func(ind int) { e.todoLine(ps.Line, ind, bad.construct, bad.why) })
+			}
+		}
+	}
+	if kind == "template" && !hasSource {
+		if sl, ok := c.Args[0].(*ruby.StrLit); ok && isPlain(sl) {
+			rb.kwargs = append([]kwarg{{name: "source", value: starQuote(path.Base(plain(sl)) + ".tmpl")}}, rb.kwargs...)
+		} else {
+			todos = append(todos, func(ind int) {
+				e.todoLine(c.Line, ind, "template without source", "Chef's default source is the basename of the path; name it explicitly")
+			})
+		}
+	}
+	if g := combineGuards(rb.notIf, " || "); g != nil {
+		rb.kwargs = append(rb.kwargs, *g)
+		rb.kwargs[len(rb.kwargs)-1].name = "not_if"
+	} else if len(rb.notIf) > 1 {
+		todos = append(todos, func(ind int) {
+			e.todoLine(rb.notIf[1].line, ind, "several not_if guards", "mixing command and Ruby guards; combine them by hand")
+		})
+	}
+	if g := combineGuards(rb.onlyIf, " && "); g != nil {
+		rb.kwargs = append(rb.kwargs, *g)
+		rb.kwargs[len(rb.kwargs)-1].name = "only_if"
+	} else if len(rb.onlyIf) > 1 {
+		todos = append(todos, func(ind int) {
+			e.todoLine(rb.onlyIf[1].line, ind, "several only_if guards", "mixing command and Ruby guards; combine them by hand")
+		})
+	}
+	if len(rb.notifies) > 0 {
+		rb.kwargs = append(rb.kwargs, listKwarg("notifies", rb.notifies))
+	}
+	if len(rb.subscr) > 0 {
+		rb.kwargs = append(rb.kwargs, listKwarg("subscribes", rb.subscr))
+	}
+	// comments inside the block go above the call
+	e.flushComments(s.EndLine+1, ind)
+	for _, t := range todos {
+		t(ind)
+	}
+	e.writeCall(ind, kind, name.code, rb.kwargs)
+}
+
+func listKwarg(name string, items []string) kwarg {
+	k := kwarg{name: name, value: "[" + strings.Join(items, ", ") + "]"}
+	if len(k.value) > 60 {
+		k.multi = append([]string{"["}, nil...)
+		for _, it := range items {
+			k.multi = append(k.multi, "    "+it+",")
+		}
+		k.multi = append(k.multi, "]")
+	}
+	return k
+}
+
+func combineGuards(gs []guard, op string) *kwarg {
+	switch len(gs) {
+	case 0:
+		return nil
+	case 1:
+		return &kwarg{value: gs[0].code}
+	}
+	var parts []string
+	for _, g := range gs {
+		if !g.shell {
+			return nil
+		}
+		s, ok := unquoteStar(g.code)
+		if !ok {
+			return nil
+		}
+		parts = append(parts, s)
+	}
+	return &kwarg{value: starQuote(strings.Join(parts, op))}
+}
+
+func (e *emitter) writeCall(ind int, kind, name string, kwargs []kwarg) {
+	e.resources[kind]++
+	// A conditional property goes last: Starlark takes **kwargs after the
+	// keyword arguments.
+	var plainKw, condKw []kwarg
+	for _, k := range kwargs {
+		if k.cond != "" {
+			k = kwarg{name: "**", value: "({" + starQuote(k.name) + ": " + k.value + "} if " + k.cond + " else {})"}
+			condKw = append(condKw, k)
+			continue
+		}
+		plainKw = append(plainKw, k)
+	}
+	kwargs = append(plainKw, condKw...)
+	arg := func(k kwarg) string {
+		if k.name == "**" {
+			return "**" + k.value
+		}
+		return k.name + "=" + k.value
+	}
+	one := kind + "(" + name
+	multi := false
+	for _, k := range kwargs {
+		if k.multi != nil || strings.Contains(k.value, "\n") {
+			multi = true
+		}
+		one += ", " + arg(k)
+	}
+	one += ")"
+	if !multi && len(one)+4*ind <= 88 {
+		e.line(ind, one)
+		return
+	}
+	e.line(ind, kind+"(")
+	e.line(ind+1, name+",")
+	for _, k := range kwargs {
+		if k.multi != nil {
+			e.line(ind+1, k.name+"="+k.multi[0])
+			for _, m := range k.multi[1 : len(k.multi)-1] {
+				e.line(ind+1, m)
+			}
+			e.line(ind+1, k.multi[len(k.multi)-1]+",")
+			continue
+		}
+		e.line(ind+1, arg(k)+",")
+	}
+	e.line(ind, ")")
+}
+
+// property translates one statement of a resource block; it returns a
+// reason when the statement could not be carried over.
+func (e *emitter) property(rb *resourceBuild, kind, chefKind string, ps *ruby.Stmt, code **sx, hasSource *bool) (bad *untranslatable) {
+	defer func() {
+		if r := recover(); r != nil {
+			u, ok := r.(*untranslatable)
+			if !ok {
+				panic(r)
+			}
+			bad = u
+		}
+	}()
+	if x, ok := ps.X.(*ruby.IfExpr); ok && x.Modifier {
+		e.conditionalProperty(rb, kind, chefKind, x)
+		return nil
+	}
+	if a, ok := ps.X.(*ruby.AssignExpr); ok {
+		if _, local := a.Target.(*ruby.IdentRef); local {
+			// a local set inside the block: Ruby runs it while the block
+			// is read, so it goes before the resource
+			e.emitAssign(a, e.resInd)
+			return nil
+		}
+	}
+	c, ok := ps.X.(*ruby.CallExpr)
+	if !ok || c.Recv != nil {
+		switch x := ps.X.(type) {
+		case *ruby.BadExpr:
+			no("unreadable Ruby", "the reader could not parse this ("+x.Why+")")
+		case *ruby.OpaqueExpr:
+			no(x.What, "arbitrary Ruby has no converge equivalent")
+		case *ruby.IfExpr, *ruby.CaseExpr:
+			no("conditional property", "a branch inside a resource block; set the property with a variable before the resource")
+		}
+		no("statement in a resource block", "only property calls are translated")
+	}
+	prop := c.Name
+	if c.Block != nil && prop != "not_if" && prop != "only_if" {
+		if prop == "block" {
+			no("block", "Ruby code run on the node has no converge equivalent")
+		}
+		no(prop+" with a block", "only guards take a block")
+	}
+	one := func() ruby.Expr {
+		if len(c.Args) != 1 {
+			no(prop, fmt.Sprintf("expected one value, got %d", len(c.Args)))
+		}
+		return c.Args[0]
+	}
+	switch prop {
+	case "action":
+		rb.set("action", e.action(one()))
+		return nil
+	case "notifies", "subscribes":
+		t := e.notification(c)
+		if prop == "notifies" {
+			rb.notifies = append(rb.notifies, t)
+		} else {
+			rb.subscr = append(rb.subscr, t)
+		}
+		return nil
+	case "not_if", "only_if":
+		g := e.guard(c)
+		if prop == "not_if" {
+			rb.notIf = append(rb.notIf, g)
+		} else {
+			rb.onlyIf = append(rb.onlyIf, g)
+		}
+		return nil
+	case "mode":
+		rb.set("mode", e.mode(one()))
+		return nil
+	case "variables":
+		v := one()
+		h, ok := v.(*ruby.HashLit)
+		if !ok {
+			rb.set("variables", e.expr(v).code)
+			return nil
+		}
+		rb.kwargs = append(rb.kwargs, e.dictKwarg("variables", h))
+		return nil
+	case "source":
+		v := one()
+		*hasSource = true
+		if kind == "template" {
+			rb.set("source", e.templateSource(v))
+			return nil
+		}
+	case "link_type", "provider_type":
+		if s, ok := one().(*ruby.SymLit); ok {
+			rb.set(prop, starQuote(s.Name))
+			return nil
+		}
+	case "backup":
+		if n, ok := one().(*ruby.IntLit); ok {
+			rb.set("backup", map[bool]string{true: "True", false: "False"}[n.Val > 0])
+			return nil
+		}
+	case "gid":
+		if kind == "user" { // converge's user gid is a group name or number as a string
+			switch v := one().(type) {
+			case *ruby.IntLit:
+				rb.set("gid", starQuote(strconv.FormatInt(v.Val, 10)))
+			case *ruby.StrLit:
+				rb.set("gid", e.expr(v).code)
+			default:
+				rb.set("gid", "str("+e.expr(v).code+")")
+			}
+			return nil
+		}
+	case "supports":
+		if len(c.Args) == 1 {
+			if h, ok := c.Args[0].(*ruby.HashLit); ok {
+				rb.set("supports", e.expr(h).code)
+				return nil
+			}
+		}
+	case "package_name", "path":
+		no(prop, "converge names the resource by its "+map[bool]string{true: "package", false: "path"}[prop == "package_name"]+"; rename the resource (and its notifications)")
+	case "provider":
+		no(prop, "Chef provider classes have no converge equivalent; converge picks the provider from facts (provider= takes a name)")
+	case "cookbook":
+		no(prop, "templates and files from another cookbook are not supported")
+	case "local":
+		no(prop, "local templates are not supported")
+	}
+	if k, ok := engine.LookupKind(kind); ok {
+		if p, ok := k.ChefProperty(prop); ok {
+			prop = p.Name // Chef's name is a Starlark keyword (mount's pass)
+		}
+	}
+	if !hasProp(kind, prop) {
+		no(prop, fmt.Sprintf("converge's %s has no %s property", kind, prop))
+	}
+	v := one()
+	if h, ok := v.(*ruby.HashLit); ok && len(h.Keys) > 2 {
+		rb.kwargs = append(rb.kwargs, e.dictKwarg(prop, h))
+		return nil
+	}
+	rb.set(prop, e.expr(v).code)
+	return nil
+}
+
+// conditionalProperty translates `prop value if cond` (or unless) in a
+// resource block. Chef leaves the property unset when cond is false, so
+// the call gets it through **({...} if cond else {}); a property given
+// before unconditionally becomes `value if cond else earlier`.
+func (e *emitter) conditionalProperty(rb *resourceBuild, kind, chefKind string, x *ruby.IfExpr) {
+	const construct = "conditional property"
+	if len(x.Conds) != 1 || len(x.Bodies) != 1 || len(x.Bodies[0]) != 1 {
+		no(construct, "a branch inside a resource block; set the property with a variable before the resource")
+	}
+	inner, ok := x.Bodies[0][0].X.(*ruby.CallExpr)
+	if !ok || inner.Recv != nil || inner.Block != nil {
+		no(construct, "only a property call can be conditional; set the property with a variable before the resource")
+	}
+	switch inner.Name {
+	case "source", "code", "notifies", "subscribes", "not_if", "only_if":
+		no(construct, "a conditional "+inner.Name+" is not translated; set it with a variable before the resource")
+	}
+	sub := &resourceBuild{}
+	var code *sx
+	hasSource := false
+	if bad := e.property(sub, kind, chefKind, x.Bodies[0][0], &code, &hasSource); bad != nil {
+		panic(bad)
+	}
+	if len(sub.kwargs) != 1 || code != nil || hasSource {
+		no(construct, "a conditional "+inner.Name+" is not translated; set it with a variable before the resource")
+	}
+	k := sub.kwargs[0]
+	value := k.value
+	if k.multi != nil {
+		value = strings.Join(k.multi, " ")
+	}
+	cond := e.optionalCond(x.Conds[0])
+	if x.Unless {
+		cond = sx{code: "not " + cond.in(pNot), prec: pNot}
+	}
+	for i, old := range rb.kwargs {
+		if old.name != k.name {
+			continue
+		}
+		if old.cond != "" {
+			no(construct, k.name+" is set under two conditions; combine them with a variable before the resource")
+		}
+		prev := old.value
+		if old.multi != nil {
+			prev = strings.Join(old.multi, " ")
+		}
+		rb.kwargs[i] = kwarg{name: k.name, value: ternaryOperand(value) + " if " + cond.in(pOr) + " else " + ternaryOperand(prev)}
+		return
+	}
+	for _, old := range rb.kwargs {
+		if old.cond != "" {
+			no(construct, "only one property of a resource can be conditional; set the others with a variable before the resource")
+		}
+	}
+	rb.kwargs = append(rb.kwargs, kwarg{name: k.name, value: value, cond: cond.in(pOr)})
+}
+
+// ternaryOperand parenthesizes a value that would not survive as an
+// operand of `x if c else y` (a conditional or a lambda of its own).
+func ternaryOperand(v string) string {
+	if strings.Contains(v, " if ") || strings.Contains(v, "lambda") {
+		return "(" + v + ")"
+	}
+	return v
+}
+
+// optionalCond translates a condition in which a bare node attribute
+// tests presence: node["a"]["b"] is nil in Chef when b is unset, so it
+// becomes node["a"].get("b"), which is None instead of an error.
+func (e *emitter) optionalCond(x ruby.Expr) sx {
+	if ix, ok := x.(*ruby.IndexExpr); ok && len(ix.Args) == 1 && isNodePath(ix) {
+		if k, ok := literalKey(ix.Args[0]); ok && !(isNodeCall(ix.Recv) && facts[k]) {
+			return atom(e.expr(ix.Recv).in(pPostfix) + ".get(" + starQuote(k) + ")")
+		}
+	}
+	return e.cond(x)
+}
+
+func (rb *resourceBuild) set(name, value string) {
+	for i, k := range rb.kwargs {
+		if k.name == name { // Chef: the last assignment wins
+			rb.kwargs[i] = kwarg{name: name, value: value}
+			return
+		}
+	}
+	rb.kwargs = append(rb.kwargs, kwarg{name: name, value: value})
+}
+
+func (e *emitter) dictKwarg(name string, h *ruby.HashLit) kwarg {
+	flat := e.expr(h).code
+	k := kwarg{name: name, value: flat}
+	if len(flat) > 60 {
+		k.multi = []string{"{"}
+		for i := range h.Keys {
+			k.multi = append(k.multi, "    "+e.hashKey(h.Keys[i])+": "+e.expr(h.Vals[i]).code+",")
+		}
+		k.multi = append(k.multi, "}")
+	}
+	return k
+}
+
+func (e *emitter) action(x ruby.Expr) string {
+	switch v := x.(type) {
+	case *ruby.SymLit:
+		return starQuote(v.Name)
+	case *ruby.ArrayLit:
+		var parts []string
+		for _, el := range v.Elems {
+			parts = append(parts, e.action(el))
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
+	}
+	return e.expr(x).code
+}
+
+var timings = map[string]string{"delayed": "", "immediately": "immediately", "immediate": "immediately", "before": "before"}
+
+func (e *emitter) notification(c *ruby.CallExpr) string {
+	if len(c.Args) < 2 || len(c.Args) > 3 {
+		no(c.Name, "expected :action, \"kind[name]\"[, :timing]")
+	}
+	action := e.action(c.Args[0])
+	var target string
+	switch t := c.Args[1].(type) {
+	case *ruby.CallExpr:
+		if t.Recv == nil && t.Name == "resources" && len(t.Args) == 1 {
+			if h, ok := t.Args[0].(*ruby.HashLit); ok && len(h.Keys) == 1 {
+				k, ok1 := h.Keys[0].(*ruby.SymLit)
+				if ok1 {
+					v := e.expr(h.Vals[0])
+					if sl, ok := h.Vals[0].(*ruby.StrLit); ok && isPlain(sl) {
+						target = starQuote(k.Name + "[" + plain(sl) + "]")
+					} else {
+						target = fmt.Sprintf("%s %% %s", starQuote(k.Name+"[%s]"), v.in(pMul+1))
+					}
+				}
+			} else {
+				target = e.expr(t.Args[0]).code
+			}
+		}
+		if target == "" {
+			no(c.Name, "unsupported notification target")
+		}
+	default:
+		target = e.expr(c.Args[1]).code
+	}
+	timing := ""
+	if len(c.Args) == 3 {
+		s, ok := c.Args[2].(*ruby.SymLit)
+		if !ok {
+			no(c.Name, "the timing must be :delayed, :immediately or :before")
+		}
+		t, ok := timings[s.Name]
+		if !ok {
+			no(c.Name, "unknown timing :"+s.Name)
+		}
+		timing = t
+	}
+	if timing == "" {
+		return "(" + action + ", " + target + ")"
+	}
+	return "(" + action + ", " + target + ", " + starQuote(timing) + ")"
+}
+
+func (e *emitter) mode(x ruby.Expr) string {
+	switch v := x.(type) {
+	case *ruby.IntLit:
+		return starQuote(fmt.Sprintf("%04o", v.Val))
+	case *ruby.StrLit:
+		if isPlain(v) {
+			s := plain(v)
+			if s != "" && strings.Trim(s, "01234567") == "" {
+				t := strings.TrimLeft(s, "0")
+				for len(t) < 4 {
+					t = "0" + t
+				}
+				return starQuote(t)
+			}
+			return starQuote(s)
+		}
+	}
+	return e.expr(x).code
+}
+
+func (e *emitter) templateSource(x ruby.Expr) string {
+	sl, ok := x.(*ruby.StrLit)
+	if !ok {
+		no("source", "a computed template source (or a list of sources) is not translated")
+	}
+	parts := append([]ruby.StrElem(nil), sl.Parts...)
+	if n := len(parts); n > 0 && !parts[n-1].IsCode {
+		parts[n-1].Lit = tmplName(parts[n-1].Lit)
+	} else {
+		parts = append(parts, ruby.StrElem{Lit: ".tmpl"})
+	}
+	return e.str(&ruby.StrLit{Line: sl.Line, Parts: parts}).code
+}
+
+// tmplName is the converge template file name for a Chef template name.
+func tmplName(name string) string {
+	return strings.TrimSuffix(name, ".erb") + ".tmpl"
+}
+
+func unquoteStar(code string) (string, bool) {
+	if strings.HasPrefix(code, `"""`) {
+		s, err := strconv.Unquote(`"` + strings.ReplaceAll(strings.ReplaceAll(code[3:len(code)-3], "\n", `\n`), `\"""`, `"""`) + `"`)
+		return s, err == nil
+	}
+	if strings.HasPrefix(code, `'`) && strings.HasSuffix(code, `'`) && len(code) >= 2 {
+		inner := strings.ReplaceAll(code[1:len(code)-1], `\'`, `'`)
+		inner = strings.ReplaceAll(inner, `"`, `\"`)
+		s, err := strconv.Unquote(`"` + inner + `"`)
+		return s, err == nil
+	}
+	if strings.HasPrefix(code, `"`) {
+		s, err := strconv.Unquote(code)
+		return s, err == nil
+	}
+	return "", false
+}
+
+// ---- guards ----
+
+var fileTests = map[string]string{
+	"exist?": "-e", "exists?": "-e", "directory?": "-d", "file?": "-f", "symlink?": "-L",
+	"executable?": "-x", "readable?": "-r", "writable?": "-w", "size?": "-s",
+}
+
+func (e *emitter) guard(c *ruby.CallExpr) guard {
+	if c.Block != nil {
+		if len(c.Args) > 0 {
+			no(c.Name, "a guard with both a command and a block")
+		}
+		if len(c.Block.Body) != 1 {
+			no(c.Name, "a guard block of several statements")
+		}
+		x := c.Block.Body[0].X
+		if sh, ok := e.shellGuard(x); ok {
+			return guard{code: sh, shell: true, line: c.Line}
+		}
+		return guard{code: e.lambda(x), line: c.Line}
+	}
+	if len(c.Args) == 0 {
+		no(c.Name, "a guard without a command")
+	}
+	if len(c.Args) > 1 {
+		no(c.Name+" options", "guard options (:user, :cwd, :environment ...) are not translated")
+	}
+	if sl, ok := c.Args[0].(*ruby.StrLit); ok {
+		return guard{code: e.str(sl).code, shell: isPlain(sl), line: c.Line}
+	}
+	no(c.Name, "a guard must be a command string or a block")
+	return guard{}
+}
+
+// shellGuard turns ::File.exist?("/x") and friends into a test command.
+func (e *emitter) shellGuard(x ruby.Expr) (string, bool) {
+	neg := false
+	if u, ok := x.(*ruby.UnaryExpr); ok && u.Op == "!" {
+		neg = true
+		x = u.X
+	}
+	c, ok := x.(*ruby.CallExpr)
+	if !ok {
+		return "", false
+	}
+	if cr, ok := c.Recv.(*ruby.ConstRef); ok && strings.TrimPrefix(cr.Path, "::") == "File" || ok && strings.TrimPrefix(cr.Path, "::") == "Dir" && c.Name == "exist?" {
+		flag, ok := fileTests[c.Name]
+		if !ok || len(c.Args) != 1 {
+			return "", false
+		}
+		if strings.TrimPrefix(cr.Path, "::") == "Dir" {
+			flag = "-d"
+		}
+		if neg {
+			flag = "! " + flag
+		}
+		if sl, ok := c.Args[0].(*ruby.StrLit); ok && isPlain(sl) {
+			return starQuote("test " + flag + " " + shell.Quote(plain(sl))), true
+		}
+		p := e.expr(c.Args[0])
+		return fmt.Sprintf("%s %% %s", starQuote("test "+flag+" '%s'"), p.in(pMul+1)), true
+	}
+	if c.Recv == nil && c.Name == "system" && len(c.Args) == 1 {
+		if sl, ok := c.Args[0].(*ruby.StrLit); ok {
+			s := e.str(sl)
+			if neg {
+				if isPlain(sl) {
+					return starQuote("! " + plain(sl)), true
+				}
+				return `"! " + ` + s.in(pAdd+1), true
+			}
+			return s.code, true
+		}
+	}
+	return "", false
+}
+
+// lambda translates a Ruby guard expression into a Starlark callable; the
+// locals it reads are bound as default parameters so a loop variable keeps
+// its value of that iteration.
+func (e *emitter) lambda(x ruby.Expr) string {
+	used := map[string]bool{}
+	walkIdents(x, used)
+	body := e.expr(x)
+	var params []string
+	for name := range used {
+		if v, ok := e.vars[name]; ok {
+			params = append(params, v.star+"="+v.star)
+		}
+	}
+	sort.Strings(params)
+	if len(params) == 0 {
+		return "lambda: " + body.code
+	}
+	return "lambda " + strings.Join(params, ", ") + ": " + body.code
+}
+
+func walkIdents(x ruby.Expr, used map[string]bool) {
+	switch t := x.(type) {
+	case *ruby.IdentRef:
+		used[t.Name] = true
+	case *ruby.CallExpr:
+		if t.Recv != nil {
+			walkIdents(t.Recv, used)
+		}
+		for _, a := range t.Args {
+			walkIdents(a, used)
+		}
+	case *ruby.IndexExpr:
+		walkIdents(t.Recv, used)
+		for _, a := range t.Args {
+			walkIdents(a, used)
+		}
+	case *ruby.BinaryExpr:
+		walkIdents(t.L, used)
+		walkIdents(t.R, used)
+	case *ruby.UnaryExpr:
+		walkIdents(t.X, used)
+	case *ruby.TernaryExpr:
+		walkIdents(t.Cond, used)
+		walkIdents(t.Yes, used)
+		walkIdents(t.No, used)
+	case *ruby.StrLit:
+		for _, p := range t.Parts {
+			if p.IsCode {
+				walkIdents(p.X, used)
+			}
+		}
+	case *ruby.ArrayLit:
+		for _, a := range t.Elems {
+			walkIdents(a, used)
+		}
+	case *ruby.HashLit:
+		for i := range t.Keys {
+			walkIdents(t.Keys[i], used)
+			walkIdents(t.Vals[i], used)
+		}
+	}
+}
+
+// ---- expressions ----

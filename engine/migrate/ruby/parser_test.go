@@ -1,0 +1,216 @@
+package ruby
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// dump writes an expression as a compact, unambiguous S-expression.
+func dump(x Expr) string {
+	switch v := x.(type) {
+	case nil:
+		return "_"
+	case *StrLit:
+		var b []string
+		for _, p := range v.Parts {
+			if p.IsCode {
+				b = append(b, "#{"+dump(p.X)+"}")
+			} else {
+				b = append(b, fmt.Sprintf("%q", p.Lit))
+			}
+		}
+		return "(str " + strings.Join(b, " ") + ")"
+	case *SymLit:
+		return ":" + v.Name
+	case *IntLit:
+		return fmt.Sprint(v.Val)
+	case *FloatLit:
+		return v.Text
+	case *NilLit:
+		return "nil"
+	case *BoolLit:
+		return fmt.Sprint(v.Val)
+	case *SelfLit:
+		return "self"
+	case *ArrayLit:
+		return "[" + dumps(v.Elems) + "]"
+	case *HashLit:
+		var b []string
+		for i := range v.Keys {
+			b = append(b, dump(v.Keys[i])+"=>"+dump(v.Vals[i]))
+		}
+		return "{" + strings.Join(b, " ") + "}"
+	case *IdentRef:
+		return "$" + v.Name
+	case *IVarRef:
+		return "@" + v.Name
+	case *ConstRef:
+		return v.Path
+	case *CallExpr:
+		s := "(call " + dump(v.Recv) + " " + v.Name
+		if len(v.Args) > 0 {
+			s += " " + dumps(v.Args)
+		}
+		if v.Block != nil {
+			s += " {|" + strings.Join(v.Block.Params, ",") + "| " + dumpStmts(v.Block.Body) + "}"
+		}
+		return s + ")"
+	case *IndexExpr:
+		return "(index " + dump(v.Recv) + " " + dumps(v.Args) + ")"
+	case *BinaryExpr:
+		return "(" + v.Op + " " + dump(v.L) + " " + dump(v.R) + ")"
+	case *UnaryExpr:
+		return "(" + v.Op + " " + dump(v.X) + ")"
+	case *TernaryExpr:
+		return "(?: " + dump(v.Cond) + " " + dump(v.Yes) + " " + dump(v.No) + ")"
+	case *RangeExpr:
+		return "(range " + dump(v.Lo) + " " + dump(v.Hi) + fmt.Sprintf(" %v)", v.Excl)
+	case *IfExpr:
+		kw := "if"
+		if v.Unless {
+			kw = "unless"
+		}
+		s := "(" + kw
+		for i := range v.Conds {
+			s += " " + dump(v.Conds[i]) + " [" + dumpStmts(v.Bodies[i]) + "]"
+		}
+		if v.HasElse {
+			s += " else [" + dumpStmts(v.Else) + "]"
+		}
+		return s + ")"
+	case *CaseExpr:
+		s := "(case " + dump(v.Subject)
+		for i := range v.Whens {
+			s += " (when " + dumps(v.Whens[i]) + " [" + dumpStmts(v.Bodies[i]) + "])"
+		}
+		if v.HasElse {
+			s += " else [" + dumpStmts(v.Else) + "]"
+		}
+		return s + ")"
+	case *ForExpr:
+		return "(for " + strings.Join(v.Vars, ",") + " " + dump(v.Iter) + " [" + dumpStmts(v.Body) + "])"
+	case *AssignExpr:
+		return "(" + v.Op + " " + dump(v.Target) + " " + dump(v.Value) + ")"
+	case *JumpExpr:
+		return "(" + v.Kind + " " + dump(v.Val) + ")"
+	case *OpaqueExpr:
+		return "(opaque " + v.What + ")"
+	case *BadExpr:
+		return "(bad)"
+	case *XStrExpr:
+		return "(xstr)"
+	case *RegexExpr:
+		return "(regex)"
+	}
+	return fmt.Sprintf("(?%T)", x)
+}
+
+func dumps(xs []Expr) string {
+	b := make([]string, len(xs))
+	for i, x := range xs {
+		b[i] = dump(x)
+	}
+	return strings.Join(b, " ")
+}
+
+func dumpStmts(ss []*Stmt) string {
+	b := make([]string, len(ss))
+	for i, s := range ss {
+		b[i] = dump(s.X)
+	}
+	return strings.Join(b, "; ")
+}
+
+func TestParse(t *testing.T) {
+	for _, tc := range []struct{ name, src, want string }{
+		{"resource block", "package 'ntp' do\n  action :install\nend\n",
+			`(call _ package (str "ntp") {|| (call _ action :install)})`},
+		{"attribute path", "default['ntp']['servers'] = %w(a b)",
+			`(= (index (index (call _ default) (str "ntp")) (str "servers")) [(str "a") (str "b")])`},
+		{"interpolation", `x = "#{node['d']}/conf"`,
+			`(= $x (str #{(index (call _ node) (str "d"))} "/conf"))`},
+		{"symbol-key hash", "h = { mode: '0644', :owner => 'root' }",
+			`(= $h {:mode=>(str "0644") :owner=>(str "root")})`},
+		{"case with value", "v = case node['platform']\nwhen 'debian', 'ubuntu' then 'apt'\nelse 'yum'\nend",
+			`(= $v (case (index (call _ node) (str "platform")) (when (str "debian") (str "ubuntu") [(str "apt")]) else [(str "yum")]))`},
+		{"modifier unless", "service 'x' unless platform?('windows')",
+			`(unless (call _ platform? (str "windows")) [(call _ service (str "x"))])`},
+		{"ternary", "x = a ? 1 : 2", `(= $x (?: (call _ a) 1 2))`},
+		{"block in expression", "l = %w(a b).map { |s| s.upcase }.join(',')",
+			`(= $l (call (call [(str "a") (str "b")] map {|s| (call $s upcase)}) join (str ",")))`},
+		{"multiple statements", "a = 1; b = a + 2", `(= $a 1); (= $b (+ $a 2))`},
+		{"multiple assignment", "a, b = 1, 'x'", `(= [$a $b] [1 (str "x")])`},
+		{"multiple assignment from a list", "a, b = l", `(= [$a $b] (call _ l))`},
+		{"defined? keeps its operand", "defined?(node['x'])", `(defined? (index (call _ node) (str "x")))`},
+		{"opaque def", "def helper\n  1\nend", `(opaque a method definition)`},
+		{"heredoc", "x = <<-EOH\n  hello #{y}\n  EOH\n", `(= $x (str "  hello " #{(call _ y)} "\n"))`},
+		{"unterminated block is bad, not dropped", "foo do\n", `(bad)`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			stmts, _ := Parse(tc.src)
+			if got := dumpStmts(stmts); got != tc.want {
+				t.Errorf("Parse(%q)\n got: %s\nwant: %s", tc.src, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestLexComments(t *testing.T) {
+	_, cs := Lex("# top\nx = 1 # trailing\n", 1)
+	if len(cs) != 2 || cs[0].Line != 1 || !cs[0].Own || cs[1].Line != 2 || cs[1].Own || strings.TrimSpace(cs[1].Text) != "trailing" {
+		t.Fatalf("comments = %+v", cs)
+	}
+}
+
+func TestNewParserFragment(t *testing.T) {
+	toks, _ := Lex("name.upcase\n", 7)
+	p := NewParser(toks, map[string]bool{"name": true})
+	x := p.ParseStatement()
+	if got := dump(x); got != "(call $name upcase)" {
+		t.Fatalf("fragment = %s", got)
+	}
+	if x.ExprLine() != 7 {
+		t.Fatalf("line = %d, want 7", x.ExprLine())
+	}
+}
+
+// FuzzParse: the reader never panics, and every statement it returns lies
+// inside the source, in order.
+func FuzzParse(f *testing.F) {
+	files, _ := filepath.Glob(filepath.Join("..", "..", "..", "testdata", "migrate", "chef", "*", "*", "*.rb"))
+	for _, p := range files {
+		if b, err := os.ReadFile(p); err == nil {
+			f.Add(string(b))
+		}
+	}
+	for _, s := range []string{
+		"x = <<~EOS\n  a #{b}\nEOS\n",
+		"%w{a b}.each do |p|\n package p\nend",
+		"a ? b : c ? d : e",
+		"case\nwhen x then 1\nend",
+		"foo(bar: 1, 'baz' => [1, {a: 2}])",
+		"\"#{\"#{x}\"}\"",
+		"begin\n x\nrescue => e\n y\nend",
+		"x = y ||= z &&= 1",
+		"((((((((((",
+		"end end }",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		stmts, _ := Parse(src)
+		prev := 0
+		for _, s := range stmts {
+			if s.StartOff < prev || s.EndOff < s.StartOff || s.EndOff > len(src) {
+				t.Fatalf("statement offsets %d..%d out of order (prev end %d, len %d) in %q", s.StartOff, s.EndOff, prev, len(src), src)
+			}
+			if s.EndLine < s.Line {
+				t.Fatalf("statement lines %d..%d in %q", s.Line, s.EndLine, src)
+			}
+			prev = s.StartOff
+		}
+	})
+}
