@@ -4,6 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -130,6 +133,80 @@ func TestPacemaker_KindsBuildTheClusterNoOpIsOneProbeThresholdUpdatesOne(t *test
 	for n, e := range parseJSONRun(t, out).ends {
 		if e.Updated != 0 || e.RoundTrips == nil || e.RoundTrips.Probe != 1 {
 			t.Errorf("%s: after the change, a run updated %d with round trips %+v; want 0 and one probe round trip", n, e.Updated, e.RoundTrips)
+		}
+	}
+	sharedCookbookUsesPrimitive(t, c)
+}
+
+// sharedCookbookUsesPrimitive: a team's cookbook in a git repository of its
+// own, pulled through converge.yaml and `converge cookbooks install`, uses
+// pacemaker_primitive on the running cluster; a second run updates nothing
+// in one probe round trip.
+func sharedCookbookUsesPrimitive(t *testing.T, c *cluster) {
+	t.Helper()
+	for k, v := range map[string]string{
+		"GIT_AUTHOR_NAME": "HA Team", "GIT_AUTHOR_EMAIL": "ha@example.test",
+		"GIT_COMMITTER_NAME": "HA Team", "GIT_COMMITTER_EMAIL": "ha@example.test",
+		"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.DevNull,
+	} {
+		t.Setenv(k, v)
+	}
+	root := t.TempDir()
+	bare, work := filepath.Join(root, "ha_dummy.git"), filepath.Join(root, "work")
+	git := func(dir string, args ...string) {
+		t.Helper()
+		cmd := exec.Command("git", args...)
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+	git(root, "init", "--quiet", "--bare", bare)
+	git(root, "init", "--quiet", "-b", "main", work)
+	for name, body := range map[string]string{
+		"metadata.star": "name = \"ha_dummy\"\nversion = \"1.0.0\"\ndepends = {\"pacemaker\": \">= 1.0\"}\n",
+		"recipes/default.star": `# A team's resource on the cluster, declared once, on the first node.
+if cluster.first != None and node.name == cluster.first.name:
+    pacemaker_primitive("team_dummy", agent="ocf:heartbeat:Dummy",
+        ops=[{"name": "monitor", "interval": "15s"}],
+        meta={"migration-threshold": "2"})
+`,
+	} {
+		p := filepath.Join(work, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	git(work, "add", "-A")
+	git(work, "commit", "--quiet", "-m", "ha_dummy 1.0.0")
+	git(work, "tag", "v1.0.0")
+	git(work, "push", "--quiet", bare, "main", "v1.0.0")
+	if err := os.WriteFile(filepath.Join(c.repo, "converge.yaml"), []byte("cookbooks:\n  ha_dummy: {git: "+bare+", version: \"~> 1.0\"}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out := c.cli("cookbooks", "install"); !strings.Contains(out, "ha_dummy") {
+		t.Errorf("cookbooks install does not name ha_dummy:\n%s", out)
+	}
+	run := parseJSONRun(t, c.cli("--format", "json", "-r", "ha_dummy", "pk1", "pk2"))
+	if got := run.changed("pk1"); len(got) != 1 || got[0] != "pacemaker_primitive[team_dummy]" {
+		t.Errorf("pk1: the shared cookbook updated %v, want pacemaker_primitive[team_dummy]", got)
+	}
+	if !waitFor(60*time.Second, func() bool {
+		where, _ := c.sshErr("pk1", "crm_resource --resource team_dummy --locate")
+		return strings.Contains(where, "is running on")
+	}) {
+		mon, _ := c.sshErr("pk1", "crm_mon -1")
+		t.Errorf("team_dummy did not start:\n%s", mon)
+	}
+	if show := c.ssh("pk2", "crm configure show team_dummy"); !strings.Contains(show, "Dummy") || !strings.Contains(show, "migration-threshold=2") {
+		t.Errorf("the CIB lacks the shared cookbook's primitive:\n%s", show)
+	}
+	for n, e := range parseJSONRun(t, c.cli("--format", "json", "-r", "ha_dummy", "pk1", "pk2")).ends {
+		if e.Updated != 0 || e.RoundTrips == nil || e.RoundTrips.Probe != 1 {
+			t.Errorf("%s: the shared cookbook's second run updated %d with round trips %+v; want 0 and one probe round trip", n, e.Updated, e.RoundTrips)
 		}
 	}
 }
