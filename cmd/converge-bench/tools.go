@@ -196,7 +196,7 @@ func (b *bench) floor(ctx context.Context, n int) (sample, error) {
 		}(i, h)
 	}
 	wg.Wait()
-	s := sample{Wall: time.Since(start)}
+	s := sample{Wall: time.Since(start), Forks: -1}
 	return s, errors.Join(errs...)
 }
 
