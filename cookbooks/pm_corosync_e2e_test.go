@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/converge-cm/converge/cmd/converge/cli"
 	"github.com/converge-cm/converge/engine/lab"
+	"github.com/converge-cm/converge/engine/lab/labtest"
 )
 
 // These tests build the seeds' clusters on converge lab nodes: they need
@@ -33,69 +33,12 @@ type cluster struct {
 	net  string
 }
 
-func requireLab(t *testing.T) {
-	t.Helper()
-	why := ""
-	if os.Geteuid() != 0 {
-		why = "not root"
-	} else if _, err := exec.LookPath("systemd-nspawn"); err != nil {
-		why = "no systemd-nspawn (apt-get install -y systemd-container)"
-	}
-	if why == "" {
-		return
-	}
-	if os.Getenv("CONVERGE_E2E") == "1" {
-		t.Fatalf("CONVERGE_E2E=1 but lab nodes cannot run: %s", why)
-	}
-	t.Skipf("pm_corosync e2e needs root and systemd-nspawn (%s)", why)
-}
-
-type logWriter struct{ t *testing.T }
-
-func (w logWriter) Write(p []byte) (int, error) {
-	w.t.Log(strings.TrimRight(string(p), "\n"))
-	return len(p), nil
-}
-
 // newCluster starts nodes on a lab of their own, subnet 10.213.<octet>.0/24.
 func newCluster(t *testing.T, octet int, image string, names ...string) *cluster {
 	t.Helper()
-	requireLab(t)
-	if err := lab.Requirements(); err != nil {
-		t.Fatal(err)
-	}
-	repo := t.TempDir()
 	wd, _ := os.Getwd()
-	if err := os.Symlink(wd, filepath.Join(repo, "cookbooks")); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll("/var/lib/converge", 0o755); err != nil {
-		t.Fatal(err)
-	}
-	state, err := os.MkdirTemp("/var/lib/converge", "pmtest-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := lab.Open(repo)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l.StateDir = state
-	l.Bridge = fmt.Sprintf("cvgpm%d", octet)
-	l.Subnet = fmt.Sprintf("10.213.%d.0/24", octet)
-	l.Out = logWriter{t}
-	t.Cleanup(func() {
-		if err := l.Down(); err != nil {
-			t.Errorf("lab down: %v", err)
-		}
-		os.RemoveAll(state)
-	})
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-	defer cancel()
-	if _, err := l.Up(ctx, names, lab.UpOptions{Image: image}); err != nil {
-		t.Fatal(err)
-	}
-	t.Chdir(repo)
+	l, repo, _ := labtest.Start(t, labtest.Options{What: "pm_corosync e2e", Cookbooks: wd, Prefix: "pmtest",
+		Bridge: fmt.Sprintf("cvgpm%d", octet), Subnet: fmt.Sprintf("10.213.%d.0/24", octet), Image: image}, names...)
 	return &cluster{t: t, lab: l, repo: repo, vip: fmt.Sprintf("10.213.%d.100", octet), net: fmt.Sprintf("10.213.%d.0", octet)}
 }
 

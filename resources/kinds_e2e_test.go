@@ -2,7 +2,6 @@ package resources_test
 
 import (
 	"bytes"
-	"context"
 	"io"
 	"net"
 	"net/http"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/converge-cm/converge/cmd/converge/cli"
 	"github.com/converge-cm/converge/engine/lab"
+	"github.com/converge-cm/converge/engine/lab/labtest"
 )
 
 // TestKinds_ConvergeOnLabNode runs testdata/kinds_e2e's cookbook on a lab
@@ -43,51 +43,10 @@ import (
 // both are Debian 12. yum_repository is covered by tables and golden
 // plans only: no lab node has yum.
 func TestKinds_ConvergeOnLabNode(t *testing.T) {
-	why := ""
-	if os.Geteuid() != 0 {
-		why = "not root"
-	} else if _, err := exec.LookPath("systemd-nspawn"); err != nil {
-		why = "no systemd-nspawn"
-	}
-	if why != "" {
-		if os.Getenv("CONVERGE_E2E") == "1" {
-			t.Fatalf("CONVERGE_E2E=1 but lab nodes cannot run: %s", why)
-		}
-		t.Skipf("kinds e2e needs root and systemd-nspawn (%s)", why)
-	}
-	if err := lab.Requirements(); err != nil {
-		t.Fatal(err)
-	}
-	repo := t.TempDir()
 	wd, _ := os.Getwd()
-	if err := os.Symlink(filepath.Join(wd, "testdata", "kinds_e2e", "cookbooks"), filepath.Join(repo, "cookbooks")); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll("/var/lib/converge", 0o755); err != nil {
-		t.Fatal(err)
-	}
-	state, err := os.MkdirTemp("/var/lib/converge", "kdtest-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := lab.Open(repo)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l.StateDir, l.Bridge, l.Subnet = state, "cvgkd", "10.213.131.0/24"
-	l.Out = logWriter{t}
-	t.Cleanup(func() {
-		if err := l.Down(); err != nil {
-			t.Errorf("lab down: %v", err)
-		}
-		os.RemoveAll(state)
-	})
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	if _, err := l.Up(ctx, []string{"kd1"}, lab.UpOptions{Image: lab.ImageDebian12}); err != nil {
-		t.Fatal(err)
-	}
-	t.Chdir(repo)
+	l, repo, _ := labtest.Start(t, labtest.Options{What: "kinds e2e",
+		Cookbooks: filepath.Join(wd, "testdata", "kinds_e2e", "cookbooks"),
+		Prefix:    "kdtest", Bridge: "cvgkd", Subnet: "10.213.131.0/24", Timeout: 5 * time.Minute}, "kd1")
 	// The host's address on the lab bridge (the subnet's .1) serves files
 	// over HTTP and a repository over git daemon.
 	const bridgeAddr = "10.213.131.1"
@@ -303,11 +262,4 @@ func startGitDaemon(t *testing.T, addr string) string {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-}
-
-type logWriter struct{ t *testing.T }
-
-func (w logWriter) Write(p []byte) (int, error) {
-	w.t.Log(strings.TrimRight(string(p), "\n"))
-	return len(p), nil
 }

@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/converge-cm/converge/cmd/converge/cli"
 	"github.com/converge-cm/converge/engine/lab"
+	"github.com/converge-cm/converge/engine/lab/labtest"
 	"github.com/converge-cm/converge/engine/transport/ssh"
 )
 
@@ -130,52 +130,12 @@ find /etc /root -xdev -type f -exec sha256sum {} + | LC_ALL=C sort`
 // not, and then this run's bytes must be found, with owner alice and mode
 // 0600, in a file alice moved (her log says when), never nowhere.
 func TestRace_AliceSwapsLinksDuring200Converges(t *testing.T) {
-	why := ""
-	if os.Geteuid() != 0 {
-		why = "not root"
-	} else if _, err := exec.LookPath("systemd-nspawn"); err != nil {
-		why = "no systemd-nspawn"
-	}
-	if why != "" {
-		if os.Getenv("CONVERGE_E2E") == "1" {
-			t.Fatalf("CONVERGE_E2E=1 but lab nodes cannot run: %s", why)
-		}
-		t.Skipf("the race e2e test needs root and systemd-nspawn (%s)", why)
-	}
-	if err := lab.Requirements(); err != nil {
-		t.Fatal(err)
-	}
-	repo := t.TempDir()
 	wd, _ := os.Getwd()
-	if err := os.Symlink(filepath.Join(wd, "testdata", "race_e2e", "cookbooks"), filepath.Join(repo, "cookbooks")); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll("/var/lib/converge", 0o755); err != nil {
-		t.Fatal(err)
-	}
-	state, err := os.MkdirTemp("/var/lib/converge", "rctest-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := lab.Open(repo)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l.StateDir, l.Bridge, l.Subnet = state, "cvgrc95", "10.213.95.0/24"
-	l.Out = logWriter{t}
-	t.Cleanup(func() {
-		if err := l.Down(); err != nil {
-			t.Errorf("lab down: %v", err)
-		}
-		os.RemoveAll(state)
-	})
+	_, repo, nodes := labtest.Start(t, labtest.Options{What: "the race e2e test",
+		Cookbooks: filepath.Join(wd, "testdata", "race_e2e", "cookbooks"),
+		Prefix:    "rctest", Bridge: "cvgrc95", Subnet: "10.213.95.0/24", Timeout: 6 * time.Minute}, "rc1")
 	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
 	defer cancel()
-	nodes, err := l.Up(ctx, []string{"rc1"}, lab.UpOptions{Image: lab.ImageDebian12})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Chdir(repo)
 	tr, err := ssh.Dial(ctx, ssh.Config{Host: nodes[0].Address, Port: 22, User: "root",
 		IdentityFiles: []string{filepath.Join(repo, lab.KeyPath)}, KnownHostsFiles: []string{filepath.Join(repo, lab.KnownHostsPath)},
 		DisableAgent: true, Timeout: 10 * time.Second})

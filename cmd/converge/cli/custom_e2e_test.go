@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/converge-cm/converge/engine"
 	"github.com/converge-cm/converge/engine/lab"
+	"github.com/converge-cm/converge/engine/lab/labtest"
 	"github.com/converge-cm/converge/engine/share"
 )
 
@@ -36,33 +36,8 @@ type cuLab struct {
 func newCuLab(t *testing.T) *cuLab {
 	t.Helper()
 	requireLab(t)
-	if err := os.MkdirAll("/var/lib/converge", 0o755); err != nil {
-		t.Fatal(err)
-	}
-	state, err := os.MkdirTemp("/var/lib/converge", "cutest-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	repo := t.TempDir()
-	l, err := lab.Open(repo)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l.StateDir, l.Bridge, l.Subnet = state, cuBridge, cuSubnet
-	l.Out = nil
-	t.Cleanup(func() {
-		if err := l.Down(); err != nil {
-			t.Errorf("lab down: %v", err)
-		}
-		os.RemoveAll(state)
-	})
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	nodes, err := l.Up(ctx, []string{cuNode}, lab.UpOptions{Image: lab.ImageDebian12})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Chdir(repo)
+	_, repo, nodes := labtest.Start(t, labtest.Options{What: "custom resources e2e", Prefix: "cutest",
+		Bridge: cuBridge, Subnet: cuSubnet, Timeout: 5 * time.Minute, Quiet: true}, cuNode)
 	t.Setenv("CONVERGE_COOKBOOK_PATH", "")
 	return &cuLab{t: t, repo: repo, addr: nodes[0].Address}
 }
