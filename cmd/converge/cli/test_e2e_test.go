@@ -14,6 +14,7 @@ import (
 
 	"github.com/converge-cm/converge/engine"
 	"github.com/converge-cm/converge/engine/lab"
+	"github.com/converge-cm/converge/engine/lab/labtest"
 )
 
 // These tests boot real lab nodes with `converge test`. They need root and
@@ -73,23 +74,13 @@ func newLabRepo(t *testing.T) *labRepo {
 
 func requireLab(t *testing.T) {
 	t.Helper()
-	var why string
 	if testing.Short() {
-		why = "-short"
-	} else if os.Geteuid() != 0 {
-		why = "not root"
-	} else if _, err := exec.LookPath("systemd-nspawn"); err != nil {
-		why = "no systemd-nspawn (apt-get install -y systemd-container)"
-	} else if err := lab.Requirements(); err != nil {
-		why = err.Error()
+		if os.Getenv("CONVERGE_E2E") == "1" {
+			t.Fatal("CONVERGE_E2E=1 but the lab cannot run: -short")
+		}
+		t.Skip("lab e2e test: skipped with -short")
 	}
-	if why == "" {
-		return
-	}
-	if os.Getenv("CONVERGE_E2E") == "1" {
-		t.Fatalf("CONVERGE_E2E=1 but the lab cannot run: %s", why)
-	}
-	t.Skipf("lab e2e test needs root and systemd-nspawn (%s); set CONVERGE_E2E=1 to make this a failure", why)
+	labtest.Require(t, "lab e2e test")
 }
 
 func (r *labRepo) lab() *lab.Lab {
