@@ -35,6 +35,9 @@ type PrepareContext struct {
 	// TemplateData returns the data a template renders with: the variables
 	// at the top level, plus node.
 	TemplateData func(vars map[string]any) map[string]any
+	// Secrets are the run's secret values (nil: none): a resource whose
+	// prepared content holds one makes itself sensitive.
+	Secrets *Secrets
 }
 
 // Host is what Resource.Apply acts through: the node's transport.

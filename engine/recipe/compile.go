@@ -195,6 +195,7 @@ func (r *Repo) Compile(in Input) (*engine.Collection, error) {
 	var nodeData any
 	pc := &engine.PrepareContext{
 		Node:     c.node,
+		Secrets:  r.Secrets,
 		ReadFile: os.ReadFile,
 		FindFile: func(cookbook, dir, name string) (string, error) {
 			cb, ok := r.Cookbooks[cookbook]
@@ -444,6 +445,7 @@ func (c *compiler) execAttributes(cb *Cookbook, file string, live func(attrLevel
 		"node":           node,
 		"cluster":        c.clusterValue(),
 		"struct":         starlark.NewBuiltin("struct", starlarkstruct.Make),
+		"secret":         starlark.NewBuiltin("secret", c.builtinSecret),
 	}
 	thread := newThread("attributes "+file, c.loader)
 	d.thread, o.thread, n.thread, fd.thread, fo.thread = thread, thread, thread, thread, thread
@@ -460,7 +462,8 @@ func (c *compiler) execAttributes(cb *Cookbook, file string, live func(attrLevel
 // attribute helpers with resource helpers, but calling one says where
 // resources belong.
 func (c *compiler) attributeLibraryBuiltins() starlark.StringDict {
-	pre := starlark.StringDict{"node": newNodeValue(c.node), "cluster": c.clusterValue(), "struct": starlark.NewBuiltin("struct", starlarkstruct.Make), "todo": todoBuiltin}
+	pre := starlark.StringDict{"node": newNodeValue(c.node), "cluster": c.clusterValue(), "struct": starlark.NewBuiltin("struct", starlarkstruct.Make), "todo": todoBuiltin,
+		"secret": starlark.NewBuiltin("secret", c.builtinSecret)}
 	notHere := func(thread *starlark.Thread, b *starlark.Builtin, _ starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) {
 		return nil, fmt.Errorf("%s() can only be called while a recipe runs, not from an attribute file", b.Name())
 	}
@@ -491,6 +494,7 @@ func (c *compiler) builtins() starlark.StringDict {
 		"force_override": recipeLevel("force_override"),
 		"run_state":      c.runState,
 		"todo":           todoBuiltin,
+		"secret":         starlark.NewBuiltin("secret", c.builtinSecret),
 	}
 	for _, k := range engine.Kinds() {
 		d[k.Name] = c.resourceBuiltin(k)

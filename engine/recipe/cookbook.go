@@ -30,6 +30,18 @@ type Repo struct {
 	Cookbooks map[string]*Cookbook
 	// RolesDir holds roles/<name>.json; empty when there is none.
 	RolesDir string
+	// Root is the repository's directory: secrets/, data_bags/ and
+	// environments/ are read from it ("" is the current directory).
+	Root string
+	// Decrypt opens the repository's age files; nil when the command
+	// reads no secrets (secret() is then an error).
+	Decrypt Decrypter
+	// Secrets collects the secret values the run's recipes opened, so
+	// that what is built from them is sensitive and output redacts them.
+	// Nil holds none.
+	Secrets *engine.Secrets
+
+	team teamFiles
 }
 
 // fileOptions is converge's Starlark dialect.
