@@ -193,6 +193,10 @@ type RedactWriter struct {
 func (r *RedactWriter) Write(p []byte) (int, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if len(r.buf) == 0 && r.s.Empty() {
+		// nothing to hide yet: no holding back (an interactive prompt)
+		return r.w.Write(p)
+	}
 	r.buf = append(r.buf, p...)
 	i := bytes.LastIndexByte(r.buf, '\n')
 	if i < 0 {

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"os"
 	"sort"
 	"strings"
 
@@ -51,12 +50,9 @@ func checkRun(opts *CheckOptions) error {
 	if err != nil {
 		return err
 	}
-	repo, err := recipe.LoadRepo(paths)
+	repo, err := opts.IO.openRepo(paths)
 	if err != nil {
-		return &exitError{code: ExitUsage, err: err}
-	}
-	if st, err := os.Stat("roles"); err == nil && st.IsDir() {
-		repo.RolesDir = "roles"
+		return err
 	}
 	if len(repo.Cookbooks) == 0 {
 		return usageErr("no cookbooks found in %s", strings.Join(opts.CookbookPaths, ", "))

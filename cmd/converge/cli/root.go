@@ -9,6 +9,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/converge-cm/converge/engine"
+	"github.com/converge-cm/converge/engine/recipe"
+
 	// The resource kinds register themselves.
 	_ "github.com/converge-cm/converge/resources"
 )
@@ -44,11 +47,25 @@ func usageErr(format string, a ...any) error {
 // IO is where commands write.
 type IO struct {
 	Out, Err io.Writer
+	// Secrets are the values the run's recipes opened with secret() and
+	// encrypted data bags; Out and Err redact them.
+	Secrets *engine.Secrets
+	// Decrypt opens age files (secrets/NAME.age); nil: the default
+	// keyring.
+	Decrypt recipe.Decrypter
 }
 
 // Main runs converge with args and returns the exit code.
 func Main(args []string, stdout, stderr io.Writer) int {
-	io := &IO{Out: stdout, Err: stderr}
+	// Everything converge prints goes through the run's secrets: what a
+	// recipe built from secret() is replaced by "(secret)" wherever it
+	// would show (a resource name, an error, a fact).
+	secrets := &engine.Secrets{}
+	rout, rerr := secrets.Writer(stdout), secrets.Writer(stderr)
+	defer rerr.Flush()
+	defer rout.Flush()
+	stdout, stderr = rout, rerr
+	io := &IO{Out: stdout, Err: stderr, Secrets: secrets}
 	root := NewCmdRoot(io)
 	defer addProfileFlag(root)()
 	root.SetArgs(args)

@@ -336,12 +336,9 @@ func (o *RunOptions) compileAll(nodes []*node) error {
 	if err != nil {
 		return err
 	}
-	repo, err := recipe.LoadRepo(paths)
+	repo, err := o.IO.openRepo(paths)
 	if err != nil {
-		return &exitError{code: ExitUsage, err: err}
-	}
-	if st, err := os.Stat("roles"); err == nil && st.IsDir() {
-		repo.RolesDir = "roles"
+		return err
 	}
 	normal, err := o.normalAttrs()
 	if err != nil {
