@@ -235,7 +235,8 @@ func DecodeObject(plain []byte) (map[string]any, error) {
 func jsonError(plain []byte, err error) error {
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
-		line, col := lineCol(plain, se.Offset)
+		// Offset is just past the byte that was wrong.
+		line, col := lineCol(plain, max(se.Offset-1, 0))
 		return fmt.Errorf("invalid JSON at line %d, column %d: %v", line, col, se)
 	}
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) && len(bytes.TrimSpace(plain)) == 0 {
