@@ -84,6 +84,23 @@ func DecryptChefItem(item []byte, secret ChefKey) (plain []byte, encrypted bool,
 	return append(plain, '\n'), true, nil
 }
 
+// IsChefEncrypted says whether item, the JSON of a data bag item, holds a
+// value encrypted in Chef's format (any version): converge migrate lists
+// such items, to be re-encrypted with converge secrets import.
+func IsChefEncrypted(item []byte) bool {
+	var raw map[string]json.RawMessage
+	if json.Unmarshal(item, &raw) != nil {
+		return false
+	}
+	for k, v := range raw {
+		var cv chefValue
+		if k != "id" && json.Unmarshal(v, &cv) == nil && cv.EncryptedData != "" {
+			return true
+		}
+	}
+	return false
+}
+
 var errWrongChefSecret = errors.New("cannot decrypt: wrong Chef secret (or a damaged item)")
 
 func decryptChefValue(v chefValue, secret ChefKey) (json.RawMessage, error) {

@@ -421,6 +421,9 @@ func TestSecrets_ChefEncryptedDataBagItems(t *testing.T) {
 			if strings.Contains(string(enc), "s3cret") {
 				t.Fatalf("the oracle did not encrypt:\n%s", enc)
 			}
+			if !IsChefEncrypted(enc) {
+				t.Error("IsChefEncrypted = false for an encrypted item")
+			}
 			plain, encrypted, err := DecryptChefItem(enc, key)
 			if err != nil || !encrypted {
 				t.Fatalf("DecryptChefItem = %v, %v\n%s", encrypted, err, enc)
@@ -448,6 +451,9 @@ func TestSecrets_ChefEncryptedDataBagItems(t *testing.T) {
 				}
 			}
 		})
+	}
+	if IsChefEncrypted([]byte(item)) {
+		t.Error("IsChefEncrypted = true for a plain item")
 	}
 	if _, encrypted, err := DecryptChefItem([]byte(item), key); err != nil || encrypted {
 		t.Errorf("plain item: encrypted=%v, %v", encrypted, err)

@@ -97,6 +97,8 @@ func ParseRecipient(line string) (age.Recipient, error) {
 	case strings.HasPrefix(line, "AGE-SECRET-KEY-"):
 		// Never echo it: it is a private key.
 		return nil, errors.New("this is an age private key, not a public key: put its public key (age1…, printed by 'age-keygen -y') here and keep the private key out of the repository")
+	case strings.HasPrefix(line, "age1pq1"):
+		return nil, errors.New("post-quantum age1pq1… recipients are not supported (age cannot mix them with the SSH and X25519 ones): use an X25519 age1… key (age-keygen without -pq)")
 	case strings.HasPrefix(line, "age1"):
 		r, err := age.ParseX25519Recipient(line)
 		if err != nil {

@@ -255,11 +255,9 @@ func secretsEditRun(opts *SecretsOptions, name string) error {
 		if err != nil {
 			return err
 		}
-		before, err = json.MarshalIndent(obj, "", "  ")
-		if err != nil {
+		if before, err = prettyJSON(obj); err != nil {
 			return err
 		}
-		before = append(before, '\n')
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
@@ -388,12 +386,25 @@ func secretsShowRun(opts *SecretsOptions, args []string) error {
 		}
 		v = val
 	}
-	out, err := json.MarshalIndent(v, "", "  ")
+	out, err := prettyJSON(v)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(opts.IO.Out, string(out))
-	return nil
+	_, err = opts.IO.Out.Write(out)
+	return err
+}
+
+// prettyJSON is v as indented JSON and a newline, with <, > and & as they
+// are (a password is not HTML).
+func prettyJSON(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
 }
 
 func newCmdSecretsList(opts *SecretsOptions) *cobra.Command {

@@ -148,7 +148,7 @@ func TestSecrets_InitEditShowRoundTrip(t *testing.T) {
 		changed      bool
 	}{
 		{"new secret", editorScript(t, `stat -c '%a' "$(dirname "$f")" "$f" > `+log+`; cat "$f" >> `+log+`
-printf '{\n  "password": "s3cret",\n  "port": 5432\n}\n' > "$f"`), 0, "wrote secrets/db.age", true},
+printf '{\n  "password": "s3cret<&>",\n  "port": 5432\n}\n' > "$f"`), 0, "wrote secrets/db.age", true},
 		{"editor fails", editorScript(t, `printf '{"password": "lost"}' > "$f"; exit 1`), ExitUsage, "failed: exit status 1; secrets/db.age is unchanged", false},
 		{"invalid JSON", editorScript(t, `printf '{\n  "password": "x",\n}\n' > "$f"`), ExitUsage, "invalid JSON at line 3, column 1", false},
 		{"not an object", editorScript(t, `echo '["a"]' > "$f"`), ExitUsage, "not a JSON object", false},
@@ -177,7 +177,7 @@ printf '{\n  "password": "s3cret",\n  "port": 5432\n}\n' > "$f"`), 0, "wrote sec
 			}
 		}
 	}
-	if l, _ := os.ReadFile(log); !strings.Contains(string(l), `"password": "s3cret"`) {
+	if l, _ := os.ReadFile(log); !strings.Contains(string(l), `"password": "s3cret<&>"`) {
 		t.Errorf("editing an existing secret: the editor saw %q, want its decrypted JSON", l)
 	}
 
@@ -186,8 +186,8 @@ printf '{\n  "password": "s3cret",\n  "port": 5432\n}\n' > "$f"`), 0, "wrote sec
 		wantCode int
 		want     string
 	}{
-		{[]string{"show", "db"}, 0, "{\n  \"password\": \"s3cret\",\n  \"port\": 5433,\n  \"user\": \"app\"\n}\n"},
-		{[]string{"show", "db", "password"}, 0, "s3cret\n"},
+		{[]string{"show", "db"}, 0, "{\n  \"password\": \"s3cret<&>\",\n  \"port\": 5433,\n  \"user\": \"app\"\n}\n"},
+		{[]string{"show", "db", "password"}, 0, "s3cret<&>\n"},
 		{[]string{"show", "db", "port"}, 0, "5433\n"},
 		{[]string{"show", "db", "nope"}, ExitUsage, `secret "db" has no key "nope" (its keys: password, port, user)`},
 		{[]string{"show", "other"}, ExitUsage, `secret "other" does not exist`},
