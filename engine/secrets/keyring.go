@@ -24,7 +24,8 @@ const EnvIdentity = "CONVERGE_AGE_IDENTITY"
 // exists at any of the default places.
 var ErrNoIdentity = errors.New("no age identity found")
 
-// Keyring finds identities lazily, once, at the first Decrypt.
+// Keyring finds identities lazily, once, at the first Decrypt. It is safe
+// for concurrent use.
 type Keyring struct {
 	// IdentityFile is the identity given explicitly (the --identity-file
 	// flag); "" looks at CONVERGE_AGE_IDENTITY, then the default places.

@@ -250,7 +250,8 @@ func secretsEditRun(opts *SecretsOptions, name string) error {
 	}
 	path := s.Path(name)
 	before := []byte("{}\n")
-	if _, err := os.Stat(path); err == nil {
+	_, statErr := os.Stat(path)
+	if err := statErr; err == nil {
 		obj, err := secrets.NewKeyring(opts.IdentityFile).Read(s, name)
 		if err != nil {
 			return err
@@ -271,6 +272,10 @@ func secretsEditRun(opts *SecretsOptions, name string) error {
 		return &exitError{code: code, err: fmt.Errorf("%v; %s is unchanged", err, path)}
 	}
 	if bytes.Equal(bytes.TrimSpace(after), bytes.TrimSpace(before)) {
+		if statErr != nil {
+			fmt.Fprintf(opts.IO.Out, "%s: no change, not created\n", path)
+			return nil
+		}
 		fmt.Fprintf(opts.IO.Out, "%s: no change\n", path)
 		return nil
 	}

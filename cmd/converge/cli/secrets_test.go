@@ -136,6 +136,14 @@ func TestSecrets_InitEditShowRoundTrip(t *testing.T) {
 	if !strings.Contains(string(rec), pub) {
 		t.Fatalf("recipients.txt does not list the generated public key %s:\n%s", pub, rec)
 	}
+	t.Setenv("EDITOR", "true")
+	if code, out, _ := secretsCLI(t, "secrets", "edit", "unused"); code != 0 || out != "secrets/unused.age: no change, not created\n" {
+		t.Errorf("edit of a new secret left {}: exit %d %q", code, out)
+	}
+	if _, err := os.Stat("secrets/unused.age"); err == nil {
+		t.Error("an edit that changed nothing created secrets/unused.age")
+	}
+	e.assertTmpEmpty(t, "an edit that changed nothing")
 	if code, _, stderr := secretsCLI(t, "secrets", "init"); code != ExitUsage || !strings.Contains(stderr, "already exists") {
 		t.Errorf("second init: exit %d, %s", code, stderr)
 	}
