@@ -141,6 +141,7 @@ unreachable, 2 for usage and recipe errors, 130 when interrupted.`,
 		NewCmdLab(),
 		NewCmdTest(io),
 		NewCmdDoc(io, nil),
+		NewCmdSecrets(io),
 	)
 	return cmd
 }
