@@ -117,6 +117,7 @@ unreachable, 2 for usage and recipe errors, 130 when interrupted.`,
 	cmd.AddCommand(
 		NewCmdPlan(io),
 		NewCmdFacts(io),
+		NewCmdNodes(io),
 		NewCmdCheck(io),
 		NewCmdCookbooks(io),
 		NewCmdVersion(io),
