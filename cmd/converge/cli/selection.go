@@ -79,10 +79,10 @@ func selectTargets(expr string) ([]target, [][]string, error) {
 		}
 		nodes = append(nodes, n)
 	}
+	if len(all) == 0 {
+		return nil, nil, usageErr("selection %q: %s/ of %s holds no NAME.json; write one per node", expr, nodesDir, cwd())
+	}
 	if _, err := inventory.Select(e, nodes); err != nil {
-		if len(all) == 0 {
-			return nil, nil, usageErr("%v in %s/ of %s", err, nodesDir, cwd())
-		}
 		return nil, nil, usageErr("%v", err)
 	}
 	for i, n := range nodes {
