@@ -165,3 +165,53 @@ func TestConverge_SelectionUsageErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestPlan_FactsWithSelectionUsesEachNodesRunList: plan --facts --nodes
+// plans the selected inventory nodes offline, each with its own run list
+// (roles expanded), or with -r's.
+func TestPlan_FactsWithSelectionUsesEachNodesRunList(t *testing.T) {
+	dir := inventoryRepo(t)
+	b, err := os.ReadFile(repoPath(t, "testdata/plans/centos-7.1.1503.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var recorded map[string]any
+	if err := json.Unmarshal(b, &recorded); err != nil {
+		t.Fatal(err)
+	}
+	f := recorded["c7a"]
+	facts, _ := json.Marshal(map[string]any{"web1": f, "web2": f, "db1": f, "lab1": f})
+	writeTestFiles(t, dir, map[string]string{"facts.json": string(facts)})
+	recipes := func(out string) map[string][]string {
+		m := map[string][]string{}
+		node := ""
+		for _, l := range strings.Split(out, "\n") {
+			if rest, ok := strings.CutPrefix(l, "Planning (dry run) "); ok {
+				node = strings.Fields(rest)[0]
+			}
+			if rest, ok := strings.CutPrefix(l, "Recipe: "); ok {
+				m[node] = append(m[node], rest)
+			}
+		}
+		return m
+	}
+	tests := []struct {
+		args []string
+		want map[string][]string
+	}{
+		{[]string{"--nodes", "role:web"}, map[string][]string{"web1": {"base::default", "web::default"}, "web2": {"base::default", "web::default"}}},
+		{[]string{"--nodes", "!role:web"}, map[string][]string{"db1": {"db::default", "base::default"}, "lab1": {"base::default"}}},
+		{[]string{"--nodes", "tag:db|lab1", "-r", "web"}, map[string][]string{"db1": {"web::default"}, "lab1": {"web::default"}}},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			r := converge(t, append([]string{"plan", "--facts", "facts.json", "-a", "root=/srv/x"}, tt.args...)...)
+			if r.code != 0 {
+				t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+			}
+			if got := recipes(r.stdout); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("recipes %v, want %v\n%s", got, tt.want, r.stdout)
+			}
+		})
+	}
+}
