@@ -54,6 +54,11 @@ type RunOptions struct {
 	AllowTodo bool
 
 	Nodes []string
+	// NodesExpr selects nodes of nodes/*.json (--nodes EXPR).
+	NodesExpr string
+	// needRunList: the command compiles a run list (converge, plan), so
+	// every node needs one, its own or -r's.
+	needRunList bool
 }
 
 func (o *RunOptions) addFlags(cmd *cobra.Command, runList bool) {
@@ -68,6 +73,7 @@ func (o *RunOptions) addFlags(cmd *cobra.Command, runList bool) {
 		f.StringVar(&o.Format, "format", "text", "output format: text or json (one event per line)")
 		f.BoolVar(&o.AllowTodo, "allow-todo", false, "run cookbooks holding TODO(migrate) markers left by converge migrate (each todo() is False)")
 	}
+	f.StringVar(&o.NodesExpr, "nodes", "", "select nodes of nodes/*.json: name glob, role:NAME, env:NAME, tag:NAME; \",\" and, \"|\" or, \"!\" not (see 'converge nodes --help')")
 	f.BoolVar(&o.Local, "local", false, "converge this machine, without SSH")
 	f.StringVarP(&o.User, "user", "u", "", "SSH user (default: ssh_config's, then $USER)")
 	f.StringVarP(&o.Identity, "identity", "i", "", "SSH private key file")
@@ -124,8 +130,12 @@ type node struct {
 }
 
 func (o *RunOptions) validate(needRunList bool) error {
-	if o.Local && len(o.Nodes) > 0 {
-		return usageErr("--local converges this machine; do not name nodes with it")
+	o.needRunList = needRunList
+	if o.Local && (len(o.Nodes) > 0 || o.NodesExpr != "") {
+		return usageErr("--local converges this machine; do not name nodes or give --nodes with it")
+	}
+	if o.NodesExpr != "" && len(o.Nodes) > 0 {
+		return usageErr("give NODE names or --nodes %q, not both", o.NodesExpr)
 	}
 	if o.FactsFile != "" {
 		if o.Local {
@@ -133,8 +143,10 @@ func (o *RunOptions) validate(needRunList bool) error {
 		}
 		return nil
 	}
-	if !o.Local && len(o.Nodes) == 0 {
-		return usageErr("name at least one node, or use --local")
+	// Neither NODE nor --nodes: without -r, a run converges every node of
+	// nodes/ with its own run list; facts and -r runs name their nodes.
+	if !o.Local && len(o.Nodes) == 0 && o.NodesExpr == "" && (!needRunList || strings.TrimSpace(o.RunList) != "") {
+		return usageErr("name at least one node, select some with --nodes EXPR ('*' for all), or use --local")
 	}
 	if o.ProbeTimeout < 0 && o.ProbeTimeout != engine.NoLimit || o.CommandTimeout < 0 && o.CommandTimeout != engine.NoLimit {
 		return usageErr("--probe-timeout and --command-timeout take a duration of 0 (no limit) or more")
@@ -255,16 +267,11 @@ func (o *RunOptions) prepare(ctx context.Context) ([]*node, error) {
 		h, _ := os.Hostname()
 		nodes = append(nodes, &node{t: target{Name: h, Local: true}})
 	}
-	seen := map[string]bool{}
-	for _, a := range o.Nodes {
-		t, err := resolveTarget(a)
-		if err != nil {
-			return nil, err
-		}
-		if seen[t.Name] {
-			return nil, usageErr("node %s is named twice", t.Name)
-		}
-		seen[t.Name] = true
+	ts, err := o.targets()
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range ts {
 		nodes = append(nodes, &node{t: t})
 	}
 	probeLimit := (&engine.Options{ProbeTimeout: o.ProbeTimeout}).ProbeLimit()
@@ -490,6 +497,17 @@ func (o *RunOptions) recordedNodes() ([]*node, error) {
 		return nil, usageErr("--facts %s: want the JSON `converge facts` prints (node name → facts): %v", o.FactsFile, err)
 	}
 	names := o.Nodes
+	selected := map[string]target{}
+	if o.NodesExpr != "" {
+		sel, _, err := selectTargets(o.NodesExpr)
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range sel {
+			names = append(names, t.Name)
+			selected[t.Name] = t
+		}
+	}
 	if len(names) == 0 {
 		for n := range recorded {
 			names = append(names, n)
@@ -503,7 +521,9 @@ func (o *RunOptions) recordedNodes() ([]*node, error) {
 			return nil, usageErr("--facts %s has no node %s", o.FactsFile, n)
 		}
 		t := target{Name: n, Host: n}
-		if rt, err := resolveTarget(n); err == nil {
+		if st, ok := selected[n]; ok {
+			t = st
+		} else if rt, err := resolveTarget(n); err == nil {
 			t = rt
 			t.Name = n
 		}
