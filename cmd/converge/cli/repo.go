@@ -4,6 +4,7 @@ import (
 	"os"
 
 	"github.com/converge-cm/converge/engine/recipe"
+	"github.com/converge-cm/converge/engine/secrets"
 )
 
 // openRepo loads the cookbooks of paths as the repository in the current
@@ -19,8 +20,11 @@ func (io *IO) openRepo(paths []string) (*recipe.Repo, error) {
 		repo.RolesDir = "roles"
 	}
 	repo.Secrets = io.Secrets
-	if io.Decrypt != nil {
-		repo.Decrypt = io.Decrypt
+	repo.Decrypt = io.Decrypt
+	if repo.Decrypt == nil {
+		// identities from CONVERGE_AGE_IDENTITY, ~/.config/converge/age.txt
+		// or ~/.ssh, read at the first secret a recipe opens
+		repo.Decrypt = secrets.NewKeyring("")
 	}
 	return repo, nil
 }
