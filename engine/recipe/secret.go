@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -53,9 +54,12 @@ var secretName = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
 
 // builtinSecret is secret("NAME"): the JSON object of secrets/NAME.age,
 // every value of which is registered as a secret of the run.
+// secret("NAME", default=V) is V when the repository has no such file (a
+// cookbook that also takes its values from attributes).
 func (c *compiler) builtinSecret(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var name string
-	if err := starlark.UnpackPositionalArgs(b.Name(), args, kwargs, 1, &name); err != nil {
+	var def starlark.Value
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "name", &name, "default?", &def); err != nil {
 		return nil, err
 	}
 	pos := callerPos(thread)
@@ -63,6 +67,11 @@ func (c *compiler) builtinSecret(thread *starlark.Thread, b *starlark.Builtin, a
 		return nil, &engine.Diagnostic{Pos: pos, Summary: fmt.Sprintf("secret(%q): a secret's name is letters, digits, '_', '-' and '.'", name)}
 	}
 	path := filepath.Join(c.repo.Root, "secrets", name+".age")
+	if def != nil {
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			return def, nil
+		}
+	}
 	return c.repo.team.get("secret:"+name, func() (starlark.Value, error) {
 		return c.repo.openSecret(path, pos, fmt.Sprintf("secret(%q)", name), "converge secrets edit "+name)
 	})
