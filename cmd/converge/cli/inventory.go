@@ -22,13 +22,16 @@ type target struct {
 	// Normal attributes from nodes/NAME.json.
 	Normal  map[string]any
 	RunList []string
+	// Environment is the node file's chef_environment ("": _default).
+	Environment string
 }
 
 // nodeFile is the converge part of nodes/NAME.json.
 type nodeFile struct {
-	Name     string `json:"name"`
-	RunList  []string
-	Converge struct {
+	Name            string `json:"name"`
+	ChefEnvironment string `json:"chef_environment"`
+	RunList         []string
+	Converge        struct {
 		Host     string     `json:"host"`
 		User     string     `json:"user"`
 		Port     portNumber `json:"port"`
@@ -99,7 +102,7 @@ func parseNodeFile(path, arg string, b []byte) (target, error) {
 		}
 	}
 	t := target{Name: arg, Host: nf.Converge.Host, User: nf.Converge.User, Port: int(nf.Converge.Port),
-		Identity: nf.Converge.Identity, RunList: nf.RunList, Normal: map[string]any{}}
+		Identity: nf.Converge.Identity, RunList: nf.RunList, Normal: map[string]any{}, Environment: nf.ChefEnvironment}
 	if nf.Name != "" {
 		t.Name = nf.Name
 	}
