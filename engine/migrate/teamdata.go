@@ -503,3 +503,34 @@ func (r Report) encryptedMarkdown(b *strings.Builder) {
 	b.WriteString("1. `converge secrets import BAG --chef-secret FILE`, with FILE the bag's Chef secret (often /etc/chef/encrypted_data_bag_secret), decrypts the Chef items of data_bags/BAG and writes data_bags/BAG/ITEM.age for each; or\n")
 	b.WriteString("2. decrypt an item with knife (`knife data bag show BAG ITEM --secret-file FILE -F json -z`), and paste its JSON into `converge secrets edit data_bags/BAG/ITEM.age`; delete the plaintext afterwards.\n")
 }
+
+// dataBagCall translates Chef's data bag calls in recipes and attribute
+// files: data_bag("BAG") and data_bag_item("BAG", "ITEM") are converge's
+// builtins of the same names. An encrypted item
+// (data_bag_item("BAG", "ITEM", secret), encrypted_data_bag_item(...) or
+// Chef::EncryptedDataBagItem.load(...)) is read with data_bag_item once
+// it is re-encrypted as data_bags/BAG/ITEM.age, which needs no secret
+// argument: the keyring decrypts it on the control machine.
+func (e *emitter) dataBagCall(c *ruby.CallExpr) (sx, bool) {
+	if c.Block != nil {
+		return sx{}, false
+	}
+	args := func(n int) string {
+		out := make([]string, n)
+		for i := range out {
+			out[i] = e.expr(c.Args[i]).code
+		}
+		return strings.Join(out, ", ")
+	}
+	switch c.Name {
+	case "data_bag":
+		if len(c.Args) == 1 {
+			return atom("data_bag(" + args(1) + ")"), true
+		}
+	case "data_bag_item", "encrypted_data_bag_item", "load":
+		if len(c.Args) == 2 || len(c.Args) == 3 {
+			return atom("data_bag_item(" + args(2) + ")"), true
+		}
+	}
+	return sx{}, false
+}

@@ -158,3 +158,44 @@ func TestMigrate_TeamDataNeedsAHand(t *testing.T) {
 		})
 	}
 }
+
+// TestMigrate_DataBagCallsInRecipes: Chef's data bag calls and
+// node.chef_environment translate to converge's; an encrypted item is read
+// with data_bag_item (the secret argument goes: the keyring decrypts).
+func TestMigrate_DataBagCallsInRecipes(t *testing.T) {
+	cases := []struct {
+		name, kind, ruby, want string
+		todos                  int
+	}{
+		{"data_bag", "recipe", "data_bag('users').each do |u|\n  user u\nend", `for u in data_bag("users"):` + "\n    user(u)", 0},
+		{"data_bag_item", "recipe", "u = data_bag_item('users', 'alice')\nuser u['id'] do\n  uid u['uid']\nend",
+			"u = data_bag_item(\"users\", \"alice\")\nuser(u[\"id\"], uid=u[\"uid\"])", 0},
+		{"encrypted with a secret", "recipe", "pw = data_bag_item('creds', 'db', Chef::EncryptedDataBagItem.load_secret('/etc/chef/secret'))['password']\nfile '/etc/db.pw' do\n  content pw\nend",
+			"pw = data_bag_item(\"creds\", \"db\")[\"password\"]", 0},
+		{"encrypted_data_bag_item", "recipe", "file '/x' do\n  content encrypted_data_bag_item('creds', 'db')['password']\nend",
+			`file("/x", content=data_bag_item("creds", "db")["password"])`, 0},
+		{"EncryptedDataBagItem.load", "recipe", "file '/x' do\n  content Chef::EncryptedDataBagItem.load('creds', 'db', secret)['password']\nend",
+			`file("/x", content=data_bag_item("creds", "db")["password"])`, 0},
+		{"chef_environment", "recipe", "file '/env' do\n  content node.chef_environment\nend", `file("/env", content=node.chef_environment)`, 0},
+		{"in an attribute file", "attributes", "default['app']['admins'] = data_bag('admins')\n", `default["app"]["admins"] = data_bag("admins")`, 0},
+		{"as a statement", "recipe", "data_bag_item('users', 'alice')\n", "TODO(migrate)", 1},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			kind := kindRecipe
+			if c.kind == "attributes" {
+				kind = kindAttributes
+			}
+			tr := translateFile("r.rb", kind, "cb", "default", c.ruby)
+			if !strings.Contains(tr.star, c.want) {
+				t.Errorf("got:\n%s\nwant it to contain:\n%s", tr.star, c.want)
+			}
+			if len(tr.todos) != c.todos {
+				t.Errorf("todos = %v, want %d", tr.todos, c.todos)
+			}
+			if _, err := starOptions.Parse("r.star", tr.star, 0); err != nil {
+				t.Errorf("output does not parse: %v\n%s", err, tr.star)
+			}
+		})
+	}
+}
