@@ -67,7 +67,7 @@ func migrateDataBags(r *Report, dir, outDir string) error {
 			if encryptedItem(doc) {
 				r.Encrypted = append(r.Encrypted, EncryptedItem{Bag: bag.Name(), Item: item, File: rel})
 				r.Todos = append(r.Todos, Todo{File: rel, Construct: "encrypted data bag item",
-					Why: fmt.Sprintf("not copied: re-encrypt it as data_bags/%s/%s.age (see Encrypted data bag items)", bag.Name(), item)})
+					Why: fmt.Sprintf("not copied: re-encrypt it as data_bags/%s/%s.age (see \"Encrypted data bag items\" in MIGRATION.md)", bag.Name(), item)})
 				continue
 			}
 			out := data
