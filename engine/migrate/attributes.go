@@ -65,18 +65,19 @@ var facts = map[string]bool{
 }
 
 var nodeMethods = map[string]string{
-	"run_list":   "the run list is not visible to recipes",
-	"roles":      "roles are not visible to recipes",
-	"recipes":    "the expanded run list is not visible to recipes",
-	"role?":      "roles are not visible to recipes",
-	"recipe?":    "the run list is not visible to recipes",
-	"tags":       "node tags have no converge equivalent",
-	"save":       "saving the node has no converge equivalent",
-	"attribute?": "test the attribute in an attribute file instead",
-	"key?":       "test the attribute in an attribute file instead",
-	"to_hash":    "the whole node as a hash has no converge equivalent",
-	"each":       "iterating the node has no converge equivalent",
-	"automatic":  "automatic attributes are facts: use node.<fact>",
+	"chef_environment": "Chef environments have no converge equivalent",
+	"run_list":         "the run list is not visible to recipes",
+	"roles":            "roles are not visible to recipes",
+	"recipes":          "the expanded run list is not visible to recipes",
+	"role?":            "roles are not visible to recipes",
+	"recipe?":          "the run list is not visible to recipes",
+	"tags":             "node tags have no converge equivalent",
+	"save":             "saving the node has no converge equivalent",
+	"attribute?":       "test the attribute in an attribute file instead",
+	"key?":             "test the attribute in an attribute file instead",
+	"to_hash":          "the whole node as a hash has no converge equivalent",
+	"each":             "iterating the node has no converge equivalent",
+	"automatic":        "automatic attributes are facts: use node.<fact>",
 }
 
 func (e *emitter) index(v *ruby.IndexExpr) sx {
