@@ -20,6 +20,9 @@ type Node struct {
 	// automatic), as plain Go values: map[string]any, []any, string, int64,
 	// float64, bool, nil.
 	Attrs map[string]any
+	// Environment is the node's Chef environment ("_default" when it
+	// names none): node.chef_environment in recipes.
+	Environment string
 }
 
 // PrepareContext is what Resource.Prepare may use. It reads only the

@@ -40,6 +40,12 @@ type Repo struct {
 	// that what is built from them is sensitive and output redacts them.
 	// Nil holds none.
 	Secrets *engine.Secrets
+	// VersionOrigin says, for errors, where the version of cookbook cb a
+	// run uses comes from and how to change it: ("converge.lock pins
+	// 1.3.0 (from git:URL v1.3.0)", "run 'converge cookbooks update x'").
+	// Nil, or an empty origin, is a cookbook of the repository's own,
+	// whose metadata.star gives its version.
+	VersionOrigin func(cb *Cookbook) (origin, fix string)
 
 	team teamFiles
 }

@@ -47,9 +47,10 @@ func (t target) tags() []string {
 
 // nodeFile is the converge part of nodes/NAME.json.
 type nodeFile struct {
-	Name     string `json:"name"`
-	RunList  []string
-	Converge struct {
+	Name            string `json:"name"`
+	ChefEnvironment string `json:"chef_environment"`
+	RunList         []string
+	Converge        struct {
 		Host     string     `json:"host"`
 		User     string     `json:"user"`
 		Port     portNumber `json:"port"`

@@ -52,6 +52,9 @@ type RunOptions struct {
 	FactsFile string
 	// AllowTodo runs cookbooks holding TODO(migrate) markers.
 	AllowTodo bool
+	// Environment (-E) is the Chef environment of every node of the run;
+	// "" leaves each node's own (nodes/NAME.json chef_environment).
+	Environment string
 
 	Nodes []string
 	// NodesExpr selects nodes of nodes/*.json (--nodes EXPR).
@@ -72,6 +75,7 @@ func (o *RunOptions) addFlags(cmd *cobra.Command, runList bool) {
 		f.StringArrayVar(&o.CookbookPaths, "cookbook-path", cookbookPathDefault(), "directory of cookbooks (repeatable; also CONVERGE_COOKBOOK_PATH)")
 		f.StringVar(&o.Format, "format", "text", "output format: text or json (one event per line)")
 		f.BoolVar(&o.AllowTodo, "allow-todo", false, "run cookbooks holding TODO(migrate) markers left by converge migrate (each todo() is False)")
+		f.StringVarP(&o.Environment, "environment", "E", "", "Chef environment (environments/NAME.json) of every node, over each node's chef_environment")
 	}
 	f.StringVar(&o.NodesExpr, "nodes", "", "select nodes of nodes/*.json: name glob, role:NAME, env:NAME, tag:NAME; \",\" and, \"|\" or, \"!\" not (see 'converge nodes --help')")
 	f.BoolVar(&o.Local, "local", false, "converge this machine, without SSH")
@@ -347,6 +351,9 @@ func (o *RunOptions) compileAll(nodes []*node) error {
 	if err != nil {
 		return err
 	}
+	if repo.VersionOrigin, err = versionOrigin(); err != nil {
+		return err
+	}
 	normal, err := o.normalAttrs()
 	if err != nil {
 		return err
@@ -370,7 +377,8 @@ func (o *RunOptions) compileAll(nodes []*node) error {
 		attrs := map[string]any{}
 		merge(attrs, n.t.Normal)
 		merge(attrs, normal)
-		coll, err := repo.Compile(recipe.Input{Name: n.t.Name, Facts: n.facts, Normal: attrs, RunList: rl, Cluster: members, AllowTodo: o.AllowTodo})
+		coll, err := repo.Compile(recipe.Input{Name: n.t.Name, Facts: n.facts, Normal: attrs, RunList: rl, Cluster: members, AllowTodo: o.AllowTodo,
+			Environment: firstNonEmpty(o.Environment, n.t.Environment)})
 		if err != nil {
 			msg := err.Error()
 			if !seen[msg] {
