@@ -20,6 +20,7 @@ func inventoryRepo(t *testing.T) string {
 		"nodes/web2.json":                     `{"chef_environment": "prod", "run_list": ["role[web]"], "normal": {"tags": ["frontend"]}}`,
 		"nodes/db1.json":                      `{"chef_environment": "prod", "run_list": ["recipe[db]", "role[base]"], "tags": ["db", "primary"], "converge": {"host": "fd00::5", "port": 22}}`,
 		"nodes/lab1.json":                     `{"run_list": ["base"]}`,
+		"environments/prod.json":              `{"name": "prod", "default_attributes": {}, "override_attributes": {}}`,
 		"roles/frontend.json":                 `{"run_list": ["role[web]"]}`,
 		"roles/web.json":                      `{"run_list": ["role[base]", "recipe[web]"]}`,
 		"roles/base.json":                     `{"run_list": ["base"]}`,
