@@ -216,9 +216,10 @@ func generateIdentity() (pub, path string, err error) {
 
 func newCmdSecretsEdit(opts *SecretsOptions) *cobra.Command {
 	return &cobra.Command{
-		Use:   "edit NAME",
-		Short: "Edit secrets/NAME.age in $EDITOR",
-		Long: `edit decrypts secrets/NAME.age (a new NAME starts from {}) to a private
+		Use:   "edit NAME | data_bags/BAG/ITEM",
+		Short: "Edit secrets/NAME.age (or an encrypted data bag item) in $EDITOR",
+		Long: `edit decrypts secrets/NAME.age (a new NAME starts from {}), or the encrypted
+data bag item data_bags/BAG/ITEM.age (a new one starts from {"id": ITEM}), to a private
 temporary file, opens it in $EDITOR (then $VISUAL, then vi; run by sh, so
 EDITOR='code -w' works), checks that the result is one JSON object and
 re-encrypts it when it changed. On invalid JSON or an editor failure the
@@ -239,20 +240,59 @@ func editorCommand() string {
 	return "vi"
 }
 
+// secretTarget is what edit and show act on: secrets/NAME.age for a
+// NAME, or an encrypted data bag item for data_bags/BAG/ITEM[.age]. fresh
+// is what a new one starts from.
+func secretTarget(s *secrets.Store, arg string) (path string, fresh []byte, err error) {
+	rest, ok := strings.CutPrefix(filepath.ToSlash(arg), "data_bags/")
+	if !ok {
+		if err := secrets.CheckName(arg); err != nil {
+			return "", nil, err
+		}
+		return s.Path(arg), []byte("{}\n"), nil
+	}
+	bag, item, ok := strings.Cut(strings.TrimSuffix(rest, ".age"), "/")
+	if !ok || strings.Contains(item, "/") {
+		return "", nil, fmt.Errorf("%q: an encrypted data bag item is data_bags/BAG/ITEM", arg)
+	}
+	for _, n := range []string{bag, item} {
+		if err := secrets.CheckName(n); err != nil {
+			return "", nil, err
+		}
+	}
+	fresh, _ = prettyJSON(map[string]any{"id": item})
+	return filepath.Join(s.DataBagsDir(), bag, item+".age"), fresh, nil
+}
+
+// readTarget decrypts the JSON object at path, arg's.
+func readTarget(opts *SecretsOptions, arg, path string) (map[string]any, error) {
+	plain, err := secrets.NewKeyring(opts.IdentityFile).Decrypt(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("secret %q does not exist (no %s): create it with 'converge secrets edit %s'", arg, path, arg)
+	}
+	if err != nil {
+		return nil, err
+	}
+	obj, err := secrets.DecodeObject(plain)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", path, err)
+	}
+	return obj, nil
+}
+
 func secretsEditRun(opts *SecretsOptions, name string) error {
-	if err := secrets.CheckName(name); err != nil {
+	s := opts.store()
+	path, before, err := secretTarget(s, name)
+	if err != nil {
 		return err
 	}
-	s := opts.store()
 	// A broken recipients.txt fails now, not after the edit.
 	if _, err := s.Recipients(); err != nil {
 		return err
 	}
-	path := s.Path(name)
-	before := []byte("{}\n")
 	_, statErr := os.Stat(path)
 	if err := statErr; err == nil {
-		obj, err := secrets.NewKeyring(opts.IdentityFile).Read(s, name)
+		obj, err := readTarget(opts, name, path)
 		if err != nil {
 			return err
 		}
@@ -262,7 +302,7 @@ func secretsEditRun(opts *SecretsOptions, name string) error {
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
-	after, err := editPrivately(name, before, opts.IO)
+	after, err := editPrivately(filepath.Base(strings.TrimSuffix(path, ".age")), before, opts.IO)
 	if err != nil {
 		code := ExitUsage
 		var ee *exitError
@@ -282,7 +322,10 @@ func secretsEditRun(opts *SecretsOptions, name string) error {
 	if _, err := secrets.DecodeObject(after); err != nil {
 		return fmt.Errorf("your edit of %s is not saved: %v; %s is unchanged", name, err, path)
 	}
-	if err := s.Write(name, after); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	if err := s.WriteFile(path, after); err != nil {
 		return err
 	}
 	fmt.Fprintf(opts.IO.Out, "wrote %s\n", path)
@@ -357,7 +400,7 @@ wait:
 
 func newCmdSecretsShow(opts *SecretsOptions) *cobra.Command {
 	return &cobra.Command{
-		Use:   "show NAME [KEY]",
+		Use:   "show NAME|data_bags/BAG/ITEM [KEY]",
 		Short: "Print a secret's JSON, or the value of one of its keys",
 		Long: `show prints secrets/NAME.age decrypted, as indented JSON; with KEY, the value
 of that key alone (a string as it is, without quotes, anything else as JSON).`,
@@ -370,7 +413,11 @@ of that key alone (a string as it is, without quotes, anything else as JSON).`,
 
 func secretsShowRun(opts *SecretsOptions, args []string) error {
 	s := opts.store()
-	obj, err := secrets.NewKeyring(opts.IdentityFile).Read(s, args[0])
+	path, _, err := secretTarget(s, args[0])
+	if err != nil {
+		return err
+	}
+	obj, err := readTarget(opts, args[0], path)
 	if err != nil {
 		return err
 	}

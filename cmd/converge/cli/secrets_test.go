@@ -465,3 +465,52 @@ func TestSecrets_ImportChefDataBag(t *testing.T) {
 		t.Errorf("rekey after import: exit %d\n%s", code, out)
 	}
 }
+
+// TestSecrets_EncryptedDataBagItemEditedThenReadByARecipe: `secrets edit
+// data_bags/users/deploy` starts a new item from {"id": "deploy"} and
+// writes data_bags/users/deploy.age; a recipe reads it with
+// data_bag_item() and secret() in `converge check` (real age, the
+// default keyring), and check's output never shows the values.
+func TestSecrets_EncryptedDataBagItemEditedThenReadByARecipe(t *testing.T) {
+	e := newSecretsEnv(t)
+	if code, out, stderr := secretsCLI(t, "secrets", "init"); code != 0 {
+		t.Fatalf("init: exit %d\n%s%s", code, out, stderr)
+	}
+	editor := filepath.Join(t.TempDir(), "ed")
+	os.WriteFile(editor, []byte(`#!/bin/sh
+grep -q '"id": "deploy"' "$1" || { echo "a new item does not start from its id" >&2; exit 1; }
+printf '{"id": "deploy", "password": "bag-pw-81f2"}\n' > "$1"
+`), 0o755)
+	t.Setenv("EDITOR", editor)
+	if code, out, stderr := secretsCLI(t, "secrets", "edit", "data_bags/users/deploy"); code != 0 || out != "wrote data_bags/users/deploy.age\n" {
+		t.Fatalf("edit: exit %d %q %s", code, out, stderr)
+	}
+	e.assertTmpEmpty(t, "an edit of a data bag item")
+	if b, err := os.ReadFile("data_bags/users/deploy.age"); err != nil || bytes.Contains(b, []byte("bag-pw")) {
+		t.Fatalf("data_bags/users/deploy.age: %v (plaintext inside: %v)", err, bytes.Contains(b, []byte("bag-pw")))
+	}
+	if code, out, _ := secretsCLI(t, "secrets", "show", "data_bags/users/deploy", "password"); code != 0 || out != "bag-pw-81f2\n" {
+		t.Fatalf("show: exit %d %q", code, out)
+	}
+	t.Setenv("EDITOR", "printf '{\"db\": \"secret-pw-5c0d\"}' > ")
+	if code, _, stderr := secretsCLI(t, "secrets", "edit", "app"); code != 0 {
+		t.Fatalf("edit app: %s", stderr)
+	}
+	writeTestFiles(t, ".", map[string]string{
+		"cookbooks/t/metadata.star": `name = "t"`,
+		"cookbooks/t/recipes/default.star": `
+pw = data_bag_item("users", "deploy")["password"]
+if pw != "bag-pw-81f2" or secret("app")["db"] != "secret-pw-5c0d":
+    fail("the values did not decrypt: " + pw)
+print("read " + pw)
+execute("echo " + pw)
+`,
+	})
+	code, out, stderr := secretsCLI(t, "check", "-r", "t", "--platform", "debian-12")
+	if code != 0 || !strings.Contains(out, "ok: 1 compile") {
+		t.Fatalf("check: exit %d\n%s%s", code, out, stderr)
+	}
+	if strings.Contains(out+stderr, "bag-pw") {
+		t.Errorf("check shows the item's password:\n%s%s", out, stderr)
+	}
+}
