@@ -571,7 +571,10 @@ func translateDefinition(k *crKind, kinds map[string]*crKind, rel, src string) k
 		s := s
 		c, ok := s.X.(*ruby.CallExpr)
 		if !ok || c.Recv != nil || c.Name != "define" || c.Block == nil || len(c.Args) == 0 {
-			b = append(b, e.section(func() { e.flushComments(s.Line, 0); e.todo(s, 0, "statement in a definition file", "only define :name do ... end is translated") })...)
+			b = append(b, e.section(func() {
+				e.flushComments(s.Line, 0)
+				e.todo(s, 0, "statement in a definition file", "only define :name do ... end is translated")
+			})...)
 			continue
 		}
 		if sym, ok := c.Args[0].(*ruby.SymLit); !ok || sym.Name != k.chefName {
@@ -676,4 +679,3 @@ func migrateKinds(r *Report, sum *CookbookSummary, dir, base, out, cookbook stri
 	}
 	return nil
 }
-

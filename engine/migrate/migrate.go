@@ -214,7 +214,7 @@ func migrateCookbook(r *Report, dir, outDir string, seen map[string]string) erro
 		for _, f := range files {
 			r.Todos = append(r.Todos, Todo{File: base + "/" + sub + "/" + filepath.Base(f), Construct: sub,
 				Why: map[string]string{
-					"libraries":   "Ruby library code is not translated; rewrite the helpers in libraries/*.star",
+					"libraries": "Ruby library code is not translated; rewrite the helpers in libraries/*.star",
 				}[sub]})
 		}
 	}
