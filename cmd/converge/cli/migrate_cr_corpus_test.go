@@ -87,7 +87,7 @@ func diffCustom(mc, hc *engine.Collection, m, h engine.Resource) []string {
 
 // The custom-resource part of the corpus: six cookbooks that only define
 // kinds, each with the test cookbook it ships.
-var crCorpus = []string{"sysctl"}
+var crCorpus = []string{"sysctl", "accounts", "apache", "line"}
 
 func TestMigrate_CorpusCustomResources(t *testing.T) {
 	for _, name := range crCorpus {
