@@ -26,6 +26,9 @@ type kindState struct {
 	actions       []string // action names, in source order
 	actionCode    map[string][]string
 	doc           string
+	when          map[string]string // action -> run_when rule
+	loads         bool              // the kind has a load_current
+	notes         []string
 }
 
 // kindOutput is a kind's translated file and what it needs a hand for.
@@ -39,7 +42,7 @@ type kindOutput struct {
 // translateKind translates a custom resource (src is resources/x.rb,
 // provider "") or an LWRP (provider is providers/x.rb).
 func translateKind(k *crKind, kinds map[string]*crKind, resRel, src, provRel, provider string) kindOutput {
-	st := &kindState{k: k, actionCode: map[string][]string{}}
+	st := &kindState{k: k, actionCode: map[string][]string{}, when: map[string]string{}}
 	out := kindOutput{resources: map[string]int{}}
 	stmts, comments := ruby.Parse(src)
 	var pstmts []*ruby.Stmt
@@ -67,6 +70,7 @@ func translateKind(k *crKind, kinds map[string]*crKind, resRel, src, provRel, pr
 		out.collect(pe)
 	}
 	out.star = st.assemble(&out)
+	out.notes = append(out.notes, st.notes...)
 	if name, _, renamed := kindName(k.cookbook, k.chefName); renamed {
 		out.notes = append(out.notes, fmt.Sprintf("%s: the %s %s is the converge kind %s (converge names a kind after its cookbook); the recipes migrated with it call it so", resRel, k.style, k.chefName, name))
 	}
@@ -273,7 +277,7 @@ func (e *emitter) kindProperty(st *kindState, c *ruby.CallExpr) {
 		e.line(0, "# "+c.Name+" :name: every converge resource has its name (r.name)")
 		return
 	}
-	if starReserved[name] || !isASCIIIdent(name) || strings.ContainsAny(name, "?!") {
+	if starKeywords[name] || !isASCIIIdent(name) || strings.ContainsAny(name, "?!") {
 		no(c.Name+" :"+name, "the name is not a Starlark identifier")
 	}
 	switch name {
@@ -355,6 +359,13 @@ func (e *emitter) kindProperty(st *kindState, c *ruby.CallExpr) {
 		e.line(0, "# "+name+": "+strings.Join(note, ", ")+": converge identifies a resource by its name")
 	}
 	e.line(0, "property("+strings.Join(args, ", ")+")")
+}
+
+// starKeywords are the words a property (a field of r) cannot be named.
+var starKeywords = map[string]bool{
+	"and": true, "break": true, "continue": true, "def": true, "elif": true, "else": true, "for": true,
+	"if": true, "in": true, "lambda": true, "load": true, "not": true, "or": true, "pass": true,
+	"return": true, "while": true, "None": true, "True": true, "False": true,
 }
 
 func typeArg(t string) string {
@@ -468,9 +479,10 @@ func (e *emitter) loadCurrent(st *kindState, s *ruby.Stmt, body []*ruby.Stmt, de
 		}
 		pr = append(pr, "    }")
 	}
+	st.loads = true
 	note := "# load_current_value: its commands and file reads run as probes, in the node's one probe round trip"
-	if desired == "" && strings.Contains(strings.Join(fn, "\n"), "def load_current") && st.k.style == "LWRP" {
-		note = "# load_current_resource: its commands and file reads run as probes; converge runs the default action only when a property differs"
+	if st.k.style == "LWRP" {
+		note = "# load_current_resource: its commands and file reads run as probes, in the node's one probe round trip"
 	}
 	st.funcs = append(st.funcs, note)
 	st.funcs = append(st.funcs, pr...)
@@ -485,7 +497,7 @@ func (e *emitter) kindAction(st *kindState, s *ruby.Stmt, name string, body []*r
 	if _, dup := st.actionCode[name]; dup {
 		no("action :"+name, "the action is defined twice")
 	}
-	if starReserved[name] || !isASCIIIdent(name) {
+	if !isASCIIIdent(name) || strings.ContainsAny(name, "?!") {
 		no("action :"+name, "the action name is not a Starlark identifier")
 	}
 	e.vars = map[string]varInfo{}
@@ -497,6 +509,75 @@ func (e *emitter) kindAction(st *kindState, s *ruby.Stmt, name string, body []*r
 	})
 	st.actions = append(st.actions, name)
 	st.actionCode[name] = sec
+	st.when[name] = e.runWhen(st, s, name, body)
+}
+
+// runWhen is the rule converge runs an action by, as Chef would: an
+// action without converge_if_changed runs its resources every time
+// ("always"); one that is all converge_if_changed only when a property
+// differs ("changed"). When resources stand beside a converge_if_changed
+// block, "always" is exact if the block holds only resources that
+// converge themselves; with an execute in it, the action runs when a
+// property differs, which the report says.
+func (e *emitter) runWhen(st *kindState, s *ruby.Stmt, name string, body []*ruby.Stmt) string {
+	cic, others, commands := 0, 0, false
+	for _, b := range body {
+		c, ok := b.X.(*ruby.CallExpr)
+		if ok && c.Recv == nil && c.Name == "converge_if_changed" && c.Block != nil {
+			cic++
+			commands = commands || runsCommands(c.Block.Body)
+			continue
+		}
+		if ok && c.Recv != nil && c.Name == "updated_by_last_action" {
+			continue
+		}
+		others++
+	}
+	switch {
+	case cic == 0:
+		return "always"
+	case others == 0 || commands:
+		if others > 0 {
+			st.notes = append(st.notes, fmt.Sprintf("%s:%d: action :%s has resources beside converge_if_changed, which holds a command: converge runs the whole action only when a property differs", e.file, s.Line, name))
+		}
+		return "changed"
+	}
+	return "always"
+}
+
+// runsCommands reports whether stmts declare a resource that runs a
+// command every time it is reached (execute, bash, script).
+func runsCommands(stmts []*ruby.Stmt) bool {
+	found := false
+	var walk func([]*ruby.Stmt)
+	walk = func(ss []*ruby.Stmt) {
+		for _, s := range ss {
+			switch x := s.X.(type) {
+			case *ruby.CallExpr:
+				switch x.Name {
+				case "execute", "bash", "script", "sh", "perl", "python":
+					if x.Recv == nil {
+						found = true
+					}
+				}
+				if x.Block != nil {
+					walk(x.Block.Body)
+				}
+			case *ruby.IfExpr:
+				for _, b := range x.Bodies {
+					walk(b)
+				}
+				walk(x.Else)
+			case *ruby.CaseExpr:
+				for _, b := range x.Bodies {
+					walk(b)
+				}
+				walk(x.Else)
+			}
+		}
+	}
+	walk(stmts)
+	return found
 }
 
 func (st *kindState) assemble(out *kindOutput) string {
@@ -528,6 +609,15 @@ func (st *kindState) assemble(out *kindOutput) string {
 	for _, a := range order {
 		b = append(b, "")
 		b = append(b, st.actionCode[a]...)
+	}
+	if st.loads && len(order) > 0 {
+		var parts []string
+		for _, a := range order {
+			parts = append(parts, starQuote(a)+": "+starQuote(st.when[a]))
+		}
+		b = append(b, "", "# When each action runs: \"changed\" when load_current differs from the desired",
+			"# properties (converge_if_changed), \"always\" for an action without it, as in Chef.",
+			"run_when = {"+strings.Join(parts, ", ")+"}")
 	}
 	for _, a := range st.declared {
 		if a != "nothing" && indexOf(st.actions, a) < 0 {

@@ -386,7 +386,8 @@ func noteSummary(ns []engine.Notification) []string {
 func edgeSummary(es []engine.Edge) []string {
 	var out []string
 	for _, e := range es {
-		out = append(out, e.Action+" "+e.Target.Base().Address()+" "+e.Timing)
+		// by kind and name: a sensitive target's address is its file:line
+		out = append(out, e.Action+" "+e.Target.Base().Kind+"["+e.Target.Base().Name+"] "+e.Timing)
 	}
 	return out
 }

@@ -68,7 +68,7 @@ func diffCustom(mc, hc *engine.Collection, m, h engine.Resource) []string {
 		addrs := func(rs []engine.Resource) string {
 			var l []string
 			for _, r := range rs {
-				l = append(l, r.Base().Address())
+				l = append(l, r.Base().Kind+"["+r.Base().Name+"]")
 			}
 			return strings.Join(l, " ")
 		}
@@ -87,7 +87,7 @@ func diffCustom(mc, hc *engine.Collection, m, h engine.Resource) []string {
 
 // The custom-resource part of the corpus: six cookbooks that only define
 // kinds, each with the test cookbook it ships.
-var crCorpus = []string{"sysctl", "accounts", "apache", "line"}
+var crCorpus = []string{"sysctl", "accounts", "apache", "line", "memcached", "pkgrepo"}
 
 func TestMigrate_CorpusCustomResources(t *testing.T) {
 	for _, name := range crCorpus {
