@@ -8,6 +8,13 @@ def whyrun_supported?
   true
 end
 
+def load_current_resource
+  @current_resource = Chef::Resource::AccountsManage.new(new_resource.name)
+  cmd = shell_out("getent group #{new_resource.group_name}")
+  @current_resource.group_id(cmd.stdout.split(':')[2].to_i) unless cmd.error?
+  @current_resource
+end
+
 action :create do
   new_resource.members.each do |u|
     user u do
