@@ -82,10 +82,28 @@ func (o *kindOutput) collect(e *emitter) {
 	for k, n := range e.resources {
 		o.resources[k] += n
 	}
-	if len(e.hoisted) > 0 {
-		o.todos = append(o.todos, Todo{File: e.file, Construct: "node attribute set in an action",
-			Why: "converge sets attributes in attributes files; set it in the cookbook's attributes/*.star"})
+}
+
+// noHoist replaces, in the lines sec of a kind's function starting at
+// source line ln, each attribute assignment the recipe emitter moved to an
+// attributes file (a kind has none) by a TODO and its marker.
+func (e *emitter) noHoist(sec []string, ln int) []string {
+	var out []string
+	for _, l := range sec {
+		if !strings.Contains(l, "  (moved to attributes/zz_recipe_") {
+			out = append(out, l)
+			continue
+		}
+		ind := l[:len(l)-len(strings.TrimLeft(l, " "))]
+		const construct = "node attribute set in an action"
+		why := "converge sets attributes in attributes files, before any recipe; set it in the cookbook's attributes/*.star"
+		e.todos = append(e.todos, Todo{File: e.file, Line: ln, Construct: construct, Why: why})
+		out = append(out, ind+"# TODO(migrate): "+construct+": "+why+" ("+e.file+fmt.Sprintf(":%d)", ln),
+			ind+"#   "+strings.TrimSpace(strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(l), "# "), l[strings.Index(l, "  (moved"):])),
+			ind+e.todoMarker(ln, construct))
 	}
+	e.hoisted = nil
+	return out
 }
 
 // kindDefs are the methods a kind's file defines, at its top level and
@@ -331,7 +349,7 @@ func (e *emitter) kindProperty(st *kindState, c *ruby.CallExpr) {
 			case "identity":
 				note = append(note, "identity")
 			case "default":
-				if c, ok := v.(*ruby.CallExpr); ok && c.Name == "lazy" {
+				if lz, ok := v.(*ruby.CallExpr); ok && lz.Name == "lazy" {
 					no(c.Name+" :"+name+" default: lazy", "a default computed from the resource; converge defaults are values (give it in the actions: r."+name+" or ...)")
 				}
 				if _, ok := v.(*ruby.NilLit); ok {
@@ -396,7 +414,7 @@ func (e *emitter) helper(st *kindState, s *ruby.Stmt, d *ruby.DefExpr) {
 		e.returning(d.Body, 1)
 		e.line(0, "")
 	})
-	st.funcs = append(st.funcs, sec...)
+	st.funcs = append(st.funcs, e.noHoist(sec, s.Line)...)
 }
 
 // returning writes a method body whose last expression is its value.
@@ -487,7 +505,7 @@ func (e *emitter) loadCurrent(st *kindState, s *ruby.Stmt, body []*ruby.Stmt, de
 	st.funcs = append(st.funcs, note)
 	st.funcs = append(st.funcs, pr...)
 	st.funcs = append(st.funcs, "")
-	st.funcs = append(st.funcs, fn...)
+	st.funcs = append(st.funcs, e.noHoist(fn, s.Line)...)
 }
 
 func (e *emitter) kindAction(st *kindState, s *ruby.Stmt, name string, body []*ruby.Stmt) {
@@ -508,7 +526,7 @@ func (e *emitter) kindAction(st *kindState, s *ruby.Stmt, name string, body []*r
 		e.line(0, "")
 	})
 	st.actions = append(st.actions, name)
-	st.actionCode[name] = sec
+	st.actionCode[name] = e.noHoist(sec, s.Line)
 	st.when[name] = e.runWhen(st, s, name, body)
 }
 
@@ -698,6 +716,7 @@ func translateDefinition(k *crKind, kinds map[string]*crKind, rel, src string) k
 			e.vars = map[string]varInfo{}
 			e.body(c.Block.Body, 1)
 		})...)
+		b = e.noHoist(b, s.Line)
 	}
 	e.flushComments(1<<30, 0)
 	b = append(b, e.out...)
