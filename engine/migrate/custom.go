@@ -685,3 +685,15 @@ func scanTree(r *Report, dir string) {
 		}
 	}
 }
+
+// renameTargets rewrites the notification targets ("kind[name]") of the
+// kinds renamed after their cookbook in Starlark written by the emitter.
+func renameTargets(star string, kinds map[string]*crKind) string {
+	for _, k := range kinds {
+		if k.kind == k.chefName {
+			continue
+		}
+		star = strings.ReplaceAll(star, `"`+k.chefName+`[`, `"`+k.kind+`[`)
+	}
+	return star
+}

@@ -233,9 +233,9 @@ func TestMigrate_KindNames(t *testing.T) {
 		}
 	}
 	out, r := crCookbook(t, map[string]string{"resources/edit.rb": "resource_name :edit_file\nproperty :text, String\naction :go do\n  file name do\n    content text\n  end\nend\n"},
-		"edit_file '/tmp/x' do\n  text 'hi'\nend\n")
+		"edit_file '/tmp/x' do\n  text 'hi'\nend\nexecute 'after' do\n  command 'true'\n  subscribes :run, 'edit_file[/tmp/x]'\nend\n")
 	rc, _ := os.ReadFile(filepath.Join(out, "cookbooks", "kit_test", "recipes", "default.star"))
-	if !strings.Contains(string(rc), `kit_edit_file("/tmp/x", text="hi")`) {
+	if !strings.Contains(string(rc), `kit_edit_file("/tmp/x", text="hi")`) || !strings.Contains(string(rc), `"kit_edit_file[/tmp/x]"`) {
 		t.Errorf("the test recipe does not call the renamed kind:\n%s", rc)
 	}
 	if _, err := os.Stat(filepath.Join(out, "cookbooks", "kit", "resources", "edit_file.star")); err != nil {

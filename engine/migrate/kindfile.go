@@ -69,7 +69,7 @@ func translateKind(k *crKind, kinds map[string]*crKind, resRel, src, provRel, pr
 		pe.kindFile(st, pstmts)
 		out.collect(pe)
 	}
-	out.star = st.assemble(&out)
+	out.star = renameTargets(st.assemble(&out), kinds)
 	out.notes = append(out.notes, st.notes...)
 	if name, _, renamed := kindName(k.cookbook, k.chefName); renamed {
 		out.notes = append(out.notes, fmt.Sprintf("%s: the %s %s is the converge kind %s (converge names a kind after its cookbook); the recipes migrated with it call it so", resRel, k.style, k.chefName, name))
@@ -729,7 +729,7 @@ func translateDefinition(k *crKind, kinds map[string]*crKind, rel, src string) k
 		}
 		lines = append(lines, l)
 	}
-	out.star = strings.Join(lines, "\n") + "\n"
+	out.star = renameTargets(strings.Join(lines, "\n")+"\n", kinds)
 	if _, _, renamed := kindName(k.cookbook, k.chefName); renamed {
 		out.notes = append(out.notes, fmt.Sprintf("%s: the definition %s is the converge kind %s (converge names a kind after its cookbook); the recipes migrated with it call it so", rel, k.chefName, k.kind))
 	}
@@ -779,7 +779,7 @@ func migrateKinds(r *Report, sum *CookbookSummary, dir, base, out, cookbook stri
 		for kk, n := range ko.resources {
 			sum.Resources[kk] += n
 		}
-		sum.Kinds = append(sum.Kinds, fmt.Sprintf("%s %s (%s) → %s, resources/%s.star", k.style, k.chefName, from, k.kind, k.stem))
+		sum.Kinds = append(sum.Kinds, fmt.Sprintf("%s %s (%s) → the converge custom resource %s, resources/%s.star", k.style, k.chefName, from, k.kind, k.stem))
 		r.Warnings = append(r.Warnings, ko.notes...)
 		header := "# Translated from " + from + " by converge migrate: the " + k.style + " " + k.chefName + ".\n"
 		if err := writeFile(filepath.Join(out, "resources", k.stem+".star"), []byte(header+ko.star)); err != nil {

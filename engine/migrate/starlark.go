@@ -137,7 +137,7 @@ func translateFileKinds(file string, kind fileKind, cookbook, recipe, src string
 	if out != "" {
 		out += "\n"
 	}
-	t := translated{star: out, todos: e.todos, resources: e.resources}
+	t := translated{star: renameTargets(out, kinds), todos: e.todos, resources: e.resources}
 	if len(e.hoisted) > 0 {
 		t.attrs = strings.Join(e.hoisted, "\n") + "\n"
 	}
