@@ -18,7 +18,25 @@
 //     host-…/); Ruby's values and methods come from engine/render/rb, and
 //     a map, select, reject or sort_by block becomes a loop before the
 //     action that uses it;
-//   - a chef-repo's nodes/*.json and roles/*.json.
+//   - a chef-repo's nodes/*.json and roles/*.json;
+//   - custom resources (resources/*.rb), LWRPs (resources/x.rb with
+//     providers/x.rb) and definitions (definitions/*.rb), each written as a
+//     converge custom resource, resources/STEM.star (custom.go scans their
+//     names and properties before any recipe is translated, so a recipe's
+//     block of such a kind translates like a built-in resource; kindfile.go
+//     writes the kind): property/attribute with their types and options,
+//     default_action, action :x do ... end as action_x(r) with
+//     new_resource.x, a bare property and params[:x] read as r.x,
+//     converge_if_changed (the action runs when load_current differs,
+//     run_when "changed"; an action without it runs every time, "always",
+//     as in Chef), load_current_value and an LWRP's load_current_resource
+//     as probes(r) and load_current(r, out) when they read shell_out and
+//     ::File.exist?/read, action_class methods as functions of r,
+//     unified_mode and use_inline_resources (nothing to do). A kind whose
+//     Chef name does not start with its cookbook's is renamed
+//     cookbook_NAME, in the recipes and notifications migrated with it;
+//   - the test cookbooks a cookbook ships (test/cookbooks/*,
+//     test/fixtures/cookbooks/*), migrated beside it.
 //
 // What it promises: it never drops a construct silently and never panics on
 // any input. A construct it cannot translate becomes a "# TODO(migrate)"
