@@ -126,7 +126,7 @@ func TestMigrate_CorpusPassesCheck(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				platforms := corpusPlatforms(t, cb)
+				platforms := corpusPlatforms(t, inheritSupports(t, out, name, cb))
 				recipes := cb.Recipes()
 				checked += len(recipes)
 				name := cbName
@@ -203,6 +203,7 @@ func TestMigrate_CorpusMatchesHandwritten(t *testing.T) {
 					t.Error("no resources compared: both cookbooks compile to nothing")
 				}
 			}()
+			main := name
 			for _, cbName := range withTestCookbooks(t, out, name) {
 				name := cbName
 				hcb, ok := hand.Cookbooks[name]
@@ -214,7 +215,7 @@ func TestMigrate_CorpusMatchesHandwritten(t *testing.T) {
 					t.Errorf("recipes: migrated %v, hand-written %v", got, want)
 				}
 				variants := append([]corpusVariant{{name: "defaults"}}, corpusVariants[name]...)
-				for _, p := range corpusPlatforms(t, mcb) {
+				for _, p := range corpusPlatforms(t, inheritSupports(t, out, main, mcb)) {
 					for _, v := range variants {
 						for _, rc := range hcb.Recipes() {
 							in := corpusInput(t, p, v, name+"::"+rc)

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/converge-cm/converge/engine"
+	"github.com/converge-cm/converge/engine/recipe"
 )
 
 // withTestCookbooks lists the cookbooks a corpus cookbook's migration
@@ -64,6 +65,9 @@ func diffCustom(mc, hc *engine.Collection, m, h engine.Resource) []string {
 		out = append(out, fmt.Sprintf("probes: migrated %q, hand-written %q", a, b))
 	}
 	for _, a := range m.Base().Actions {
+		if pm, ph := planExisting(mcu, a), planExisting(hcu, a); !reflect.DeepEqual(pm, ph) {
+			out = append(out, fmt.Sprintf("plan for %s where every probe succeeds with no output: migrated %q, hand-written %q", a, pm, ph))
+		}
 		mi, hi := mcu.InnerRes[a], hcu.InnerRes[a]
 		addrs := func(rs []engine.Resource) string {
 			var l []string
@@ -107,4 +111,35 @@ func TestMigrate_CorpusCustomResources(t *testing.T) {
 			}
 		}
 	}
+}
+
+// inheritSupports gives a test cookbook without supports of its own the
+// platforms of the cookbook it tests.
+func inheritSupports(t *testing.T, out, main string, cb *recipe.Cookbook) *recipe.Cookbook {
+	t.Helper()
+	if cb.Name == main || len(cb.Supports) > 0 {
+		return cb
+	}
+	m, err := recipe.ReadMetadata(filepath.Join(out, main))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := *cb
+	c.Supports = m.Supports
+	return &c
+}
+
+// planExisting is what Check says of action where every probe of the
+// custom resource exits 0 with empty output (what exists, holding
+// nothing): its changes, or "error" when load_current fails on it.
+func planExisting(c *engine.Custom, action string) []string {
+	p := engine.NewProbed()
+	for _, pr := range c.Probes() {
+		p.SetShell(pr.Arg, engine.ShellResult{})
+	}
+	d, err := c.Check(action, p)
+	if err != nil {
+		return []string{"error"}
+	}
+	return d.Changes
 }
