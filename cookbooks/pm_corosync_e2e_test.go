@@ -3,19 +3,25 @@ package cookbooks_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"filippo.io/age"
+
 	"github.com/converge-cm/converge/cmd/converge/cli"
 	"github.com/converge-cm/converge/engine/lab"
 	"github.com/converge-cm/converge/engine/lab/labtest"
+	"github.com/converge-cm/converge/engine/secrets"
 )
 
 // These tests build the seeds' clusters on converge lab nodes: they need
@@ -42,6 +48,32 @@ func newCluster(t *testing.T, octet int, image string, names ...string) *cluster
 	return &cluster{t: t, lab: l, repo: repo, vip: fmt.Sprintf("10.213.%d.100", octet), net: fmt.Sprintf("10.213.%d.0", octet)}
 }
 
+// secret writes secrets/NAME.age in the cluster's repository, encrypted
+// to an age identity of the test's own (CONVERGE_AGE_IDENTITY), as
+// `converge secrets edit` would.
+func (c *cluster) secret(name, doc string) {
+	c.t.Helper()
+	id, err := age.GenerateX25519Identity()
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	idFile := filepath.Join(c.t.TempDir(), "age.txt")
+	if err := os.WriteFile(idFile, []byte(id.String()+"\n"), 0o600); err != nil {
+		c.t.Fatal(err)
+	}
+	c.t.Setenv("CONVERGE_AGE_IDENTITY", idFile)
+	st := secrets.NewStore(c.repo)
+	if err := os.MkdirAll(st.Dir, 0o755); err != nil {
+		c.t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(st.Dir, secrets.RecipientsFile), []byte(id.Recipient().String()+"\n"), 0o644); err != nil {
+		c.t.Fatal(err)
+	}
+	if err := st.Write(name, []byte(doc)); err != nil {
+		c.t.Fatal(err)
+	}
+}
+
 // converge runs the CLI in-process with --format text and returns its
 // output; it fails the test on a non-zero exit.
 func (c *cluster) converge(runList string, extra ...string) string {
@@ -57,12 +89,16 @@ func (c *cluster) converge(runList string, extra ...string) string {
 }
 
 // updated returns, per node, the number of resources updated (from the
-// summary table).
+// "Node N: U/T resources updated in" lines); none at all fails the test.
 func updated(t *testing.T, out string) map[string]string {
+	t.Helper()
 	m := map[string]string{}
-	re := regexp.MustCompile(`(?m)^(\S+)\s+(\d+)/(\d+)\s+\S+\s+ok$`)
+	re := regexp.MustCompile(`(?m)^Node (\S+): (\d+)/(\d+) resources [a-z ]+ in `)
 	for _, g := range re.FindAllStringSubmatch(out, -1) {
 		m[g[1]] = g[2]
+	}
+	if len(m) == 0 {
+		t.Fatalf("no node's count of updated resources in the output:\n%s", tail(out, 30))
 	}
 	return m
 }
@@ -242,9 +278,10 @@ func (c *cluster) secondRunChangesNothing(rl string, extra []string, nodes ...st
 		pids[n] = c.ssh(n, "pidof corosync; pidof pacemakerd")
 	}
 	out := c.converge(rl, append(extra, nodes...)...)
-	for n, u := range updated(c.t, out) {
-		if u != "0" {
-			c.t.Errorf("second run updated %s resources on %s: %v", u, n, changedResources(out))
+	got := updated(c.t, out)
+	for _, n := range nodes {
+		if u := got[n]; u != "0" {
+			c.t.Errorf("second run updated %q resources on %s: %v", u, n, changedResources(out))
 		}
 	}
 	for _, n := range nodes {
@@ -257,10 +294,17 @@ func (c *cluster) secondRunChangesNothing(rl string, extra []string, nodes ...st
 func TestPmCorosync_PcsPathAuthSetupStartVIP(t *testing.T) {
 	c := newCluster(t, 82, lab.ImageDebian12, "pmp1", "pmp2")
 	rl := "pm_corosync,pm_corosync::pcs,pm_corosync::web"
-	pw := []string{"-a", "hacluster_password=converge-e2e-" + fmt.Sprint(os.Getpid())}
+	// The hacluster password comes from secrets/pm_corosync.age (issue 16).
+	password := "converge-e2e-" + fmt.Sprint(os.Getpid())
+	c.secret("pm_corosync", `{"hacluster_password": "`+password+`"}`)
+	var pw []string
 	out := c.converge(rl, append(pw, "pmp1", "pmp2")...)
 	if strings.Contains(out, "converge-e2e-") {
 		t.Errorf("the sensitive hacluster password reached the output")
+	}
+	// pcs authenticated with it: hacluster's password is the secret's.
+	if sum := c.ssh("pmp2", "cut -c1-64 /var/lib/pm_corosync/hacluster.sum"); strings.TrimSpace(sum) != sha256hex(password) {
+		t.Errorf("hacluster's password on pmp2 is not the secret's (sum %q)", sum)
 	}
 	mon := c.assertClusterServes("pmp1", "pmp2")
 	if !strings.Contains(mon, "web") {
@@ -286,8 +330,11 @@ func TestPmCorosync_CrmPathOnSysvinit(t *testing.T) {
 		t.Fatalf("s1 PID 1 is %q, want SysV init", comm)
 	}
 	rl := "pm_corosync,pm_corosync::crm,pm_corosync::web"
-	// Seed 002: a shared authkey encrypts the ring.
-	key := []string{"-a", "corosync_authkey=" + strings.Repeat("converge-e2e-authkey-", 8)}
+	// Seed 002: a shared authkey encrypts the ring; it comes from
+	// secrets/pm_corosync.age (issue 16).
+	authkey := strings.Repeat("converge-e2e-authkey-", 8)
+	c.secret("pm_corosync", `{"corosync_authkey": "`+authkey+`"}`)
+	var key []string
 	out := c.converge(rl, append(key, "pms1", "pms2")...)
 	if !strings.Contains(out, "file[/etc/default/corosync]") {
 		t.Errorf("the SysV path should manage /etc/default/corosync")
@@ -298,6 +345,9 @@ func TestPmCorosync_CrmPathOnSysvinit(t *testing.T) {
 	for _, n := range []string{"pms1", "pms2"} {
 		if st := c.ssh(n, "stat -c '%a %U' /etc/corosync/authkey; grep crypto_cipher /etc/corosync/corosync.conf"); !strings.Contains(st, "400 root") || !strings.Contains(st, "aes256") {
 			t.Errorf("%s: authkey and crypto: %s", n, st)
+		}
+		if got := c.ssh(n, "cat /etc/corosync/authkey"); got != authkey {
+			t.Errorf("%s: /etc/corosync/authkey is not the secret's", n)
 		}
 	}
 	for _, n := range []string{"pms1", "pms2"} {
@@ -346,4 +396,9 @@ func TestPmCorosync_DRBDConfigAcceptedByDrbdadmAndCrmVerify(t *testing.T) {
 	if code != 1 || !strings.Contains(out.String(), "the drbd kernel module is not available") {
 		t.Errorf("without the module: want exit 1 naming it, got %d\n%s", code, tail(out.String(), 30))
 	}
+}
+
+func sha256hex(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
 }

@@ -20,6 +20,9 @@ type Node struct {
 	// automatic), as plain Go values: map[string]any, []any, string, int64,
 	// float64, bool, nil.
 	Attrs map[string]any
+	// Environment is the node's Chef environment ("_default" when it
+	// names none): node.chef_environment in recipes.
+	Environment string
 }
 
 // PrepareContext is what Resource.Prepare may use. It reads only the
@@ -35,6 +38,9 @@ type PrepareContext struct {
 	// TemplateData returns the data a template renders with: the variables
 	// at the top level, plus node.
 	TemplateData func(vars map[string]any) map[string]any
+	// Secrets are the run's secret values (nil: none): a resource whose
+	// prepared content holds one makes itself sensitive.
+	Secrets *Secrets
 }
 
 // Host is what Resource.Apply acts through: the node's transport.

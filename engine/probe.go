@@ -140,6 +140,9 @@ func MissingProbe(kind ProbeKind, arg string) error {
 // exits 124 when it strikes, BusyBox's leaves the command's 143), and its
 // status is then reported as "timeout"; without `timeout` the probes run
 // unbounded and only the control side's deadline ends the round trip.
+// The probe's text reaches the shell that runs it through the environment,
+// not its argument list: a guard that holds a secret never shows in the
+// node's process list (the script itself travels on stdin).
 func probeScript(probes []Probe, limit time.Duration) (script, boundary string) {
 	var nonce [12]byte
 	_, _ = rand.Read(nonce[:])
@@ -181,7 +184,7 @@ func probeScript(probes []Probe, limit time.Duration) (script, boundary string) 
 		if i == 0 && limit > 0 {
 			// t is the status the node's timeout exits with when it strikes.
 			b.WriteString(`t=; if command -v timeout >/dev/null 2>&1; then t=124; case $(timeout --help 2>&1) in *BusyBox*) t=143;; esac; fi` + "\n")
-			fmt.Fprintf(&b, `p() { if [ -n "$t" ]; then timeout %d sh -c "$1"; else ( eval "$1" ); fi; r=$?; if [ "$r" = "$t" ]; then r=timeout; fi; }`+"\n", Seconds(limit))
+			fmt.Fprintf(&b, `p() { if [ -n "$t" ]; then CONVERGE_P=$1 timeout %d sh -c 'c=$CONVERGE_P; unset CONVERGE_P; eval "$c"'; else ( eval "$1" ); fi; r=$?; if [ "$r" = "$t" ]; then r=timeout; fi; }`+"\n", Seconds(limit))
 		}
 		fmt.Fprintf(&b, "printf '\\n%%s sh %d\\n' %s\n", i, boundary)
 		if limit > 0 {

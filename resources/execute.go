@@ -192,7 +192,20 @@ func (e *Execute) failure(rc int, limit time.Duration, stdout, stderr string) er
 // 0), with the group and as the user. Check shows it without the limit,
 // which is the run's setting (--command-timeout) unless the recipe sets
 // timeout.
+//
+// A sensitive command never shows in an argument list on the node (where
+// any user's ps sees it): it travels in the environment of the processes
+// that run it (readable by their user and root only), and what the
+// wrappers pass on the command line is a constant that evaluates it.
 func (e *Execute) wrap(cmd string, limit time.Duration) string {
+	prefix := ""
+	if e.Sensitive {
+		prefix = "CONVERGE_CMD=" + shell.Quote(cmd) + "; export CONVERGE_CMD; "
+		cmd = `c=$CONVERGE_CMD; unset CONVERGE_CMD; eval "$c"`
+		if limit == 0 && (e.Group != "" || e.User != "") {
+			cmd = "sh -c " + shell.Quote(cmd)
+		}
+	}
 	if limit > 0 {
 		// The node's timeout where it has one; the engine's deadline ends
 		// the wait in any case.
@@ -204,7 +217,7 @@ func (e *Execute) wrap(cmd string, limit time.Duration) string {
 	if e.User != "" {
 		cmd = "su -s /bin/sh -c " + shell.Quote(cmd) + " -- " + shell.Quote(e.User)
 	}
-	return cmd
+	return prefix + cmd
 }
 
 // NameIsSecret: a sensitive execute whose name is (or contains) its

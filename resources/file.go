@@ -38,7 +38,23 @@ func (f *File) Prepare(pc *engine.PrepareContext) error {
 		return engine.Errorf(&f.Common, "", "%v", err)
 	}
 	f.c = content{path: f.Path, own: f.Ownership, data: []byte(f.Content), managed: f.IsSet("content"), backups: n, verify: f.Verify}
+	privateIfSecret(pc, &f.Common, &f.Ownership, &f.c, f.c.data)
 	return nil
+}
+
+// privateIfSecret makes a file whose content holds a secret of the run
+// sensitive (its diff is hidden) and, unless the recipe gives a mode,
+// readable by its owner only: a template that renders a password from
+// secret() writes it 0600 even where the recipe forgot to say so.
+func privateIfSecret(pc *engine.PrepareContext, b *engine.Common, own *Ownership, c *content, data []byte) {
+	if !pc.Secrets.Contains(string(data)) {
+		return
+	}
+	b.Sensitive = true
+	if own.Mode == "" {
+		own.Mode = "0600"
+		c.own.Mode = own.Mode
+	}
 }
 
 // Touches is the file's path.

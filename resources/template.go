@@ -71,6 +71,7 @@ func (t *Template) Prepare(pc *engine.PrepareContext) error {
 		return engine.Errorf(&t.Common, templateHint(err), "render %s: %v", file, err)
 	}
 	t.c.data = out
+	privateIfSecret(pc, &t.Common, &t.Ownership, &t.c, out)
 	return nil
 }
 

@@ -18,7 +18,12 @@
 //     host-…/); Ruby's values and methods come from engine/render/rb, and
 //     a map, select, reject or sort_by block becomes a loop before the
 //     action that uses it;
-//   - a chef-repo's nodes/*.json and roles/*.json;
+//   - a chef-repo's nodes/*.json and roles/*.json, its data_bags/BAG/*.json
+//     (each item validated, its id checked) and environments (*.json, and
+//     *.rb in the usual DSL of literal values, as JSON), teamdata.go; a
+//     Chef encrypted data bag item is not copied but listed in
+//     MIGRATION.md with how to re-encrypt it with age, and data_bag_item()
+//     reads it again once it is data_bags/BAG/ITEM.age;
 //   - custom resources (resources/*.rb), LWRPs (resources/x.rb with
 //     providers/x.rb) and definitions (definitions/*.rb), each written as a
 //     converge custom resource, resources/STEM.star (custom.go scans their

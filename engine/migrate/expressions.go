@@ -253,6 +253,9 @@ func (e *emitter) call(c *ruby.CallExpr) sx {
 		if c.Name == "name" && len(c.Args) == 0 {
 			return sx{code: "node.name", prec: pPostfix, str: true}
 		}
+		if c.Name == "chef_environment" && len(c.Args) == 0 && c.Block == nil {
+			return sx{code: "node.chef_environment", prec: pPostfix, str: true}
+		}
 		if c.Name == "run_state" && len(c.Args) == 0 && c.Block == nil {
 			if e.kind == kindAttributes {
 				no("node.run_state", "run_state is for recipes; an attributes file sets attributes")
@@ -463,6 +466,9 @@ func (e *emitter) blockCall(c *ruby.CallExpr) sx {
 }
 
 func (e *emitter) selfCall(c *ruby.CallExpr) sx {
+	if x, ok := e.dataBagCall(c); ok && c.Name != "load" {
+		return x
+	}
 	switch c.Name {
 	case "node":
 		if len(c.Args) == 0 && c.Block == nil {
@@ -573,6 +579,10 @@ func (e *emitter) constCall(cr *ruby.ConstRef, c *ruby.CallExpr) sx {
 		no(cr.Path+"."+c.Name, "reads the files of the machine running the migration, not of the node; use a guard or a fact")
 	case (p == "Hash" || p == "Array") && c.Name == "new" && len(c.Args) == 0 && c.Block == nil:
 		return atom(map[string]string{"Hash": "{}", "Array": "[]"}[p])
+	case p == "Chef::EncryptedDataBagItem" && c.Name == "load" || p == "Chef::DataBagItem" && c.Name == "load":
+		if x, ok := e.dataBagCall(c); ok {
+			return x
+		}
 	case p == "Chef::Log":
 		no("Chef::Log."+c.Name, "a log message as a value; write it as a statement")
 	case strings.HasPrefix(p, "Chef::"):

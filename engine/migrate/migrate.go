@@ -115,13 +115,7 @@ func migrateRepo(r *Report, dir, outDir string, seen map[string]string) error {
 	if err := migrateJSONDir(r, dir, "roles", outDir, convertRole, &r.Roles); err != nil {
 		return err
 	}
-	for _, sub := range []string{"environments", "data_bags"} {
-		if exists(filepath.Join(dir, sub)) {
-			r.Todos = append(r.Todos, Todo{File: filepath.Base(dir) + "/" + sub, Construct: sub,
-				Why: "converge has no " + strings.ReplaceAll(sub, "_", " ") + "; move what they hold into attributes"})
-		}
-	}
-	return nil
+	return migrateTeamData(r, dir, outDir)
 }
 
 func migrateCookbook(r *Report, dir, outDir string, seen map[string]string) error {
@@ -337,11 +331,15 @@ func (o orderedJSON) marshal() ([]byte, error) {
 	b.WriteString("{\n")
 	for i, k := range o.keys {
 		kb, _ := json.Marshal(k)
-		vb, err := json.MarshalIndent(o.vals[k], "  ", "  ")
-		if err != nil {
+		// not HTML-escaped: a constraint "~> 1.0" stays readable
+		var vb bytes.Buffer
+		enc := json.NewEncoder(&vb)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent("  ", "  ")
+		if err := enc.Encode(o.vals[k]); err != nil {
 			return nil, err
 		}
-		b.WriteString("  " + string(kb) + ": " + string(vb))
+		b.WriteString("  " + string(kb) + ": " + strings.TrimSuffix(vb.String(), "\n"))
 		if i < len(o.keys)-1 {
 			b.WriteString(",")
 		}
@@ -402,6 +400,9 @@ func convertNode(name string, in map[string]any) (orderedJSON, []string) {
 		name = n
 	}
 	out.set("name", name)
+	if env, ok := in["chef_environment"].(string); ok && env != "" && env != "_default" {
+		out.set("chef_environment", env) // environments/ENV.json is carried over
+	}
 	if rl, ok := in["run_list"]; ok {
 		out.set("run_list", rl)
 	} else {
@@ -426,9 +427,6 @@ func convertNode(name string, in map[string]any) (orderedJSON, []string) {
 		if m, ok := in[lvl].(map[string]any); ok && len(m) > 0 {
 			notes = append(notes, "the node's "+lvl+" attributes are not carried over (a converge node file holds normal attributes); move them to a role or an attribute file")
 		}
-	}
-	if env, ok := in["chef_environment"].(string); ok && env != "" && env != "_default" {
-		notes = append(notes, "the node's environment "+env+" has no converge equivalent")
 	}
 	return out, notes
 }

@@ -27,6 +27,12 @@ type Report struct {
 	Cookbooks []string // names of the cookbooks written
 	Nodes     []string // node files written
 	Roles     []string // role files written
+	// DataBags are the data bags written, "BAG (N)" with N items;
+	// Environments the environment files.
+	DataBags     []string
+	Environments []string
+	// Encrypted are the Chef encrypted data bag items left out.
+	Encrypted []EncryptedItem
 	Todos     []Todo   // every construct left for a person, in source order
 	Warnings  []string // what the migration assumed (a cookbook without metadata.rb ...)
 	Summaries []CookbookSummary
@@ -102,6 +108,7 @@ func (r Report) markdown() string {
 	if len(r.Roles) > 0 {
 		b.WriteString("Roles: " + strings.Join(r.Roles, ", ") + "\n")
 	}
+	r.teamDataSummary(&b)
 	if len(r.Warnings) > 0 {
 		b.WriteString("\n## Warnings\n\n")
 		for _, w := range r.Warnings {
@@ -138,6 +145,7 @@ func (r Report) markdown() string {
 			}
 		}
 	}
+	r.encryptedMarkdown(&b)
 	b.WriteString("\n## Needs a hand\n\n")
 	if len(r.Todos) == 0 {
 		b.WriteString("Nothing: everything translated.\n")

@@ -124,9 +124,9 @@ var unsupportedResources = map[string]string{
 
 var rubyOnly = map[string]string{
 	"search":                    "Chef server search has no converge equivalent; list the nodes in the run or in attributes",
-	"data_bag":                  "data bags have no converge equivalent; move the data to attributes",
-	"data_bag_item":             "data bags have no converge equivalent; move the data to attributes",
-	"encrypted_data_bag_item":   "encrypted data bags have no converge equivalent",
+	"data_bag":                  "a data bag read as a statement does nothing; use its value",
+	"data_bag_item":             "a data bag item read as a statement does nothing; use its value",
+	"encrypted_data_bag_item":   "a data bag item read as a statement does nothing; use its value",
 	"lazy":                      "lazy values are computed at converge time in Ruby; use a callable or an attribute",
 	"shell_out":                 "running commands while compiling has no converge equivalent; use a guard",
 	"shell_out!":                "running commands while compiling has no converge equivalent; use a guard",

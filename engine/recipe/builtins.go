@@ -98,6 +98,7 @@ func (c *compiler) resourceBuiltin(k *engine.Kind) *starlark.Builtin {
 				}
 			}
 		}
+		c.taint(base, args[0], kwargs)
 		for _, kv := range kwargs {
 			key := string(kv[0].(starlark.String))
 			val := kv[1]
@@ -136,7 +137,7 @@ func (c *compiler) resourceBuiltin(k *engine.Kind) *starlark.Builtin {
 			base.Actions = []string{k.Actions[0]}
 		}
 		if sn, ok := res.(engine.SecretName); ok {
-			base.HideName = sn.NameIsSecret()
+			base.HideName = base.HideName || sn.NameIsSecret()
 		}
 		c.add(res)
 		h := &Handle{address: base.Key(), res: res}

@@ -29,6 +29,9 @@ type Input struct {
 	Normal  map[string]any
 	RunList []string
 	Cluster []ClusterMember
+	// Environment is the node's Chef environment (environments/NAME.json);
+	// "" is _default.
+	Environment string
 	// AllowTodo compiles cookbooks holding TODO markers left by converge
 	// migrate (todo() is then False); without it Compile refuses them
 	// with a *TodoError.
@@ -124,6 +127,13 @@ func (r *Repo) Compile(in Input) (*engine.Collection, error) {
 	if err != nil {
 		return nil, err
 	}
+	env, err := r.LoadEnvironment(in.Environment)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.CheckVersions(env, order); err != nil {
+		return nil, err
+	}
 	if !in.AllowTodo {
 		todos, err := r.Todos(order)
 		if err != nil {
@@ -144,25 +154,27 @@ func (r *Repo) Compile(in Input) (*engine.Collection, error) {
 		recipes[i] = e.String()
 	}
 	automatic["recipes"] = recipes
-	c.node = &engine.Node{Name: in.Name, Facts: in.Facts}
+	c.node = &engine.Node{Name: in.Name, Facts: in.Facts, Environment: env.Name}
 	c.clusterVal = clusterValue(in.Cluster)
 
-	// Attributes, as Chef merges them: attributes-file default < role
-	// default < normal < attributes-file override < role override <
-	// automatic. The role levels are kept apart from the files' so that a
-	// file loaded later cannot beat a role.
-	// force_default beats role default, force_override role override
-	// (Chef's force_default and force_override).
+	// Attributes, as Chef merges them (docs.chef.io/attribute_precedence),
+	// lowest first: attributes-file default < environment default < role
+	// default < force_default < normal < attributes-file override < role
+	// override < environment override < force_override < automatic. The
+	// role and environment levels are kept apart from the files' so that a
+	// file loaded later cannot beat them.
 	var lv attrLevels
 	lv.def, lv.ovr, lv.forceDef, lv.forceOvr = map[string]any{}, map[string]any{}, map[string]any{}, map[string]any{}
 	lv.normal = deepMerge(map[string]any{}, in.Normal)
 	merge := func(l attrLevels) map[string]any {
 		m := deepMerge(map[string]any{}, l.def)
+		m = deepMerge(m, env.Default)
 		m = deepMerge(m, roleDefault)
 		m = deepMerge(m, l.forceDef)
 		m = deepMerge(m, l.normal)
 		m = deepMerge(m, l.ovr)
 		m = deepMerge(m, roleOverride)
+		m = deepMerge(m, env.Override)
 		m = deepMerge(m, l.forceOvr)
 		return deepMerge(m, automatic)
 	}
@@ -195,6 +207,7 @@ func (r *Repo) Compile(in Input) (*engine.Collection, error) {
 	var nodeData any
 	pc := &engine.PrepareContext{
 		Node:     c.node,
+		Secrets:  r.Secrets,
 		ReadFile: os.ReadFile,
 		FindFile: func(cookbook, dir, name string) (string, error) {
 			cb, ok := r.Cookbooks[cookbook]
@@ -444,6 +457,9 @@ func (c *compiler) execAttributes(cb *Cookbook, file string, live func(attrLevel
 		"node":           node,
 		"cluster":        c.clusterValue(),
 		"struct":         starlark.NewBuiltin("struct", starlarkstruct.Make),
+		"secret":         starlark.NewBuiltin("secret", c.builtinSecret),
+		"data_bag":       starlark.NewBuiltin("data_bag", c.builtinDataBag),
+		"data_bag_item":  starlark.NewBuiltin("data_bag_item", c.builtinDataBagItem),
 	}
 	thread := newThread("attributes "+file, c.loader)
 	d.thread, o.thread, n.thread, fd.thread, fo.thread = thread, thread, thread, thread, thread
@@ -460,7 +476,9 @@ func (c *compiler) execAttributes(cb *Cookbook, file string, live func(attrLevel
 // attribute helpers with resource helpers, but calling one says where
 // resources belong.
 func (c *compiler) attributeLibraryBuiltins() starlark.StringDict {
-	pre := starlark.StringDict{"node": newNodeValue(c.node), "cluster": c.clusterValue(), "struct": starlark.NewBuiltin("struct", starlarkstruct.Make), "todo": todoBuiltin}
+	pre := starlark.StringDict{"node": newNodeValue(c.node), "cluster": c.clusterValue(), "struct": starlark.NewBuiltin("struct", starlarkstruct.Make), "todo": todoBuiltin,
+		"secret": starlark.NewBuiltin("secret", c.builtinSecret), "data_bag": starlark.NewBuiltin("data_bag", c.builtinDataBag),
+		"data_bag_item": starlark.NewBuiltin("data_bag_item", c.builtinDataBagItem)}
 	notHere := func(thread *starlark.Thread, b *starlark.Builtin, _ starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) {
 		return nil, fmt.Errorf("%s() can only be called while a recipe runs, not from an attribute file", b.Name())
 	}
@@ -491,6 +509,9 @@ func (c *compiler) builtins() starlark.StringDict {
 		"force_override": recipeLevel("force_override"),
 		"run_state":      c.runState,
 		"todo":           todoBuiltin,
+		"secret":         starlark.NewBuiltin("secret", c.builtinSecret),
+		"data_bag":       starlark.NewBuiltin("data_bag", c.builtinDataBag),
+		"data_bag_item":  starlark.NewBuiltin("data_bag_item", c.builtinDataBagItem),
 	}
 	for _, k := range engine.Kinds() {
 		d[k.Name] = c.resourceBuiltin(k)

@@ -30,6 +30,24 @@ type Repo struct {
 	Cookbooks map[string]*Cookbook
 	// RolesDir holds roles/<name>.json; empty when there is none.
 	RolesDir string
+	// Root is the repository's directory: secrets/, data_bags/ and
+	// environments/ are read from it ("" is the current directory).
+	Root string
+	// Decrypt opens the repository's age files; nil when the command
+	// reads no secrets (secret() is then an error).
+	Decrypt Decrypter
+	// Secrets collects the secret values the run's recipes opened, so
+	// that what is built from them is sensitive and output redacts them.
+	// Nil holds none.
+	Secrets *engine.Secrets
+	// VersionOrigin says, for errors, where the version of cookbook cb a
+	// run uses comes from and how to change it: ("converge.lock pins
+	// 1.3.0 (from git:URL v1.3.0)", "run 'converge cookbooks update x'").
+	// Nil, or an empty origin, is a cookbook of the repository's own,
+	// whose metadata.star gives its version.
+	VersionOrigin func(cb *Cookbook) (origin, fix string)
+
+	team teamFiles
 }
 
 // fileOptions is converge's Starlark dialect.

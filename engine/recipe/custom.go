@@ -415,6 +415,7 @@ func (c *compiler) customBuiltin(k *customKind) *starlark.Builtin {
 				base.Sensitive = true
 			}
 		}
+		c.taint(base, name, kwargs)
 		values := map[string]starlark.Value{}
 		for _, kv := range kwargs {
 			key := string(kv[0].(starlark.String))

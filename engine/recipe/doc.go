@@ -17,4 +17,14 @@
 // where it could not translate something: Compile refuses cookbooks that
 // hold one (or a template's {{/* TODO(migrate) */}}) unless
 // Input.AllowTodo, where todo() is False (todo.go).
+//
+// Team data is read from the repository root (Repo.Root) on the control
+// machine: secret("NAME") opens secrets/NAME.age (secret.go);
+// data_bag("BAG") lists data_bags/BAG/ and data_bag_item("BAG", "ITEM")
+// reads ITEM.json, or ITEM.age whose values are secrets of the run
+// (databag.go). Input.Environment names environments/NAME.json, Chef's
+// format: its default attributes rank between the attribute files' and a
+// role's, its overrides above a role's, and its cookbook_versions are
+// checked against the version of each cookbook the run uses before
+// anything compiles (environment.go); node.chef_environment reads it.
 package recipe

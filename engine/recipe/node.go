@@ -53,7 +53,7 @@ func (v *nodeValue) Get(k starlark.Value) (starlark.Value, bool, error) { return
 func (v *nodeValue) SetKey(k, x starlark.Value) error { return v.view().SetKey(k, x) }
 
 var nodeFacts = []string{"name", "hostname", "fqdn", "ipaddress", "platform", "platform_version",
-	"platform_major", "platform_family", "init", "kernel", "machine", "cpu_count", "memory_mb", "interfaces"}
+	"platform_major", "platform_family", "init", "kernel", "machine", "cpu_count", "memory_mb", "interfaces", "chef_environment"}
 
 // ohaiFacts are the facts with Ohai's names that node.X reads as
 // node["X"] does, from the automatic attributes: node.lsb["codename"],
@@ -98,6 +98,12 @@ func (v *nodeValue) Attr(name string) (starlark.Value, error) {
 		return starlark.MakeInt(f.MemoryMB), nil
 	case "interfaces":
 		return fromGo(f.Interfaces, []string{"interfaces"}), nil
+	case "chef_environment":
+		env := v.n.Environment
+		if env == "" {
+			env = DefaultEnvironment
+		}
+		return starlark.String(env), nil
 	case "attributes":
 		return v.view(), nil
 	}

@@ -17,13 +17,28 @@
 //	    git: https://git.example.com/platform/verbose_form.git
 //	    version: ">= 1.2, < 2"
 //
-// The file is a small subset of YAML that converge parses itself: one
-// top-level key, cookbooks:, whose entries are either a flow mapping
-// {key: value, ...} on one line or the same keys on indented lines.
-// Values are plain or quoted scalars; a value that starts with a YAML
-// indicator (">", "!", "*", ...) or holds a comma inside {...} must be
-// quoted. "#" starts a comment. A JSON object of the same shape
-// ({"cookbooks": {"drbd": {"git": "..."}}}) is accepted too.
+// The file is YAML, read with go.yaml.in/yaml/v3: one top-level key,
+// cookbooks:, whose entries are mappings written in flow style
+// ({key: value, ...}) or on indented lines. Comments, quoting, anchors and
+// aliases (&name, *name) and merge keys (<<: *name) work as in any YAML;
+// top-level keys named x-NAME are ignored, a place for the anchors entries
+// merge:
+//
+//	x-platform: &platform {git: https://git.example.com/platform/mono.git, branch: main}
+//	cookbooks:
+//	  drbd: {<<: *platform}
+//	  corosync:
+//	    <<: *platform
+//	    branch: stable
+//	    version:
+//	      - ">= 1.2"
+//	      - "< 2"
+//
+// version: takes one constraint string or a list of constraints, which all
+// apply; every other field takes one value. A value that starts with a
+// YAML indicator (">", "!", "*", ...) must be quoted. Errors name
+// converge.yaml:LINE. A JSON object of the same shape ({"cookbooks":
+// {"drbd": {"git": "..."}}}) is YAML too.
 //
 // An entry takes git: or path:. With git:, at most one of tag:, branch:
 // and commit: pins it; without a pin its versions are the repository's

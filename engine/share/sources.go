@@ -1,14 +1,17 @@
 package share
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
+
+	"go.yaml.in/yaml/v3"
 
 	"github.com/converge-cm/converge/engine/share/semver"
 )
@@ -69,7 +72,7 @@ func (s *Source) Location() string {
 	return "git:" + s.Git
 }
 
-// fields of a converge.yaml entry.
+// sourceFields are the fields of a converge.yaml entry.
 var sourceFields = []string{"git", "tag", "branch", "commit", "version", "path"}
 
 func (s *Source) set(key, val string) error {
@@ -117,7 +120,8 @@ func (s *Source) validate() error {
 }
 
 // ReadSources reads repoDir/converge.yaml. A missing file is no error: the
-// repository shares no cookbooks.
+// repository shares no cookbooks. Errors name the file and line
+// (converge.yaml:4: ...).
 func ReadSources(repoDir string) ([]*Source, error) {
 	path := filepath.Join(repoDir, SourcesFile)
 	b, err := os.ReadFile(path)
@@ -127,37 +131,44 @@ func ReadSources(repoDir string) ([]*Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	srcs, err := ParseSources(b)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return srcs, nil
+	return parseSources(path, b)
 }
 
-// ParseSources parses converge.yaml: a JSON object, or the YAML subset
-// described in doc.go. The result is sorted by name.
+// ParseSources parses the text of a converge.yaml (YAML, or JSON, which
+// is YAML too). The result is sorted by name; errors start with
+// converge.yaml:LINE.
 func ParseSources(b []byte) ([]*Source, error) {
-	var srcs []*Source
-	var err error
-	if t := strings.TrimSpace(string(b)); strings.HasPrefix(t, "{") {
-		srcs, err = parseSourcesJSON(b)
-	} else {
-		srcs, err = parseSourcesYAML(string(b))
+	return parseSources(SourcesFile, b)
+}
+
+// sourceError is an error at one line of converge.yaml.
+type sourceError struct {
+	file string
+	line int
+	msg  string
+}
+
+func (e *sourceError) Error() string {
+	if e.line <= 0 {
+		return e.file + ": " + e.msg
 	}
+	return fmt.Sprintf("%s:%d: %s", e.file, e.line, e.msg)
+}
+
+func parseSources(file string, b []byte) ([]*Source, error) {
+	p := sourceParser{file: file, text: b}
+	srcs, err := p.parse()
 	if err != nil {
 		return nil, err
 	}
 	seen := map[string]bool{}
 	for _, s := range srcs {
 		if seen[s.Name] {
-			return nil, fmt.Errorf("line %d: cookbook %s is listed twice", s.Line, s.Name)
+			return nil, p.errorf(s.Line, "cookbook %s is listed twice; keep one entry", s.Name)
 		}
 		seen[s.Name] = true
 		if err := s.validate(); err != nil {
-			if s.Line > 0 {
-				return nil, fmt.Errorf("line %d: %w", s.Line, err)
-			}
-			return nil, err
+			return nil, p.errorf(s.Line, "%v", err)
 		}
 	}
 	sort.Slice(srcs, func(i, j int) bool { return srcs[i].Name < srcs[j].Name })
@@ -167,21 +178,77 @@ func ParseSources(b []byte) ([]*Source, error) {
 	return srcs, nil
 }
 
-func parseSourcesJSON(b []byte) ([]*Source, error) {
-	var doc struct {
-		Cookbooks map[string]map[string]string `json:"cookbooks"`
+// sourceParser reads converge.yaml with a YAML library (go.yaml.in/yaml/v3)
+// and walks its node tree, so that every error can name the line it is
+// about.
+type sourceParser struct {
+	file string
+	text []byte
+}
+
+func (p *sourceParser) errorf(line int, format string, a ...any) error {
+	return &sourceError{file: p.file, line: line, msg: fmt.Sprintf(format, a...)}
+}
+
+// yamlLine finds the line number yaml.v3 puts in its messages
+// ("yaml: line 4: ...").
+var yamlLine = regexp.MustCompile(`^(?:yaml: )?line (\d+): `)
+
+var unknownAnchor = regexp.MustCompile(`unknown anchor '([^']*)'`)
+
+func (p *sourceParser) parse() ([]*Source, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(p.text, &doc); err != nil {
+		return nil, p.syntaxError(err)
 	}
-	dec := json.NewDecoder(strings.NewReader(string(b)))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&doc); err != nil {
-		return nil, fmt.Errorf("%v; want {\"cookbooks\": {\"NAME\": {\"git\": URL, \"tag\": TAG}}}", err)
+	if doc.Kind == 0 || len(doc.Content) == 0 {
+		return nil, nil // an empty file
+	}
+	root := resolve(doc.Content[0])
+	if root.Kind != yaml.MappingNode {
+		return nil, p.errorf(root.Line, "want a mapping with one key, cookbooks:")
 	}
 	var out []*Source
-	for name, fields := range doc.Cookbooks {
-		s := &Source{Name: name}
-		for k, v := range fields {
-			if err := s.set(k, v); err != nil {
-				return nil, fmt.Errorf("cookbook %s: %w", name, err)
+	var cookbooks *yaml.Node
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		k, v := root.Content[i], root.Content[i+1]
+		switch {
+		case k.Value == "cookbooks":
+			cookbooks = v
+		case strings.HasPrefix(k.Value, "x-"):
+			// An extension key: a place for anchors (x-platform: &platform
+			// {...}) that entries merge with <<: *platform.
+		default:
+			return nil, p.errorf(k.Line, "unknown top-level key %q; converge.yaml has one key, cookbooks: (and x-NAME keys for anchors)", k.Value)
+		}
+	}
+	if cookbooks == nil {
+		return nil, nil
+	}
+	cookbooks = resolve(cookbooks)
+	switch {
+	case cookbooks.Kind == yaml.ScalarNode && cookbooks.Tag == "!!null":
+		return nil, nil // cookbooks: with nothing under it yet
+	case cookbooks.Kind != yaml.MappingNode:
+		return nil, p.errorf(cookbooks.Line, "cookbooks: takes a mapping of NAME: {git: URL, tag: TAG} entries")
+	}
+	for i := 0; i+1 < len(cookbooks.Content); i += 2 {
+		k, v := cookbooks.Content[i], cookbooks.Content[i+1]
+		s := &Source{Name: k.Value, Line: k.Line}
+		if k.Kind != yaml.ScalarNode || s.Name == "" {
+			return nil, p.errorf(k.Line, "a cookbook name must be a plain word")
+		}
+		fields, err := p.fields(s.Name, v, 0)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range fields {
+			val, err := p.value(s.Name, f.key.Value, f.val)
+			if err != nil {
+				return nil, err
+			}
+			if err := s.set(f.key.Value, val); err != nil {
+				return nil, p.errorf(f.key.Line, "cookbook %s: %v", s.Name, err)
 			}
 		}
 		out = append(out, s)
@@ -189,182 +256,134 @@ func parseSourcesJSON(b []byte) ([]*Source, error) {
 	return out, nil
 }
 
-// parseSourcesYAML reads the subset of YAML that converge.yaml needs:
-//
-//	cookbooks:
-//	  NAME: {KEY: VALUE, KEY: VALUE}
-//	  NAME:
-//	    KEY: VALUE
-//
-// Values are plain or quoted ('...' or "...") scalars; "#" starts a comment
-// at the start of a line or after a blank. Nothing else (lists, anchors,
-// multi-line strings, tabs for indentation) is accepted.
-func parseSourcesYAML(text string) ([]*Source, error) {
-	var out []*Source
-	var cur *Source
-	inCookbooks := false
-	nameIndent, fieldIndent := -1, -1
-	for i, raw := range strings.Split(text, "\n") {
-		lineNo := i + 1
-		fail := func(format string, a ...any) error {
-			return fmt.Errorf("line %d: %s", lineNo, fmt.Sprintf(format, a...))
-		}
-		line, err := stripComment(strings.TrimRight(raw, " \r"))
-		if err != nil {
-			return nil, fail("%v", err)
-		}
-		if strings.TrimSpace(line) == "" {
+type field struct{ key, val *yaml.Node }
+
+// fields lists the key/value pairs of a cookbook's mapping, with YAML merge
+// keys (<<: *anchor, <<: [*a, *b]) expanded; a key written in the entry
+// wins over a merged one.
+func (p *sourceParser) fields(name string, n *yaml.Node, depth int) ([]field, error) {
+	if depth > 16 {
+		return nil, p.errorf(n.Line, "cookbook %s: merge keys nest too deep", name)
+	}
+	n = resolve(n)
+	if n.Kind != yaml.MappingNode {
+		return nil, p.errorf(n.Line, "cookbook %s: want {git: URL, tag: TAG} or the fields on indented lines", name)
+	}
+	var own, merged []field
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if k.Tag != "!!merge" {
+			own = append(own, field{k, v})
 			continue
 		}
-		body := strings.TrimLeft(line, " ")
-		indent := len(line) - len(body)
-		if strings.HasPrefix(body, "\t") {
-			return nil, fail("indent with spaces, not tabs")
+		v = resolve(v)
+		from := []*yaml.Node{v}
+		if v.Kind == yaml.SequenceNode {
+			from = v.Content
 		}
-		key, rest, err := splitKey(body)
-		if err != nil {
-			return nil, fail("%v", err)
-		}
-		switch {
-		case indent == 0:
-			if key != "cookbooks" {
-				return nil, fail("unknown top-level key %q; converge.yaml has one key, cookbooks:", key)
-			}
-			if rest != "" {
-				return nil, fail("cookbooks: takes the entries on the following lines, indented")
-			}
-			inCookbooks, cur = true, nil
-		case !inCookbooks:
-			return nil, fail("indented line outside cookbooks:")
-		case nameIndent < 0 || indent == nameIndent:
-			nameIndent, fieldIndent = indent, -1
-			cur = &Source{Name: key, Line: lineNo}
-			out = append(out, cur)
-			if rest == "" {
-				continue
-			}
-			if !strings.HasPrefix(rest, "{") || !strings.HasSuffix(rest, "}") {
-				return nil, fail("cookbook %s: want {git: URL, tag: TAG} or the fields on indented lines", key)
-			}
-			if err := parseFlow(cur, rest[1:len(rest)-1]); err != nil {
-				return nil, fail("cookbook %s: %v", key, err)
-			}
-			cur = nil // a flow mapping takes no indented fields
-		case indent > nameIndent && cur != nil && (fieldIndent < 0 || indent == fieldIndent):
-			fieldIndent = indent
-			val, err := scalar(rest)
+		for _, m := range from {
+			fs, err := p.fields(name, m, depth+1)
 			if err != nil {
-				return nil, fail("cookbook %s: %s: %v", cur.Name, key, err)
+				return nil, err
 			}
-			if err := cur.set(key, val); err != nil {
-				return nil, fail("cookbook %s: %v", cur.Name, err)
-			}
-		default:
-			return nil, fail("unexpected indentation")
+			merged = append(merged, fs...)
+		}
+	}
+	have := map[string]bool{}
+	var out []field
+	for _, f := range own {
+		if have[f.key.Value] {
+			return nil, p.errorf(f.key.Line, "cookbook %s: %s is given twice", name, f.key.Value)
+		}
+		have[f.key.Value] = true
+		out = append(out, f)
+	}
+	for _, f := range merged {
+		if !have[f.key.Value] {
+			have[f.key.Value] = true
+			out = append(out, f)
 		}
 	}
 	return out, nil
 }
 
-// parseFlow reads "k: v, k: v" into s.
-func parseFlow(s *Source, text string) error {
-	for _, item := range splitOutsideQuotes(text, ',') {
-		item = strings.TrimSpace(item)
-		if item == "" {
+// value is a field's text. A scalar is taken as written (tag: 1.10 is
+// "1.10"); version: also takes a list of constraints, which all apply.
+func (p *sourceParser) value(name, key string, n *yaml.Node) (string, error) {
+	n = resolve(n)
+	switch {
+	case n.Kind == yaml.ScalarNode && n.Tag == "!!null":
+		return "", p.errorf(n.Line, "cookbook %s: %s: empty value", name, key)
+	case n.Kind == yaml.ScalarNode:
+		return n.Value, nil
+	case n.Kind == yaml.SequenceNode && key == "version":
+		var parts []string
+		for _, e := range n.Content {
+			e = resolve(e)
+			if e.Kind != yaml.ScalarNode || e.Value == "" {
+				return "", p.errorf(e.Line, "cookbook %s: version: each item of the list is one constraint such as \">= 1.2\"", name)
+			}
+			parts = append(parts, e.Value)
+		}
+		if len(parts) == 0 {
+			return "", p.errorf(n.Line, "cookbook %s: version: empty list", name)
+		}
+		return strings.Join(parts, ", "), nil
+	}
+	return "", p.errorf(n.Line, "cookbook %s: %s: want a single value (only version: takes a list)", name, key)
+}
+
+// resolve follows an alias to its anchored node.
+func resolve(n *yaml.Node) *yaml.Node {
+	for n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	return n
+}
+
+// syntaxError turns a YAML library error into file:line, with a hint for
+// the common mistake of an unquoted value that starts with an indicator
+// (version: >= 1.2).
+func (p *sourceParser) syntaxError(err error) error {
+	msg := err.Error()
+	var te *yaml.TypeError
+	if errors.As(err, &te) && len(te.Errors) > 0 {
+		msg = te.Errors[0]
+	}
+	msg = strings.TrimPrefix(msg, "yaml: ")
+	line := 0
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		line, _ = strconv.Atoi(m[1])
+		msg = msg[len(m[0]):]
+	}
+	lines := strings.Split(string(p.text), "\n")
+	if m := unknownAnchor.FindStringSubmatch(msg); m != nil && line == 0 {
+		for i, l := range lines {
+			if strings.Contains(l, "*"+m[1]) {
+				line = i + 1
+				break
+			}
+		}
+		msg = fmt.Sprintf("unknown anchor %q: define it with &%s before the alias *%s", m[1], m[1], m[1])
+	}
+	// yaml.v3 may name the line after the one at fault; look at both.
+	for _, l := range []int{line, line - 1} {
+		if l < 1 || l > len(lines) {
 			continue
 		}
-		key, rest, err := splitKey(item)
-		if err != nil {
-			return err
+		text := lines[l-1]
+		if strings.HasPrefix(strings.TrimLeft(text, " "), "\t") || strings.HasPrefix(text, "\t") {
+			return p.errorf(l, "%s (indent with spaces, not tabs)", msg)
 		}
-		val, err := scalar(rest)
-		if err != nil {
-			return fmt.Errorf("%s: %v", key, err)
-		}
-		if err := s.set(key, val); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// splitKey splits "key: rest" at the first ": " (or a final ":").
-func splitKey(s string) (key, rest string, err error) {
-	i := strings.Index(s, ": ")
-	switch {
-	case i >= 0:
-		key, rest = s[:i], strings.TrimSpace(s[i+2:])
-	case strings.HasSuffix(s, ":"):
-		key = s[:len(s)-1]
-	default:
-		return "", "", fmt.Errorf("%q: want KEY: VALUE", s)
-	}
-	key = strings.TrimSpace(key)
-	if key == "" || strings.ContainsAny(key, "{}[]\"'") {
-		return "", "", fmt.Errorf("%q is not a plain key", key)
-	}
-	return key, rest, nil
-}
-
-// scalar unquotes a plain, '...' or "..." value.
-func scalar(s string) (string, error) {
-	s = strings.TrimSpace(s)
-	if len(s) >= 2 && (s[0] == '"' || s[0] == '\'') {
-		if s[len(s)-1] != s[0] {
-			return "", fmt.Errorf("unterminated quoted value %s", s)
-		}
-		return s[1 : len(s)-1], nil
-	}
-	if s == "" {
-		return "", fmt.Errorf("empty value")
-	}
-	// Keep converge.yaml valid YAML: these start something else there
-	// (">" a folded block, "!" a tag, ...), so such values must be quoted.
-	if strings.ContainsAny(s[:1], ">|!&*{}[]%@`\"'") {
-		return "", fmt.Errorf("value %s must be quoted, for example \"%s\"", s, s)
-	}
-	return s, nil
-}
-
-// stripComment removes a "#" comment outside quotes.
-func stripComment(line string) (string, error) {
-	var quote byte
-	for i := 0; i < len(line); i++ {
-		c := line[i]
-		switch {
-		case quote != 0:
-			if c == quote {
-				quote = 0
+		if i := strings.Index(text, ": "); i >= 0 {
+			v := strings.TrimSpace(text[i+2:])
+			if v != "" && strings.ContainsAny(v[:1], ">|!%@`") {
+				return p.errorf(l, "value %s must be quoted, for example \"%s\" (%s)", v, v, msg)
 			}
-		case c == '"' || c == '\'':
-			quote = c
-		case c == '#' && (i == 0 || line[i-1] == ' ' || line[i-1] == '\t'):
-			return line[:i], nil
 		}
 	}
-	if quote != 0 {
-		return "", fmt.Errorf("unterminated quote")
+	if strings.HasPrefix(msg, "mapping values are not allowed") {
+		msg += " (check the indentation: the fields of one cookbook line up under it)"
 	}
-	return line, nil
-}
-
-func splitOutsideQuotes(s string, sep byte) []string {
-	var out []string
-	var quote byte
-	start := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case quote != 0:
-			if c == quote {
-				quote = 0
-			}
-		case c == '"' || c == '\'':
-			quote = c
-		case c == sep:
-			out = append(out, s[start:i])
-			start = i + 1
-		}
-	}
-	return append(out, s[start:])
+	return p.errorf(line, "%s", msg)
 }

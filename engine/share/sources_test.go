@@ -43,23 +43,73 @@ cookbooks:
 		{
 			name: "json",
 			text: `{"cookbooks": {"drbd": {"git": "/srv/drbd.git", "version": ">= 1.0"}}}`,
-			want: []string{"drbd git=/srv/drbd.git version=>= 1.0 line=0"},
+			want: []string{"drbd git=/srv/drbd.git version=>= 1.0 line=1"},
 		},
+		{
+			name: "anchors, aliases and merge keys",
+			text: `x-platform: &platform
+  git: https://git.example.com/platform/mono.git
+  branch: main
+cookbooks:
+  drbd:
+    <<: *platform
+  corosync:
+    <<: *platform
+    branch: stable   # a key of the entry wins over the merged one
+  pinned: &pin {git: ../pinned.git, tag: v1.0.0}
+  pinned_too: *pin
+`,
+			want: []string{
+				"corosync git=https://git.example.com/platform/mono.git branch=stable line=7",
+				"drbd git=https://git.example.com/platform/mono.git branch=main line=5",
+				"pinned git=../pinned.git tag=v1.0.0 line=10",
+				"pinned_too git=../pinned.git tag=v1.0.0 line=11",
+			},
+		},
+		{
+			name: "version as a block list and a flow list",
+			text: `cookbooks:
+  block:
+    git: ../block.git
+    version:
+      - ">= 1.2"   # the first release with the new API
+      - "< 2"
+  flow: {git: ../flow.git, version: [">= 1.0", "< 1.5"]}
+  numbers: {git: ../numbers.git, tag: 1.10}
+`,
+			want: []string{
+				"block git=../block.git version=>= 1.2, < 2 line=2",
+				"flow git=../flow.git version=>= 1.0, < 1.5 line=7",
+				"numbers git=../numbers.git tag=1.10 line=8",
+			},
+		},
+		{
+			name: "block style quoting and document marker",
+			text: "---\ncookbooks:\n  drbd:\n    git: \"ssh://git@example.com:2222/drbd.git\" # quoted\n    commit: '3f1c2a9'\n",
+			want: []string{"drbd git=ssh://git@example.com:2222/drbd.git commit=3f1c2a9 line=3"},
+		},
+		{name: "empty file", text: "# nothing shared yet\n", want: []string{}},
 		{name: "empty cookbooks", text: "cookbooks:\n", want: []string{}},
-		{name: "unknown top-level key", text: "sources:\n  drbd: {git: x}\n", err: `line 1: unknown top-level key "sources"`},
-		{name: "unknown field", text: "cookbooks:\n  drbd: {git: x, rev: v1}\n", err: `line 2: cookbook drbd: unknown field "rev"; a cookbook takes git, tag, branch, commit, version, path`},
-		{name: "unquoted indicator", text: "cookbooks:\n  drbd:\n    git: x\n    version: >= 1.2\n", err: `line 4: cookbook drbd: version: value >= 1.2 must be quoted, for example ">= 1.2"`},
-		{name: "neither git nor path", text: "cookbooks:\n  drbd: {tag: v1}\n", err: "line 2: cookbook drbd: give git: URL or path: DIR"},
+		{name: "unknown top-level key", text: "sources:\n  drbd: {git: x}\n", err: `converge.yaml:1: unknown top-level key "sources"`},
+		{name: "unknown field", text: "cookbooks:\n  drbd: {git: x, rev: v1}\n", err: `converge.yaml:2: cookbook drbd: unknown field "rev"; a cookbook takes git, tag, branch, commit, version, path`},
+		{name: "unknown field on its own line", text: "cookbooks:\n  drbd:\n    git: x\n\n    rev: v1\n", err: `converge.yaml:5: cookbook drbd: unknown field "rev"`},
+		{name: "unquoted indicator", text: "cookbooks:\n  drbd:\n    git: x\n    version: >= 1.2\n", err: `converge.yaml:4: value >= 1.2 must be quoted, for example ">= 1.2"`},
+		{name: "neither git nor path", text: "cookbooks:\n  drbd: {tag: v1}\n", err: "converge.yaml:2: cookbook drbd: give git: URL or path: DIR"},
 		{name: "both git and path", text: "cookbooks:\n  drbd: {git: x, path: y}\n", err: "give git: or path:, not both"},
 		{name: "two pins", text: "cookbooks:\n  drbd: {git: x, tag: v1, branch: main}\n", err: "give at most one of tag, branch and commit"},
 		{name: "pin on a path", text: "cookbooks:\n  drbd: {path: x, tag: v1}\n", err: "tag, branch and commit go with git:, not path:"},
-		{name: "bad constraint", text: "cookbooks:\n  drbd: {git: x, version: \"=> 1\"}\n", err: `line 2: cookbook drbd: version: constraint "=> 1"`},
-		{name: "listed twice", text: "cookbooks:\n  drbd: {git: x}\n  drbd: {git: y}\n", err: "line 3: cookbook drbd is listed twice"},
-		{name: "tabs", text: "cookbooks:\n\tdrbd: {git: x}\n", err: "line 2: indent with spaces, not tabs"},
-		{name: "bad indentation", text: "cookbooks:\n  drbd:\n    git: x\n      tag: y\n", err: "line 4: unexpected indentation"},
-		{name: "not a mapping", text: "cookbooks:\n  drbd: /srv/drbd.git\n", err: "line 2: cookbook drbd: want {git: URL, tag: TAG}"},
-		{name: "unterminated quote", text: "cookbooks:\n  drbd: {git: \"x}\n", err: "line 2: unterminated quote"},
-		{name: "bad json", text: `{"cookbooks": {"drbd": {"git": 1}}}`, err: "cannot unmarshal number"},
+		{name: "bad constraint", text: "cookbooks:\n  drbd: {git: x, version: \"=> 1\"}\n", err: `converge.yaml:2: cookbook drbd: version: constraint "=> 1"`},
+		{name: "listed twice", text: "cookbooks:\n  drbd: {git: x}\n  drbd: {git: y}\n", err: "converge.yaml:3: cookbook drbd is listed twice"},
+		{name: "field twice", text: "cookbooks:\n  drbd:\n    git: x\n    git: y\n", err: "converge.yaml:4: cookbook drbd: git is given twice"},
+		{name: "tabs", text: "cookbooks:\n\tdrbd: {git: x}\n", err: "converge.yaml:2: found character that cannot start any token (indent with spaces, not tabs)"},
+		{name: "bad indentation", text: "cookbooks:\n  drbd:\n    git: x\n      tag: y\n", err: "converge.yaml:4: mapping values are not allowed in this context (check the indentation"},
+		{name: "not a mapping", text: "cookbooks:\n  drbd: /srv/drbd.git\n", err: "converge.yaml:2: cookbook drbd: want {git: URL, tag: TAG}"},
+		{name: "cookbooks as a list", text: "cookbooks:\n  - drbd\n", err: "converge.yaml:2: cookbooks: takes a mapping"},
+		{name: "list where a value goes", text: "cookbooks:\n  drbd:\n    git:\n      - a\n      - b\n", err: "converge.yaml:4: cookbook drbd: git: want a single value (only version: takes a list)"},
+		{name: "empty value", text: "cookbooks:\n  drbd:\n    git:\n", err: "converge.yaml:3: cookbook drbd: git: empty value"},
+		{name: "unterminated quote", text: "cookbooks:\n  drbd: {git: \"x}\n", err: "converge.yaml:2: found unexpected end of stream"},
+		{name: "unknown alias", text: "cookbooks:\n  drbd: *nothing\n", err: `converge.yaml:2: unknown anchor "nothing": define it with &nothing before the alias *nothing`},
+		{name: "bad json", text: `{"cookbooks": {"drbd": {"git": ["x"]}}}`, err: "converge.yaml:1: cookbook drbd: git: want a single value"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

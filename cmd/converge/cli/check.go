@@ -2,7 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"os"
 	"sort"
 	"strings"
 
@@ -22,6 +21,7 @@ type CheckOptions struct {
 	CookbookPaths []string
 	Attrs         []string
 	Nodes         int
+	Environment   string
 }
 
 // NewCmdCheck is `converge check`: compile for platforms, touch no node.
@@ -42,6 +42,7 @@ missing templates, bad notification targets and syntax errors.`,
 	f.StringArrayVar(&opts.CookbookPaths, "cookbook-path", cookbookPathDefault(), "directory of cookbooks (repeatable)")
 	f.StringArrayVarP(&opts.Attrs, "attr", "a", nil, "normal attribute key.path=value (repeatable)")
 	f.IntVar(&opts.Nodes, "nodes", 2, "nodes in the simulated cluster (cluster.nodes)")
+	f.StringVarP(&opts.Environment, "environment", "E", "", "Chef environment (environments/NAME.json) to compile for")
 	f.BoolVar(&opts.AllowTodo, "allow-todo", false, "compile cookbooks holding TODO(migrate) markers (each todo() is False)")
 	return cmd
 }
@@ -51,12 +52,12 @@ func checkRun(opts *CheckOptions) error {
 	if err != nil {
 		return err
 	}
-	repo, err := recipe.LoadRepo(paths)
+	repo, err := opts.IO.openRepo(paths)
 	if err != nil {
-		return &exitError{code: ExitUsage, err: err}
+		return err
 	}
-	if st, err := os.Stat("roles"); err == nil && st.IsDir() {
-		repo.RolesDir = "roles"
+	if repo.VersionOrigin, err = versionOrigin(); err != nil {
+		return err
 	}
 	if len(repo.Cookbooks) == 0 {
 		return usageErr("no cookbooks found in %s", strings.Join(opts.CookbookPaths, ", "))
@@ -102,7 +103,7 @@ func checkRun(opts *CheckOptions) error {
 		}
 		for _, rl := range runLists {
 			for _, m := range members[:1] {
-				_, err := repo.Compile(recipe.Input{Name: m.Name, Facts: m.Facts, Normal: normal, RunList: rl, Cluster: members, AllowTodo: opts.AllowTodo})
+				_, err := repo.Compile(recipe.Input{Name: m.Name, Facts: m.Facts, Normal: normal, RunList: rl, Cluster: members, AllowTodo: opts.AllowTodo, Environment: opts.Environment})
 				checked++
 				if err != nil {
 					msg := fmt.Sprintf("%s [%s, run list %s]", err, p, strings.Join(rl, ","))

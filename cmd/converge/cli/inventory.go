@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/converge-cm/converge/engine/inventory"
 )
 
 // target is one node to converge, resolved from the command line.
@@ -22,13 +24,33 @@ type target struct {
 	// Normal attributes from nodes/NAME.json.
 	Normal  map[string]any
 	RunList []string
+	// Environment is chef_environment of nodes/NAME.json ("_default" when
+	// it names none); empty for a node not in nodes/.
+	Environment string
+	// File is nodes/NAME.json, for a node of the inventory.
+	File string
+}
+
+// tags are Chef's tags of the node: the "tags" list of its normal
+// attributes (Chef keeps them there; node JSON writes them at the top or
+// under "normal").
+func (t target) tags() []string {
+	l, _ := t.Normal["tags"].([]any)
+	out := []string{}
+	for _, x := range l {
+		if s, ok := x.(string); ok {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // nodeFile is the converge part of nodes/NAME.json.
 type nodeFile struct {
-	Name     string `json:"name"`
-	RunList  []string
-	Converge struct {
+	Name            string `json:"name"`
+	ChefEnvironment string `json:"chef_environment"`
+	RunList         []string
+	Converge        struct {
 		Host     string     `json:"host"`
 		User     string     `json:"user"`
 		Port     portNumber `json:"port"`
@@ -99,7 +121,11 @@ func parseNodeFile(path, arg string, b []byte) (target, error) {
 		}
 	}
 	t := target{Name: arg, Host: nf.Converge.Host, User: nf.Converge.User, Port: int(nf.Converge.Port),
-		Identity: nf.Converge.Identity, RunList: nf.RunList, Normal: map[string]any{}}
+		Identity: nf.Converge.Identity, RunList: nf.RunList, Normal: map[string]any{},
+		Environment: inventory.DefaultEnvironment, File: path}
+	if env, ok := raw["chef_environment"].(string); ok && env != "" {
+		t.Environment = env
+	}
 	if nf.Name != "" {
 		t.Name = nf.Name
 	}

@@ -21,10 +21,13 @@ func NewCmdMigrate(io *IO) *cobra.Command {
 		Use:   "migrate CHEF_COOKBOOK_DIR... -o OUT_DIR",
 		Short: "Translate Chef cookbooks (or a chef-repo) to converge cookbooks",
 		Long: `migrate reads Chef cookbooks (metadata.rb, attributes/*.rb, recipes/*.rb,
-templates/**.erb, files/**) or a chef-repo (cookbooks/, nodes/, roles/) and
-writes converge cookbooks, node and role files to OUT_DIR, with MIGRATION.md
+templates/**.erb, files/**) or a chef-repo (cookbooks/, nodes/, roles/,
+data_bags/, environments/) and writes converge cookbooks, node, role, data
+bag and environment files to OUT_DIR, with MIGRATION.md
 listing every construct it could not translate (file:line and why) and a
 # TODO(migrate) at that place in the output.
+Chef encrypted data bag items are not copied: MIGRATION.md lists them
+with how to re-encrypt them as data_bags/BAG/ITEM.age.
 
 Exit status: 0 when everything translated, 3 when something needs a hand,
 2 when the input could not be read.`,
@@ -40,8 +43,8 @@ Exit status: 0 when everything translated, 3 when something needs a hand,
 			for _, w := range rep.Warnings {
 				fmt.Fprintf(io.Err, "warning: %s\n", w)
 			}
-			fmt.Fprintf(io.Out, "migrated %d cookbook(s), %d node(s), %d role(s) into %s\n",
-				len(rep.Cookbooks), len(rep.Nodes), len(rep.Roles), opts.Out)
+			fmt.Fprintf(io.Out, "migrated %d cookbook(s), %d node(s), %d role(s), %d data bag(s), %d environment(s) into %s\n",
+				len(rep.Cookbooks), len(rep.Nodes), len(rep.Roles), len(rep.DataBags), len(rep.Environments), opts.Out)
 			if rep.Complete() {
 				fmt.Fprintln(io.Out, "everything translated")
 				return nil

@@ -8,7 +8,7 @@ import (
 func NewCmdPlan(io *IO) *cobra.Command {
 	opts := &RunOptions{IO: io}
 	cmd := &cobra.Command{
-		Use:   "plan -r RUN_LIST NODE... | plan -r RUN_LIST --facts FACTS.json [NODE...]",
+		Use:   "plan [-r RUN_LIST] [NODE... | --nodes EXPR] | plan -r RUN_LIST --facts FACTS.json [NODE... | --nodes EXPR]",
 		Short: "Show what converge would change, with diffs, changing nothing",
 		Args:  cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {

@@ -211,52 +211,175 @@ func (r *reporter) clearProgress() {
 	}
 }
 
-// summary prints the table of nodes (text) or a summary event (json).
+// Summary statuses of a node.
+const (
+	sumChanged     = "changed"
+	sumWouldChange = "would-change"
+	sumUpToDate    = "up-to-date"
+	sumFailed      = "failed"
+	sumUnreachable = "unreachable"
+	sumInterrupted = "interrupted"
+	sumSkipped     = "skipped" // never started: no error, nothing compiled
+)
+
+// summaryCounts are the nodes of a run by outcome.
+type summaryCounts struct {
+	Total       int `json:"total"`
+	Changed     int `json:"changed"`
+	UpToDate    int `json:"up_to_date"`
+	Failed      int `json:"failed"`
+	Unreachable int `json:"unreachable"`
+	Interrupted int `json:"interrupted"`
+	Skipped     int `json:"skipped"`
+}
+
+// summaryRow is one node of the summary.
+type summaryRow struct {
+	Node     string  `json:"node"`
+	Updated  int     `json:"updated"`
+	Total    int     `json:"total"`
+	Duration float64 `json:"duration"`
+	Status   string  `json:"status"`
+}
+
+// summaryEvent is the last line of --format json: every node's row, the
+// counts, and the names of the nodes that did not converge (failed,
+// unreachable or interrupted) and of those that changed (in a dry run:
+// would change).
+type summaryEvent struct {
+	Type     string        `json:"type"` // "summary"
+	Counts   summaryCounts `json:"counts"`
+	Failed   []string      `json:"failed"`
+	Changed  []string      `json:"changed"`
+	Nodes    []summaryRow  `json:"nodes"`
+	Duration float64       `json:"duration"`
+}
+
+// summarize sorts the nodes of a run by outcome.
+func (r *reporter) summarize(nodes []*node, elapsed time.Duration) summaryEvent {
+	ev := summaryEvent{Type: "summary", Failed: []string{}, Changed: []string{}, Nodes: []summaryRow{}, Duration: elapsed.Seconds()}
+	for _, n := range nodes {
+		st := r.nodeStatus(n)
+		d := 0.0
+		if !n.start.IsZero() {
+			d = n.res.Duration.Seconds()
+		}
+		ev.Nodes = append(ev.Nodes, summaryRow{n.t.Name, n.res.Updated, n.res.Total, d, st})
+		c := &ev.Counts
+		c.Total++
+		switch st {
+		case sumChanged, sumWouldChange:
+			c.Changed++
+			ev.Changed = append(ev.Changed, n.t.Name)
+		case sumUpToDate:
+			c.UpToDate++
+		case sumSkipped:
+			c.Skipped++
+		default:
+			switch st {
+			case sumFailed:
+				c.Failed++
+			case sumUnreachable:
+				c.Unreachable++
+			case sumInterrupted:
+				c.Interrupted++
+			}
+			ev.Failed = append(ev.Failed, n.t.Name)
+		}
+	}
+	return ev
+}
+
+// summary ends a run. Text: one line per node that failed or changed
+// (those that failed first), then the counts of every outcome on the
+// "converge finished" line, so that a run of hundreds of nodes that
+// changed a few ends with a few lines. JSON: a summary event.
 func (r *reporter) summary(nodes []*node, elapsed time.Duration) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.clearProgress()
+	ev := r.summarize(nodes, elapsed)
 	if r.json {
-		type row struct {
-			Node     string  `json:"node"`
-			Updated  int     `json:"updated"`
-			Total    int     `json:"total"`
-			Duration float64 `json:"duration"`
-			Status   string  `json:"status"`
-		}
-		var rows []row
-		for _, n := range nodes {
-			rows = append(rows, row{n.t.Name, n.res.Updated, n.res.Total, time.Since(n.start).Seconds(), nodeStatus(n)})
-		}
-		r.enc.Encode(map[string]any{"type": "summary", "nodes": rows, "duration": elapsed.Seconds()})
+		r.enc.Encode(ev)
 		return
 	}
-	tw := tabwriter.NewWriter(r.io.Out, 2, 4, 2, ' ', 0)
-	head := "UPDATED"
-	if r.dryRun {
-		head = "WOULD UPDATE"
-	}
-	fmt.Fprintf(tw, "NODE\t%s\tTIME\tSTATUS\n", head)
-	for _, n := range nodes {
-		d := "-"
-		if !n.start.IsZero() {
-			d = fmt.Sprintf("%.2fs", n.res.Duration.Seconds())
+	var rows []summaryRow
+	for _, failed := range []bool{true, false} {
+		for _, row := range ev.Nodes {
+			switch row.Status {
+			case sumUpToDate, sumSkipped:
+			case sumChanged, sumWouldChange:
+				if !failed {
+					rows = append(rows, row)
+				}
+			default:
+				if failed {
+					rows = append(rows, row)
+				}
+			}
 		}
-		fmt.Fprintf(tw, "%s\t%d/%d\t%s\t%s\n", n.t.Name, n.res.Updated, n.res.Total, d, nodeStatus(n))
 	}
-	tw.Flush()
-	fmt.Fprintf(r.io.Out, "converge finished in %.2fs\n", elapsed.Seconds())
+	if len(rows) > 0 {
+		tw := tabwriter.NewWriter(r.io.Out, 2, 4, 2, ' ', 0)
+		head := "UPDATED"
+		if r.dryRun {
+			head = "WOULD UPDATE"
+		}
+		fmt.Fprintf(tw, "NODE\t%s\tTIME\tSTATUS\n", head)
+		for _, row := range rows {
+			d := "-"
+			if row.Duration > 0 || row.Status == sumChanged || row.Status == sumWouldChange {
+				d = fmt.Sprintf("%.2fs", row.Duration)
+			}
+			fmt.Fprintf(tw, "%s\t%d/%d\t%s\t%s\n", row.Node, row.Updated, row.Total, d, strings.ReplaceAll(row.Status, "-", " "))
+		}
+		tw.Flush()
+	}
+	fmt.Fprintf(r.io.Out, "converge finished in %.2fs: %s\n", elapsed.Seconds(), r.counts(ev.Counts))
 }
 
-func nodeStatus(n *node) string {
+// counts is "12 nodes, 2 changed, 1 failed, 9 up to date", leaving out
+// the outcomes no node had.
+func (r *reporter) counts(c summaryCounts) string {
+	changed := "changed"
+	if r.dryRun {
+		changed = "would change"
+	}
+	var parts []string
+	for _, p := range []struct {
+		n    int
+		what string
+	}{{c.Changed, changed}, {c.Failed, "failed"}, {c.Unreachable, "unreachable"}, {c.Interrupted, "interrupted"}, {c.UpToDate, "up to date"}, {c.Skipped, "skipped"}} {
+		if p.n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", p.n, p.what))
+		}
+	}
+	noun := "nodes"
+	if c.Total == 1 {
+		noun = "node"
+	}
+	if len(parts) == 0 {
+		return fmt.Sprintf("%d %s", c.Total, noun)
+	}
+	return fmt.Sprintf("%d %s, %s", c.Total, noun, strings.Join(parts, ", "))
+}
+
+// nodeStatus is the summary status of n.
+func (r *reporter) nodeStatus(n *node) string {
 	switch {
 	case errors.Is(n.err, engine.ErrInterrupted):
-		return "interrupted"
+		return sumInterrupted
 	case errUnreachable(n.err):
-		return "unreachable"
+		return sumUnreachable
 	case n.err != nil:
-		return "failed"
+		return sumFailed
+	case n.coll == nil && n.res.Total == 0:
+		return sumSkipped
+	case n.res.Updated > 0 && r.dryRun:
+		return sumWouldChange
+	case n.res.Updated > 0:
+		return sumChanged
 	default:
-		return "ok"
+		return sumUpToDate
 	}
 }

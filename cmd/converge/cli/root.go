@@ -9,6 +9,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/converge-cm/converge/engine"
+	"github.com/converge-cm/converge/engine/recipe"
+
 	// The resource kinds register themselves.
 	_ "github.com/converge-cm/converge/resources"
 )
@@ -44,11 +47,25 @@ func usageErr(format string, a ...any) error {
 // IO is where commands write.
 type IO struct {
 	Out, Err io.Writer
+	// Secrets are the values the run's recipes opened with secret() and
+	// encrypted data bags; Out and Err redact them.
+	Secrets *engine.Secrets
+	// Decrypt opens age files (secrets/NAME.age); nil: the default
+	// keyring.
+	Decrypt recipe.Decrypter
 }
 
 // Main runs converge with args and returns the exit code.
 func Main(args []string, stdout, stderr io.Writer) int {
-	io := &IO{Out: stdout, Err: stderr}
+	// Everything converge prints goes through the run's secrets: what a
+	// recipe built from secret() is replaced by "(secret)" wherever it
+	// would show (a resource name, an error, a fact).
+	secrets := &engine.Secrets{}
+	rout, rerr := secrets.Writer(stdout), secrets.Writer(stderr)
+	defer rerr.Flush()
+	defer rout.Flush()
+	stdout, stderr = rout, rerr
+	io := &IO{Out: stdout, Err: stderr, Secrets: secrets}
 	root := NewCmdRoot(io)
 	defer addProfileFlag(root)()
 	root.SetArgs(args)
@@ -75,13 +92,20 @@ func Main(args []string, stdout, stderr io.Writer) int {
 func NewCmdRoot(io *IO) *cobra.Command {
 	opts := &RunOptions{IO: io}
 	cmd := &cobra.Command{
-		Use:   "converge -r RUN_LIST [flags] NODE...",
+		Use:   "converge [-r RUN_LIST] [flags] [NODE... | --nodes EXPR]",
 		Short: "Converge nodes to the state their Starlark recipes declare, over SSH",
 		Long: `converge connects to each node over SSH, gathers its facts, compiles the
 recipes of the run list, and changes only what differs from the declared state.
 
 A NODE is a name from nodes/NAME.json, a Host alias of ~/.ssh/config, or
-[user@]host[:port]. --local converges this machine without SSH.
+[user@]host[:port]. --local converges this machine without SSH. With no
+NODE and no -r, converge converges every node of nodes/*.json, each with
+its own run list; --nodes EXPR converges a selection of them (role:web,
+env:prod, tag:db, a name glob; "," and, "|" or, "!" not: see 'converge
+nodes --help'), with their own run lists or the one -r gives.
+
+The summary at the end names the nodes that failed or changed, one a line,
+and counts the others.
 
 Timeouts: --timeout bounds connecting to a node. --probe-timeout (default
 2m) bounds each guard (not_if, only_if) and state probe: a guard that runs
@@ -100,6 +124,8 @@ every node as interrupted and exits 130. A second signal quits at once.
 Exit status: 0 when every node converged, 1 when a node failed or was
 unreachable, 2 for usage and recipe errors, 130 when interrupted.`,
 		Example: `  converge -r pm_corosync,pm_corosync::crm n1 n2
+  converge
+  converge --nodes 'role:web,!tag:canary' -n
   converge -r 'recipe[web::default]' -u admin --sudo web1.example.com
   converge --local -r base`,
 		SilenceUsage:  true,
@@ -117,6 +143,7 @@ unreachable, 2 for usage and recipe errors, 130 when interrupted.`,
 	cmd.AddCommand(
 		NewCmdPlan(io),
 		NewCmdFacts(io),
+		NewCmdNodes(io),
 		NewCmdCheck(io),
 		NewCmdCookbooks(io),
 		NewCmdVersion(io),
@@ -124,6 +151,7 @@ unreachable, 2 for usage and recipe errors, 130 when interrupted.`,
 		NewCmdLab(),
 		NewCmdTest(io),
 		NewCmdDoc(io, nil),
+		NewCmdSecrets(io),
 	)
 	return cmd
 }

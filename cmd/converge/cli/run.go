@@ -52,8 +52,16 @@ type RunOptions struct {
 	FactsFile string
 	// AllowTodo runs cookbooks holding TODO(migrate) markers.
 	AllowTodo bool
+	// Environment (-E) is the Chef environment of every node of the run;
+	// "" leaves each node's own (nodes/NAME.json chef_environment).
+	Environment string
 
 	Nodes []string
+	// NodesExpr selects nodes of nodes/*.json (--nodes EXPR).
+	NodesExpr string
+	// needRunList: the command compiles a run list (converge, plan), so
+	// every node needs one, its own or -r's.
+	needRunList bool
 }
 
 func (o *RunOptions) addFlags(cmd *cobra.Command, runList bool) {
@@ -67,7 +75,9 @@ func (o *RunOptions) addFlags(cmd *cobra.Command, runList bool) {
 		f.StringArrayVar(&o.CookbookPaths, "cookbook-path", cookbookPathDefault(), "directory of cookbooks (repeatable; also CONVERGE_COOKBOOK_PATH)")
 		f.StringVar(&o.Format, "format", "text", "output format: text or json (one event per line)")
 		f.BoolVar(&o.AllowTodo, "allow-todo", false, "run cookbooks holding TODO(migrate) markers left by converge migrate (each todo() is False)")
+		f.StringVarP(&o.Environment, "environment", "E", "", "Chef environment (environments/NAME.json) of every node, over each node's chef_environment")
 	}
+	f.StringVar(&o.NodesExpr, "nodes", "", "select nodes of nodes/*.json: name glob, role:NAME, env:NAME, tag:NAME; \",\" and, \"|\" or, \"!\" not (see 'converge nodes --help')")
 	f.BoolVar(&o.Local, "local", false, "converge this machine, without SSH")
 	f.StringVarP(&o.User, "user", "u", "", "SSH user (default: ssh_config's, then $USER)")
 	f.StringVarP(&o.Identity, "identity", "i", "", "SSH private key file")
@@ -124,8 +134,12 @@ type node struct {
 }
 
 func (o *RunOptions) validate(needRunList bool) error {
-	if o.Local && len(o.Nodes) > 0 {
-		return usageErr("--local converges this machine; do not name nodes with it")
+	o.needRunList = needRunList
+	if o.Local && (len(o.Nodes) > 0 || o.NodesExpr != "") {
+		return usageErr("--local converges this machine; do not name nodes or give --nodes with it")
+	}
+	if o.NodesExpr != "" && len(o.Nodes) > 0 {
+		return usageErr("give NODE names or --nodes %q, not both", o.NodesExpr)
 	}
 	if o.FactsFile != "" {
 		if o.Local {
@@ -133,8 +147,10 @@ func (o *RunOptions) validate(needRunList bool) error {
 		}
 		return nil
 	}
-	if !o.Local && len(o.Nodes) == 0 {
-		return usageErr("name at least one node, or use --local")
+	// Neither NODE nor --nodes: without -r, a run converges every node of
+	// nodes/ with its own run list; facts and -r runs name their nodes.
+	if !o.Local && len(o.Nodes) == 0 && o.NodesExpr == "" && (!needRunList || strings.TrimSpace(o.RunList) != "") {
+		return usageErr("name at least one node, select some with --nodes EXPR ('*' for all), or use --local")
 	}
 	if o.ProbeTimeout < 0 && o.ProbeTimeout != engine.NoLimit || o.CommandTimeout < 0 && o.CommandTimeout != engine.NoLimit {
 		return usageErr("--probe-timeout and --command-timeout take a duration of 0 (no limit) or more")
@@ -255,16 +271,11 @@ func (o *RunOptions) prepare(ctx context.Context) ([]*node, error) {
 		h, _ := os.Hostname()
 		nodes = append(nodes, &node{t: target{Name: h, Local: true}})
 	}
-	seen := map[string]bool{}
-	for _, a := range o.Nodes {
-		t, err := resolveTarget(a)
-		if err != nil {
-			return nil, err
-		}
-		if seen[t.Name] {
-			return nil, usageErr("node %s is named twice", t.Name)
-		}
-		seen[t.Name] = true
+	ts, err := o.targets()
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range ts {
 		nodes = append(nodes, &node{t: t})
 	}
 	probeLimit := (&engine.Options{ProbeTimeout: o.ProbeTimeout}).ProbeLimit()
@@ -336,12 +347,12 @@ func (o *RunOptions) compileAll(nodes []*node) error {
 	if err != nil {
 		return err
 	}
-	repo, err := recipe.LoadRepo(paths)
+	repo, err := o.IO.openRepo(paths)
 	if err != nil {
-		return &exitError{code: ExitUsage, err: err}
+		return err
 	}
-	if st, err := os.Stat("roles"); err == nil && st.IsDir() {
-		repo.RolesDir = "roles"
+	if repo.VersionOrigin, err = versionOrigin(); err != nil {
+		return err
 	}
 	normal, err := o.normalAttrs()
 	if err != nil {
@@ -366,7 +377,8 @@ func (o *RunOptions) compileAll(nodes []*node) error {
 		attrs := map[string]any{}
 		merge(attrs, n.t.Normal)
 		merge(attrs, normal)
-		coll, err := repo.Compile(recipe.Input{Name: n.t.Name, Facts: n.facts, Normal: attrs, RunList: rl, Cluster: members, AllowTodo: o.AllowTodo})
+		coll, err := repo.Compile(recipe.Input{Name: n.t.Name, Facts: n.facts, Normal: attrs, RunList: rl, Cluster: members, AllowTodo: o.AllowTodo,
+			Environment: firstNonEmpty(o.Environment, n.t.Environment)})
 		if err != nil {
 			msg := err.Error()
 			if !seen[msg] {
@@ -493,6 +505,17 @@ func (o *RunOptions) recordedNodes() ([]*node, error) {
 		return nil, usageErr("--facts %s: want the JSON `converge facts` prints (node name → facts): %v", o.FactsFile, err)
 	}
 	names := o.Nodes
+	selected := map[string]target{}
+	if o.NodesExpr != "" {
+		sel, _, err := selectTargets(o.NodesExpr)
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range sel {
+			names = append(names, t.Name)
+			selected[t.Name] = t
+		}
+	}
 	if len(names) == 0 {
 		for n := range recorded {
 			names = append(names, n)
@@ -506,7 +529,9 @@ func (o *RunOptions) recordedNodes() ([]*node, error) {
 			return nil, usageErr("--facts %s has no node %s", o.FactsFile, n)
 		}
 		t := target{Name: n, Host: n}
-		if rt, err := resolveTarget(n); err == nil {
+		if st, ok := selected[n]; ok {
+			t = st
+		} else if rt, err := resolveTarget(n); err == nil {
 			t = rt
 			t.Name = n
 		}
