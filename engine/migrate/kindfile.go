@@ -730,6 +730,9 @@ func translateDefinition(k *crKind, kinds map[string]*crKind, rel, src string) k
 		lines = append(lines, l)
 	}
 	out.star = renameTargets(strings.Join(lines, "\n")+"\n", kinds)
+	if strings.Contains(out.star, "template(") || strings.Contains(out.star, "cookbook_file(") {
+		out.notes = append(out.notes, fmt.Sprintf("%s: the definition %s reads templates or files: Chef looked for them in the cookbook of the recipe calling it, converge looks in %s (the kind's cookbook); move them there", rel, k.chefName, k.cookbook))
+	}
 	if _, _, renamed := kindName(k.cookbook, k.chefName); renamed {
 		out.notes = append(out.notes, fmt.Sprintf("%s: the definition %s is the converge kind %s (converge names a kind after its cookbook); the recipes migrated with it call it so", rel, k.chefName, k.kind))
 	}
