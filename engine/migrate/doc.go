@@ -23,7 +23,25 @@
 //     *.rb in the usual DSL of literal values, as JSON), teamdata.go; a
 //     Chef encrypted data bag item is not copied but listed in
 //     MIGRATION.md with how to re-encrypt it with age, and data_bag_item()
-//     reads it again once it is data_bags/BAG/ITEM.age.
+//     reads it again once it is data_bags/BAG/ITEM.age;
+//   - custom resources (resources/*.rb), LWRPs (resources/x.rb with
+//     providers/x.rb) and definitions (definitions/*.rb), each written as a
+//     converge custom resource, resources/STEM.star (custom.go scans their
+//     names and properties before any recipe is translated, so a recipe's
+//     block of such a kind translates like a built-in resource; kindfile.go
+//     writes the kind): property/attribute with their types and options,
+//     default_action, action :x do ... end as action_x(r) with
+//     new_resource.x, a bare property and params[:x] read as r.x,
+//     converge_if_changed (the action runs when load_current differs,
+//     run_when "changed"; an action without it runs every time, "always",
+//     as in Chef), load_current_value and an LWRP's load_current_resource
+//     as probes(r) and load_current(r, out) when they read shell_out and
+//     ::File.exist?/read, action_class methods as functions of r,
+//     unified_mode and use_inline_resources (nothing to do). A kind whose
+//     Chef name does not start with its cookbook's is renamed
+//     cookbook_NAME, in the recipes and notifications migrated with it;
+//   - the test cookbooks a cookbook ships (test/cookbooks/*,
+//     test/fixtures/cookbooks/*), migrated beside it.
 //
 // What it promises: it never drops a construct silently and never panics on
 // any input. A construct it cannot translate becomes a "# TODO(migrate)"

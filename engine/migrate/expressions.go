@@ -19,6 +19,9 @@ func (e *emitter) cond(x ruby.Expr) sx {
 }
 
 func (e *emitter) expr(x ruby.Expr) sx {
+	if v, ok := e.customExpr(x); ok { // custom.go: new_resource.x, params[:x]
+		return v
+	}
 	switch v := x.(type) {
 	case *ruby.StrLit:
 		return e.str(v)

@@ -58,3 +58,28 @@ func FuzzRecipe(f *testing.F) {
 		readMetadataRb("metadata.rb", src)
 	})
 }
+
+// FuzzKind: a custom resource, an LWRP's resource and provider, or a
+// definition never makes the translator panic, and the kind's file it
+// writes always parses.
+func FuzzKind(f *testing.F) {
+	addCorpus(f, filepath.Join(corpus, "chef", "*", "resources", "*.rb"))
+	addCorpus(f, filepath.Join(corpus, "chef", "*", "providers", "*.rb"))
+	addCorpus(f, filepath.Join(corpus, "chef", "*", "definitions", "*.rb"))
+	f.Add("property :a, [String, Integer], default: lazy { x }\nload_current_value do |d|\n  a shell_out(\"x #{d.a}\").stdout.to_i unless ::File.exist?(d.a)\nend\naction :x do\n  converge_if_changed :a do\n    file a\n  end\nend\n")
+	f.Add("action_class do\n  def h(x)\n    new_resource.a + x\n  rescue\n  end\nend\ndefine :kit_d, a: 1 do\n  params[:b]\nend\ndef load_current_resource\n  @current_resource = X.new(1)\n  @current_resource.a(1)\nend\n")
+	f.Fuzz(func(t *testing.T, src string) {
+		k := &crKind{chefName: "kit_x", kind: "kit_x", cookbook: "kit", stem: "x", style: "custom resource", props: map[string]*crProp{}}
+		k.addProp("a", "str")
+		kinds := map[string]*crKind{k.chefName: k}
+		for _, out := range []kindOutput{
+			translateKind(k, kinds, "kit/resources/x.rb", src, "", ""),
+			translateKind(k, kinds, "kit/resources/x.rb", "actions :a\nattribute :a, kind_of: String\n", "kit/providers/x.rb", src),
+			translateDefinition(&crKind{chefName: "kit_x", kind: "kit_x", cookbook: "kit", stem: "x", style: "definition", props: map[string]*crProp{}}, kinds, "kit/definitions/x.rb", src),
+		} {
+			if _, err := starOptions.Parse("x.star", out.star, 0); err != nil {
+				t.Fatalf("output does not parse: %v\nsrc: %q\nout:\n%s", err, src, out.star)
+			}
+		}
+	})
+}

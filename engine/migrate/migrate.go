@@ -30,6 +30,11 @@ func Migrate(srcDirs []string, outDir string) (Report, error) {
 		return r, errors.New("migrate: no Chef cookbook or chef-repo directory given")
 	}
 	seen := map[string]string{}
+	// the custom kinds first: a recipe may use those of any cookbook
+	r.kinds = map[string]*crKind{}
+	for _, dir := range srcDirs {
+		scanTree(&r, dir)
+	}
 	for _, dir := range srcDirs {
 		st, err := os.Stat(dir)
 		if err != nil {
@@ -157,7 +162,7 @@ func migrateCookbook(r *Report, dir, outDir string, seen map[string]string) erro
 			}
 			stem := strings.TrimSuffix(filepath.Base(f), ".rb")
 			rel := base + "/" + sub + "/" + filepath.Base(f)
-			tr := translateFile(rel, kind, name, stem, string(src))
+			tr := translateFileKinds(rel, kind, name, stem, string(src), r.kinds)
 			r.Todos = append(r.Todos, tr.todos...)
 			for k, n := range tr.resources {
 				sum.Resources[k] += n
@@ -194,22 +199,32 @@ func migrateCookbook(r *Report, dir, outDir string, seen map[string]string) erro
 	if err := copyTree(filepath.Join(dir, "files"), filepath.Join(out, "files")); err != nil {
 		return err
 	}
-	for _, sub := range []string{"libraries", "definitions", "resources", "providers"} {
+	if err := migrateKinds(r, &sum, dir, base, out, name); err != nil {
+		return err
+	}
+	for _, sub := range []string{"libraries"} {
 		files, _ := filepath.Glob(filepath.Join(dir, sub, "*.rb"))
 		sort.Strings(files)
 		for _, f := range files {
 			r.Todos = append(r.Todos, Todo{File: base + "/" + sub + "/" + filepath.Base(f), Construct: sub,
 				Why: map[string]string{
-					"libraries":   "Ruby library code is not translated; rewrite the helpers in libraries/*.star",
-					"definitions": "definitions are not translated; rewrite them as Starlark functions in libraries/*.star",
-					"resources":   "custom resources are not translated; rewrite them as Starlark functions in libraries/*.star",
-					"providers":   "custom providers are not translated; rewrite them as Starlark functions in libraries/*.star",
+					"libraries": "Ruby library code is not translated; rewrite the helpers in libraries/*.star",
 				}[sub]})
 		}
 	}
 	r.Cookbooks = append(r.Cookbooks, name)
 	sum.Todos = append([]Todo{}, r.Todos[firstTodo:]...)
+	tests := testCookbooks(dir)
+	for _, tc := range tests {
+		sum.TestCookbooks = append(sum.TestCookbooks, cookbookName(tc))
+	}
 	r.Summaries = append(r.Summaries, sum)
+	for _, tc := range tests {
+		if err := migrateCookbook(r, tc, outDir, seen); err != nil {
+			return err
+		}
+		r.Summaries[len(r.Summaries)-1].TestOf = name
+	}
 	return nil
 }
 

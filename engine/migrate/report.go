@@ -36,6 +36,10 @@ type Report struct {
 	Todos     []Todo   // every construct left for a person, in source order
 	Warnings  []string // what the migration assumed (a cookbook without metadata.rb ...)
 	Summaries []CookbookSummary
+
+	// kinds are the custom kinds of every cookbook migrated, by the name
+	// Chef recipes use (custom.go).
+	kinds map[string]*crKind
 }
 
 // CookbookSummary is what MIGRATION.md says of one cookbook.
@@ -43,6 +47,14 @@ type CookbookSummary struct {
 	Name      string
 	Resources map[string]int // resources translated, by kind
 	Todos     []Todo         // what needs a hand, in source order
+	// Kinds lists the custom resources, LWRPs and definitions written as
+	// converge custom resources.
+	Kinds []string
+	// TestCookbooks are the cookbooks of test/cookbooks and
+	// test/fixtures/cookbooks migrated with it.
+	TestCookbooks []string
+	// TestOf is the cookbook this one is a test cookbook of.
+	TestOf string
 }
 
 // constructCount is a construct that needed a hand and how often.
@@ -115,7 +127,17 @@ func (r Report) markdown() string {
 		if total > 0 {
 			b.WriteString(" (" + strings.Join(kinds, ", ") + ")")
 		}
-		fmt.Fprintf(&b, "\n- TODOs: %d\n", len(s.Todos))
+		b.WriteString("\n")
+		if s.TestOf != "" {
+			fmt.Fprintf(&b, "- A test cookbook of %s (from its test/ folder), migrated with it\n", s.TestOf)
+		}
+		for _, k := range s.Kinds {
+			b.WriteString("- Kind: " + mdEscape(k) + "\n")
+		}
+		if len(s.TestCookbooks) > 0 {
+			b.WriteString("- Test cookbooks migrated with it: " + strings.Join(s.TestCookbooks, ", ") + "\n")
+		}
+		fmt.Fprintf(&b, "- TODOs: %d\n", len(s.Todos))
 		if len(s.Todos) > 0 {
 			b.WriteString("- Constructs that needed a hand, most frequent first:\n")
 			for _, c := range handRanking(s.Todos) {

@@ -16,6 +16,9 @@ import (
 )
 
 func (e *emitter) emitCallStmt(s *ruby.Stmt, c *ruby.CallExpr, ind int) {
+	if e.customStmt(s, c, ind) { // custom.go: custom kinds and their actions
+		return
+	}
 	if c.Recv == nil {
 		if kind, ok := chefResource(c.Name); ok && (len(c.Args) > 0 || c.Block != nil) {
 			e.emitResource(s, c, kind, ind)
@@ -366,6 +369,14 @@ func (e *emitter) property(rb *resourceBuild, kind, chefKind string, ps *ruby.St
 			no("block", "Ruby code run on the node has no converge equivalent")
 		}
 		no(prop+" with a block", "only guards take a block")
+	}
+	if ck := e.kindByConverge(kind); ck != nil {
+		switch prop {
+		case "action", "notifies", "subscribes", "not_if", "only_if":
+		default:
+			e.customProperty(rb, ck, c) // custom.go
+			return nil
+		}
 	}
 	one := func() ruby.Expr {
 		if len(c.Args) != 1 {

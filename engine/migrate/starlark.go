@@ -90,6 +90,10 @@ type emitter struct {
 	hoisted []string
 	// resources counts the resources written, by kind.
 	resources map[string]int
+	// kinds are the custom kinds of the migrated cookbooks, by the name
+	// Chef recipes use (custom.go); cr is set in a kind's own file.
+	kinds map[string]*crKind
+	cr    *crCtx
 }
 
 func newEmitter(file string, kind fileKind, cookbook, recipe, src string, comments []ruby.Comment) *emitter {
@@ -117,8 +121,15 @@ type translated struct {
 }
 
 func translateFile(file string, kind fileKind, cookbook, recipe, src string) translated {
+	return translateFileKinds(file, kind, cookbook, recipe, src, nil)
+}
+
+// translateFileKinds is translateFile for recipes that may declare the
+// custom kinds of the migrated cookbooks.
+func translateFileKinds(file string, kind fileKind, cookbook, recipe, src string, kinds map[string]*crKind) translated {
 	stmts, comments := ruby.Parse(src)
 	e := newEmitter(file, kind, cookbook, recipe, src, comments)
+	e.kinds = kinds
 	e.body(stmts, 0)
 	e.flushComments(1<<30, 0)
 	out := strings.Join(e.out, "\n")
@@ -126,7 +137,7 @@ func translateFile(file string, kind fileKind, cookbook, recipe, src string) tra
 	if out != "" {
 		out += "\n"
 	}
-	t := translated{star: out, todos: e.todos, resources: e.resources}
+	t := translated{star: renameTargets(out, kinds), todos: e.todos, resources: e.resources}
 	if len(e.hoisted) > 0 {
 		t.attrs = strings.Join(e.hoisted, "\n") + "\n"
 	}

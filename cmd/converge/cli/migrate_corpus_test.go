@@ -120,32 +120,37 @@ func TestMigrate_CorpusPassesCheck(t *testing.T) {
 		name := name
 		t.Run(name, func(t *testing.T) {
 			out := migrateCookbook(t, name)
-			cb, err := recipe.ReadMetadata(filepath.Join(out, name))
-			if err != nil {
-				t.Fatal(err)
-			}
-			platforms := corpusPlatforms(t, cb)
-			recipes := cb.Recipes()
-			if len(recipes) == 0 {
-				t.Fatal("the migration wrote no recipes")
-			}
-			for _, rc := range recipes {
-				r := converge(t, "check", "-r", name+"::"+rc, "--platform", strings.Join(platforms, ","),
-					"--cookbook-path", out, "--cookbook-path", deps)
-				if want, ok := corpusCheckFails[name]; ok {
-					if r.code != ExitUsage || !strings.Contains(r.stderr, "TODO(migrate) marker(s)") {
-						t.Errorf("check %s::%s: exit %d, want %d refusing the TODO markers\n%s", name, rc, r.code, ExitUsage, r.stderr)
-					}
-					r = converge(t, "check", "--allow-todo", "-r", name+"::"+rc, "--platform", strings.Join(platforms, ","),
+			checked := 0
+			for _, cbName := range withTestCookbooks(t, out, name) {
+				cb, err := recipe.ReadMetadata(filepath.Join(out, cbName))
+				if err != nil {
+					t.Fatal(err)
+				}
+				platforms := corpusPlatforms(t, inheritSupports(t, out, name, cb))
+				recipes := cb.Recipes()
+				checked += len(recipes)
+				name := cbName
+				for _, rc := range recipes {
+					r := converge(t, "check", "-r", name+"::"+rc, "--platform", strings.Join(platforms, ","),
 						"--cookbook-path", out, "--cookbook-path", deps)
-					if r.code != ExitUsage || !strings.Contains(r.stderr, want) {
-						t.Errorf("check --allow-todo %s::%s: exit %d, want %d with %q\n%s", name, rc, r.code, ExitUsage, want, r.stderr)
+					if want, ok := corpusCheckFails[name]; ok {
+						if r.code != ExitUsage || !strings.Contains(r.stderr, "TODO(migrate) marker(s)") {
+							t.Errorf("check %s::%s: exit %d, want %d refusing the TODO markers\n%s", name, rc, r.code, ExitUsage, r.stderr)
+						}
+						r = converge(t, "check", "--allow-todo", "-r", name+"::"+rc, "--platform", strings.Join(platforms, ","),
+							"--cookbook-path", out, "--cookbook-path", deps)
+						if r.code != ExitUsage || !strings.Contains(r.stderr, want) {
+							t.Errorf("check --allow-todo %s::%s: exit %d, want %d with %q\n%s", name, rc, r.code, ExitUsage, want, r.stderr)
+						}
+						continue
 					}
-					continue
+					if r.code != ExitOK {
+						t.Errorf("check %s::%s on %s: exit %d\n%s%s", name, rc, strings.Join(platforms, ","), r.code, r.stdout, r.stderr)
+					}
 				}
-				if r.code != ExitOK {
-					t.Errorf("check %s::%s on %s: exit %d\n%s%s", name, rc, strings.Join(platforms, ","), r.code, r.stdout, r.stderr)
-				}
+			}
+			if checked == 0 {
+				t.Fatal("the migration wrote no recipes")
 			}
 		})
 	}
@@ -187,46 +192,50 @@ func TestMigrate_CorpusMatchesHandwritten(t *testing.T) {
 	for _, name := range corpusCookbooks(t) {
 		name := name
 		t.Run(name, func(t *testing.T) {
-			hcb, ok := hand.Cookbooks[name]
-			if !ok {
-				t.Fatalf("no hand-written equivalent: write testdata/migrate/handwritten/%s", name)
-			}
 			out := migrateCookbook(t, name)
 			migrated, err := recipe.LoadRepo([]string{out, deps})
 			if err != nil {
 				t.Fatal(err)
 			}
-			mcb := migrated.Cookbooks[name]
-			if got, want := mcb.Recipes(), hcb.Recipes(); !reflect.DeepEqual(got, want) {
-				t.Errorf("recipes: migrated %v, hand-written %v", got, want)
-			}
-			variants := append([]corpusVariant{{name: "defaults"}}, corpusVariants[name]...)
 			compared := 0
 			defer func() {
 				if _, failing := corpusCheckFails[name]; !failing && compared == 0 && !t.Failed() {
 					t.Error("no resources compared: both cookbooks compile to nothing")
 				}
 			}()
-			for _, p := range corpusPlatforms(t, mcb) {
-				for _, v := range variants {
-					for _, rc := range hcb.Recipes() {
-						in := corpusInput(t, p, v, name+"::"+rc)
-						hc, err := hand.Compile(in)
-						if err != nil {
-							t.Errorf("%s %s %s::%s: the hand-written cookbook does not compile: %v", p, v.name, name, rc, err)
-							continue
-						}
-						if _, failing := corpusCheckFails[name]; failing {
-							continue // the migration does not compile: see TestMigrate_CorpusPassesCheck
-						}
-						mc, err := migrated.Compile(in)
-						if err != nil {
-							t.Errorf("%s %s %s::%s: the migrated cookbook does not compile: %v", p, v.name, name, rc, err)
-							continue
-						}
-						compared += len(mc.Resources)
-						for _, d := range diffCollections(mc, hc) {
-							t.Errorf("%s %s %s::%s: %s", p, v.name, name, rc, d)
+			main := name
+			for _, cbName := range withTestCookbooks(t, out, name) {
+				name := cbName
+				hcb, ok := hand.Cookbooks[name]
+				if !ok {
+					t.Fatalf("no hand-written equivalent: write testdata/migrate/handwritten/%s", name)
+				}
+				mcb := migrated.Cookbooks[name]
+				if got, want := mcb.Recipes(), hcb.Recipes(); !reflect.DeepEqual(got, want) {
+					t.Errorf("recipes: migrated %v, hand-written %v", got, want)
+				}
+				variants := append([]corpusVariant{{name: "defaults"}}, corpusVariants[name]...)
+				for _, p := range corpusPlatforms(t, inheritSupports(t, out, main, mcb)) {
+					for _, v := range variants {
+						for _, rc := range hcb.Recipes() {
+							in := corpusInput(t, p, v, name+"::"+rc)
+							hc, err := hand.Compile(in)
+							if err != nil {
+								t.Errorf("%s %s %s::%s: the hand-written cookbook does not compile: %v", p, v.name, name, rc, err)
+								continue
+							}
+							if _, failing := corpusCheckFails[name]; failing {
+								continue // the migration does not compile: see TestMigrate_CorpusPassesCheck
+							}
+							mc, err := migrated.Compile(in)
+							if err != nil {
+								t.Errorf("%s %s %s::%s: the migrated cookbook does not compile: %v", p, v.name, name, rc, err)
+								continue
+							}
+							compared += len(mc.Resources)
+							for _, d := range diffCollections(mc, hc) {
+								t.Errorf("%s %s %s::%s: %s", p, v.name, name, rc, d)
+							}
 						}
 					}
 				}
@@ -302,6 +311,7 @@ func diffResource(mc, hc *engine.Collection, m, h engine.Resource) []string {
 	for _, k := range sortedKeys(mp, hp) {
 		differ("property "+k, mp[k], hp[k])
 	}
+	out = append(out, diffCustom(mc, hc, m, h)...)
 	for _, a := range mb.Actions {
 		ms, mcontent := plan(m, a)
 		hs, hcontent := plan(h, a)
@@ -377,7 +387,8 @@ func noteSummary(ns []engine.Notification) []string {
 func edgeSummary(es []engine.Edge) []string {
 	var out []string
 	for _, e := range es {
-		out = append(out, e.Action+" "+e.Target.Base().Address()+" "+e.Timing)
+		// by kind and name: a sensitive target's address is its file:line
+		out = append(out, e.Action+" "+e.Target.Base().Kind+"["+e.Target.Base().Name+"] "+e.Timing)
 	}
 	return out
 }

@@ -147,6 +147,18 @@ type (
 	OpaqueExpr struct {
 		Line int
 		What string
+		// Def is the method a "def" defines (What is "a method
+		// definition"); nil for the other constructs.
+		Def *DefExpr
+	}
+	// DefExpr is a method definition: its name, parameter names and
+	// body (without what rescue/ensure clauses hold, see Rescue).
+	DefExpr struct {
+		Name    string
+		Params  []string
+		Body    []*Stmt
+		Rescue  bool // the body has rescue, ensure or else clauses
+		EndLine int
 	}
 	// badExpr stands for a statement the reader could not parse.
 	BadExpr struct {
@@ -1076,19 +1088,34 @@ func (p *Parser) parseKeywordOrIdent() Expr {
 		return &OpaqueExpr{Line: t.Line, What: "a " + t.Text + " loop"}
 	case "def":
 		p.Next()
+		def := &DefExpr{}
+		if nt := p.Tok(); nt.Kind == IDENT || nt.Kind == CONST {
+			def.Name = nt.Text
+		}
+		first := true
 		for p.Tok().Kind != NL && p.Tok().Kind != EOF {
-			if p.IsOp("=") { // endless def
+			if p.IsOp("=") && !first { // endless def
 				p.skipStatement(false)
 				return &OpaqueExpr{Line: t.Line, What: "a method definition"}
 			}
+			first = false
 			if p.IsOp("(") {
 				p.Next()
 				depth := 1
+				expectName := true
 				for depth > 0 && p.Tok().Kind != EOF {
-					if p.IsOp("(") {
+					switch {
+					case p.IsOp("("):
 						depth++
-					} else if p.IsOp(")") {
+					case p.IsOp(")"):
 						depth--
+					case p.IsOp(","):
+						expectName = depth == 1
+					case depth == 1 && expectName && p.Tok().Kind == IDENT:
+						def.Params = append(def.Params, p.Tok().Text)
+						expectName = false
+					default:
+						expectName = false
 					}
 					p.Next()
 				}
@@ -1096,11 +1123,12 @@ func (p *Parser) parseKeywordOrIdent() Expr {
 			}
 			p.Next()
 		}
-		p.pushScope()
-		p.parseBodyWithRescue()
+		p.pushScope(def.Params...)
+		def.Body, def.Rescue = p.parseBodyWithRescue()
 		p.popScope()
+		def.EndLine = p.Tok().Line
 		p.expectKw("end")
-		return &OpaqueExpr{Line: t.Line, What: "a method definition"}
+		return &OpaqueExpr{Line: t.Line, What: "a method definition", Def: def}
 	case "class", "module":
 		p.Next()
 		for p.Tok().Kind != NL && p.Tok().Kind != EOF {
@@ -1139,9 +1167,12 @@ func (p *Parser) parseKeywordOrIdent() Expr {
 	return p.identOrCall(t)
 }
 
-func (p *Parser) parseBodyWithRescue() {
-	p.parseStmts([]string{"end", "rescue", "ensure", "else"})
+// parseBodyWithRescue reads a body up to its end: the statements before
+// any rescue, ensure or else clause, and whether there was one.
+func (p *Parser) parseBodyWithRescue() (body []*Stmt, rescue bool) {
+	body = p.parseStmts([]string{"end", "rescue", "ensure", "else"})
 	for p.IsKw("rescue") || p.IsKw("ensure") || p.IsKw("else") {
+		rescue = true
 		p.Next()
 		for p.Tok().Kind != NL && p.Tok().Kind != EOF && !p.IsKw("then") {
 			p.Next()
@@ -1151,6 +1182,7 @@ func (p *Parser) parseBodyWithRescue() {
 		}
 		p.parseStmts([]string{"end", "rescue", "ensure", "else"})
 	}
+	return body, rescue
 }
 
 // identOrCall reads what follows a name: a local variable, or a method call

@@ -1,0 +1,699 @@
+package migrate
+
+// Custom resources: a Chef cookbook's resources/*.rb (custom resources,
+// Chef >= 12.5), resources/+providers/ pairs (LWRPs) and definitions/*.rb
+// become converge custom resources, resources/NAME.star (SPEC §4.6). The
+// scan (scanKinds) runs before any recipe is translated, so a recipe's
+// resource block of such a kind translates like a built-in one; the
+// translation of the kind's file (writeKind) reuses the recipe emitter for
+// the action bodies, with e.cr telling it that new_resource.x, a bare
+// property name and params[:x] are r.x.
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/converge-cm/converge/engine/migrate/ruby"
+	"github.com/converge-cm/converge/engine/shell"
+)
+
+// crKind is a kind a Chef cookbook defines, as the migration writes it.
+type crKind struct {
+	chefName string // what recipes call it (sysctl_param)
+	kind     string // the converge kind (cookbook or cookbook_STEM)
+	cookbook string
+	stem     string // resources/STEM.star
+	style    string // "custom resource", "LWRP" or "definition"
+	src      string // the stem of resources/SRC.rb or definitions/SRC.rb
+	props    map[string]*crProp
+	order    []string
+}
+
+type crProp struct {
+	name string
+	typ  string // converge type: str, int, bool, list, dict, mode
+}
+
+// crCtx is what the emitter knows while it writes a kind's file.
+type crCtx struct {
+	k       *crKind
+	helpers map[string]bool // action_class and resource methods: f(r, ...)
+	desired string          // load_current_value's block parameter
+	// load is set while load_current's body is written: shell_out and
+	// ::File reads become probes, property calls set cur[...].
+	load   bool
+	probes []probe
+}
+
+type probe struct{ key, cmd string }
+
+// kindName is the converge kind and file stem for the Chef name a
+// cookbook gives a kind; renamed when the name does not start with the
+// cookbook's (converge names a kind after its cookbook).
+func kindName(cookbook, chefName string) (kind, stem string, renamed bool) {
+	switch {
+	case chefName == cookbook:
+		return cookbook, "default", false
+	case strings.HasPrefix(chefName, cookbook+"_") && len(chefName) > len(cookbook)+1:
+		return chefName, strings.TrimPrefix(chefName, cookbook+"_"), false
+	}
+	return cookbook + "_" + chefName, chefName, true
+}
+
+// scanKinds reads the kinds a cookbook defines: their names and
+// properties, for the recipes that use them.
+func scanKinds(dir, cookbook string) []*crKind {
+	var out []*crKind
+	files, _ := filepath.Glob(filepath.Join(dir, "resources", "*.rb"))
+	sort.Strings(files)
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		stem := strings.TrimSuffix(filepath.Base(f), ".rb")
+		stmts, _ := ruby.Parse(string(src))
+		chefName := cookbook + "_" + stem
+		if stem == "default" {
+			chefName = cookbook
+		}
+		style := "custom resource"
+		if exists(filepath.Join(dir, "providers", stem+".rb")) {
+			style = "LWRP"
+		}
+		k := &crKind{cookbook: cookbook, style: style, src: stem, props: map[string]*crProp{}}
+		for _, s := range stmts {
+			c, ok := s.X.(*ruby.CallExpr)
+			if !ok || c.Recv != nil {
+				continue
+			}
+			switch c.Name {
+			case "resource_name", "provides":
+				if len(c.Args) >= 1 {
+					if sym, ok := c.Args[0].(*ruby.SymLit); ok && (c.Name == "resource_name" || chefName == cookbook+"_"+stem || chefName == cookbook) {
+						chefName = sym.Name
+					}
+				}
+			case "property", "attribute":
+				if len(c.Args) >= 1 {
+					if sym, ok := c.Args[0].(*ruby.SymLit); ok {
+						typ, _ := propType(sym.Name, c.Args[1:])
+						k.addProp(sym.Name, typ)
+					}
+				}
+			}
+		}
+		k.chefName = chefName
+		k.kind, k.stem, _ = kindName(cookbook, chefName)
+		out = append(out, k)
+	}
+	defs, _ := filepath.Glob(filepath.Join(dir, "definitions", "*.rb"))
+	sort.Strings(defs)
+	for _, f := range defs {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		stmts, _ := ruby.Parse(string(src))
+		for _, s := range stmts {
+			c, ok := s.X.(*ruby.CallExpr)
+			if !ok || c.Recv != nil || c.Name != "define" || len(c.Args) == 0 || c.Block == nil {
+				continue
+			}
+			sym, ok := c.Args[0].(*ruby.SymLit)
+			if !ok {
+				continue
+			}
+			k := &crKind{cookbook: cookbook, chefName: sym.Name, style: "definition", src: strings.TrimSuffix(filepath.Base(f), ".rb"), props: map[string]*crProp{}}
+			k.kind, k.stem, _ = kindName(cookbook, sym.Name)
+			for _, p := range defineParams(c) {
+				k.addProp(p.name, p.typ)
+			}
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+func (k *crKind) addProp(name, typ string) {
+	if _, ok := k.props[name]; ok {
+		return
+	}
+	k.props[name] = &crProp{name: name, typ: typ}
+	k.order = append(k.order, name)
+}
+
+// hasProp reports whether recipes may set prop on the kind.
+func (k *crKind) hasProp(prop string) bool {
+	_, ok := k.props[prop]
+	return ok
+}
+
+// rubyTypeNames maps Chef's property types to converge's.
+var rubyTypeNames = map[string]string{
+	"String": "str", "Symbol": "str", "Integer": "int", "Fixnum": "int", "Array": "list",
+	"Hash": "dict", "TrueClass": "bool", "FalseClass": "bool",
+}
+
+// propType is the converge type of `property :name, TYPE, opts` (or an
+// LWRP's `attribute :name, kind_of: TYPE`), or why there is none.
+func propType(name string, rest []ruby.Expr) (string, string) {
+	var t ruby.Expr
+	var opts *ruby.HashLit
+	for _, a := range rest {
+		if h, ok := a.(*ruby.HashLit); ok && !h.Braces {
+			opts = h
+		} else if t == nil {
+			t = a
+		}
+	}
+	if t == nil && opts != nil {
+		if v := hashGet(opts, "kind_of"); v != nil {
+			t = v
+		}
+	}
+	if t == nil && opts != nil {
+		for _, key := range []string{"equal_to"} {
+			if arr, ok := hashGet(opts, key).(*ruby.ArrayLit); ok && len(arr.Elems) > 0 {
+				return literalType(arr.Elems[0])
+			}
+		}
+		if d := hashGet(opts, "default"); d != nil {
+			return literalType(d)
+		}
+	}
+	if t == nil {
+		return "", "a property without a type (String, Integer, [true, false], Array, Hash)"
+	}
+	return typeExpr(name, t)
+}
+
+func typeExpr(name string, t ruby.Expr) (string, string) {
+	switch v := t.(type) {
+	case *ruby.ConstRef:
+		if s, ok := rubyTypeNames[strings.TrimPrefix(v.Path, "::")]; ok {
+			return s, ""
+		}
+		return "", "the type " + v.Path + " has no converge property type"
+	case *ruby.ArrayLit:
+		types := map[string]bool{}
+		for _, el := range v.Elems {
+			switch x := el.(type) {
+			case *ruby.BoolLit:
+				types["bool"] = true
+			case *ruby.NilLit:
+			case *ruby.ConstRef:
+				if strings.TrimPrefix(x.Path, "::") == "NilClass" {
+					continue
+				}
+				s, why := typeExpr(name, x)
+				if why != "" {
+					return "", why
+				}
+				types[s] = true
+			default:
+				return "", "a type list converge does not read"
+			}
+		}
+		if len(types) == 2 && types["str"] && types["int"] && strings.Contains(name, "mode") {
+			return "mode", ""
+		}
+		if len(types) == 1 {
+			for s := range types {
+				return s, ""
+			}
+		}
+		return "", "a property of several types; converge properties have one type (str, int, bool, list, dict)"
+	}
+	return "", "a type converge does not read"
+}
+
+func literalType(x ruby.Expr) (string, string) {
+	switch x.(type) {
+	case *ruby.StrLit, *ruby.SymLit, *ruby.NilLit:
+		return "str", ""
+	case *ruby.IntLit:
+		return "int", ""
+	case *ruby.BoolLit:
+		return "bool", ""
+	case *ruby.ArrayLit:
+		return "list", ""
+	case *ruby.HashLit:
+		return "dict", ""
+	}
+	return "", "a property without a type, whose default does not say one"
+}
+
+func hashGet(h *ruby.HashLit, key string) ruby.Expr {
+	if h == nil {
+		return nil
+	}
+	for i, k := range h.Keys {
+		if s, ok := literalKey(k); ok && s == key {
+			return h.Vals[i]
+		}
+	}
+	return nil
+}
+
+// defineParams are a definition's parameters: the defaults of `define
+// :name, a: 1` and every params[:x] its body reads.
+func defineParams(c *ruby.CallExpr) []crProp {
+	var out []crProp
+	seen := map[string]bool{"name": true}
+	for _, a := range c.Args[1:] {
+		h, ok := a.(*ruby.HashLit)
+		if !ok {
+			continue
+		}
+		for i, k := range h.Keys {
+			if s, ok := literalKey(k); ok && !seen[s] {
+				seen[s] = true
+				typ, _ := literalType(h.Vals[i])
+				if typ == "" {
+					typ = "str"
+				}
+				out = append(out, crProp{name: s, typ: typ})
+			}
+		}
+	}
+	var walk func(x any)
+	walk = func(x any) {
+		switch v := x.(type) {
+		case []*ruby.Stmt:
+			for _, s := range v {
+				walk(s.X)
+			}
+		case *ruby.IndexExpr:
+			if isParams(v.Recv) && len(v.Args) == 1 {
+				if s, ok := literalKey(v.Args[0]); ok && !seen[s] {
+					seen[s] = true
+					out = append(out, crProp{name: s, typ: "str"})
+				}
+			}
+			walk(v.Recv)
+			for _, a := range v.Args {
+				walk(a)
+			}
+		case *ruby.CallExpr:
+			if v.Recv != nil {
+				walk(v.Recv)
+			}
+			for _, a := range v.Args {
+				walk(a)
+			}
+			if v.Block != nil {
+				walk(v.Block.Body)
+			}
+		case *ruby.BinaryExpr:
+			walk(v.L)
+			walk(v.R)
+		case *ruby.UnaryExpr:
+			walk(v.X)
+		case *ruby.TernaryExpr:
+			walk(v.Cond)
+			walk(v.Yes)
+			walk(v.No)
+		case *ruby.StrLit:
+			for _, p := range v.Parts {
+				if p.IsCode {
+					walk(p.X)
+				}
+			}
+		case *ruby.ArrayLit:
+			for _, a := range v.Elems {
+				walk(a)
+			}
+		case *ruby.HashLit:
+			for i := range v.Keys {
+				walk(v.Keys[i])
+				walk(v.Vals[i])
+			}
+		case *ruby.IfExpr:
+			for _, c := range v.Conds {
+				walk(c)
+			}
+			for _, b := range v.Bodies {
+				walk(b)
+			}
+			walk(v.Else)
+		case *ruby.CaseExpr:
+			if v.Subject != nil {
+				walk(v.Subject)
+			}
+			for _, w := range v.Whens {
+				for _, x := range w {
+					walk(x)
+				}
+			}
+			for _, b := range v.Bodies {
+				walk(b)
+			}
+			walk(v.Else)
+		case *ruby.AssignExpr:
+			walk(v.Value)
+		case *ruby.ForExpr:
+			walk(v.Iter)
+			walk(v.Body)
+		}
+	}
+	walk(c.Block.Body)
+	return out
+}
+
+func isParams(x ruby.Expr) bool {
+	c, ok := x.(*ruby.CallExpr)
+	return ok && c.Recv == nil && c.Name == "params" && len(c.Args) == 0 && c.Block == nil
+}
+
+// ---- the emitter's hooks ----
+
+// customKind is the kind a recipe's `name "x" do ... end` declares when
+// the name is a kind of a migrated cookbook.
+func (e *emitter) customKind(name string) (*crKind, bool) {
+	k, ok := e.kinds[name]
+	return k, ok
+}
+
+// kindByConverge finds a kind by its converge name.
+func (e *emitter) kindByConverge(kind string) *crKind {
+	for _, k := range e.kinds {
+		if k.kind == kind {
+			return k
+		}
+	}
+	return nil
+}
+
+// customProperty sets a property of a custom kind in a resource block.
+func (e *emitter) customProperty(rb *resourceBuild, k *crKind, c *ruby.CallExpr) {
+	prop := c.Name
+	if len(c.Args) != 1 || c.Block != nil {
+		no(prop, fmt.Sprintf("expected one value, got %d", len(c.Args)))
+	}
+	switch prop {
+	case "ignore_failure", "retries", "retry_delay", "sensitive":
+		rb.set(prop, e.expr(c.Args[0]).code)
+		return
+	}
+	p, ok := k.props[prop]
+	if !ok {
+		no(prop, fmt.Sprintf("the %s %s has no %s property", k.style, k.chefName, prop))
+	}
+	if p.typ == "mode" {
+		rb.set(prop, e.mode(c.Args[0]))
+		return
+	}
+	v := c.Args[0]
+	if h, ok := v.(*ruby.HashLit); ok && len(h.Keys) > 2 {
+		rb.kwargs = append(rb.kwargs, e.dictKwarg(prop, h))
+		return
+	}
+	rb.set(prop, e.expr(v).code)
+}
+
+// customStmt translates the statements only a kind's file has; it
+// reports whether it wrote c.
+func (e *emitter) customStmt(s *ruby.Stmt, c *ruby.CallExpr, ind int) bool {
+	if c.Recv == nil {
+		if k, ok := e.customKind(c.Name); ok && (len(c.Args) > 0 || c.Block != nil) {
+			e.emitResource(s, c, k.kind, ind)
+			return true
+		}
+	}
+	cr := e.cr
+	if cr == nil {
+		return false
+	}
+	if c.Recv == nil {
+		switch c.Name {
+		case "converge_if_changed":
+			if c.Block == nil {
+				no(c.Name, "converge_if_changed without a block")
+			}
+			var props []string
+			for _, a := range c.Args {
+				sym, ok := a.(*ruby.SymLit)
+				if !ok {
+					no(c.Name, "the properties must be symbols")
+				}
+				props = append(props, sym.Name)
+			}
+			what := "every property set"
+			if len(props) > 0 {
+				what = strings.Join(props, ", ")
+			}
+			e.line(ind, "# converge_if_changed ("+what+"): converge compares the properties load_current")
+			e.line(ind, "# returns with the desired ones and runs this action only when one differs.")
+			e.body(c.Block.Body, ind)
+			return true
+		case "current_value_does_not_exist!":
+			if !cr.load {
+				no(c.Name, "outside load_current_value")
+			}
+			e.line(ind, "return None")
+			return true
+		case "converge_by":
+			no(c.Name, "converge_by runs Ruby on the node; declare resources (an execute) instead")
+		case "use_inline_resources":
+			e.line(ind, "# use_inline_resources: a converge action's resources are always its own")
+			return true
+		}
+		if cr.load && cr.k.hasProp(c.Name) && len(c.Args) == 1 && c.Block == nil {
+			e.line(ind, "cur["+starQuote(c.Name)+"] = "+e.expr(c.Args[0]).code)
+			return true
+		}
+		if cr.helpers[c.Name] && c.Block == nil {
+			e.line(ind, e.helperCall(c.Name, c.Args).code)
+			return true
+		}
+	}
+	if c.Recv != nil && c.Block == nil {
+		if isNewResource(c.Recv, cr) && c.Name == "updated_by_last_action" {
+			e.line(ind, "# updated_by_last_action: converge marks the resource updated when one of its resources is")
+			return true
+		}
+		if iv, ok := c.Recv.(*ruby.IVarRef); ok && iv.Name == "current_resource" && cr.load {
+			if cr.k.hasProp(c.Name) && len(c.Args) == 1 {
+				e.line(ind, "cur["+starQuote(c.Name)+"] = "+e.expr(c.Args[0]).code)
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func isNewResource(x ruby.Expr, cr *crCtx) bool {
+	switch v := x.(type) {
+	case *ruby.CallExpr:
+		return v.Recv == nil && v.Name == "new_resource" && len(v.Args) == 0 && v.Block == nil
+	case *ruby.IVarRef:
+		return v.Name == "new_resource"
+	case *ruby.IdentRef:
+		return cr != nil && cr.desired != "" && v.Name == cr.desired
+	}
+	return false
+}
+
+func (e *emitter) helperCall(name string, args []ruby.Expr) sx {
+	parts := []string{"r"}
+	for _, a := range args {
+		parts = append(parts, e.expr(a).code)
+	}
+	return atom(name + "(" + strings.Join(parts, ", ") + ")")
+}
+
+// customExpr translates what reads the resource in a kind's file:
+// new_resource.x, a bare property, params[:x], a helper call, and in
+// load_current the probes. ok is false for what it leaves to expr.
+func (e *emitter) customExpr(x ruby.Expr) (sx, bool) {
+	cr := e.cr
+	if cr == nil {
+		return sx{}, false
+	}
+	prop := func(name string) sx {
+		typ := ""
+		if p, ok := cr.k.props[name]; ok {
+			typ = p.typ
+		}
+		return sx{code: "r." + name, prec: pPostfix, str: typ == "str" || name == "name"}
+	}
+	switch v := x.(type) {
+	case *ruby.IndexExpr:
+		if isParams(v.Recv) && len(v.Args) == 1 {
+			if s, ok := literalKey(v.Args[0]); ok {
+				return prop(s), true
+			}
+			no("params[...]", "a computed parameter name")
+		}
+	case *ruby.IdentRef:
+		if cr.desired != "" && v.Name == cr.desired {
+			return atom("r"), true
+		}
+	case *ruby.IVarRef:
+		switch v.Name {
+		case "new_resource":
+			return atom("r"), true
+		case "current_resource":
+			no("@current_resource", "the current state is known at converge time only; compare in load_current instead")
+		}
+	case *ruby.CallExpr:
+		if v.Recv == nil && v.Block == nil {
+			switch {
+			case v.Name == "new_resource" && len(v.Args) == 0:
+				return atom("r"), true
+			case v.Name == "current_resource" || v.Name == "current_value":
+				no(v.Name, "the current state is known at converge time only, after the actions are compiled; compare it in load_current (converge_if_changed does)")
+			case (cr.k.hasProp(v.Name) || v.Name == "name") && len(v.Args) == 0:
+				return prop(v.Name), true
+			case cr.helpers[v.Name]:
+				return e.helperCall(v.Name, v.Args), true
+			case cr.load && (v.Name == "shell_out" || v.Name == "shell_out!") && len(v.Args) == 1:
+				return e.addProbe(e.probeCmd(v.Args[0])), true
+			}
+		}
+		if v.Recv != nil && isNewResource(v.Recv, cr) && v.Block == nil {
+			switch {
+			case cr.k.hasProp(v.Name) || v.Name == "name":
+				if len(v.Args) > 0 {
+					no("new_resource."+v.Name+"(...)", "setting a property of the resource from its action")
+				}
+				return prop(v.Name), true
+			case cr.helpers[v.Name]:
+				return e.helperCall(v.Name, v.Args), true
+			}
+			no("new_resource."+v.Name, "the "+cr.k.style+" has no property "+v.Name)
+		}
+		if cr.load && v.Recv != nil && v.Block == nil && len(v.Args) == 0 {
+			switch v.Name {
+			case "stdout":
+				return atom(e.expr(v.Recv).in(pPostfix) + ".stdout"), true
+			case "exitstatus":
+				return atom(e.expr(v.Recv).in(pPostfix) + ".exit"), true
+			case "error?":
+				return sx{code: e.expr(v.Recv).in(pPostfix) + ".exit != 0", prec: pCmp}, true
+			}
+		}
+		if cr.load && v.Block == nil && len(v.Args) == 1 {
+			if c, ok := v.Recv.(*ruby.ConstRef); ok && strings.TrimPrefix(c.Path, "::") == "File" {
+				switch v.Name {
+				case "exist?", "exists?", "file?", "directory?":
+					flag := map[string]string{"exist?": "-e", "exists?": "-e", "file?": "-f", "directory?": "-d"}[v.Name]
+					p := e.addProbe(e.quotedProbe("test "+flag, v.Args[0]))
+					return sx{code: p.code + ".exit == 0", prec: pCmp}, true
+				case "read":
+					p := e.addProbe(e.quotedProbe("cat", v.Args[0]))
+					return sx{code: p.code + ".stdout", prec: pPostfix, str: true}, true
+				}
+			}
+		}
+	}
+	return sx{}, false
+}
+
+// probeCmd is the command of shell_out(cmd): it is run in probes(r),
+// before load_current, so it may read the resource and the node only.
+func (e *emitter) probeCmd(x ruby.Expr) string {
+	used := map[string]bool{}
+	walkIdents(x, used)
+	delete(used, e.cr.desired)
+	if len(used) > 0 {
+		no("shell_out", "the command reads a local variable of load_current_value; converge runs the probes before it")
+	}
+	load := e.cr.load
+	e.cr.load = false
+	defer func() { e.cr.load = load }()
+	return e.expr(x).code
+}
+
+func (e *emitter) quotedProbe(cmd string, path ruby.Expr) string {
+	if sl, ok := path.(*ruby.StrLit); ok && isPlain(sl) {
+		return starQuote(cmd + " " + shell.Quote(plain(sl)))
+	}
+	return starQuote(cmd+" ") + " + shell.quote(" + e.probeCmd(path) + ")"
+}
+
+func (e *emitter) addProbe(cmd string) sx {
+	for _, p := range e.cr.probes {
+		if p.cmd == cmd {
+			return atom("out[" + starQuote(p.key) + "]")
+		}
+	}
+	key := fmt.Sprintf("p%d", len(e.cr.probes))
+	e.cr.probes = append(e.cr.probes, probe{key: key, cmd: cmd})
+	return atom("out[" + starQuote(key) + "]")
+}
+
+// testCookbooks are the cookbooks a cookbook ships for its tests:
+// test/cookbooks/* and test/fixtures/cookbooks/*.
+func testCookbooks(dir string) []string {
+	var out []string
+	for _, sub := range []string{"test/cookbooks", "test/fixtures/cookbooks"} {
+		entries, _ := os.ReadDir(filepath.Join(dir, sub))
+		for _, en := range entries {
+			p := filepath.Join(dir, sub, en.Name())
+			if en.IsDir() && isCookbook(p) {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+// cookbookName is the name metadata.rb gives the cookbook in dir, or its
+// directory's name.
+func cookbookName(dir string) string {
+	if b, err := os.ReadFile(filepath.Join(dir, "metadata.rb")); err == nil {
+		if m, _ := readMetadataRb("metadata.rb", string(b)); m != nil && m.name != "" {
+			return m.name
+		}
+	} else if b, err := os.ReadFile(filepath.Join(dir, "metadata.json")); err == nil {
+		if m, _ := readMetadataJSON("metadata.json", b); m != nil && m.name != "" {
+			return m.name
+		}
+	}
+	return filepath.Base(filepath.Clean(dir))
+}
+
+// scanTree registers the kinds of a cookbook (and of its test
+// cookbooks) or of a chef-repo's cookbooks.
+func scanTree(r *Report, dir string) {
+	var dirs []string
+	if isCookbook(dir) {
+		dirs = append(dirs, dir)
+	} else {
+		for _, sub := range []string{"cookbooks", "site-cookbooks"} {
+			entries, _ := os.ReadDir(filepath.Join(dir, sub))
+			for _, en := range entries {
+				if p := filepath.Join(dir, sub, en.Name()); en.IsDir() && isCookbook(p) {
+					dirs = append(dirs, p)
+				}
+			}
+		}
+	}
+	for _, d := range dirs {
+		for _, k := range scanKinds(d, cookbookName(d)) {
+			if _, dup := r.kinds[k.chefName]; !dup {
+				r.kinds[k.chefName] = k
+			}
+		}
+		for _, tc := range testCookbooks(d) {
+			scanTree(r, tc)
+		}
+	}
+}
+
+// renameTargets rewrites the notification targets ("kind[name]") of the
+// kinds renamed after their cookbook in Starlark written by the emitter.
+func renameTargets(star string, kinds map[string]*crKind) string {
+	for _, k := range kinds {
+		if k.kind == k.chefName {
+			continue
+		}
+		star = strings.ReplaceAll(star, `"`+k.chefName+`[`, `"`+k.kind+`[`)
+	}
+	return star
+}

@@ -1,0 +1,250 @@
+package migrate
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	cfacts "github.com/converge-cm/converge/engine/facts"
+	"github.com/converge-cm/converge/engine/recipe"
+)
+
+// crCookbook writes a Chef cookbook "kit" with the files given (path
+// relative to the cookbook: resources/x.rb, providers/x.rb,
+// definitions/x.rb) and a test cookbook kit_test whose default recipe is
+// testRecipe, migrates it, and returns the output directory and report.
+func crCookbook(t *testing.T, files map[string]string, testRecipe string) (string, Report) {
+	t.Helper()
+	src := filepath.Join(t.TempDir(), "kit")
+	all := map[string]string{
+		"metadata.rb": "name 'kit'\nversion '1.0.0'\n",
+		"test/fixtures/cookbooks/kit_test/metadata.rb":        "name 'kit_test'\nversion '0.1.0'\ndepends 'kit'\n",
+		"test/fixtures/cookbooks/kit_test/recipes/default.rb": testRecipe,
+	}
+	for p, s := range files {
+		all[p] = s
+	}
+	for p, s := range all {
+		if err := writeFile(filepath.Join(src, p), []byte(s)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := t.TempDir()
+	r, err := Migrate([]string{src}, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkOutput(t, out)
+	return out, r
+}
+
+// compileTest compiles kit_test::default on ubuntu-22.04; allowTodo
+// compiles past the markers.
+func compileTest(t *testing.T, out string, allowTodo bool) error {
+	t.Helper()
+	repo, err := recipe.LoadRepo([]string{filepath.Join(out, "cookbooks")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := cfacts.ForPlatform("ubuntu-22.04")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = repo.Compile(recipe.Input{Name: f.Hostname, Facts: f, Normal: map[string]any{}, RunList: []string{"kit_test::default"},
+		Cluster: []recipe.ClusterMember{{Name: f.Hostname, Facts: f}}, AllowTodo: allowTodo})
+	return err
+}
+
+func TestMigrate_CustomResourceConstructs(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		files  map[string]string
+		recipe string
+		kind   string   // resources/KIND.star
+		want   []string // in the kind's file
+		todos  []string // constructs left with a TODO, in order
+	}{
+		{
+			name: "custom resource",
+			files: map[string]string{"resources/conf.rb": `
+provides :kit_conf
+unified_mode true
+property :path, String, name_property: true
+property :mode, [String, Integer], default: '0640'
+property :lines, Array, default: []
+property :enabled, [true, false], default: true
+property :flavor, Symbol, equal_to: [:plain, :fancy], default: :plain
+property :secret, String, sensitive: true, desired_state: false, default: ''
+default_action :write
+
+load_current_value do |want|
+  current_value_does_not_exist! unless ::File.exist?(want.path)
+  lines ::File.read(want.path).split("\n")
+  flavor shell_out("head -1 #{want.path}").stdout.strip == '#fancy' ? :fancy : :plain
+end
+
+action :delete do
+  file new_resource.path do
+    action :delete
+  end
+end
+
+action :write do
+  converge_if_changed :lines do
+    file path do
+      content header + new_resource.lines.join("\n")
+      mode new_resource.mode
+    end
+  end
+end
+
+action_class do
+  def header
+    flavor == :fancy ? "#fancy\n" : ''
+  end
+end
+`},
+			recipe: "kit_conf '/etc/kit.conf' do\n  lines %w(a b)\n  flavor :fancy\nend\n",
+			kind:   "conf",
+			want: []string{
+				`property("path", str, name_property=True)`,
+				`property("mode", "mode", default="0640")`,
+				`property("enabled", bool, default=True)`,
+				`property("flavor", str, one_of=["plain", "fancy"], default="plain")`,
+				`property("secret", str, sensitive=True, desired_state=False, default="")`,
+				`"p0": "test -e " + shell.quote(r.path),`, `"p1": "cat " + shell.quote(r.path),`, `"p2": "head -1 %s" % r.path,`,
+				`cur["lines"] = out["p1"].stdout.split("\n")`,
+				"def header(r):\n    return \"#fancy\\n\" if r.flavor == \"fancy\" else \"\"",
+				"def action_write(r):\n    # converge_if_changed (lines)",
+				`content=header(r) + "\n".join(r.lines),`,
+				`run_when = {"write": "changed", "delete": "always"}`,
+			},
+		},
+		{
+			name: "LWRP",
+			files: map[string]string{
+				"resources/svc.rb": "actions :enable, :disable\ndefault_action :enable\nattribute :svc_name, :kind_of => String, :name_attribute => true\nattribute :port, :kind_of => Integer, :default => 80\n",
+				"providers/svc.rb": "use_inline_resources\n\naction :enable do\n  service new_resource.svc_name do\n    action [:enable, :start]\n  end\n  new_resource.updated_by_last_action(true)\nend\n\naction :disable do\n  service @new_resource.svc_name do\n    action :disable\n  end\nend\n",
+			},
+			recipe: "kit_svc 'web' do\n  port 8080\nend\n",
+			kind:   "svc",
+			want: []string{`property("svc_name", str, name_property=True)`, `property("port", int, default=80)`,
+				"def action_enable(r):\n    service(r.svc_name, action=[\"enable\", \"start\"])", `service(r.svc_name, action="disable")`},
+		},
+		{
+			name:   "definition",
+			files:  map[string]string{"definitions/kit_vhost.rb": "define :kit_vhost, port: 80, enable: true do\n  file \"/etc/vhosts/#{params[:name]}\" do\n    content \"port #{params[:port]} #{params[:server_alias]}\\n\"\n    action params[:enable] ? :create : :delete\n  end\nend\n"},
+			recipe: "kit_vhost 'a' do\n  port 81\n  server_alias 'b'\nend\n",
+			kind:   "vhost",
+			want: []string{`property("port", int, default=80)`, `property("enable", bool, default=True)`, `property("server_alias", str)`,
+				`content="port %s %s\n" % (r.port, r.server_alias),`, `action="create" if r.enable else "delete",`},
+		},
+		{
+			name: "untranslatable",
+			files: map[string]string{"resources/bad.rb": `
+property :a, [String, Integer]
+property :b, String, default: lazy { "x" }
+property :c, String, coerce: proc { |v| v.downcase }
+property :d, String
+provides :kit_bad, platform: 'ubuntu'
+
+load_current_value do
+  x = 'y'
+  d shell_out("cat #{x}").stdout
+end
+
+action :run do
+  converge_by 'doing it' do
+    system('true')
+  end
+  log current_resource.d
+  node.default['kit']['ran'] = true
+end
+
+action_class do
+  puts 'hi'
+  def helper
+    1
+  rescue
+    2
+  end
+end
+`},
+			recipe: "kit_bad 'x'\n",
+			kind:   "bad",
+			todos: []string{"property :a", "property :b default: lazy", "property :c coerce:", "provides with options", "shell_out",
+				"converge_by", "current_resource", "statement in action_class", "def helper", "node attribute set in an action"},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out, r := crCookbook(t, tc.files, tc.recipe)
+			star, err := os.ReadFile(filepath.Join(out, "cookbooks", "kit", "resources", tc.kind+".star"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(string(star), w) {
+					t.Errorf("resources/%s.star lacks %q:\n%s", tc.kind, w, star)
+				}
+			}
+			var got []string
+			for _, td := range r.Todos {
+				got = append(got, td.Construct)
+			}
+			for _, w := range tc.todos {
+				found := false
+				for _, g := range got {
+					found = found || strings.HasPrefix(g, w)
+				}
+				if !found {
+					t.Errorf("no TODO for %q; got %q", w, got)
+				}
+			}
+			if len(tc.todos) == 0 && len(got) > 0 {
+				t.Errorf("TODOs: %q\n%s", got, star)
+			}
+			err = compileTest(t, out, false)
+			var te *recipe.TodoError
+			switch {
+			case len(tc.todos) == 0 && err != nil:
+				t.Errorf("the migrated test cookbook does not compile: %v\n%s", err, star)
+			case len(tc.todos) > 0 && !errors.As(err, &te):
+				t.Errorf("compile without --allow-todo: %v, want the TODO markers refused", err)
+			}
+		})
+	}
+}
+
+// TestMigrate_KindNames: a kind keeps its Chef name when it starts with
+// the cookbook's; otherwise it is renamed after the cookbook, and the
+// recipes migrated with it call the new name.
+func TestMigrate_KindNames(t *testing.T) {
+	for _, tc := range []struct{ cookbook, chef, kind, stem string }{
+		{"sysctl", "sysctl_param", "sysctl_param", "param"},
+		{"apache", "apache", "apache", "default"},
+		{"line", "append_if_missing", "line_append_if_missing", "append_if_missing"},
+		{"line", "line_", "line_line_", "line_"},
+	} {
+		kind, stem, renamed := kindName(tc.cookbook, tc.chef)
+		if kind != tc.kind || stem != tc.stem || renamed != (tc.kind != tc.chef) {
+			t.Errorf("kindName(%q, %q) = %q, %q, %v; want %q, %q", tc.cookbook, tc.chef, kind, stem, renamed, tc.kind, tc.stem)
+		}
+	}
+	out, r := crCookbook(t, map[string]string{"resources/edit.rb": "resource_name :edit_file\nproperty :text, String\naction :go do\n  file name do\n    content text\n  end\nend\n"},
+		"edit_file '/tmp/x' do\n  text 'hi'\nend\nexecute 'after' do\n  command 'true'\n  subscribes :run, 'edit_file[/tmp/x]'\nend\n")
+	rc, _ := os.ReadFile(filepath.Join(out, "cookbooks", "kit_test", "recipes", "default.star"))
+	if !strings.Contains(string(rc), `kit_edit_file("/tmp/x", text="hi")`) || !strings.Contains(string(rc), `"kit_edit_file[/tmp/x]"`) {
+		t.Errorf("the test recipe does not call the renamed kind:\n%s", rc)
+	}
+	if _, err := os.Stat(filepath.Join(out, "cookbooks", "kit", "resources", "edit_file.star")); err != nil {
+		t.Error(err)
+	}
+	if len(r.Warnings) == 0 || !strings.Contains(strings.Join(r.Warnings, "\n"), "kit_edit_file") {
+		t.Errorf("no warning about the rename: %q", r.Warnings)
+	}
+	if err := compileTest(t, out, false); err != nil {
+		t.Error(err)
+	}
+}

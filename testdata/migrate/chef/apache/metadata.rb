@@ -1,0 +1,7 @@
+name 'apache'
+maintainer 'Web Team'
+license 'Apache-2.0'
+description 'The apache_site definition: enables or disables a virtual host'
+version '5.0.3'
+supports 'ubuntu'
+supports 'debian'

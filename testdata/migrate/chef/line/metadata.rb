@@ -1,0 +1,6 @@
+name 'line'
+maintainer 'Config Team'
+license 'Apache-2.0'
+description 'Resources to edit lines of files in place'
+version '4.2.0'
+chef_version '>= 14'

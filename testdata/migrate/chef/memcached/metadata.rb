@@ -1,0 +1,7 @@
+name 'memcached'
+maintainer 'Cache Team'
+license 'Apache-2.0'
+description 'memcached_instance: one memcached service and its options file'
+version '6.1.0'
+supports 'ubuntu'
+supports 'centos'

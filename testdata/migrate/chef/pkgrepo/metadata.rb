@@ -1,0 +1,7 @@
+name 'pkgrepo'
+maintainer 'Platform Team'
+license 'Apache-2.0'
+description 'pkgrepo_repository: an apt or yum package repository'
+version '2.3.0'
+supports 'ubuntu'
+supports 'centos'
