@@ -435,25 +435,51 @@ func (e *emitter) call(c *ruby.CallExpr) sx {
 
 func (e *emitter) blockCall(c *ruby.CallExpr) sx {
 	b := c.Block
-	if len(b.Body) != 1 || len(b.Params) != 1 {
-		no("."+c.Name+" { }", "only one-parameter blocks with one expression are translated")
+	if len(b.Body) != 1 || len(b.Params) < 1 || len(b.Params) > 2 {
+		no("."+c.Name+" { }", "only blocks of one or two parameters and one expression are translated")
 	}
 	recv := e.expr(c.Recv)
 	saved := copyVars(e.vars)
 	defer func() { e.vars = saved }()
-	v := e.bind(b.Params[0], "")
+	// |k, v| walks a hash's pairs
+	pair := len(b.Params) == 2
+	if pair && e.isList(c.Recv) {
+		no("."+c.Name+" { |a, b| } on a list", "destructuring list elements is not translated")
+	}
+	var v, over, elem string
+	if pair {
+		k, val := e.bind(b.Params[0], "str"), e.bind(b.Params[1], "")
+		v, over, elem = k+", "+val, recv.in(pPostfix)+".items()", "["+k+", "+val+"]"
+	} else {
+		v = e.bind(b.Params[0], "")
+		over, elem = recv.in(pOr), v
+	}
 	body := e.expr(b.Body[0].X)
 	switch c.Name {
 	case "map", "collect":
-		return atom("[" + body.in(pOr) + " for " + v + " in " + recv.in(pOr) + "]")
-	case "select":
-		return atom("[" + v + " for " + v + " in " + recv.in(pOr) + " if " + body.in(pOr) + "]")
-	case "reject":
-		return atom("[" + v + " for " + v + " in " + recv.in(pOr) + " if not " + body.in(pNot) + "]")
+		return atom("[" + body.in(pOr) + " for " + v + " in " + over + "]")
+	case "select", "filter", "reject":
+		cond := " if " + body.in(pOr)
+		if c.Name == "reject" {
+			cond = " if not " + body.in(pNot)
+		}
+		if pair { // Hash#select is a hash
+			return atom("{" + strings.Replace(v, ", ", ": ", 1) + " for " + v + " in " + over + cond + "}")
+		}
+		return atom("[" + v + " for " + v + " in " + over + cond + "]")
+	case "sort_by":
+		// sorted by the keys the block computes; ties keep their order
+		// (Ruby's sort_by does not promise one)
+		if pair {
+			return atom("[_p[1] for _p in sorted([(" + body.in(pOr) + ", " + elem + ") for " + v + " in " + over + "], key = lambda _p: _p[0])]")
+		}
+		return atom("sorted(" + over + ", key = lambda " + v + ": " + body.in(pOr) + ")")
 	case "any?":
-		return atom("any([" + body.in(pOr) + " for " + v + " in " + recv.in(pOr) + "])")
+		return atom("any([" + body.in(pOr) + " for " + v + " in " + over + "])")
 	case "all?":
-		return atom("all([" + body.in(pOr) + " for " + v + " in " + recv.in(pOr) + "])")
+		return atom("all([" + body.in(pOr) + " for " + v + " in " + over + "])")
+	case "each_with_index", "each", "each_pair":
+		no("."+c.Name+" { } as a value", "an iterator used as a value is not translated; loop over it as a statement")
 	}
 	no("."+c.Name+" { }", "this iterator is not translated as a value")
 	return sx{}
@@ -548,6 +574,9 @@ func (e *emitter) selfCall(c *ruby.CallExpr) sx {
 	if _, ok := attrRoots[c.Name]; ok && e.kind == kindAttributes && len(c.Args) == 0 && c.Block == nil {
 		return atom(attrRoots[c.Name])
 	}
+	if v, ok := e.helperCall(c, ""); ok {
+		return v
+	}
 	if len(c.Args) == 0 && c.Block == nil && !c.Parens {
 		no(c.Name, "unknown local variable or method (a library helper?)")
 	}
@@ -557,6 +586,9 @@ func (e *emitter) selfCall(c *ruby.CallExpr) sx {
 
 func (e *emitter) constCall(cr *ruby.ConstRef, c *ruby.CallExpr) sx {
 	p := strings.TrimPrefix(cr.Path, "::")
+	if v, ok := e.helperCall(c, p); ok {
+		return v
+	}
 	switch {
 	case p == "File" && c.Name == "join" && len(c.Args) >= 1:
 		var args []string

@@ -90,6 +90,10 @@ type emitter struct {
 	hoisted []string
 	// resources counts the resources written, by kind.
 	resources map[string]int
+	// lib is what the cookbook's libraries define; loads the functions
+	// of it the file calls, by library file
+	lib   *library
+	loads map[string]map[string]bool
 }
 
 func newEmitter(file string, kind fileKind, cookbook, recipe, src string, comments []ruby.Comment) *emitter {
@@ -117,10 +121,20 @@ type translated struct {
 }
 
 func translateFile(file string, kind fileKind, cookbook, recipe, src string) translated {
+	return translateFileWith(file, kind, cookbook, recipe, src, nil)
+}
+
+// translateFileWith translates a file whose calls of lib's helpers become
+// calls of their Starlark functions, loaded at the top.
+func translateFileWith(file string, kind fileKind, cookbook, recipe, src string, lib *library) translated {
 	stmts, comments := ruby.Parse(src)
 	e := newEmitter(file, kind, cookbook, recipe, src, comments)
+	e.lib = lib
 	e.body(stmts, 0)
 	e.flushComments(1<<30, 0)
+	if ls := e.loadLines(); len(ls) > 0 {
+		e.out = append(append(ls, ""), e.out...)
+	}
 	out := strings.Join(e.out, "\n")
 	out = strings.TrimLeft(out, "\n")
 	if out != "" {

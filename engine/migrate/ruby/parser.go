@@ -155,6 +155,15 @@ type (
 	}
 )
 
+// blockPass is &:name in an argument list, before attachBlock turns it
+// into the call's block.
+type blockPass struct {
+	Line int
+	Name string
+}
+
+func (e *blockPass) ExprLine() int { return e.Line }
+
 func (e *StrLit) ExprLine() int      { return e.Line }
 func (e *SymLit) ExprLine() int      { return e.Line }
 func (e *IntLit) ExprLine() int      { return e.Line }
@@ -948,6 +957,12 @@ func (p *Parser) parseList(closer string) ([]Expr, bool) {
 func (p *Parser) ParseArg() Expr {
 	p.enter()
 	defer p.leave()
+	if t := p.Tok(); t.Kind == OP && t.Text == "&" && p.peek(1).Kind == SYMBOL {
+		// &:name, Symbol#to_proc: attachBlock makes it the block { |x| x.name }
+		p.Next()
+		s := p.Next()
+		return &blockPass{Line: t.Line, Name: s.Text}
+	}
 	if t := p.Tok(); t.Kind == OP && (t.Text == "*" || t.Text == "**" || t.Text == "&") {
 		p.fail("splat or block argument %q", t.Text)
 	}
@@ -1187,6 +1202,20 @@ func localCommand(t Token) bool {
 }
 
 func (p *Parser) attachBlock(c *CallExpr) {
+	for i, a := range c.Args {
+		bp, ok := a.(*blockPass)
+		if !ok {
+			continue
+		}
+		if i != len(c.Args)-1 {
+			p.fail("a block argument &:%s before other arguments", bp.Name)
+		}
+		c.Args = c.Args[:i]
+		// the parameter is named so as not to shadow a local the block reads
+		c.Block = &BlockExpr{Line: bp.Line, EndLine: bp.Line, Params: []string{"sym_to_proc"}, Brace: true,
+			Body: []*Stmt{{X: &CallExpr{Line: bp.Line, Recv: &IdentRef{Line: bp.Line, Name: "sym_to_proc"}, Name: bp.Name}, Line: bp.Line, EndLine: bp.Line}}}
+		return
+	}
 	if p.IsOp("{") {
 		c.Block = p.parseBlock()
 	} else if p.IsKw("do") && p.NoDo == 0 {
