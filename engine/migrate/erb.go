@@ -964,7 +964,7 @@ var erbMethods = map[string]struct {
 	"start_with?": {"rb_start_with", []int{1}, "bool"}, "end_with?": {"rb_end_with", []int{1}, "bool"},
 	"fetch": {"rb_fetch", []int{1, 2}, ""}, "to_a": {"rb_each", []int{0}, "list"},
 	"ljust": {"rb_ljust", []int{1, 2}, "str"}, "rjust": {"rb_rjust", []int{1, 2}, "str"}, "center": {"rb_center", []int{1, 2}, "str"},
-	"any?": {"rb_any", []int{0}, "bool"},
+	"any?": {"rb_any", []int{0}, "bool"}, "zero?": {"rb_is_zero", []int{0}, "bool"},
 }
 
 func (t *erbTr) call(c *ruby.CallExpr) gx {

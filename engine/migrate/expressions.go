@@ -314,10 +314,14 @@ func (e *emitter) call(c *ruby.CallExpr) sx {
 		return recv
 	case "to_i":
 		nargs(0)
-		if recv.str {
-			return atom("int(" + r + ".split(\".\")[0])")
+		// String#to_i reads the leading digits ("2048000kB" is 2048000, "7.1"
+		// is 7, "x" is 0); Integer and Float#to_i are what str() writes
+		// before the point
+		s := recv.code
+		if !recv.str {
+			s = "str(" + s + ")"
 		}
-		return atom("int(str(" + recv.code + ").split(\".\")[0])")
+		return atom(`(lambda s: (lambda t: int(t) if t.lstrip("+-") else 0)(s[:([i for i, c in enumerate(s.elems()) if not (c.isdigit() or (i == 0 and c in "+-"))] + [len(s)])[0]]))(` + s + `.strip())`)
 	case "to_f":
 		nargs(0)
 		if recv.str { // "7.1.1503".to_f is 7.1 in Ruby

@@ -211,6 +211,9 @@ func (e *SyntaxError) Error() string { return fmt.Sprintf("line %d: %s", e.Line,
 
 // Parser reads statements and expressions from a token slice.
 type Parser struct {
+	// args > 0 while reading an argument or element: "a, b" there is two
+	// of them, not the left side of a multiple assignment
+	args   int
 	toks   []Token
 	p      int
 	scopes []map[string]bool
@@ -601,7 +604,7 @@ func (p *Parser) parseAssign() Expr {
 		}
 		return &AssignExpr{Line: t.Line, Target: lhs, Op: t.Text, Value: rhs}
 	}
-	if t.Kind == OP && t.Text == "," && p.NoDo == 0 {
+	if t.Kind == OP && t.Text == "," && p.NoDo == 0 && p.args == 0 {
 		if _, ok := lhs.(*IdentRef); ok {
 			p.fail("multiple assignment")
 		}
@@ -957,6 +960,8 @@ func (p *Parser) parseList(closer string) ([]Expr, bool) {
 func (p *Parser) ParseArg() Expr {
 	p.enter()
 	defer p.leave()
+	p.args++
+	defer func() { p.args-- }()
 	if t := p.Tok(); t.Kind == OP && t.Text == "&" && p.peek(1).Kind == SYMBOL {
 		// &:name, Symbol#to_proc: attachBlock makes it the block { |x| x.name }
 		p.Next()
@@ -1212,8 +1217,8 @@ func (p *Parser) attachBlock(c *CallExpr) {
 		}
 		c.Args = c.Args[:i]
 		// the parameter is named so as not to shadow a local the block reads
-		c.Block = &BlockExpr{Line: bp.Line, EndLine: bp.Line, Params: []string{"sym_to_proc"}, Brace: true,
-			Body: []*Stmt{{X: &CallExpr{Line: bp.Line, Recv: &IdentRef{Line: bp.Line, Name: "sym_to_proc"}, Name: bp.Name}, Line: bp.Line, EndLine: bp.Line}}}
+		c.Block = &BlockExpr{Line: bp.Line, EndLine: bp.Line, Params: []string{"it"}, Brace: true,
+			Body: []*Stmt{{X: &CallExpr{Line: bp.Line, Recv: &IdentRef{Line: bp.Line, Name: "it"}, Name: bp.Name}, Line: bp.Line, EndLine: bp.Line}}}
 		return
 	}
 	if p.IsOp("{") {
@@ -1238,9 +1243,9 @@ func (p *Parser) parseBlock() *BlockExpr {
 		return nil
 	}
 	p.Next()
-	saved := p.NoDo
-	p.NoDo = 0
-	defer func() { p.NoDo = saved }()
+	saved, savedArgs := p.NoDo, p.args
+	p.NoDo, p.args = 0, 0
+	defer func() { p.NoDo, p.args = saved, savedArgs }()
 	p.SkipNL()
 	if p.IsOp("||") {
 		p.Next()

@@ -52,6 +52,7 @@ func Funcs() template.FuncMap {
 		"rb_last":         func(v any) (any, error) { return rbIndex(v, int64(-1)) },
 		"rb_is_empty":     rbIsEmpty,
 		"rb_is_nil":       func(v any) bool { return v == nil },
+		"rb_is_zero":      rbIsZero,
 		"rb_includes":     rbIncludes,
 		"rb_to_i":         rbToI,
 		"rb_to_f":         rbToF,
