@@ -14,8 +14,31 @@ import (
 // cond translates a condition: Ruby truthiness (only nil and false are
 // false) differs from Starlark's for 0, "" and empty collections, but a
 // condition compares or tests presence in almost every recipe.
+//
+// A hash element read as a condition (or on the left of ||) is optional:
+// Ruby's [] gives nil for a missing key, so `if opts['x']` and
+// `opts['x'] || 'dflt'` read it with .get.
 func (e *emitter) cond(x ruby.Expr) sx {
+	if v, ok := e.optionalIndex(x); ok {
+		return v
+	}
 	return e.expr(x)
+}
+
+func (e *emitter) optionalIndex(x ruby.Expr) (sx, bool) {
+	ix, ok := x.(*ruby.IndexExpr)
+	if !ok || len(ix.Args) != 1 || e.isList(ix.Recv) {
+		return sx{}, false
+	}
+	switch ix.Args[0].(type) {
+	case *ruby.StrLit, *ruby.SymLit:
+	default:
+		return sx{}, false // an integer or a computed index may read a list
+	}
+	if isNodeCall(ix.Recv) || isNodePath(ix.Recv) {
+		return sx{}, false // node[...]: a missing attribute is an error in converge
+	}
+	return atom(e.expr(ix.Recv).in(pPostfix) + ".get(" + e.expr(ix.Args[0]).code + ")"), true
 }
 
 func (e *emitter) expr(x ruby.Expr) sx {
@@ -317,6 +340,10 @@ func (e *emitter) call(c *ruby.CallExpr) sx {
 		// String#to_i reads the leading digits ("2048000kB" is 2048000, "7.1"
 		// is 7, "x" is 0); Integer and Float#to_i are what str() writes
 		// before the point
+		if strings.HasSuffix(recv.code, "platform_version") {
+			// a version starts with its digits
+			return atom("int(" + r + ".split(\".\")[0])")
+		}
 		s := recv.code
 		if !recv.str {
 			s = "str(" + s + ")"
@@ -620,7 +647,7 @@ func (e *emitter) binary(v *ruby.BinaryExpr) sx {
 	case "&&":
 		return sx{code: e.cond(v.L).in(pAnd) + " and " + e.cond(v.R).in(pAnd+1), prec: pAnd}
 	case "||":
-		return sx{code: e.expr(v.L).in(pOr) + " or " + e.expr(v.R).in(pOr+1), prec: pOr}
+		return sx{code: e.cond(v.L).in(pOr) + " or " + e.expr(v.R).in(pOr+1), prec: pOr}
 	case "==", "!=", "<", ">", "<=", ">=":
 		return sx{code: e.expr(v.L).in(pCmp+1) + " " + v.Op + " " + e.expr(v.R).in(pCmp+1), prec: pCmp}
 	case "+", "-":
@@ -752,10 +779,14 @@ func (e *emitter) defined(x ruby.Expr) sx {
 		}
 		return atom("False")
 	case *ruby.IndexExpr:
+		// x[k] is a method call: defined whenever x is, whatever k
 		if isNodeCall(t.Recv) || isNodePath(t.Recv) {
 			return atom("True")
 		}
+		if _, ok := t.Recv.(*ruby.IdentRef); ok {
+			return e.defined(t.Recv)
+		}
 	}
-	no("defined?", "only defined?(local) and defined?(node[...]) are translated")
+	no("defined?", "only defined?(local), defined?(local[...]) and defined?(node[...]) are translated")
 	return sx{}
 }
