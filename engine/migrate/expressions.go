@@ -332,9 +332,12 @@ func (e *emitter) call(c *ruby.CallExpr) sx {
 			return recv
 		}
 		return sx{code: "str(" + recv.code + ")", prec: pPostfix, str: true}
-	case "to_sym", "dup", "freeze", "to_h", "to_hash":
+	case "to_sym", "dup", "freeze":
 		nargs(0)
 		return recv
+	case "to_h", "to_hash":
+		nargs(0)
+		return atom("dict(" + recv.code + ")") // a hash, or a list of pairs
 	case "to_i":
 		nargs(0)
 		// String#to_i reads the leading digits ("2048000kB" is 2048000, "7.1"
