@@ -73,14 +73,20 @@ func corpusPlatforms(t *testing.T, cb *recipe.Cookbook) []string {
 
 func corpusCookbooks(t *testing.T) []string {
 	t.Helper()
-	// every directory: a knife-solo cookbook has no metadata.rb
-	dirs, _ := filepath.Glob(filepath.Join(migrateCorpus, "chef", "*", "recipes"))
-	if len(dirs) < 16 {
-		t.Fatalf("want at least 16 cookbooks in the corpus, found %d", len(dirs))
-	}
+	// every cookbook directory: a knife-solo cookbook has no metadata.rb,
+	// a cookbook of custom resources no recipes
+	dirs, _ := filepath.Glob(filepath.Join(migrateCorpus, "chef", "*"))
 	var names []string
 	for _, d := range dirs {
-		names = append(names, filepath.Base(filepath.Dir(d)))
+		for _, mark := range []string{"metadata.rb", "recipes"} {
+			if _, err := os.Stat(filepath.Join(d, mark)); err == nil {
+				names = append(names, filepath.Base(d))
+				break
+			}
+		}
+	}
+	if len(names) < 16 {
+		t.Fatalf("want at least 16 cookbooks in the corpus, found %d", len(names))
 	}
 	return names
 }
