@@ -167,6 +167,9 @@ func migrateCookbook(r *Report, dir, outDir string, seen map[string]string) erro
 			return err
 		}
 	}
+	for _, n := range sortedKeys(lib.helpers) {
+		sum.Helpers = append(sum.Helpers, strings.TrimPrefix(lib.helpers[n].module+"#"+n, "#"))
+	}
 	for _, sub := range []string{"attributes", "recipes"} {
 		files, err := filepath.Glob(filepath.Join(dir, sub, "*.rb"))
 		if err != nil {

@@ -36,6 +36,7 @@ type Report struct {
 type CookbookSummary struct {
 	Name      string
 	Resources map[string]int // resources translated, by kind
+	Helpers   []string       // library methods translated to libraries/*.star functions
 	Todos     []Todo         // what needs a hand, in source order
 }
 
@@ -108,7 +109,11 @@ func (r Report) markdown() string {
 		if total > 0 {
 			b.WriteString(" (" + strings.Join(kinds, ", ") + ")")
 		}
-		fmt.Fprintf(&b, "\n- TODOs: %d\n", len(s.Todos))
+		b.WriteString("\n")
+		if len(s.Helpers) > 0 {
+			fmt.Fprintf(&b, "- Library methods translated to Starlark functions: %d (%s)\n", len(s.Helpers), mdEscape(strings.Join(s.Helpers, ", ")))
+		}
+		fmt.Fprintf(&b, "- TODOs: %d\n", len(s.Todos))
 		if len(s.Todos) > 0 {
 			b.WriteString("- Constructs that needed a hand, most frequent first:\n")
 			for _, c := range handRanking(s.Todos) {
