@@ -467,7 +467,7 @@ func (e *emitter) customStmt(s *ruby.Stmt, c *ruby.CallExpr, ind int) bool {
 			return true
 		}
 		if cr.helpers[c.Name] && c.Block == nil {
-			e.line(ind, e.helperCall(c.Name, c.Args).code)
+			e.line(ind, e.kindHelperCall(c.Name, c.Args).code)
 			return true
 		}
 	}
@@ -498,7 +498,9 @@ func isNewResource(x ruby.Expr, cr *crCtx) bool {
 	return false
 }
 
-func (e *emitter) helperCall(name string, args []ruby.Expr) sx {
+// kindHelperCall is a call of an action_class helper of the kind being
+// written: the helper takes the resource first.
+func (e *emitter) kindHelperCall(name string, args []ruby.Expr) sx {
 	parts := []string{"r"}
 	for _, a := range args {
 		parts = append(parts, e.expr(a).code)
@@ -550,7 +552,7 @@ func (e *emitter) customExpr(x ruby.Expr) (sx, bool) {
 			case (cr.k.hasProp(v.Name) || v.Name == "name") && len(v.Args) == 0:
 				return prop(v.Name), true
 			case cr.helpers[v.Name]:
-				return e.helperCall(v.Name, v.Args), true
+				return e.kindHelperCall(v.Name, v.Args), true
 			case cr.load && (v.Name == "shell_out" || v.Name == "shell_out!") && len(v.Args) == 1:
 				return e.addProbe(e.probeCmd(v.Args[0])), true
 			}
@@ -563,7 +565,7 @@ func (e *emitter) customExpr(x ruby.Expr) (sx, bool) {
 				}
 				return prop(v.Name), true
 			case cr.helpers[v.Name]:
-				return e.helperCall(v.Name, v.Args), true
+				return e.kindHelperCall(v.Name, v.Args), true
 			}
 			no("new_resource."+v.Name, "the "+cr.k.style+" has no property "+v.Name)
 		}

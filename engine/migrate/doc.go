@@ -18,6 +18,14 @@
 //     host-…/); Ruby's values and methods come from engine/render/rb, and
 //     a map, select, reject or sort_by block becomes a loop before the
 //     action that uses it;
+//   - libraries/*.rb (library.go): a module method that computes a value
+//     from its parameters, node and other such methods (locals, if/case,
+//     a final value or return) becomes a Starlark function in
+//     libraries/NAME.star, and a recipe or attributes file that calls it
+//     (as a DSL method, or Module.name(...) for def self.name) loads it;
+//     Chef::DSL::Recipe.send(:include, ...), require and include of a
+//     mixin are dropped; every other method or statement is a TODO marker
+//     in that file;
 //   - a chef-repo's nodes/*.json and roles/*.json, its data_bags/BAG/*.json
 //     (each item validated, its id checked) and environments (*.json, and
 //     *.rb in the usual DSL of literal values, as JSON), teamdata.go; a
@@ -42,6 +50,11 @@
 //     cookbook_NAME, in the recipes and notifications migrated with it;
 //   - the test cookbooks a cookbook ships (test/cookbooks/*,
 //     test/fixtures/cookbooks/*), migrated beside it.
+//
+// The reader desugars &:name into the block { |it| it.name }. A hash's
+// element read as a condition or left of || (opts['k'] || 'dflt') is read
+// with .get, since Ruby's [] gives nil for a missing key; node[...] paths
+// are not, a missing attribute staying converge's error.
 //
 // What it promises: it never drops a construct silently and never panics on
 // any input. A construct it cannot translate becomes a "# TODO(migrate)"

@@ -964,14 +964,19 @@ var erbMethods = map[string]struct {
 	"start_with?": {"rb_start_with", []int{1}, "bool"}, "end_with?": {"rb_end_with", []int{1}, "bool"},
 	"fetch": {"rb_fetch", []int{1, 2}, ""}, "to_a": {"rb_each", []int{0}, "list"},
 	"ljust": {"rb_ljust", []int{1, 2}, "str"}, "rjust": {"rb_rjust", []int{1, 2}, "str"}, "center": {"rb_center", []int{1, 2}, "str"},
-	"any?": {"rb_any", []int{0}, "bool"},
+	"any?": {"rb_any", []int{0}, "bool"}, "zero?": {"rb_is_zero", []int{0}, "bool"},
 }
 
 func (t *erbTr) call(c *ruby.CallExpr) gx {
 	if c.Block != nil {
 		if c.Name == "sort_by" && c.Recv != nil && len(c.Args) == 0 {
-			steps := sortBySteps(c.Block)
-			return gx{code: strings.TrimSpace("rb_sort_by " + t.gx(c.Recv).arg() + " " + strings.Join(steps, " ")), typ: "list"}
+			if steps, ok := trySortBySteps(c.Block); ok {
+				return gx{code: strings.TrimSpace("rb_sort_by " + t.gx(c.Recv).arg() + " " + strings.Join(steps, " ")), typ: "list"}
+			}
+			// a computed key: map the block over the elements, then sort
+			// the elements by the keys
+			keys := t.hoistBlock(&ruby.CallExpr{Line: c.Line, Recv: c.Recv, Name: "sort_by", Block: c.Block})
+			return gx{code: "rb_sort_by_keys " + t.gx(c.Recv).arg() + " " + keys.arg(), typ: "list"}
 		}
 		if blockMethods[c.Name] && c.Recv != nil && len(c.Args) == 0 {
 			return t.hoistBlock(c)
@@ -1086,7 +1091,7 @@ func (t *erbTr) hoistBlock(c *ruby.CallExpr) gx {
 		if rc, ok := c.Recv.(*ruby.CallExpr); ok && (rc.Name == "sort" || rc.Name == "sort_by") {
 			sorted = true
 		}
-		if !sorted && recv.typ != "list" {
+		if !sorted && recv.typ != "list" && c.Name != "sort_by" {
 			t.issue(t.seg.line, t.seg.tag, "hash order: Ruby walks a hash in insertion order, converge in sorted key order; check the output (or sort the hash in the ERB)")
 		}
 		t.nPair++
@@ -1102,7 +1107,7 @@ func (t *erbTr) hoistBlock(c *ruby.CallExpr) gx {
 	t.frames = append(t.frames, f)
 	defer func() { t.frames = t.frames[:len(t.frames)-1] }()
 	switch c.Name {
-	case "map", "collect":
+	case "map", "collect", "sort_by": // sort_by: the keys
 		t.action(acc + " = rb_push " + acc + " " + t.gx(b.Body[0].X).arg())
 	case "select", "filter":
 		t.action("if " + t.cond(b.Body[0].X, false) + "}}{{" + acc + " = rb_push " + acc + " " + elem + "}}{{end")
@@ -1111,6 +1116,19 @@ func (t *erbTr) hoistBlock(c *ruby.CallExpr) gx {
 	}
 	t.action("end")
 	return gx{code: acc, operand: true, typ: "list"}
+}
+
+// trySortBySteps is sortBySteps, false where the key is computed.
+func trySortBySteps(b *ruby.BlockExpr) (steps []string, ok bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			if _, isBail := r.(*erbUntrans); !isBail {
+				panic(r)
+			}
+			steps, ok = nil, false
+		}
+	}()
+	return sortBySteps(b), true
 }
 
 // sortBySteps is the path a sort_by block reads from its element, as

@@ -14,8 +14,34 @@ import (
 // cond translates a condition: Ruby truthiness (only nil and false are
 // false) differs from Starlark's for 0, "" and empty collections, but a
 // condition compares or tests presence in almost every recipe.
+//
+// A hash element read as a condition (or on the left of ||) is optional:
+// Ruby's [] gives nil for a missing key, so `if opts['x']` and
+// `opts['x'] || 'dflt'` read it with .get.
 func (e *emitter) cond(x ruby.Expr) sx {
+	if v, ok := e.optionalIndex(x); ok {
+		return v
+	}
 	return e.expr(x)
+}
+
+func (e *emitter) optionalIndex(x ruby.Expr) (sx, bool) {
+	ix, ok := x.(*ruby.IndexExpr)
+	if !ok || len(ix.Args) != 1 || e.isList(ix.Recv) {
+		return sx{}, false
+	}
+	switch ix.Args[0].(type) {
+	case *ruby.StrLit, *ruby.SymLit:
+	default:
+		return sx{}, false // an integer or a computed index may read a list
+	}
+	if isNodeCall(ix.Recv) || isNodePath(ix.Recv) {
+		return sx{}, false // node[...]: a missing attribute is an error in converge
+	}
+	if e.cr != nil && isParams(ix.Recv) {
+		return sx{}, false // a definition's params[:x] is its property r.x
+	}
+	return atom(e.expr(ix.Recv).in(pPostfix) + ".get(" + e.expr(ix.Args[0]).code + ")"), true
 }
 
 func (e *emitter) expr(x ruby.Expr) sx {
@@ -315,15 +341,26 @@ func (e *emitter) call(c *ruby.CallExpr) sx {
 			return recv
 		}
 		return sx{code: "str(" + recv.code + ")", prec: pPostfix, str: true}
-	case "to_sym", "dup", "freeze", "to_h", "to_hash":
+	case "to_sym", "dup", "freeze":
 		nargs(0)
 		return recv
+	case "to_h", "to_hash":
+		nargs(0)
+		return atom("dict(" + recv.code + ")") // a hash, or a list of pairs
 	case "to_i":
 		nargs(0)
-		if recv.str {
+		// String#to_i reads the leading digits ("2048000kB" is 2048000, "7.1"
+		// is 7, "x" is 0); Integer and Float#to_i are what str() writes
+		// before the point
+		if strings.HasSuffix(recv.code, "platform_version") {
+			// a version starts with its digits
 			return atom("int(" + r + ".split(\".\")[0])")
 		}
-		return atom("int(str(" + recv.code + ").split(\".\")[0])")
+		s := recv.code
+		if !recv.str {
+			s = "str(" + s + ")"
+		}
+		return atom(`(lambda s: (lambda t: int(t) if t.lstrip("+-") else 0)(s[:([i for i, c in enumerate(s.elems()) if not (c.isdigit() or (i == 0 and c in "+-"))] + [len(s)])[0]]))(` + s + `.strip())`)
 	case "to_f":
 		nargs(0)
 		if recv.str { // "7.1.1503".to_f is 7.1 in Ruby
@@ -441,25 +478,51 @@ func (e *emitter) call(c *ruby.CallExpr) sx {
 
 func (e *emitter) blockCall(c *ruby.CallExpr) sx {
 	b := c.Block
-	if len(b.Body) != 1 || len(b.Params) != 1 {
-		no("."+c.Name+" { }", "only one-parameter blocks with one expression are translated")
+	if len(b.Body) != 1 || len(b.Params) < 1 || len(b.Params) > 2 {
+		no("."+c.Name+" { }", "only blocks of one or two parameters and one expression are translated")
 	}
 	recv := e.expr(c.Recv)
 	saved := copyVars(e.vars)
 	defer func() { e.vars = saved }()
-	v := e.bind(b.Params[0], "")
+	// |k, v| walks a hash's pairs
+	pair := len(b.Params) == 2
+	if pair && e.isList(c.Recv) {
+		no("."+c.Name+" { |a, b| } on a list", "destructuring list elements is not translated")
+	}
+	var v, over, elem string
+	if pair {
+		k, val := e.bind(b.Params[0], "str"), e.bind(b.Params[1], "")
+		v, over, elem = k+", "+val, recv.in(pPostfix)+".items()", "["+k+", "+val+"]"
+	} else {
+		v = e.bind(b.Params[0], "")
+		over, elem = recv.in(pOr), v
+	}
 	body := e.expr(b.Body[0].X)
 	switch c.Name {
 	case "map", "collect":
-		return atom("[" + body.in(pOr) + " for " + v + " in " + recv.in(pOr) + "]")
-	case "select":
-		return atom("[" + v + " for " + v + " in " + recv.in(pOr) + " if " + body.in(pOr) + "]")
-	case "reject":
-		return atom("[" + v + " for " + v + " in " + recv.in(pOr) + " if not " + body.in(pNot) + "]")
+		return atom("[" + body.in(pOr) + " for " + v + " in " + over + "]")
+	case "select", "filter", "reject":
+		cond := " if " + body.in(pOr)
+		if c.Name == "reject" {
+			cond = " if not " + body.in(pNot)
+		}
+		if pair { // Hash#select is a hash
+			return atom("{" + strings.Replace(v, ", ", ": ", 1) + " for " + v + " in " + over + cond + "}")
+		}
+		return atom("[" + v + " for " + v + " in " + over + cond + "]")
+	case "sort_by":
+		// sorted by the keys the block computes; ties keep their order
+		// (Ruby's sort_by does not promise one)
+		if pair {
+			return atom("[_p[1] for _p in sorted([(" + body.in(pOr) + ", " + elem + ") for " + v + " in " + over + "], key = lambda _p: _p[0])]")
+		}
+		return atom("sorted(" + over + ", key = lambda " + v + ": " + body.in(pOr) + ")")
 	case "any?":
-		return atom("any([" + body.in(pOr) + " for " + v + " in " + recv.in(pOr) + "])")
+		return atom("any([" + body.in(pOr) + " for " + v + " in " + over + "])")
 	case "all?":
-		return atom("all([" + body.in(pOr) + " for " + v + " in " + recv.in(pOr) + "])")
+		return atom("all([" + body.in(pOr) + " for " + v + " in " + over + "])")
+	case "each_with_index", "each", "each_pair":
+		no("."+c.Name+" { } as a value", "an iterator used as a value is not translated; loop over it as a statement")
 	}
 	no("."+c.Name+" { }", "this iterator is not translated as a value")
 	return sx{}
@@ -557,6 +620,9 @@ func (e *emitter) selfCall(c *ruby.CallExpr) sx {
 	if _, ok := attrRoots[c.Name]; ok && e.kind == kindAttributes && len(c.Args) == 0 && c.Block == nil {
 		return atom(attrRoots[c.Name])
 	}
+	if v, ok := e.helperCall(c, ""); ok {
+		return v
+	}
 	if len(c.Args) == 0 && c.Block == nil && !c.Parens {
 		no(c.Name, "unknown local variable or method (a library helper?)")
 	}
@@ -566,6 +632,9 @@ func (e *emitter) selfCall(c *ruby.CallExpr) sx {
 
 func (e *emitter) constCall(cr *ruby.ConstRef, c *ruby.CallExpr) sx {
 	p := strings.TrimPrefix(cr.Path, "::")
+	if v, ok := e.helperCall(c, p); ok {
+		return v
+	}
 	switch {
 	case p == "File" && c.Name == "join" && len(c.Args) >= 1:
 		var args []string
@@ -597,7 +666,7 @@ func (e *emitter) binary(v *ruby.BinaryExpr) sx {
 	case "&&":
 		return sx{code: e.cond(v.L).in(pAnd) + " and " + e.cond(v.R).in(pAnd+1), prec: pAnd}
 	case "||":
-		return sx{code: e.expr(v.L).in(pOr) + " or " + e.expr(v.R).in(pOr+1), prec: pOr}
+		return sx{code: e.cond(v.L).in(pOr) + " or " + e.expr(v.R).in(pOr+1), prec: pOr}
 	case "==", "!=", "<", ">", "<=", ">=":
 		return sx{code: e.expr(v.L).in(pCmp+1) + " " + v.Op + " " + e.expr(v.R).in(pCmp+1), prec: pCmp}
 	case "+", "-":
@@ -729,10 +798,14 @@ func (e *emitter) defined(x ruby.Expr) sx {
 		}
 		return atom("False")
 	case *ruby.IndexExpr:
+		// x[k] is a method call: defined whenever x is, whatever k
 		if isNodeCall(t.Recv) || isNodePath(t.Recv) {
 			return atom("True")
 		}
+		if _, ok := t.Recv.(*ruby.IdentRef); ok {
+			return e.defined(t.Recv)
+		}
 	}
-	no("defined?", "only defined?(local) and defined?(node[...]) are translated")
+	no("defined?", "only defined?(local), defined?(local[...]) and defined?(node[...]) are translated")
 	return sx{}
 }

@@ -19,6 +19,7 @@ func addCorpus(f *testing.F, pattern string) {
 // as a Go template (a template that does not is reported as an issue).
 func FuzzERB(f *testing.F) {
 	addCorpus(f, filepath.Join(corpus, "chef", "*", "templates", "*", "*.erb"))
+	addCorpus(f, filepath.Join(corpus, "chef", "*", "templates", "*", "*", "*.erb"))
 	addCorpus(f, filepath.Join(corpus, "erb", "*.erb"))
 	f.Add("<%= @a %>{<% if x -%>\n<%- end %>")
 	for _, tc := range erubisTrimCases {
@@ -27,6 +28,8 @@ func FuzzERB(f *testing.F) {
 	f.Add("<%== @a %><%=== @b %><%%> <%% x %%> <%# c -%>\n<%-%><%= format('%05d', @p) %><%= '%s' % @q %>")
 	f.Add("<%= @l.map { |x| x.upcase }.join(',') %><% if @a %><% elsif @l.select { |x| x }.empty? %><% end %><%= @h.reject { |k, v| v.nil? }.map { |k, v| \"#{k}=#{v}\" }.join %>")
 	f.Add("<% @h.sort_by { |k, v| v['n'].to_s }.each do |k, v| -%>\n<%= k %>\n<% end -%>\r\n<% x")
+	f.Add("<% @h.sort_by { |k, v| -v }.each do |k, v| -%>\n<%= k %> <%= v.zero? %>\n<% end -%>\n<%= @l.sort_by { |x| [x.length, x] }.map(&:upcase).join %>")
+	f.Add("<%= @l.map(&:to_s).join(&:x) %><%= @h.flatten.length %><% @l.sort_by { |x| x * 2 }.each_with_index do |x, i| %><%= i %><% end %>")
 	f.Fuzz(func(t *testing.T, src string) {
 		out, err := TranslateERB(src)
 		if err != nil {
@@ -47,10 +50,13 @@ func FuzzRecipe(f *testing.F) {
 	addCorpus(f, filepath.Join(corpus, "chef", "*", "recipes", "*.rb"))
 	addCorpus(f, filepath.Join(corpus, "chef", "*", "attributes", "*.rb"))
 	addCorpus(f, filepath.Join(corpus, "chef", "*", "metadata.rb"))
+	addCorpus(f, filepath.Join(corpus, "chef", "*", "libraries", "*.rb"))
 	f.Add("x = <<-EOH\n#{a}\nEOH\nfoo %w{a b}.map { |q| q }, :b => 1")
+	f.Add("s = 'a'\nx = [s, 1].map(&:to_s).sort_by { |v| -v.length }\nh = node['h'].map { |k, v| [k, v] }.to_h\nf(s, &:y)\n[&:z]\ny = h['k'] || defined?(h['q'])\nhelper_a(s, 2)\n")
 	f.Fuzz(func(t *testing.T, src string) {
+		lib, _ := readLibraries(map[string]string{"helpers": fuzzLibrary})
 		for _, kind := range []fileKind{kindRecipe, kindAttributes} {
-			out, _ := translateRuby("f.rb", kind, "cb", "default", src)
+			out := translateFileWith("f.rb", kind, "cb", "default", src, lib).star
 			if _, err := starOptions.Parse("f.star", out, 0); err != nil {
 				t.Fatalf("output does not parse: %v\nsrc: %q\nout:\n%s", err, src, out)
 			}
@@ -80,6 +86,24 @@ func FuzzKind(f *testing.F) {
 			if _, err := starOptions.Parse("x.star", out.star, 0); err != nil {
 				t.Fatalf("output does not parse: %v\nsrc: %q\nout:\n%s", err, src, out.star)
 			}
+		}
+	})
+}
+
+const fuzzLibrary = "module M\n  def helper_a(x, y = 1)\n    x * y\n  end\n  def self.helper_b\n    node['a']\n  end\nend\n"
+
+// FuzzLibrary: translating a library never panics, and the Starlark it
+// writes always parses.
+func FuzzLibrary(f *testing.F) {
+	addCorpus(f, filepath.Join(corpus, "chef", "*", "libraries", "*.rb"))
+	f.Add(fuzzLibrary)
+	f.Add("module A\n  module B\n    def x(a, *b)\n      a\n    end\n    def y = 1\n    def z(q)\n      r = q\n      return r if q\n      r\n    end\n  end\n  class C; end\nend\nChef::Recipe.send(:include, A::B)\nFOO = 1\n")
+	f.Add("def top(a = [1, 2])\n  a.map(&:to_s)\nend\nmodule\ndef\n")
+	f.Fuzz(func(t *testing.T, src string) {
+		lib, _ := readLibraries(map[string]string{"l": src})
+		out, _ := translateLibrary("cb/libraries/l.rb", "cb", "l", src, lib)
+		if _, err := starOptions.Parse("l.star", out, 0); err != nil {
+			t.Fatalf("output does not parse: %v\nsrc: %q\nout:\n%s", err, src, out)
 		}
 	})
 }

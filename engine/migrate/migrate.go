@@ -145,6 +145,30 @@ func migrateCookbook(r *Report, dir, outDir string, seen map[string]string) erro
 	out := filepath.Join(outDir, "cookbooks", name)
 	sum := CookbookSummary{Name: name, Resources: map[string]int{}}
 	included := map[string]bool{}
+	// libraries first: the recipes and attribute files call their helpers
+	libFiles, _ := filepath.Glob(filepath.Join(dir, "libraries", "*.rb"))
+	sort.Strings(libFiles)
+	libSrc := map[string]string{}
+	for _, f := range libFiles {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		libSrc[strings.TrimSuffix(filepath.Base(f), ".rb")] = string(src)
+	}
+	lib, _ := readLibraries(libSrc)
+	for _, stem := range sortedKeys(libSrc) {
+		rel := base + "/libraries/" + stem + ".rb"
+		star, todos := translateLibrary(rel, name, stem, libSrc[stem], lib)
+		r.Todos = append(r.Todos, todos...)
+		header := "# Translated from libraries/" + stem + ".rb by converge migrate.\n"
+		if err := writeFile(filepath.Join(out, "libraries", stem+".star"), []byte(header+star)); err != nil {
+			return err
+		}
+	}
+	for _, n := range sortedKeys(lib.helpers) {
+		sum.Helpers = append(sum.Helpers, strings.TrimPrefix(lib.helpers[n].module+"#"+n, "#"))
+	}
 	for _, sub := range []string{"attributes", "recipes"} {
 		files, err := filepath.Glob(filepath.Join(dir, sub, "*.rb"))
 		if err != nil {
@@ -162,7 +186,7 @@ func migrateCookbook(r *Report, dir, outDir string, seen map[string]string) erro
 			}
 			stem := strings.TrimSuffix(filepath.Base(f), ".rb")
 			rel := base + "/" + sub + "/" + filepath.Base(f)
-			tr := translateFileKinds(rel, kind, name, stem, string(src), r.kinds)
+			tr := translateFileKinds(rel, kind, name, stem, string(src), lib, r.kinds)
 			r.Todos = append(r.Todos, tr.todos...)
 			for k, n := range tr.resources {
 				sum.Resources[k] += n
@@ -201,16 +225,6 @@ func migrateCookbook(r *Report, dir, outDir string, seen map[string]string) erro
 	}
 	if err := migrateKinds(r, &sum, dir, base, out, name); err != nil {
 		return err
-	}
-	for _, sub := range []string{"libraries"} {
-		files, _ := filepath.Glob(filepath.Join(dir, sub, "*.rb"))
-		sort.Strings(files)
-		for _, f := range files {
-			r.Todos = append(r.Todos, Todo{File: base + "/" + sub + "/" + filepath.Base(f), Construct: sub,
-				Why: map[string]string{
-					"libraries": "Ruby library code is not translated; rewrite the helpers in libraries/*.star",
-				}[sub]})
-		}
 	}
 	r.Cookbooks = append(r.Cookbooks, name)
 	sum.Todos = append([]Todo{}, r.Todos[firstTodo:]...)

@@ -75,6 +75,20 @@ func TestTranslateRecipe_Constructs(t *testing.T) {
 		{"unknown property is a TODO", "service 'x' do\n  start_command '/bin/x'\nend", "# TODO(migrate): start_command", 1},
 		{"unparsable line is a TODO", "package 'x' do\n  action :install\nend\n)(\npackage 'y'", "# TODO(migrate): unreadable Ruby", 1},
 		{"comments kept", "# hello\npackage 'x' # trailing", "# hello\n# trailing\npackage(\"x\")", 0},
+		{"symbol to proc", "x = %w(a b).map(&:upcase)\npackage x", "x = [it.upper() for it in [\"a\", \"b\"]]", 0},
+		{"arguments starting with a local", "site = 'a'\nx = [site, 'b']\nfile ::File.join(site, 'c')", "x = [site, \"b\"]\nfile(\"/\".join([site, \"c\"]))", 0},
+		{"sort_by with a computed key", "h = node['h']\nx = h.keys.sort_by { |k| -h[k]['n'] }\npackage x",
+			"x = sorted(h.keys(), key = lambda k: -h[k][\"n\"])", 0},
+		{"sort_by over a hash", "x = node['h'].sort_by { |k, v| v }\npackage x",
+			"x = [_p[1] for _p in sorted([(v, [k, v]) for k, v in node[\"h\"].items()], key = lambda _p: _p[0])]", 0},
+		{"select over a hash is a hash", "x = node['h'].select { |k, v| v > 1 }\npackage x", "x = {k: v for k, v in node[\"h\"].items() if v > 1}", 0},
+		{"map of pairs to_h", "x = node['h'].map { |k, v| [k, v['n']] }.to_h\npackage x", "x = dict([[k, v[\"n\"]] for k, v in node[\"h\"].items()])", 0},
+		{"String#to_i reads leading digits", "x = node['memory']['total'].to_i\npackage 'a' if x > 1",
+			`(lambda s: (lambda t: int(t) if t.lstrip("+-") else 0)(s[:([i for i, c in enumerate(s.elems()) if not (c.isdigit() or (i == 0 and c in "+-"))] + [len(s)])[0]]))(str(node["memory"]["total"]).strip())`, 0},
+		{"an element as a condition is optional", "o = node['x']\nv = o['k'] || 'dflt'\npackage v if o['p']",
+			"v = o.get(\"k\") or \"dflt\"\nif o.get(\"p\"):", 0},
+		{"defined? of an element", "o = node['x']\npackage 'a' if defined?(o['k'])", "if True:", 0},
+		{"a library helper outside a library is a TODO", "package pkg_name", "# TODO(migrate): pkg_name", 1},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -89,6 +103,82 @@ func TestTranslateRecipe_Constructs(t *testing.T) {
 				t.Errorf("output does not parse: %v\n%s", err, got)
 			}
 		})
+	}
+}
+
+// TestTranslateLibrary: methods that compute a value become Starlark
+// functions a recipe loads; the rest are TODO markers naming the method.
+func TestTranslateLibrary(t *testing.T) {
+	src := `require 'chef/mixin/shell_out'
+
+module Web
+  module Helpers
+    include Chef::Mixin::ShellOut
+
+    def web_user
+      platform_family?('rhel') ? 'apache' : 'www-data'
+    end
+
+    def web_port(base = 8000, offset = 0)
+      port = base + offset
+      port + node['web']['shift']
+    end
+
+    def self.conf_path(node, name)
+      "#{node['web']['dir']}/#{name}.conf"
+    end
+
+    def web_mode(kind)
+      case kind
+      when 'secret' then '0600'
+      else '0644'
+      end
+    end
+
+    def installed?(pkg)
+      shell_out("dpkg -s #{pkg}").exitstatus == 0
+    end
+  end
+end
+
+Chef::DSL::Recipe.send(:include, Web::Helpers)
+Chef::Resource.send(:include, Web::Helpers)
+`
+	lib, _ := readLibraries(map[string]string{"helpers": src})
+	star, todos := translateLibrary("web/libraries/helpers.rb", "web", "helpers", src, lib)
+	for _, w := range []string{
+		"def web_user():\n", "return value_of_web_user",
+		"def web_port(base = 8000, offset = 0):\n    port = base + offset\n",
+		"def conf_path(node_, name):\n",
+		"def web_mode(kind):\n    if kind == \"secret\":",
+		`todo("web/libraries/helpers.rb:27: method installed?")`,
+	} {
+		if !strings.Contains(star, w) {
+			t.Errorf("library misses %q:\n%s", w, star)
+		}
+	}
+	if len(todos) != 1 || todos[0].Line != 27 || todos[0].Construct != "method installed?" {
+		t.Errorf("todos = %v", todos)
+	}
+	if _, err := starOptions.Parse("helpers.star", star, 0); err != nil {
+		t.Errorf("library does not parse: %v\n%s", err, star)
+	}
+	if lib.lookup("installed?") != nil {
+		t.Error("an untranslated method is still callable")
+	}
+	rec := "user web_user\nfile Web::Helpers.conf_path(node, 'site') do\n  mode web_mode('secret')\n  content \"#{web_port(80)}\"\nend\npackage 'x' if installed?('y')\n"
+	tr := translateFileWith("web/recipes/default.rb", kindRecipe, "web", "default", rec, lib)
+	for _, w := range []string{
+		`load("//libraries/helpers.star", "conf_path", "web_mode", "web_port", "web_user")`,
+		"user(web_user())", `conf_path(node, "site")`, `mode=web_mode("secret")`, `web_port(80)`,
+		"# TODO(migrate): installed?(...)",
+	} {
+		if !strings.Contains(tr.star, w) {
+			t.Errorf("recipe misses %q:\n%s", w, tr.star)
+		}
+	}
+	if len(tr.todos) != 1 {
+		t.Errorf("recipe todos = %v", tr.todos)
 	}
 }
 

@@ -46,6 +46,7 @@ type Report struct {
 type CookbookSummary struct {
 	Name      string
 	Resources map[string]int // resources translated, by kind
+	Helpers   []string       // library methods translated to libraries/*.star functions
 	Todos     []Todo         // what needs a hand, in source order
 	// Kinds lists the custom resources, LWRPs and definitions written as
 	// converge custom resources.
@@ -128,6 +129,9 @@ func (r Report) markdown() string {
 			b.WriteString(" (" + strings.Join(kinds, ", ") + ")")
 		}
 		b.WriteString("\n")
+		if len(s.Helpers) > 0 {
+			fmt.Fprintf(&b, "- Library methods translated to Starlark functions: %d (%s)\n", len(s.Helpers), mdEscape(strings.Join(s.Helpers, ", ")))
+		}
 		if s.TestOf != "" {
 			fmt.Fprintf(&b, "- A test cookbook of %s (from its test/ folder), migrated with it\n", s.TestOf)
 		}

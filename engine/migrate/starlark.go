@@ -94,6 +94,10 @@ type emitter struct {
 	// Chef recipes use (custom.go); cr is set in a kind's own file.
 	kinds map[string]*crKind
 	cr    *crCtx
+	// lib is what the cookbook's libraries define; loads the functions
+	// of it the file calls, by library file
+	lib   *library
+	loads map[string]map[string]bool
 }
 
 func newEmitter(file string, kind fileKind, cookbook, recipe, src string, comments []ruby.Comment) *emitter {
@@ -121,17 +125,27 @@ type translated struct {
 }
 
 func translateFile(file string, kind fileKind, cookbook, recipe, src string) translated {
-	return translateFileKinds(file, kind, cookbook, recipe, src, nil)
+	return translateFileWith(file, kind, cookbook, recipe, src, nil)
 }
 
-// translateFileKinds is translateFile for recipes that may declare the
-// custom kinds of the migrated cookbooks.
-func translateFileKinds(file string, kind fileKind, cookbook, recipe, src string, kinds map[string]*crKind) translated {
+// translateFileWith translates a file whose calls of lib's helpers become
+// calls of their Starlark functions, loaded at the top.
+func translateFileWith(file string, kind fileKind, cookbook, recipe, src string, lib *library) translated {
+	return translateFileKinds(file, kind, cookbook, recipe, src, lib, nil)
+}
+
+// translateFileKinds is translateFileWith for recipes that may also
+// declare the custom kinds of the migrated cookbooks.
+func translateFileKinds(file string, kind fileKind, cookbook, recipe, src string, lib *library, kinds map[string]*crKind) translated {
 	stmts, comments := ruby.Parse(src)
 	e := newEmitter(file, kind, cookbook, recipe, src, comments)
+	e.lib = lib
 	e.kinds = kinds
 	e.body(stmts, 0)
 	e.flushComments(1<<30, 0)
+	if ls := e.loadLines(); len(ls) > 0 {
+		e.out = append(append(ls, ""), e.out...)
+	}
 	out := strings.Join(e.out, "\n")
 	out = strings.TrimLeft(out, "\n")
 	if out != "" {

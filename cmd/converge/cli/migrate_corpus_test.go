@@ -73,13 +73,20 @@ func corpusPlatforms(t *testing.T, cb *recipe.Cookbook) []string {
 
 func corpusCookbooks(t *testing.T) []string {
 	t.Helper()
-	dirs, _ := filepath.Glob(filepath.Join(migrateCorpus, "chef", "*", "metadata.rb"))
-	if len(dirs) < 10 {
-		t.Fatalf("want at least 10 cookbooks in the corpus, found %d", len(dirs))
-	}
+	// every cookbook directory: a knife-solo cookbook has no metadata.rb,
+	// a cookbook of custom resources no recipes
+	dirs, _ := filepath.Glob(filepath.Join(migrateCorpus, "chef", "*"))
 	var names []string
 	for _, d := range dirs {
-		names = append(names, filepath.Base(filepath.Dir(d)))
+		for _, mark := range []string{"metadata.rb", "recipes"} {
+			if _, err := os.Stat(filepath.Join(d, mark)); err == nil {
+				names = append(names, filepath.Base(d))
+				break
+			}
+		}
+	}
+	if len(names) < 16 {
+		t.Fatalf("want at least 16 cookbooks in the corpus, found %d", len(names))
 	}
 	return names
 }
@@ -174,9 +181,18 @@ var corpusVariants = map[string][]corpusVariant{
 		{name: "pinned", normal: map[string]any{"haproxy": map[string]any{"version": "2.4.24-0ubuntu0.22.04.1"}}},
 		{name: "no-backends", normal: map[string]any{"haproxy": map[string]any{"backends": []any{}}}},
 	},
-	"ntp":        {{name: "no-restrict", normal: map[string]any{"ntp": map[string]any{"restrict_localhost": false}}}},
-	"redis_lite": {{name: "port", normal: map[string]any{"redis": map[string]any{"port": 6380}}}},
-	"users_lite": {{name: "members", normal: map[string]any{"users_lite": map[string]any{"members": []any{"carol", "dave", "erin"}}}}},
+	"ntp":       {{name: "no-restrict", normal: map[string]any{"ntp": map[string]any{"restrict_localhost": false}}}},
+	"base_solo": {{name: "admins", normal: map[string]any{"base": map[string]any{"admins": []any{"carol", "alice", "dave"}}}}},
+	"chrony_lite": {{name: "server", normal: map[string]any{"chrony": map[string]any{
+		"allow": []any{"10.0.0.0/8", "192.168.0.0/16"}, "servers": []any{"#off.example", "ntp1.internal", "0.pool.ntp.org"}}}}},
+	"logrotate_lite": {{name: "no-rotation", normal: map[string]any{"logrotate": map[string]any{"apps": map[string]any{
+		"web": map[string]any{"path": "/srv/web/*.log", "rotate": 0, "options": []any{"compress"}, "frequency": "monthly"}}}}}},
+	"nginx_lite": {{name: "gzip-off", normal: map[string]any{"nginx": map[string]any{"gzip": "off", "worker_processes_per_cpu": 1}}}},
+	"postgresql_lite": {{name: "v15", normal: map[string]any{"postgresql": map[string]any{"version": "15", "listen_addresses": []any{"*", "::"},
+		"databases": map[string]any{"audit": map[string]any{"owner": "auditor", "encoding": "LATIN1"}}}}}},
+	"tomcat_lite": {{name: "jdk8", normal: map[string]any{"java": map[string]any{"jdk_version": "8"}}}},
+	"redis_lite":  {{name: "port", normal: map[string]any{"redis": map[string]any{"port": 6380}}}},
+	"users_lite":  {{name: "members", normal: map[string]any{"users_lite": map[string]any{"members": []any{"carol", "dave", "erin"}}}}},
 	"webapp": {
 		{name: "host-web1", fqdn: "web1.example.com"},
 		{name: "dev", normal: map[string]any{"webapp": map[string]any{"env": "development", "workers": 2}}},

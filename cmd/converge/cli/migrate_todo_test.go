@@ -93,3 +93,31 @@ func TestMigrate_TodoMarkersRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestMigrate_LibraryTodoRefused: a library method that is not translated
+// leaves a marker in libraries/*.star that check names by file:line; the
+// helper that is translated is loaded and called by the recipe.
+func TestMigrate_LibraryTodoRefused(t *testing.T) {
+	src, out := t.TempDir(), t.TempDir()
+	cb := writeChefCookbook(t, src, "lib_app", map[string]string{
+		"metadata.rb": "name 'lib_app'\nversion '1.0.0'\n",
+		"libraries/helpers.rb": "module LibApp\n  module Helpers\n    def app_dir\n      '/opt/lib_app'\n    end\n\n" +
+			"    def running?\n      shell_out('pgrep app').exitstatus == 0\n    end\n  end\nend\n\n" +
+			"Chef::DSL::Recipe.send(:include, LibApp::Helpers)\n",
+		"recipes/default.rb": "directory app_dir\n",
+	})
+	if r := converge(t, "migrate", cb, "-o", out); r.code != ExitMigrate {
+		t.Fatalf("migrate: exit %d, want %d\n%s%s", r.code, ExitMigrate, r.stdout, r.stderr)
+	}
+	cbs := filepath.Join(out, "cookbooks")
+	lib := filepath.Join(cbs, "lib_app", "libraries", "helpers.star")
+	want := fmt.Sprintf("%s:%d: lib_app/libraries/helpers.rb:7: method running?", lib, todoLine(t, lib, "running?"))
+	r := converge(t, "check", "-r", "lib_app", "--cookbook-path", cbs)
+	if r.code != ExitUsage || !strings.Contains(r.stderr, want) {
+		t.Errorf("check: exit %d, want %d naming %q\n%s", r.code, ExitUsage, want, r.stderr)
+	}
+	r = converge(t, "plan", "--allow-todo", "--local", "-r", "lib_app", "--cookbook-path", cbs)
+	if r.code != ExitOK || !strings.Contains(r.stdout, "directory[/opt/lib_app]") {
+		t.Errorf("plan --allow-todo: exit %d, want 0 with directory[/opt/lib_app]\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}

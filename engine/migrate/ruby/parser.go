@@ -167,6 +167,15 @@ type (
 	}
 )
 
+// blockPass is &:name in an argument list, before attachBlock turns it
+// into the call's block.
+type blockPass struct {
+	Line int
+	Name string
+}
+
+func (e *blockPass) ExprLine() int { return e.Line }
+
 func (e *StrLit) ExprLine() int      { return e.Line }
 func (e *SymLit) ExprLine() int      { return e.Line }
 func (e *IntLit) ExprLine() int      { return e.Line }
@@ -214,6 +223,9 @@ func (e *SyntaxError) Error() string { return fmt.Sprintf("line %d: %s", e.Line,
 
 // Parser reads statements and expressions from a token slice.
 type Parser struct {
+	// args > 0 while reading an argument or element: "a, b" there is two
+	// of them, not the left side of a multiple assignment
+	args   int
 	toks   []Token
 	p      int
 	scopes []map[string]bool
@@ -604,7 +616,7 @@ func (p *Parser) parseAssign() Expr {
 		}
 		return &AssignExpr{Line: t.Line, Target: lhs, Op: t.Text, Value: rhs}
 	}
-	if t.Kind == OP && t.Text == "," && p.NoDo == 0 {
+	if t.Kind == OP && t.Text == "," && p.NoDo == 0 && p.args == 0 {
 		if _, ok := lhs.(*IdentRef); ok {
 			p.fail("multiple assignment")
 		}
@@ -960,6 +972,14 @@ func (p *Parser) parseList(closer string) ([]Expr, bool) {
 func (p *Parser) ParseArg() Expr {
 	p.enter()
 	defer p.leave()
+	p.args++
+	defer func() { p.args-- }()
+	if t := p.Tok(); t.Kind == OP && t.Text == "&" && p.peek(1).Kind == SYMBOL {
+		// &:name, Symbol#to_proc: attachBlock makes it the block { |x| x.name }
+		p.Next()
+		s := p.Next()
+		return &blockPass{Line: t.Line, Name: s.Text}
+	}
 	if t := p.Tok(); t.Kind == OP && (t.Text == "*" || t.Text == "**" || t.Text == "&") {
 		p.fail("splat or block argument %q", t.Text)
 	}
@@ -1219,6 +1239,20 @@ func localCommand(t Token) bool {
 }
 
 func (p *Parser) attachBlock(c *CallExpr) {
+	for i, a := range c.Args {
+		bp, ok := a.(*blockPass)
+		if !ok {
+			continue
+		}
+		if i != len(c.Args)-1 {
+			p.fail("a block argument &:%s before other arguments", bp.Name)
+		}
+		c.Args = c.Args[:i]
+		// the parameter is named so as not to shadow a local the block reads
+		c.Block = &BlockExpr{Line: bp.Line, EndLine: bp.Line, Params: []string{"it"}, Brace: true,
+			Body: []*Stmt{{X: &CallExpr{Line: bp.Line, Recv: &IdentRef{Line: bp.Line, Name: "it"}, Name: bp.Name}, Line: bp.Line, EndLine: bp.Line}}}
+		return
+	}
 	if p.IsOp("{") {
 		c.Block = p.parseBlock()
 	} else if p.IsKw("do") && p.NoDo == 0 {
@@ -1241,9 +1275,9 @@ func (p *Parser) parseBlock() *BlockExpr {
 		return nil
 	}
 	p.Next()
-	saved := p.NoDo
-	p.NoDo = 0
-	defer func() { p.NoDo = saved }()
+	saved, savedArgs := p.NoDo, p.args
+	p.NoDo, p.args = 0, 0
+	defer func() { p.NoDo, p.args = saved, savedArgs }()
 	p.SkipNL()
 	if p.IsOp("||") {
 		p.Next()

@@ -148,6 +148,13 @@ func TestParse(t *testing.T) {
 		{"opaque def", "def helper\n  1\nend", `(opaque a method definition)`},
 		{"heredoc", "x = <<-EOH\n  hello #{y}\n  EOH\n", `(= $x (str "  hello " #{(call _ y)} "\n"))`},
 		{"unterminated block is bad, not dropped", "foo do\n", `(bad)`},
+		{"&:name is a block", "l = %w(a).map(&:upcase)",
+			`(= $l (call [(str "a")] map {|it| (call $it upcase)}))`},
+		{"&:name after arguments", "x.each_slice(2, &:first)", `(call (call _ x) each_slice 2 {|it| (call $it first)})`},
+		{"a local first in an argument list", "s = 1\nf(s, 2)\nx = [s, 3]",
+			`(= $s 1); (call _ f $s 2); (= $x [$s 3])`},
+		{"multiple assignment inside a block in arguments", "f(l.each { |a| b, c = a, 1 })",
+			`(call _ f (call (call _ l) each {|a| (= [$b $c] [$a 1])}))`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			stmts, _ := Parse(tc.src)

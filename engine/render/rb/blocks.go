@@ -61,6 +61,37 @@ func rbSortBy(v any, steps ...string) ([]any, error) {
 	return out, cmpErr
 }
 
+// rbSortByKeys is Enumerable#sort_by with a block computing any key: the
+// translation maps the block over the elements first (keys[i] is the key
+// of element i, in rb_each's order) and sorts the elements by those keys
+// with Ruby's <=>. Ties keep their order.
+func rbSortByKeys(v any, keys []any) ([]any, error) {
+	l, err := rbEach(v)
+	if err != nil {
+		return nil, fmt.Errorf("undefined method 'sort_by' for %s", typeName(v))
+	}
+	if len(keys) != len(l) {
+		return nil, fmt.Errorf("sort_by: %d keys for %d elements", len(keys), len(l))
+	}
+	idx := make([]int, len(l))
+	for i := range idx {
+		idx[i] = i
+	}
+	var cmpErr error
+	sort.SliceStable(idx, func(a, b int) bool {
+		c, err := rbCmp(keys[idx[a]], keys[idx[b]])
+		if err != nil && cmpErr == nil {
+			cmpErr = err
+		}
+		return c < 0
+	})
+	out := make([]any, len(l))
+	for i, j := range idx {
+		out[i] = l[j]
+	}
+	return out, cmpErr
+}
+
 var stepMethods = map[string]func(any) (any, error){
 	"to_s":     func(v any) (any, error) { return rbToS(v), nil },
 	"to_i":     func(v any) (any, error) { return rbToI(v) },

@@ -48,33 +48,35 @@ func TestFuncs_RenderLikeRuby(t *testing.T) {
 	tests := []struct {
 		name, tmpl, want string
 	}{
-		{"Integer#to_s", `{{rb_to_s .port}}`, "8080"},                                            // 8080.to_s
-		{"Go int", `{{rb_to_s .iport}}`, "8080"},                                                 // 8080.to_s
-		{"JSON integer", `{{rb_to_s .jport}}`, "8080"},                                           // JSON.parse("8080").to_s
-		{"JSON float", `{{rb_to_s .jratio}}`, "0.5"},                                             // JSON.parse("0.5").to_s
-		{"Float#to_s", `{{rb_to_s .ratio}}`, "1.5"},                                              // 1.5.to_s
-		{"whole Float", `{{rb_to_s .whole}}`, "100.0"},                                           // 100.0.to_s
-		{"big Float", `{{rb_to_s .big}}`, "1.0e+16"},                                             // 1e16.to_s
-		{"1e15", `{{rb_to_s .e15}}`, "1.0e+15"},                                                  // 1e15.to_s
-		{"tiny Float", `{{rb_to_s .tiny}}`, "1.0e-05"},                                           // 1e-5.to_s
-		{"shortest Float", `{{rb_to_s .sum}}`, "0.30000000000000004"},                            // (0.1+0.2).to_s
-		{"nil#to_s", `[{{rb_to_s .nilv}}]`, "[]"},                                                // nil.to_s
-		{"Array#to_s", `{{rb_to_s (rb_list .nilv true 1.0)}}`, "[nil, true, 1.0]"},               // [nil, true, 1.0].to_s
-		{"Hash#to_s", `{{rb_to_s .strs}}`, `{"a"=>1, "b"=>"x"}`},                                 // {"a"=>1, "b"=>"x"}.to_s
-		{"upcase", `{{rb_upcase .name}}`, "WEB"},                                                 // "web".upcase
-		{"join", `{{rb_join .list ", "}}`, "b, a, c"},                                            // %w(b a c).join(", ")
-		{"join nested", `{{rb_join .nested "-"}}`, "1-2-3"},                                      // [[1,[2]],3].join("-")
-		{"empty? of empty", `{{rb_is_empty .empty}}`, "true"},                                    // "".empty?
-		{"empty? of list", `{{rb_is_empty .list}}`, "false"},                                     // %w(b a c).empty?
-		{"nil?", `{{rb_is_nil .nilv}} {{rb_is_nil .empty}}`, "true false"},                       // nil.nil?, "".nil?
-		{"truthy", `{{rb_truthy .empty}} {{rb_truthy .nilv}}`, "true false"},                     // !!"", !!nil
-		{"Array#flatten", `{{rb_to_s (rb_flatten .nested)}}`, "[1, 2, 3]"},                       // [[1,[2]],3].flatten
-		{"Hash#flatten", `{{rb_to_s (rb_flatten .hash)}}`, `["a", nil, "b", [1, [2]]]`},          // {"a"=>nil,"b"=>[1,[2]]}.flatten
-		{"sort_by value", `{{rb_to_s (rb_sort_by .byval "i:1")}}`, `[["b", 1], ["a", 2]]`},       // {"a"=>2,"b"=>1}.sort_by { |k, v| v }
-		{"sort_by key", `{{rb_to_s (rb_sort_by .users "k:n")}}`, `[{"n"=>"a"}, {"n"=>"b"}]`},     // users.sort_by { |u| u["n"] }
-		{"sort_by method", `{{rb_to_s (rb_sort_by .words "m:length")}}`, `["a", "bb", "ccc"]`},   // %w(bb a ccc).sort_by { |w| w.length }
-		{"sort_by numbers", `{{rb_to_s (rb_sort_by .mixed)}}`, "[1.5, 2, 3]"},                    // [3, 1.5, 2].sort_by { |x| x }
-		{"each_pair", `{{range rb_each .byval}}{{index . 0}}={{index . 1}};{{end}}`, "a=2;b=1;"}, // h.each_pair { |k, v| ... }
+		{"Integer#to_s", `{{rb_to_s .port}}`, "8080"},                                                       // 8080.to_s
+		{"Go int", `{{rb_to_s .iport}}`, "8080"},                                                            // 8080.to_s
+		{"JSON integer", `{{rb_to_s .jport}}`, "8080"},                                                      // JSON.parse("8080").to_s
+		{"JSON float", `{{rb_to_s .jratio}}`, "0.5"},                                                        // JSON.parse("0.5").to_s
+		{"Float#to_s", `{{rb_to_s .ratio}}`, "1.5"},                                                         // 1.5.to_s
+		{"whole Float", `{{rb_to_s .whole}}`, "100.0"},                                                      // 100.0.to_s
+		{"big Float", `{{rb_to_s .big}}`, "1.0e+16"},                                                        // 1e16.to_s
+		{"1e15", `{{rb_to_s .e15}}`, "1.0e+15"},                                                             // 1e15.to_s
+		{"tiny Float", `{{rb_to_s .tiny}}`, "1.0e-05"},                                                      // 1e-5.to_s
+		{"shortest Float", `{{rb_to_s .sum}}`, "0.30000000000000004"},                                       // (0.1+0.2).to_s
+		{"nil#to_s", `[{{rb_to_s .nilv}}]`, "[]"},                                                           // nil.to_s
+		{"Array#to_s", `{{rb_to_s (rb_list .nilv true 1.0)}}`, "[nil, true, 1.0]"},                          // [nil, true, 1.0].to_s
+		{"Hash#to_s", `{{rb_to_s .strs}}`, `{"a"=>1, "b"=>"x"}`},                                            // {"a"=>1, "b"=>"x"}.to_s
+		{"upcase", `{{rb_upcase .name}}`, "WEB"},                                                            // "web".upcase
+		{"join", `{{rb_join .list ", "}}`, "b, a, c"},                                                       // %w(b a c).join(", ")
+		{"join nested", `{{rb_join .nested "-"}}`, "1-2-3"},                                                 // [[1,[2]],3].join("-")
+		{"empty? of empty", `{{rb_is_empty .empty}}`, "true"},                                               // "".empty?
+		{"empty? of list", `{{rb_is_empty .list}}`, "false"},                                                // %w(b a c).empty?
+		{"nil?", `{{rb_is_nil .nilv}} {{rb_is_nil .empty}}`, "true false"},                                  // nil.nil?, "".nil?
+		{"truthy", `{{rb_truthy .empty}} {{rb_truthy .nilv}}`, "true false"},                                // !!"", !!nil
+		{"Array#flatten", `{{rb_to_s (rb_flatten .nested)}}`, "[1, 2, 3]"},                                  // [[1,[2]],3].flatten
+		{"Hash#flatten", `{{rb_to_s (rb_flatten .hash)}}`, `["a", nil, "b", [1, [2]]]`},                     // {"a"=>nil,"b"=>[1,[2]]}.flatten
+		{"sort_by value", `{{rb_to_s (rb_sort_by .byval "i:1")}}`, `[["b", 1], ["a", 2]]`},                  // {"a"=>2,"b"=>1}.sort_by { |k, v| v }
+		{"sort_by key", `{{rb_to_s (rb_sort_by .users "k:n")}}`, `[{"n"=>"a"}, {"n"=>"b"}]`},                // users.sort_by { |u| u["n"] }
+		{"sort_by method", `{{rb_to_s (rb_sort_by .words "m:length")}}`, `["a", "bb", "ccc"]`},              // %w(bb a ccc).sort_by { |w| w.length }
+		{"sort_by numbers", `{{rb_to_s (rb_sort_by .mixed)}}`, "[1.5, 2, 3]"},                               // [3, 1.5, 2].sort_by { |x| x }
+		{"sort_by computed keys", `{{rb_to_s (rb_sort_by_keys .list (rb_list 2 3 1))}}`, `["c", "b", "a"]`}, // %w(b a c).sort_by { |x| {"b"=>2,"a"=>3,"c"=>1}[x] }
+		{"zero?", `{{rb_is_zero .port}} {{rb_is_zero 0}} {{rb_is_zero 0.0}}`, "false true true"},            // 8080.zero?, 0.zero?, 0.0.zero?
+		{"each_pair", `{{range rb_each .byval}}{{index . 0}}={{index . 1}};{{end}}`, "a=2;b=1;"},            // h.each_pair { |k, v| ... }
 		{"map through rb_push", `{{$a := rb_list}}{{range $x := rb_block_each .list}}{{$a = rb_push $a (rb_upcase $x)}}{{end}}{{rb_to_s $a}} {{rb_to_s .list}}`, `["B", "A", "C"] ["b", "a", "c"]`}, // l.map { |x| x.upcase }, l unchanged
 		{"block over nil walks nothing", `{{range rb_block_each .nilv}}x{{end}}.`, "."},
 		{"center", `{{rb_center "ab" 9 "123"}}|{{rb_center "ab" 7 "*"}}`, "123ab1231|**ab***"},                                                              // "ab".center(9, "123"), "ab".center(7, "*")
@@ -109,6 +111,9 @@ func TestFuncs_FailLikeRuby(t *testing.T) {
 		{`{{rb_flatten .s}}`, "undefined method 'flatten' for String"},
 		{`{{rb_sort_by .l}}`, "comparison of"},
 		{`{{rb_sort_by .n}}`, "undefined method 'sort_by' for Integer"},
+		{`{{rb_sort_by_keys .l (rb_list 1 "a")}}`, "comparison of"},
+		{`{{rb_sort_by_keys .l (rb_list 1)}}`, "1 keys for 2 elements"},
+		{`{{rb_is_zero .s}}`, "undefined method 'zero?' for String"},
 		{`{{rb_div .n 0}}`, "divided by 0"},
 		{`{{rb_index .nilv 0}}`, "undefined method '[]' for nil"},
 	}

@@ -718,3 +718,14 @@ func rbRange(lo, hi any, excl bool) ([]any, error) {
 	}
 	return out, nil
 }
+
+// rbIsZero is Integer#zero? and Float#zero?.
+func rbIsZero(v any) (bool, error) {
+	switch x := norm(v).(type) {
+	case int64:
+		return x == 0, nil
+	case float64:
+		return x == 0, nil
+	}
+	return false, fmt.Errorf("undefined method 'zero?' for %s", typeName(v))
+}

@@ -1,0 +1,3 @@
+include_recipe '::packages'
+include_recipe '::users'
+include_recipe 'base_solo::motd'

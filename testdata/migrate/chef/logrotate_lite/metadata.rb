@@ -1,0 +1,7 @@
+name 'logrotate_lite'
+maintainer 'Example Ops'
+license 'Apache-2.0'
+description 'Configures logrotate globally and per application'
+version '3.0.1'
+supports 'ubuntu'
+supports 'centos'

@@ -1,0 +1,10 @@
+name             'nginx_lite'
+maintainer       'Example Ops'
+maintainer_email 'ops@example.com'
+license          'Apache-2.0'
+description      'Installs and configures nginx, with sites'
+version          '2.7.4'
+chef_version     '>= 14.0'
+
+supports 'ubuntu', '>= 18.04'
+supports 'centos', '>= 7.0'

@@ -1,0 +1,6 @@
+#
+# Cookbook:: nginx_lite
+# Recipe:: default
+#
+include_recipe '::package'
+include_recipe 'nginx_lite::sites'

@@ -1,0 +1,7 @@
+name 'postgresql_lite'
+maintainer 'Example DBA'
+license 'Apache-2.0'
+description 'Installs PostgreSQL server, its access rules and databases'
+version '5.2.0'
+supports 'ubuntu'
+supports 'centos'

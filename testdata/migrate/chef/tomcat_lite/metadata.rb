@@ -1,0 +1,7 @@
+name 'tomcat_lite'
+maintainer 'Example Middleware'
+license 'Apache-2.0'
+description 'Installs a JDK and Apache Tomcat'
+version '1.4.0'
+supports 'ubuntu'
+supports 'centos'
