@@ -739,6 +739,7 @@ func (e *emitter) valueForPlatform(c *ruby.CallExpr) sx {
 		no(c.Name, "want one hash argument")
 	}
 	family := c.Name == "value_for_platform_family"
+	constrained := false
 	var entries []string
 	def := "None"
 	for i, k := range h.Keys {
@@ -760,8 +761,11 @@ func (e *emitter) valueForPlatform(c *ruby.CallExpr) sx {
 			}
 			for _, vk := range vh.Keys {
 				s, ok := literalKey(vk)
-				if !ok || strings.ContainsAny(s, "<>=~ ") {
-					no(c.Name, "version constraints are not translated; only exact versions and \"default\"")
+				if !ok {
+					no(c.Name, "a version must be a literal")
+				}
+				if strings.ContainsAny(s, "<>=~!") {
+					constrained = true // converge's value_for_platform reads them
 				}
 			}
 			val = e.expr(vh).code
@@ -781,6 +785,14 @@ func (e *emitter) valueForPlatform(c *ruby.CallExpr) sx {
 		}
 	}
 	m := "{" + strings.Join(entries, ", ") + "}"
+	if constrained {
+		// version constraints: converge's own value_for_platform, Chef's
+		// semantics (exact version, the one constraint met, defaults)
+		if def != "None" {
+			entries = append(entries, `"default": `+def)
+		}
+		return atom("value_for_platform({" + strings.Join(entries, ", ") + "})")
+	}
 	if family {
 		return atom(m + ".get(node.platform_family, " + def + ")")
 	}

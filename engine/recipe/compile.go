@@ -460,6 +460,9 @@ func (c *compiler) execAttributes(cb *Cookbook, file string, live func(attrLevel
 		"secret":         starlark.NewBuiltin("secret", c.builtinSecret),
 		"data_bag":       starlark.NewBuiltin("data_bag", c.builtinDataBag),
 		"data_bag_item":  starlark.NewBuiltin("data_bag_item", c.builtinDataBagItem),
+
+		"value_for_platform":        starlark.NewBuiltin("value_for_platform", c.builtinValueForPlatform),
+		"value_for_platform_family": starlark.NewBuiltin("value_for_platform_family", c.builtinValueForPlatformFamily),
 	}
 	thread := newThread("attributes "+file, c.loader)
 	d.thread, o.thread, n.thread, fd.thread, fo.thread = thread, thread, thread, thread, thread
@@ -512,6 +515,9 @@ func (c *compiler) builtins() starlark.StringDict {
 		"secret":         starlark.NewBuiltin("secret", c.builtinSecret),
 		"data_bag":       starlark.NewBuiltin("data_bag", c.builtinDataBag),
 		"data_bag_item":  starlark.NewBuiltin("data_bag_item", c.builtinDataBagItem),
+
+		"value_for_platform":        starlark.NewBuiltin("value_for_platform", c.builtinValueForPlatform),
+		"value_for_platform_family": starlark.NewBuiltin("value_for_platform_family", c.builtinValueForPlatformFamily),
 	}
 	for _, k := range engine.Kinds() {
 		d[k.Name] = c.resourceBuiltin(k)

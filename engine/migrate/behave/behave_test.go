@@ -225,6 +225,8 @@ func TestMigrate_RubyIdioms(t *testing.T) {
 			centos7, []string{"package[yum-utils]"}},
 		{"value_for_platform", "pkg = value_for_platform(\n  %w(centos redhat) => { '7.9' => 'ntp7', 'default' => 'ntp' },\n  'debian' => { 'default' => 'ntpsec' },\n  'default' => 'chrony'\n)\npackage pkg\n",
 			centos7, []string{"package[ntp7]"}},
+		{"value_for_platform with version constraints", "pkg = value_for_platform(\n  %w(centos redhat) => { '~> 6.0' => 'ntp6', '>= 7.0' => 'chrony7', 'default' => 'ntp' },\n  'default' => 'chrony'\n)\npackage pkg\n",
+			centos7, []string{"package[chrony7]"}},
 		{"value_for_platform falls back to default", "pkg = value_for_platform('centos' => { 'default' => 'ntp' }, 'default' => 'chrony')\npackage pkg\n",
 			debian12, []string{"package[chrony]"}},
 		{"value_for_platform_family", "pkg = value_for_platform_family(%w(rhel fedora) => 'httpd', 'debian' => 'apache2', 'default' => 'www')\npackage pkg\n",
