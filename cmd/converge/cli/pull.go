@@ -265,10 +265,7 @@ func (o *PullOptions) pull(ctx context.Context, dir string, ev *pullEvent, out *
 		ev.Updated += n.res.Updated
 	}
 	if err != nil {
-		var ee *exitError
-		if errors.As(err, &ee) && ee.code == ExitUsage {
-			ev.Status = "refused"
-		}
+		// A recipe error (exit 2) or a node failure (exit 1): failed.
 		return err
 	}
 	ev.Status = "converged"
