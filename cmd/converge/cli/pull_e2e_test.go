@@ -62,7 +62,10 @@ func (n *plNode) must(cmd string) string {
 // report reads the node's last pull report.
 func (n *plNode) report() pullReport {
 	n.t.Helper()
-	return parsePullReport(n.t, n.must("cat /var/lib/converge/pull/last-report.json"))
+	r := parsePullReport(n.t, n.must("cat /var/lib/converge/pull/last-report.json"))
+	n.t.Logf("%s: report: %d lines; pull %s commit %.12s rollback=%v updated %d refused %v last-good %.12s; summary %+v",
+		n.name, r.lines, r.pull.Status, r.pull.Commit, r.pull.Rollback, r.pull.Updated, r.pull.Refused, r.pull.LastGood, r.summary.Counts)
+	return r
 }
 
 // TestPull_TwoLabNodesFromGitDaemon serves a site repository (with
