@@ -234,6 +234,11 @@ func (o *PullOptions) pull(ctx context.Context, dir string, ev *pullEvent, out *
 	}
 	if refused, err := verifyCheckout(checkout); err != nil {
 		ev.Status, ev.Refused = "refused", refused
+		var fe *fetchError
+		if errors.As(err, &fe) {
+			// Not the content: git could not fetch it.
+			ev.Status = "failed"
+		}
 		return &exitError{code: ExitUsage, err: fmt.Errorf("commit %s refused: %w", shortCommit(commit), err)}
 	}
 
@@ -309,7 +314,7 @@ func verifyCheckout(checkout string) ([]string, error) {
 		// fetch what the lock pins with git. Install must not have to
 		// change the lock.
 		if _, err := share.Install(checkout); err != nil {
-			return nil, fmt.Errorf("fetching the cookbooks %s pins: %w", share.LockFile, err)
+			return nil, &fetchError{fmt.Errorf("fetching the cookbooks %s pins: %w", share.LockFile, err)}
 		}
 		after, err := os.ReadFile(filepath.Join(checkout, share.LockFile))
 		if err != nil {
@@ -340,6 +345,13 @@ func verifyCheckout(checkout string) ([]string, error) {
 	}
 	return nil, nil
 }
+
+// fetchError is a failure to fetch the locked cookbooks, as opposed to
+// content that does not match the lock.
+type fetchError struct{ err error }
+
+func (e *fetchError) Error() string { return e.err.Error() }
+func (e *fetchError) Unwrap() error { return e.err }
 
 func ensureCheckout(ctx context.Context, checkout string) error {
 	if _, err := os.Stat(filepath.Join(checkout, ".git")); err == nil {

@@ -76,9 +76,15 @@ func (s *pullSite) first(content string, vendored bool) string {
 	if r.code != 0 {
 		s.t.Fatalf("cookbooks install: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
+	if !vendored {
+		writeTestFiles(s.t, s.work, map[string]string{".gitignore": "/.converge/\n"})
+	}
 	s.git(s.work, "add", "-A")
-	if vendored {
-		s.git(s.work, "add", "-f", ".converge/cookbooks", ".converge/manifests")
+	if _, err := os.Stat(filepath.Join(s.work, ".converge", "cookbooks", "plbase")); err != nil {
+		s.t.Fatalf("cookbooks install vendored no plbase: %v", err)
+	}
+	if tracked := s.git(s.work, "ls-files", ".converge/cookbooks"); (tracked != "") != vendored {
+		s.t.Fatalf("vendored=%v but git tracks %q", vendored, tracked)
 	}
 	return s.commit("release " + content)
 }
@@ -140,7 +146,8 @@ func parsePullReport(t *testing.T, body string) pullReport {
 		last = head.Type
 		r.lines++
 	}
-	if r.pull.Status != "refused" && last != "summary" {
+	// A pull that stopped before converging has only its pull event.
+	if r.lines > 1 && last != "summary" {
 		t.Errorf("report ends with a %q event, want the summary", last)
 	}
 	return r
@@ -393,4 +400,28 @@ func cutNumber(f string) (string, string, bool) {
 		i++
 	}
 	return f[:i], f[i:], i > 0
+}
+
+// TestPull_LockedCookbookUnreachableFails: a commit carrying only
+// converge.lock whose cookbook's git repository is gone fails (exit 2,
+// status failed, not refused) and records no last-good.
+func TestPull_LockedCookbookUnreachableFails(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is not installed")
+	}
+	site := newPullSite(t, t.TempDir())
+	site.first("one\n", false)
+	if err := os.Rename(filepath.Join(site.base, "base.git"), filepath.Join(site.base, "gone.git")); err != nil {
+		t.Fatal(err)
+	}
+	state := t.TempDir()
+	r := converge(t, "pull", "--repo", filepath.Join(site.base, "site.git"), "-r", "site", "-a", "root="+filepath.Join(t.TempDir(), "root"), "--dir", state)
+	b, err := os.ReadFile(filepath.Join(state, pullReportFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := parsePullReport(t, string(b))
+	if r.code != ExitUsage || rep.pull.Status != "failed" || !strings.Contains(rep.pull.Error, "fetching the cookbooks converge.lock pins") || readLastGood(state) != "" {
+		t.Errorf("exit %d, %+v, last-good %q\n%s", r.code, rep.pull, readLastGood(state), r.stderr)
+	}
 }
