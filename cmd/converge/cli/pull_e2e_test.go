@@ -192,6 +192,22 @@ func TestPull_TwoLabNodesFromGitDaemon(t *testing.T) {
 	if got := pl1.must("cat /srv/pull/site"); got != "two\n" {
 		t.Errorf("pl1: after rollback: %q", got)
 	}
+
+	// A site that commits converge.lock but not .converge/: the node
+	// fetches plbase from the git daemon at the locked commit.
+	base2 := t.TempDir()
+	site2 := newPullSite(t, base2)
+	site2.url = serveGit(t, base2, plGateway)
+	c4 := site2.first("unvendored\n", false)
+	out := pl2.must("converge pull " + shell.Join("--repo", site2.url+"/site.git", "-r", "site", "-a", "root=/srv/pull2",
+		"--dir", "/var/lib/converge/pull2", "--report", "/root/pull2.json"))
+	rep = parsePullReport(t, pl2.must("cat /root/pull2.json"))
+	if rep.pull.Status != "converged" || rep.pull.Commit != c4 || rep.pull.Updated != 3 {
+		t.Errorf("pl2: unvendored site: %+v\n%s", rep.pull, out)
+	}
+	if got := pl2.must("cat /srv/pull2/site /srv/pull2/base; ls /var/lib/converge/pull2/repo/.converge/cookbooks"); got != "unvendored\nbase 1.0.0\nplbase\n" {
+		t.Errorf("pl2: unvendored site: %q", got)
+	}
 }
 
 // serveGit serves the repositories under base with git daemon on addr
