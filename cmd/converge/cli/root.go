@@ -152,6 +152,7 @@ unreachable, 2 for usage and recipe errors, 130 when interrupted.`,
 		NewCmdTest(io),
 		NewCmdDoc(io, nil),
 		NewCmdSecrets(io),
+		NewCmdPull(io),
 	)
 	return cmd
 }
