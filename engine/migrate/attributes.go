@@ -129,7 +129,7 @@ func isNodePath(x ruby.Expr) bool {
 			return false
 		}
 		if t.Recv != nil && len(t.Args) == 0 && t.Block == nil {
-			if _, known := rubyMethods[t.Name]; known {
+			if isRubyMethod(t.Name) {
 				return false
 			}
 			return isNodeCall(t.Recv) || isNodePath(t.Recv)

@@ -44,8 +44,14 @@ func (e *ERBError) Error() string {
 // loop over a hash that is not sorted first is translated in sorted order
 // and reported as an issue, because the output may differ.
 func TranslateERB(src string) (string, error) {
+	return translateERB(src, nil)
+}
+
+// translateERB is TranslateERB for a template of a cookbook setting the
+// attributes attrs: a condition on one it never sets tests presence.
+func translateERB(src string, attrs knownAttrs) (string, error) {
 	segs := scanERB(src)
-	t := &erbTr{}
+	t := &erbTr{attrs: attrs}
 	t.frames = []*erbFrame{{kind: "top", scope: true, vars: map[string]bool{}}}
 	for _, s := range segs {
 		t.seg = s
@@ -103,6 +109,8 @@ type erbTr struct {
 	// noHoist > 0 where a block's loop cannot be placed before the
 	// expression (an elsif or when condition).
 	noHoist int
+	// attrs are the attributes the cookbook sets, nil when unknown
+	attrs knownAttrs
 }
 
 func (t *erbTr) issue(line int, code, why string) {
@@ -632,7 +640,7 @@ func (t *erbTr) statement(x ruby.Expr) {
 	bail("only if/unless/case/each/end and local assignments are translated in <%% %%>")
 }
 
-var eachMethods = map[string]bool{"each": true, "each_with_index": true, "each_pair": true, "times": true, "each_key": true, "each_value": true}
+var eachMethods = map[string]bool{"each": true, "map": true, "collect": true, "each_with_index": true, "each_pair": true, "times": true, "each_key": true, "each_value": true}
 
 func (t *erbTr) loop(seg erbSeg, head []ruby.Token, params []string) {
 	f := &erbFrame{kind: "range", scope: true, line: seg.line, code: seg.tag, vars: map[string]bool{}}
@@ -773,12 +781,44 @@ func (t *erbTr) condGx(x ruby.Expr) gx {
 		if v.Op == "!" {
 			return gx{code: "not " + t.condGx(v.X).arg(), typ: "bool"}
 		}
+	case *ruby.IndexExpr:
+		// an attribute the cookbook never sets is nil in Chef: index
+		// gives nil for a missing key where .node.a.b fails
+		if keys, ok := erbNodePath(v); ok && len(keys) >= 2 && t.attrs != nil && !t.attrs.defines(keys) {
+			return gx{code: "rb_truthy (index " + t.gx(v.Recv).arg() + " " + strconv.Quote(keys[len(keys)-1]) + ")", typ: "bool"}
+		}
 	}
 	g := t.gx(x)
 	if g.typ == "bool" {
 		return g
 	}
 	return gx{code: "rb_truthy " + g.arg(), typ: "bool"}
+}
+
+// erbNodePath is the keys of node['a']['b']... (or @node[...]) when each
+// is a literal.
+func erbNodePath(x *ruby.IndexExpr) ([]string, bool) {
+	var keys []string
+	var cur ruby.Expr = x
+	for {
+		ix, ok := cur.(*ruby.IndexExpr)
+		if !ok {
+			break
+		}
+		if len(ix.Args) != 1 {
+			return nil, false
+		}
+		k, ok := literalKey(ix.Args[0])
+		if !ok {
+			return nil, false
+		}
+		keys = append([]string{k}, keys...)
+		cur = ix.Recv
+	}
+	if iv, ok := cur.(*ruby.IVarRef); ok && iv.Name == "node" {
+		return keys, true
+	}
+	return keys, isNodeRef(cur)
 }
 
 func isNodeRef(x ruby.Expr) bool {
@@ -933,7 +973,7 @@ func isERBNodePath(x ruby.Expr) bool {
 	case *ruby.IndexExpr:
 		return isNodeRef(v.Recv) || isERBNodePath(v.Recv)
 	case *ruby.CallExpr:
-		if v.Recv != nil && len(v.Args) == 0 && v.Block == nil && !rubyMethods[v.Name] {
+		if v.Recv != nil && len(v.Args) == 0 && v.Block == nil && !isRubyMethod(v.Name) {
 			return isNodeRef(v.Recv) || isERBNodePath(v.Recv)
 		}
 	}
@@ -986,6 +1026,9 @@ func (t *erbTr) call(c *ruby.CallExpr) gx {
 	if c.Recv == nil {
 		if c.Name == "node" && len(c.Args) == 0 {
 			return gx{code: t.root() + "node", operand: true, chain: true}
+		}
+		if c.Name == "Array" && len(c.Args) == 1 {
+			return gx{code: "rb_array " + t.gx(c.Args[0]).arg(), typ: "list"}
 		}
 		if (c.Name == "format" || c.Name == "sprintf") && len(c.Args) > 0 {
 			args := []string{"rb_format"}

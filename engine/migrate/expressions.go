@@ -22,6 +22,9 @@ func (e *emitter) cond(x ruby.Expr) sx {
 	if v, ok := e.optionalIndex(x); ok {
 		return v
 	}
+	if v, ok := e.unsetAttrCond(x); ok {
+		return v
+	}
 	return e.expr(x)
 }
 
@@ -102,7 +105,7 @@ func (e *emitter) expr(x ruby.Expr) sx {
 	case *ruby.UnaryExpr:
 		switch v.Op {
 		case "!":
-			return sx{code: "not " + e.expr(v.X).in(pNot), prec: pNot}
+			return sx{code: "not " + e.cond(v.X).in(pNot), prec: pNot}
 		case "-":
 			return sx{code: "-" + e.expr(v.X).in(pUnary), prec: pUnary}
 		case "+":
@@ -126,7 +129,7 @@ func (e *emitter) expr(x ruby.Expr) sx {
 		}
 		no("if as a value", "only `if c then a else b end` with one value per branch is translated")
 	case *ruby.CaseExpr:
-		no("case as a value", "assign the variable inside each branch instead")
+		return e.caseValue(v)
 	case *ruby.AssignExpr:
 		no("assignment inside an expression", "not translated")
 	case *ruby.OpaqueExpr:
@@ -136,6 +139,39 @@ func (e *emitter) expr(x ruby.Expr) sx {
 	}
 	no("expression", "not translated")
 	return sx{}
+}
+
+// caseValue translates a case used as a value (`x = case ... end` as an
+// attribute, a property's argument) into nested conditional expressions:
+// each when's value if its test holds, the else's value, or None when no
+// branch is taken, as in Ruby. Each branch must be one expression.
+func (e *emitter) caseValue(x *ruby.CaseExpr) sx {
+	one := func(body []*ruby.Stmt) sx {
+		switch len(body) {
+		case 0:
+			return atom("None")
+		case 1:
+			return e.expr(body[0].X)
+		}
+		no("case as a value", "a branch of several statements; assign the variable inside each branch instead")
+		return sx{}
+	}
+	var subj sx
+	if x.Subject != nil {
+		subj = e.expr(x.Subject)
+	}
+	tail := atom("None")
+	if x.HasElse {
+		tail = one(x.Else)
+	}
+	for i := len(x.Whens) - 1; i >= 0; i-- {
+		code, err := e.tryWhen(x.Subject != nil, subj, x.Whens[i])
+		if err != nil {
+			panic(err)
+		}
+		tail = sx{code: ternaryOperand(one(x.Bodies[i]).in(pOr)) + " if " + ternaryOperand(code) + " else " + tail.in(pTernary), prec: pTernary}
+	}
+	return tail
 }
 
 func (e *emitter) hashKey(k ruby.Expr) string {
@@ -263,6 +299,17 @@ var rubyMethods = map[string]bool{
 	"each_pair": true, "times": true, "uniq": true, "to_h": true, "dup": true, "freeze": true, "any?": true,
 	"all?": true, "flatten": true, "compact": true, "sum": true, "tr": true, "to_json": true, "to_hash": true,
 	"call": true, "zero?": true, "dig": true, "kind_of?": true, "is_a?": true, "instance_of?": true, "respond_to?": true,
+	"sample": true, "shuffle": true, "sort_by": true, "group_by": true, "each_slice": true, "each_key": true,
+	"each_value": true, "values_at": true, "flat_map": true, "inject": true, "reduce": true, "min_by": true,
+	"max_by": true, "tap": true, "to_set": true, "casecmp": true, "squeeze": true, "chars": true, "each_cons": true,
+}
+
+// isRubyMethod reports whether x.name, read without arguments, calls a
+// Ruby method rather than reading the attribute name the method-call
+// syntax of Chef's node (node.app.port) reads: a name of rubyMethods, or
+// one ending in ? or !, which no attribute is read as.
+func isRubyMethod(name string) bool {
+	return rubyMethods[name] || strings.HasSuffix(name, "?") || strings.HasSuffix(name, "!")
 }
 
 func (e *emitter) call(c *ruby.CallExpr) sx {
@@ -408,6 +455,12 @@ func (e *emitter) call(c *ruby.CallExpr) sx {
 	case "zero?":
 		nargs(0)
 		return sx{code: recv.in(pCmp+1) + " == 0", prec: pCmp}
+	case "eql?", "equal?":
+		// eql? is == without numeric conversion (1.eql?(1.0) is false),
+		// which Starlark's == also keeps apart only by type; equal? is
+		// identity, the same as == for the strings and numbers compared
+		nargs(1)
+		return sx{code: recv.in(pCmp+1) + " == " + arg(0).in(pCmp+1), prec: pCmp}
 	case "include?", "member?", "key?", "has_key?":
 		nargs(1)
 		return sx{code: arg(0).in(pCmp+1) + " in " + recv.in(pCmp+1), prec: pCmp}
@@ -608,7 +661,9 @@ func (e *emitter) selfCall(c *ruby.CallExpr) sx {
 		}
 	case "Array":
 		if len(c.Args) == 1 {
-			return atom("list(" + e.expr(c.Args[0]).code + ")")
+			// Kernel#Array: nil is [], an array itself, a hash its pairs,
+			// anything else a one-element array
+			return atom("(lambda _v: [] if _v == None else list(_v) if type(_v) == \"list\" else [[_k, _v[_k]] for _k in _v] if type(_v) in (\"dict\", \"attributes\") else [_v])(" + e.expr(c.Args[0]).code + ")")
 		}
 	}
 	if why, ok := rubyOnly[c.Name]; ok {

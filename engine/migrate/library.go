@@ -33,6 +33,9 @@ type library struct {
 	// loading is the library file being translated: its own functions
 	// need no load()
 	loading string
+	// attrs are the attribute paths the cookbook sets (knownattrs.go);
+	// nil when a file is translated alone
+	attrs knownAttrs
 }
 
 func (l *library) lookup(name string) *helper {

@@ -157,6 +157,15 @@ func migrateCookbook(r *Report, dir, outDir string, seen map[string]string) erro
 		libSrc[strings.TrimSuffix(filepath.Base(f), ".rb")] = string(src)
 	}
 	lib, _ := readLibraries(libSrc)
+	lib.attrs = knownAttrs{}
+	for _, sub := range []string{"attributes", "recipes"} {
+		files, _ := filepath.Glob(filepath.Join(dir, sub, "*.rb"))
+		for _, f := range files {
+			if src, err := os.ReadFile(f); err == nil {
+				lib.attrs.scanAttrs(string(src))
+			}
+		}
+	}
 	for _, stem := range sortedKeys(libSrc) {
 		rel := base + "/libraries/" + stem + ".rb"
 		star, todos := translateLibrary(rel, name, stem, libSrc[stem], lib)
@@ -217,7 +226,7 @@ func migrateCookbook(r *Report, dir, outDir string, seen map[string]string) erro
 	if err := writeFile(filepath.Join(out, "metadata.star"), []byte(meta.star())); err != nil {
 		return err
 	}
-	if err := migrateTemplates(r, dir, base, out); err != nil {
+	if err := migrateTemplates(r, dir, base, out, lib.attrs); err != nil {
 		return err
 	}
 	if err := copyTree(filepath.Join(dir, "files"), filepath.Join(out, "files")); err != nil {
@@ -244,7 +253,7 @@ func migrateCookbook(r *Report, dir, outDir string, seen map[string]string) erro
 
 var includeRe = regexp.MustCompile(`(?m)^\s*include_recipe\("([A-Za-z0-9_.-]+)::`)
 
-func migrateTemplates(r *Report, dir, base, out string) error {
+func migrateTemplates(r *Report, dir, base, out string, attrs knownAttrs) error {
 	root := filepath.Join(dir, "templates")
 	if !exists(root) {
 		return nil
@@ -265,7 +274,7 @@ func migrateTemplates(r *Report, dir, base, out string) error {
 			return fmt.Errorf("migrate: %w", err)
 		}
 		srcRel := base + "/templates/" + filepath.ToSlash(rel)
-		tmpl, terr := TranslateERB(string(src))
+		tmpl, terr := translateERB(string(src), attrs)
 		var ee *ERBError
 		if errors.As(terr, &ee) {
 			for _, is := range ee.Issues {

@@ -451,6 +451,10 @@ func (e *emitter) property(rb *resourceBuild, kind, chefKind string, ps *ruby.St
 				rb.set("supports", e.expr(h).code)
 				return nil
 			}
+			if v, ok := e.supportsList(c.Args[0]); ok {
+				rb.set("supports", v)
+				return nil
+			}
 		}
 	case "package_name", "path":
 		no(prop, "converge names the resource by its "+map[bool]string{true: "package", false: "path"}[prop == "package_name"]+"; rename the resource (and its notifications)")
@@ -533,6 +537,34 @@ func (e *emitter) conditionalProperty(rb *resourceBuild, kind, chefKind string, 
 		}
 	}
 	rb.kwargs = append(rb.kwargs, kwarg{name: k.name, value: value, cond: cond.in(pOr)})
+}
+
+// supportsList translates the older forms of a service's supports: a
+// list of actions (supports [:restart, :reload]), a list holding a hash
+// (supports [:restart => true]), or a value computed at compile time
+// (value_for_platform(...)) that may be either; a list of actions is
+// the hash of each set to true.
+func (e *emitter) supportsList(x ruby.Expr) (string, bool) {
+	switch v := x.(type) {
+	case *ruby.ArrayLit:
+		if len(v.Elems) == 1 {
+			if h, ok := v.Elems[0].(*ruby.HashLit); ok {
+				return e.expr(h).code, true
+			}
+		}
+		var parts []string
+		for _, el := range v.Elems {
+			s, ok := el.(*ruby.SymLit)
+			if !ok {
+				return "", false
+			}
+			parts = append(parts, starQuote(s.Name)+": True")
+		}
+		return "{" + strings.Join(parts, ", ") + "}", true
+	case *ruby.CallExpr, *ruby.IndexExpr, *ruby.IdentRef:
+		return "(lambda _s: {_a: True for _a in _s} if type(_s) == \"list\" else _s)(" + e.expr(x).code + ")", true
+	}
+	return "", false
 }
 
 // ternaryOperand parenthesizes a value that would not survive as an

@@ -232,6 +232,16 @@ func TestMigrate_RubyIdioms(t *testing.T) {
 		{"value_for_platform_family", "pkg = value_for_platform_family(%w(rhel fedora) => 'httpd', 'debian' => 'apache2', 'default' => 'www')\npackage pkg\n",
 			debian12, []string{"package[apache2]"}},
 		{"include_recipe of the same cookbook", "include_recipe '::other'\n", debian12, []string{"file[/etc/other]"}},
+		{"case as a property's value", "execute 'sync' do\n  command case node['platform_family']\n          when 'freebsd' then 'ntpd -q'\n          when 'rhel', 'debian'\n            \"ntpd -u #{node['app']['port']}\"\n          end\nend\nfile '/etc/none' do\n  content(case node['platform'] when 'arch' then 'a' end.nil? ? 'nil' : 'x')\nend\n",
+			debian12, []string{"execute[sync] Command:ntpd -u 8080", "file[/etc/none] Content:nil"}},
+		{"Array() of nil, a string and a list", "(Array(node['app']['servers']) + Array(nil) + Array(%w(b c))).each do |s|\n  file \"/etc/s.#{s}\"\nend\n",
+			debian12, []string{"file[/etc/s.ntp1]", "file[/etc/s.b]", "file[/etc/s.c]"}},
+		{"eql?", "package 'deb-only' if node['platform_family'].eql?('debian')\npackage 'rh-only' if node['platform_family'].eql?('rhel')\n",
+			debian12, []string{"package[deb-only]"}},
+		{"supports as a list of actions and as a list holding a hash", "service 'a' do\n  supports [:restart, :status]\nend\nservice 'b' do\n  supports [ :reload => true ]\nend\n",
+			debian12, []string{"service[a] Supports:map[restart:true status:true]", "service[b] Supports:map[reload:true]"}},
+		{"a condition on an attribute the cookbook never sets is nil", "file '/etc/unmanaged' do\n  content 'x'\nend unless node['app']['managed_by_os']\nif !node['app']['other_flag'] && node['app']['port']\n  file '/etc/port'\nend\nfile '/etc/extra' if node['app']['extra']\n",
+			debian12, []string{"file[/etc/unmanaged]", "file[/etc/port]"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

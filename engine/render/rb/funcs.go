@@ -33,6 +33,7 @@ func Funcs() template.FuncMap {
 		"rb_list":     func(xs ...any) []any { return append([]any{}, xs...) },
 		"rb_hash":     rbHash,
 		"rb_each":     rbEach,
+		"rb_array":    rbArray,
 		"rb_join":     rbJoin,
 		"rb_upcase":   strFunc("upcase", strings.ToUpper),
 		"rb_downcase": strFunc("downcase", strings.ToLower),

@@ -300,6 +300,19 @@ func rbEach(v any) ([]any, error) {
 	return nil, fmt.Errorf("undefined method 'each' for %s", typeName(v))
 }
 
+// rbArray is Kernel#Array: nil is [], an array itself, a hash its
+// [key, value] pairs, anything else a one-element array.
+func rbArray(v any) []any {
+	switch x := norm(v).(type) {
+	case nil:
+		return []any{}
+	case []any, map[string]any:
+		l, _ := rbEach(x)
+		return l
+	}
+	return []any{v}
+}
+
 func list(method string, v any) ([]any, error) {
 	l, ok := norm(v).([]any)
 	if !ok {
