@@ -386,3 +386,42 @@ func TestERB_BlocksThatCannotBeTranslatedAreReported(t *testing.T) {
 		})
 	}
 }
+
+// TestERB_CookbookIdioms: constructs of community templates, rendered by
+// converge as Erubis renders them: Kernel#Array of nil, a string and a
+// list; a statement-level map block used as each; a condition on an
+// attribute the cookbook never sets (nil in Chef, a missing key for
+// converge's .node.a.b, so it is read with index).
+func TestERB_CookbookIdioms(t *testing.T) {
+	ruby := needErubis(t)
+	cases := []struct{ name, tmpl, node string }{
+		{"Array of nil, a string and a list",
+			"<% Array(node['app']['none']).each do |x| -%>\nnone <%= x %>\n<% end -%>\n<% Array(node['app']['one']).each do |x| -%>\none <%= x %>\n<% end -%>\n<% unless Array(node['app']['many']).include? 'b' -%>\nno b\n<% end -%>\n<%= Array(node['app']['many']).join(',') %>\n",
+			`{"app": {"none": null, "one": "a", "many": ["a", "c"]}}`},
+		{"map block as a loop", "<% node['app']['many'].map do |v| -%>\nitem <%= v.upcase %>\n<% end -%>\n",
+			`{"app": {"many": ["a", "c"]}}`},
+		{"condition on an attribute never set", "<% if node['app']['use_cmos'] -%>\ncmos\n<% end -%>\n<% unless node['app']['other'] -%>\nno other\n<% end -%>\n<% if !node['app']['gone'] && node['app']['one'] -%>\nboth\n<% end -%>\nend\n",
+			`{"app": {"one": "a"}}`},
+	}
+	attrs := knownAttrs{}
+	attrs.scanAttrs("default['app']['none'] = nil\ndefault['app']['one'] = 'a'\ndefault['app']['many'] = %w(a c)\n")
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			tmplPath, dataPath := filepath.Join(dir, "t.erb"), filepath.Join(dir, "t.json")
+			os.WriteFile(tmplPath, []byte(c.tmpl), 0o644)
+			os.WriteFile(dataPath, []byte(`{"node": `+c.node+`}`), 0o644)
+			tmpl, err := translateERB(c.tmpl, attrs)
+			if err != nil {
+				t.Fatalf("translate: %v", err)
+			}
+			got, err := render.Render(tmplPath, tmpl, loadData(t, dataPath))
+			if err != nil {
+				t.Fatalf("render: %v\ntranslated:\n%s", err, tmpl)
+			}
+			if want := renderWithRuby(t, ruby, tmplPath, dataPath); string(got) != want {
+				t.Errorf("converge and Erubis differ\n--- erubis\n%s\n--- converge\n%s\n--- translated\n%s", want, got, tmpl)
+			}
+		})
+	}
+}

@@ -48,6 +48,8 @@ func TestTranslateRecipe_Constructs(t *testing.T) {
 			`execute("echo %s > /tmp/%s" % (node["a"]["b"], node.hostname))`, 0},
 		{"percent in interpolated string", `execute "date +%s #{node['x']}"`, `execute("date +%%s %s" % node["x"])`, 0},
 		{"method-style attributes", `package node.pkg.name`, `package(node["pkg"]["name"])`, 0},
+		{"a Ruby method is not read as an attribute", `execute "ntpdate #{node['ntp']['servers'].sample}"`, `todo("r.rb:1: .sample")`, 1},
+		{"a predicate method is not read as an attribute", `package 'x' if node['a'].frozen?`, `todo("r.rb:1: condition not translated`, 1},
 		{"local variables", "dir = '/opt'\ndirectory dir", "dir = \"/opt\"\ndirectory(dir)", 0},
 		{"include_recipe", "include_recipe 'apt'\ninclude_recipe 'x::y'", "include_recipe(\"apt::default\")\ninclude_recipe(\"x::y\")", 0},
 		{"to_i on version", `package 'x' if node['platform_version'].to_i >= 7`,
