@@ -4,6 +4,7 @@ package migrate
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/converge-cm/converge/engine/migrate/ruby"
@@ -245,4 +246,71 @@ func branchesAssigning(target *ruby.IdentRef, value ruby.Expr) ruby.Expr {
 		return &c
 	}
 	return nil
+}
+
+// declareBranchLocals sets to None, before an if or a case, the new
+// local variables some of its branches assign and others do not: Ruby
+// defines a local from its assignment on (nil when the branch is not
+// taken: `x = search(...) if c` then `x ||= []`), Starlark only once
+// the assignment runs.
+func (e *emitter) declareBranchLocals(x ruby.Expr, ind int) {
+	var branches [][]*ruby.Stmt
+	switch v := x.(type) {
+	case *ruby.IfExpr:
+		branches = append(branches, v.Bodies...)
+		if v.HasElse {
+			branches = append(branches, v.Else)
+		} else {
+			branches = append(branches, nil)
+		}
+	case *ruby.CaseExpr:
+		branches = append(branches, v.Bodies...)
+		if v.HasElse {
+			branches = append(branches, v.Else)
+		} else {
+			branches = append(branches, nil)
+		}
+	}
+	count := map[string]int{}
+	var order []string
+	for _, b := range branches {
+		seen := map[string]bool{}
+		assignedLocals(b, seen)
+		for n := range seen {
+			if count[n] == 0 {
+				order = append(order, n)
+			}
+			count[n]++
+		}
+	}
+	sort.Strings(order)
+	for _, n := range order {
+		if _, known := e.vars[n]; known || count[n] == len(branches) {
+			continue
+		}
+		e.line(ind, e.bind(n, "")+" = None")
+	}
+}
+
+// assignedLocals adds the local variables stmts assign (in nested ifs and
+// cases too, not in blocks, whose locals are their own).
+func assignedLocals(stmts []*ruby.Stmt, out map[string]bool) {
+	for _, s := range stmts {
+		switch v := s.X.(type) {
+		case *ruby.AssignExpr:
+			if t, ok := v.Target.(*ruby.IdentRef); ok && (v.Op == "=" || v.Op == "||=") {
+				out[t.Name] = true
+			}
+		case *ruby.IfExpr:
+			for _, b := range v.Bodies {
+				assignedLocals(b, out)
+			}
+			assignedLocals(v.Else, out)
+		case *ruby.CaseExpr:
+			for _, b := range v.Bodies {
+				assignedLocals(b, out)
+			}
+			assignedLocals(v.Else, out)
+		}
+	}
 }

@@ -161,7 +161,13 @@ type kwarg struct {
 	cond string
 }
 
+// pathKinds are the kinds named by the path their path property sets.
+var pathKinds = map[string]bool{"file": true, "template": true, "cookbook_file": true, "remote_file": true, "directory": true}
+
 type resourceBuild struct {
+	// rename is the name a package_name or path property gives the
+	// resource, "" when none does
+	rename    string
 	kwargs    []kwarg
 	notifies  []string
 	subscr    []string
@@ -209,11 +215,23 @@ func (e *emitter) emitResource(s *ruby.Stmt, c *ruby.CallExpr, chefKind string, 
 	if kind == "template" && !hasSource {
 		if sl, ok := c.Args[0].(*ruby.StrLit); ok && isPlain(sl) {
 			rb.kwargs = append([]kwarg{{name: "source", value: starQuote(path.Base(plain(sl)) + ".tmpl")}}, rb.kwargs...)
+		} else if v, err := e.tryExpr(c.Args[0]); err == nil {
+			// Chef's default source: the basename of the path, computed
+			rb.kwargs = append([]kwarg{{name: "source", value: v.in(pPostfix) + ".split(\"/\")[-1] + \".tmpl\""}}, rb.kwargs...)
 		} else {
 			todos = append(todos, func(ind int) {
 				e.todoLine(c.Line, ind, "template without source", "Chef's default source is the basename of the path; name it explicitly")
 			})
 		}
+	}
+	if rb.rename != "" {
+		if sl, ok := c.Args[0].(*ruby.StrLit); ok && isPlain(sl) {
+			if e.renamed == nil {
+				e.renamed = map[string]string{}
+			}
+			e.renamed[chefKind+"["+plain(sl)+"]"] = rb.rename
+		}
+		name = sx{code: rb.rename, prec: pPostfix}
 	}
 	if g := combineGuards(rb.notIf, " || "); g != nil {
 		rb.kwargs = append(rb.kwargs, *g)
@@ -457,6 +475,13 @@ func (e *emitter) property(rb *resourceBuild, kind, chefKind string, ps *ruby.St
 			}
 		}
 	case "package_name", "path":
+		if len(c.Args) == 1 && (prop == "package_name" && kind == "package" || prop == "path" && pathKinds[kind]) {
+			// converge names the resource by its package or path: the
+			// name becomes the resource's, and later notifications of
+			// the Chef name in this file follow it
+			rb.rename = e.expr(c.Args[0]).code
+			return nil
+		}
 		no(prop, "converge names the resource by its "+map[bool]string{true: "package", false: "path"}[prop == "package_name"]+"; rename the resource (and its notifications)")
 	case "provider":
 		no(prop, "Chef provider classes have no converge equivalent; converge picks the provider from facts (provider= takes a name)")
@@ -655,6 +680,15 @@ func (e *emitter) notification(c *ruby.CallExpr) string {
 		}
 	default:
 		target = e.expr(c.Args[1]).code
+		if sl, ok := c.Args[1].(*ruby.StrLit); ok && isPlain(sl) {
+			if to, ok := e.renamed[plain(sl)]; ok {
+				kind := plain(sl)[:strings.Index(plain(sl), "[")]
+				if strings.Contains(to, " ") {
+					to = "(" + to + ")"
+				}
+				target = starQuote(kind+"[%s]") + " % " + to
+			}
+		}
 	}
 	timing := ""
 	if len(c.Args) == 3 {

@@ -98,6 +98,10 @@ type emitter struct {
 	// of it the file calls, by library file
 	lib   *library
 	loads map[string]map[string]bool
+	// renamed are the resources a path or package_name property renamed,
+	// by their Chef address ("template[app.conf]"): the Starlark code of
+	// their converge name
+	renamed map[string]string
 }
 
 func newEmitter(file string, kind fileKind, cookbook, recipe, src string, comments []ruby.Comment) *emitter {
@@ -346,8 +350,10 @@ func (e *emitter) stmtInner(s *ruby.Stmt, ind int) {
 	case *ruby.OpaqueExpr:
 		no(x.What, "arbitrary Ruby has no converge equivalent")
 	case *ruby.IfExpr:
+		e.declareBranchLocals(x, ind)
 		e.emitIf(s, x, ind)
 	case *ruby.CaseExpr:
+		e.declareBranchLocals(x, ind)
 		e.emitCase(x, ind)
 	case *ruby.ForExpr:
 		iter := e.expr(x.Iter)

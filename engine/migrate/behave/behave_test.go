@@ -240,6 +240,12 @@ func TestMigrate_RubyIdioms(t *testing.T) {
 			debian12, []string{"package[deb-only]"}},
 		{"supports as a list of actions and as a list holding a hash", "service 'a' do\n  supports [:restart, :status]\nend\nservice 'b' do\n  supports [ :reload => true ]\nend\n",
 			debian12, []string{"service[a] Supports:map[restart:true status:true]", "service[b] Supports:map[reload:true]"}},
+		{"a local assigned in one branch only is nil after it", "extra = node['app']['port'] if node['app']['secure'] == false\nextra ||= 'none'\nfile '/etc/extra' do\n  content extra.to_s\nend\n",
+			debian12, []string{"file[/etc/extra] Content:none"}},
+		{"a template's default source is its path's basename, computed", "conf = node['app']['servers'] == 'ntp1' ? '/etc/app.conf' : '/etc/other.conf'\ntemplate conf do\n  variables(port: 1)\nend\n",
+			debian12, []string{"template[/etc/app.conf] Source:app.conf.tmpl"}},
+		{"path and package_name rename the resource and its notifications", "template 'app config' do\n  path '/etc/app.conf'\n  source 'app.conf.erb'\n  variables(port: 2)\nend\npackage 'Remove old' do\n  package_name 'oldpkg'\n  action :remove\nend\nexecute 'reload' do\n  command 'true'\n  notifies :create, 'template[app config]', :immediately\nend\n",
+			debian12, []string{"template[/etc/app.conf]", "package[oldpkg]", "execute[reload] Command:true"}},
 		{"a condition on an attribute the cookbook never sets is nil", "file '/etc/unmanaged' do\n  content 'x'\nend unless node['app']['managed_by_os']\nif !node['app']['other_flag'] && node['app']['port']\n  file '/etc/port'\nend\nfile '/etc/extra' if node['app']['extra']\n",
 			debian12, []string{"file[/etc/unmanaged]", "file[/etc/port]"}},
 	}
