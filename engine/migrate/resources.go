@@ -167,14 +167,17 @@ var pathKinds = map[string]bool{"file": true, "template": true, "cookbook_file":
 type resourceBuild struct {
 	// rename is the name a package_name or path property gives the
 	// resource, "" when none does
-	rename    string
-	kwargs    []kwarg
-	notifies  []string
-	subscr    []string
-	notIf     []guard
-	onlyIf    []guard
-	notesAt   []int // source lines of properties that became TODOs
-	todoLines []func(ind int)
+	rename string
+	kwargs []kwarg
+	// condNotifies and condSubscr are the notifications given under a
+	// condition: each kwarg's value is the target, cond its condition
+	condNotifies, condSubscr []kwarg
+	notifies                 []string
+	subscr                   []string
+	notIf                    []guard
+	onlyIf                   []guard
+	notesAt                  []int // source lines of properties that became TODOs
+	todoLines                []func(ind int)
 }
 
 type guard struct {
@@ -249,11 +252,11 @@ func (e *emitter) emitResource(s *ruby.Stmt, c *ruby.CallExpr, chefKind string, 
 			e.todoLine(rb.onlyIf[1].line, ind, "several only_if guards", "mixing command and Ruby guards; combine them by hand")
 		})
 	}
-	if len(rb.notifies) > 0 {
-		rb.kwargs = append(rb.kwargs, listKwarg("notifies", rb.notifies))
+	if len(rb.notifies) > 0 || len(rb.condNotifies) > 0 {
+		rb.kwargs = append(rb.kwargs, condListKwarg("notifies", rb.notifies, rb.condNotifies))
 	}
-	if len(rb.subscr) > 0 {
-		rb.kwargs = append(rb.kwargs, listKwarg("subscribes", rb.subscr))
+	if len(rb.subscr) > 0 || len(rb.condSubscr) > 0 {
+		rb.kwargs = append(rb.kwargs, condListKwarg("subscribes", rb.subscr, rb.condSubscr))
 	}
 	// comments inside the block go above the call
 	e.flushComments(s.EndLine+1, ind)
@@ -261,6 +264,23 @@ func (e *emitter) emitResource(s *ruby.Stmt, c *ruby.CallExpr, chefKind string, 
 		t(ind)
 	}
 	e.writeCall(ind, kind, name.code, rb.kwargs)
+}
+
+// condListKwarg is listKwarg for a list some of whose items hold under a
+// condition (`notifies :restart, 'service[x]' if c`): the list of the
+// others plus, per conditional item, [item] if its condition holds.
+func condListKwarg(name string, items []string, conds []kwarg) kwarg {
+	if len(conds) == 0 {
+		return listKwarg(name, items)
+	}
+	var parts []string
+	if len(items) > 0 {
+		parts = append(parts, "["+strings.Join(items, ", ")+"]")
+	}
+	for _, c := range conds {
+		parts = append(parts, "(["+c.value+"] if "+c.cond+" else [])")
+	}
+	return kwarg{name: name, value: strings.Join(parts, " + ")}
 }
 
 func listKwarg(name string, items []string) kwarg {
@@ -521,7 +541,20 @@ func (e *emitter) conditionalProperty(rb *resourceBuild, kind, chefKind string, 
 		no(construct, "only a property call can be conditional; set the property with a variable before the resource")
 	}
 	switch inner.Name {
-	case "source", "code", "notifies", "subscribes", "not_if", "only_if":
+	case "notifies", "subscribes":
+		t := e.notification(inner)
+		cond := e.optionalCond(x.Conds[0])
+		if x.Unless {
+			cond = sx{code: "not " + cond.in(pNot), prec: pNot}
+		}
+		k := kwarg{value: t, cond: cond.in(pOr)}
+		if inner.Name == "notifies" {
+			rb.condNotifies = append(rb.condNotifies, k)
+		} else {
+			rb.condSubscr = append(rb.condSubscr, k)
+		}
+		return
+	case "source", "code", "not_if", "only_if":
 		no(construct, "a conditional "+inner.Name+" is not translated; set it with a variable before the resource")
 	}
 	sub := &resourceBuild{}
