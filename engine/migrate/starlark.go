@@ -273,6 +273,19 @@ func (e *emitter) body(stmts []*ruby.Stmt, ind int) {
 	n := len(e.out)
 	for i := 0; i < len(stmts); i++ {
 		s := stmts[i]
+		// "if cond ... return end" at the top of a recipe: the rest of
+		// the file is the else branch
+		if j, ok := s.X.(*ruby.IfExpr); ok && !j.Modifier && e.loop == 0 && ind == 0 && len(j.Conds) == 1 && !j.HasElse && i < len(stmts)-1 {
+			if b := j.Bodies[0]; len(b) > 0 {
+				if r, ok := b[len(b)-1].X.(*ruby.JumpExpr); ok && r.Kind == "return" && r.Val == nil {
+					c := *j
+					c.Bodies = [][]*ruby.Stmt{b[:len(b)-1]}
+					c.Else, c.HasElse = stmts[i+1:], true
+					e.stmt(&ruby.Stmt{X: &c, Line: s.Line, EndLine: stmts[len(stmts)-1].EndLine}, ind)
+					return
+				}
+			}
+		}
 		// "return if cond" at the top of a recipe guards the rest of the file
 		if j, ok := s.X.(*ruby.IfExpr); ok && j.Modifier && e.loop == 0 && ind == 0 {
 			if r, ok := j.Bodies[0][0].X.(*ruby.JumpExpr); ok && r.Kind == "return" && r.Val == nil {

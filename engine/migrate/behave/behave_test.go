@@ -246,6 +246,10 @@ func TestMigrate_RubyIdioms(t *testing.T) {
 			debian12, []string{"template[/etc/app.conf] Source:app.conf.tmpl"}},
 		{"path and package_name rename the resource and its notifications", "template 'app config' do\n  path '/etc/app.conf'\n  source 'app.conf.erb'\n  variables(port: 2)\nend\npackage 'Remove old' do\n  package_name 'oldpkg'\n  action :remove\nend\nexecute 'reload' do\n  command 'true'\n  notifies :create, 'template[app config]', :immediately\nend\n",
 			debian12, []string{"template[/etc/app.conf]", "package[oldpkg]", "execute[reload] Command:true"}},
+		{"return at the end of a top-level if leaves the recipe", "if platform_family?('rhel')\n  Chef::Log.warn('not on rhel')\n  return\nend\n\n# the rest\npackage 'on-debian'\nif node['app']['secure']\n  file '/etc/secure'\nend\n",
+			debian12, []string{"package[on-debian]", "file[/etc/secure]"}},
+		{"return at the end of a top-level if, the branch taken", "if platform_family?('rhel')\n  Chef::Log.warn('not on rhel')\n  return\nend\npackage 'on-debian'\n",
+			centos7, []string{"log[not on rhel] Level:warn"}},
 		{"a condition on an attribute the cookbook never sets is nil", "file '/etc/unmanaged' do\n  content 'x'\nend unless node['app']['managed_by_os']\nif !node['app']['other_flag'] && node['app']['port']\n  file '/etc/port'\nend\nfile '/etc/extra' if node['app']['extra']\n",
 			debian12, []string{"file[/etc/unmanaged]", "file[/etc/port]"}},
 	}
