@@ -8,6 +8,8 @@ type Collection struct {
 	// notify maps a resource to the notifications it sends when updated
 	// (its own notifies plus other resources' subscribes).
 	notify map[Resource][]Edge
+	// Hooks are the rolling_hooks() of the run (see Hooks).
+	Hooks Hooks
 }
 
 // Edge is a resolved notification.

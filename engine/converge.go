@@ -79,6 +79,8 @@ type run struct {
 	// node state (the rest change it).
 	trips      *TripCounter
 	probeTrips int
+	// probedAll: the first probe round trip was taken (by withHooks).
+	probedAll bool
 }
 
 // Converge runs a node's collection: one probe round trip, then each
@@ -163,10 +165,18 @@ func (r *run) converge() error {
 	if r.opts.Offline {
 		r.opts.DryRun = true
 		assumeFresh(r.all, &r.probed)
-	} else if err := r.take(r.all); err != nil {
-		return err
 	}
+	return r.withHooks(r.apply)
+}
 
+// apply takes the probe round trip (unless the hooks took it), then runs
+// each resource in order and the delayed notifications.
+func (r *run) apply() error {
+	if !r.opts.Offline && !r.probedAll {
+		if err := r.take(r.all); err != nil {
+			return err
+		}
+	}
 	var runErr error
 	for i := 0; i < len(r.c.Resources); i++ {
 		res := r.c.Resources[i]

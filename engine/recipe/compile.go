@@ -504,6 +504,7 @@ func (c *compiler) builtins() starlark.StringDict {
 		"node":           c.nodeVal,
 		"cluster":        c.clusterVal,
 		"include_recipe": starlark.NewBuiltin("include_recipe", c.builtinInclude),
+		"rolling_hooks":  starlark.NewBuiltin("rolling_hooks", c.builtinRollingHooks),
 		"struct":         starlark.NewBuiltin("struct", starlarkstruct.Make),
 		"default":        recipeLevel("default"),
 		"override":       recipeLevel("override"),

@@ -27,4 +27,7 @@
 // role's, its overrides above a role's, and its cookbook_versions are
 // checked against the version of each cookbook the run uses before
 // anything compiles (environment.go); node.chef_environment reads it.
+//
+// rolling_hooks(before = CMD, after = CMD, timeout = SECONDS) sets the
+// collection's engine.Hooks, once per run (hooks.go).
 package recipe
