@@ -63,6 +63,36 @@ func (r *reporter) nodeFailed(name string, err error) {
 	r.progress()
 }
 
+// nodeSkipped reports a node a stopped roll did not start.
+func (r *reporter) nodeSkipped(name, why string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.done++
+	if r.json {
+		r.enc.Encode(engine.Event{Type: "node-end", Node: name, Status: engine.StatusSkipped, Why: why})
+		return
+	}
+	r.clearProgress()
+	fmt.Fprintf(r.io.Out, "Node %s: skipped (%s)\n", name, why)
+	r.progress()
+}
+
+// batch announces a batch of a rolling converge (text only).
+func (r *reporter) batch(i, total, size int, nodes []*node) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.json {
+		return
+	}
+	names := make([]string, len(nodes))
+	for j, n := range nodes {
+		names[j] = n.t.Name
+	}
+	r.clearProgress()
+	fmt.Fprintf(r.io.Out, "Batch %d of %d: %s\n", i, (total+size-1)/size, strings.Join(names, ", "))
+	r.progress()
+}
+
 func (r *reporter) sink(name string, f facts.Facts) engine.Sink {
 	return engine.SinkFunc(func(e engine.Event) {
 		r.mu.Lock()
@@ -240,6 +270,8 @@ type summaryRow struct {
 	Total    int     `json:"total"`
 	Duration float64 `json:"duration"`
 	Status   string  `json:"status"`
+	// Why says why a node was skipped: "the roll stopped after 1 failure".
+	Why string `json:"why,omitempty"`
 }
 
 // summaryEvent is the last line of --format json: every node's row, the
@@ -264,7 +296,7 @@ func (r *reporter) summarize(nodes []*node, elapsed time.Duration) summaryEvent 
 		if !n.start.IsZero() {
 			d = n.res.Duration.Seconds()
 		}
-		ev.Nodes = append(ev.Nodes, summaryRow{n.t.Name, n.res.Updated, n.res.Total, d, st})
+		ev.Nodes = append(ev.Nodes, summaryRow{n.t.Name, n.res.Updated, n.res.Total, d, st, n.skipped})
 		c := &ev.Counts
 		c.Total++
 		switch st {
@@ -306,9 +338,14 @@ func (r *reporter) summary(nodes []*node, elapsed time.Duration) {
 	var rows []summaryRow
 	for _, failed := range []bool{true, false} {
 		for _, row := range ev.Nodes {
-			switch row.Status {
-			case sumUpToDate, sumSkipped:
-			case sumChanged, sumWouldChange:
+			switch {
+			case row.Status == sumSkipped && row.Why != "":
+				// A node a stopped roll left alone, after the failures.
+				if !failed {
+					rows = append(rows, row)
+				}
+			case row.Status == sumUpToDate, row.Status == sumSkipped:
+			case row.Status == sumChanged, row.Status == sumWouldChange:
 				if !failed {
 					rows = append(rows, row)
 				}
@@ -331,7 +368,11 @@ func (r *reporter) summary(nodes []*node, elapsed time.Duration) {
 			if row.Duration > 0 || row.Status == sumChanged || row.Status == sumWouldChange {
 				d = fmt.Sprintf("%.2fs", row.Duration)
 			}
-			fmt.Fprintf(tw, "%s\t%d/%d\t%s\t%s\n", row.Node, row.Updated, row.Total, d, strings.ReplaceAll(row.Status, "-", " "))
+			st := strings.ReplaceAll(row.Status, "-", " ")
+			if row.Why != "" {
+				st += " (" + row.Why + ")"
+			}
+			fmt.Fprintf(tw, "%s\t%d/%d\t%s\t%s\n", row.Node, row.Updated, row.Total, d, st)
 		}
 		tw.Flush()
 	}
@@ -367,6 +408,8 @@ func (r *reporter) counts(c summaryCounts) string {
 // nodeStatus is the summary status of n.
 func (r *reporter) nodeStatus(n *node) string {
 	switch {
+	case n.skipped != "":
+		return sumSkipped
 	case errors.Is(n.err, engine.ErrInterrupted):
 		return sumInterrupted
 	case errUnreachable(n.err):

@@ -133,7 +133,7 @@ func TestSummary_JSONEvent(t *testing.T) {
 	if !reflect.DeepEqual(ev.Changed, []string{"web042", "web099", "db01"}) {
 		t.Errorf("changed %v", ev.Changed)
 	}
-	if len(ev.Nodes) != 200 || ev.Nodes[6] != (summaryRow{"web007", 3, 12, 1.5, "failed"}) || ev.Nodes[0].Status != "up-to-date" || ev.Nodes[149].Status != "unreachable" {
+	if len(ev.Nodes) != 200 || ev.Nodes[6] != (summaryRow{"web007", 3, 12, 1.5, "failed", ""}) || ev.Nodes[0].Status != "up-to-date" || ev.Nodes[149].Status != "unreachable" {
 		t.Errorf("rows: %d, %+v %+v %+v", len(ev.Nodes), ev.Nodes[0], ev.Nodes[6], ev.Nodes[149])
 	}
 	if ev.Duration != 83 {

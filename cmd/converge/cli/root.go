@@ -121,11 +121,17 @@ Signals: on SIGINT (Ctrl-C) or SIGTERM converge starts nothing new,
 abandons the command in flight (a file is never left half-written), reports
 every node as interrupted and exits 130. A second signal quits at once.
 
+Rolling: --serial N (or P%) converges N nodes at a time, in the order given
+or selected; once more than --max-fail nodes have failed, no new batch starts
+and the nodes left are reported skipped. A recipe's rolling_hooks(before,
+after) run on a node around its change (not when it has nothing to change).
+
 Exit status: 0 when every node converged, 1 when a node failed or was
 unreachable, 2 for usage and recipe errors, 130 when interrupted.`,
 		Example: `  converge -r pm_corosync,pm_corosync::crm n1 n2
   converge
   converge --nodes 'role:web,!tag:canary' -n
+  converge --nodes role:db --serial 1 --max-fail 0
   converge -r 'recipe[web::default]' -u admin --sudo web1.example.com
   converge --local -r base`,
 		SilenceUsage:  true,

@@ -56,6 +56,11 @@ type RunOptions struct {
 	// "" leaves each node's own (nodes/NAME.json chef_environment).
 	Environment string
 
+	// Serial (--serial N|P%) converges the nodes in batches, in order;
+	// once more than MaxFail nodes have failed no new batch starts.
+	Serial  serialFlag
+	MaxFail int
+
 	Nodes []string
 	// NodesExpr selects nodes of nodes/*.json (--nodes EXPR).
 	NodesExpr string
@@ -76,6 +81,8 @@ func (o *RunOptions) addFlags(cmd *cobra.Command, runList bool) {
 		f.StringVar(&o.Format, "format", "text", "output format: text or json (one event per line)")
 		f.BoolVar(&o.AllowTodo, "allow-todo", false, "run cookbooks holding TODO(migrate) markers left by converge migrate (each todo() is False)")
 		f.StringVarP(&o.Environment, "environment", "E", "", "Chef environment (environments/NAME.json) of every node, over each node's chef_environment")
+		f.Var(&o.Serial, "serial", "rolling converge: N nodes (or P% of them, rounded up) at a time, in the order given or selected; a batch starts when the one before has finished (0: every node at once)")
+		f.IntVar(&o.MaxFail, "max-fail", 0, "rolling converge: start no new batch once more than this many nodes have failed (with --serial)")
 	}
 	f.StringVar(&o.NodesExpr, "nodes", "", "select nodes of nodes/*.json: name glob, role:NAME, env:NAME, tag:NAME; \",\" and, \"|\" or, \"!\" not (see 'converge nodes --help')")
 	f.BoolVar(&o.Local, "local", false, "converge this machine, without SSH")
@@ -129,6 +136,8 @@ type node struct {
 	res   engine.Result
 	err   error // connect, facts or converge failure
 	start time.Time
+	// skipped says why a rolling converge did not start the node.
+	skipped string
 	// trips are the round trips of connecting and gathering facts.
 	trips engine.RoundTrips
 }
@@ -154,6 +163,12 @@ func (o *RunOptions) validate(needRunList bool) error {
 	}
 	if o.ProbeTimeout < 0 && o.ProbeTimeout != engine.NoLimit || o.CommandTimeout < 0 && o.CommandTimeout != engine.NoLimit {
 		return usageErr("--probe-timeout and --command-timeout take a duration of 0 (no limit) or more")
+	}
+	if o.MaxFail < 0 {
+		return usageErr("--max-fail must be 0 or more")
+	}
+	if o.MaxFail > 0 && !o.Serial.rolling() {
+		return usageErr("--max-fail applies to a rolling converge: give --serial N or --serial P%% too")
 	}
 	if o.Concurrency < 1 {
 		return usageErr("--concurrency must be at least 1")
@@ -444,25 +459,50 @@ func convergeNodes(ctx context.Context, o *RunOptions) ([]*node, error) {
 			rep.nodeFailed(n.t.Name, n.err)
 		}
 	}
-	parallel(nodes, o.Concurrency, func(n *node) {
-		if n.err != nil || n.coll == nil {
-			return
+	failures, stopped := 0, ""
+	for bi, batch := range batches(nodes, o.Serial) {
+		if stopped != "" {
+			for _, n := range batch {
+				if n.err == nil {
+					n.skipped = stopped
+					rep.nodeSkipped(n.t.Name, stopped)
+				}
+			}
+			continue
 		}
-		if ctx.Err() != nil {
-			// An interruption starts no new node.
-			n.err = notStarted(ctx)
-			rep.nodeFailed(n.t.Name, n.err)
-			return
+		if o.Serial.rolling() && ctx.Err() == nil {
+			rep.batch(bi+1, len(nodes), o.Serial.size(len(nodes)), batch)
 		}
-		h := &engine.Host{T: n.tr, Node: n.coll.Node, CommandTimeout: o.CommandTimeout}
-		n.res = engine.Converge(ctx, n.coll, h, engine.Options{DryRun: o.DryRun, Offline: o.FactsFile != "",
-			ProbeTimeout: o.ProbeTimeout, Trips: n.trips, Sink: rep.sink(n.t.Name, n.facts)})
-		n.err = n.res.Err
-	})
+		parallel(batch, o.Concurrency, func(n *node) {
+			if n.err != nil || n.coll == nil {
+				return
+			}
+			if ctx.Err() != nil {
+				// An interruption starts no new node.
+				n.err = notStarted(ctx)
+				rep.nodeFailed(n.t.Name, n.err)
+				return
+			}
+			h := &engine.Host{T: n.tr, Node: n.coll.Node, CommandTimeout: o.CommandTimeout}
+			n.res = engine.Converge(ctx, n.coll, h, engine.Options{DryRun: o.DryRun, Offline: o.FactsFile != "",
+				ProbeTimeout: o.ProbeTimeout, Trips: n.trips, Sink: rep.sink(n.t.Name, n.facts)})
+			n.err = n.res.Err
+		})
+		for _, n := range batch {
+			if n.err != nil && !errors.Is(n.err, engine.ErrInterrupted) {
+				failures++
+			}
+		}
+		if o.Serial.rolling() && failures > o.MaxFail {
+			stopped = rollStopped(failures)
+		}
+	}
 	rep.summary(nodes, time.Since(start))
-	var failed, interrupted []string
+	var failed, interrupted, skipped []string
 	for _, n := range nodes {
 		switch {
+		case n.skipped != "":
+			skipped = append(skipped, n.t.Name)
 		case errors.Is(n.err, engine.ErrInterrupted):
 			interrupted = append(interrupted, n.t.Name)
 		case n.err != nil:
@@ -480,7 +520,11 @@ func convergeNodes(ctx context.Context, o *RunOptions) ([]*node, error) {
 	}
 	if len(failed) > 0 {
 		sort.Strings(failed)
-		return nodes, &exitError{code: ExitNodes, err: fmt.Errorf("%d of %d nodes failed: %s", len(failed), len(nodes), strings.Join(failed, ", "))}
+		msg := fmt.Sprintf("%d of %d nodes failed: %s", len(failed), len(nodes), strings.Join(failed, ", "))
+		if len(skipped) > 0 {
+			msg += fmt.Sprintf("; %s (--max-fail %d): %d not converged: %s", stopped, o.MaxFail, len(skipped), strings.Join(skipped, ", "))
+		}
+		return nodes, &exitError{code: ExitNodes, err: errors.New(msg)}
 	}
 	return nodes, nil
 }
