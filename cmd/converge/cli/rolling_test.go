@@ -86,7 +86,7 @@ func rollingRepo(t *testing.T) (kh, log string, names []string) {
 	dir := t.TempDir()
 	log = filepath.Join(dir, "log")
 	files := map[string]string{
-		"cookbooks/roll/metadata.star": "name = \"roll\"\nversion = \"1.0.0\"\n",
+		"cookbooks/roll/metadata.star":           "name = \"roll\"\nversion = \"1.0.0\"\n",
 		"cookbooks/roll/attributes/default.star": "default[\"fail_on\"] = \"\"\n",
 		"cookbooks/roll/recipes/default.star": `log = shell.quote(node["log"])
 me = shell.quote(node.name)
