@@ -43,6 +43,8 @@ type PullOptions struct {
 	Dir                string
 	Report, ReportURL  string
 	Attrs              []string
+	JSONAttrs          string // -j, made absolute: the run reads it from the checkout
+	Environment        string // -E
 	Rollback           bool
 
 	Install          bool
@@ -93,6 +95,8 @@ refused commit.`,
 	f.StringVar(&o.Ref, "ref", "main", "branch, tag or commit to converge")
 	f.StringVarP(&o.RunList, "run-list", "r", "", "comma-separated cookbook, cookbook::recipe or recipe[cookbook::recipe] items")
 	f.StringArrayVarP(&o.Attrs, "attr", "a", nil, "normal attribute key.path=value (repeatable)")
+	f.StringVarP(&o.JSONAttrs, "json-attributes", "j", "", "JSON file of normal attributes on this machine (Chef's -j)")
+	f.StringVarP(&o.Environment, "environment", "E", "", "Chef environment (the repository's environments/NAME.json) of this machine")
 	f.StringVar(&o.Dir, "dir", "/var/lib/converge/pull", "state directory: the checkout, last-good and the last report")
 	f.StringVar(&o.Report, "report", "", "file the JSON report is written to (default DIR/last-report.json)")
 	f.StringVar(&o.ReportURL, "report-url", "", "URL the JSON report is POSTed to")
@@ -125,6 +129,14 @@ func (o *PullOptions) validate() error {
 	}
 	if o.Splay < 0 {
 		return usageErr("--splay %s is negative", o.Splay)
+	}
+	if o.JSONAttrs != "" {
+		// The run reads it from inside the checkout, the timer from /.
+		abs, err := filepath.Abs(o.JSONAttrs)
+		if err != nil {
+			return usageErr("-j %s: %v", o.JSONAttrs, err)
+		}
+		o.JSONAttrs = abs
 	}
 	return nil
 }
@@ -258,6 +270,7 @@ func (o *PullOptions) pull(ctx context.Context, dir string, ev *pullEvent, out *
 	}
 	runIO := &IO{Out: io.MultiWriter(w, o.IO.Out), Err: o.IO.Err, Secrets: o.IO.Secrets, Decrypt: o.IO.Decrypt}
 	ro := &RunOptions{IO: runIO, RunList: o.RunList, Local: true, Format: "json", Attrs: o.Attrs,
+		JSONAttrs: o.JSONAttrs, Environment: o.Environment,
 		CookbookPaths: []string{"cookbooks"}, Concurrency: 1, Timeout: 30 * time.Second}
 	setRunDefaults(ro)
 	rctx, stop := interruptible(ctx, o.IO.Err)
@@ -450,6 +463,12 @@ func (o *PullOptions) pullArgs() []string {
 	args := []string{"pull", "--repo", o.Repo, "--ref", o.Ref, "-r", o.RunList, "--dir", o.Dir}
 	for _, a := range o.Attrs {
 		args = append(args, "-a", a)
+	}
+	if o.JSONAttrs != "" {
+		args = append(args, "-j", o.JSONAttrs)
+	}
+	if o.Environment != "" {
+		args = append(args, "-E", o.Environment)
 	}
 	if o.Report != "" {
 		args = append(args, "--report", o.Report)

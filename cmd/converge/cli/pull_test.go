@@ -425,3 +425,56 @@ func TestPull_LockedCookbookUnreachableFails(t *testing.T) {
 		t.Errorf("exit %d, %+v, last-good %q\n%s", r.code, rep.pull, readLastGood(state), r.stderr)
 	}
 }
+
+// TestPull_EnvironmentAndJSONAttributes: -E picks an environment of the
+// pulled repository (its override beats the cookbook's default) and -j
+// reads a JSON file of this machine, given relative to where pull runs; the
+// timer runs the same pull with -j made absolute.
+func TestPull_EnvironmentAndJSONAttributes(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is not installed")
+	}
+	site := newPullSite(t, t.TempDir())
+	writeTestFiles(t, site.work, map[string]string{
+		"environments/prod.json": `{"name": "prod", "override_attributes": {"release": "prod\n"}}`,
+	})
+	c1 := site.first("one\n", true)
+	root := filepath.Join(t.TempDir(), "root")
+	state := filepath.Join(t.TempDir(), "state")
+	dir := t.TempDir()
+	writeTestFiles(t, dir, map[string]string{"node.json": fmt.Sprintf(`{"root": %q}`, root)})
+	wd, _ := os.Getwd()
+	if err := os.Chdir(dir); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Chdir(wd)
+
+	for _, tc := range []struct {
+		env, want string
+	}{
+		{"", "one\n"},
+		{"prod", "prod\n"},
+	} {
+		args := []string{"pull", "--repo", filepath.Join(site.base, "site.git"), "--ref", "main", "-r", "site", "-j", "node.json", "--dir", state}
+		if tc.env != "" {
+			args = append(args, "-E", tc.env)
+		}
+		r := converge(t, args...)
+		b, _ := os.ReadFile(filepath.Join(root, "site"))
+		if r.code != 0 || string(b) != tc.want {
+			t.Errorf("pull -E %q: exit %d, site %q, want %q\n%s", tc.env, r.code, b, tc.want, r.stderr)
+		}
+	}
+	if got := readLastGood(state); got != c1 {
+		t.Errorf("last-good %q, want %s", got, c1)
+	}
+
+	o := &PullOptions{Repo: "r", Ref: "main", RunList: "site", Dir: state, JSONAttrs: "node.json", Environment: "prod"}
+	if err := o.validate(); err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(o.pullArgs(), " ")
+	if want := "-j " + filepath.Join(dir, "node.json") + " -E prod"; !strings.Contains(got, want) {
+		t.Errorf("the timer's pull %q lacks %q", got, want)
+	}
+}
