@@ -92,6 +92,8 @@ func TestTranslateRecipe_Constructs(t *testing.T) {
 		{"an element as a condition is optional", "o = node['x']\nv = o['k'] || 'dflt'\npackage v if o['p']",
 			"v = o.get(\"k\") or \"dflt\"\nif o.get(\"p\"):", 0},
 		{"defined? of an element", "o = node['x']\npackage 'a' if defined?(o['k'])", "if True:", 0},
+		{"computed supports become booleans", "service 'ssh' do\n  supports node['s']\nend",
+			`supports=(lambda _s: {_a: True for _a in _s} if type(_s) == "list" else {_k: _v != None and _v != False for _k, _v in _s.items()})(node["s"])`, 0},
 		{"a library helper outside a library is a TODO", "package pkg_name", "# TODO(migrate): pkg_name", 1},
 	}
 	for _, c := range cases {

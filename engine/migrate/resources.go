@@ -601,7 +601,8 @@ func (e *emitter) conditionalProperty(rb *resourceBuild, kind, chefKind string, 
 // list of actions (supports [:restart, :reload]), a list holding a hash
 // (supports [:restart => true]), or a value computed at compile time
 // (value_for_platform(...)) that may be either; a list of actions is
-// the hash of each set to true.
+// the hash of each set to true, and a computed hash has its values
+// turned into booleans.
 func (e *emitter) supportsList(x ruby.Expr) (string, bool) {
 	switch v := x.(type) {
 	case *ruby.ArrayLit:
@@ -620,7 +621,9 @@ func (e *emitter) supportsList(x ruby.Expr) (string, bool) {
 		}
 		return "{" + strings.Join(parts, ", ") + "}", true
 	case *ruby.CallExpr, *ruby.IndexExpr, *ruby.IdentRef:
-		return "(lambda _s: {_a: True for _a in _s} if type(_s) == \"list\" else _s)(" + e.expr(x).code + ")", true
+		// Chef reads a hash's values as Ruby truthiness (only nil and
+		// false are false); converge wants booleans
+		return "(lambda _s: {_a: True for _a in _s} if type(_s) == \"list\" else {_k: _v != None and _v != False for _k, _v in _s.items()})(" + e.expr(x).code + ")", true
 	}
 	return "", false
 }
