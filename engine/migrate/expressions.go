@@ -93,6 +93,9 @@ func (e *emitter) expr(x ruby.Expr) sx {
 	case *ruby.IVarRef:
 		no("@"+v.Name, "instance variables have no converge equivalent")
 	case *ruby.ConstRef:
+		if name, ok := chefProviders[strings.TrimPrefix(v.Path, "::")]; ok {
+			return atom(starQuote(name))
+		}
 		no(v.Path, "Ruby constants and classes have no converge equivalent")
 	case *ruby.SelfLit:
 		no("self", "the Chef recipe object has no converge equivalent")
@@ -875,4 +878,18 @@ func (e *emitter) defined(x ruby.Expr) sx {
 	}
 	no("defined?", "only defined?(local), defined?(local[...]) and defined?(node[...]) are translated")
 	return sx{}
+}
+
+// chefProviders names the converge provider of each Chef provider class
+// converge has one for (a resource's provider= takes the name).
+var chefProviders = map[string]string{
+	"Chef::Provider::Service::Upstart":      "upstart",
+	"Chef::Provider::Service::Systemd":      "systemd",
+	"Chef::Provider::Service::Init::Debian": "sysvinit",
+	"Chef::Provider::Service::Init::Redhat": "sysvinit",
+	"Chef::Provider::Service::Debian":       "sysvinit",
+	"Chef::Provider::Service::Redhat":       "sysvinit",
+	"Chef::Provider::Package::Apt":          "apt",
+	"Chef::Provider::Package::Yum":          "yum",
+	"Chef::Provider::Package::Dnf":          "dnf",
 }

@@ -94,6 +94,12 @@ func TestTranslateRecipe_Constructs(t *testing.T) {
 		{"defined? of an element", "o = node['x']\npackage 'a' if defined?(o['k'])", "if True:", 0},
 		{"computed supports become booleans", "service 'ssh' do\n  supports node['s']\nend",
 			`supports=(lambda _s: {_a: True for _a in _s} if type(_s) == "list" else {_k: _v != None and _v != False for _k, _v in _s.items()})(node["s"])`, 0},
+		{"a Chef provider class is converge's name", "service 'ssh' do\n  provider Chef::Provider::Service::Upstart\nend", `service("ssh", provider="upstart")`, 0},
+		{"a Chef package provider class", "package 'a' do\n  provider ::Chef::Provider::Package::Yum\nend", `package("a", provider="yum")`, 0},
+		{"a provider in a variable", "p = nil\np = Chef::Provider::Service::Systemd if node['x']\nservice 'ssh' do\n  provider p\nend",
+			"    p = \"systemd\"\nservice(\"ssh\", provider=(p or \"\"))", 0},
+		{"a provider from an attribute", "service 'ssh' do\n  provider node['p']\nend", `service("ssh", provider=(node["p"] or ""))`, 0},
+		{"an unknown Chef provider class is a TODO", "service 'ssh' do\n  provider Chef::Provider::Service::Simple\nend", "# TODO(migrate): provider", 1},
 		{"a library helper outside a library is a TODO", "package pkg_name", "# TODO(migrate): pkg_name", 1},
 	}
 	for _, c := range cases {

@@ -504,6 +504,22 @@ func (e *emitter) property(rb *resourceBuild, kind, chefKind string, ps *ruby.St
 		}
 		no(prop, "converge names the resource by its "+map[bool]string{true: "package", false: "path"}[prop == "package_name"]+"; rename the resource (and its notifications)")
 	case "provider":
+		if len(c.Args) == 1 {
+			switch a := c.Args[0].(type) {
+			case *ruby.ConstRef:
+				if _, ok := chefProviders[strings.TrimPrefix(a.Path, "::")]; ok {
+					rb.set("provider", e.expr(a).code)
+					return nil
+				}
+			case *ruby.IdentRef, *ruby.IndexExpr:
+				// a computed provider: the constant it holds was
+				// translated where it was set, converge refuses a
+				// name it does not know, and nil (Chef's default)
+				// is converge's unset ""
+				rb.set("provider", "("+e.expr(a).code+" or \"\")")
+				return nil
+			}
+		}
 		no(prop, "Chef provider classes have no converge equivalent; converge picks the provider from facts (provider= takes a name)")
 	case "cookbook":
 		no(prop, "templates and files from another cookbook are not supported")
