@@ -100,6 +100,8 @@ func TestTranslateRecipe_Constructs(t *testing.T) {
 			"    p = \"systemd\"\nservice(\"ssh\", provider=(p or \"\"))", 0},
 		{"a provider from an attribute", "service 'ssh' do\n  provider node['p']\nend", `service("ssh", provider=(node["p"] or ""))`, 0},
 		{"an unknown Chef provider class is a TODO", "service 'ssh' do\n  provider Chef::Provider::Service::Simple\nend", "# TODO(migrate): provider", 1},
+		{"Chef::Application.fatal! fails", "Chef::Application.fatal!(\"no server\")", `fail("no server")`, 0},
+		{"Chef::Application.fatal! with an exit code", "::Chef::Application.fatal!('no server', 2)", `fail("no server")`, 0},
 		{"a library helper outside a library is a TODO", "package pkg_name", "# TODO(migrate): pkg_name", 1},
 	}
 	for _, c := range cases {

@@ -69,6 +69,13 @@ func (e *emitter) emitCallStmt(s *ruby.Stmt, c *ruby.CallExpr, ind int) {
 		e.line(ind, e.expr(c.Recv).in(pPostfix)+".append("+e.expr(c.Args[0]).code+")")
 		return
 	}
+	if cr, ok := c.Recv.(*ruby.ConstRef); ok && strings.TrimPrefix(cr.Path, "::") == "Chef::Application" && c.Name == "fatal!" &&
+		(len(c.Args) == 1 || len(c.Args) == 2) && c.Block == nil {
+		// Chef stops the run with the message (and an exit code
+		// converge does not take); so does fail
+		e.line(ind, "fail("+e.expr(c.Args[0]).code+")")
+		return
+	}
 	if c.Recv != nil {
 		if cr, ok := c.Recv.(*ruby.ConstRef); ok && strings.TrimPrefix(cr.Path, "::") == "Chef::Log" {
 			level := map[string]string{"debug": "debug", "info": "info", "warn": "warn", "error": "error", "fatal": "fatal"}[c.Name]
