@@ -471,6 +471,11 @@ func (e *emitter) call(c *ruby.CallExpr) sx {
 		nargs(1)
 		m := map[string]string{"start_with?": "startswith", "end_with?": "endswith"}[c.Name]
 		return atom(r + "." + m + "(" + arg(0).code + ")")
+	case "sample":
+		// Chef picks an element at random; any element will do, so
+		// converge takes the first (and stays reproducible)
+		nargs(0)
+		return atom(r + "[0]")
 	case "first", "last":
 		nargs(0, 1)
 		if len(c.Args) == 1 {

@@ -48,7 +48,7 @@ func TestTranslateRecipe_Constructs(t *testing.T) {
 			`execute("echo %s > /tmp/%s" % (node["a"]["b"], node.hostname))`, 0},
 		{"percent in interpolated string", `execute "date +%s #{node['x']}"`, `execute("date +%%s %s" % node["x"])`, 0},
 		{"method-style attributes", `package node.pkg.name`, `package(node["pkg"]["name"])`, 0},
-		{"a Ruby method is not read as an attribute", `execute "ntpdate #{node['ntp']['servers'].sample}"`, `todo("r.rb:1: .sample")`, 1},
+		{"a Ruby method is not read as an attribute", `execute "ntpdate #{node['ntp']['servers'].shuffle}"`, `todo("r.rb:1: .shuffle")`, 1},
 		{"a predicate method is not read as an attribute", `package 'x' if node['a'].frozen?`, `todo("r.rb:1: condition not translated`, 1},
 		{"local variables", "dir = '/opt'\ndirectory dir", "dir = \"/opt\"\ndirectory(dir)", 0},
 		{"include_recipe", "include_recipe 'apt'\ninclude_recipe 'x::y'", "include_recipe(\"apt::default\")\ninclude_recipe(\"x::y\")", 0},
@@ -102,6 +102,9 @@ func TestTranslateRecipe_Constructs(t *testing.T) {
 		{"an unknown Chef provider class is a TODO", "service 'ssh' do\n  provider Chef::Provider::Service::Simple\nend", "# TODO(migrate): provider", 1},
 		{"Chef::Application.fatal! fails", "Chef::Application.fatal!(\"no server\")", `fail("no server")`, 0},
 		{"Chef::Application.fatal! with an exit code", "::Chef::Application.fatal!('no server', 2)", `fail("no server")`, 0},
+		{"require of a Ruby standard library is dropped", "if node['x']\n  require 'ipaddr'\nend", "    # require \"ipaddr\": a Ruby standard library, nothing for converge to load\n    pass", 0},
+		{"require of another library is a TODO", "require 'chef/mixin/shell_out'", "# TODO(migrate): require", 1},
+		{"sample takes an element", "x = node['servers'].sample\npackage x", `x = node["servers"][0]`, 0},
 		{"a library helper outside a library is a TODO", "package pkg_name", "# TODO(migrate): pkg_name", 1},
 	}
 	for _, c := range cases {

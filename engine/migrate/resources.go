@@ -89,6 +89,14 @@ func (e *emitter) emitCallStmt(s *ruby.Stmt, c *ruby.CallExpr, ind int) {
 			return
 		}
 	}
+	if c.Recv == nil && c.Name == "require" && len(c.Args) == 1 && c.Block == nil {
+		if sl, ok := c.Args[0].(*ruby.StrLit); ok && isPlain(sl) && rubyStdlib[plain(sl)] {
+			// it loads classes only: where the recipe uses them, their
+			// own TODO says so
+			e.line(ind, "# require "+starQuote(plain(sl))+": a Ruby standard library, nothing for converge to load")
+			return
+		}
+	}
 	if c.Recv == nil {
 		if why, ok := rubyOnly[c.Name]; ok {
 			no(c.Name, why)
@@ -965,3 +973,13 @@ func walkIdents(x ruby.Expr, used map[string]bool) {
 }
 
 // ---- expressions ----
+
+// rubyStdlib holds Ruby standard libraries recipes require for their
+// classes (IPAddr, Resolv, ...); a require of one loads nothing a
+// translated recipe needs.
+var rubyStdlib = map[string]bool{
+	"ipaddr": true, "resolv": true, "socket": true, "json": true, "yaml": true, "erb": true,
+	"securerandom": true, "digest": true, "digest/md5": true, "digest/sha1": true, "digest/sha2": true,
+	"base64": true, "uri": true, "set": true, "fileutils": true, "shellwords": true, "etc": true,
+	"openssl": true, "tempfile": true, "time": true, "date": true, "pathname": true,
+}
