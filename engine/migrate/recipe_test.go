@@ -105,6 +105,15 @@ func TestTranslateRecipe_Constructs(t *testing.T) {
 		{"require of a Ruby standard library is dropped", "if node['x']\n  require 'ipaddr'\nend", "    # require \"ipaddr\": a Ruby standard library, nothing for converge to load\n    pass", 0},
 		{"require of another library is a TODO", "require 'chef/mixin/shell_out'", "# TODO(migrate): require", 1},
 		{"sample takes an element", "x = node['servers'].sample\npackage x", `x = node["servers"][0]`, 0},
+		{"an if block around a property", "service 'postfix' do\n  if node['platform'] == 'ubuntu'\n    provider Chef::Provider::Service::Debian\n  end\n  action :enable\nend",
+			`    action="enable",
+    **({"provider": "sysvinit"} if node.platform == "ubuntu" else {}),`, 0},
+		{"an if/else block setting one property", "file '/x' do\n  if node['a']\n    mode '0600'\n  else\n    mode '0644'\n  end\nend",
+			`file("/x", mode="0600" if node.get("a") else "0644")`, 0},
+		{"an if/else block setting two properties is a TODO", "file '/x' do\n  if node['a']\n    mode '0600'\n  else\n    owner 'x'\n  end\nend",
+			"# TODO(migrate): conditional property", 1},
+		{"an if block setting two properties is a TODO", "file '/x' do\n  if node['a']\n    mode '0600'\n    owner 'x'\n  end\nend",
+			"# TODO(migrate): conditional property", 1},
 		{"a library helper outside a library is a TODO", "package pkg_name", "# TODO(migrate): pkg_name", 1},
 	}
 	for _, c := range cases {

@@ -392,9 +392,23 @@ func (e *emitter) property(rb *resourceBuild, kind, chefKind string, ps *ruby.St
 			bad = u
 		}
 	}()
-	if x, ok := ps.X.(*ruby.IfExpr); ok && x.Modifier {
-		e.conditionalProperty(rb, kind, chefKind, x)
-		return nil
+	if x, ok := ps.X.(*ruby.IfExpr); ok && len(x.Conds) == 1 && len(x.Bodies) == 1 && len(x.Bodies[0]) == 1 {
+		if x.Modifier || !x.HasElse {
+			// `if cond` around one property reads as `prop v if cond`
+			e.conditionalProperty(rb, kind, chefKind, x)
+			return nil
+		}
+		if then, ok := x.Bodies[0][0].X.(*ruby.CallExpr); ok && len(x.Else) == 1 {
+			if els, ok := x.Else[0].X.(*ruby.CallExpr); ok && then.Recv == nil && els.Recv == nil && then.Name == els.Name && !sameOnceProps[then.Name] {
+				// one property set in both branches: the else value,
+				// then the other under the condition (v if cond else w)
+				if bad := e.property(rb, kind, chefKind, x.Else[0], code, hasSource); bad != nil {
+					panic(bad)
+				}
+				e.conditionalProperty(rb, kind, chefKind, &ruby.IfExpr{Line: x.Line, Conds: x.Conds, Bodies: x.Bodies, Unless: x.Unless})
+				return nil
+			}
+		}
 	}
 	if a, ok := ps.X.(*ruby.AssignExpr); ok {
 		if _, local := a.Target.(*ruby.IdentRef); local {
@@ -557,6 +571,10 @@ func (e *emitter) property(rb *resourceBuild, kind, chefKind string, ps *ruby.St
 	rb.set(prop, e.expr(v).code)
 	return nil
 }
+
+// sameOnceProps are the properties an if/else inside a resource block
+// cannot set as `v if cond else w`: they accumulate, or are not kwargs.
+var sameOnceProps = map[string]bool{"notifies": true, "subscribes": true, "not_if": true, "only_if": true, "source": true, "code": true}
 
 // conditionalProperty translates `prop value if cond` (or unless) in a
 // resource block. Chef leaves the property unset when cond is false, so
