@@ -189,6 +189,9 @@ type resourceBuild struct {
 	condNotifies, condSubscr []kwarg
 	notifies                 []string
 	subscr                   []string
+	// notifyLists and subscrLists are notifications a loop in the block
+	// gives: each a list comprehension
+	notifyLists, subscrLists []string
 	notIf                    []guard
 	onlyIf                   []guard
 	notesAt                  []int // source lines of properties that became TODOs
@@ -267,11 +270,11 @@ func (e *emitter) emitResource(s *ruby.Stmt, c *ruby.CallExpr, chefKind string, 
 			e.todoLine(rb.onlyIf[1].line, ind, "several only_if guards", "mixing command and Ruby guards; combine them by hand")
 		})
 	}
-	if len(rb.notifies) > 0 || len(rb.condNotifies) > 0 {
-		rb.kwargs = append(rb.kwargs, condListKwarg("notifies", rb.notifies, rb.condNotifies))
+	if len(rb.notifies) > 0 || len(rb.condNotifies) > 0 || len(rb.notifyLists) > 0 {
+		rb.kwargs = append(rb.kwargs, loopListKwarg(condListKwarg("notifies", rb.notifies, rb.condNotifies), rb.notifies, rb.condNotifies, rb.notifyLists))
 	}
-	if len(rb.subscr) > 0 || len(rb.condSubscr) > 0 {
-		rb.kwargs = append(rb.kwargs, condListKwarg("subscribes", rb.subscr, rb.condSubscr))
+	if len(rb.subscr) > 0 || len(rb.condSubscr) > 0 || len(rb.subscrLists) > 0 {
+		rb.kwargs = append(rb.kwargs, loopListKwarg(condListKwarg("subscribes", rb.subscr, rb.condSubscr), rb.subscr, rb.condSubscr, rb.subscrLists))
 	}
 	// comments inside the block go above the call
 	e.flushComments(s.EndLine+1, ind)
@@ -296,6 +299,23 @@ func condListKwarg(name string, items []string, conds []kwarg) kwarg {
 		parts = append(parts, "(["+c.value+"] if "+c.cond+" else [])")
 	}
 	return kwarg{name: name, value: strings.Join(parts, " + ")}
+}
+
+// loopListKwarg adds to k, the list of items and conds, the lists a
+// loop in the resource block gives.
+func loopListKwarg(k kwarg, items []string, conds []kwarg, lists []string) kwarg {
+	if len(lists) == 0 {
+		return k
+	}
+	var parts []string
+	if len(items) > 0 || len(conds) > 0 {
+		parts = append(parts, condListKwarg(k.name, items, conds).value)
+		if len(conds) == 0 {
+			parts[0] = "[" + strings.Join(items, ", ") + "]"
+		}
+	}
+	parts = append(parts, lists...)
+	return kwarg{name: k.name, value: strings.Join(parts, " + ")}
 }
 
 func listKwarg(name string, items []string) kwarg {
@@ -417,6 +437,10 @@ func (e *emitter) property(rb *resourceBuild, kind, chefKind string, ps *ruby.St
 			e.emitAssign(a, e.resInd)
 			return nil
 		}
+	}
+	if c, ok := ps.X.(*ruby.CallExpr); ok && c.Recv != nil && c.Name == "each" && c.Block != nil && len(c.Block.Params) == 1 && len(c.Args) == 0 {
+		e.notifyLoop(rb, c)
+		return nil
 	}
 	c, ok := ps.X.(*ruby.CallExpr)
 	if !ok || c.Recv != nil {
@@ -1000,4 +1024,32 @@ var rubyStdlib = map[string]bool{
 	"securerandom": true, "digest": true, "digest/md5": true, "digest/sha1": true, "digest/sha2": true,
 	"base64": true, "uri": true, "set": true, "fileutils": true, "shellwords": true, "etc": true,
 	"openssl": true, "tempfile": true, "time": true, "date": true, "pathname": true,
+}
+
+// notifyLoop translates a loop in a resource block that only notifies
+// (list.each { |s| notifies :restart, "service[#{s}]" }): the
+// notifications become a list comprehension over the list.
+func (e *emitter) notifyLoop(rb *resourceBuild, c *ruby.CallExpr) {
+	if len(c.Block.Body) == 0 {
+		no("statement in a resource block", "only property calls are translated")
+	}
+	for _, st := range c.Block.Body {
+		in, ok := st.X.(*ruby.CallExpr)
+		if !ok || in.Recv != nil || in.Block != nil || in.Name != "notifies" && in.Name != "subscribes" {
+			no("statement in a resource block", "only property calls, and loops of notifies or subscribes, are translated")
+		}
+	}
+	over := e.expr(c.Recv)
+	saved := copyVars(e.vars)
+	defer func() { e.vars = saved }()
+	v := e.bind(c.Block.Params[0], "")
+	for _, st := range c.Block.Body {
+		in := st.X.(*ruby.CallExpr)
+		l := "[" + e.notification(in) + " for " + v + " in " + over.in(pOr) + "]"
+		if in.Name == "notifies" {
+			rb.notifyLists = append(rb.notifyLists, l)
+		} else {
+			rb.subscrLists = append(rb.subscrLists, l)
+		}
+	}
 }
