@@ -707,6 +707,10 @@ func (e *emitter) constCall(cr *ruby.ConstRef, c *ruby.CallExpr) sx {
 		return sx{code: `"/".join([` + strings.Join(args, ", ") + "])", prec: pPostfix, str: true}
 	case p == "File" && c.Name == "basename" && len(c.Args) == 1:
 		return sx{code: e.expr(c.Args[0]).in(pPostfix) + `.rsplit("/", 1)[-1]`, prec: pPostfix, str: true}
+	case p == "File" && c.Name == "dirname" && len(c.Args) == 1:
+		// Ruby's dirname: trailing and doubled slashes go, "/" and "."
+		// when nothing is left
+		return sx{code: `(lambda _p: _p.rstrip("/").rpartition("/")[0].rstrip("/") or ("/" if _p.startswith("/") else "."))(` + e.expr(c.Args[0]).code + ")", prec: pPostfix, str: true}
 	case p == "File" || p == "Dir" || p == "IO" || p == "FileTest":
 		no(cr.Path+"."+c.Name, "reads the files of the machine running the migration, not of the node; use a guard or a fact")
 	case (p == "Hash" || p == "Array") && c.Name == "new" && len(c.Args) == 0 && c.Block == nil:

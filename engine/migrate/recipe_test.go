@@ -117,6 +117,8 @@ func TestTranslateRecipe_Constructs(t *testing.T) {
 		{"a loop of notifies in a resource block", "l = node['svcs']\ntemplate '/x' do\n  notifies :reload, 'service[a]'\n  l.each do |c|\n    notifies :restart, \"service[#{c}]\", :immediately\n  end\nend",
 			`notifies=[("reload", "service[a]")] + [("restart", "service[%s]" % c, "immediately") for c in l],`, 0},
 		{"a loop of other statements in a resource block is a TODO", "template '/x' do\n  node['l'].each do |c|\n    mode c\n  end\nend", "# TODO(migrate): statement in a resource block", 1},
+		{"File.dirname is a string operation", "directory ::File.dirname(node['p'])",
+			`(lambda _p: _p.rstrip("/").rpartition("/")[0].rstrip("/") or ("/" if _p.startswith("/") else "."))(node["p"])`, 0},
 		{"a library helper outside a library is a TODO", "package pkg_name", "# TODO(migrate): pkg_name", 1},
 	}
 	for _, c := range cases {
