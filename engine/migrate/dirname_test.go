@@ -23,3 +23,29 @@ func TestFileDirname(t *testing.T) {
 		}
 	}
 }
+
+// TestVersionConstraintList runs the comparison
+// Chef::VersionConstraint.new(...).include?(v) becomes.
+func TestVersionConstraintList(t *testing.T) {
+	cases := []struct {
+		v, cmp string
+		want   bool
+	}{
+		{"22.04", ">= [12, 4, 0]", true},
+		{"12.04", ">= [12, 4, 0]", true},
+		{"10.04", ">= [12, 4, 0]", false},
+		{"7.1.1503", "< [7, 2, 0]", true},
+		{"7", "== [7, 0, 0]", true},
+		{"12.10", "> [12, 4, 0]", true},
+	}
+	for _, c := range cases {
+		expr := `(lambda _v: [int(_x) for _x in (str(_v).split(".") + ["0", "0"])[:3]])(v) ` + c.cmp
+		got, err := starlark.Eval(&starlark.Thread{}, "t", expr, starlark.StringDict{"v": starlark.String(c.v)})
+		if err != nil {
+			t.Fatalf("%s %s: %v", c.v, c.cmp, err)
+		}
+		if got != starlark.Bool(c.want) {
+			t.Errorf("%s %s = %v, want %v", c.v, c.cmp, got, c.want)
+		}
+	}
+}

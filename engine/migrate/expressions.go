@@ -348,6 +348,9 @@ func (e *emitter) call(c *ruby.CallExpr) sx {
 			no("node."+c.Name, "reading a precedence level from a recipe; read node[...] instead")
 		}
 	}
+	if v, ok := e.versionConstraint(c); ok {
+		return v
+	}
 	if c.Block != nil {
 		return e.blockCall(c)
 	}
@@ -901,4 +904,47 @@ var chefProviders = map[string]string{
 	"Chef::Provider::Package::Apt":          "apt",
 	"Chef::Provider::Package::Yum":          "yum",
 	"Chef::Provider::Package::Dnf":          "dnf",
+}
+
+// versionConstraint translates
+// Chef::VersionConstraint.new("OP X.Y[.Z]").include?(v) for the
+// operators >=, >, <=, <, = : Chef compares the versions as three
+// integers (a missing part is 0), and so does the list comparison.
+func (e *emitter) versionConstraint(c *ruby.CallExpr) (sx, bool) {
+	nw, ok := c.Recv.(*ruby.CallExpr)
+	if c.Name != "include?" || len(c.Args) != 1 || c.Block != nil || !ok || nw.Name != "new" || len(nw.Args) != 1 || nw.Block != nil {
+		return sx{}, false
+	}
+	cr, ok := nw.Recv.(*ruby.ConstRef)
+	if !ok || strings.TrimPrefix(cr.Path, "::") != "Chef::VersionConstraint" {
+		return sx{}, false
+	}
+	sl, ok := nw.Args[0].(*ruby.StrLit)
+	if !ok || !isPlain(sl) {
+		return sx{}, false
+	}
+	f := strings.Fields(plain(sl))
+	if len(f) == 1 {
+		f = []string{"=", f[0]}
+	}
+	op := map[string]string{">=": ">=", ">": ">", "<=": "<=", "<": "<", "=": "=="}
+	if len(f) != 2 || op[f[0]] == "" {
+		return sx{}, false
+	}
+	parts := strings.Split(f[1], ".")
+	if len(parts) < 2 || len(parts) > 3 {
+		return sx{}, false
+	}
+	for len(parts) < 3 {
+		parts = append(parts, "0")
+	}
+	for i, p := range parts {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 0 {
+			return sx{}, false
+		}
+		parts[i] = strconv.Itoa(n)
+	}
+	v := `(lambda _v: [int(_x) for _x in (str(_v).split(".") + ["0", "0"])[:3]])(` + e.expr(c.Args[0]).code + ")"
+	return sx{code: v + " " + op[f[0]] + " [" + strings.Join(parts, ", ") + "]", prec: pCmp}, true
 }

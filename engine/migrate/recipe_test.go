@@ -119,6 +119,9 @@ func TestTranslateRecipe_Constructs(t *testing.T) {
 		{"a loop of other statements in a resource block is a TODO", "template '/x' do\n  node['l'].each do |c|\n    mode c\n  end\nend", "# TODO(migrate): statement in a resource block", 1},
 		{"File.dirname is a string operation", "directory ::File.dirname(node['p'])",
 			`(lambda _p: _p.rstrip("/").rpartition("/")[0].rstrip("/") or ("/" if _p.startswith("/") else "."))(node["p"])`, 0},
+		{"Chef::VersionConstraint of a literal", "package 'a' if Chef::VersionConstraint.new('>= 12.04').include?(node['platform_version'])",
+			`if (lambda _v: [int(_x) for _x in (str(_v).split(".") + ["0", "0"])[:3]])(node.platform_version) >= [12, 4, 0]:`, 0},
+		{"Chef::VersionConstraint pessimistic is a TODO", "package 'a' if Chef::VersionConstraint.new('~> 12.04').include?(node['platform_version'])", "Chef::VersionConstraint", 1},
 		{"a library helper outside a library is a TODO", "package pkg_name", "# TODO(migrate): pkg_name", 1},
 	}
 	for _, c := range cases {
