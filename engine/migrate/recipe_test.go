@@ -122,6 +122,12 @@ func TestTranslateRecipe_Constructs(t *testing.T) {
 		{"Chef::VersionConstraint of a literal", "package 'a' if Chef::VersionConstraint.new('>= 12.04').include?(node['platform_version'])",
 			`if (lambda _v: [int(_x) for _x in (str(_v).split(".") + ["0", "0"])[:3]])(node.platform_version) >= [12, 4, 0]:`, 0},
 		{"Chef::VersionConstraint pessimistic is a TODO", "package 'a' if Chef::VersionConstraint.new('~> 12.04').include?(node['platform_version'])", "Chef::VersionConstraint", 1},
+		{"a case branch returning guards the rest", "case node['platform_family']\nwhen 'windows'\n  include_recipe 'a::w'\nwhen 'mac_os_x'\n  include_recipe 'a::m'\n  return 0\nelse\n  package 'x'\nend\npackage 'y'",
+			"else:\n    package(\"x\")\n\nif not ((not (node.platform_family == \"windows\")) and (node.platform_family == \"mac_os_x\")):\n    package(\"y\")", 0},
+		{"a case on a local returning is a TODO", "p = node['x']\ncase p\nwhen 'a'\n  return\nend\npackage 'y'", "# TODO(migrate): return", 1},
+		{"a returning case in the rest of a returning if", "if node['a']\n  return\nend\ncase node['platform']\nwhen 'x'\n  return\nend\npackage 'y'",
+			"    if not (node.platform == \"x\"):\n        package(\"y\")", 0},
+		{"a returning case inside a nested if is a TODO", "if node['a']\n  case node['platform']\n  when 'x'\n    return\n  end\n  package 'y'\nend\npackage 'z'", "# TODO(migrate): return", 1},
 		{"a library helper outside a library is a TODO", "package pkg_name", "# TODO(migrate): pkg_name", 1},
 	}
 	for _, c := range cases {
