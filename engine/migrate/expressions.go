@@ -41,6 +41,9 @@ func (e *emitter) optionalIndex(x ruby.Expr) (sx, bool) {
 	if isNodeCall(ix.Recv) || isNodePath(ix.Recv) {
 		return sx{}, false // node[...]: a missing attribute is an error in converge
 	}
+	if _, ok := ix.Recv.(*ruby.ConstRef); ok {
+		return sx{}, false // Chef::Config[:solo]
+	}
 	if e.cr != nil && isParams(ix.Recv) {
 		return sx{}, false // a definition's params[:x] is its property r.x
 	}
@@ -100,6 +103,12 @@ func (e *emitter) expr(x ruby.Expr) sx {
 	case *ruby.SelfLit:
 		no("self", "the Chef recipe object has no converge equivalent")
 	case *ruby.IndexExpr:
+		if cr, ok := v.Recv.(*ruby.ConstRef); ok && strings.TrimPrefix(cr.Path, "::") == "Chef::Config" && len(v.Args) == 1 {
+			if k, ok := v.Args[0].(*ruby.SymLit); ok && k.Name == "solo" {
+				// solo is Chef without a server, as converge always is
+				return atom("True")
+			}
+		}
 		return e.index(v)
 	case *ruby.CallExpr:
 		return e.call(v)

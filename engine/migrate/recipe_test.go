@@ -128,6 +128,8 @@ func TestTranslateRecipe_Constructs(t *testing.T) {
 		{"a returning case in the rest of a returning if", "if node['a']\n  return\nend\ncase node['platform']\nwhen 'x'\n  return\nend\npackage 'y'",
 			"    if not (node.platform == \"x\"):\n        package(\"y\")", 0},
 		{"a returning case inside a nested if is a TODO", "if node['a']\n  case node['platform']\n  when 'x'\n    return\n  end\n  package 'y'\nend\npackage 'z'", "# TODO(migrate): return", 1},
+		{"Chef::Config[:solo] is true", "package 'a' if Chef::Config[:solo]", "if True:", 0},
+		{"other Chef::Config is a TODO", "x = Chef::Config[:file_cache_path]\npackage x", "# TODO(migrate): Chef::Config", 1},
 		{"a library helper outside a library is a TODO", "package pkg_name", "# TODO(migrate): pkg_name", 1},
 	}
 	for _, c := range cases {
