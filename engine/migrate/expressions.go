@@ -41,6 +41,9 @@ func (e *emitter) optionalIndex(x ruby.Expr) (sx, bool) {
 	if isNodeCall(ix.Recv) || isNodePath(ix.Recv) {
 		return sx{}, false // node[...]: a missing attribute is an error in converge
 	}
+	if _, ok := ix.Recv.(*ruby.ConstRef); ok {
+		return sx{}, false // Chef::Config[:solo]
+	}
 	if e.cr != nil && isParams(ix.Recv) {
 		return sx{}, false // a definition's params[:x] is its property r.x
 	}
@@ -93,10 +96,19 @@ func (e *emitter) expr(x ruby.Expr) sx {
 	case *ruby.IVarRef:
 		no("@"+v.Name, "instance variables have no converge equivalent")
 	case *ruby.ConstRef:
+		if name, ok := chefProviders[strings.TrimPrefix(v.Path, "::")]; ok {
+			return atom(starQuote(name))
+		}
 		no(v.Path, "Ruby constants and classes have no converge equivalent")
 	case *ruby.SelfLit:
 		no("self", "the Chef recipe object has no converge equivalent")
 	case *ruby.IndexExpr:
+		if cr, ok := v.Recv.(*ruby.ConstRef); ok && strings.TrimPrefix(cr.Path, "::") == "Chef::Config" && len(v.Args) == 1 {
+			if k, ok := v.Args[0].(*ruby.SymLit); ok && k.Name == "solo" {
+				// solo is Chef without a server, as converge always is
+				return atom("True")
+			}
+		}
 		return e.index(v)
 	case *ruby.CallExpr:
 		return e.call(v)
@@ -345,6 +357,9 @@ func (e *emitter) call(c *ruby.CallExpr) sx {
 			no("node."+c.Name, "reading a precedence level from a recipe; read node[...] instead")
 		}
 	}
+	if v, ok := e.versionConstraint(c); ok {
+		return v
+	}
 	if c.Block != nil {
 		return e.blockCall(c)
 	}
@@ -468,6 +483,11 @@ func (e *emitter) call(c *ruby.CallExpr) sx {
 		nargs(1)
 		m := map[string]string{"start_with?": "startswith", "end_with?": "endswith"}[c.Name]
 		return atom(r + "." + m + "(" + arg(0).code + ")")
+	case "sample":
+		// Chef picks an element at random; any element will do, so
+		// converge takes the first (and stays reproducible)
+		nargs(0)
+		return atom(r + "[0]")
 	case "first", "last":
 		nargs(0, 1)
 		if len(c.Args) == 1 {
@@ -699,6 +719,10 @@ func (e *emitter) constCall(cr *ruby.ConstRef, c *ruby.CallExpr) sx {
 		return sx{code: `"/".join([` + strings.Join(args, ", ") + "])", prec: pPostfix, str: true}
 	case p == "File" && c.Name == "basename" && len(c.Args) == 1:
 		return sx{code: e.expr(c.Args[0]).in(pPostfix) + `.rsplit("/", 1)[-1]`, prec: pPostfix, str: true}
+	case p == "File" && c.Name == "dirname" && len(c.Args) == 1:
+		// Ruby's dirname: trailing and doubled slashes go, "/" and "."
+		// when nothing is left
+		return sx{code: `(lambda _p: _p.rstrip("/").rpartition("/")[0].rstrip("/") or ("/" if _p.startswith("/") else "."))(` + e.expr(c.Args[0]).code + ")", prec: pPostfix, str: true}
 	case p == "File" || p == "Dir" || p == "IO" || p == "FileTest":
 		no(cr.Path+"."+c.Name, "reads the files of the machine running the migration, not of the node; use a guard or a fact")
 	case (p == "Hash" || p == "Array") && c.Name == "new" && len(c.Args) == 0 && c.Block == nil:
@@ -875,4 +899,61 @@ func (e *emitter) defined(x ruby.Expr) sx {
 	}
 	no("defined?", "only defined?(local), defined?(local[...]) and defined?(node[...]) are translated")
 	return sx{}
+}
+
+// chefProviders names the converge provider of each Chef provider class
+// converge has one for (a resource's provider= takes the name).
+var chefProviders = map[string]string{
+	"Chef::Provider::Service::Upstart":      "upstart",
+	"Chef::Provider::Service::Systemd":      "systemd",
+	"Chef::Provider::Service::Init::Debian": "sysvinit",
+	"Chef::Provider::Service::Init::Redhat": "sysvinit",
+	"Chef::Provider::Service::Debian":       "sysvinit",
+	"Chef::Provider::Service::Redhat":       "sysvinit",
+	"Chef::Provider::Package::Apt":          "apt",
+	"Chef::Provider::Package::Yum":          "yum",
+	"Chef::Provider::Package::Dnf":          "dnf",
+}
+
+// versionConstraint translates
+// Chef::VersionConstraint.new("OP X.Y[.Z]").include?(v) for the
+// operators >=, >, <=, <, = : Chef compares the versions as three
+// integers (a missing part is 0), and so does the list comparison.
+func (e *emitter) versionConstraint(c *ruby.CallExpr) (sx, bool) {
+	nw, ok := c.Recv.(*ruby.CallExpr)
+	if c.Name != "include?" || len(c.Args) != 1 || c.Block != nil || !ok || nw.Name != "new" || len(nw.Args) != 1 || nw.Block != nil {
+		return sx{}, false
+	}
+	cr, ok := nw.Recv.(*ruby.ConstRef)
+	if !ok || strings.TrimPrefix(cr.Path, "::") != "Chef::VersionConstraint" {
+		return sx{}, false
+	}
+	sl, ok := nw.Args[0].(*ruby.StrLit)
+	if !ok || !isPlain(sl) {
+		return sx{}, false
+	}
+	f := strings.Fields(plain(sl))
+	if len(f) == 1 {
+		f = []string{"=", f[0]}
+	}
+	op := map[string]string{">=": ">=", ">": ">", "<=": "<=", "<": "<", "=": "=="}
+	if len(f) != 2 || op[f[0]] == "" {
+		return sx{}, false
+	}
+	parts := strings.Split(f[1], ".")
+	if len(parts) < 2 || len(parts) > 3 {
+		return sx{}, false
+	}
+	for len(parts) < 3 {
+		parts = append(parts, "0")
+	}
+	for i, p := range parts {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 0 {
+			return sx{}, false
+		}
+		parts[i] = strconv.Itoa(n)
+	}
+	v := `(lambda _v: [int(_x) for _x in (str(_v).split(".") + ["0", "0"])[:3]])(` + e.expr(c.Args[0]).code + ")"
+	return sx{code: v + " " + op[f[0]] + " [" + strings.Join(parts, ", ") + "]", prec: pCmp}, true
 }

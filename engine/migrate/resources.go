@@ -69,6 +69,13 @@ func (e *emitter) emitCallStmt(s *ruby.Stmt, c *ruby.CallExpr, ind int) {
 		e.line(ind, e.expr(c.Recv).in(pPostfix)+".append("+e.expr(c.Args[0]).code+")")
 		return
 	}
+	if cr, ok := c.Recv.(*ruby.ConstRef); ok && strings.TrimPrefix(cr.Path, "::") == "Chef::Application" && c.Name == "fatal!" &&
+		(len(c.Args) == 1 || len(c.Args) == 2) && c.Block == nil {
+		// Chef stops the run with the message (and an exit code
+		// converge does not take); so does fail
+		e.line(ind, "fail("+e.expr(c.Args[0]).code+")")
+		return
+	}
 	if c.Recv != nil {
 		if cr, ok := c.Recv.(*ruby.ConstRef); ok && strings.TrimPrefix(cr.Path, "::") == "Chef::Log" {
 			level := map[string]string{"debug": "debug", "info": "info", "warn": "warn", "error": "error", "fatal": "fatal"}[c.Name]
@@ -79,6 +86,14 @@ func (e *emitter) emitCallStmt(s *ruby.Stmt, c *ruby.CallExpr, ind int) {
 			// the message when the run reaches it
 			e.line(ind, "log("+e.expr(c.Args[0]).code+", level="+starQuote(level)+")")
 			e.resources["log"]++
+			return
+		}
+	}
+	if c.Recv == nil && c.Name == "require" && len(c.Args) == 1 && c.Block == nil {
+		if sl, ok := c.Args[0].(*ruby.StrLit); ok && isPlain(sl) && rubyStdlib[plain(sl)] {
+			// it loads classes only: where the recipe uses them, their
+			// own TODO says so
+			e.line(ind, "# require "+starQuote(plain(sl))+": a Ruby standard library, nothing for converge to load")
 			return
 		}
 	}
@@ -174,6 +189,9 @@ type resourceBuild struct {
 	condNotifies, condSubscr []kwarg
 	notifies                 []string
 	subscr                   []string
+	// notifyLists and subscrLists are notifications a loop in the block
+	// gives: each a list comprehension
+	notifyLists, subscrLists []string
 	notIf                    []guard
 	onlyIf                   []guard
 	notesAt                  []int // source lines of properties that became TODOs
@@ -252,11 +270,11 @@ func (e *emitter) emitResource(s *ruby.Stmt, c *ruby.CallExpr, chefKind string, 
 			e.todoLine(rb.onlyIf[1].line, ind, "several only_if guards", "mixing command and Ruby guards; combine them by hand")
 		})
 	}
-	if len(rb.notifies) > 0 || len(rb.condNotifies) > 0 {
-		rb.kwargs = append(rb.kwargs, condListKwarg("notifies", rb.notifies, rb.condNotifies))
+	if len(rb.notifies) > 0 || len(rb.condNotifies) > 0 || len(rb.notifyLists) > 0 {
+		rb.kwargs = append(rb.kwargs, loopListKwarg(condListKwarg("notifies", rb.notifies, rb.condNotifies), rb.notifies, rb.condNotifies, rb.notifyLists))
 	}
-	if len(rb.subscr) > 0 || len(rb.condSubscr) > 0 {
-		rb.kwargs = append(rb.kwargs, condListKwarg("subscribes", rb.subscr, rb.condSubscr))
+	if len(rb.subscr) > 0 || len(rb.condSubscr) > 0 || len(rb.subscrLists) > 0 {
+		rb.kwargs = append(rb.kwargs, loopListKwarg(condListKwarg("subscribes", rb.subscr, rb.condSubscr), rb.subscr, rb.condSubscr, rb.subscrLists))
 	}
 	// comments inside the block go above the call
 	e.flushComments(s.EndLine+1, ind)
@@ -281,6 +299,23 @@ func condListKwarg(name string, items []string, conds []kwarg) kwarg {
 		parts = append(parts, "(["+c.value+"] if "+c.cond+" else [])")
 	}
 	return kwarg{name: name, value: strings.Join(parts, " + ")}
+}
+
+// loopListKwarg adds to k, the list of items and conds, the lists a
+// loop in the resource block gives.
+func loopListKwarg(k kwarg, items []string, conds []kwarg, lists []string) kwarg {
+	if len(lists) == 0 {
+		return k
+	}
+	var parts []string
+	if len(items) > 0 || len(conds) > 0 {
+		parts = append(parts, condListKwarg(k.name, items, conds).value)
+		if len(conds) == 0 {
+			parts[0] = "[" + strings.Join(items, ", ") + "]"
+		}
+	}
+	parts = append(parts, lists...)
+	return kwarg{name: k.name, value: strings.Join(parts, " + ")}
 }
 
 func listKwarg(name string, items []string) kwarg {
@@ -377,9 +412,23 @@ func (e *emitter) property(rb *resourceBuild, kind, chefKind string, ps *ruby.St
 			bad = u
 		}
 	}()
-	if x, ok := ps.X.(*ruby.IfExpr); ok && x.Modifier {
-		e.conditionalProperty(rb, kind, chefKind, x)
-		return nil
+	if x, ok := ps.X.(*ruby.IfExpr); ok && len(x.Conds) == 1 && len(x.Bodies) == 1 && len(x.Bodies[0]) == 1 {
+		if x.Modifier || !x.HasElse {
+			// `if cond` around one property reads as `prop v if cond`
+			e.conditionalProperty(rb, kind, chefKind, x)
+			return nil
+		}
+		if then, ok := x.Bodies[0][0].X.(*ruby.CallExpr); ok && len(x.Else) == 1 {
+			if els, ok := x.Else[0].X.(*ruby.CallExpr); ok && then.Recv == nil && els.Recv == nil && then.Name == els.Name && !sameOnceProps[then.Name] {
+				// one property set in both branches: the else value,
+				// then the other under the condition (v if cond else w)
+				if bad := e.property(rb, kind, chefKind, x.Else[0], code, hasSource); bad != nil {
+					panic(bad)
+				}
+				e.conditionalProperty(rb, kind, chefKind, &ruby.IfExpr{Line: x.Line, Conds: x.Conds, Bodies: x.Bodies, Unless: x.Unless})
+				return nil
+			}
+		}
 	}
 	if a, ok := ps.X.(*ruby.AssignExpr); ok {
 		if _, local := a.Target.(*ruby.IdentRef); local {
@@ -388,6 +437,10 @@ func (e *emitter) property(rb *resourceBuild, kind, chefKind string, ps *ruby.St
 			e.emitAssign(a, e.resInd)
 			return nil
 		}
+	}
+	if c, ok := ps.X.(*ruby.CallExpr); ok && c.Recv != nil && c.Name == "each" && c.Block != nil && len(c.Block.Params) == 1 && len(c.Args) == 0 {
+		e.notifyLoop(rb, c)
+		return nil
 	}
 	c, ok := ps.X.(*ruby.CallExpr)
 	if !ok || c.Recv != nil {
@@ -504,6 +557,22 @@ func (e *emitter) property(rb *resourceBuild, kind, chefKind string, ps *ruby.St
 		}
 		no(prop, "converge names the resource by its "+map[bool]string{true: "package", false: "path"}[prop == "package_name"]+"; rename the resource (and its notifications)")
 	case "provider":
+		if len(c.Args) == 1 {
+			switch a := c.Args[0].(type) {
+			case *ruby.ConstRef:
+				if _, ok := chefProviders[strings.TrimPrefix(a.Path, "::")]; ok {
+					rb.set("provider", e.expr(a).code)
+					return nil
+				}
+			case *ruby.IdentRef, *ruby.IndexExpr:
+				// a computed provider: the constant it holds was
+				// translated where it was set, converge refuses a
+				// name it does not know, and nil (Chef's default)
+				// is converge's unset ""
+				rb.set("provider", "("+e.expr(a).code+" or \"\")")
+				return nil
+			}
+		}
 		no(prop, "Chef provider classes have no converge equivalent; converge picks the provider from facts (provider= takes a name)")
 	case "cookbook":
 		no(prop, "templates and files from another cookbook are not supported")
@@ -526,6 +595,10 @@ func (e *emitter) property(rb *resourceBuild, kind, chefKind string, ps *ruby.St
 	rb.set(prop, e.expr(v).code)
 	return nil
 }
+
+// sameOnceProps are the properties an if/else inside a resource block
+// cannot set as `v if cond else w`: they accumulate, or are not kwargs.
+var sameOnceProps = map[string]bool{"notifies": true, "subscribes": true, "not_if": true, "only_if": true, "source": true, "code": true}
 
 // conditionalProperty translates `prop value if cond` (or unless) in a
 // resource block. Chef leaves the property unset when cond is false, so
@@ -601,7 +674,8 @@ func (e *emitter) conditionalProperty(rb *resourceBuild, kind, chefKind string, 
 // list of actions (supports [:restart, :reload]), a list holding a hash
 // (supports [:restart => true]), or a value computed at compile time
 // (value_for_platform(...)) that may be either; a list of actions is
-// the hash of each set to true.
+// the hash of each set to true, and a computed hash has its values
+// turned into booleans.
 func (e *emitter) supportsList(x ruby.Expr) (string, bool) {
 	switch v := x.(type) {
 	case *ruby.ArrayLit:
@@ -620,7 +694,9 @@ func (e *emitter) supportsList(x ruby.Expr) (string, bool) {
 		}
 		return "{" + strings.Join(parts, ", ") + "}", true
 	case *ruby.CallExpr, *ruby.IndexExpr, *ruby.IdentRef:
-		return "(lambda _s: {_a: True for _a in _s} if type(_s) == \"list\" else _s)(" + e.expr(x).code + ")", true
+		// Chef reads a hash's values as Ruby truthiness (only nil and
+		// false are false); converge wants booleans
+		return "(lambda _s: {_a: True for _a in _s} if type(_s) == \"list\" else {_k: _v != None and _v != False for _k, _v in _s.items()})(" + e.expr(x).code + ")", true
 	}
 	return "", false
 }
@@ -939,3 +1015,41 @@ func walkIdents(x ruby.Expr, used map[string]bool) {
 }
 
 // ---- expressions ----
+
+// rubyStdlib holds Ruby standard libraries recipes require for their
+// classes (IPAddr, Resolv, ...); a require of one loads nothing a
+// translated recipe needs.
+var rubyStdlib = map[string]bool{
+	"ipaddr": true, "resolv": true, "socket": true, "json": true, "yaml": true, "erb": true,
+	"securerandom": true, "digest": true, "digest/md5": true, "digest/sha1": true, "digest/sha2": true,
+	"base64": true, "uri": true, "set": true, "fileutils": true, "shellwords": true, "etc": true,
+	"openssl": true, "tempfile": true, "time": true, "date": true, "pathname": true,
+}
+
+// notifyLoop translates a loop in a resource block that only notifies
+// (list.each { |s| notifies :restart, "service[#{s}]" }): the
+// notifications become a list comprehension over the list.
+func (e *emitter) notifyLoop(rb *resourceBuild, c *ruby.CallExpr) {
+	if len(c.Block.Body) == 0 {
+		no("statement in a resource block", "only property calls are translated")
+	}
+	for _, st := range c.Block.Body {
+		in, ok := st.X.(*ruby.CallExpr)
+		if !ok || in.Recv != nil || in.Block != nil || in.Name != "notifies" && in.Name != "subscribes" {
+			no("statement in a resource block", "only property calls, and loops of notifies or subscribes, are translated")
+		}
+	}
+	over := e.expr(c.Recv)
+	saved := copyVars(e.vars)
+	defer func() { e.vars = saved }()
+	v := e.bind(c.Block.Params[0], "")
+	for _, st := range c.Block.Body {
+		in := st.X.(*ruby.CallExpr)
+		l := "[" + e.notification(in) + " for " + v + " in " + over.in(pOr) + "]"
+		if in.Name == "notifies" {
+			rb.notifyLists = append(rb.notifyLists, l)
+		} else {
+			rb.subscrLists = append(rb.subscrLists, l)
+		}
+	}
+}

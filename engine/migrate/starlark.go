@@ -69,7 +69,10 @@ type varInfo struct {
 }
 
 type emitter struct {
-	file     string // path shown in TODOs (cookbook/recipes/x.rb)
+	file string // path shown in TODOs (cookbook/recipes/x.rb)
+	// lastStmt is a recipe's last top-level statement: a list of
+	// statements ending with it runs to the end of the recipe
+	lastStmt *ruby.Stmt
 	kind     fileKind
 	cookbook string
 	recipe   string
@@ -145,6 +148,9 @@ func translateFileKinds(file string, kind fileKind, cookbook, recipe, src string
 	e := newEmitter(file, kind, cookbook, recipe, src, comments)
 	e.lib = lib
 	e.kinds = kinds
+	if len(stmts) > 0 && kind == kindRecipe {
+		e.lastStmt = stmts[len(stmts)-1]
+	}
 	e.body(stmts, 0)
 	e.flushComments(1<<30, 0)
 	if ls := e.loadLines(); len(ls) > 0 {
@@ -286,6 +292,23 @@ func (e *emitter) body(stmts []*ruby.Stmt, ind int) {
 				}
 			}
 		}
+		// a case on a fact (at the top of a recipe, or in a branch
+		// running to its end) whose one when ends in return: the rest
+		// of the file runs when that when did not
+		if x, ok := s.X.(*ruby.CaseExpr); ok && e.loop == 0 && e.lastStmt != nil && stmts[len(stmts)-1] == e.lastStmt && i < len(stmts)-1 {
+			if k, cond, ok := e.returningWhen(x); ok {
+				c := *x
+				c.Bodies = append([][]*ruby.Stmt(nil), x.Bodies...)
+				c.Bodies[k] = x.Bodies[k][:len(x.Bodies[k])-1]
+				e.stmt(&ruby.Stmt{X: &c, Line: s.Line, EndLine: s.EndLine}, ind)
+				e.line(ind, "")
+				e.line(ind, "if "+negate(cond)+":")
+				e.conds = append(e.conds, negate(cond))
+				e.body(stmts[i+1:], ind+1)
+				e.conds = e.conds[:len(e.conds)-1]
+				return
+			}
+		}
 		// "return if cond" at the top of a recipe guards the rest of the file
 		if j, ok := s.X.(*ruby.IfExpr); ok && j.Modifier && e.loop == 0 && ind == 0 {
 			if r, ok := j.Bodies[0][0].X.(*ruby.JumpExpr); ok && r.Kind == "return" && r.Val == nil {
@@ -402,4 +425,74 @@ func (e *emitter) stmtInner(s *ruby.Stmt, ind int) {
 	default:
 		no("expression statement", "a value computed and thrown away")
 	}
+}
+
+// returningWhen finds the one when of a case on a fact (node.platform,
+// ...) whose body ends in return, and the condition under which the case
+// takes it; ok is false when there is none, or more than one branch
+// returns, or a condition does not translate.
+func (e *emitter) returningWhen(x *ruby.CaseExpr) (k int, cond string, ok bool) {
+	if x.Subject == nil || e.usesLocals(x.Subject) {
+		return 0, "", false
+	}
+	ends := func(b []*ruby.Stmt) bool {
+		if len(b) == 0 {
+			return false
+		}
+		r, ok := b[len(b)-1].X.(*ruby.JumpExpr)
+		if !ok || r.Kind != "return" {
+			return false
+		}
+		switch r.Val.(type) {
+		case nil, *ruby.IntLit, *ruby.NilLit, *ruby.BoolLit: // the value of a recipe's return is not used
+			return true
+		}
+		return false
+	}
+	k = -1
+	for i, b := range x.Bodies {
+		if ends(b) {
+			if k >= 0 {
+				return 0, "", false
+			}
+			k = i
+		}
+	}
+	if k < 0 || ends(x.Else) {
+		return 0, "", false
+	}
+	subj, err := e.trySubject(x.Subject)
+	if err || !strings.HasPrefix(subj.code, "node.") || strings.ContainsAny(subj.code, "[(") {
+		return 0, "", false
+	}
+	var parts []string
+	for i := 0; i <= k; i++ {
+		for _, v := range x.Whens[i] {
+			if e.usesLocals(v) {
+				return 0, "", false
+			}
+		}
+		code, err := e.tryWhen(true, subj, x.Whens[i])
+		if err != nil {
+			return 0, "", false
+		}
+		if i < k {
+			code = negate(code)
+		}
+		parts = append(parts, code)
+	}
+	return k, joinConds(parts), true
+}
+
+// trySubject translates a case's subject, err when it does not.
+func (e *emitter) trySubject(x ruby.Expr) (v sx, err bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			if _, ok := r.(*untranslatable); !ok {
+				panic(r)
+			}
+			err = true
+		}
+	}()
+	return e.expr(x), false
 }
