@@ -151,14 +151,17 @@ func (r *run) runHook(ctx context.Context, which string) error {
 // interruption does not keep after from running: it brings a node that
 // before took out of service back (bounded by its own limit).
 func (r *run) withHooks(converge func() error) error {
-	if !r.c.Hooks.Declared() || r.opts.Offline {
+	if !r.c.Hooks.Declared() {
 		return converge()
 	}
-	// The first probe round trip: also the one converge would take.
-	if err := r.take(r.all); err != nil {
-		return err
+	// The first probe round trip: also the one converge would take (an
+	// offline plan has assumed its probes).
+	if !r.opts.Offline {
+		if err := r.take(r.all); err != nil {
+			return err
+		}
+		r.probedAll = true
 	}
-	r.probedAll = true
 	if !r.wouldChange() {
 		return converge()
 	}
