@@ -154,7 +154,9 @@ func TestPmCorosync_RollingConvergeKeepsTheVIPServing(t *testing.T) {
 	nodes := []string{"pmr1", "pmr2", "pmr3"}
 	c := newCluster(t, 87, lab.ImageDebian12, nodes...)
 	rl := "pm_corosync,pm_corosync::crm,pm_corosync::web"
-	c.converge(rl, nodes...)
+	// Apache cloned on every node: only the VIP moves (web.clone).
+	args := func(a ...string) []string { return append([]string{"-a", "web.clone=true"}, a...) }
+	c.converge(rl, args(nodes...)...)
 	c.assertClusterServes(nodes...)
 	var holder string
 	if !waitFor(60*time.Second, func() bool { holder = c.vipHolder(); return holder != "" }) {
@@ -169,7 +171,7 @@ func TestPmCorosync_RollingConvergeKeepsTheVIPServing(t *testing.T) {
 	}
 
 	// Nothing to change: a rolling run runs no hook and restarts nothing.
-	out := c.converge(rl, append([]string{"--serial", "1"}, nodes...)...)
+	out := c.converge(rl, args(append([]string{"--serial", "1"}, nodes...)...)...)
 	for n, u := range updated(t, out) {
 		if u != "0" {
 			t.Errorf("a no-op rolling run updated %s resources on %s: %v", u, n, changedResources(out))
@@ -191,7 +193,7 @@ func TestPmCorosync_RollingConvergeKeepsTheVIPServing(t *testing.T) {
 	poll := pollVIP("http://" + c.vip + "/")
 	sampler := sampleOnline(c, nodes...)
 	start := time.Now()
-	out = c.converge(rl, append([]string{"--serial", "1", "-a", "corosync.token=5000"}, order...)...)
+	out = c.converge(rl, args(append([]string{"--serial", "1", "-a", "corosync.token=5000"}, order...)...)...)
 	took := time.Since(start)
 	time.Sleep(2 * time.Second)
 	requests, failed, failures := poll.end()
@@ -238,7 +240,7 @@ func TestPmCorosync_RollingConvergeKeepsTheVIPServing(t *testing.T) {
 	for _, n := range nodes {
 		before[n] = pids(n) + " " + c.ssh(n, "sha256sum /etc/corosync/corosync.conf 2>/dev/null || true")
 	}
-	out, stderr, code := c.convergeCode(rl, "--serial", "1", "--max-fail", "0", "-a", "corosync.token=4000", "pmr2", "pmr1", "pmr3")
+	out, stderr, code := c.convergeCode(rl, args("--serial", "1", "--max-fail", "0", "-a", "corosync.token=4000", "pmr2", "pmr1", "pmr3")...)
 	if code != 1 {
 		t.Errorf("a roll with a failed node exited %d, want 1", code)
 	}
