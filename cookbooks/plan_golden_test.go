@@ -49,6 +49,20 @@ func TestPmCorosync_PlanAgainstRecordedCentOSFacts(t *testing.T) {
 					t.Errorf("the plan lacks %q", must)
 				}
 			}
+			if bytes.Contains(want, []byte("rolling_hook[")) {
+				t.Error("a plan without --serial shows rolling hooks")
+			}
+			// A rolling plan shows each node's hooks around its change.
+			out.Reset()
+			if code := cli.Main(append(args, "--serial", "1"), &out, &errb); code != 0 {
+				t.Fatalf("plan --serial 1 exit %d: %s\n%s", code, errb.String(), out.String())
+			}
+			for _, must := range []string{"Batch 1 of 2: ", "Batch 2 of 2: ", "* rolling_hook[before] action run [would change]\n", "crm_standby -N \"$n\" -v on",
+				"* rolling_hook[after] action run [would change]\n", "crm_standby -N \"$n\" -v off"} {
+				if k := bytes.Count(out.Bytes(), []byte(must)); k < 1 || (bytes.HasPrefix([]byte(must), []byte("* rolling")) && k != 2) {
+					t.Errorf("plan --serial 1 shows %q %d times:\n%s", must, k, out.String())
+				}
+			}
 		})
 	}
 }

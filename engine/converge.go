@@ -26,6 +26,10 @@ type Options struct {
 	// (connect, facts); Result.RoundTrips and the node-end event add the
 	// engine's own.
 	Trips RoundTrips
+	// Rolling: the node converges in a batch of a rolling run (--serial).
+	// Only then do the recipe's rolling hooks run: a run that converges
+	// every node at once would take them all out of service at once.
+	Rolling bool
 }
 
 // ProbeLimit is the limit for each shell probe and guard; 0 is none.

@@ -10,9 +10,9 @@ import (
 	"github.com/converge-cm/converge/engine/shell"
 )
 
-// Hooks are the shell commands a recipe declares with rolling_hooks(): Before
-// runs on the node after the probe round trip, when at least one resource
-// would change, and After once the node has converged (also after a failed
+// Hooks are the shell commands a recipe declares with rolling_hooks(). In a
+// rolling run (Options.Rolling) Before runs on the node after the probe
+// round trip, when at least one resource would change, and After once the node has converged (also after a failed
 // apply, so that a node Before took out of service is brought back). A node
 // with nothing to change runs neither: a no-op run stays one probe round
 // trip. The pm_corosync cookbook puts a node in standby before and back
@@ -151,7 +151,7 @@ func (r *run) runHook(ctx context.Context, which string) error {
 // interruption does not keep after from running: it brings a node that
 // before took out of service back (bounded by its own limit).
 func (r *run) withHooks(converge func() error) error {
-	if !r.c.Hooks.Declared() {
+	if !r.c.Hooks.Declared() || !r.opts.Rolling {
 		return converge()
 	}
 	// The first probe round trip: also the one converge would take (an

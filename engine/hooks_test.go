@@ -54,7 +54,7 @@ func TestHook_NoOpRunsNoHookAndTakesOneProbeRoundTrip(t *testing.T) {
 	g := newFake(&calls{}, "execute[skipped]")
 	g.NotIf = []engine.Guard{{Cmd: "true"}}
 	c.Add(g)
-	res, events, tr := converge(t, c, engine.Options{})
+	res, events, tr := converge(t, c, engine.Options{Rolling: true})
 	if res.Err != nil {
 		t.Fatal(res.Err)
 	}
@@ -100,7 +100,7 @@ func TestHook_RunsBeforeAndAfterAChange(t *testing.T) {
 			if tc.failHook {
 				c.Hooks.Before += "; exit 3"
 			}
-			res, events, _ := converge(t, c, engine.Options{})
+			res, events, _ := converge(t, c, engine.Options{Rolling: true})
 			if got := readLog(t, log); got != tc.wantLog {
 				t.Errorf("log %q, want %q", got, tc.wantLog)
 			}
@@ -147,7 +147,7 @@ var errFailed = &engine.CommandError{Cmd: "apply", ExitCode: 1, Stderr: "apply f
 
 func TestHook_DryRunShowsHooksRunsNone(t *testing.T) {
 	c, log, _, _ := hookCase(t, false)
-	res, events, tr := converge(t, c, engine.Options{DryRun: true})
+	res, events, tr := converge(t, c, engine.Options{DryRun: true, Rolling: true})
 	if res.Err != nil {
 		t.Fatal(res.Err)
 	}
@@ -170,7 +170,7 @@ func TestHook_TimeoutEndsTheHook(t *testing.T) {
 	c.Hooks.Before = "sleep 5"
 	c.Hooks.Timeout = time.Second
 	start := time.Now()
-	res, _, _ := converge(t, c, engine.Options{})
+	res, _, _ := converge(t, c, engine.Options{Rolling: true})
 	if res.Err == nil || !strings.Contains(res.Err.Error(), "before hook") || !strings.Contains(res.Err.Error(), "timed out after 1s") {
 		t.Fatalf("error %v, want the before hook's timeout", res.Err)
 	}
@@ -187,11 +187,33 @@ func TestHook_TimeoutEndsTheHook(t *testing.T) {
 func TestHook_OnlyAnAfterHook(t *testing.T) {
 	c, log, _, _ := hookCase(t, false)
 	c.Hooks.Before = ""
-	res, _, _ := converge(t, c, engine.Options{})
+	res, _, _ := converge(t, c, engine.Options{Rolling: true})
 	if res.Err != nil {
 		t.Fatal(res.Err)
 	}
 	if got := readLog(t, log); got != "apply,after" {
 		t.Errorf("log %q, want apply,after", got)
+	}
+}
+
+// TestHook_NotRollingRunsNoHook: a run that converges every node at once
+// (no --serial) runs no hook, though a resource changes: a before hook that
+// takes the node out of service would take every node out at once.
+func TestHook_NotRollingRunsNoHook(t *testing.T) {
+	c, log, path, _ := hookCase(t, false)
+	res, events, _ := converge(t, c, engine.Options{})
+	if res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	if got := readLog(t, log); got != "apply" {
+		t.Errorf("log %q, want apply alone", got)
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Errorf("the resource did not converge: %v", err)
+	}
+	for _, e := range events {
+		if strings.HasPrefix(e.Resource, "rolling_hook[") {
+			t.Errorf("a run that is not rolling reported %s", e.Resource)
+		}
 	}
 }

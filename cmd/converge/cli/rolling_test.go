@@ -176,6 +176,18 @@ func TestRolling_SerialConvergesInBatchesBetweenHooks(t *testing.T) {
 	if pos["start_r2"] > pos["end_r1"] && pos["start_r1"] > pos["end_r2"] {
 		t.Errorf("--serial 50%%: r1 and r2 did not run together: %v", got)
 	}
+
+	// Without --serial every node converges at once and no hook runs.
+	os.Remove(log)
+	for _, n := range []string{"r1", "r2", "r3", "r4"} {
+		os.Remove(filepath.Join("roots", n, "done"))
+	}
+	r = converge(t, "--known-hosts", kh, "r1", "r2", "r3", "r4")
+	got = logLines(t, log)
+	if r.code != 0 || len(got) != 8 || strings.Contains(strings.Join(got, " "), "before_") || strings.Contains(strings.Join(got, " "), "after_") ||
+		strings.Contains(r.stdout, "rolling_hook[") {
+		t.Errorf("a run that is not rolling: exit %d, log %v\n%s", r.code, got, r.stdout)
+	}
 }
 
 // TestRolling_StopsAfterMaxFail: the first node fails; with --max-fail 0

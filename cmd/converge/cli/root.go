@@ -123,8 +123,9 @@ every node as interrupted and exits 130. A second signal quits at once.
 
 Rolling: --serial N (or P%) converges N nodes at a time, in the order given
 or selected; once more than --max-fail nodes have failed, no new batch starts
-and the nodes left are reported skipped. A recipe's rolling_hooks(before,
-after) run on a node around its change (not when it has nothing to change).
+and the nodes left are reported skipped. In a rolling run a recipe's
+rolling_hooks(before, after) run on a node around its change (not when it
+has nothing to change); a run without --serial runs no hook.
 
 Exit status: 0 when every node converged, 1 when a node failed or was
 unreachable, 2 for usage and recipe errors, 130 when interrupted.`,

@@ -485,7 +485,7 @@ func convergeNodes(ctx context.Context, o *RunOptions) ([]*node, error) {
 			}
 			h := &engine.Host{T: n.tr, Node: n.coll.Node, CommandTimeout: o.CommandTimeout}
 			n.res = engine.Converge(ctx, n.coll, h, engine.Options{DryRun: o.DryRun, Offline: o.FactsFile != "",
-				ProbeTimeout: o.ProbeTimeout, Trips: n.trips, Sink: rep.sink(n.t.Name, n.facts)})
+				ProbeTimeout: o.ProbeTimeout, Trips: n.trips, Rolling: o.Serial.rolling(), Sink: rep.sink(n.t.Name, n.facts)})
 			n.err = n.res.Err
 		})
 		for _, n := range batch {
