@@ -440,8 +440,20 @@ func (e *emitter) call(c *ruby.CallExpr) sx {
 		m := map[string]string{"upcase": "upper", "downcase": "lower", "capitalize": "capitalize", "strip": "strip", "lstrip": "lstrip", "rstrip": "rstrip"}[c.Name]
 		return sx{code: r + "." + m + "()", prec: pPostfix, str: true}
 	case "chomp":
-		nargs(0)
+		nargs(0, 1)
+		if len(c.Args) == 1 {
+			// chomp(s) drops the suffix s when the string ends with it
+			// (chomp("") drops every trailing line break: not translated)
+			if sl, ok := c.Args[0].(*ruby.StrLit); !ok || !isPlain(sl) || plain(sl) == "" {
+				no(".chomp", "only chomp with a non-empty literal suffix is translated")
+			}
+			return sx{code: r + ".removesuffix(" + arg(0).code + ")", prec: pPostfix, str: true}
+		}
 		return sx{code: r + `.removesuffix("\n")`, prec: pPostfix, str: true}
+	case "compact":
+		// nil elements (an Array) or nil values (a Hash) dropped
+		nargs(0)
+		return atom("(lambda _c: {_k: _v for _k, _v in _c.items() if _v != None} if type(_c) in (\"dict\", \"attributes\") else [_x for _x in _c if _x != None])(" + recv.code + ")")
 	case "split":
 		nargs(0, 1)
 		if len(c.Args) == 0 {

@@ -99,6 +99,12 @@ func scanLibrary(src, stem string) (defs []*libDef, other []*ruby.Stmt, otherWhy
 			if mixinRe.MatchString(strings.Join(lines[s.Line-1:min(s.EndLine, len(lines))], " ")) {
 				continue // the helpers are loaded where recipes call them
 			}
+			if c, ok := s.X.(*ruby.CallExpr); ok && c.Recv == nil && (c.Name == "private" || c.Name == "protected" || c.Name == "public") && len(c.Args) == 0 && c.Block == nil {
+				continue // method visibility: a Starlark function is callable where it is loaded
+			}
+			if id, ok := s.X.(*ruby.IdentRef); ok && (id.Name == "private" || id.Name == "protected" || id.Name == "public") {
+				continue
+			}
 			if c, ok := s.X.(*ruby.CallExpr); ok && c.Recv == nil && (c.Name == "module_function" || c.Name == "extend" && len(c.Args) == 1) {
 				continue // def self.x and module_function both make Module.x
 			}

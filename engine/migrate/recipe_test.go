@@ -131,6 +131,15 @@ func TestTranslateRecipe_Constructs(t *testing.T) {
 		{"Chef::Config[:solo] is true", "package 'a' if Chef::Config[:solo]", "if True:", 0},
 		{"other Chef::Config is a TODO", "x = Chef::Config[:file_cache_path]\npackage x", "# TODO(migrate): Chef::Config", 1},
 		{"a library helper outside a library is a TODO", "package pkg_name", "# TODO(migrate): pkg_name", 1},
+		{"a returning if in the rest of a returning if", "if node['a']\n  log 'a'\n  return\nend\nif node['b']\n  log 'b'\n  return\nend\npackage 'y'",
+			"else:\n    if node[\"b\"]:\n        log(\"b\")\n    else:\n        package(\"y\")", 0},
+		{"a returning if nested in a branch that does not run to the end is a TODO", "if node['a']\n  if node['b']\n    return\n  end\n  package 'x'\nend\npackage 'y'", "# TODO(migrate): return", 1},
+		{"a mixin into Chef's DSL is a comment", "::Chef::DSL::Resources.include Opscode::Ntp::Helper\nChef::Recipe.send(:include, Web::Helpers)\npackage 'a'",
+			"# ::Chef::DSL::Resources.include Opscode::Ntp::Helper: library helpers, loaded where the recipe calls them\n# Chef::Recipe.send(:include, Web::Helpers): library helpers", 0},
+		{"another include is a TODO", "Foo.include Bar\npackage 'a'", "# TODO(migrate): .include", 1},
+		{"chomp of a suffix", "x = node['fqdn'].to_s.chomp('.')\npackage x", `x = node.fqdn.removesuffix(".")`, 0},
+		{"chomp of an empty string is a TODO", "x = node['fqdn'].chomp('')\npackage x", "# TODO(migrate): .chomp", 1},
+		{"compact", "x = [node['a'], 'b'].compact\npackage x", `x = (lambda _c: {_k: _v for _k, _v in _c.items() if _v != None} if type(_c) in ("dict", "attributes") else [_x for _x in _c if _x != None])([node["a"], "b"])`, 0},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -180,6 +189,12 @@ module Web
     def installed?(pkg)
       shell_out("dpkg -s #{pkg}").exitstatus == 0
     end
+
+    private
+
+    def web_secret_dir
+      '/etc/web/secret'
+    end
   end
 end
 
@@ -194,6 +209,7 @@ Chef::Resource.send(:include, Web::Helpers)
 		"def conf_path(node_, name):\n",
 		"def web_mode(kind):\n    if kind == \"secret\":",
 		`todo("web/libraries/helpers.rb:27: method installed?")`,
+		"def web_secret_dir():\n",
 	} {
 		if !strings.Contains(star, w) {
 			t.Errorf("library misses %q:\n%s", w, star)

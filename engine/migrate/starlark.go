@@ -281,7 +281,8 @@ func (e *emitter) body(stmts []*ruby.Stmt, ind int) {
 		s := stmts[i]
 		// "if cond ... return end" at the top of a recipe: the rest of
 		// the file is the else branch
-		if j, ok := s.X.(*ruby.IfExpr); ok && !j.Modifier && e.loop == 0 && ind == 0 && len(j.Conds) == 1 && !j.HasElse && i < len(stmts)-1 {
+		toEnd := ind == 0 || e.lastStmt != nil && stmts[len(stmts)-1] == e.lastStmt // these statements run to the end of the recipe
+		if j, ok := s.X.(*ruby.IfExpr); ok && !j.Modifier && e.loop == 0 && toEnd && len(j.Conds) == 1 && !j.HasElse && i < len(stmts)-1 {
 			if b := j.Bodies[0]; len(b) > 0 {
 				if r, ok := b[len(b)-1].X.(*ruby.JumpExpr); ok && r.Kind == "return" && r.Val == nil {
 					c := *j
