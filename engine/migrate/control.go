@@ -85,6 +85,11 @@ func (e *emitter) usesLocals(x ruby.Expr) bool {
 	}
 	used := map[string]bool{}
 	walkIdents(x, used)
+	for n := range used {
+		if e.consts[n] != nil {
+			delete(used, n) // a constant reads the same in an attributes file
+		}
+	}
 	return len(used) > 0
 }
 

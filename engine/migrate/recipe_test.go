@@ -264,7 +264,16 @@ func TestTranslateRecipe_SettingAttributes(t *testing.T) {
 		{"under a platform condition", "if platform_family?('rhel')\n  node.default['svc'] = 'httpd'\nelse\n  node.default['svc'] = 'apache2'\nend\n", "",
 			"if node.platform_family == \"rhel\":\n    default[\"svc\"] = \"httpd\"\n# r.rb:4\nif not (node.platform_family == \"rhel\"):\n    default[\"svc\"] = \"apache2\"\n", 0},
 		{"in a loop is a TODO", "%w(a b).each do |n|\n  node.default[n] = 1\nend\n", "TODO(migrate): setting a node attribute in a loop", "", 1},
-		{"from a local is a TODO", "v = 1\nnode.default['x'] = v\n", "TODO(migrate): setting a node attribute from a recipe variable", "", 1},
+		{"from a local is a TODO", "v = [node['a']]\nnode.default['x'] = v\n", "TODO(migrate): setting a node attribute from a recipe variable", "", 1},
+		{"under a condition on a constant local", "opts = %w(may encrypt)\nif opts.include? node['lvl']\n  node.default['x'] = 1\nend\n", "opts = [\"may\", \"encrypt\"]\nif node[\"lvl\"] in opts:",
+			"opts = [\"may\", \"encrypt\"]\n# r.rb:3\nif node[\"lvl\"] in opts:\n    default[\"x\"] = 1\n", 0},
+		{"a constant local as the value", "port = 8080\nnode.default['x']['port'] = port\nnode.default['y']['port'] = port\n", "",
+			"port = 8080\n# r.rb:2\ndefault[\"x\"][\"port\"] = port\n# r.rb:3\ndefault[\"y\"][\"port\"] = port\n", 0},
+		{"a local assigned twice is not a constant", "v = 1\nv = 2 if node['a']\nnode.default['x'] = v\n", "TODO(migrate): setting a node attribute from a recipe variable", "", 1},
+		{"a local a method changes is not a constant", "l = %w(a)\nl << 'b' if node['a']\nnode.default['x'] = 1 if l.include?('b')\n", "TODO(migrate): setting a node attribute under a condition on a recipe variable", "", 1},
+		{"a local another local takes is not a constant", "l = %w(a)\nm = l\nm.push('b')\nnode.default['x'] = 1 if l.include?('b')\n", "TODO(migrate)", "", 1},
+		{"a local shadowed by a block parameter is not a constant", "n = 'a'\n%w(b).each { |n| log n }\nnode.default['x'] = n\n", "TODO(migrate): setting a node attribute from a recipe variable", "", 1},
+		{"a local read from node is not a constant", "v = node['a']\nnode.default['x'] = v\n", "TODO(migrate): setting a node attribute from a recipe variable", "", 1},
 		{"run_state", "node.run_state['pw'] = 'x'\nfile '/p' do\n  content node.run_state['pw']\nend\n", "run_state[\"pw\"] = \"x\"\nfile(\"/p\", content=run_state[\"pw\"])", "", 0},
 	}
 	for _, c := range cases {

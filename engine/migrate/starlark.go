@@ -105,6 +105,11 @@ type emitter struct {
 	// by their Chef address ("template[app.conf]"): the Starlark code of
 	// their converge name
 	renamed map[string]string
+	// constCands are the recipe locals that may be constants, consts
+	// those whose assignment is read (consts.go), in that order
+	constCands map[string]bool
+	consts     map[string]*constLocal
+	constOrder []string
 }
 
 func newEmitter(file string, kind fileKind, cookbook, recipe, src string, comments []ruby.Comment) *emitter {
@@ -150,6 +155,7 @@ func translateFileKinds(file string, kind fileKind, cookbook, recipe, src string
 	e.kinds = kinds
 	if len(stmts) > 0 && kind == kindRecipe {
 		e.lastStmt = stmts[len(stmts)-1]
+		e.constCands = constCandidates(stmts, src)
 	}
 	e.body(stmts, 0)
 	e.flushComments(1<<30, 0)
