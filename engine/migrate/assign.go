@@ -60,6 +60,10 @@ func (e *emitter) emitAssign(x *ruby.AssignExpr, ind int) {
 		e.line(ind, strings.Join(names, ", ")+" = "+v)
 	case *ruby.IdentRef:
 		if x.Op == "=" {
+			if c, ok := x.Value.(*ruby.CallExpr); ok && c.Name == "tap" && c.Recv != nil && len(c.Args) == 0 && c.Block != nil && len(c.Block.Params) == 1 {
+				e.emitTap(t, c, ind)
+				return
+			}
 			if br := branchesAssigning(t, x.Value); br != nil {
 				e.stmtInner(&ruby.Stmt{X: br, Line: x.Line, EndLine: x.Line}, ind)
 				return
@@ -327,4 +331,19 @@ func assignedLocals(stmts []*ruby.Stmt, out map[string]bool) {
 			assignedLocals(v.Else, out)
 		}
 	}
+}
+
+// emitTap translates x = v.tap { |a| ... }: tap yields its receiver to
+// the block and returns it, so a is v, the block's statements run, and x
+// is a (the same object, as the block changed it).
+func (e *emitter) emitTap(target *ruby.IdentRef, c *ruby.CallExpr, ind int) {
+	p := c.Block.Params[0]
+	if _, known := e.vars[p]; known || p == target.Name {
+		no(".tap", "the block parameter has the name of another local")
+	}
+	v := e.expr(c.Recv)
+	star := e.bind(p, typeOf(c.Recv, v))
+	e.line(ind, star+" = "+v.code)
+	e.body(c.Block.Body, ind)
+	e.line(ind, e.bind(target.Name, e.vars[p].typ)+" = "+star)
 }

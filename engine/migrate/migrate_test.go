@@ -130,7 +130,7 @@ func TestMigrate_UntranslatableIsReportedNotDropped(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"search", "ruby_block", "::File.read", "`command`", "a method definition", "umask", "provider", "=~", "method cluster_peers", "default_unless"}
+	want := []string{"search", "ruby_block", "::File.read", "`command`", "method helper", "umask", "provider", "=~", "method cluster_peers", "default_unless"}
 	var got []string
 	for _, td := range r.Todos {
 		got = append(got, td.Construct)

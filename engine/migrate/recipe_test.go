@@ -139,6 +139,15 @@ func TestTranslateRecipe_Constructs(t *testing.T) {
 		{"another include is a TODO", "Foo.include Bar\npackage 'a'", "# TODO(migrate): .include", 1},
 		{"chomp of a suffix", "x = node['fqdn'].to_s.chomp('.')\npackage x", `x = node.fqdn.removesuffix(".")`, 0},
 		{"chomp of an empty string is a TODO", "x = node['fqdn'].chomp('')\npackage x", "# TODO(migrate): .chomp", 1},
+		{"a method of the recipe is a function", "def addr_for(iface, type)\n  addrs = node['network']['interfaces'][iface]['addresses']\n  addrs.select { |a, d| d['family'] == type }.keys[0]\nend\n\npackage addr_for('eth0', 'inet')",
+			"# def addr_for: a method of the recipe\ndef addr_for(iface, type_):\n    addrs = node[\"network\"][\"interfaces\"][iface][\"addresses\"]\n    value_of_addr_for = {a: d for a, d in addrs.items() if d[\"family\"] == type_}.keys()[0]\n    return value_of_addr_for\n\npackage(addr_for(\"eth0\", \"inet\"))", 0},
+		{"a method of the recipe calling another", "def base\n  '/opt'\nend\ndef dir(n)\n  \"#{base}/#{n}\"\nend\ndirectory dir('x')",
+			"def dir(n):\n    value_of_dir = \"%s/%s\" % (base(), n)", 0},
+		{"a method of the recipe that does not translate is a TODO, and so are its calls", "def ver\n  shell_out('x -v').stdout\nend\npackage ver",
+			"# TODO(migrate): method ver: shell_out", 2},
+		{"Array.new.tap fills a list", "l = Array.new.tap do |a|\n  node['ifs'].each_pair do |i, t|\n    a << \"#{i}:#{t}\"\n  end\nend\npackage l",
+			"a = []\nfor i, t in node[\"ifs\"].items():\n    a.append(\"%s:%s\" % (i, t))\nl = a\npackage(l)", 0},
+		{"tap with a parameter naming another local is a TODO", "a = 1\nl = [].tap { |a| a << 1 }\npackage l", "# TODO(migrate): .tap", 1},
 		{"compact", "x = [node['a'], 'b'].compact\npackage x", `x = (lambda _c: {_k: _v for _k, _v in _c.items() if _v != None} if type(_c) in ("dict", "attributes") else [_x for _x in _c if _x != None])([node["a"], "b"])`, 0},
 	}
 	for _, c := range cases {

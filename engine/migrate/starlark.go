@@ -107,6 +107,9 @@ type emitter struct {
 	renamed map[string]string
 	// constCands are the recipe locals that may be constants, consts
 	// those whose assignment is read (consts.go), in that order
+	// recipeDefs are the methods a recipe defines (def name ... end at
+	// its top), by their line (recipedef.go)
+	recipeDefs map[int]*libDef
 	constCands map[string]bool
 	consts     map[string]*constLocal
 	constOrder []string
@@ -156,6 +159,7 @@ func translateFileKinds(file string, kind fileKind, cookbook, recipe, src string
 	if len(stmts) > 0 && kind == kindRecipe {
 		e.lastStmt = stmts[len(stmts)-1]
 		e.constCands = constCandidates(stmts, src)
+		e.readRecipeDefs(stmts)
 	}
 	e.body(stmts, 0)
 	e.flushComments(1<<30, 0)
@@ -391,6 +395,10 @@ func (e *emitter) stmtInner(s *ruby.Stmt, ind int) {
 	case *ruby.BadExpr:
 		no("unreadable Ruby", "the reader could not parse this ("+x.Why+")")
 	case *ruby.OpaqueExpr:
+		if d := e.recipeDefs[s.Line]; d != nil && x.What == "a method definition" && ind == 0 {
+			e.emitRecipeDef(d)
+			return
+		}
 		no(x.What, "arbitrary Ruby has no converge equivalent")
 	case *ruby.IfExpr:
 		e.declareBranchLocals(x, ind)
