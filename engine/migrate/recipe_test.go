@@ -149,6 +149,7 @@ func TestTranslateRecipe_Constructs(t *testing.T) {
 			"a = []\nfor i, t in node[\"ifs\"].items():\n    a.append(\"%s:%s\" % (i, t))\nl = a\npackage(l)", 0},
 		{"tap with a parameter naming another local is a TODO", "a = 1\nl = [].tap { |a| a << 1 }\npackage l", "# TODO(migrate): .tap", 1},
 		{"service timeout", "service 'ntp' do\n  timeout 120\n  action :start\nend", `service("ntp", timeout=120, action="start")`, 0},
+		{"a splat in an array is Array()", "x = ['a', *node['pkgs']]\npackage x", `x = ["a"] + `, 0},
 		{"compact", "x = [node['a'], 'b'].compact\npackage x", `x = (lambda _c: {_k: _v for _k, _v in _c.items() if _v != None} if type(_c) in ("dict", "attributes") else [_x for _x in _c if _x != None])([node["a"], "b"])`, 0},
 	}
 	for _, c := range cases {
