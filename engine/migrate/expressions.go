@@ -710,6 +710,9 @@ func (e *emitter) selfCall(c *ruby.CallExpr) sx {
 	if v, ok := e.helperCall(c, ""); ok {
 		return v
 	}
+	if h, ok := chefUtilsHelpers[c.Name]; ok && len(c.Args) == 0 && c.Block == nil {
+		return sx{code: h, prec: pCmp}
+	}
 	if len(c.Args) == 0 && c.Block == nil && !c.Parens {
 		no(c.Name, "unknown local variable or method (a library helper?)")
 	}
@@ -968,4 +971,20 @@ func (e *emitter) versionConstraint(c *ruby.CallExpr) (sx, bool) {
 	}
 	v := `(lambda _v: [int(_x) for _x in (str(_v).split(".") + ["0", "0"])[:3]])(` + e.expr(c.Args[0]).code + ")"
 	return sx{code: v + " " + op[f[0]] + " [" + strings.Join(parts, ", ") + "]", prec: pCmp}, true
+}
+
+// chefUtilsHelpers are the predicates of Chef's chef-utils (Chef >= 15.5)
+// that read facts converge has, written as the comparisons they make; a
+// library method of the same name comes first.
+var chefUtilsHelpers = map[string]string{
+	// platform_family helpers
+	"debian?": `node.platform_family == "debian"`, "rhel?": `node.platform_family == "rhel"`,
+	"fedora?": `node.platform_family == "fedora"`, "amazon?": `node.platform_family == "amazon"`,
+	"suse?": `node.platform_family == "suse"`, "arch?": `node.platform_family == "arch"`,
+	"gentoo?": `node.platform_family == "gentoo"`, "windows?": `node.platform_family == "windows"`,
+	"macos?": `node.platform_family == "mac_os_x"`, "mac_os_x?": `node.platform_family == "mac_os_x"`,
+	// platform helpers
+	"ubuntu?": `node.platform == "ubuntu"`, "centos?": `node.platform == "centos"`,
+	// systemd?: PID 1 is systemd, which Ohai's init_package names
+	"systemd?": `node["init_package"] == "systemd"`,
 }

@@ -150,6 +150,12 @@ func TestTranslateRecipe_Constructs(t *testing.T) {
 		{"tap with a parameter naming another local is a TODO", "a = 1\nl = [].tap { |a| a << 1 }\npackage l", "# TODO(migrate): .tap", 1},
 		{"service timeout", "service 'ntp' do\n  timeout 120\n  action :start\nend", `service("ntp", timeout=120, action="start")`, 0},
 		{"a splat in an array is Array()", "x = ['a', *node['pkgs']]\npackage x", `x = ["a"] + `, 0},
+		{"chef-utils predicates read facts", "package 'a' if debian? && !centos?\nservice 'b' do\n  only_if { systemd? }\nend",
+			"if node.platform_family == \"debian\" and not node.platform == \"centos\":\n    package(\"a\")\nservice(\"b\", only_if=lambda: node[\"init_package\"] == \"systemd\")", 0},
+		{"systemd_unit verify false is converge's way", "systemd_unit 'a.service' do\n  content 'x'\n  verify false\nend", `systemd_unit("a.service", content="x")`, 0},
+		{"systemd_unit verify true is a TODO", "systemd_unit 'a.service' do\n  content 'x'\n  verify true\nend", "# TODO(migrate): verify", 1},
+		{"a template of the recipe's own cookbook", "template '/x' do\n  source 'x.erb'\n  cookbook 'cb'\nend", `template("/x", source="x.tmpl")`, 0},
+		{"a template of another cookbook is a TODO", "template '/x' do\n  source 'x.erb'\n  cookbook 'other'\nend", "# TODO(migrate): cookbook", 1},
 		{"compact", "x = [node['a'], 'b'].compact\npackage x", `x = (lambda _c: {_k: _v for _k, _v in _c.items() if _v != None} if type(_c) in ("dict", "attributes") else [_x for _x in _c if _x != None])([node["a"], "b"])`, 0},
 	}
 	for _, c := range cases {

@@ -583,7 +583,18 @@ func (e *emitter) property(rb *resourceBuild, kind, chefKind string, ps *ruby.St
 		}
 		no(prop, "Chef provider classes have no converge equivalent; converge picks the provider from facts (provider= takes a name)")
 	case "cookbook":
+		if len(c.Args) == 1 {
+			if sl, ok := c.Args[0].(*ruby.StrLit); ok && isPlain(sl) && plain(sl) == e.cookbook {
+				return nil // the recipe's own cookbook, where converge looks
+			}
+		}
 		no(prop, "templates and files from another cookbook are not supported")
+	case "verify":
+		if kind == "systemd_unit" && len(c.Args) == 1 {
+			if b, ok := c.Args[0].(*ruby.BoolLit); ok && !b.Val {
+				return nil // converge does not run systemd-analyze verify either
+			}
+		}
 	case "local":
 		no(prop, "local templates are not supported")
 	}
