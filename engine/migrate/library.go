@@ -308,6 +308,7 @@ func translateDef(rel, cookbook, src string, d *libDef, lib *library, loads map[
 	e := newEmitter(rel, kindRecipe, cookbook, "", src, kept)
 	e.lib = lib
 	e.loads = loads
+	e.inDef = true
 	var params []string
 	for i, p := range d.params {
 		n := e.bind(p, "")

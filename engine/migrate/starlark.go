@@ -110,6 +110,9 @@ type emitter struct {
 	// recipeDefs are the methods a recipe defines (def name ... end at
 	// its top), by their line (recipedef.go)
 	recipeDefs map[int]*libDef
+	// inDef is set while a method body is written (translateDef): a
+	// return leaves the Starlark function
+	inDef      bool
 	constCands map[string]bool
 	consts     map[string]*constLocal
 	constOrder []string
@@ -424,6 +427,13 @@ func (e *emitter) stmtInner(s *ruby.Stmt, ind int) {
 			e.line(ind, "continue")
 		case x.Kind == "break" && e.loop > 0 && x.Val == nil:
 			e.line(ind, "break")
+		case x.Kind == "return" && e.inDef:
+			// an early return of a method: the function's
+			if x.Val == nil {
+				e.line(ind, "return None")
+			} else {
+				e.line(ind, "return "+e.expr(x.Val).code)
+			}
 		default:
 			no(x.Kind, "leaving a recipe or block early has no converge equivalent here")
 		}
