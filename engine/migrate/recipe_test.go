@@ -156,6 +156,8 @@ func TestTranslateRecipe_Constructs(t *testing.T) {
 		{"systemd_unit verify true is a TODO", "systemd_unit 'a.service' do\n  content 'x'\n  verify true\nend", "# TODO(migrate): verify", 1},
 		{"a template of the recipe's own cookbook", "template '/x' do\n  source 'x.erb'\n  cookbook 'cb'\nend", `template("/x", source="x.tmpl")`, 0},
 		{"a template of another cookbook is a TODO", "template '/x' do\n  source 'x.erb'\n  cookbook 'other'\nend", "# TODO(migrate): cookbook", 1},
+		{"apt_repository keyserver", "apt_repository 'ppa' do\n  uri 'http://ppa.launchpad.net/a/b/ubuntu'\n  keyserver 'keyserver.ubuntu.com'\n  key 'C0061A4A'\nend",
+			`keyserver="keyserver.ubuntu.com",`, 0},
 		{"compact", "x = [node['a'], 'b'].compact\npackage x", `x = (lambda _c: {_k: _v for _k, _v in _c.items() if _v != None} if type(_c) in ("dict", "attributes") else [_x for _x in _c if _x != None])([node["a"], "b"])`, 0},
 	}
 	for _, c := range cases {
