@@ -158,6 +158,7 @@ func TestTranslateRecipe_Constructs(t *testing.T) {
 		{"a template of another cookbook is a TODO", "template '/x' do\n  source 'x.erb'\n  cookbook 'other'\nend", "# TODO(migrate): cookbook", 1},
 		{"apt_repository keyserver", "apt_repository 'ppa' do\n  uri 'http://ppa.launchpad.net/a/b/ubuntu'\n  keyserver 'keyserver.ubuntu.com'\n  key 'C0061A4A'\nend",
 			`keyserver="keyserver.ubuntu.com",`, 0},
+		{"package source", "package 'tool' do\n  source '/var/cache/tool.deb'\nend", `package("tool", source="/var/cache/tool.deb")`, 0},
 		{"compact", "x = [node['a'], 'b'].compact\npackage x", `x = (lambda _c: {_k: _v for _k, _v in _c.items() if _v != None} if type(_c) in ("dict", "attributes") else [_x for _x in _c if _x != None])([node["a"], "b"])`, 0},
 	}
 	for _, c := range cases {
