@@ -193,6 +193,10 @@ func (e *emitter) ident(id *ruby.IdentRef) sx {
 // unless the variable is a constant (consts.go), whose definition moves
 // along.
 func (e *emitter) hoistAttr(x *ruby.AssignExpr, keys []ruby.Expr, line string, ind int) {
+	if e.hoisting > 0 {
+		e.line(ind, line) // the whole loop moves
+		return
+	}
 	if e.loop > 0 {
 		no("setting a node attribute in a loop", "move it to an attributes file (attributes/*.star) by hand")
 	}

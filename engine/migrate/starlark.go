@@ -112,7 +112,10 @@ type emitter struct {
 	recipeDefs map[int]*libDef
 	// inDef is set while a method body is written (translateDef): a
 	// return leaves the Starlark function
-	inDef      bool
+	inDef bool
+	// hoisting is set while a loop that only sets attributes is written
+	// for the recipe's attributes file (hoistloop.go)
+	hoisting   int
 	constCands map[string]bool
 	consts     map[string]*constLocal
 	constOrder []string
