@@ -108,6 +108,14 @@ func (e *emitter) expr(x ruby.Expr) sx {
 				// solo is Chef without a server, as converge always is
 				return atom("True")
 			}
+			if k, ok := v.Args[0].(*ruby.SymLit); ok && k.Name == "file_cache_path" {
+				if e.kind != kindRecipe || e.recipe == "" || e.inDef || e.cr != nil {
+					no("Chef::Config[:file_cache_path]", "converge's cache directory is "+cacheDir+", which a recipe declares; use that path and declare directory(\""+cacheDir+"\") in the recipe")
+				}
+				// the recipe declares the directory (translateFileKinds)
+				e.usesCache = true
+				return sx{code: starQuote(cacheDir), prec: pPostfix, str: true}
+			}
 		}
 		return e.index(v)
 	case *ruby.CallExpr:
@@ -988,3 +996,7 @@ var chefUtilsHelpers = map[string]string{
 	// systemd?: PID 1 is systemd, which Ohai's init_package names
 	"systemd?": `node["init_package"] == "systemd"`,
 }
+
+// cacheDir stands for Chef's file_cache_path (/var/chef/cache): the
+// directory a recipe that uses it declares, for the files it downloads.
+const cacheDir = "/var/cache/converge"

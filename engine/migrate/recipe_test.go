@@ -129,7 +129,9 @@ func TestTranslateRecipe_Constructs(t *testing.T) {
 			"    if not (node.platform == \"x\"):\n        package(\"y\")", 0},
 		{"a returning case inside a nested if is a TODO", "if node['a']\n  case node['platform']\n  when 'x'\n    return\n  end\n  package 'y'\nend\npackage 'z'", "# TODO(migrate): return", 1},
 		{"Chef::Config[:solo] is true", "package 'a' if Chef::Config[:solo]", "if True:", 0},
-		{"other Chef::Config is a TODO", "x = Chef::Config[:file_cache_path]\npackage x", "# TODO(migrate): Chef::Config", 1},
+		{"file_cache_path is converge's cache directory, declared by the recipe", "remote_file \"#{Chef::Config[:file_cache_path]}/t.tgz\" do\n  source 'http://x/t.tgz'\nend",
+			"# Chef::Config[:file_cache_path] is /var/cache/converge, declared here by converge migrate\ndirectory(\"/var/cache/converge\", mode=\"0755\")\n\nremote_file(\"/var/cache/converge/t.tgz\"", 0},
+		{"other Chef::Config is a TODO", "x = Chef::Config[:node_name]\npackage x", "# TODO(migrate): Chef::Config", 1},
 		{"a library helper outside a library is a TODO", "package pkg_name", "# TODO(migrate): pkg_name", 1},
 		{"a returning if in the rest of a returning if", "if node['a']\n  log 'a'\n  return\nend\nif node['b']\n  log 'b'\n  return\nend\npackage 'y'",
 			"else:\n    if node[\"b\"]:\n        log(\"b\")\n    else:\n        package(\"y\")", 0},
@@ -348,5 +350,14 @@ func TestChefConstraint(t *testing.T) {
 		if got, err := chefConstraint(in); err != nil || got != want {
 			t.Errorf("chefConstraint(%q) = %q, %v; want %q", in, got, err, want)
 		}
+	}
+}
+
+// An attributes file cannot declare the directory file_cache_path stands
+// for: its file_cache_path stays a TODO naming the path to use.
+func TestTranslateAttributes_FileCachePathIsATodo(t *testing.T) {
+	got, todos := translateRuby("a.rb", kindAttributes, "cb", "default", "default['x']['dir'] = Chef::Config[:file_cache_path]\n")
+	if len(todos) != 1 || !strings.Contains(todos[0].Why, "/var/cache/converge") {
+		t.Errorf("todos = %v\n%s", todos, got)
 	}
 }

@@ -115,7 +115,9 @@ type emitter struct {
 	inDef bool
 	// hoisting is set while a loop that only sets attributes is written
 	// for the recipe's attributes file (hoistloop.go)
-	hoisting   int
+	hoisting int
+	// usesCache is set when the recipe reads Chef::Config[:file_cache_path]
+	usesCache  bool
 	constCands map[string]bool
 	consts     map[string]*constLocal
 	constOrder []string
@@ -169,6 +171,13 @@ func translateFileKinds(file string, kind fileKind, cookbook, recipe, src string
 	}
 	e.body(stmts, 0)
 	e.flushComments(1<<30, 0)
+	if e.usesCache {
+		// Chef creates its file_cache_path; converge's stand-in is a
+		// directory the recipe declares (the same declaration in other
+		// recipes is the same resource)
+		e.out = append([]string{"# Chef::Config[:file_cache_path] is " + cacheDir + ", declared here by converge migrate", "directory(" + starQuote(cacheDir) + ", mode=\"0755\")", ""}, e.out...)
+		e.resources["directory"]++
+	}
 	if ls := e.loadLines(); len(ls) > 0 {
 		e.out = append(append(ls, ""), e.out...)
 	}
