@@ -677,6 +677,7 @@ func scanTree(r *Report, dir string) {
 		}
 	}
 	for _, d := range dirs {
+		scanLibraryHelpers(r, d, cookbookName(d))
 		for _, k := range scanKinds(d, cookbookName(d)) {
 			if _, dup := r.kinds[k.chefName]; !dup {
 				r.kinds[k.chefName] = k

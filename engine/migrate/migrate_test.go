@@ -201,3 +201,43 @@ func TestERB_CorpusTemplatesRenderLikeErubis(t *testing.T) {
 		})
 	}
 }
+
+// TestMigrate_DependencyLibraryHelpers: a recipe calling a helper of a
+// cookbook it depends on loads it from @dep//libraries/.
+func TestMigrate_DependencyLibraryHelpers(t *testing.T) {
+	src := t.TempDir()
+	write := func(rel, text string) {
+		p := filepath.Join(src, rel)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("cookbooks/base/metadata.rb", "name 'base'\nversion '1.0.0'\n")
+	write("cookbooks/base/libraries/helpers.rb", "module Base\n  module Helpers\n    def base_dir(sub)\n      \"/opt/base/#{sub}\"\n    end\n  end\nend\nChef::Recipe.send(:include, Base::Helpers)\n")
+	write("cookbooks/app/metadata.rb", "name 'app'\nversion '1.0.0'\ndepends 'base'\n")
+	write("cookbooks/app/recipes/default.rb", "directory base_dir('app')\n")
+	write("cookbooks/other/metadata.rb", "name 'other'\nversion '1.0.0'\n")
+	write("cookbooks/other/recipes/default.rb", "directory base_dir('other')\n")
+	out := t.TempDir()
+	r, err := Migrate([]string{src}, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app, _ := os.ReadFile(filepath.Join(out, "cookbooks", "app", "recipes", "default.star"))
+	for _, w := range []string{`load("@base//libraries/helpers.star", "base_dir")`, `directory(base_dir("app"))`} {
+		if !strings.Contains(string(app), w) {
+			t.Errorf("app recipe misses %q:\n%s", w, app)
+		}
+	}
+	// a cookbook that does not depend on base does not see its helpers
+	var todos []string
+	for _, td := range r.Todos {
+		todos = append(todos, td.File+": "+td.Construct)
+	}
+	if len(todos) != 1 || !strings.Contains(todos[0], "other/recipes/default.rb") {
+		t.Errorf("todos = %v", todos)
+	}
+}
