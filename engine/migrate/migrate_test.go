@@ -241,3 +241,39 @@ func TestMigrate_DependencyLibraryHelpers(t *testing.T) {
 		t.Errorf("todos = %v", todos)
 	}
 }
+
+// TestMigrate_NotifyingADefinitionsResource: Chef expands a definition
+// in the calling recipe, which may notify a resource of its body; the
+// migrated recipe declares that resource too, with action nothing, and
+// a resource built from the definition's parameters is a TODO.
+func TestMigrate_NotifyingADefinitionsResource(t *testing.T) {
+	src := t.TempDir()
+	write := func(rel, text string) {
+		p := filepath.Join(src, rel)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("metadata.rb", "name 'web'\nversion '1.0.0'\n")
+	write("definitions/web_site.rb", "define :web_site, :port => 80 do\n  service 'nginx' do\n    service_name 'nginx-full'\n    action [:enable, :start]\n  end\n  execute 'reload-site' do\n    command \"reload #{params[:name]}\"\n    action :nothing\n  end\nend\n")
+	write("recipes/default.rb", "web_site 'shop'\n\nfile '/etc/x.conf' do\n  content 'x'\n  notifies :restart, 'service[nginx]'\n  notifies :run, 'execute[reload-site]'\nend\n")
+	out := t.TempDir()
+	r, err := Migrate([]string{src}, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, _ := os.ReadFile(filepath.Join(out, "cookbooks", "web", "recipes", "default.star"))
+	if !strings.Contains(string(rec), `service("nginx", service_name="nginx-full", action="nothing")`) {
+		t.Errorf("recipe does not declare the definition's service:\n%s", rec)
+	}
+	var todos []string
+	for _, td := range r.Todos {
+		todos = append(todos, td.Construct)
+	}
+	if len(todos) != 1 || todos[0] != "notifies execute[reload-site]" {
+		t.Errorf("todos = %v\n%s", todos, rec)
+	}
+}

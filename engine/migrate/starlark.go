@@ -117,7 +117,10 @@ type emitter struct {
 	// for the recipe's attributes file (hoistloop.go)
 	hoisting int
 	// usesCache is set when the recipe reads Chef::Config[:file_cache_path]
-	usesCache  bool
+	usesCache bool
+	// defCalls are the definitions the recipe calls whose bodies declare
+	// resources (definner.go)
+	defCalls   []*crKind
 	constCands map[string]bool
 	consts     map[string]*constLocal
 	constOrder []string
@@ -171,6 +174,7 @@ func translateFileKinds(file string, kind fileKind, cookbook, recipe, src string
 	}
 	e.body(stmts, 0)
 	e.flushComments(1<<30, 0)
+	e.declareDefinitionTargets()
 	if e.usesCache {
 		// Chef creates its file_cache_path; converge's stand-in is a
 		// directory the recipe declares (the same declaration in other
