@@ -24,7 +24,8 @@ type AptRepository struct {
 	Arch         string   `prop:"arch" doc:"Only this architecture (amd64, arm64, ...)."`
 	Trusted      bool     `prop:"trusted" doc:"Mark the source trusted=yes, so its packages install unsigned."`
 	DebSrc       bool     `prop:"deb_src" doc:"Add a deb-src line for source packages as well."`
-	Key          string   `prop:"key" doc:"The signing key: an absolute path of a keyring on the node, or the armored key itself, written to /etc/apt/keyrings/REPO_NAME.asc."`
+	Key          string   `prop:"key" doc:"The signing key: an absolute path of a keyring on the node, the armored key itself, written to /etc/apt/keyrings/REPO_NAME.asc, or its fingerprint (8, 16 or 40 hex digits), fetched once from keyserver into /etc/apt/keyrings/REPO_NAME.gpg."`
+	Keyserver    string   `prop:"keyserver" doc:"The key server a key given by its fingerprint is fetched from (default keyserver.ubuntu.com, as Chef's); a host name or an hkp://, hkps:// URL."`
 	SignedBy     string   `prop:"signed_by" doc:"Absolute path of the keyring on the node that signs the repository (signed-by=)."`
 	Options      []string `prop:"options" doc:"More source options, as NAME=VALUE (\"lang=en\")."`
 	CacheRebuild bool     `prop:"cache_rebuild" doc:"Run apt-get update for this source after it changed (default True)."`
@@ -32,7 +33,10 @@ type AptRepository struct {
 	list    string
 	keyPath string // the key file converge writes, "" when none
 	keyData []byte
-	data    []byte
+	// keyFetch, for a key given by its fingerprint, is the command that
+	// fetches it from the key server into keyPath
+	keyFetch string
+	data     []byte
 }
 
 var _ engine.Resource = (*AptRepository)(nil)
@@ -47,6 +51,8 @@ var (
 	aptURIRe    = regexp.MustCompile(`^[a-z][a-z0-9+.-]*:\S+$`)
 	aptWordRe   = regexp.MustCompile(`^[A-Za-z0-9_./~+-]+$`)
 	aptOptionRe = regexp.MustCompile(`^[a-z][a-z0-9-]*[+-]?=[^\s\]]+$`)
+	aptKeyIDRe  = regexp.MustCompile(`^(?:0x)?(?:[0-9A-Fa-f]{8}|[0-9A-Fa-f]{16}|[0-9A-Fa-f]{40})$`)
+	aptServerRe = regexp.MustCompile(`^(?:(?:hkps?|https?)://)?[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,5})?/?$`)
 )
 
 // debianCodenames name the suites of the releases converge knows.
@@ -85,10 +91,39 @@ func (a *AptRepository) Prepare(pc *engine.PrepareContext) error {
 		}
 		a.keyPath = "/etc/apt/keyrings/" + a.RepoName + ".asc"
 		a.keyData = []byte(strings.TrimSpace(a.Key) + "\n")
+	case aptKeyIDRe.MatchString(strings.ReplaceAll(a.Key, " ", "")):
+		server := a.Keyserver
+		if server == "" {
+			server = "keyserver.ubuntu.com"
+		}
+		if !aptServerRe.MatchString(server) {
+			return bad("use a host name such as keyserver.ubuntu.com, or hkps://keys.openpgp.org", "keyserver %q is not a host name or key server URL", server)
+		}
+		if !strings.Contains(server, "://") {
+			// as Chef: a bare host name is hkp on port 80
+			server = "hkp://" + strings.TrimSuffix(server, "/")
+			if !strings.Contains(strings.TrimPrefix(server, "hkp://"), ":") {
+				server += ":80"
+			}
+		}
+		id := strings.TrimPrefix(strings.ReplaceAll(a.Key, " ", ""), "0x")
+		a.keyPath = "/etc/apt/keyrings/" + a.RepoName + ".gpg"
+		// a throwaway GnuPG home: the key is exported as a binary
+		// keyring apt reads with signed-by=, and root's keyring is
+		// left alone
+		a.keyFetch = "command -v gpg >/dev/null || { echo 'apt_repository: fetching a key from a key server needs gpg: install the gnupg package first' >&2; exit 127; }; " +
+			"mkdir -p -- /etc/apt/keyrings && ( g=$(mktemp -d) && " +
+			"GNUPGHOME=$g gpg --batch --quiet --keyserver " + shell.Quote(server) + " --recv-keys " + id +
+			" && GNUPGHOME=$g gpg --batch --export " + id + " > " + shell.Quote(a.keyPath+".tmp") +
+			" && [ -s " + shell.Quote(a.keyPath+".tmp") + " ] && chmod 0644 " + shell.Quote(a.keyPath+".tmp") +
+			" && mv -f -- " + shell.Quote(a.keyPath+".tmp") + " " + shell.Quote(a.keyPath) + "; rc=$?; rm -rf \"$g\" " + shell.Quote(a.keyPath+".tmp") + "; exit $rc )"
 	case a.Key != "":
 		if !strings.HasPrefix(a.Key, "/") {
 			return bad("fetch the key with remote_file and give its path, or give the armored key itself", "key %q is neither a keyring path nor an armored key", a.Key)
 		}
+	}
+	if a.Keyserver != "" && a.keyFetch == "" {
+		return bad("give key= as the key's fingerprint, or remove keyserver=", "keyserver= is set, but key is not a key fingerprint")
 	}
 	signedBy := a.SignedBy
 	if a.Key != "" {
@@ -204,7 +239,12 @@ func (a *AptRepository) Check(action string, p engine.Probed) (engine.Diff, erro
 			removeStep(&d, &plan, kst, a.keyPath)
 		}
 	} else {
-		if a.keyPath != "" {
+		if a.keyFetch != "" && !kst.Exists {
+			// fetched once: a key on the node is the one its
+			// fingerprint names
+			d.Changes = append(d.Changes, "fetch key "+a.keyPath+" from the key server")
+			plan.run(a.keyFetch)
+		} else if a.keyPath != "" && a.keyFetch == "" {
 			if !kst.Exists {
 				plan.run("mkdir -p -- /etc/apt/keyrings")
 			}

@@ -45,12 +45,34 @@ func TestAptRepository_Table(t *testing.T) {
 		{name: "remove source and key", src: src, action: "remove", stat: []engine.FileState{have(list), have(key)},
 			changes:  []string{"delete file /etc/apt/sources.list.d/nginx.list", "delete file /etc/apt/keyrings/nginx.asc"},
 			commands: []string{"rm -f -- /etc/apt/sources.list.d/nginx.list", "rm -f -- /etc/apt/keyrings/nginx.asc"}},
+		{name: "a key by its fingerprint is fetched once from the key server", src: `apt_repository("pp", uri="http://ppa.launchpad.net/a/b/ubuntu", components=["main"], keyserver="keyserver.ubuntu.com", key="C0061A4A", cache_rebuild=False)`,
+			stat:     []engine.FileState{{}, {}},
+			changes:  []string{"fetch key /etc/apt/keyrings/pp.gpg from the key server", "create new file /etc/apt/sources.list.d/pp.list"},
+			commands: []string{keyFetch("hkp://keyserver.ubuntu.com:80", "C0061A4A", "pp")},
+			content:  head("pp") + "deb [signed-by=/etc/apt/keyrings/pp.gpg] http://ppa.launchpad.net/a/b/ubuntu bookworm main\n"},
+		{name: "a fetched key on the node is kept", src: `apt_repository("pp", uri="http://ppa.launchpad.net/a/b/ubuntu", components=["main"], key="0xC0061A4A", cache_rebuild=False)`,
+			stat: []engine.FileState{have(head("pp") + "deb [signed-by=/etc/apt/keyrings/pp.gpg] http://ppa.launchpad.net/a/b/ubuntu bookworm main\n"), have("binary key")}},
+		{name: "an hkps key server is used as given", src: `apt_repository("pp", uri="http://x/debian", components=["main"], keyserver="hkps://keys.openpgp.org", key="0123456789ABCDEF0123456789ABCDEF01234567", cache_rebuild=False)`,
+			stat:     []engine.FileState{{}, {}},
+			changes:  []string{"fetch key /etc/apt/keyrings/pp.gpg from the key server", "create new file /etc/apt/sources.list.d/pp.list"},
+			commands: []string{keyFetch("hkps://keys.openpgp.org", "0123456789ABCDEF0123456789ABCDEF01234567", "pp")},
+			content:  head("pp") + "deb [signed-by=/etc/apt/keyrings/pp.gpg] http://x/debian bookworm main\n"},
 		{name: "remove of a missing source", src: `apt_repository("x", action="remove")`, stat: []engine.FileState{{}}},
 		{name: "hostile but valid name is quoted", src: `apt_repository("a-b_c.d", uri="http://x/$(id)", distribution="stable")`, stat: []engine.FileState{{}},
 			changes:  []string{"create new file /etc/apt/sources.list.d/a-b_c.d.list", "update the package lists of a-b_c.d"},
 			commands: []string{"apt-get -q update -o Dir::Etc::sourcelist=/etc/apt/sources.list.d/a-b_c.d.list -o Dir::Etc::sourceparts=- -o APT::Get::List-Cleanup=0"},
 			content:  head("a-b_c.d") + "deb http://x/$(id) stable\n"},
 	})
+}
+
+// keyFetch is the command that fetches key id from server into
+// /etc/apt/keyrings/NAME.gpg.
+func keyFetch(server, id, name string) string {
+	k := "/etc/apt/keyrings/" + name + ".gpg"
+	return "command -v gpg >/dev/null || { echo 'apt_repository: fetching a key from a key server needs gpg: install the gnupg package first' >&2; exit 127; }; " +
+		"mkdir -p -- /etc/apt/keyrings && ( g=$(mktemp -d) && GNUPGHOME=$g gpg --batch --quiet --keyserver " + server + " --recv-keys " + id +
+		" && GNUPGHOME=$g gpg --batch --export " + id + " > " + k + ".tmp && [ -s " + k + ".tmp ] && chmod 0644 " + k + ".tmp && mv -f -- " + k + ".tmp " + k +
+		"; rc=$?; rm -rf \"$g\" " + k + ".tmp; exit $rc )"
 }
 
 func ubuntu2204() facts.Facts {
@@ -91,6 +113,9 @@ func TestAptRepository_BadInput(t *testing.T) {
 		{"relative signed_by", "apt_repository(\"x\", uri=\"http://x\", signed_by=\"k.gpg\")\n", 1, `signed_by "k.gpg" is not an absolute path`},
 		{"flat with components", "apt_repository(\"x\", uri=\"file:///r\", distribution=\"./\", components=[\"main\"])\n", 1, `a flat repository`},
 		{"bad option", "apt_repository(\"x\", uri=\"http://x\", options=[\"a b\"])\n", 1, `source option "a b" is not valid`},
+		{"keyserver without a fingerprint", "apt_repository(\"x\", uri=\"http://x\", keyserver=\"keyserver.ubuntu.com\", key=\"/k.gpg\")\n", 1, `keyserver= is set, but key is not a key fingerprint`},
+		{"hostile keyserver", "apt_repository(\"x\", uri=\"http://x\", keyserver=\"a;b\", key=\"C0061A4A\")\n", 1, `keyserver "a;b" is not a host name`},
+		{"a short key id is not a fingerprint", "apt_repository(\"x\", uri=\"http://x\", key=\"C0061A\")\n", 1, `key "C0061A" is neither a keyring path`},
 		{"negative frequency", "apt_update(\"x\", frequency=-1)\n", 1, `frequency -1 is negative`},
 	})
 }

@@ -209,7 +209,7 @@ func (e *Execute) wrap(cmd string, limit time.Duration) string {
 	if limit > 0 {
 		// The node's timeout where it has one; the engine's deadline ends
 		// the wait in any case.
-		cmd = fmt.Sprintf("set --; if command -v timeout >/dev/null 2>&1; then set -- timeout %d; fi; \"$@\" sh -c %s", engine.Seconds(limit), shell.Quote(cmd))
+		cmd = timeLimited(cmd, limit)
 	}
 	if e.Group != "" {
 		cmd = "sg " + shell.Quote(e.Group) + " -c " + shell.Quote(cmd)
@@ -275,4 +275,10 @@ func sortedKeys(m map[string]string) []string {
 	}
 	sort.Strings(k)
 	return k
+}
+
+// timeLimited is cmd killed after limit by the node's timeout(1) where it
+// has one (status 124); the engine's deadline ends the wait in any case.
+func timeLimited(cmd string, limit time.Duration) string {
+	return fmt.Sprintf("set --; if command -v timeout >/dev/null 2>&1; then set -- timeout %d; fi; \"$@\" sh -c %s", engine.Seconds(limit), shell.Quote(cmd))
 }

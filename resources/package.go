@@ -17,6 +17,7 @@ type Package struct {
 	Version     string   `prop:"version" doc:"Exact version to install (one package only)."`
 	Options     string   `prop:"options" doc:"Extra arguments for the package manager, split on spaces."`
 	Provider    string   `prop:"provider" doc:"Package manager to use (apt, yum, dnf); chosen from the node's platform when unset."`
+	Source      string   `prop:"source" doc:"Absolute path on the node of the package file (.deb, .rpm) to install the package from, with the dependencies it names (one package, action install)."`
 
 	p provider.Package
 }
@@ -42,6 +43,21 @@ func (p *Package) Prepare(pc *engine.PrepareContext) error {
 	}
 	if p.Version != "" && len(p.PackageName) != 1 {
 		return engine.Errorf(&p.Common, "declare one package resource per pinned version", "version can only be set for a single package, not %d", len(p.PackageName))
+	}
+	if p.Source != "" {
+		switch {
+		case !strings.HasPrefix(p.Source, "/"):
+			return engine.Errorf(&p.Common, "give the package file's absolute path on the node (fetch it with remote_file first)", "source %q is not an absolute path", p.Source)
+		case len(p.PackageName) != 1:
+			return engine.Errorf(&p.Common, "declare one package resource per package file", "source can only be set for a single package, not %d", len(p.PackageName))
+		case p.Version != "":
+			return engine.Errorf(&p.Common, "remove version=: the file's version is installed", "version and source are both set")
+		}
+		for _, a := range p.Actions {
+			if a == "upgrade" {
+				return engine.Errorf(&p.Common, "use action install with source", "action upgrade with a source file is not supported")
+			}
+		}
 	}
 	for _, n := range p.PackageName {
 		if n == "" || strings.HasPrefix(n, "-") {
@@ -85,7 +101,9 @@ func (p *Package) Check(action string, pr engine.Probed) (engine.Diff, error) {
 				if v == "" {
 					v = s.Candidate
 				}
-				if v != "" {
+				if p.Source != "" {
+					d.Changes = append(d.Changes, "install package "+n+" from "+p.Source)
+				} else if v != "" {
 					d.Changes = append(d.Changes, fmt.Sprintf("install version %s of package %s", v, n))
 				} else {
 					d.Changes = append(d.Changes, "install package "+n)
@@ -138,6 +156,11 @@ func (p *Package) command(action string, plan pkgPlan) string {
 	pkgsOf := func(names []string) []provider.Pkg {
 		var pkgs []provider.Pkg
 		for _, n := range names {
+			if p.Source != "" {
+				// apt-get, yum and dnf install a package file given by
+				// its path where a name goes
+				n = p.Source
+			}
 			pkgs = append(pkgs, provider.Pkg{Name: n, Version: p.Version})
 		}
 		return pkgs

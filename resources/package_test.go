@@ -40,6 +40,13 @@ func TestPackage_Table(t *testing.T) {
 		{name: "hostile names are quoted", src: `package(["a b", "$(id)", "x'y"])`, shell: dpkg("", ""),
 			changes:  []string{"install package a b", "install package $(id)", "install package x'y"},
 			commands: []string{aptGet + " install -- 'a b' '$(id)' 'x'\\''y'"}},
+		{name: "from a package file", src: `package("tool", source="/var/cache/tool_1.0_amd64.deb")`, shell: dpkg(nginx, ""),
+			changes: []string{"install package tool from /var/cache/tool_1.0_amd64.deb"}, commands: []string{aptGet + " install -- /var/cache/tool_1.0_amd64.deb"}},
+		{name: "from a package file, installed", src: `package("nginx", source="/var/cache/nginx.deb")`, shell: dpkg(nginx, "")},
+		{name: "from a package file with yum", src: `package("tool", source="/tmp/tool.rpm")`, facts: centos7(),
+			shell:    []engine.ShellResult{{Stdout: "exit\trpm\t1\n"}},
+			changes:  []string{"install package tool from /tmp/tool.rpm"},
+			commands: []string{"yum -d0 -e0 -y install -- /tmp/tool.rpm"}},
 		{name: "yum on centos", src: `package(["httpd", "mod_ssl"])`, facts: centos7(),
 			shell:    []engine.ShellResult{{Stdout: "rpm\thttpd\t(none)\t2.4.6-97.el7\tx86_64\nexit\trpm\t1\n"}},
 			changes:  []string{"install package mod_ssl"},
@@ -61,5 +68,9 @@ func TestPackage_BadInput(t *testing.T) {
 		{"empty", "package([\"nginx\", \"\"])\n", 1, `package name "" is not valid`},
 		{"version for two", "package([\"a\", \"b\"], version=\"1\")\n", 1, `version can only be set for a single package, not 2`},
 		{"provider", "package(\"a\", provider=\"pacman\")\n", 1, `set provider= to one of apt, yum, dnf`},
+		{"relative source", "package(\"a\", source=\"a.deb\")\n", 1, `source "a.deb" is not an absolute path`},
+		{"source for two", "package([\"a\", \"b\"], source=\"/a.deb\")\n", 1, `source can only be set for a single package, not 2`},
+		{"source and version", "package(\"a\", source=\"/a.deb\", version=\"1\")\n", 1, `version and source are both set`},
+		{"source and upgrade", "package(\"a\", source=\"/a.deb\", action=\"upgrade\")\n", 1, `action upgrade with a source file is not supported`},
 	})
 }

@@ -2,7 +2,9 @@ package resources
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"time"
 
 	"github.com/converge-cm/converge/engine"
 	"github.com/converge-cm/converge/resources/provider"
@@ -15,6 +17,7 @@ type Service struct {
 	Pattern     string          `prop:"pattern" doc:"Process pattern for services whose init script has no status command."`
 	Supports    map[string]bool `prop:"supports" doc:"What the service's init script supports: {\"restart\": True, \"reload\": True, \"status\": True}."`
 	Provider    string          `prop:"provider" doc:"Init system to use (systemd, sysvinit, upstart); chosen from the node's facts when unset."`
+	Timeout     int             `prop:"timeout" doc:"Seconds before the init system's command (start, restart, ...) is killed; 0 (the default) for no limit but the run's."`
 
 	p provider.Service
 }
@@ -28,6 +31,9 @@ func init() {
 
 // Prepare chooses the provider.
 func (s *Service) Prepare(pc *engine.PrepareContext) error {
+	if s.Timeout < 0 {
+		return engine.Errorf(&s.Common, "set timeout to a number of seconds, or 0 for no limit", "timeout %d is negative", s.Timeout)
+	}
 	var err error
 	if s.Provider != "" {
 		s.p, err = provider.ServiceByName(s.Provider, pc.Node.Facts)
@@ -138,6 +144,15 @@ func (s *Service) Apply(ctx context.Context, _ string, d engine.Diff, h *engine.
 	if !ok || cmd == "" {
 		return fmt.Errorf("apply without a plan from Check; this is a bug in converge")
 	}
-	_, err := h.Run(ctx, string(cmd), "")
+	if s.Timeout == 0 {
+		_, err := h.Run(ctx, string(cmd), "")
+		return err
+	}
+	limit := time.Duration(s.Timeout) * time.Second
+	_, err := h.Run(ctx, timeLimited(string(cmd), limit), string(cmd))
+	var ce *engine.CommandError
+	if errors.As(err, &ce) && ce.ExitCode == 124 {
+		return &engine.TimeoutError{What: "service command", Subject: string(cmd), Limit: limit, Hint: "raise the service's timeout, or 0 for no limit"}
+	}
 	return err
 }

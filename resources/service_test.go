@@ -28,6 +28,9 @@ func TestService_Table(t *testing.T) {
 		{name: "reload of a stopped service does nothing", src: `service("nginx", action="reload")`, shell: off},
 		{name: "hostile name is quoted", src: `service("a b$(id)", service_name="-x 'y'", action="start")`, shell: off,
 			changes: []string{"start service -x 'y'"}, commands: []string{"systemctl start -- '-x '\\''y'\\'''"}},
+		{name: "a timeout kills the init system's command", src: `service("nginx", action="start", timeout=120)`, shell: off,
+			changes: []string{"start service nginx"}, commands: []string{"systemctl start -- nginx"},
+			applied: []string{`set --; if command -v timeout >/dev/null 2>&1; then set -- timeout 120; fi; "$@" sh -c 'systemctl start -- nginx'`}},
 		{name: "stop an absent service", src: `service("nope", action="stop")`, shell: systemd("not-found", "", "inactive")},
 	})
 }
@@ -39,4 +42,10 @@ func TestService_AbsentServiceFails(t *testing.T) {
 	if _, err := r.Check("start", p); err == nil {
 		t.Fatal("Check planned to start a service the node does not have")
 	}
+}
+
+func TestService_BadInput(t *testing.T) {
+	runBadInputs(t, []badInput{
+		{"negative timeout", "\nservice(\"nginx\", timeout=-1)\n", 2, `timeout -1 is negative`},
+	})
 }

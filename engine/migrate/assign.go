@@ -60,6 +60,10 @@ func (e *emitter) emitAssign(x *ruby.AssignExpr, ind int) {
 		e.line(ind, strings.Join(names, ", ")+" = "+v)
 	case *ruby.IdentRef:
 		if x.Op == "=" {
+			if c, ok := x.Value.(*ruby.CallExpr); ok && c.Name == "tap" && c.Recv != nil && len(c.Args) == 0 && c.Block != nil && len(c.Block.Params) == 1 {
+				e.emitTap(t, c, ind)
+				return
+			}
 			if br := branchesAssigning(t, x.Value); br != nil {
 				e.stmtInner(&ruby.Stmt{X: br, Line: x.Line, EndLine: x.Line}, ind)
 				return
@@ -69,7 +73,15 @@ func (e *emitter) emitAssign(x *ruby.AssignExpr, ind int) {
 		typ := typeOf(x.Value, v)
 		switch x.Op {
 		case "=":
-			e.line(ind, e.bind(t.Name, typ)+" = "+v.code)
+			star := e.bind(t.Name, typ)
+			e.line(ind, star+" = "+v.code)
+			if e.constCands[t.Name] && ind == 0 && e.loop == 0 && len(e.conds) == 0 && e.consts[t.Name] == nil {
+				if e.consts == nil {
+					e.consts = map[string]*constLocal{}
+				}
+				e.consts[t.Name] = &constLocal{star: star, def: star + " = " + v.code}
+				e.constOrder = append(e.constOrder, t.Name)
+			}
 		case "||=":
 			if _, known := e.vars[t.Name]; !known {
 				e.line(ind, e.bind(t.Name, typ)+" = "+v.code)
@@ -177,8 +189,14 @@ func (e *emitter) ident(id *ruby.IdentRef) sx {
 // run before every recipe. Chef sets it when the recipe runs, so a read
 // earlier in the run sees the new value too; in practice recipes set such
 // attributes at their top, for the templates and recipes that follow.
-// An assignment inside a loop or reading a recipe variable cannot move.
+// An assignment inside a loop or reading a recipe variable cannot move,
+// unless the variable is a constant (consts.go), whose definition moves
+// along.
 func (e *emitter) hoistAttr(x *ruby.AssignExpr, keys []ruby.Expr, line string, ind int) {
+	if e.hoisting > 0 {
+		e.line(ind, line) // the whole loop moves
+		return
+	}
 	if e.loop > 0 {
 		no("setting a node attribute in a loop", "move it to an attributes file (attributes/*.star) by hand")
 	}
@@ -198,6 +216,10 @@ func (e *emitter) hoistAttr(x *ruby.AssignExpr, keys []ruby.Expr, line string, i
 		e.hoisted = append(e.hoisted, "# Attributes recipes/"+e.recipe+".rb sets, moved here by converge migrate:", "# converge sets attributes in attributes files, before every recipe runs.")
 	}
 	src := fmt.Sprintf("# %s:%d", e.file, x.Line)
+	if defs := e.constDefs(conds + "\n" + line); len(defs) > 0 {
+		e.hoisted = append(e.hoisted, "# a constant of recipes/"+e.recipe+".rb the attributes below read")
+		e.hoisted = append(e.hoisted, defs...)
+	}
 	if conds == "True" {
 		e.hoisted = append(e.hoisted, src, line)
 	} else {
@@ -313,4 +335,19 @@ func assignedLocals(stmts []*ruby.Stmt, out map[string]bool) {
 			assignedLocals(v.Else, out)
 		}
 	}
+}
+
+// emitTap translates x = v.tap { |a| ... }: tap yields its receiver to
+// the block and returns it, so a is v, the block's statements run, and x
+// is a (the same object, as the block changed it).
+func (e *emitter) emitTap(target *ruby.IdentRef, c *ruby.CallExpr, ind int) {
+	p := c.Block.Params[0]
+	if _, known := e.vars[p]; known || p == target.Name {
+		no(".tap", "the block parameter has the name of another local")
+	}
+	v := e.expr(c.Recv)
+	star := e.bind(p, typeOf(c.Recv, v))
+	e.line(ind, star+" = "+v.code)
+	e.body(c.Block.Body, ind)
+	e.line(ind, e.bind(target.Name, e.vars[p].typ)+" = "+star)
 }

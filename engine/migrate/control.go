@@ -85,6 +85,11 @@ func (e *emitter) usesLocals(x ruby.Expr) bool {
 	}
 	used := map[string]bool{}
 	walkIdents(x, used)
+	for n := range used {
+		if e.consts[n] != nil {
+			delete(used, n) // a constant reads the same in an attributes file
+		}
+	}
 	return len(used) > 0
 }
 
@@ -215,6 +220,9 @@ func (e *emitter) tryWhen(hasSubj bool, subj sx, vals []ruby.Expr) (code string,
 }
 
 func (e *emitter) emitLoop(c *ruby.CallExpr, ind int) {
+	if e.kind == kindRecipe && e.hoisting == 0 && e.loop == 0 && e.loopSetsOnlyAttrs(c) && e.hoistLoop(c, ind) {
+		return
+	}
 	b := c.Block
 	recv := e.expr(c.Recv)
 	var head string

@@ -30,6 +30,11 @@ type crKind struct {
 	src      string // the stem of resources/SRC.rb or definitions/SRC.rb
 	props    map[string]*crProp
 	order    []string
+	// inner are the resources a definition's body declares with a
+	// literal name, by their address ("service[nginx]"): Chef expands a
+	// definition in the calling recipe, where they can be notified
+	// (definner.go)
+	inner map[string]*ruby.CallExpr
 }
 
 type crProp struct {
@@ -132,6 +137,7 @@ func scanKinds(dir, cookbook string) []*crKind {
 			for _, p := range defineParams(c) {
 				k.addProp(p.name, p.typ)
 			}
+			k.inner = definitionInner(c.Block.Body)
 			out = append(out, k)
 		}
 	}
@@ -421,6 +427,9 @@ func (e *emitter) customStmt(s *ruby.Stmt, c *ruby.CallExpr, ind int) bool {
 	if c.Recv == nil {
 		if k, ok := e.customKind(c.Name); ok && (len(c.Args) > 0 || c.Block != nil) {
 			e.emitResource(s, c, k.kind, ind)
+			if k.style == "definition" && len(k.inner) > 0 {
+				e.defCalls = append(e.defCalls, k)
+			}
 			return true
 		}
 	}
@@ -677,6 +686,7 @@ func scanTree(r *Report, dir string) {
 		}
 	}
 	for _, d := range dirs {
+		scanLibraryHelpers(r, d, cookbookName(d))
 		for _, k := range scanKinds(d, cookbookName(d)) {
 			if _, dup := r.kinds[k.chefName]; !dup {
 				r.kinds[k.chefName] = k

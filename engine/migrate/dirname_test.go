@@ -49,3 +49,27 @@ func TestVersionConstraintList(t *testing.T) {
 		}
 	}
 }
+
+// TestCompact runs the Starlark .compact becomes: nil elements of a list,
+// nil values of a hash, dropped (Ruby's Array#compact and Hash#compact).
+func TestCompact(t *testing.T) {
+	const expr = `(lambda _c: {_k: _v for _k, _v in _c.items() if _v != None} if type(_c) in ("dict", "attributes") else [_x for _x in _c if _x != None])(c)`
+	for in, want := range map[string]string{
+		`["a", None, "b", None]`: `["a", "b"]`,
+		`[None]`:                 `[]`,
+		`{"a": 1, "b": None}`:    `{"a": 1}`,
+		`[False, 0, ""]`:         `[False, 0, ""]`,
+	} {
+		c, err := starlark.Eval(&starlark.Thread{}, "t", in, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := starlark.Eval(&starlark.Thread{}, "t", expr, starlark.StringDict{"c": c})
+		if err != nil {
+			t.Fatalf("%s: %v", in, err)
+		}
+		if v.String() != want {
+			t.Errorf("compact(%s) = %s, want %s", in, v, want)
+		}
+	}
+}

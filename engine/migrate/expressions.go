@@ -108,6 +108,14 @@ func (e *emitter) expr(x ruby.Expr) sx {
 				// solo is Chef without a server, as converge always is
 				return atom("True")
 			}
+			if k, ok := v.Args[0].(*ruby.SymLit); ok && k.Name == "file_cache_path" {
+				if e.kind != kindRecipe || e.recipe == "" || e.inDef || e.cr != nil {
+					no("Chef::Config[:file_cache_path]", "converge's cache directory is "+cacheDir+", which a recipe declares; use that path and declare directory(\""+cacheDir+"\") in the recipe")
+				}
+				// the recipe declares the directory (translateFileKinds)
+				e.usesCache = true
+				return sx{code: starQuote(cacheDir), prec: pPostfix, str: true}
+			}
 		}
 		return e.index(v)
 	case *ruby.CallExpr:
@@ -440,8 +448,20 @@ func (e *emitter) call(c *ruby.CallExpr) sx {
 		m := map[string]string{"upcase": "upper", "downcase": "lower", "capitalize": "capitalize", "strip": "strip", "lstrip": "lstrip", "rstrip": "rstrip"}[c.Name]
 		return sx{code: r + "." + m + "()", prec: pPostfix, str: true}
 	case "chomp":
-		nargs(0)
+		nargs(0, 1)
+		if len(c.Args) == 1 {
+			// chomp(s) drops the suffix s when the string ends with it
+			// (chomp("") drops every trailing line break: not translated)
+			if sl, ok := c.Args[0].(*ruby.StrLit); !ok || !isPlain(sl) || plain(sl) == "" {
+				no(".chomp", "only chomp with a non-empty literal suffix is translated")
+			}
+			return sx{code: r + ".removesuffix(" + arg(0).code + ")", prec: pPostfix, str: true}
+		}
 		return sx{code: r + `.removesuffix("\n")`, prec: pPostfix, str: true}
+	case "compact":
+		// nil elements (an Array) or nil values (a Hash) dropped
+		nargs(0)
+		return atom("(lambda _c: {_k: _v for _k, _v in _c.items() if _v != None} if type(_c) in (\"dict\", \"attributes\") else [_x for _x in _c if _x != None])(" + recv.code + ")")
 	case "split":
 		nargs(0, 1)
 		if len(c.Args) == 0 {
@@ -697,6 +717,9 @@ func (e *emitter) selfCall(c *ruby.CallExpr) sx {
 	}
 	if v, ok := e.helperCall(c, ""); ok {
 		return v
+	}
+	if h, ok := chefUtilsHelpers[c.Name]; ok && len(c.Args) == 0 && c.Block == nil {
+		return sx{code: h, prec: pCmp}
 	}
 	if len(c.Args) == 0 && c.Block == nil && !c.Parens {
 		no(c.Name, "unknown local variable or method (a library helper?)")
@@ -957,3 +980,23 @@ func (e *emitter) versionConstraint(c *ruby.CallExpr) (sx, bool) {
 	v := `(lambda _v: [int(_x) for _x in (str(_v).split(".") + ["0", "0"])[:3]])(` + e.expr(c.Args[0]).code + ")"
 	return sx{code: v + " " + op[f[0]] + " [" + strings.Join(parts, ", ") + "]", prec: pCmp}, true
 }
+
+// chefUtilsHelpers are the predicates of Chef's chef-utils (Chef >= 15.5)
+// that read facts converge has, written as the comparisons they make; a
+// library method of the same name comes first.
+var chefUtilsHelpers = map[string]string{
+	// platform_family helpers
+	"debian?": `node.platform_family == "debian"`, "rhel?": `node.platform_family == "rhel"`,
+	"fedora?": `node.platform_family == "fedora"`, "amazon?": `node.platform_family == "amazon"`,
+	"suse?": `node.platform_family == "suse"`, "arch?": `node.platform_family == "arch"`,
+	"gentoo?": `node.platform_family == "gentoo"`, "windows?": `node.platform_family == "windows"`,
+	"macos?": `node.platform_family == "mac_os_x"`, "mac_os_x?": `node.platform_family == "mac_os_x"`,
+	// platform helpers
+	"ubuntu?": `node.platform == "ubuntu"`, "centos?": `node.platform == "centos"`,
+	// systemd?: PID 1 is systemd, which Ohai's init_package names
+	"systemd?": `node["init_package"] == "systemd"`,
+}
+
+// cacheDir stands for Chef's file_cache_path (/var/chef/cache): the
+// directory a recipe that uses it declares, for the files it downloads.
+const cacheDir = "/var/cache/converge"

@@ -25,6 +25,18 @@ type helper struct {
 	self     bool   // def self.name: called as Module.name(...)
 	min, max int    // arity
 	stem     string // libraries/<stem>.star
+	// cookbook is the dependency whose library defines it, "" for the
+	// cookbook's own: loaded as @cookbook//libraries/<stem>.star
+	cookbook string
+}
+
+// loadKey is the file a call of h loads from: libraries/<stem>.star of
+// the cookbook, or @dep//libraries/<stem>.star of a dependency.
+func (h *helper) loadKey() string {
+	if h.cookbook != "" {
+		return "@" + h.cookbook + "//libraries/" + h.stem + ".star"
+	}
+	return h.stem
 }
 
 // library is what the libraries of one cookbook define.
@@ -98,6 +110,12 @@ func scanLibrary(src, stem string) (defs []*libDef, other []*ruby.Stmt, otherWhy
 			}
 			if mixinRe.MatchString(strings.Join(lines[s.Line-1:min(s.EndLine, len(lines))], " ")) {
 				continue // the helpers are loaded where recipes call them
+			}
+			if c, ok := s.X.(*ruby.CallExpr); ok && c.Recv == nil && (c.Name == "private" || c.Name == "protected" || c.Name == "public") && len(c.Args) == 0 && c.Block == nil {
+				continue // method visibility: a Starlark function is callable where it is loaded
+			}
+			if id, ok := s.X.(*ruby.IdentRef); ok && (id.Name == "private" || id.Name == "protected" || id.Name == "public") {
+				continue
 			}
 			if c, ok := s.X.(*ruby.CallExpr); ok && c.Recv == nil && (c.Name == "module_function" || c.Name == "extend" && len(c.Args) == 1) {
 				continue // def self.x and module_function both make Module.x
@@ -302,6 +320,7 @@ func translateDef(rel, cookbook, src string, d *libDef, lib *library, loads map[
 	e := newEmitter(rel, kindRecipe, cookbook, "", src, kept)
 	e.lib = lib
 	e.loads = loads
+	e.inDef = true
 	var params []string
 	for i, p := range d.params {
 		n := e.bind(p, "")
@@ -361,14 +380,15 @@ func (e *emitter) helperCall(c *ruby.CallExpr, viaModule string) (sx, bool) {
 		}
 		args = append(args, e.expr(a).code)
 	}
-	if h.stem != e.lib.loading {
+	if h.cookbook != "" || h.stem != e.lib.loading {
 		if e.loads == nil {
 			e.loads = map[string]map[string]bool{}
 		}
-		if e.loads[h.stem] == nil {
-			e.loads[h.stem] = map[string]bool{}
+		k := h.loadKey()
+		if e.loads[k] == nil {
+			e.loads[k] = map[string]bool{}
 		}
-		e.loads[h.stem][h.star] = true
+		e.loads[k][h.star] = true
 	}
 	return atom(h.star + "(" + strings.Join(args, ", ") + ")"), true
 }
@@ -381,7 +401,11 @@ func (e *emitter) loadLines() []string {
 		for _, n := range sortedKeys(e.loads[stem]) {
 			names = append(names, starQuote(n))
 		}
-		out = append(out, fmt.Sprintf("load(%s, %s)", starQuote("//libraries/"+stem+".star"), strings.Join(names, ", ")))
+		path := "//libraries/" + stem + ".star"
+		if strings.HasPrefix(stem, "@") {
+			path = stem // a dependency's library
+		}
+		out = append(out, fmt.Sprintf("load(%s, %s)", starQuote(path), strings.Join(names, ", ")))
 	}
 	return out
 }

@@ -157,6 +157,9 @@ func migrateCookbook(r *Report, dir, outDir string, seen map[string]string) erro
 		libSrc[strings.TrimSuffix(filepath.Base(f), ".rb")] = string(src)
 	}
 	lib, _ := readLibraries(libSrc)
+	if meta != nil {
+		addDependencyHelpers(r, lib, meta.depends)
+	}
 	lib.attrs = knownAttrs{}
 	for _, sub := range []string{"attributes", "recipes"} {
 		files, _ := filepath.Glob(filepath.Join(dir, sub, "*.rb"))
@@ -176,7 +179,9 @@ func migrateCookbook(r *Report, dir, outDir string, seen map[string]string) erro
 		}
 	}
 	for _, n := range sortedKeys(lib.helpers) {
-		sum.Helpers = append(sum.Helpers, strings.TrimPrefix(lib.helpers[n].module+"#"+n, "#"))
+		if lib.helpers[n].cookbook == "" {
+			sum.Helpers = append(sum.Helpers, strings.TrimPrefix(lib.helpers[n].module+"#"+n, "#"))
+		}
 	}
 	for _, sub := range []string{"attributes", "recipes"} {
 		files, err := filepath.Glob(filepath.Join(dir, sub, "*.rb"))

@@ -130,7 +130,7 @@ func TestMigrate_UntranslatableIsReportedNotDropped(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"search", "ruby_block", "::File.read", "`command`", "a method definition", "umask", "provider", "=~", "method cluster_peers", "default_unless"}
+	want := []string{"search", "ruby_block", "::File.read", "`command`", "method helper", "umask", "provider", "=~", "method cluster_peers", "default_unless"}
 	var got []string
 	for _, td := range r.Todos {
 		got = append(got, td.Construct)
@@ -199,5 +199,81 @@ func TestERB_CorpusTemplatesRenderLikeErubis(t *testing.T) {
 			}
 			checkFidelity(t, ruby, p, data, cb == "legacy_tools")
 		})
+	}
+}
+
+// TestMigrate_DependencyLibraryHelpers: a recipe calling a helper of a
+// cookbook it depends on loads it from @dep//libraries/.
+func TestMigrate_DependencyLibraryHelpers(t *testing.T) {
+	src := t.TempDir()
+	write := func(rel, text string) {
+		p := filepath.Join(src, rel)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("cookbooks/base/metadata.rb", "name 'base'\nversion '1.0.0'\n")
+	write("cookbooks/base/libraries/helpers.rb", "module Base\n  module Helpers\n    def base_dir(sub)\n      \"/opt/base/#{sub}\"\n    end\n  end\nend\nChef::Recipe.send(:include, Base::Helpers)\n")
+	write("cookbooks/app/metadata.rb", "name 'app'\nversion '1.0.0'\ndepends 'base'\n")
+	write("cookbooks/app/recipes/default.rb", "directory base_dir('app')\n")
+	write("cookbooks/other/metadata.rb", "name 'other'\nversion '1.0.0'\n")
+	write("cookbooks/other/recipes/default.rb", "directory base_dir('other')\n")
+	out := t.TempDir()
+	r, err := Migrate([]string{src}, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app, _ := os.ReadFile(filepath.Join(out, "cookbooks", "app", "recipes", "default.star"))
+	for _, w := range []string{`load("@base//libraries/helpers.star", "base_dir")`, `directory(base_dir("app"))`} {
+		if !strings.Contains(string(app), w) {
+			t.Errorf("app recipe misses %q:\n%s", w, app)
+		}
+	}
+	// a cookbook that does not depend on base does not see its helpers
+	var todos []string
+	for _, td := range r.Todos {
+		todos = append(todos, td.File+": "+td.Construct)
+	}
+	if len(todos) != 1 || !strings.Contains(todos[0], "other/recipes/default.rb") {
+		t.Errorf("todos = %v", todos)
+	}
+}
+
+// TestMigrate_NotifyingADefinitionsResource: Chef expands a definition
+// in the calling recipe, which may notify a resource of its body; the
+// migrated recipe declares that resource too, with action nothing, and
+// a resource built from the definition's parameters is a TODO.
+func TestMigrate_NotifyingADefinitionsResource(t *testing.T) {
+	src := t.TempDir()
+	write := func(rel, text string) {
+		p := filepath.Join(src, rel)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("metadata.rb", "name 'web'\nversion '1.0.0'\n")
+	write("definitions/web_site.rb", "define :web_site, :port => 80 do\n  service 'nginx' do\n    service_name 'nginx-full'\n    action [:enable, :start]\n  end\n  execute 'reload-site' do\n    command \"reload #{params[:name]}\"\n    action :nothing\n  end\nend\n")
+	write("recipes/default.rb", "web_site 'shop'\n\nfile '/etc/x.conf' do\n  content 'x'\n  notifies :restart, 'service[nginx]'\n  notifies :run, 'execute[reload-site]'\nend\n")
+	out := t.TempDir()
+	r, err := Migrate([]string{src}, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, _ := os.ReadFile(filepath.Join(out, "cookbooks", "web", "recipes", "default.star"))
+	if !strings.Contains(string(rec), `service("nginx", service_name="nginx-full", action="nothing")`) {
+		t.Errorf("recipe does not declare the definition's service:\n%s", rec)
+	}
+	var todos []string
+	for _, td := range r.Todos {
+		todos = append(todos, td.Construct)
+	}
+	if len(todos) != 1 || todos[0] != "notifies execute[reload-site]" {
+		t.Errorf("todos = %v\n%s", todos, rec)
 	}
 }

@@ -129,8 +129,39 @@ func TestTranslateRecipe_Constructs(t *testing.T) {
 			"    if not (node.platform == \"x\"):\n        package(\"y\")", 0},
 		{"a returning case inside a nested if is a TODO", "if node['a']\n  case node['platform']\n  when 'x'\n    return\n  end\n  package 'y'\nend\npackage 'z'", "# TODO(migrate): return", 1},
 		{"Chef::Config[:solo] is true", "package 'a' if Chef::Config[:solo]", "if True:", 0},
-		{"other Chef::Config is a TODO", "x = Chef::Config[:file_cache_path]\npackage x", "# TODO(migrate): Chef::Config", 1},
+		{"file_cache_path is converge's cache directory, declared by the recipe", "remote_file \"#{Chef::Config[:file_cache_path]}/t.tgz\" do\n  source 'http://x/t.tgz'\nend",
+			"# Chef::Config[:file_cache_path] is /var/cache/converge, declared here by converge migrate\ndirectory(\"/var/cache/converge\", mode=\"0755\")\n\nremote_file(\"/var/cache/converge/t.tgz\"", 0},
+		{"other Chef::Config is a TODO", "x = Chef::Config[:node_name]\npackage x", "# TODO(migrate): Chef::Config", 1},
 		{"a library helper outside a library is a TODO", "package pkg_name", "# TODO(migrate): pkg_name", 1},
+		{"a returning if in the rest of a returning if", "if node['a']\n  log 'a'\n  return\nend\nif node['b']\n  log 'b'\n  return\nend\npackage 'y'",
+			"else:\n    if node[\"b\"]:\n        log(\"b\")\n    else:\n        package(\"y\")", 0},
+		{"a returning if nested in a branch that does not run to the end is a TODO", "if node['a']\n  if node['b']\n    return\n  end\n  package 'x'\nend\npackage 'y'", "# TODO(migrate): return", 1},
+		{"a mixin into Chef's DSL is a comment", "::Chef::DSL::Resources.include Opscode::Ntp::Helper\nChef::Recipe.send(:include, Web::Helpers)\npackage 'a'",
+			"# ::Chef::DSL::Resources.include Opscode::Ntp::Helper: library helpers, loaded where the recipe calls them\n# Chef::Recipe.send(:include, Web::Helpers): library helpers", 0},
+		{"another include is a TODO", "Foo.include Bar\npackage 'a'", "# TODO(migrate): .include", 1},
+		{"chomp of a suffix", "x = node['fqdn'].to_s.chomp('.')\npackage x", `x = node.fqdn.removesuffix(".")`, 0},
+		{"chomp of an empty string is a TODO", "x = node['fqdn'].chomp('')\npackage x", "# TODO(migrate): .chomp", 1},
+		{"a method of the recipe is a function", "def addr_for(iface, type)\n  addrs = node['network']['interfaces'][iface]['addresses']\n  addrs.select { |a, d| d['family'] == type }.keys[0]\nend\n\npackage addr_for('eth0', 'inet')",
+			"# def addr_for: a method of the recipe\ndef addr_for(iface, type_):\n    addrs = node[\"network\"][\"interfaces\"][iface][\"addresses\"]\n    value_of_addr_for = {a: d for a, d in addrs.items() if d[\"family\"] == type_}.keys()[0]\n    return value_of_addr_for\n\npackage(addr_for(\"eth0\", \"inet\"))", 0},
+		{"a method of the recipe calling another", "def base\n  '/opt'\nend\ndef dir(n)\n  \"#{base}/#{n}\"\nend\ndirectory dir('x')",
+			"def dir(n):\n    value_of_dir = \"%s/%s\" % (base(), n)", 0},
+		{"a method of the recipe that does not translate is a TODO, and so are its calls", "def ver\n  shell_out('x -v').stdout\nend\npackage ver",
+			"# TODO(migrate): method ver: shell_out", 2},
+		{"Array.new.tap fills a list", "l = Array.new.tap do |a|\n  node['ifs'].each_pair do |i, t|\n    a << \"#{i}:#{t}\"\n  end\nend\npackage l",
+			"a = []\nfor i, t in node[\"ifs\"].items():\n    a.append(\"%s:%s\" % (i, t))\nl = a\npackage(l)", 0},
+		{"tap with a parameter naming another local is a TODO", "a = 1\nl = [].tap { |a| a << 1 }\npackage l", "# TODO(migrate): .tap", 1},
+		{"service timeout", "service 'ntp' do\n  timeout 120\n  action :start\nend", `service("ntp", timeout=120, action="start")`, 0},
+		{"a splat in an array is Array()", "x = ['a', *node['pkgs']]\npackage x", `x = ["a"] + `, 0},
+		{"chef-utils predicates read facts", "package 'a' if debian? && !centos?\nservice 'b' do\n  only_if { systemd? }\nend",
+			"if node.platform_family == \"debian\" and not node.platform == \"centos\":\n    package(\"a\")\nservice(\"b\", only_if=lambda: node[\"init_package\"] == \"systemd\")", 0},
+		{"systemd_unit verify false is converge's way", "systemd_unit 'a.service' do\n  content 'x'\n  verify false\nend", `systemd_unit("a.service", content="x")`, 0},
+		{"systemd_unit verify true is a TODO", "systemd_unit 'a.service' do\n  content 'x'\n  verify true\nend", "# TODO(migrate): verify", 1},
+		{"a template of the recipe's own cookbook", "template '/x' do\n  source 'x.erb'\n  cookbook 'cb'\nend", `template("/x", source="x.tmpl")`, 0},
+		{"a template of another cookbook is a TODO", "template '/x' do\n  source 'x.erb'\n  cookbook 'other'\nend", "# TODO(migrate): cookbook", 1},
+		{"apt_repository keyserver", "apt_repository 'ppa' do\n  uri 'http://ppa.launchpad.net/a/b/ubuntu'\n  keyserver 'keyserver.ubuntu.com'\n  key 'C0061A4A'\nend",
+			`keyserver="keyserver.ubuntu.com",`, 0},
+		{"package source", "package 'tool' do\n  source '/var/cache/tool.deb'\nend", `package("tool", source="/var/cache/tool.deb")`, 0},
+		{"compact", "x = [node['a'], 'b'].compact\npackage x", `x = (lambda _c: {_k: _v for _k, _v in _c.items() if _v != None} if type(_c) in ("dict", "attributes") else [_x for _x in _c if _x != None])([node["a"], "b"])`, 0},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -170,6 +201,11 @@ module Web
       "#{node['web']['dir']}/#{name}.conf"
     end
 
+    def keygen?
+      return true if platform?('amazon', 'fedora')
+      platform_family?('rhel') && node['platform_version'].to_i >= 7
+    end
+
     def web_mode(kind)
       case kind
       when 'secret' then '0600'
@@ -179,6 +215,12 @@ module Web
 
     def installed?(pkg)
       shell_out("dpkg -s #{pkg}").exitstatus == 0
+    end
+
+    private
+
+    def web_secret_dir
+      '/etc/web/secret'
     end
   end
 end
@@ -193,13 +235,15 @@ Chef::Resource.send(:include, Web::Helpers)
 		"def web_port(base = 8000, offset = 0):\n    port = base + offset\n",
 		"def conf_path(node_, name):\n",
 		"def web_mode(kind):\n    if kind == \"secret\":",
-		`todo("web/libraries/helpers.rb:27: method installed?")`,
+		`todo("web/libraries/helpers.rb:32: method installed?")`,
+		"def keygen():\n    if node.platform in (\"amazon\", \"fedora\"):\n        return True\n    value_of_keygen = ",
+		"def web_secret_dir():\n",
 	} {
 		if !strings.Contains(star, w) {
 			t.Errorf("library misses %q:\n%s", w, star)
 		}
 	}
-	if len(todos) != 1 || todos[0].Line != 27 || todos[0].Construct != "method installed?" {
+	if len(todos) != 1 || todos[0].Line != 32 || todos[0].Construct != "method installed?" {
 		t.Errorf("todos = %v", todos)
 	}
 	if _, err := starOptions.Parse("helpers.star", star, 0); err != nil {
@@ -247,8 +291,23 @@ func TestTranslateRecipe_SettingAttributes(t *testing.T) {
 		{"force levels", "node.force_override['a'] = 1\nnode.force_default['b'] = 2\n", "", "force_override[\"a\"] = 1\n# r.rb:2\nforce_default[\"b\"] = 2\n", 0},
 		{"under a platform condition", "if platform_family?('rhel')\n  node.default['svc'] = 'httpd'\nelse\n  node.default['svc'] = 'apache2'\nend\n", "",
 			"if node.platform_family == \"rhel\":\n    default[\"svc\"] = \"httpd\"\n# r.rb:4\nif not (node.platform_family == \"rhel\"):\n    default[\"svc\"] = \"apache2\"\n", 0},
-		{"in a loop is a TODO", "%w(a b).each do |n|\n  node.default[n] = 1\nend\n", "TODO(migrate): setting a node attribute in a loop", "", 1},
-		{"from a local is a TODO", "v = 1\nnode.default['x'] = v\n", "TODO(migrate): setting a node attribute from a recipe variable", "", 1},
+		{"a loop that only sets attributes moves", "node['app']['sites'].each do |name, site|\n  node.default['web']['vhosts'][name] = site['port'] if site['enabled']\nend\n",
+			"# for name, site in node[\"app\"][\"sites\"].items(): ...  (a loop setting attributes, moved to attributes/zz_recipe_default.star)",
+			"# r.rb:1\nfor name, site in node[\"app\"][\"sites\"].items():\n    if site.get(\"enabled\"):\n        default[\"web\"][\"vhosts\"][name] = site[\"port\"]\n", 0},
+		{"a loop setting attributes under a platform condition", "if platform?('ubuntu')\n  %w(a b).each do |n|\n    node.default['x'][n] = true\n  end\nend\n", "",
+			"if node.platform == \"ubuntu\":\n    for n in [\"a\", \"b\"]:\n        default[\"x\"][n] = True\n", 0},
+		{"a loop over a recipe variable is a TODO", "l = node['x'].keys\nl.each do |n|\n  node.default[n] = 1\nend\n", "TODO(migrate): setting a node attribute in a loop", "", 1},
+		{"a loop that also declares resources is a TODO", "%w(a b).each do |n|\n  node.default[n] = 1\n  package n\nend\n", "TODO(migrate): setting a node attribute in a loop", "", 1},
+		{"from a local is a TODO", "v = [node['a']]\nnode.default['x'] = v\n", "TODO(migrate): setting a node attribute from a recipe variable", "", 1},
+		{"under a condition on a constant local", "opts = %w(may encrypt)\nif opts.include? node['lvl']\n  node.default['x'] = 1\nend\n", "opts = [\"may\", \"encrypt\"]\nif node[\"lvl\"] in opts:",
+			"opts = [\"may\", \"encrypt\"]\n# r.rb:3\nif node[\"lvl\"] in opts:\n    default[\"x\"] = 1\n", 0},
+		{"a constant local as the value", "port = 8080\nnode.default['x']['port'] = port\nnode.default['y']['port'] = port\n", "",
+			"port = 8080\n# r.rb:2\ndefault[\"x\"][\"port\"] = port\n# r.rb:3\ndefault[\"y\"][\"port\"] = port\n", 0},
+		{"a local assigned twice is not a constant", "v = 1\nv = 2 if node['a']\nnode.default['x'] = v\n", "TODO(migrate): setting a node attribute from a recipe variable", "", 1},
+		{"a local a method changes is not a constant", "l = %w(a)\nl << 'b' if node['a']\nnode.default['x'] = 1 if l.include?('b')\n", "TODO(migrate): setting a node attribute under a condition on a recipe variable", "", 1},
+		{"a local another local takes is not a constant", "l = %w(a)\nm = l\nm.push('b')\nnode.default['x'] = 1 if l.include?('b')\n", "TODO(migrate)", "", 1},
+		{"a local shadowed by a block parameter is not a constant", "n = 'a'\n%w(b).each { |n| log n }\nnode.default['x'] = n\n", "TODO(migrate): setting a node attribute from a recipe variable", "", 1},
+		{"a local read from node is not a constant", "v = node['a']\nnode.default['x'] = v\n", "TODO(migrate): setting a node attribute from a recipe variable", "", 1},
 		{"run_state", "node.run_state['pw'] = 'x'\nfile '/p' do\n  content node.run_state['pw']\nend\n", "run_state[\"pw\"] = \"x\"\nfile(\"/p\", content=run_state[\"pw\"])", "", 0},
 	}
 	for _, c := range cases {
@@ -291,5 +350,14 @@ func TestChefConstraint(t *testing.T) {
 		if got, err := chefConstraint(in); err != nil || got != want {
 			t.Errorf("chefConstraint(%q) = %q, %v; want %q", in, got, err, want)
 		}
+	}
+}
+
+// An attributes file cannot declare the directory file_cache_path stands
+// for: its file_cache_path stays a TODO naming the path to use.
+func TestTranslateAttributes_FileCachePathIsATodo(t *testing.T) {
+	got, todos := translateRuby("a.rb", kindAttributes, "cb", "default", "default['x']['dir'] = Chef::Config[:file_cache_path]\n")
+	if len(todos) != 1 || !strings.Contains(todos[0].Why, "/var/cache/converge") {
+		t.Errorf("todos = %v\n%s", todos, got)
 	}
 }

@@ -37,6 +37,10 @@ type Report struct {
 	Warnings  []string // what the migration assumed (a cookbook without metadata.rb ...)
 	Summaries []CookbookSummary
 
+	// libs are the library helpers of every cookbook migrated that
+	// translate, by cookbook (deplib.go): a cookbook calls those of the
+	// cookbooks it depends on.
+	libs map[string]map[string]*helper
 	// kinds are the custom kinds of every cookbook migrated, by the name
 	// Chef recipes use (custom.go).
 	kinds map[string]*crKind

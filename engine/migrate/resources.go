@@ -19,6 +19,14 @@ func (e *emitter) emitCallStmt(s *ruby.Stmt, c *ruby.CallExpr, ind int) {
 	if e.customStmt(s, c, ind) { // custom.go: custom kinds and their actions
 		return
 	}
+	if _, ok := c.Recv.(*ruby.ConstRef); ok && (c.Name == "include" || c.Name == "send") && s.Line > 0 && s.EndLine <= len(e.src) &&
+		mixinRe.MatchString(strings.Join(e.src[s.Line-1:s.EndLine], " ")) {
+		// Chef::DSL::Recipe.include Mod mixes a library's helpers into
+		// the DSL: converge loads libraries/*.star where a recipe calls
+		// them (a helper that is not translated is a TODO where it is used)
+		e.line(ind, "# "+commentText(strings.TrimSpace(e.src[s.Line-1]))+": library helpers, loaded where the recipe calls them")
+		return
+	}
 	if c.Recv == nil {
 		if kind, ok := chefResource(c.Name); ok && (len(c.Args) > 0 || c.Block != nil) {
 			e.emitResource(s, c, kind, ind)
@@ -575,7 +583,18 @@ func (e *emitter) property(rb *resourceBuild, kind, chefKind string, ps *ruby.St
 		}
 		no(prop, "Chef provider classes have no converge equivalent; converge picks the provider from facts (provider= takes a name)")
 	case "cookbook":
+		if len(c.Args) == 1 {
+			if sl, ok := c.Args[0].(*ruby.StrLit); ok && isPlain(sl) && plain(sl) == e.cookbook {
+				return nil // the recipe's own cookbook, where converge looks
+			}
+		}
 		no(prop, "templates and files from another cookbook are not supported")
+	case "verify":
+		if kind == "systemd_unit" && len(c.Args) == 1 {
+			if b, ok := c.Args[0].(*ruby.BoolLit); ok && !b.Val {
+				return nil // converge does not run systemd-analyze verify either
+			}
+		}
 	case "local":
 		no(prop, "local templates are not supported")
 	}

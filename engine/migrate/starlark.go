@@ -105,6 +105,25 @@ type emitter struct {
 	// by their Chef address ("template[app.conf]"): the Starlark code of
 	// their converge name
 	renamed map[string]string
+	// constCands are the recipe locals that may be constants, consts
+	// those whose assignment is read (consts.go), in that order
+	// recipeDefs are the methods a recipe defines (def name ... end at
+	// its top), by their line (recipedef.go)
+	recipeDefs map[int]*libDef
+	// inDef is set while a method body is written (translateDef): a
+	// return leaves the Starlark function
+	inDef bool
+	// hoisting is set while a loop that only sets attributes is written
+	// for the recipe's attributes file (hoistloop.go)
+	hoisting int
+	// usesCache is set when the recipe reads Chef::Config[:file_cache_path]
+	usesCache bool
+	// defCalls are the definitions the recipe calls whose bodies declare
+	// resources (definner.go)
+	defCalls   []*crKind
+	constCands map[string]bool
+	consts     map[string]*constLocal
+	constOrder []string
 }
 
 func newEmitter(file string, kind fileKind, cookbook, recipe, src string, comments []ruby.Comment) *emitter {
@@ -150,9 +169,19 @@ func translateFileKinds(file string, kind fileKind, cookbook, recipe, src string
 	e.kinds = kinds
 	if len(stmts) > 0 && kind == kindRecipe {
 		e.lastStmt = stmts[len(stmts)-1]
+		e.constCands = constCandidates(stmts, src)
+		e.readRecipeDefs(stmts)
 	}
 	e.body(stmts, 0)
 	e.flushComments(1<<30, 0)
+	e.declareDefinitionTargets()
+	if e.usesCache {
+		// Chef creates its file_cache_path; converge's stand-in is a
+		// directory the recipe declares (the same declaration in other
+		// recipes is the same resource)
+		e.out = append([]string{"# Chef::Config[:file_cache_path] is " + cacheDir + ", declared here by converge migrate", "directory(" + starQuote(cacheDir) + ", mode=\"0755\")", ""}, e.out...)
+		e.resources["directory"]++
+	}
 	if ls := e.loadLines(); len(ls) > 0 {
 		e.out = append(append(ls, ""), e.out...)
 	}
@@ -281,7 +310,8 @@ func (e *emitter) body(stmts []*ruby.Stmt, ind int) {
 		s := stmts[i]
 		// "if cond ... return end" at the top of a recipe: the rest of
 		// the file is the else branch
-		if j, ok := s.X.(*ruby.IfExpr); ok && !j.Modifier && e.loop == 0 && ind == 0 && len(j.Conds) == 1 && !j.HasElse && i < len(stmts)-1 {
+		toEnd := ind == 0 || e.lastStmt != nil && stmts[len(stmts)-1] == e.lastStmt // these statements run to the end of the recipe
+		if j, ok := s.X.(*ruby.IfExpr); ok && !j.Modifier && e.loop == 0 && toEnd && len(j.Conds) == 1 && !j.HasElse && i < len(stmts)-1 {
 			if b := j.Bodies[0]; len(b) > 0 {
 				if r, ok := b[len(b)-1].X.(*ruby.JumpExpr); ok && r.Kind == "return" && r.Val == nil {
 					c := *j
@@ -384,6 +414,10 @@ func (e *emitter) stmtInner(s *ruby.Stmt, ind int) {
 	case *ruby.BadExpr:
 		no("unreadable Ruby", "the reader could not parse this ("+x.Why+")")
 	case *ruby.OpaqueExpr:
+		if d := e.recipeDefs[s.Line]; d != nil && x.What == "a method definition" && ind == 0 {
+			e.emitRecipeDef(d)
+			return
+		}
 		no(x.What, "arbitrary Ruby has no converge equivalent")
 	case *ruby.IfExpr:
 		e.declareBranchLocals(x, ind)
@@ -409,6 +443,13 @@ func (e *emitter) stmtInner(s *ruby.Stmt, ind int) {
 			e.line(ind, "continue")
 		case x.Kind == "break" && e.loop > 0 && x.Val == nil:
 			e.line(ind, "break")
+		case x.Kind == "return" && e.inDef:
+			// an early return of a method: the function's
+			if x.Val == nil {
+				e.line(ind, "return None")
+			} else {
+				e.line(ind, "return "+e.expr(x.Val).code)
+			}
 		default:
 			no(x.Kind, "leaving a recipe or block early has no converge equivalent here")
 		}

@@ -174,6 +174,50 @@ type blockPass struct {
 	Name string
 }
 
+// splatElem is *x, an element of an array literal, until the literal is
+// read (arrayLit).
+type splatElem struct {
+	Line int
+	X    Expr
+}
+
+func (s *splatElem) ExprLine() int { return s.Line }
+
+// arrayLit is the array literal of elems: with a splat (*x), the same
+// as Array(x) (nil is [], a hash its pairs, a list itself, anything else
+// [x]) joined with the other elements by +.
+func arrayLit(line int, elems []Expr) Expr {
+	var out Expr
+	var run []Expr
+	add := func(x Expr) {
+		if out == nil {
+			out = x
+		} else {
+			out = &BinaryExpr{Line: line, Op: "+", L: out, R: x}
+		}
+	}
+	splat := false
+	for _, el := range elems {
+		if s, ok := el.(*splatElem); ok {
+			splat = true
+			if len(run) > 0 {
+				add(&ArrayLit{Line: line, Elems: run})
+				run = nil
+			}
+			add(&CallExpr{Line: s.Line, Name: "Array", Args: []Expr{s.X}, Parens: true})
+			continue
+		}
+		run = append(run, el)
+	}
+	if !splat {
+		return &ArrayLit{Line: line, Elems: elems}
+	}
+	if len(run) > 0 {
+		add(&ArrayLit{Line: line, Elems: run})
+	}
+	return out
+}
+
 func (e *blockPass) ExprLine() int { return e.Line }
 
 func (e *StrLit) ExprLine() int      { return e.Line }
@@ -231,6 +275,9 @@ type Parser struct {
 	scopes []map[string]bool
 	NoDo   int // >0 while reading command arguments or a loop condition: "do" belongs to the outer call
 	depth  int // nesting, to bound recursion on hostile input
+	// splatAt is the args depth of the elements of the array literal
+	// being read, where *x is an element (0 outside one)
+	splatAt int
 }
 
 const maxDepth = 200
@@ -837,8 +884,11 @@ func (p *Parser) ParsePrimary() Expr {
 			return x
 		case "[":
 			p.Next()
+			saved := p.splatAt
+			p.splatAt = p.args + 1
 			elems, _ := p.parseList("]")
-			return &ArrayLit{Line: t.Line, Elems: elems}
+			p.splatAt = saved
+			return arrayLit(t.Line, elems)
 		case "{":
 			p.Next()
 			return p.parseHash(t.Line)
@@ -979,6 +1029,11 @@ func (p *Parser) ParseArg() Expr {
 		p.Next()
 		s := p.Next()
 		return &blockPass{Line: t.Line, Name: s.Text}
+	}
+	if t := p.Tok(); t.Kind == OP && t.Text == "*" && p.args == p.splatAt {
+		// *x, an element of an array literal
+		p.Next()
+		return &splatElem{Line: t.Line, X: p.parseAssign()}
 	}
 	if t := p.Tok(); t.Kind == OP && (t.Text == "*" || t.Text == "**" || t.Text == "&") {
 		p.fail("splat or block argument %q", t.Text)
