@@ -67,6 +67,9 @@ func (e *emitter) emitAssign(x *ruby.AssignExpr, ind int) {
 		}
 		v := e.expr(x.Value)
 		typ := typeOf(x.Value, v)
+		if st := e.searchType(x.Value); st != "" {
+			typ = st
+		}
 		switch x.Op {
 		case "=":
 			e.line(ind, e.bind(t.Name, typ)+" = "+v.code)

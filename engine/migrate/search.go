@@ -1,0 +1,111 @@
+package migrate
+
+// Chef's search: search(:node, "q") and search(:BAG, "q") become
+// converge's search("node", q) builtin, answered at compile time from
+// nodes/*.json, the run's nodes and data bags. A result is a dict:
+// n["ipaddress"], and the method-style n.name, n.fqdn, are read as keys.
+
+import (
+	"github.com/converge-cm/converge/engine/migrate/ruby"
+)
+
+// searchCall translates search(INDEX[, QUERY]) without a block.
+func (e *emitter) searchCall(c *ruby.CallExpr) (sx, bool) {
+	if c.Recv != nil || c.Name != "search" || c.Block != nil || len(c.Args) < 1 || len(c.Args) > 3 {
+		return sx{}, false
+	}
+	if _, ok := c.Args[len(c.Args)-1].(*ruby.HashLit); ok || len(c.Args) == 3 {
+		no("search(..., options)", "search options (filter_result, rows, start) are not translated; search returns whole nodes")
+	}
+	args := e.expr(c.Args[0]).code
+	if len(c.Args) == 2 {
+		args += ", " + e.expr(c.Args[1]).code
+	}
+	return atom("search(" + args + ")"), true
+}
+
+// listKeeping are the methods that give a list of a list's elements.
+var listKeeping = map[string]bool{"select": true, "filter": true, "reject": true, "sort_by": true, "sort": true,
+	"uniq": true, "reverse": true, "to_a": true, "dup": true, "shuffle": true}
+
+// isSearchList reports whether x is a list of search results.
+func (e *emitter) isSearchList(x ruby.Expr) bool {
+	switch t := x.(type) {
+	case *ruby.IdentRef:
+		return e.vars[t.Name].typ == "nodes"
+	case *ruby.CallExpr:
+		if t.Recv == nil {
+			return t.Name == "search" && t.Block == nil
+		}
+		if listKeeping[t.Name] {
+			return e.isSearchList(t.Recv)
+		}
+		if (t.Name == "first" || t.Name == "last") && len(t.Args) == 1 {
+			return e.isSearchList(t.Recv)
+		}
+	}
+	return false
+}
+
+// isSearchNode reports whether x is one search result, or a value read
+// from one (n["a"], n.a.b).
+func (e *emitter) isSearchNode(x ruby.Expr) bool {
+	switch t := x.(type) {
+	case *ruby.IdentRef:
+		return e.vars[t.Name].typ == "snode"
+	case *ruby.IndexExpr:
+		if e.isSearchList(t.Recv) {
+			_, ok := t.Args[0].(*ruby.IntLit)
+			return ok
+		}
+		return e.isSearchNode(t.Recv)
+	case *ruby.CallExpr:
+		if t.Recv == nil || len(t.Args) != 0 || t.Block != nil {
+			return false
+		}
+		if (t.Name == "first" || t.Name == "last" || t.Name == "sample") && e.isSearchList(t.Recv) {
+			return true
+		}
+		return !isRubyMethod(t.Name) && e.isSearchNode(t.Recv)
+	}
+	return false
+}
+
+// searchType is the type of a variable assigned x: "nodes" for a list
+// of search results, "snode" for one.
+func (e *emitter) searchType(x ruby.Expr) string {
+	if e.isSearchList(x) {
+		return "nodes"
+	}
+	if e.isSearchNode(x) {
+		return "snode"
+	}
+	return ""
+}
+
+// elemType is the type of the elements of x a loop or block binds.
+func (e *emitter) elemType(x ruby.Expr) string {
+	if e.isSearchList(x) {
+		return "snode"
+	}
+	return ""
+}
+
+// searchMethod reads n.key of a search result as n["key"]; n.role?(r)
+// and n.recipe?(r) test its roles and recipes, n.attribute?(k) its keys.
+func (e *emitter) searchMethod(c *ruby.CallExpr) (sx, bool) {
+	if c.Recv == nil || c.Block != nil || !e.isSearchNode(c.Recv) {
+		return sx{}, false
+	}
+	r := e.expr(c.Recv).in(pPostfix)
+	switch {
+	case len(c.Args) == 0 && !isRubyMethod(c.Name):
+		return atom(r + "[" + starQuote(c.Name) + "]"), true
+	case len(c.Args) == 1 && (c.Name == "role?" || c.Name == "recipe?"):
+		key := map[string]string{"role?": "roles", "recipe?": "recipes"}[c.Name]
+		return sx{code: e.expr(c.Args[0]).in(pCmp+1) + " in " + r + "[" + starQuote(key) + "]", prec: pCmp}, true
+	case len(c.Args) == 1 && c.Name == "attribute?":
+		return sx{code: e.expr(c.Args[0]).in(pCmp+1) + " in " + r, prec: pCmp}, true
+	}
+	return sx{}, false
+}
