@@ -55,6 +55,9 @@ func (e *emitter) isSearchNode(x ruby.Expr) bool {
 		return e.vars[t.Name].typ == "snode"
 	case *ruby.IndexExpr:
 		if e.isSearchList(t.Recv) {
+			if len(t.Args) != 1 {
+				return false
+			}
 			_, ok := t.Args[0].(*ruby.IntLit)
 			return ok
 		}

@@ -121,3 +121,20 @@ end
 		t.Errorf("bob is not a sysadmin")
 	}
 }
+
+// TestTranslateRecipe_SearchOddForms: forms search does not translate are
+// TODOs, never a panic.
+func TestTranslateRecipe_SearchOddForms(t *testing.T) {
+	for _, src := range []string{
+		"x = search(:node, 'a:b')[]",
+		"x = search(:node, 'a:b')[0, 1]",
+		"search(:node, 'a:b').each do |a, b|\n  package a\nend",
+		"x = search",
+		"x = search(:node, 'a:b', 1, 2)",
+	} {
+		got, todos := translateRuby("r.rb", kindRecipe, "cb", "default", src)
+		if len(todos) == 0 {
+			t.Errorf("%s: no TODO:\n%s", src, got)
+		}
+	}
+}
