@@ -54,8 +54,8 @@
 // Chef's search(:node, "q") and search(:BAG, "q") become converge's
 // search("node", q) builtin (search.go); search(...) do |n| ... end is a
 // for loop, and a result, a dict, is read by key: n['ipaddress'] and the
-// method-style n.name, n.fqdn alike. Search options (filter_result, rows)
-// are a TODO.
+// method-style n.name, n.fqdn alike; filter_result: {...} is a list
+// comprehension of dicts. Other search options (rows, start) are a TODO.
 //
 // The reader desugars &:name into the block { |it| it.name }. A hash's
 // element read as a condition or left of || (opts['k'] || 'dflt') is read

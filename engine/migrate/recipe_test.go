@@ -76,7 +76,7 @@ func TestTranslateRecipe_Constructs(t *testing.T) {
 		{"return unless", "return unless platform_family?('debian')\npackage 'a'", "if node.platform_family == \"debian\":\n    package(\"a\")", 0},
 		{"ruby_block is a TODO", "ruby_block 'x' do\n  block do\n    puts 1\n  end\nend", "# TODO(migrate): ruby_block", 1},
 		{"search with a symbol", `nodes = search(:node, "role:db")`, `nodes = search("node", "role:db")`, 0},
-		{"search options are a TODO", `nodes = search(:node, "role:db", filter_result: { 'ip' => ['ipaddress'] })`, "# TODO(migrate): search(..., options)", 1},
+		{"search options are a TODO", `nodes = search(:node, "role:db", rows: 10)`, "# TODO(migrate): search(..., options)", 1},
 		{"unknown property is a TODO", "service 'x' do\n  start_command '/bin/x'\nend", "# TODO(migrate): start_command", 1},
 		{"unparsable line is a TODO", "package 'x' do\n  action :install\nend\n)(\npackage 'y'", "# TODO(migrate): unreadable Ruby", 1},
 		{"comments kept", "# hello\npackage 'x' # trailing", "# hello\n# trailing\npackage(\"x\")", 0},

@@ -6,6 +6,8 @@ package migrate
 // n["ipaddress"], and the method-style n.name, n.fqdn, are read as keys.
 
 import (
+	"strings"
+
 	"github.com/converge-cm/converge/engine/migrate/ruby"
 )
 
@@ -14,14 +16,58 @@ func (e *emitter) searchCall(c *ruby.CallExpr) (sx, bool) {
 	if c.Recv != nil || c.Name != "search" || c.Block != nil || len(c.Args) < 1 || len(c.Args) > 3 {
 		return sx{}, false
 	}
-	if _, ok := c.Args[len(c.Args)-1].(*ruby.HashLit); ok || len(c.Args) == 3 {
-		no("search(..., options)", "search options (filter_result, rows, start) are not translated; search returns whole nodes")
+	var filter string
+	if h, ok := c.Args[len(c.Args)-1].(*ruby.HashLit); ok && len(c.Args) == 3 {
+		filter = e.filterResult(h)
+		c = &ruby.CallExpr{Line: c.Line, Name: c.Name, Args: c.Args[:2]}
+	} else if ok || len(c.Args) == 3 {
+		no("search(..., options)", "search options other than filter_result (rows, start, ...) are not translated; search returns whole nodes")
 	}
 	args := e.expr(c.Args[0]).code
 	if len(c.Args) == 2 {
 		args += ", " + e.expr(c.Args[1]).code
 	}
+	if filter != "" {
+		return atom("[" + filter + " for _r in search(" + args + ")]"), true
+	}
 	return atom("search(" + args + ")"), true
+}
+
+// filterResult is Chef's filter_result: {"ip" => ["ipaddress"], "port" =>
+// ["app", "port"]} keeps, for each result, the values at those paths
+// (None where a result has none), as a dict of the names given.
+func (e *emitter) filterResult(opts *ruby.HashLit) string {
+	if len(opts.Keys) != 1 {
+		no("search(..., options)", "only the filter_result option is translated")
+	}
+	if k, ok := literalKey(opts.Keys[0]); !ok || k != "filter_result" {
+		no("search(..., options)", "only the filter_result option is translated")
+	}
+	h, ok := opts.Vals[0].(*ruby.HashLit)
+	if !ok {
+		no("search(..., filter_result: x)", "filter_result is not a literal hash")
+	}
+	var parts []string
+	for i, k := range h.Keys {
+		arr, ok := h.Vals[i].(*ruby.ArrayLit)
+		if !ok || len(arr.Elems) == 0 {
+			no("search(..., filter_result: x)", "a filter_result path is not a literal list of keys")
+		}
+		v := "_r"
+		for j, el := range arr.Elems {
+			key, ok := literalKey(el)
+			if !ok {
+				no("search(..., filter_result: x)", "a filter_result path is not a literal list of keys")
+			}
+			if j < len(arr.Elems)-1 {
+				v += ".get(" + starQuote(key) + ", {})"
+			} else {
+				v += ".get(" + starQuote(key) + ")"
+			}
+		}
+		parts = append(parts, e.hashKey(k)+": "+v)
+	}
+	return "{" + strings.Join(parts, ", ") + "}"
 }
 
 // listKeeping are the methods that give a list of a list's elements.

@@ -34,6 +34,8 @@ func TestTranslateRecipe_Search(t *testing.T) {
 		{"role? of a result", `dbs = search(:node, '*:*').select { |n| n.role?('db') }`, `[n for n in search("node", "*:*") if "db" in n["roles"]]`},
 		{"block form", "search(:node, 'role:web') do |n|\n  file \"/etc/backends/#{n.name}\" do\n    content n['ipaddress']\n  end\nend",
 			"for n in search(\"node\", \"role:web\"):\n    file(\"/etc/backends/%s\" % n[\"name\"], content=n[\"ipaddress\"])"},
+		{"filter_result", `dbs = search(:node, 'role:db', filter_result: { 'ip' => ['ipaddress'], 'port' => ['pg', 'port'] })`,
+			`dbs = [{"ip": _r.get("ipaddress"), "port": _r.get("pg", {}).get("port")} for _r in search("node", "role:db")]`},
 		{"each", "search(:users, '*:*').each do |u|\n  user u['id'] do\n    shell u['shell']\n  end\nend",
 			"for u in search(\"users\", \"*:*\"):\n    user(u[\"id\"], shell=u[\"shell\"])"},
 	}
@@ -60,6 +62,10 @@ func TestSearch_MigratedCompiles(t *testing.T) {
 servers = backends.sort_by { |n| n.name }.map { |n| "#{n.name} #{n['ipaddress']}:#{n['app']['port']}" }
 file '/etc/lb.conf' do
   content servers.join("\n")
+end
+first = search(:node, 'role:web', filter_result: { 'ip' => ['ipaddress'], 'port' => ['app', 'port'] }).first
+file '/etc/first' do
+  content "#{first['ip']}:#{first['port']}"
 end
 search(:users, 'groups:sysadmin') do |u|
   file "/home/#{u['id']}" do
@@ -109,6 +115,9 @@ end
 	}
 	if got, want := conf.(*resources.File).Content, "web1 10.0.0.1:8080\nweb2 10.0.0.2:8081"; got != want {
 		t.Errorf("lb.conf %q, want %q", got, want)
+	}
+	if first, ok := c.Find("file[/etc/first]"); !ok || first.(*resources.File).Content != "10.0.0.1:8080" {
+		t.Errorf("filter_result: %v\n%s", first, got)
 	}
 	home, ok := c.Find("file[/home/alice]")
 	if !ok {
