@@ -71,6 +71,9 @@ func (e *emitter) emitAssign(x *ruby.AssignExpr, ind int) {
 		}
 		v := e.expr(x.Value)
 		typ := typeOf(x.Value, v)
+		if st := e.searchType(x.Value); st != "" {
+			typ = st
+		}
 		switch x.Op {
 		case "=":
 			star := e.bind(t.Name, typ)

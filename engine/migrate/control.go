@@ -230,7 +230,7 @@ func (e *emitter) emitLoop(c *ruby.CallExpr, ind int) {
 	defer func() { e.loop-- }()
 	saved := copyVars(e.vars)
 	defer func() { e.vars = saved }()
-	elemType := ""
+	elemType := e.elemType(c.Recv)
 	if a, ok := c.Recv.(*ruby.ArrayLit); ok && a.Words {
 		elemType = "str"
 	}
@@ -286,9 +286,9 @@ func (e *emitter) isList(x ruby.Expr) bool {
 	case *ruby.ArrayLit:
 		return true
 	case *ruby.IdentRef:
-		return e.vars[t.Name].typ == "list"
+		return e.vars[t.Name].typ == "list" || e.vars[t.Name].typ == "nodes"
 	}
-	return false
+	return e.isSearchList(x)
 }
 
 // ---- resources ----

@@ -51,6 +51,12 @@
 //   - the test cookbooks a cookbook ships (test/cookbooks/*,
 //     test/fixtures/cookbooks/*), migrated beside it.
 //
+// Chef's search(:node, "q") and search(:BAG, "q") become converge's
+// search("node", q) builtin (search.go); search(...) do |n| ... end is a
+// for loop, and a result, a dict, is read by key: n['ipaddress'] and the
+// method-style n.name, n.fqdn alike; filter_result: {...} is a list
+// comprehension of dicts. Other search options (rows, start) are a TODO.
+//
 // The reader desugars &:name into the block { |it| it.name }. A hash's
 // element read as a condition or left of || (opts['k'] || 'dflt') is read
 // with .get, since Ruby's [] gives nil for a missing key; node[...] paths

@@ -339,6 +339,9 @@ func (e *emitter) call(c *ruby.CallExpr) sx {
 	if cr, ok := c.Recv.(*ruby.ConstRef); ok {
 		return e.constCall(cr, c)
 	}
+	if v, ok := e.searchMethod(c); ok {
+		return v
+	}
 	if isNodeCall(c.Recv) {
 		if facts[c.Name] && len(c.Args) == 0 && c.Block == nil {
 			return sx{code: "node." + c.Name, prec: pPostfix, str: true}
@@ -587,7 +590,7 @@ func (e *emitter) blockCall(c *ruby.CallExpr) sx {
 		k, val := e.bind(b.Params[0], "str"), e.bind(b.Params[1], "")
 		v, over, elem = k+", "+val, recv.in(pPostfix)+".items()", "["+k+", "+val+"]"
 	} else {
-		v = e.bind(b.Params[0], "")
+		v = e.bind(b.Params[0], e.elemType(c.Recv))
 		over, elem = recv.in(pOr), v
 	}
 	body := e.expr(b.Body[0].X)
@@ -623,6 +626,9 @@ func (e *emitter) blockCall(c *ruby.CallExpr) sx {
 
 func (e *emitter) selfCall(c *ruby.CallExpr) sx {
 	if x, ok := e.dataBagCall(c); ok && c.Name != "load" {
+		return x
+	}
+	if x, ok := e.searchCall(c); ok {
 		return x
 	}
 	switch c.Name {

@@ -61,6 +61,12 @@ func (e *emitter) emitCallStmt(s *ruby.Stmt, c *ruby.CallExpr, ind int) {
 		if _, ok := unsupportedResources[c.Name]; ok && (len(c.Args) > 0 || c.Block != nil) {
 			no(c.Name, unsupportedResources[c.Name])
 		}
+		if c.Name == "search" && c.Block != nil {
+			// search(:node, q) do |n| ... end iterates the results
+			loop := &ruby.CallExpr{Line: c.Line, Recv: &ruby.CallExpr{Line: c.Line, Name: "search", Args: c.Args, Parens: true}, Name: "each", Block: c.Block}
+			e.emitLoop(loop, ind)
+			return
+		}
 		if c.Block != nil && len(c.Args) > 0 {
 			no(c.Name, "a resource or definition converge does not have")
 		}
@@ -146,7 +152,6 @@ var unsupportedResources = map[string]string{
 }
 
 var rubyOnly = map[string]string{
-	"search":                    "Chef server search has no converge equivalent; list the nodes in the run or in attributes",
 	"data_bag":                  "a data bag read as a statement does nothing; use its value",
 	"data_bag_item":             "a data bag item read as a statement does nothing; use its value",
 	"encrypted_data_bag_item":   "a data bag item read as a statement does nothing; use its value",

@@ -65,6 +65,8 @@ type compiler struct {
 	runState    *starlark.Dict
 	clusterVal  starlark.Value
 	predeclared starlark.StringDict
+	// searchRecs are the nodes search("node", ...) finds, read once.
+	searchRecs []searchRec
 }
 
 type moduleEntry struct {
@@ -460,6 +462,7 @@ func (c *compiler) execAttributes(cb *Cookbook, file string, live func(attrLevel
 		"secret":         starlark.NewBuiltin("secret", c.builtinSecret),
 		"data_bag":       starlark.NewBuiltin("data_bag", c.builtinDataBag),
 		"data_bag_item":  starlark.NewBuiltin("data_bag_item", c.builtinDataBagItem),
+		"search":         starlark.NewBuiltin("search", c.builtinSearch),
 
 		"value_for_platform":        starlark.NewBuiltin("value_for_platform", c.builtinValueForPlatform),
 		"value_for_platform_family": starlark.NewBuiltin("value_for_platform_family", c.builtinValueForPlatformFamily),
@@ -481,7 +484,7 @@ func (c *compiler) execAttributes(cb *Cookbook, file string, live func(attrLevel
 func (c *compiler) attributeLibraryBuiltins() starlark.StringDict {
 	pre := starlark.StringDict{"node": newNodeValue(c.node), "cluster": c.clusterValue(), "struct": starlark.NewBuiltin("struct", starlarkstruct.Make), "todo": todoBuiltin,
 		"secret": starlark.NewBuiltin("secret", c.builtinSecret), "data_bag": starlark.NewBuiltin("data_bag", c.builtinDataBag),
-		"data_bag_item": starlark.NewBuiltin("data_bag_item", c.builtinDataBagItem)}
+		"data_bag_item": starlark.NewBuiltin("data_bag_item", c.builtinDataBagItem), "search": starlark.NewBuiltin("search", c.builtinSearch)}
 	notHere := func(thread *starlark.Thread, b *starlark.Builtin, _ starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) {
 		return nil, fmt.Errorf("%s() can only be called while a recipe runs, not from an attribute file", b.Name())
 	}
@@ -516,6 +519,7 @@ func (c *compiler) builtins() starlark.StringDict {
 		"secret":         starlark.NewBuiltin("secret", c.builtinSecret),
 		"data_bag":       starlark.NewBuiltin("data_bag", c.builtinDataBag),
 		"data_bag_item":  starlark.NewBuiltin("data_bag_item", c.builtinDataBagItem),
+		"search":         starlark.NewBuiltin("search", c.builtinSearch),
 
 		"value_for_platform":        starlark.NewBuiltin("value_for_platform", c.builtinValueForPlatform),
 		"value_for_platform_family": starlark.NewBuiltin("value_for_platform_family", c.builtinValueForPlatformFamily),

@@ -27,6 +27,10 @@
 // role's, its overrides above a role's, and its cookbook_versions are
 // checked against the version of each cookbook the run uses before
 // anything compiles (environment.go); node.chef_environment reads it.
+// search("node", QUERY) is Chef's search over nodes/*.json and the nodes
+// of the run (with their facts); search("BAG", QUERY) over a data bag's
+// items. QUERY is Chef's Lucene subset (query.go); it is answered at
+// compile time and reads no node (search.go).
 //
 // rolling_hooks(before = CMD, after = CMD, timeout = SECONDS) sets the
 // collection's engine.Hooks, once per run (hooks.go).

@@ -331,13 +331,13 @@ func TestMigrationMD_PerCookbook(t *testing.T) {
 	os.WriteFile(filepath.Join(cb, "recipes", "default.rb"), []byte(
 		"package 'a'\npackage 'b'\nservice 'a' do\n  action :start\nend\n"+
 			"ruby_block 'one' do\n  block { 1 }\nend\nruby_block 'two' do\n  block { 2 }\nend\n"+
-			"peers = search(:node, 'role:db')\n"), 0o644)
+			"peers = shell_out('hostname')\n"), 0o644)
 	rep, err := Migrate([]string{cb}, out)
 	if err != nil {
 		t.Fatal(err)
 	}
 	md, _ := os.ReadFile(filepath.Join(out, "MIGRATION.md"))
-	want := "## Cookbook mixed\n\n- Resources translated: 3 (package 2, service 1)\n- TODOs: 3\n- Constructs that needed a hand, most frequent first:\n  - ruby_block: 2\n  - search: 1\n"
+	want := "## Cookbook mixed\n\n- Resources translated: 3 (package 2, service 1)\n- TODOs: 3\n- Constructs that needed a hand, most frequent first:\n  - ruby_block: 2\n  - shell_out: 1\n"
 	if !strings.Contains(string(md), want) {
 		t.Errorf("MIGRATION.md:\n%s\nwant it to contain:\n%s", md, want)
 	}
