@@ -41,15 +41,27 @@ func (e *ERBError) Error() string {
 // methods) come from the rb_ template functions of engine/render/rb.
 //
 // Ruby hashes iterate in insertion order; Go maps in sorted key order. A
-// loop over a hash that is not sorted first is translated in sorted order
-// and reported as an issue, because the output may differ.
+// walk of a hash that is not sorted first is translated in sorted order;
+// translateERB returns it as a note (ERBNote), because the output may
+// differ.
 func TranslateERB(src string) (string, error) {
-	return translateERB(src, nil)
+	out, _, err := translateERB(src, nil)
+	return out, err
+}
+
+// ERBNote is a place of a template that was translated but may render
+// differently from Chef: a walk of a hash, which Ruby does in insertion
+// order and converge in sorted key order. It is reported, not a TODO.
+type ERBNote struct {
+	Line int    // 1-based line of the tag in the ERB source
+	What string // the Ruby expression walked (@settings, node['app']['env'])
 }
 
 // translateERB is TranslateERB for a template of a cookbook setting the
-// attributes attrs: a condition on one it never sets tests presence.
-func translateERB(src string, attrs knownAttrs) (string, error) {
+// attributes attrs: a condition on one it never sets tests presence. It
+// also returns the hash walks of the template, one per line and
+// expression, in source order.
+func translateERB(src string, attrs knownAttrs) (string, []ERBNote, error) {
 	segs := scanERB(src)
 	t := &erbTr{attrs: attrs}
 	t.frames = []*erbFrame{{kind: "top", scope: true, vars: map[string]bool{}}}
@@ -74,9 +86,9 @@ func translateERB(src string, attrs knownAttrs) (string, error) {
 		t.issue(0, "", "the translated template does not parse; this is a bug in converge: "+err.Error())
 	}
 	if len(t.issues) > 0 {
-		return out, &ERBError{Issues: t.issues}
+		return out, t.notes, &ERBError{Issues: t.issues}
 	}
-	return out, nil
+	return out, t.notes, nil
 }
 
 // ---- translation ----
@@ -111,6 +123,59 @@ type erbTr struct {
 	noHoist int
 	// attrs are the attributes the cookbook sets, nil when unknown
 	attrs knownAttrs
+	// notes are the hash walks (hashOrder); orderFree is a keys, values
+	// or to_a call whose order does not matter (the receiver of sort,
+	// length, include? ...)
+	notes     []ERBNote
+	orderFree ruby.Expr
+}
+
+// hashOrder notes that the tag walks x, translated as recv, in sorted key
+// order: unless recv is known to be a list (or x is sorted), it may be a
+// hash, which Chef walks in insertion order.
+func (t *erbTr) hashOrder(x ruby.Expr, recv gx) {
+	if recv.typ == "list" {
+		return
+	}
+	if c, ok := x.(*ruby.CallExpr); ok && (c.Name == "sort" || c.Name == "sort_by") {
+		return
+	}
+	n := ERBNote{Line: t.seg.line, What: rubySource(x)}
+	for _, o := range t.notes {
+		if o == n {
+			return
+		}
+	}
+	t.notes = append(t.notes, n)
+}
+
+// rubySource writes x back as Ruby for a note: a variable, an attribute
+// path, a method chain on them; "a hash" for anything else.
+func rubySource(x ruby.Expr) string {
+	switch v := x.(type) {
+	case *ruby.IVarRef:
+		return "@" + v.Name
+	case *ruby.IdentRef:
+		return v.Name
+	case *ruby.StrLit:
+		if isPlain(v) {
+			return strconv.Quote(plain(v))
+		}
+	case *ruby.IndexExpr:
+		if len(v.Args) == 1 {
+			if k := rubySource(v.Args[0]); k != "a hash" {
+				return rubySource(v.Recv) + "[" + strings.ReplaceAll(k, `"`, "'") + "]"
+			}
+		}
+	case *ruby.CallExpr:
+		if v.Recv == nil && len(v.Args) == 0 {
+			return v.Name
+		}
+		if v.Recv != nil && len(v.Args) == 0 && v.Block == nil {
+			return rubySource(v.Recv) + "." + v.Name
+		}
+	}
+	return "a hash"
 }
 
 func (t *erbTr) issue(line int, code, why string) {
@@ -699,6 +764,9 @@ func (t *erbTr) loop(seg erbSeg, head []ruby.Token, params []string) {
 				bail("each_with_index needs |item, index|")
 			}
 			header = fmt.Sprintf("range $%s, $%s := rb_each %s", params[1], params[0], recv.arg())
+			if !sorted {
+				t.hashOrder(c.Recv, recv)
+			}
 		case "each_key", "each_value":
 			if len(params) != 1 {
 				bail("%s takes one block parameter", c.Name)
@@ -706,9 +774,12 @@ func (t *erbTr) loop(seg erbSeg, head []ruby.Token, params []string) {
 			fn := map[string]string{"each_key": "rb_keys", "each_value": "rb_values"}[c.Name]
 			header = fmt.Sprintf("range $%s := %s %s", params[0], fn, recv.arg())
 			if !sorted {
-				t.issue(seg.line, seg.tag, "hash order: Ruby walks a hash in insertion order, converge in sorted key order; check the output")
+				t.hashOrder(c.Recv, recv)
 			}
 		default:
+			if !sorted {
+				t.hashOrder(c.Recv, recv)
+			}
 			switch len(params) {
 			case 0:
 				header = "range rb_each " + recv.arg()
@@ -722,9 +793,6 @@ func (t *erbTr) loop(seg erbSeg, head []ruby.Token, params []string) {
 				t.nPair++
 				pair := fmt.Sprintf("$kv%d", t.nPair)
 				header = fmt.Sprintf("range %s := rb_each %s}}{{$%s := index %s 0}}{{$%s := index %s 1", pair, recv.arg(), params[0], pair, params[1], pair)
-				if !sorted && recv.typ != "list" {
-					t.issue(seg.line, seg.tag, "hash order: Ruby walks a hash in insertion order, converge in sorted key order; check the output (or sort the hash in the ERB)")
-				}
 			default:
 				bail("more than two block parameters")
 			}
@@ -1068,7 +1136,15 @@ func (t *erbTr) call(c *ruby.CallExpr) gx {
 		if !okN {
 			bail(".%s with %d arguments is not translated", c.Name, len(c.Args))
 		}
+		if orderFreeMethods[c.Name] {
+			if rc, ok := c.Recv.(*ruby.CallExpr); ok && walkMethods[rc.Name] {
+				t.orderFree = rc
+			}
+		}
 		recv := t.gx(c.Recv)
+		if walkMethods[c.Name] && c != t.orderFree {
+			t.hashOrder(c.Recv, recv)
+		}
 		args := []string{m.fn, recv.arg()}
 		for _, a := range c.Args {
 			if _, ok := a.(*ruby.RegexExpr); ok {
@@ -1101,6 +1177,15 @@ func (t *erbTr) call(c *ruby.CallExpr) gx {
 	return gx{}
 }
 
+// walkMethods are the methods that walk a hash in its order;
+// orderFreeMethods those whose result does not depend on the order of
+// their receiver.
+var (
+	walkMethods      = map[string]bool{"keys": true, "values": true, "to_a": true}
+	orderFreeMethods = map[string]bool{"sort": true, "length": true, "size": true, "count": true, "empty?": true,
+		"include?": true, "member?": true, "min": true, "max": true, "any?": true}
+)
+
 var blockMethods = map[string]bool{"map": true, "collect": true, "select": true, "filter": true, "reject": true}
 
 // hoistBlock translates recv.map { |x| expr } (and collect, select,
@@ -1129,14 +1214,10 @@ func (t *erbTr) hoistBlock(c *ruby.CallExpr) gx {
 	acc := fmt.Sprintf("$blk%d", t.nBlock)
 	elem := "$" + b.Params[0]
 	header := fmt.Sprintf("%s := rb_list}}{{range %s := rb_block_each %s", acc, elem, recv.arg())
+	if c.Name != "sort_by" {
+		t.hashOrder(c.Recv, recv)
+	}
 	if len(b.Params) == 2 {
-		sorted := false
-		if rc, ok := c.Recv.(*ruby.CallExpr); ok && (rc.Name == "sort" || rc.Name == "sort_by") {
-			sorted = true
-		}
-		if !sorted && recv.typ != "list" && c.Name != "sort_by" {
-			t.issue(t.seg.line, t.seg.tag, "hash order: Ruby walks a hash in insertion order, converge in sorted key order; check the output (or sort the hash in the ERB)")
-		}
 		t.nPair++
 		elem = fmt.Sprintf("$kv%d", t.nPair)
 		header = fmt.Sprintf("%s := rb_list}}{{range %s := rb_block_each %s}}{{$%s := index %s 0}}{{$%s := index %s 1",

@@ -279,7 +279,10 @@ func migrateTemplates(r *Report, dir, base, out string, attrs knownAttrs) error 
 			return fmt.Errorf("migrate: %w", err)
 		}
 		srcRel := base + "/templates/" + filepath.ToSlash(rel)
-		tmpl, terr := translateERB(string(src), attrs)
+		tmpl, notes, terr := translateERB(string(src), attrs)
+		for _, n := range notes {
+			r.Warnings = append(r.Warnings, hashOrderNote(srcRel, n))
+		}
 		var ee *ERBError
 		if errors.As(terr, &ee) {
 			for _, is := range ee.Issues {
@@ -291,6 +294,11 @@ func migrateTemplates(r *Report, dir, base, out string, attrs knownAttrs) error 
 		dst := filepath.Join(out, "templates", filepath.Dir(rel), tmplName(filepath.Base(rel)))
 		return writeFile(dst, []byte(tmpl))
 	})
+}
+
+// hashOrderNote is the MIGRATION.md note of a template walking a hash.
+func hashOrderNote(file string, n ERBNote) string {
+	return fmt.Sprintf("hash order: %s:%d iterates %s in sorted key order; Chef iterates in insertion order — sort the hash in the attributes or check the output", file, n.Line, n.What)
 }
 
 func writeFile(p string, data []byte) error {
