@@ -2,6 +2,7 @@ package rb
 
 import (
 	"encoding/json"
+	"strconv"
 	"strings"
 	"testing"
 	"text/template"
@@ -122,5 +123,73 @@ func TestFuncs_FailLikeRuby(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 			t.Errorf("%s: err = %v, want %q", tt.tmpl, err, tt.wantErr)
 		}
+	}
+}
+
+// TestFuncs_WalkHashesInSortedKeyOrder: every helper that walks a hash
+// walks it in sorted key order, whatever order Go's map iteration takes
+// (Ruby would walk it in insertion order; converge migrate notes each such
+// walk in MIGRATION.md). Each template is rendered many times, so a walk
+// in map order would show as a different output.
+func TestFuncs_WalkHashesInSortedKeyOrder(t *testing.T) {
+	keys := []string{"zeta", "alpha", "mu", "beta", "omega", "delta", "kappa", "gamma", "iota", "eta", "nu", "xi"}
+	h := map[string]any{}
+	hs := map[string]string{} // a Go caller's typed map, normalised by the helpers
+	for i, k := range keys {
+		h[k] = int64(i)
+		hs[k] = k + "!"
+	}
+	data := map[string]any{"h": h, "hs": hs}
+	sorted := []string{"alpha", "beta", "delta", "eta", "gamma", "iota", "kappa", "mu", "nu", "omega", "xi", "zeta"}
+	pos := map[string]int{}
+	for i, k := range keys {
+		pos[k] = i
+	}
+	var ks, vs, pairs, flat, inspect, typed []string
+	for _, k := range sorted {
+		ks = append(ks, k)
+		v := strconv.Itoa(pos[k])
+		vs = append(vs, v)
+		pairs = append(pairs, k+"="+v)
+		flat = append(flat, k, v)
+		inspect = append(inspect, strconv.Quote(k)+"=>"+v)
+		typed = append(typed, k+"="+k+"!")
+	}
+	tests := []struct{ name, src, want string }{
+		{"each with two parameters", `{{range $kv := rb_each .h}}{{index $kv 0}}={{index $kv 1}},{{end}}`, strings.Join(pairs, ",") + ","},
+		{"each with one parameter", `{{range $kv := rb_each .h}}{{rb_inspect $kv}}{{end}}`, func() string {
+			var b strings.Builder
+			for _, k := range sorted {
+				b.WriteString("[" + strconv.Quote(k) + ", " + strconv.Itoa(pos[k]) + "]")
+			}
+			return b.String()
+		}()},
+		{"keys", `{{rb_join (rb_keys .h) ","}}`, strings.Join(ks, ",")},
+		{"values", `{{rb_join (rb_values .h) ","}}`, strings.Join(vs, ",")},
+		{"to_a joined", `{{rb_join (rb_each .h) ","}}`, strings.Join(flat, ",")},
+		{"block each (map)", `{{$b := rb_list}}{{range $kv := rb_block_each .h}}{{$b = rb_push $b (index $kv 0)}}{{end}}{{rb_join $b ","}}`, strings.Join(ks, ",")},
+		{"flatten", `{{rb_join (rb_flatten .h) ","}}`, strings.Join(flat, ",")},
+		{"inspect", `{{rb_inspect .h}}`, "{" + strings.Join(inspect, ", ") + "}"},
+		{"to_s", `{{rb_to_s .h}}`, "{" + strings.Join(inspect, ", ") + "}"},
+		// the values number the keys in insertion order: sorting by them
+		// is how a template gets Chef's order back
+		{"sort_by the value", `{{range $kv := rb_sort_by .h "i:1"}}{{index $kv 0}},{{end}}`, strings.Join(keys, ",") + ","},
+		// all keys tie: the stable sort keeps the walk's order
+		{"sort_by_keys with ties", `{{range $kv := rb_sort_by_keys .h (rb_list 1 1 1 1 1 1 1 1 1 1 1 1)}}{{index $kv 0}},{{end}}`, strings.Join(ks, ",") + ","},
+		{"a typed Go map", `{{range $kv := rb_each .hs}}{{index $kv 0}}={{index $kv 1}},{{end}}`, strings.Join(typed, ",") + ","},
+		{"keys of a typed Go map", `{{rb_join (rb_keys .hs) ","}}`, strings.Join(ks, ",")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for i := 0; i < 50; i++ {
+				got, err := render(t, tt.src, data)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got != tt.want {
+					t.Fatalf("render %d = %q, want %q", i, got, tt.want)
+				}
+			}
+		})
 	}
 }
