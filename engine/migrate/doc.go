@@ -85,8 +85,11 @@
 // (Erubis::Eruby with its default trimming) for the same variables and
 // node, with one documented
 // exception: Ruby hashes iterate in insertion order and converge's maps in
-// sorted key order, so every loop over a hash that is not sorted first is
-// reported as a Todo to check.
+// sorted key order, so every walk (each, each_pair, keys, values, to_a,
+// map) of a value not known to be a list nor sorted first is a note of
+// MIGRATION.md's Warnings, with its file and line: not a TODO, since the
+// template translates whole, but an output to check (or a hash to insert
+// in sorted order in the attributes).
 //
 // Known limits: Ruby truthiness differs from Starlark's for 0, "" and
 // empty collections; recipe conditions are translated as written

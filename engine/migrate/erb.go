@@ -67,6 +67,7 @@ func translateERB(src string, attrs knownAttrs) (string, []ERBNote, error) {
 	t.frames = []*erbFrame{{kind: "top", scope: true, vars: map[string]bool{}}}
 	for _, s := range segs {
 		t.seg = s
+		t.noteMark = len(t.notes)
 		switch s.kind {
 		case segText:
 			t.text(s.text)
@@ -128,6 +129,7 @@ type erbTr struct {
 	// length, include? ...)
 	notes     []ERBNote
 	orderFree ruby.Expr
+	noteMark  int // len(notes) before the tag: a tag left as a TODO has no note
 }
 
 // hashOrder notes that the tag walks x, translated as recv, in sorted key
@@ -270,6 +272,9 @@ func (t *erbTr) handle(r any, mark int, seg erbSeg, onErr func()) {
 	if r != nil {
 		if mark >= 0 && mark <= len(t.pieces) {
 			t.pieces = t.pieces[:mark]
+		}
+		if t.noteMark <= len(t.notes) {
+			t.notes = t.notes[:t.noteMark]
 		}
 		switch u := r.(type) {
 		case *erbUntrans:

@@ -122,3 +122,15 @@ func TestMigrate_HashOrderNoteInReport(t *testing.T) {
 		t.Errorf("the template has a TODO(migrate) marker:\n%s", got)
 	}
 }
+
+// TestERB_UntranslatedWalkHasNoNote: a walk left as a TODO is an issue
+// only, not also a note.
+func TestERB_UntranslatedWalkHasNoNote(t *testing.T) {
+	_, notes, err := translateERB("<% @h.each do |a, b, c| -%>\n<%= a %>\n<% end -%>\n<%= @h.map { |k, v| k.frobnicate }.join %>\n", nil)
+	if err == nil {
+		t.Fatal("no issue for three block parameters and an unknown method")
+	}
+	if len(notes) != 0 {
+		t.Errorf("notes = %v, want none", notes)
+	}
+}
