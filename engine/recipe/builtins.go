@@ -3,6 +3,7 @@ package recipe
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -102,6 +103,15 @@ func (c *compiler) resourceBuiltin(k *engine.Kind) *starlark.Builtin {
 		for _, kv := range kwargs {
 			key := string(kv[0].(starlark.String))
 			val := kv[1]
+			if val == starlark.None {
+				// as Chef's nil: None leaves a property unset (its
+				// default applies), so node["x"].get("y") can be given
+				// as it is; a name that is not a property still errors
+				if _, ok := byName[key]; !ok && !slices.Contains(engine.CommonProps, key) {
+					return nil, unknownProp(k, props, key, pos, base.Address())
+				}
+				continue
+			}
 			if err := c.setCommon(res, k, key, val, pos, perr); err != errNotCommon {
 				if err != nil {
 					return nil, err
