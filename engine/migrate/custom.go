@@ -286,87 +286,15 @@ func defineParams(c *ruby.CallExpr) []crProp {
 			}
 		}
 	}
-	var walk func(x any)
-	walk = func(x any) {
-		switch v := x.(type) {
-		case []*ruby.Stmt:
-			for _, s := range v {
-				walk(s.X)
+	ruby.InspectStmts(c.Block.Body, func(x ruby.Expr) bool {
+		if v, ok := x.(*ruby.IndexExpr); ok && isParams(v.Recv) && len(v.Args) == 1 {
+			if s, ok := literalKey(v.Args[0]); ok && !seen[s] {
+				seen[s] = true
+				out = append(out, crProp{name: s, typ: "str"})
 			}
-		case *ruby.IndexExpr:
-			if isParams(v.Recv) && len(v.Args) == 1 {
-				if s, ok := literalKey(v.Args[0]); ok && !seen[s] {
-					seen[s] = true
-					out = append(out, crProp{name: s, typ: "str"})
-				}
-			}
-			walk(v.Recv)
-			for _, a := range v.Args {
-				walk(a)
-			}
-		case *ruby.CallExpr:
-			if v.Recv != nil {
-				walk(v.Recv)
-			}
-			for _, a := range v.Args {
-				walk(a)
-			}
-			if v.Block != nil {
-				walk(v.Block.Body)
-			}
-		case *ruby.BinaryExpr:
-			walk(v.L)
-			walk(v.R)
-		case *ruby.UnaryExpr:
-			walk(v.X)
-		case *ruby.TernaryExpr:
-			walk(v.Cond)
-			walk(v.Yes)
-			walk(v.No)
-		case *ruby.StrLit:
-			for _, p := range v.Parts {
-				if p.IsCode {
-					walk(p.X)
-				}
-			}
-		case *ruby.ArrayLit:
-			for _, a := range v.Elems {
-				walk(a)
-			}
-		case *ruby.HashLit:
-			for i := range v.Keys {
-				walk(v.Keys[i])
-				walk(v.Vals[i])
-			}
-		case *ruby.IfExpr:
-			for _, c := range v.Conds {
-				walk(c)
-			}
-			for _, b := range v.Bodies {
-				walk(b)
-			}
-			walk(v.Else)
-		case *ruby.CaseExpr:
-			if v.Subject != nil {
-				walk(v.Subject)
-			}
-			for _, w := range v.Whens {
-				for _, x := range w {
-					walk(x)
-				}
-			}
-			for _, b := range v.Bodies {
-				walk(b)
-			}
-			walk(v.Else)
-		case *ruby.AssignExpr:
-			walk(v.Value)
-		case *ruby.ForExpr:
-			walk(v.Iter)
-			walk(v.Body)
 		}
-	}
-	walk(c.Block.Body)
+		return true
+	})
 	return out
 }
 

@@ -115,70 +115,11 @@ func (e *emitter) declareStandIn(k *crKind, addr string, c *ruby.CallExpr) {
 // usesParams reports whether stmts read a definition's params.
 func usesParams(stmts []*ruby.Stmt) bool {
 	found := false
-	var walk func(x ruby.Expr)
-	walk = func(x ruby.Expr) {
-		switch v := x.(type) {
-		case *ruby.CallExpr:
-			if isParams(v) {
-				found = true
-				return
-			}
-			if v.Recv != nil {
-				walk(v.Recv)
-			}
-			for _, a := range v.Args {
-				walk(a)
-			}
-			if v.Block != nil {
-				for _, s := range v.Block.Body {
-					walk(s.X)
-				}
-			}
-		case *ruby.IndexExpr:
-			walk(v.Recv)
-			for _, a := range v.Args {
-				walk(a)
-			}
-		case *ruby.StrLit:
-			for _, p := range v.Parts {
-				if p.IsCode {
-					walk(p.X)
-				}
-			}
-		case *ruby.BinaryExpr:
-			walk(v.L)
-			walk(v.R)
-		case *ruby.UnaryExpr:
-			walk(v.X)
-		case *ruby.TernaryExpr:
-			walk(v.Cond)
-			walk(v.Yes)
-			walk(v.No)
-		case *ruby.ArrayLit:
-			for _, a := range v.Elems {
-				walk(a)
-			}
-		case *ruby.HashLit:
-			for i := range v.Keys {
-				walk(v.Keys[i])
-				walk(v.Vals[i])
-			}
-		case *ruby.IfExpr:
-			for _, c := range v.Conds {
-				walk(c)
-			}
-			for _, b := range v.Bodies {
-				for _, s := range b {
-					walk(s.X)
-				}
-			}
-			for _, s := range v.Else {
-				walk(s.X)
-			}
+	ruby.InspectStmts(stmts, func(x ruby.Expr) bool {
+		if c, ok := x.(*ruby.CallExpr); ok && isParams(c) {
+			found = true
 		}
-	}
-	for _, s := range stmts {
-		walk(s.X)
-	}
+		return !found
+	})
 	return found
 }
