@@ -407,7 +407,7 @@ func TestERB_CookbookIdioms(t *testing.T) {
 			`{"app": {"one": "a"}}`},
 	}
 	attrs := knownAttrs{}
-	attrs.scanAttrs("default['app']['none'] = nil\ndefault['app']['one'] = 'a'\ndefault['app']['many'] = %w(a c)\n")
+	attrs.scanAttrs("default['app']['none'] = nil\ndefault['app']['one'] = 'a'\ndefault['app']['many'] = %w(a c)\n", true)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()

@@ -161,11 +161,12 @@ func migrateCookbook(r *Report, dir, outDir string, seen map[string]string) erro
 		addDependencyHelpers(r, lib, meta.depends)
 	}
 	lib.attrs = knownAttrs{}
+	lib.attrs.scanRepoJSON(filepath.Dir(filepath.Dir(dir)))
 	for _, sub := range []string{"attributes", "recipes"} {
 		files, _ := filepath.Glob(filepath.Join(dir, sub, "*.rb"))
 		for _, f := range files {
 			if src, err := os.ReadFile(f); err == nil {
-				lib.attrs.scanAttrs(string(src))
+				lib.attrs.scanAttrs(string(src), true) // a recipe's top-level sets are hoisted to an attributes file
 			}
 		}
 	}
