@@ -248,3 +248,27 @@ func (k knownAttrs) markJSON(path []string, m map[string]any) {
 		}
 	}
 }
+
+var attrReadRe = regexp.MustCompile(`@?\bnode((?:\[\s*(?:'[^']*'|"[^"#]*"|:[A-Za-z_][A-Za-z0-9_]*)\s*\])+)`)
+
+// neverSet lists the attribute paths src reads, in a namespace the
+// cookbook sets, that nothing sets: Chef reads them as nil, and they may
+// be a misspelt name.
+func (k knownAttrs) neverSet(src string, seen map[string]bool) []string {
+	var out []string
+	for _, m := range attrReadRe.FindAllStringSubmatch(src, -1) {
+		var keys []string
+		for _, km := range attrKeyRe.FindAllStringSubmatch(m[1], -1) {
+			keys = append(keys, km[1]+km[2]+km[3])
+		}
+		if len(keys) < 2 || !k.defines(keys[:1]) || k.defines(keys) {
+			continue
+		}
+		p := "node['" + strings.Join(keys, "']['") + "']"
+		if !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	return out
+}

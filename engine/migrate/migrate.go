@@ -170,6 +170,18 @@ func migrateCookbook(r *Report, dir, outDir string, seen map[string]string) erro
 			}
 		}
 	}
+	seenUnset := map[string]bool{}
+	for _, pat := range []string{"recipes/*.rb", "libraries/*.rb", "templates/*/*.erb", "templates/*.erb"} {
+		files, _ := filepath.Glob(filepath.Join(dir, pat))
+		for _, f := range files {
+			if src, err := os.ReadFile(f); err == nil {
+				for _, p := range lib.attrs.neverSet(string(src), seenUnset) {
+					rel, _ := filepath.Rel(dir, f)
+					r.Notes = append(r.Notes, fmt.Sprintf("%s/%s reads %s, which nothing in the cookbook sets: Chef reads it as nil, and so does the translation (a misspelt name, or one a node or role is meant to set?)", base, rel, p))
+				}
+			}
+		}
+	}
 	for _, stem := range sortedKeys(libSrc) {
 		rel := base + "/libraries/" + stem + ".rb"
 		star, todos := translateLibrary(rel, name, stem, libSrc[stem], lib)
