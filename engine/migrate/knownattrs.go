@@ -156,7 +156,7 @@ func (e *emitter) optionalNodeRead(v *ruby.IndexExpr) (sx, bool) {
 			code += ".get(" + starQuote(keys[i]) + ")"
 		}
 	}
-	return atom(code), true
+	return sx{code: code, prec: pPostfix, none: true}, true
 }
 
 // defines reports whether an attribute at path may be set: an assigned

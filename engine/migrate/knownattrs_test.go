@@ -64,6 +64,9 @@ func TestTranslateRecipe_OptionalAttributeRead(t *testing.T) {
 		{"log node['ntp']['ntpdate']['disable'].to_s\n", `node["ntp"].get("ntpdate", {}).get("disable")`},
 		{"log node['ntp']['servers'].join(',')\n", `node["ntp"]["servers"]`},
 		{"log node['kernel']['machine']\n", `node["kernel"]["machine"]`},
+		// "#{nil}" and nil.to_s are "" in Ruby, not "None"
+		{"file \"/etc/x#{node['ntp']['pkg_source']}\"\n", `"/etc/x%s" % ("" if node["ntp"].get("pkg_source") == None else node["ntp"].get("pkg_source"))`},
+		{"log node['ntp']['pkg_source'].to_s\n", `("" if node["ntp"].get("pkg_source") == None else str(node["ntp"].get("pkg_source")))`},
 	} {
 		lib, _ := readLibraries(nil)
 		lib.attrs = k
