@@ -89,6 +89,9 @@ func (e *emitter) index(v *ruby.IndexExpr) sx {
 			return sx{code: "node." + k, prec: pPostfix, str: true}
 		}
 	}
+	if x, ok := e.optionalNodeRead(v); ok {
+		return x
+	}
 	if root, _, ok := e.attrTarget(v.Recv); ok && e.kind != kindAttributes {
 		no(root+"[...]", "reading a precedence level from a recipe; read node[...] instead")
 	}

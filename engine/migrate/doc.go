@@ -59,8 +59,13 @@
 //
 // The reader desugars &:name into the block { |it| it.name }. A hash's
 // element read as a condition or left of || (opts['k'] || 'dflt') is read
-// with .get, since Ruby's [] gives nil for a missing key; node[...] paths
-// are not, a missing attribute staying converge's error.
+// with .get, since Ruby's [] gives nil for a missing key. A node[...] path
+// the cookbook always sets (at the top level of an attributes file or
+// recipe, or in every branch of an if/case with an else; or in the repo's
+// nodes/roles JSON) stays plain indexing, a missing one converge's error;
+// one it sets only under a condition or loop, or never, is read with .get
+// (.get(k, {}) through nested levels; index in a template), None as
+// Chef's nil (knownattrs.go). MIGRATION.md notes the ones never set.
 //
 // What it promises: it never drops a construct silently and never panics on
 // any input. A construct it cannot translate becomes a "# TODO(migrate)"

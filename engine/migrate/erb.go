@@ -1033,6 +1033,11 @@ func (t *erbTr) index(v *ruby.IndexExpr) gx {
 		recv = t.gx(v.Recv)
 	}
 	if k, ok := literalKey(v.Args[0]); ok {
+		if keys, ok := erbNodePath(v); ok && nodePath && len(keys) >= 2 && t.attrs != nil && !t.attrs.alwaysDefines(keys) && t.attrs.defines(keys[:1]) {
+			// an attribute the cookbook does not always set is nil in
+			// Chef: index gives nil for a missing key
+			return gx{code: "index " + recv.arg() + " " + strconv.Quote(k)}
+		}
 		if nodePath && recv.chain && identRe.MatchString(k) {
 			return gx{code: recv.code + "." + k, operand: true, chain: true}
 		}

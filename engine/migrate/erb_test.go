@@ -397,9 +397,11 @@ func TestERB_CookbookIdioms(t *testing.T) {
 			`{"app": {"many": ["a", "c"]}}`},
 		{"condition on an attribute never set", "<% if node['app']['use_cmos'] -%>\ncmos\n<% end -%>\n<% unless node['app']['other'] -%>\nno other\n<% end -%>\n<% if !node['app']['gone'] && node['app']['one'] -%>\nboth\n<% end -%>\nend\n",
 			`{"app": {"one": "a"}}`},
+		{"output of an attribute never set or set under a condition", "step <%= node['app']['initstepslew'] %>\nsolaris <%= node['app']['pkg_source'] %>\none <%= node['app']['one'] %>\n",
+			`{"app": {"one": "a"}}`},
 	}
 	attrs := knownAttrs{}
-	attrs.scanAttrs("default['app']['none'] = nil\ndefault['app']['one'] = 'a'\ndefault['app']['many'] = %w(a c)\n")
+	attrs.scanAttrs("default['app']['none'] = nil\ndefault['app']['one'] = 'a'\ndefault['app']['many'] = %w(a c)\nif platform?('solaris2')\n  default['app']['pkg_source'] = 'x'\nend\n", true)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()

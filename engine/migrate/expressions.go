@@ -232,6 +232,10 @@ func (e *emitter) str(s *ruby.StrLit) sx {
 				format.WriteString(strings.ReplaceAll(lit, "%", "%%"))
 				continue
 			}
+			if a.none {
+				// "#{nil}" is "" in Ruby, "%s" % None "None"
+				a = sx{code: "(\"\" if " + a.code + " == None else " + a.code + ")", prec: pPostfix}
+			}
 			format.WriteString("%s")
 			args = append(args, a)
 			continue
@@ -412,6 +416,10 @@ func (e *emitter) call(c *ruby.CallExpr) sx {
 		nargs(0)
 		if recv.str {
 			return recv
+		}
+		if recv.none {
+			// nil.to_s is ""
+			return sx{code: "(\"\" if " + recv.code + " == None else str(" + recv.code + "))", prec: pPostfix, str: true}
 		}
 		return sx{code: "str(" + recv.code + ")", prec: pPostfix, str: true}
 	case "to_sym", "dup", "freeze":

@@ -7,6 +7,9 @@ package migrate
 // for presence, so it reads the attribute with .get.
 
 import (
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 
@@ -21,20 +24,139 @@ var (
 )
 
 // knownAttrs are the attribute paths a cookbook's attribute files and
-// recipes assign, each as its keys joined by \x00.
+// recipes assign, each as its keys joined by \x00: true when an
+// attributes file sets it unconditionally (at its top level, outside any
+// if, case, loop or block), false when it is set only conditionally or
+// by a recipe.
 type knownAttrs map[string]bool
 
-// scanAttrs adds the attribute paths src assigns.
-func (k knownAttrs) scanAttrs(src string) {
-	for _, m := range attrSetRe.FindAllStringSubmatch(src, -1) {
-		var keys []string
-		for _, km := range attrKeyRe.FindAllStringSubmatch(m[1], -1) {
-			keys = append(keys, km[1]+km[2]+km[3])
+var (
+	attrOpenRe  = regexp.MustCompile(`^(?:while|until|for|begin|def|class|module)\b`)
+	attrCondRe  = regexp.MustCompile(`^(?:if|unless|case)\b`)
+	attrElseRe  = regexp.MustCompile(`^(?:else|elsif)\b`)
+	attrWhenRe  = regexp.MustCompile(`^when\b`)
+	attrDoRe    = regexp.MustCompile(`\bdo\s*(?:\|[^|]*\|)?\s*(?:#.*)?$`)
+	attrEndRe   = regexp.MustCompile(`^end\b`)
+	attrModRe   = regexp.MustCompile(`\s(?:if|unless|while|until)\s`)
+	attrBraceRe = regexp.MustCompile(`\{\s*(?:\|[^|]*\|)?\s*$`)
+)
+
+// scanAttrs adds the attribute paths src assigns; top is whether src is
+// an attributes file or a recipe (whose top-level sets are hoisted to
+// one), whose top-level assignments always set their path,
+// as does an if/elsif/else or case/when/else whose every branch sets it.
+func (k knownAttrs) scanAttrs(src string, top bool) {
+	type frame struct {
+		cond     bool // if/unless/case: its branches may add up to always
+		branches []map[string]bool
+		hasElse  bool
+		sawWhen  bool
+	}
+	stack := []*frame{{cond: true, branches: []map[string]bool{{}}, hasElse: true}}
+	for _, line := range strings.Split(src, "\n") {
+		t := strings.TrimSpace(line)
+		if strings.HasPrefix(t, "#") {
+			continue
 		}
-		if len(keys) > 0 {
-			k[strings.Join(keys, "\x00")] = true
+		f := stack[len(stack)-1]
+		switch {
+		case len(stack) > 1 && (attrEndRe.MatchString(t) || strings.HasPrefix(t, "}")):
+			stack = stack[:len(stack)-1]
+			if f.cond && f.hasElse {
+				parent := stack[len(stack)-1]
+				for p := range f.branches[0] {
+					all := true
+					for _, b := range f.branches[1:] {
+						all = all && b[p]
+					}
+					if all && parent.cond {
+						parent.branches[len(parent.branches)-1][p] = true
+					}
+				}
+			}
+		case f.cond && (attrElseRe.MatchString(t) || attrWhenRe.MatchString(t)):
+			if strings.HasPrefix(t, "when") && !f.sawWhen {
+				f.sawWhen = true
+				break // the first when of a case
+			}
+			if strings.HasPrefix(t, "else") && !strings.HasPrefix(t, "elsif") {
+				f.hasElse = true
+			}
+			f.branches = append(f.branches, map[string]bool{})
+		}
+		for _, m := range attrSetRe.FindAllStringSubmatch(line, -1) {
+			var keys []string
+			for _, km := range attrKeyRe.FindAllStringSubmatch(m[1], -1) {
+				keys = append(keys, km[1]+km[2]+km[3])
+			}
+			if len(keys) == 0 {
+				continue
+			}
+			p := strings.Join(keys, "\x00")
+			k[p] = k[p] || false
+			if cur := stack[len(stack)-1]; top && cur.cond && !attrModRe.MatchString(line) {
+				cur.branches[len(cur.branches)-1][p] = true
+			}
+		}
+		switch {
+		case attrCondRe.MatchString(t) && !strings.HasSuffix(t, " end"):
+			stack = append(stack, &frame{cond: true, branches: []map[string]bool{{}}})
+		case attrOpenRe.MatchString(t) && !strings.HasSuffix(t, " end") || attrDoRe.MatchString(t) || attrBraceRe.MatchString(t):
+			stack = append(stack, &frame{})
 		}
 	}
+	for p := range stack[0].branches[0] {
+		k[p] = true
+	}
+}
+
+// alwaysDefines reports whether an attribute at path is always set: an
+// unconditionally assigned path is path itself, holds it or lies under it.
+// A nil set defines every path.
+func (k knownAttrs) alwaysDefines(path []string) bool {
+	if k == nil {
+		return true
+	}
+	p := strings.Join(path, "\x00")
+	for a, always := range k {
+		if always && (a == p || strings.HasPrefix(p, a+"\x00") || strings.HasPrefix(a, p+"\x00")) {
+			return true
+		}
+	}
+	return false
+}
+
+// optionalNodeRead translates node['a']['b']... whose path the cookbook
+// does not always set as .get from the first level that may be absent,
+// None when unset as in Chef.
+func (e *emitter) optionalNodeRead(v *ruby.IndexExpr) (sx, bool) {
+	if e.lib == nil || e.lib.attrs == nil || e.kind == kindAttributes {
+		return sx{}, false
+	}
+	keys, ok := literalNodePath(v)
+	if !ok || len(keys) < 2 || facts[keys[0]] || e.lib.attrs.alwaysDefines(keys) {
+		return sx{}, false
+	}
+	if !e.lib.attrs.defines(keys[:1]) {
+		return sx{}, false // node['kernel'], node['cpu']: Ohai's, set at run time
+	}
+	j := 2 // node['x'] alone is a whole cookbook's namespace
+	for j < len(keys) && e.lib.attrs.alwaysDefines(keys[:j]) {
+		j++
+	}
+	cur := ruby.Expr(v)
+	for i := len(keys); i > j-1; i-- {
+		cur = cur.(*ruby.IndexExpr).Recv
+	}
+	code := e.expr(cur).in(pPostfix)
+	for i := j - 1; i < len(keys); i++ {
+		if i < len(keys)-1 {
+			code += ".get(" + starQuote(keys[i]) + ", {})"
+		} else {
+			code += ".get(" + starQuote(keys[i]) + ")"
+		}
+	}
+	return sx{code: code, prec: pPostfix, none: true}, true
 }
 
 // defines reports whether an attribute at path may be set: an assigned
@@ -90,4 +212,63 @@ func (e *emitter) unsetAttrCond(x ruby.Expr) (sx, bool) {
 		return sx{}, false // node['x'] alone: a whole cookbook's namespace
 	}
 	return atom(e.expr(ix.Recv).in(pPostfix) + ".get(" + starQuote(keys[len(keys)-1]) + ")"), true
+}
+
+// scanRepoJSON marks as always set the attributes the Chef repository at
+// repo sets in nodes/*.json and roles/*.json: those are set at run time,
+// so reading them stays strict.
+func (k knownAttrs) scanRepoJSON(repo string) {
+	for _, sub := range []string{"nodes", "roles"} {
+		files, _ := filepath.Glob(filepath.Join(repo, sub, "*.json"))
+		for _, f := range files {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				continue
+			}
+			var m map[string]any
+			if json.Unmarshal(b, &m) != nil {
+				continue
+			}
+			k.markJSON(nil, m)
+			for _, w := range []string{"normal", "default", "override", "automatic", "default_attributes", "override_attributes"} {
+				if sm, ok := m[w].(map[string]any); ok {
+					k.markJSON(nil, sm)
+				}
+			}
+		}
+	}
+}
+
+func (k knownAttrs) markJSON(path []string, m map[string]any) {
+	for key, v := range m {
+		p := append(append([]string(nil), path...), key)
+		k[strings.Join(p, "\x00")] = true
+		if sm, ok := v.(map[string]any); ok {
+			k.markJSON(p, sm)
+		}
+	}
+}
+
+var attrReadRe = regexp.MustCompile(`@?\bnode((?:\[\s*(?:'[^']*'|"[^"#]*"|:[A-Za-z_][A-Za-z0-9_]*)\s*\])+)`)
+
+// neverSet lists the attribute paths src reads, in a namespace the
+// cookbook sets, that nothing sets: Chef reads them as nil, and they may
+// be a misspelt name.
+func (k knownAttrs) neverSet(src string, seen map[string]bool) []string {
+	var out []string
+	for _, m := range attrReadRe.FindAllStringSubmatch(src, -1) {
+		var keys []string
+		for _, km := range attrKeyRe.FindAllStringSubmatch(m[1], -1) {
+			keys = append(keys, km[1]+km[2]+km[3])
+		}
+		if len(keys) < 2 || !k.defines(keys[:1]) || k.defines(keys) {
+			continue
+		}
+		p := "node['" + strings.Join(keys, "']['") + "']"
+		if !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	return out
 }

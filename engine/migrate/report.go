@@ -35,6 +35,9 @@ type Report struct {
 	Encrypted []EncryptedItem
 	Todos     []Todo   // every construct left for a person, in source order
 	Warnings  []string // what the migration assumed (a cookbook without metadata.rb ...)
+	// Notes are facts worth a look that need no change, such as an
+	// attribute read that nothing sets (perhaps a misspelt name).
+	Notes     []string
 	Summaries []CookbookSummary
 
 	// libs are the library helpers of every cookbook migrated that
@@ -118,6 +121,12 @@ func (r Report) markdown() string {
 		b.WriteString("\n## Warnings\n\n")
 		for _, w := range r.Warnings {
 			b.WriteString("- " + mdEscape(w) + "\n")
+		}
+	}
+	if len(r.Notes) > 0 {
+		b.WriteString("\n## Notes\n\n")
+		for _, n := range r.Notes {
+			b.WriteString("- " + mdEscape(n) + "\n")
 		}
 	}
 	for _, s := range r.Summaries {

@@ -51,6 +51,7 @@ type sx struct {
 	code string
 	prec int
 	str  bool // known to be a string
+	none bool // may be None (an attribute read that is nil when unset)
 }
 
 func atom(code string) sx { return sx{code: code, prec: pPostfix} }
