@@ -843,6 +843,14 @@ func (t *erbTr) cond(x ruby.Expr, neg bool) string {
 
 func (t *erbTr) condGx(x ruby.Expr) gx {
 	switch v := x.(type) {
+	case *ruby.IVarRef:
+		// an instance variable the recipe does not pass is nil in Chef:
+		// index gives nil for a missing key where .name fails
+		obj := "."
+		if t.root() == "$." {
+			obj = "$"
+		}
+		return gx{code: "rb_truthy (index " + obj + " " + strconv.Quote(v.Name) + ")", typ: "bool"}
 	case *ruby.BinaryExpr:
 		switch v.Op {
 		case "&&":
