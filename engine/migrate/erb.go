@@ -45,7 +45,7 @@ func (e *ERBError) Error() string {
 // translateERB returns it as a note (ERBNote), because the output may
 // differ.
 func TranslateERB(src string) (string, error) {
-	out, _, err := translateERB(src, nil)
+	out, _, err := translateERB(src, nil, nil)
 	return out, err
 }
 
@@ -61,9 +61,9 @@ type ERBNote struct {
 // attributes attrs: a condition on one it never sets tests presence. It
 // also returns the hash walks of the template, one per line and
 // expression, in source order.
-func translateERB(src string, attrs knownAttrs) (string, []ERBNote, error) {
+func translateERB(src string, attrs knownAttrs, passed map[string]bool) (string, []ERBNote, error) {
 	segs := scanERB(src)
-	t := &erbTr{attrs: attrs}
+	t := &erbTr{attrs: attrs, passed: passed}
 	t.frames = []*erbFrame{{kind: "top", scope: true, vars: map[string]bool{}}}
 	for _, s := range segs {
 		t.seg = s
@@ -124,6 +124,10 @@ type erbTr struct {
 	noHoist int
 	// attrs are the attributes the cookbook sets, nil when unknown
 	attrs knownAttrs
+	// passed are the instance variables the cookbook's template
+	// resources pass (variables), nil when unknown: one it never passes
+	// is nil in Chef, so it is read with index, which gives nil too
+	passed map[string]bool
 	// notes are the hash walks (hashOrder); orderFree is a keys, values
 	// or to_a call whose order does not matter (the receiver of sort,
 	// length, include? ...)
@@ -953,7 +957,7 @@ func (t *erbTr) gx(x ruby.Expr) gx {
 		}
 		return gx{code: strings.TrimSpace("rb_hash " + strings.Join(args, " "))}
 	case *ruby.IVarRef:
-		if identRe.MatchString(v.Name) {
+		if identRe.MatchString(v.Name) && (t.passed == nil || t.passed[v.Name]) {
 			return gx{code: t.root() + v.Name, operand: true, chain: true}
 		}
 		obj := "."

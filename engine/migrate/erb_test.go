@@ -408,7 +408,7 @@ func TestERB_CookbookIdioms(t *testing.T) {
 			tmplPath, dataPath := filepath.Join(dir, "t.erb"), filepath.Join(dir, "t.json")
 			os.WriteFile(tmplPath, []byte(c.tmpl), 0o644)
 			os.WriteFile(dataPath, []byte(`{"node": `+c.node+`}`), 0o644)
-			tmpl, _, err := translateERB(c.tmpl, attrs)
+			tmpl, _, err := translateERB(c.tmpl, attrs, nil)
 			if err != nil {
 				t.Fatalf("translate: %v", err)
 			}

@@ -18,7 +18,7 @@ func TestERB_HashWalksAreNoted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, notes, err := translateERB(string(src), nil)
+	_, notes, err := translateERB(string(src), nil, nil)
 	if err != nil {
 		t.Fatalf("translate: %v", err)
 	}
@@ -54,7 +54,7 @@ func TestERB_ListWalksAreNotNoted(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, notes, err := translateERB(tt.src, nil)
+			_, notes, err := translateERB(tt.src, nil, nil)
 			if err != nil {
 				t.Fatalf("translate: %v", err)
 			}
@@ -126,7 +126,7 @@ func TestMigrate_HashOrderNoteInReport(t *testing.T) {
 // TestERB_UntranslatedWalkHasNoNote: a walk left as a TODO is an issue
 // only, not also a note.
 func TestERB_UntranslatedWalkHasNoNote(t *testing.T) {
-	_, notes, err := translateERB("<% @h.each do |a, b, c| -%>\n<%= a %>\n<% end -%>\n<%= @h.map { |k, v| k.frobnicate }.join %>\n", nil)
+	_, notes, err := translateERB("<% @h.each do |a, b, c| -%>\n<%= a %>\n<% end -%>\n<%= @h.map { |k, v| k.frobnicate }.join %>\n", nil, nil)
 	if err == nil {
 		t.Fatal("no issue for three block parameters and an unknown method")
 	}

@@ -276,6 +276,7 @@ func migrateTemplates(r *Report, dir, base, out string, attrs knownAttrs) error 
 	if !exists(root) {
 		return nil
 	}
+	passed := passedVars(dir)
 	return filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return fmt.Errorf("migrate: %w", err)
@@ -292,7 +293,7 @@ func migrateTemplates(r *Report, dir, base, out string, attrs knownAttrs) error 
 			return fmt.Errorf("migrate: %w", err)
 		}
 		srcRel := base + "/templates/" + filepath.ToSlash(rel)
-		tmpl, notes, terr := translateERB(string(src), attrs)
+		tmpl, notes, terr := translateERB(string(src), attrs, passed)
 		for _, n := range notes {
 			r.Warnings = append(r.Warnings, hashOrderNote(srcRel, n))
 		}
