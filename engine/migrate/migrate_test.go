@@ -209,15 +209,7 @@ func TestERB_CorpusTemplatesRenderLikeErubis(t *testing.T) {
 // cookbook it depends on loads it from @dep//libraries/.
 func TestMigrate_DependencyLibraryHelpers(t *testing.T) {
 	src := t.TempDir()
-	write := func(rel, text string) {
-		p := filepath.Join(src, rel)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	write := func(rel, text string) { writeTree(t, src, map[string]string{rel: text}) }
 	write("cookbooks/base/metadata.rb", "name 'base'\nversion '1.0.0'\n")
 	write("cookbooks/base/libraries/helpers.rb", "module Base\n  module Helpers\n    def base_dir(sub)\n      \"/opt/base/#{sub}\"\n    end\n  end\nend\nChef::Recipe.send(:include, Base::Helpers)\n")
 	write("cookbooks/app/metadata.rb", "name 'app'\nversion '1.0.0'\ndepends 'base'\n")
@@ -251,15 +243,7 @@ func TestMigrate_DependencyLibraryHelpers(t *testing.T) {
 // a resource built from the definition's parameters is a TODO.
 func TestMigrate_NotifyingADefinitionsResource(t *testing.T) {
 	src := t.TempDir()
-	write := func(rel, text string) {
-		p := filepath.Join(src, rel)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	write := func(rel, text string) { writeTree(t, src, map[string]string{rel: text}) }
 	write("metadata.rb", "name 'web'\nversion '1.0.0'\n")
 	write("definitions/web_site.rb", "define :web_site, :port => 80 do\n  service 'nginx' do\n    service_name 'nginx-full'\n    action [:enable, :start]\n  end\n  execute 'reload-site' do\n    command \"reload #{params[:name]}\"\n    action :nothing\n  end\nend\n")
 	write("recipes/default.rb", "web_site 'shop'\n\nfile '/etc/x.conf' do\n  content 'x'\n  notifies :restart, 'service[nginx]'\n  notifies :run, 'execute[reload-site]'\nend\n")
@@ -278,5 +262,19 @@ func TestMigrate_NotifyingADefinitionsResource(t *testing.T) {
 	}
 	if len(todos) != 1 || todos[0] != "notifies execute[reload-site]" {
 		t.Errorf("todos = %v\n%s", todos, rec)
+	}
+}
+
+// writeTree writes files (path relative to dir → content) under dir.
+func writeTree(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	for rel, text := range files {
+		p := filepath.Join(dir, rel)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

@@ -1,8 +1,6 @@
 package migrate
 
 import (
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -29,15 +27,7 @@ func TestPassedVars(t *testing.T) {
 		{map[string]string{"recipes/default.rb": "package 'x'\n"}, map[string]bool{}},
 	} {
 		dir := t.TempDir()
-		for name, body := range c.files {
-			p := filepath.Join(dir, name)
-			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
+		writeTree(t, dir, c.files)
 		if got := passedVars(dir); !reflect.DeepEqual(got, c.want) {
 			t.Errorf("%v: passedVars = %v, want %v", c.files, got, c.want)
 		}

@@ -185,20 +185,25 @@ func (p *queryParser) unary(field string) (queryNode, error) {
 		return nil, fmt.Errorf("%q at column %d has no term before it", p.rest(), p.pos+1)
 	}
 	if p.src[p.pos] == '(' {
-		open := p.pos
-		p.pos++
-		x, err := p.or(field)
-		if err != nil {
-			return nil, err
-		}
-		p.blanks()
-		if p.pos >= len(p.src) || p.src[p.pos] != ')' {
-			return nil, fmt.Errorf("the '(' at column %d is not closed; add a ')'", open+1)
-		}
-		p.pos++
-		return x, nil
+		return p.group(field)
 	}
 	return p.term(field)
+}
+
+// group is ( ... ) at p.pos, its terms of field when they name none.
+func (p *queryParser) group(field string) (queryNode, error) {
+	open := p.pos
+	p.pos++
+	x, err := p.or(field)
+	if err != nil {
+		return nil, err
+	}
+	p.blanks()
+	if p.pos >= len(p.src) || p.src[p.pos] != ')' {
+		return nil, fmt.Errorf("the '(' at column %d is not closed; add a ')'", open+1)
+	}
+	p.pos++
+	return x, nil
 }
 
 // term is field:value, or a bare value inside field:( ... ).
@@ -221,18 +226,7 @@ func (p *queryParser) term(field string) (queryNode, error) {
 			return nil, fmt.Errorf("field %q holds a glob; only values may hold * and ?", name.text)
 		}
 		if p.pos < len(p.src) && p.src[p.pos] == '(' {
-			open := p.pos
-			p.pos++
-			x, err := p.or(name.text)
-			if err != nil {
-				return nil, err
-			}
-			p.blanks()
-			if p.pos >= len(p.src) || p.src[p.pos] != ')' {
-				return nil, fmt.Errorf("the '(' at column %d is not closed; add a ')'", open+1)
-			}
-			p.pos++
-			return x, nil
+			return p.group(name.text)
 		}
 		return p.value(name.text)
 	}
