@@ -1,6 +1,16 @@
-// Package inventory selects nodes of a repository's inventory (the
-// nodes/NAME.json files) by expression, as `converge --nodes EXPR` and
-// `converge nodes EXPR` do.
+// Package inventory reads a repository's inventory (the nodes/NAME.json
+// files) and selects nodes of it by expression, as `converge --nodes EXPR`
+// and `converge nodes EXPR` do.
+//
+// # Node files
+//
+// ParseFile and ReadDir read node files for the command line (whom to
+// reach, with which run list and normal attributes) and for search() in
+// recipes (every attribute level), so both see one node the same way.
+// Numbers are exact: a whole number is an int64 (a port 8080 prints as
+// 8080 and equals 8080 in a search query), any other a float64, and an
+// integer int64 cannot hold is an error rather than rounded. A field of
+// the wrong type is an error naming the file and the field.
 //
 // # Expressions
 //

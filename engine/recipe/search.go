@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -28,20 +26,6 @@ type searchRec struct {
 	value  starlark.Value
 	fields searchFields
 }
-
-// inventoryFile is what search reads of one nodes/NAME.json.
-type inventoryFile struct {
-	name, env string
-	runList   []string
-	// default, normal (the "normal" object and the top-level keys),
-	// override and automatic attributes of the file
-	def, normal, ovr, auto map[string]any
-}
-
-// nodeFileKeys are the keys of node JSON that are not normal attributes
-// (as the command line reads nodes/NAME.json).
-var nodeFileKeys = map[string]bool{"name": true, "run_list": true, "converge": true, "chef_environment": true,
-	"json_class": true, "chef_type": true, "automatic": true, "default": true, "override": true, "normal": true}
 
 func (c *compiler) builtinSearch(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var index string
@@ -116,15 +100,15 @@ func (c *compiler) searchNodes() ([]searchRec, error) {
 	if err != nil {
 		return nil, err
 	}
-	byName := map[string]inventoryFile{}
+	byName := map[string]inventory.File{}
 	for _, f := range files {
-		byName[f.name] = f
+		byName[f.Name] = f
 	}
 	run := map[string]ClusterMember{}
 	for _, m := range c.in.Cluster {
 		run[m.Name] = m
 		if _, ok := byName[m.Name]; !ok {
-			byName[m.Name] = inventoryFile{name: m.Name, env: inventory.DefaultEnvironment}
+			byName[m.Name] = inventory.File{Name: m.Name, Environment: inventory.DefaultEnvironment}
 		}
 	}
 	if c.in.Name != "" {
@@ -132,13 +116,13 @@ func (c *compiler) searchNodes() ([]searchRec, error) {
 		// attributes are the run's (-r, -j, -a)
 		f, ok := byName[c.in.Name]
 		if !ok {
-			f = inventoryFile{name: c.in.Name}
+			f = inventory.File{Name: c.in.Name}
 		}
 		if len(c.in.RunList) > 0 {
-			f.runList = c.in.RunList
+			f.RunList = c.in.RunList
 		}
-		f.env = c.node.Environment
-		f.normal = deepMerge(deepMerge(map[string]any{}, f.normal), c.in.Normal)
+		f.Environment = c.node.Environment
+		f.Normal = deepMerge(deepMerge(map[string]any{}, f.Normal), c.in.Normal)
 		byName[c.in.Name] = f
 		if _, ok := run[c.in.Name]; !ok {
 			run[c.in.Name] = ClusterMember{Name: c.in.Name, Facts: c.in.Facts}
@@ -170,14 +154,14 @@ func (c *compiler) searchNodes() ([]searchRec, error) {
 // Chef merges them (file default < role default < normal < file override <
 // role override < automatic < the facts of the run), under name,
 // chef_environment, run_list, roles, recipes and tags.
-func (r *Repo) nodeRecord(f inventoryFile, facts map[string]any) (searchRec, error) {
-	env := f.env
+func (r *Repo) nodeRecord(f inventory.File, facts map[string]any) (searchRec, error) {
+	env := f.Environment
 	if env == "" {
 		env = inventory.DefaultEnvironment
 	}
 	var roles, recipes []string
 	var roleDef, roleOvr map[string]any
-	entries, d, o, err := r.expand(f.runList, &roleWalk{done: map[string]bool{}})
+	entries, d, o, err := r.expand(f.RunList, &roleWalk{done: map[string]bool{}})
 	if err == nil {
 		roleDef, roleOvr = d, o
 		for _, e := range uniqueEntries(entries) {
@@ -185,7 +169,7 @@ func (r *Repo) nodeRecord(f inventoryFile, facts map[string]any) (searchRec, err
 		}
 	} else {
 		// a role without a file: its name, as the run list gives it
-		for _, it := range f.runList {
+		for _, it := range f.RunList {
 			if m := recipeRe.FindStringSubmatch(it); m != nil {
 				e := Entry{Cookbook: m[1], Recipe: m[2]}
 				if e.Recipe == "" {
@@ -195,12 +179,12 @@ func (r *Repo) nodeRecord(f inventoryFile, facts map[string]any) (searchRec, err
 			}
 		}
 	}
-	roles, err = inventory.Roles(f.runList, r.RolesDir)
+	roles, err = inventory.Roles(f.RunList, r.RolesDir)
 	if err != nil {
-		return searchRec{}, fmt.Errorf("node %s: %v", f.name, err)
+		return searchRec{}, fmt.Errorf("node %s: %v", f.Name, err)
 	}
-	attrs := deepMerge(map[string]any{}, f.def)
-	for _, l := range []map[string]any{roleDef, f.normal, f.ovr, roleOvr, f.auto, facts} {
+	attrs := deepMerge(map[string]any{}, f.Default)
+	for _, l := range []map[string]any{roleDef, f.Normal, f.Override, roleOvr, f.Automatic, facts} {
 		attrs = deepMerge(attrs, l)
 	}
 	var tags []string
@@ -218,20 +202,20 @@ func (r *Repo) nodeRecord(f inventoryFile, facts map[string]any) (searchRec, err
 		}
 		return out
 	}
-	attrs["name"] = f.name
+	attrs["name"] = f.Name
 	attrs["chef_environment"] = env
-	attrs["run_list"] = strs(f.runList)
+	attrs["run_list"] = strs(f.RunList)
 	attrs["roles"] = strs(roles)
 	attrs["recipes"] = strs(recipes)
 	attrs["tags"] = strs(tags)
 	// one representation for every number: through JSON, as node files are
 	b, err := json.Marshal(attrs)
 	if err != nil {
-		return searchRec{}, fmt.Errorf("node %s: %v", f.name, err)
+		return searchRec{}, fmt.Errorf("node %s: %v", f.Name, err)
 	}
 	doc, err := decodeObject(b)
 	if err != nil {
-		return searchRec{}, fmt.Errorf("node %s: %v", f.name, err)
+		return searchRec{}, fmt.Errorf("node %s: %v", f.Name, err)
 	}
 	fields := searchFields{}
 	flattenGo(fields, "", "", doc)
@@ -248,13 +232,13 @@ func (r *Repo) nodeRecord(f inventoryFile, facts map[string]any) (searchRec, err
 	fields["tag"] = tags
 	v := jsonToStarlark(doc)
 	v.Freeze()
-	return searchRec{name: f.name, value: v, fields: fields}, nil
+	return searchRec{name: f.Name, value: v, fields: fields}, nil
 }
 
 // inventoryFiles reads every nodes/*.json of the repository, once.
-func (r *Repo) inventoryFiles() ([]inventoryFile, error) {
+func (r *Repo) inventoryFiles() ([]inventory.File, error) {
 	v, err := r.team.get("search:nodes", func() (starlark.Value, error) {
-		files, err := r.readInventory()
+		files, err := inventory.ReadDir(filepath.Join(r.Root, "nodes"))
 		if err != nil {
 			return nil, err
 		}
@@ -267,71 +251,13 @@ func (r *Repo) inventoryFiles() ([]inventoryFile, error) {
 }
 
 // inventoryValue carries the inventory in the team cache.
-type inventoryValue []inventoryFile
+type inventoryValue []inventory.File
 
 func (inventoryValue) String() string        { return "inventory" }
 func (inventoryValue) Type() string          { return "inventory" }
 func (inventoryValue) Freeze()               {}
 func (inventoryValue) Truth() starlark.Bool  { return true }
 func (inventoryValue) Hash() (uint32, error) { return 0, errors.New("unhashable: inventory") }
-
-func (r *Repo) readInventory() ([]inventoryFile, error) {
-	dir := filepath.Join(r.Root, "nodes")
-	entries, err := os.ReadDir(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	var out []inventoryFile
-	seen := map[string]string{}
-	for _, e := range entries {
-		if e.IsDir() || filepath.Ext(e.Name()) != ".json" {
-			continue
-		}
-		p := filepath.Join(dir, e.Name())
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return nil, err
-		}
-		raw, err := decodeObject(b)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %v", p, err)
-		}
-		f := inventoryFile{name: strings.TrimSuffix(e.Name(), ".json"), env: inventory.DefaultEnvironment, normal: map[string]any{}}
-		if s, ok := raw["name"].(string); ok && s != "" {
-			f.name = s
-		}
-		if s, ok := raw["chef_environment"].(string); ok && s != "" {
-			f.env = s
-		}
-		if l, ok := raw["run_list"].([]any); ok {
-			for _, x := range l {
-				if s, ok := x.(string); ok {
-					f.runList = append(f.runList, s)
-				}
-			}
-		}
-		obj := func(k string) map[string]any {
-			m, _ := raw[k].(map[string]any)
-			return m
-		}
-		f.def, f.ovr, f.auto = obj("default"), obj("override"), obj("automatic")
-		f.normal = deepMerge(f.normal, obj("normal"))
-		for k, v := range raw {
-			if !nodeFileKeys[k] {
-				f.normal[k] = v
-			}
-		}
-		if prev, dup := seen[f.name]; dup {
-			return nil, fmt.Errorf("%s and %s both name node %s; give each node its own name", prev, p, f.name)
-		}
-		seen[f.name] = p
-		out = append(out, f)
-	}
-	return out, nil
-}
 
 // flattenGo indexes decoded JSON as Chef's search does: a nested key is
 // its path joined with "_" (apache_listen_ports), and here also with "."

@@ -127,9 +127,10 @@ func (c *goConv) toGo(v starlark.Value) (any, error) {
 }
 
 // wholeNumbers copies v with every whole float64 as an int64, the rule
-// fromGo applies for recipes. JSON numbers (roles, nodes/*.json, -j) arrive
-// as float64, and Chef reads 8080 in JSON as an Integer: a template must
-// print 8080, not 8080.0.
+// fromGo applies for recipes. JSON numbers of roles and -j arrive as
+// float64 (nodes/*.json and -a give int64, engine/inventory.ExactNumbers),
+// and Chef reads 8080 in JSON as an Integer: a template must print 8080,
+// not 8080.0.
 func wholeNumbers(v any) any {
 	switch x := v.(type) {
 	case float64:

@@ -3,7 +3,6 @@ package cli
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -45,29 +44,12 @@ func (t target) tags() []string {
 	return out
 }
 
-// nodeFile is the converge part of nodes/NAME.json.
-type nodeFile struct {
-	Name            string `json:"name"`
-	ChefEnvironment string `json:"chef_environment"`
-	RunList         []string
-	Converge        struct {
-		Host     string     `json:"host"`
-		User     string     `json:"user"`
-		Port     portNumber `json:"port"`
-		Identity string     `json:"identity"`
-	} `json:"converge"`
-}
-
-// chefKeys are node JSON keys that are not normal attributes.
-var chefKeys = map[string]bool{"name": true, "run_list": true, "converge": true, "chef_environment": true,
-	"json_class": true, "chef_type": true, "automatic": true, "default": true, "override": true, "normal": true}
-
 // resolveTarget finds arg in nodes/ or parses it as [user@]host[:port].
 func resolveTarget(arg string) (target, error) {
 	p := filepath.Join("nodes", arg+".json")
 	b, err := os.ReadFile(p)
 	if err == nil {
-		return parseNodeFile(p, arg, b)
+		return parseNodeFile(p, b)
 	}
 	if !errors.Is(err, fs.ErrNotExist) {
 		return target{}, err
@@ -104,65 +86,24 @@ func resolveTarget(arg string) (target, error) {
 	return t, nil
 }
 
-func parseNodeFile(path, arg string, b []byte) (target, error) {
-	var raw map[string]any
-	if err := json.Unmarshal(b, &raw); err != nil {
-		return target{}, usageErr("%s: %v", path, err)
+// parseNodeFile is the target of the node file at path.
+func parseNodeFile(path string, b []byte) (target, error) {
+	f, err := inventory.ParseFile(path, b)
+	if err != nil {
+		return target{}, usageErr("%v", err)
 	}
-	var nf nodeFile
-	if err := json.Unmarshal(b, &nf); err != nil {
-		return target{}, usageErr("%s: %v", path, err)
-	}
-	if rl, ok := raw["run_list"].([]any); ok {
-		for _, x := range rl {
-			if s, ok := x.(string); ok {
-				nf.RunList = append(nf.RunList, s)
-			}
-		}
-	}
-	t := target{Name: arg, Host: nf.Converge.Host, User: nf.Converge.User, Port: int(nf.Converge.Port),
-		Identity: nf.Converge.Identity, RunList: nf.RunList, Normal: map[string]any{},
-		Environment: inventory.DefaultEnvironment, File: path}
-	if env, ok := raw["chef_environment"].(string); ok && env != "" {
-		t.Environment = env
-	}
-	if nf.Name != "" {
-		t.Name = nf.Name
-	}
-	if t.Host == "" {
-		t.Host = arg
-	}
-	if n, ok := raw["normal"].(map[string]any); ok {
-		for k, v := range n {
-			t.Normal[k] = v
-		}
-	}
-	for k, v := range raw {
-		if !chefKeys[k] {
-			t.Normal[k] = v
-		}
-	}
-	return t, nil
+	return fileTarget(f), nil
 }
 
-// portNumber is converge.port in a node file: a number, or a string of
-// digits (as people write it, "2222"), from 1 to 65535.
-type portNumber int
-
-func (p *portNumber) UnmarshalJSON(b []byte) error {
-	s := strings.TrimSpace(string(b))
-	if s == "null" {
-		return nil
+// fileTarget is the target of node file f: its host is the node's name
+// unless the file's "converge" object gives one.
+func fileTarget(f inventory.File) target {
+	t := target{Name: f.Name, Host: f.Converge.Host, User: f.Converge.User, Port: f.Converge.Port,
+		Identity: f.Converge.Identity, RunList: f.RunList, Normal: f.Normal, Environment: f.Environment, File: f.Path}
+	if t.Host == "" {
+		t.Host = t.Name
 	}
-	if uq, err := strconv.Unquote(s); err == nil {
-		s = uq
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 1 || n > 65535 {
-		return fmt.Errorf("converge.port %s is not a port number (1-65535)", b)
-	}
-	*p = portNumber(n)
-	return nil
+	return t
 }
 
 // parseAttr reads -a key.path=value; the value is JSON when it parses as
@@ -183,7 +124,7 @@ func parseAttr(s string) (map[string]any, error) {
 	d := json.NewDecoder(strings.NewReader(s[eq+1:]))
 	d.UseNumber()
 	if err := d.Decode(&j); err == nil && !d.More() {
-		if v, err = exactNumbers(j); err != nil {
+		if v, err = inventory.ExactNumbers(j); err != nil {
 			return nil, usageErr("-a %q: %v", s, err)
 		}
 	}
@@ -196,43 +137,4 @@ func parseAttr(s string) (map[string]any, error) {
 	}
 	cur[keys[len(keys)-1]] = v
 	return m, nil
-}
-
-// exactNumbers turns the json.Numbers of a decoded -a value into int64
-// (whole numbers) or float64. A whole number that int64 cannot hold is
-// refused rather than rounded: 12345678901234567890 must not arrive as
-// 12345678901234567000.
-func exactNumbers(v any) (any, error) {
-	switch x := v.(type) {
-	case json.Number:
-		if !strings.ContainsAny(string(x), ".eE") {
-			n, err := strconv.ParseInt(string(x), 10, 64)
-			if err != nil {
-				return nil, fmt.Errorf("the integer %s does not fit in 64 bits; quote it to pass it as a string (-a 'key=\"%s\"')", x, x)
-			}
-			return n, nil
-		}
-		f, err := x.Float64()
-		if err != nil {
-			return nil, fmt.Errorf("the number %s is out of range", x)
-		}
-		return f, nil
-	case []any:
-		for i, e := range x {
-			g, err := exactNumbers(e)
-			if err != nil {
-				return nil, err
-			}
-			x[i] = g
-		}
-	case map[string]any:
-		for k, e := range x {
-			g, err := exactNumbers(e)
-			if err != nil {
-				return nil, err
-			}
-			x[k] = g
-		}
-	}
-	return v, nil
 }

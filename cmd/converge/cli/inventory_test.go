@@ -21,12 +21,12 @@ func TestParseNodeFile_Port(t *testing.T) {
 		{`{"converge": {"port": "ssh"}}`, 0, `nodes/db1.json: .*converge.port "ssh" is not a port number \(1-65535\)`},
 		{`{"converge": {"port": 70000}}`, 0, `nodes/db1.json: .*converge.port 70000 is not a port number`},
 		{`{"converge": {"port": 22.5}}`, 0, `nodes/db1.json: .*converge.port 22.5 is not a port number`},
-		{`{"converge": {"host": 5}}`, 0, `nodes/db1.json: .*cannot unmarshal number`},
+		{`{"converge": {"host": 5}}`, 0, `nodes/db1.json: converge.host is a number \(5\); want a string`},
 		{`{"converge": {}}`, 0, ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.json, func(t *testing.T) {
-			tg, err := parseNodeFile("nodes/db1.json", "db1", []byte(tc.json))
+			tg, err := parseNodeFile("nodes/db1.json", []byte(tc.json))
 			if tc.err != "" {
 				if err == nil || !regexp.MustCompile(tc.err).MatchString(err.Error()) {
 					t.Fatalf("error %v, want one matching %s", err, tc.err)

@@ -216,3 +216,42 @@ func TestPlan_FactsWithSelectionUsesEachNodesRunList(t *testing.T) {
 		})
 	}
 }
+
+// TestPlan_NodeFileIntegersStayIntegers: a whole number of nodes/NAME.json
+// reaches recipes, templates and search() as an exact integer (8080, never
+// 8080.0). The command line decoded node files as float64, and an id past
+// 2^53 reached recipes rounded, as 9.007199254740992e+15; search() read
+// the same file with a parser of its own.
+func TestPlan_NodeFileIntegersStayIntegers(t *testing.T) {
+	dir := t.TempDir()
+	writeTestFiles(t, dir, map[string]string{
+		"nodes/app1.json":                       `{"run_list": ["app"], "app": {"port": 8080, "ratio": 0.5, "workers": [2, 4], "id": 9007199254740993}}`,
+		"cookbooks/app/metadata.star":           "name = \"app\"\nversion = \"1.0.0\"\n",
+		"cookbooks/app/templates/app.conf.tmpl": "port {{.node.app.port}} ratio {{.node.app.ratio}} workers {{.node.app.workers}} id {{.node.app.id}}\n",
+		"cookbooks/app/recipes/default.star": `peers = [n["name"] for n in search("node", "app_port:8080 AND app_workers:4")]
+file("/srv/app.txt", content = "%s %s %s %s %s\n" % (node["app"]["port"], node["app"]["ratio"], node["app"]["workers"], node["app"]["id"], peers))
+template("/srv/app.conf", source = "app.conf.tmpl")
+`,
+	})
+	t.Chdir(dir)
+	t.Setenv("CONVERGE_COOKBOOK_PATH", "")
+	b, err := os.ReadFile(repoPath(t, "testdata/plans/centos-7.1.1503.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var recorded map[string]any
+	if err := json.Unmarshal(b, &recorded); err != nil {
+		t.Fatal(err)
+	}
+	facts, _ := json.Marshal(map[string]any{"app1": recorded["c7a"]})
+	writeTestFiles(t, dir, map[string]string{"facts.json": string(facts)})
+	r := converge(t, "plan", "--facts", "facts.json", "--nodes", "app1")
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	for _, want := range []string{"+8080 0.5 [2, 4] 9007199254740993 [\"app1\"]\n", "+port 8080 ratio 0.5 workers [2 4] id 9007199254740993\n"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("the plan does not show %q:\n%s", want, r.stdout)
+		}
+	}
+}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/converge-cm/converge/engine"
 	"github.com/converge-cm/converge/engine/facts"
+	"github.com/converge-cm/converge/engine/inventory"
 	"github.com/converge-cm/converge/engine/recipe"
 	"github.com/converge-cm/converge/engine/transport"
 	"github.com/converge-cm/converge/engine/transport/local"
@@ -192,7 +193,7 @@ func (o *RunOptions) normalAttrs() (map[string]any, error) {
 			return nil, usageErr("-j %s: %v", o.JSONAttrs, err)
 		}
 		for k, v := range j {
-			if !chefKeys[k] {
+			if !inventory.NodeKey(k) {
 				m[k] = v
 			}
 		}

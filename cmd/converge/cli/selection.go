@@ -2,8 +2,6 @@ package cli
 
 import (
 	"os"
-	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/converge-cm/converge/engine/inventory"
@@ -15,27 +13,13 @@ const nodesDir = "nodes"
 // loadInventory reads every nodes/*.json, sorted by file name. A missing
 // nodes/ is an empty inventory.
 func loadInventory() ([]target, error) {
-	paths, err := filepath.Glob(filepath.Join(nodesDir, "*.json"))
+	files, err := inventory.ReadDir(nodesDir)
 	if err != nil {
-		return nil, err
+		return nil, usageErr("%v", err)
 	}
-	sort.Strings(paths)
-	var out []target
-	seen := map[string]string{}
-	for _, p := range paths {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return nil, err
-		}
-		t, err := parseNodeFile(p, strings.TrimSuffix(filepath.Base(p), ".json"), b)
-		if err != nil {
-			return nil, err
-		}
-		if other, ok := seen[t.Name]; ok {
-			return nil, usageErr("%s and %s both name node %s; give each node its own name", other, p, t.Name)
-		}
-		seen[t.Name] = p
-		out = append(out, t)
+	out := make([]target, len(files))
+	for i, f := range files {
+		out[i] = fileTarget(f)
 	}
 	return out, nil
 }
