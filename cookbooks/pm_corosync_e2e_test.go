@@ -16,12 +16,11 @@ import (
 	"testing"
 	"time"
 
-	"filippo.io/age"
-
 	"github.com/converge-cm/converge/cmd/converge/cli"
 	"github.com/converge-cm/converge/engine/lab"
 	"github.com/converge-cm/converge/engine/lab/labtest"
 	"github.com/converge-cm/converge/engine/secrets"
+	"github.com/converge-cm/converge/engine/secrets/agetest"
 )
 
 // These tests build the seeds' clusters on converge lab nodes: they need
@@ -53,20 +52,14 @@ func newCluster(t *testing.T, octet int, image string, names ...string) *cluster
 // `converge secrets edit` would.
 func (c *cluster) secret(name, doc string) {
 	c.t.Helper()
-	id, err := age.GenerateX25519Identity()
-	if err != nil {
-		c.t.Fatal(err)
-	}
 	idFile := filepath.Join(c.t.TempDir(), "age.txt")
-	if err := os.WriteFile(idFile, []byte(id.String()+"\n"), 0o600); err != nil {
-		c.t.Fatal(err)
-	}
+	recipient := agetest.IdentityFile(c.t, idFile)
 	c.t.Setenv("CONVERGE_AGE_IDENTITY", idFile)
 	st := secrets.NewStore(c.repo)
 	if err := os.MkdirAll(st.Dir, 0o755); err != nil {
 		c.t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(st.Dir, secrets.RecipientsFile), []byte(id.Recipient().String()+"\n"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(st.Dir, secrets.RecipientsFile), []byte(recipient+"\n"), 0o644); err != nil {
 		c.t.Fatal(err)
 	}
 	if err := st.Write(name, []byte(doc)); err != nil {

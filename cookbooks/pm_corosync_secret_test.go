@@ -6,12 +6,11 @@ import (
 	"regexp"
 	"testing"
 
-	"filippo.io/age"
-
 	"github.com/converge-cm/converge/engine"
 	"github.com/converge-cm/converge/engine/facts"
 	"github.com/converge-cm/converge/engine/recipe"
 	"github.com/converge-cm/converge/engine/secrets"
+	"github.com/converge-cm/converge/engine/secrets/agetest"
 	"github.com/converge-cm/converge/resources"
 )
 
@@ -24,15 +23,11 @@ import (
 // places.
 func TestPmCorosync_PasswordAndAuthkeyFromSecretOrAttribute(t *testing.T) {
 	dir := t.TempDir()
-	id, err := age.GenerateX25519Identity()
-	if err != nil {
-		t.Fatal(err)
-	}
 	idFile := filepath.Join(dir, "age.txt")
-	os.WriteFile(idFile, []byte(id.String()+"\n"), 0o600)
+	recipient := agetest.IdentityFile(t, idFile)
 	st := secrets.NewStore(dir)
 	os.MkdirAll(st.Dir, 0o755)
-	os.WriteFile(filepath.Join(st.Dir, secrets.RecipientsFile), []byte(id.Recipient().String()+"\n"), 0o644)
+	os.WriteFile(filepath.Join(st.Dir, secrets.RecipientsFile), []byte(recipient+"\n"), 0o644)
 	const pw, key = "pw-from-the-secret", "authkey-from-the-secret-0123456789abcdef"
 	if err := st.Write("pm_corosync", []byte(`{"hacluster_password": "`+pw+`", "corosync_authkey": "`+key+`"}`)); err != nil {
 		t.Fatal(err)

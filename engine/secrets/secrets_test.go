@@ -13,8 +13,9 @@ import (
 	"strings"
 	"testing"
 
-	"filippo.io/age"
 	"golang.org/x/crypto/ssh"
+
+	"github.com/converge-cm/converge/engine/secrets/agetest"
 )
 
 // keyPair is an identity file written for a test and its public key line.
@@ -35,12 +36,7 @@ func writeFile(t *testing.T, path, text string, mode os.FileMode) {
 // newAgeKey writes an age identity file (age-keygen's format) to path.
 func newAgeKey(t *testing.T, path string) keyPair {
 	t.Helper()
-	id, err := age.GenerateX25519Identity()
-	if err != nil {
-		t.Fatal(err)
-	}
-	writeFile(t, path, "# public key: "+id.Recipient().String()+"\n"+id.String()+"\n", 0o600)
-	return keyPair{path, id.Recipient().String()}
+	return keyPair{path, agetest.IdentityFile(t, path)}
 }
 
 // newSSHKey writes an unencrypted OpenSSH private key of kind "ed25519" or

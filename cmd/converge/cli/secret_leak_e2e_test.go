@@ -9,10 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"filippo.io/age"
-
 	"github.com/converge-cm/converge/engine/lab"
 	"github.com/converge-cm/converge/engine/lab/labtest"
+	"github.com/converge-cm/converge/engine/secrets/agetest"
 )
 
 // The secret of the leak test: quotes, a shell metacharacter and a JSON
@@ -42,14 +41,8 @@ func TestSecret_ValueNeverReachesOutputOrTheNodesProcessList(t *testing.T) {
 
 	// An identity of the test's own, and the secret encrypted to it by
 	// converge secrets (init, then edit with an $EDITOR script).
-	id, err := age.GenerateX25519Identity()
-	if err != nil {
-		t.Fatal(err)
-	}
 	idFile := filepath.Join(t.TempDir(), "age.txt")
-	if err := os.WriteFile(idFile, []byte(id.String()+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	recipient := agetest.IdentityFile(t, idFile)
 	t.Setenv("CONVERGE_AGE_IDENTITY", idFile)
 	doc := `{"password": ` + jsonString(leakPassword) + `, "tag": "` + leakTag + `"}`
 	editor := filepath.Join(t.TempDir(), "editor")
@@ -73,7 +66,7 @@ func TestSecret_ValueNeverReachesOutputOrTheNodesProcessList(t *testing.T) {
 		}
 		return all
 	}
-	run(0, "secrets", "init", "--recipient", id.Recipient().String())
+	run(0, "secrets", "init", "--recipient", recipient)
 	run(0, "secrets", "edit", "leak")
 	if b, _ := os.ReadFile(filepath.Join(repo, "secrets", "leak.age")); bytes.Contains(b, []byte(leakTag)) {
 		t.Fatal("secrets/leak.age holds the plaintext")

@@ -16,10 +16,10 @@ import (
 	"testing"
 	"time"
 
-	"filippo.io/age"
 	"golang.org/x/crypto/ssh"
 
 	"github.com/converge-cm/converge/engine/secrets"
+	"github.com/converge-cm/converge/engine/secrets/agetest"
 )
 
 // secretsEnv is a repository in the working directory, a HOME of its own,
@@ -105,18 +105,6 @@ func sshKeyFile(t *testing.T, kind, path string) (pubLine string) {
 		t.Fatal(err)
 	}
 	return pubLine
-}
-
-func ageKeyFile(t *testing.T, path string) (pub string) {
-	t.Helper()
-	id, err := age.GenerateX25519Identity()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, []byte(id.String()+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return id.Recipient().String()
 }
 
 func TestSecrets_InitEditShowRoundTrip(t *testing.T) {
@@ -228,16 +216,16 @@ func TestSecrets_InitRecipients(t *testing.T) {
 		}, 0, ""},
 		{"--identity-file", func(t *testing.T, e *secretsEnv) ([]string, []string) {
 			p := filepath.Join(t.TempDir(), "k.txt")
-			return []string{"--identity-file", p}, []string{ageKeyFile(t, p)}
+			return []string{"--identity-file", p}, []string{agetest.IdentityFile(t, p)}
 		}, 0, ""},
 		{"--recipient missing file", func(t *testing.T, e *secretsEnv) ([]string, []string) {
-			agePub := ageKeyFile(t, filepath.Join(t.TempDir(), "k.txt"))
+			agePub := agetest.IdentityFile(t, filepath.Join(t.TempDir(), "k.txt"))
 			return []string{"--recipient", agePub, "--recipient", filepath.Join(t.TempDir(), "id_rsa.pub")}, nil
 		}, ExitUsage, "not a public key (age1…, ssh-ed25519 …, ssh-rsa …) and not a readable file"},
 		{"--recipient rsa .pub file", func(t *testing.T, e *secretsEnv) ([]string, []string) {
 			k := filepath.Join(t.TempDir(), "id_rsa")
 			rsaPub := sshKeyFile(t, "rsa", k)
-			agePub := ageKeyFile(t, filepath.Join(t.TempDir(), "a.txt"))
+			agePub := agetest.IdentityFile(t, filepath.Join(t.TempDir(), "a.txt"))
 			return []string{"--recipient", agePub, "--recipient", k + ".pub"}, []string{agePub, rsaPub + " me@host"}
 		}, 0, ""},
 		{"--recipient bad key", func(t *testing.T, e *secretsEnv) ([]string, []string) {
@@ -278,7 +266,7 @@ func TestSecrets_RekeyAfterAddingARecipient(t *testing.T) {
 	e := newSecretsEnv(t)
 	keys := t.TempDir()
 	alice := filepath.Join(keys, "alice.txt")
-	alicePub := ageKeyFile(t, alice)
+	alicePub := agetest.IdentityFile(t, alice)
 	bob := filepath.Join(keys, "id_bob")
 	bobPub := sshKeyFile(t, "ed25519", bob)
 	carol := filepath.Join(keys, "id_carol")
@@ -410,7 +398,7 @@ func TestSecrets_ImportChefDataBag(t *testing.T) {
 	os.WriteFile(wrongFile, []byte("bag-s3creT\n"), 0o600)
 	idFile := filepath.Join(e.home, ".config", "converge", "age.txt")
 	os.MkdirAll(filepath.Dir(idFile), 0o700)
-	if code, _, stderr := secretsCLI(t, "secrets", "init", "--recipient", ageKeyFile(t, idFile)); code != 0 {
+	if code, _, stderr := secretsCLI(t, "secrets", "init", "--recipient", agetest.IdentityFile(t, idFile)); code != 0 {
 		t.Fatal(stderr)
 	}
 	os.MkdirAll("data_bags/users", 0o755)
