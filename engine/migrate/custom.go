@@ -13,9 +13,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
+	"github.com/converge-cm/converge/engine"
 	"github.com/converge-cm/converge/engine/migrate/ruby"
 	"github.com/converge-cm/converge/engine/shell"
 )
@@ -35,11 +37,17 @@ type crKind struct {
 	// definition in the calling recipe, where they can be notified
 	// (definner.go)
 	inner map[string]*ruby.CallExpr
+	// whole is set for a definition whose body uses params as a whole
+	// (paramsWhole): what a call gives it all reaches the body
+	whole bool
 }
 
 type crProp struct {
 	name string
 	typ  string // converge type: str, int, bool, list, dict, mode
+	// guessed is set when nothing says typ (a definition's parameter read
+	// as params[:x]): a literal a recipe of the run gives it says better
+	guessed bool
 }
 
 // crCtx is what the emitter knows while it writes a kind's file.
@@ -136,8 +144,10 @@ func scanKinds(dir, cookbook string) []*crKind {
 			k.kind, k.stem, _ = kindName(cookbook, sym.Name)
 			for _, p := range defineParams(c) {
 				k.addProp(p.name, p.typ)
+				k.props[p.name].guessed = p.guessed
 			}
 			k.inner = definitionInner(c.Block.Body)
+			k.whole = paramsWhole(c.Block.Body)
 			out = append(out, k)
 		}
 	}
@@ -266,10 +276,31 @@ func hashGet(h *ruby.HashLit, key string) ruby.Expr {
 }
 
 // defineParams are a definition's parameters: the defaults of `define
-// :name, a: 1` and every params[:x] its body reads.
+// :name, a: 1`, every params[:x] its body reads, the keys it looks up in
+// params whole (params.fetch(:x, d), params.key?(:x)) and those of a hash
+// params is merged into ({x: node[...]}.merge(params): the call may
+// override each).
 func defineParams(c *ruby.CallExpr) []crProp {
 	var out []crProp
 	seen := map[string]bool{"name": true}
+	add := func(name string, val ruby.Expr) {
+		if seen[name] {
+			return
+		}
+		seen[name] = true
+		typ := ""
+		if val != nil {
+			typ, _ = literalType(val)
+			if _, isNil := val.(*ruby.NilLit); isNil {
+				typ = ""
+			}
+		}
+		if typ == "" {
+			out = append(out, crProp{name: name, typ: "str", guessed: true})
+			return
+		}
+		out = append(out, crProp{name: name, typ: typ})
+	}
 	for _, a := range c.Args[1:] {
 		h, ok := a.(*ruby.HashLit)
 		if !ok {
@@ -286,16 +317,90 @@ func defineParams(c *ruby.CallExpr) []crProp {
 			}
 		}
 	}
+	aliases := paramsAliases(c.Block.Body)
 	ruby.InspectStmts(c.Block.Body, func(x ruby.Expr) bool {
-		if v, ok := x.(*ruby.IndexExpr); ok && isParams(v.Recv) && len(v.Args) == 1 {
-			if s, ok := literalKey(v.Args[0]); ok && !seen[s] {
-				seen[s] = true
-				out = append(out, crProp{name: s, typ: "str"})
+		switch v := x.(type) {
+		case *ruby.IndexExpr:
+			if isParams(v.Recv) && len(v.Args) == 1 {
+				if s, ok := literalKey(v.Args[0]); ok {
+					add(s, nil)
+				}
+			}
+		case *ruby.CallExpr:
+			if v.Recv == nil || v.Block != nil || len(v.Args) == 0 {
+				break
+			}
+			switch {
+			case isParamsValue(v.Recv, aliases) && (v.Name == "fetch" || paramsTests[v.Name]):
+				if s, ok := literalKey(v.Args[0]); ok {
+					var d ruby.Expr
+					if v.Name == "fetch" && len(v.Args) == 2 {
+						d = v.Args[1]
+					}
+					add(s, d)
+				}
+			case v.Name == "merge" && len(v.Args) == 1 && isParamsValue(v.Args[0], aliases):
+				if h, ok := v.Recv.(*ruby.HashLit); ok {
+					for i, k := range h.Keys {
+						if s, ok := literalKey(k); ok {
+							add(s, h.Vals[i])
+						}
+					}
+				}
 			}
 		}
 		return true
 	})
 	return out
+}
+
+// paramsTests are the methods of a Hash testing a key.
+var paramsTests = map[string]bool{"key?": true, "has_key?": true, "include?": true, "member?": true}
+
+// paramsAliases are the locals of a definition's body assigned params
+// whole (opts = params).
+func paramsAliases(body []*ruby.Stmt) map[string]bool {
+	out := map[string]bool{}
+	ruby.InspectStmts(body, func(x ruby.Expr) bool {
+		if a, ok := x.(*ruby.AssignExpr); ok && a.Op == "=" && isParams(a.Value) {
+			if id, ok := a.Target.(*ruby.IdentRef); ok {
+				out[id.Name] = true
+			}
+		}
+		return true
+	})
+	return out
+}
+
+func isParamsValue(x ruby.Expr, aliases map[string]bool) bool {
+	if id, ok := x.(*ruby.IdentRef); ok {
+		return aliases[id.Name]
+	}
+	return isParams(x)
+}
+
+// paramsWhole reports whether a definition's body uses params as a
+// whole (params.each, {...}.merge(params), variables(params),
+// params.fetch(:x, d), params[k] of a computed key) rather than only
+// params[:x] of literal keys, which read r.x.
+func paramsWhole(body []*ruby.Stmt) bool {
+	all, keyed := 0, 0
+	ruby.InspectStmts(body, func(x ruby.Expr) bool {
+		switch v := x.(type) {
+		case *ruby.IndexExpr:
+			if isParams(v.Recv) && len(v.Args) == 1 {
+				if _, ok := literalKey(v.Args[0]); ok {
+					keyed++
+				}
+			}
+		case *ruby.CallExpr:
+			if isParams(v) {
+				all++
+			}
+		}
+		return true
+	})
+	return all > keyed
 }
 
 func isParams(x ruby.Expr) bool {
@@ -466,6 +571,11 @@ func (e *emitter) customExpr(x ruby.Expr) (sx, bool) {
 			if s, ok := literalKey(v.Args[0]); ok {
 				return prop(s), true
 			}
+			if cr.k.style == "definition" {
+				// a computed key: Chef's params[k], nil when the call
+				// did not give it (the params dict the action starts with)
+				return atom("params.get(" + e.expr(v.Args[0]).code + ")"), true
+			}
 			no("params[...]", "a computed parameter name")
 		}
 	case *ruby.IdentRef:
@@ -480,6 +590,9 @@ func (e *emitter) customExpr(x ruby.Expr) (sx, bool) {
 			no("@current_resource", "the current state is known at converge time only; compare in load_current instead")
 		}
 	case *ruby.CallExpr:
+		if isParams(v) && cr.k.style == "definition" {
+			return atom("params"), true // the dict action_create starts with
+		}
 		if v.Recv == nil && v.Block == nil {
 			switch {
 			case v.Name == "new_resource" && len(v.Args) == 0:
@@ -597,9 +710,9 @@ func cookbookName(dir string) string {
 	return filepath.Base(filepath.Clean(dir))
 }
 
-// scanTree registers the kinds of a cookbook (and of its test
-// cookbooks) or of a chef-repo's cookbooks.
-func scanTree(r *Report, dir string) {
+// treeCookbooks are the cookbooks of dir, a cookbook or a chef-repo,
+// each followed by its test cookbooks.
+func treeCookbooks(dir string) []string {
 	var dirs []string
 	if isCookbook(dir) {
 		dirs = append(dirs, dir)
@@ -613,15 +726,86 @@ func scanTree(r *Report, dir string) {
 			}
 		}
 	}
+	var out []string
 	for _, d := range dirs {
+		out = append(out, d)
+		for _, tc := range testCookbooks(d) {
+			out = append(out, treeCookbooks(tc)...)
+		}
+	}
+	return out
+}
+
+// scanTree registers the kinds of a cookbook (and of its test
+// cookbooks) or of a chef-repo's cookbooks.
+func scanTree(r *Report, dir string) {
+	for _, d := range treeCookbooks(dir) {
 		scanLibraryHelpers(r, d, cookbookName(d))
 		for _, k := range scanKinds(d, cookbookName(d)) {
 			if _, dup := r.kinds[k.chefName]; !dup {
 				r.kinds[k.chefName] = k
 			}
 		}
-		for _, tc := range testCookbooks(d) {
-			scanTree(r, tc)
+	}
+}
+
+// scanDefinitionCalls reads what the recipes, definitions and kinds of
+// the cookbooks in dir give the definitions they call, once every kind
+// is registered. In Chef a definition takes any parameter a call gives:
+// for one whose body uses params whole, each becomes a property; and a
+// literal a call gives says the type of a parameter nothing else types.
+func scanDefinitionCalls(r *Report, dir string) {
+	for _, d := range treeCookbooks(dir) {
+		var files []string
+		for _, sub := range []string{"recipes", "definitions", "resources", "providers"} {
+			f, _ := filepath.Glob(filepath.Join(d, sub, "*.rb"))
+			files = append(files, f...)
+		}
+		sort.Strings(files)
+		for _, f := range files {
+			src, err := os.ReadFile(f)
+			if err != nil {
+				continue
+			}
+			stmts, _ := ruby.Parse(string(src))
+			ruby.InspectStmts(stmts, func(x ruby.Expr) bool {
+				if c, ok := x.(*ruby.CallExpr); ok && c.Recv == nil && c.Block != nil && len(c.Args) > 0 {
+					if k, ok := r.kinds[c.Name]; ok && k.style == "definition" {
+						k.readCall(c.Block.Body)
+					}
+				}
+				return true
+			})
+		}
+	}
+}
+
+// readCall reads the parameters one call of definition k sets in its
+// block (port 8080).
+func (k *crKind) readCall(body []*ruby.Stmt) {
+	for _, s := range body {
+		c, ok := s.X.(*ruby.CallExpr)
+		if !ok || c.Recv != nil || c.Block != nil || len(c.Args) != 1 || c.Name == "name" || slices.Contains(engine.CommonProps, c.Name) {
+			continue
+		}
+		if !isASCIIIdent(c.Name) || starKeywords[c.Name] {
+			continue
+		}
+		typ, _ := literalType(c.Args[0])
+		if _, isNil := c.Args[0].(*ruby.NilLit); isNil {
+			typ = ""
+		}
+		p, ok := k.props[c.Name]
+		switch {
+		case ok && p.guessed && typ != "":
+			p.typ, p.guessed = typ, false
+		case !ok && k.whole:
+			k.addProp(c.Name, "str")
+			if typ != "" {
+				k.props[c.Name].typ = typ
+			} else {
+				k.props[c.Name].guessed = true
+			}
 		}
 	}
 }

@@ -45,7 +45,12 @@
 //     as in Chef), load_current_value and an LWRP's load_current_resource
 //     as probes(r) and load_current(r, out) when they read shell_out and
 //     ::File.exist?/read, action_class methods as functions of r,
-//     unified_mode and use_inline_resources (nothing to do). A kind whose
+//     unified_mode and use_inline_resources (nothing to do). A definition
+//     whose body uses params whole (params.each, {...}.merge(params),
+//     params.fetch(:x, d)) starts its action with params, the dict of the
+//     parameters Chef's Hash holds: the defaults of define, those the call
+//     gives (the keys it tests, fetches or merges params into and those a
+//     call in the run sets are properties) and the name. A kind whose
 //     Chef name does not start with its cookbook's is renamed
 //     cookbook_NAME, in the recipes and notifications migrated with it;
 //   - the test cookbooks a cookbook ships (test/cookbooks/*,

@@ -36,6 +36,9 @@ func Migrate(srcDirs []string, outDir string) (Report, error) {
 		scanTree(&r, dir)
 	}
 	for _, dir := range srcDirs {
+		scanDefinitionCalls(&r, dir)
+	}
+	for _, dir := range srcDirs {
 		st, err := os.Stat(dir)
 		if err != nil {
 			return r, fmt.Errorf("migrate: %w", err)
