@@ -698,16 +698,23 @@ func testCookbooks(dir string) []string {
 // cookbookName is the name metadata.rb gives the cookbook in dir, or its
 // directory's name.
 func cookbookName(dir string) string {
-	if b, err := os.ReadFile(filepath.Join(dir, "metadata.rb")); err == nil {
-		if m, _ := readMetadataRb("metadata.rb", string(b)); m != nil && m.name != "" {
-			return m.name
-		}
-	} else if b, err := os.ReadFile(filepath.Join(dir, "metadata.json")); err == nil {
-		if m, _ := readMetadataJSON("metadata.json", b); m != nil && m.name != "" {
-			return m.name
-		}
+	if m := cookbookMetadata(dir); m != nil && m.name != "" {
+		return m.name
 	}
 	return filepath.Base(filepath.Clean(dir))
+}
+
+// cookbookMetadata is what metadata.rb (or metadata.json) of the
+// cookbook in dir says, nil without one.
+func cookbookMetadata(dir string) *metadata {
+	if b, err := os.ReadFile(filepath.Join(dir, "metadata.rb")); err == nil {
+		m, _ := readMetadataRb("metadata.rb", string(b))
+		return m
+	} else if b, err := os.ReadFile(filepath.Join(dir, "metadata.json")); err == nil {
+		m, _ := readMetadataJSON("metadata.json", b)
+		return m
+	}
+	return nil
 }
 
 // treeCookbooks are the cookbooks of dir, a cookbook or a chef-repo,
@@ -741,6 +748,7 @@ func treeCookbooks(dir string) []string {
 func scanTree(r *Report, dir string) {
 	for _, d := range treeCookbooks(dir) {
 		scanLibraryHelpers(r, d, cookbookName(d))
+		scanCookbookAttrs(r, d)
 		for _, k := range scanKinds(d, cookbookName(d)) {
 			if _, dup := r.kinds[k.chefName]; !dup {
 				r.kinds[k.chefName] = k

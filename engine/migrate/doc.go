@@ -67,10 +67,13 @@
 // with .get, since Ruby's [] gives nil for a missing key. A node[...] path
 // the cookbook always sets (at the top level of an attributes file or
 // recipe, or in every branch of an if/case with an else; or in the repo's
-// nodes/roles JSON) stays plain indexing, a missing one converge's error;
-// one it sets only under a condition or loop, or never, is read with .get
+// nodes/roles JSON), or one a cookbook it depends on (at any depth, in the
+// same migration) always sets, stays plain indexing, a missing one
+// converge's error; one set only under a condition or loop, by a cookbook
+// of the migration it does not depend on, or never, is read with .get
 // (.get(k, {}) through nested levels; index in a template), None as
-// Chef's nil (knownattrs.go). MIGRATION.md notes the ones never set.
+// Chef's nil (knownattrs.go). MIGRATION.md notes the ones no cookbook of
+// the migration sets.
 //
 // What it promises: it never drops a construct silently and never panics on
 // any input. A construct it cannot translate becomes a "# TODO(migrate)"
