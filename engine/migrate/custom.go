@@ -38,8 +38,9 @@ type crKind struct {
 	// (definner.go)
 	inner map[string]*ruby.CallExpr
 	// whole is set for a definition whose body uses params as a whole
-	// (paramsWhole): what a call gives it all reaches the body
-	whole bool
+	// (paramsWhole): what a call gives it all reaches the body; written
+	// when it assigns params[:x], which the body then reads from the dict
+	whole, written bool
 }
 
 type crProp struct {
@@ -147,7 +148,7 @@ func scanKinds(dir, cookbook string) []*crKind {
 				k.props[p.name].guessed = p.guessed
 			}
 			k.inner = definitionInner(c.Block.Body)
-			k.whole = paramsWhole(c.Block.Body)
+			k.whole, k.written = paramsWhole(c.Block.Body), paramsWritten(c.Block.Body)
 			out = append(out, k)
 		}
 	}
@@ -379,11 +380,31 @@ func isParamsValue(x ruby.Expr, aliases map[string]bool) bool {
 	return isParams(x)
 }
 
+// paramsWritten reports whether a definition's body assigns an element
+// of params (params[:port] ||= 80, params[:dir] = ...).
+func paramsWritten(body []*ruby.Stmt) bool {
+	aliases := paramsAliases(body)
+	found := false
+	ruby.InspectStmts(body, func(x ruby.Expr) bool {
+		if a, ok := x.(*ruby.AssignExpr); ok {
+			if ix, ok := a.Target.(*ruby.IndexExpr); ok && isParamsValue(ix.Recv, aliases) {
+				found = true
+			}
+		}
+		return !found
+	})
+	return found
+}
+
 // paramsWhole reports whether a definition's body uses params as a
 // whole (params.each, {...}.merge(params), variables(params),
-// params.fetch(:x, d), params[k] of a computed key) rather than only
-// params[:x] of literal keys, which read r.x.
+// params.fetch(:x, d), params[k] of a computed key, an assignment of an
+// element) rather than only reading params[:x] of literal keys, which
+// read r.x.
 func paramsWhole(body []*ruby.Stmt) bool {
+	if paramsWritten(body) {
+		return true
+	}
 	all, keyed := 0, 0
 	ruby.InspectStmts(body, func(x ruby.Expr) bool {
 		switch v := x.(type) {
@@ -569,6 +590,14 @@ func (e *emitter) customExpr(x ruby.Expr) (sx, bool) {
 	case *ruby.IndexExpr:
 		if isParams(v.Recv) && len(v.Args) == 1 {
 			if s, ok := literalKey(v.Args[0]); ok {
+				if cr.k.style == "definition" && cr.k.written {
+					// the body assigns elements of params: read them all
+					// from the dict, nil when absent as in Chef
+					if s == "name" {
+						return sx{code: `params["name"]`, prec: pPostfix, str: true}, true
+					}
+					return sx{code: "params.get(" + starQuote(s) + ")", prec: pPostfix, none: true}, true
+				}
 				return prop(s), true
 			}
 			if cr.k.style == "definition" {

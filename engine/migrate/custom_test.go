@@ -321,9 +321,17 @@ func TestMigrate_KindNames(t *testing.T) {
 // TestMigrate_DefinitionParamsWhole: a definition's body reading params
 // whole sees what Chef's Hash holds, in its order: the defaults of
 // define, what the call gives (a parameter the body never names
-// included), the name last; a key the call leaves out is absent.
+// included), the name last; a key the call leaves out is absent. A body
+// that sets elements of params reads them back.
 func TestMigrate_DefinitionParamsWhole(t *testing.T) {
-	out, r := crCookbook(t, map[string]string{"definitions/motd.rb": `define :kit_motd, greeting: 'hello', lines: 2 do
+	type file struct{ content, owner string }
+	for _, tc := range []struct {
+		name, def, recipe string
+		files             map[string]file // by address, among the inner resources
+	}{
+		{
+			name: "merged and walked",
+			def: `define :kit_motd, greeting: 'hello', lines: 2 do
   settings = { color: 'plain', width: 80 }.merge(params)
   text = []
   settings.each do |k, v|
@@ -340,46 +348,71 @@ func TestMigrate_DefinitionParamsWhole(t *testing.T) {
     end
   end
 end
-`}, "kit_motd 'welcome' do\n  width 100\n  owner 'ops'\n  banner 'none'\nend\n")
-	if len(r.Todos) > 0 {
-		t.Fatalf("TODOs: %v", r.Todos)
-	}
-	c, err := compileTestRun(t, out, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	inner := map[string]engine.Resource{}
-	var walk func([]engine.Resource)
-	walk = func(rs []engine.Resource) {
-		for _, res := range rs {
-			inner[res.Base().Key()] = res
-			if cu, ok := res.(*engine.Custom); ok {
-				for _, a := range cu.InnerActions() {
-					walk(cu.Inner(a))
+`,
+			recipe: "kit_motd 'welcome' do\n  width 100\n  owner 'ops'\n  banner 'none'\nend\n",
+			files: map[string]file{
+				"file[/etc/motd.d/welcome]":          {"color=plain\nwidth=100\ngreeting=hello\nlines=2\nowner=ops\nbanner=none\nname=welcome\n", "ops"},
+				"file[/etc/motd.d/welcome.greeting]": {"hello", ""},
+				"file[/etc/motd.d/welcome.lines]":    {"2", ""},
+			},
+		},
+		{
+			name: "elements set",
+			def: `define :kit_dirfile, port: 1 do
+  params[:user] ||= 'www'
+  params[:port] ||= 9
+  params[:path] = "/srv/#{params[:name]}"
+  file params[:path] do
+    content "#{params[:user]} #{params[:port]} #{params.size}"
+  end
+end
+`,
+			recipe: "kit_dirfile 'a' do\n  port 2\nend\nkit_dirfile 'b' do\n  user 'ops'\nend\n",
+			files: map[string]file{
+				"file[/srv/a]": {"www 2 4", ""},
+				"file[/srv/b]": {"ops 1 4", ""},
+			},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out, r := crCookbook(t, map[string]string{"definitions/d.rb": tc.def}, tc.recipe)
+			if len(r.Todos) > 0 {
+				t.Fatalf("TODOs: %v", r.Todos)
+			}
+			c, err := compileTestRun(t, out, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			inner := map[string]engine.Resource{}
+			var walk func([]engine.Resource)
+			walk = func(rs []engine.Resource) {
+				for _, res := range rs {
+					inner[res.Base().Key()] = res
+					if cu, ok := res.(*engine.Custom); ok {
+						for _, a := range cu.InnerActions() {
+							walk(cu.Inner(a))
+						}
+					}
 				}
 			}
-		}
-	}
-	walk(c.Resources)
-	for _, tc := range []struct{ addr, content, owner string }{
-		{"file[/etc/motd.d/welcome]", "color=plain\nwidth=100\ngreeting=hello\nlines=2\nowner=ops\nbanner=none\nname=welcome\n", "ops"},
-		{"file[/etc/motd.d/welcome.greeting]", "hello", ""},
-		{"file[/etc/motd.d/welcome.lines]", "2", ""},
-	} {
-		res, ok := inner[tc.addr]
-		if !ok {
-			t.Errorf("no %s among %v", tc.addr, sortedKeys(inner))
-			continue
-		}
-		f := res.(*resources.File)
-		if f.Content != tc.content {
-			t.Errorf("%s content %q, want %q", tc.addr, f.Content, tc.content)
-		}
-		if tc.owner != "" && f.Owner != tc.owner {
-			t.Errorf("%s owner %q, want %q", tc.addr, f.Owner, tc.owner)
-		}
-		if a := f.Base().Actions; len(a) != 1 || a[0] != "create" {
-			t.Errorf("%s actions %v, want create (the call gives no remove)", tc.addr, a)
-		}
+			walk(c.Resources)
+			for addr, want := range tc.files {
+				res, ok := inner[addr]
+				if !ok {
+					t.Errorf("no %s among %v", addr, sortedKeys(inner))
+					continue
+				}
+				f := res.(*resources.File)
+				if f.Content != want.content {
+					t.Errorf("%s content %q, want %q", addr, f.Content, want.content)
+				}
+				if want.owner != "" && f.Owner != want.owner {
+					t.Errorf("%s owner %q, want %q", addr, f.Owner, want.owner)
+				}
+				if a := f.Base().Actions; len(a) != 1 || a[0] != "create" {
+					t.Errorf("%s actions %v, want create (the call gives no remove)", addr, a)
+				}
+			}
+		})
 	}
 }

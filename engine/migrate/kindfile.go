@@ -691,9 +691,12 @@ func translateDefinition(k *crKind, kinds map[string]*crKind, rel, src string) k
 		b = append(b, e.section(func() {
 			e.flushComments(s.Line, 0)
 			e.line(0, fmt.Sprintf("# define :%s: a Chef definition, here the custom resource %s; its parameters are", k.chefName, k.kind))
-			if paramsWhole(c.Block.Body) {
+			switch {
+			case k.written:
+				e.line(0, "# properties (params a dict of them, which the body sets elements of) and its body the action create.")
+			case paramsWhole(c.Block.Body):
 				e.line(0, "# properties (params[:x] is r.x, params whole a dict of them) and its body the action create.")
-			} else {
+			default:
 				e.line(0, "# properties (params[:x] is r.x) and its body the action create.")
 			}
 			defaults := map[string]ruby.Expr{}
