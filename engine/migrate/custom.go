@@ -41,6 +41,10 @@ type crKind struct {
 	// (paramsWhole): what a call gives it all reaches the body; written
 	// when it assigns params[:x], which the body then reads from the dict
 	whole, written bool
+	// strict are, when written, the parameters with a default other than
+	// nil that the body never assigns with =: never None, read
+	// params["x"]
+	strict map[string]bool
 }
 
 type crProp struct {
@@ -149,6 +153,9 @@ func scanKinds(dir, cookbook string) []*crKind {
 			}
 			k.inner = definitionInner(c.Block.Body)
 			k.whole, k.written = paramsWhole(c.Block.Body), paramsWritten(c.Block.Body)
+			if k.written {
+				k.strict = strictParams(c)
+			}
 			out = append(out, k)
 		}
 	}
@@ -396,6 +403,35 @@ func paramsWritten(body []*ruby.Stmt) bool {
 	return found
 }
 
+// strictParams are the parameters of definition c that always hold a
+// value: a default other than nil that the body does not assign with =
+// (params[:x] ||= v keeps a value).
+func strictParams(c *ruby.CallExpr) map[string]bool {
+	out := map[string]bool{"name": true}
+	for _, a := range c.Args[1:] {
+		if h, ok := a.(*ruby.HashLit); ok {
+			for i, kx := range h.Keys {
+				if s, ok := literalKey(kx); ok {
+					if _, isNil := h.Vals[i].(*ruby.NilLit); !isNil {
+						out[s] = true
+					}
+				}
+			}
+		}
+	}
+	ruby.InspectStmts(c.Block.Body, func(x ruby.Expr) bool {
+		if a, ok := x.(*ruby.AssignExpr); ok && a.Op == "=" {
+			if ix, ok := a.Target.(*ruby.IndexExpr); ok && isParams(ix.Recv) && len(ix.Args) == 1 {
+				if s, ok := literalKey(ix.Args[0]); ok && s != "name" {
+					delete(out, s)
+				}
+			}
+		}
+		return true
+	})
+	return out
+}
+
 // paramsWhole reports whether a definition's body uses params as a
 // whole (params.each, {...}.merge(params), variables(params),
 // params.fetch(:x, d), params[k] of a computed key, an assignment of an
@@ -593,8 +629,12 @@ func (e *emitter) customExpr(x ruby.Expr) (sx, bool) {
 				if cr.k.style == "definition" && cr.k.written {
 					// the body assigns elements of params: read them all
 					// from the dict, nil when absent as in Chef
-					if s == "name" {
-						return sx{code: `params["name"]`, prec: pPostfix, str: true}, true
+					if cr.k.strict[s] {
+						typ := ""
+						if p, ok := cr.k.props[s]; ok {
+							typ = p.typ
+						}
+						return sx{code: "params[" + starQuote(s) + "]", prec: pPostfix, str: typ == "str" || s == "name"}, true
 					}
 					return sx{code: "params.get(" + starQuote(s) + ")", prec: pPostfix, none: true}, true
 				}

@@ -206,6 +206,25 @@ end
 				`params["name"] = r.name`, `opts = params`, `dict({"threads": 2, "queue": "main"}, **opts)`},
 		},
 		{
+			// the body sets elements of params: every read is the dict's,
+			// indexed where a default other than nil keeps a value
+			name: "definition setting params",
+			files: map[string]string{"definitions/job.rb": `define :kit_job, shell: '/bin/sh', log: nil do
+  params[:user] ||= 'nobody'
+  params[:log] = "/var/log/#{params[:name]}.log" if params[:log].nil?
+  file "/etc/jobs/#{params[:name]}" do
+    content "#{params[:shell]} #{params[:user]} #{params[:log]}"
+  end
+end
+`},
+			recipe: "kit_job 'backup'\n",
+			kind:   "job",
+			want: []string{`params = {"shell": r.shell, "log": r.log}`, `params.update({_k: _v for _k, _v in {"user": r.user}.items() if _v != None})`,
+				"if params.get(\"user\") in (None, False):\n        params[\"user\"] = \"nobody\"",
+				`params["log"] = "/var/log/%s.log" % params["name"]`,
+				`"/etc/jobs/%s" % params["name"]`, `params["shell"], `, `params.get("user")`, `params.get("log")`},
+		},
+		{
 			name: "untranslatable",
 			files: map[string]string{"resources/bad.rb": `
 property :a, [String, Integer]
