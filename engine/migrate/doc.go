@@ -50,7 +50,9 @@
 //     params.fetch(:x, d)) starts its action with params, the dict of the
 //     parameters Chef's Hash holds: the defaults of define, those the call
 //     gives (the keys it tests, fetches or merges params into and those a
-//     call in the run sets are properties) and the name. A kind whose
+//     call in the run sets are properties) and the name; a body that
+//     sets elements of it (params[:x] ||= v) reads every params[:x] from
+//     it. A kind whose
 //     Chef name does not start with its cookbook's is renamed
 //     cookbook_NAME, in the recipes and notifications migrated with it;
 //   - the test cookbooks a cookbook ships (test/cookbooks/*,
