@@ -102,6 +102,13 @@ func (e *emitter) emitAssign(x *ruby.AssignExpr, ind int) {
 		}
 	case *ruby.IndexExpr:
 		// h["k"] = v on a local hash, node.run_state["k"] = v
+		if x.Op == "||=" && e.cr != nil && e.cr.k.style == "definition" && isParams(t.Recv) {
+			// params[:port] ||= 80: set unless nil or false
+			el := e.index(t).code
+			e.line(ind, "if params.get("+e.hashKey(t.Args[0])+") in (None, False):")
+			e.line(ind+1, el+" = "+e.expr(x.Value).code)
+			return
+		}
 		if x.Op != "=" {
 			no(x.Op+" on an element", "only = is translated for an element")
 		}

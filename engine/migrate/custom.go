@@ -13,9 +13,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
+	"github.com/converge-cm/converge/engine"
 	"github.com/converge-cm/converge/engine/migrate/ruby"
 	"github.com/converge-cm/converge/engine/shell"
 )
@@ -35,11 +37,22 @@ type crKind struct {
 	// definition in the calling recipe, where they can be notified
 	// (definner.go)
 	inner map[string]*ruby.CallExpr
+	// whole is set for a definition whose body uses params as a whole
+	// (paramsWhole): what a call gives it all reaches the body; written
+	// when it assigns params[:x], which the body then reads from the dict
+	whole, written bool
+	// strict are, when written, the parameters with a default other than
+	// nil that the body never assigns with =: never None, read
+	// params["x"]
+	strict map[string]bool
 }
 
 type crProp struct {
 	name string
 	typ  string // converge type: str, int, bool, list, dict, mode
+	// guessed is set when nothing says typ (a definition's parameter read
+	// as params[:x]): a literal a recipe of the run gives it says better
+	guessed bool
 }
 
 // crCtx is what the emitter knows while it writes a kind's file.
@@ -136,8 +149,13 @@ func scanKinds(dir, cookbook string) []*crKind {
 			k.kind, k.stem, _ = kindName(cookbook, sym.Name)
 			for _, p := range defineParams(c) {
 				k.addProp(p.name, p.typ)
+				k.props[p.name].guessed = p.guessed
 			}
 			k.inner = definitionInner(c.Block.Body)
+			k.whole, k.written = paramsWhole(c.Block.Body), paramsWritten(c.Block.Body)
+			if k.written {
+				k.strict = strictParams(c)
+			}
 			out = append(out, k)
 		}
 	}
@@ -266,10 +284,31 @@ func hashGet(h *ruby.HashLit, key string) ruby.Expr {
 }
 
 // defineParams are a definition's parameters: the defaults of `define
-// :name, a: 1` and every params[:x] its body reads.
+// :name, a: 1`, every params[:x] its body reads, the keys it looks up in
+// params whole (params.fetch(:x, d), params.key?(:x)) and those of a hash
+// params is merged into ({x: node[...]}.merge(params): the call may
+// override each).
 func defineParams(c *ruby.CallExpr) []crProp {
 	var out []crProp
 	seen := map[string]bool{"name": true}
+	add := func(name string, val ruby.Expr) {
+		if seen[name] {
+			return
+		}
+		seen[name] = true
+		typ := ""
+		if val != nil {
+			typ, _ = literalType(val)
+			if _, isNil := val.(*ruby.NilLit); isNil {
+				typ = ""
+			}
+		}
+		if typ == "" {
+			out = append(out, crProp{name: name, typ: "str", guessed: true})
+			return
+		}
+		out = append(out, crProp{name: name, typ: typ})
+	}
 	for _, a := range c.Args[1:] {
 		h, ok := a.(*ruby.HashLit)
 		if !ok {
@@ -286,16 +325,139 @@ func defineParams(c *ruby.CallExpr) []crProp {
 			}
 		}
 	}
+	aliases := paramsAliases(c.Block.Body)
 	ruby.InspectStmts(c.Block.Body, func(x ruby.Expr) bool {
-		if v, ok := x.(*ruby.IndexExpr); ok && isParams(v.Recv) && len(v.Args) == 1 {
-			if s, ok := literalKey(v.Args[0]); ok && !seen[s] {
-				seen[s] = true
-				out = append(out, crProp{name: s, typ: "str"})
+		switch v := x.(type) {
+		case *ruby.IndexExpr:
+			if isParams(v.Recv) && len(v.Args) == 1 {
+				if s, ok := literalKey(v.Args[0]); ok {
+					add(s, nil)
+				}
+			}
+		case *ruby.CallExpr:
+			if v.Recv == nil || v.Block != nil || len(v.Args) == 0 {
+				break
+			}
+			switch {
+			case isParamsValue(v.Recv, aliases) && (v.Name == "fetch" || paramsTests[v.Name]):
+				if s, ok := literalKey(v.Args[0]); ok {
+					var d ruby.Expr
+					if v.Name == "fetch" && len(v.Args) == 2 {
+						d = v.Args[1]
+					}
+					add(s, d)
+				}
+			case v.Name == "merge" && len(v.Args) == 1 && isParamsValue(v.Args[0], aliases):
+				if h, ok := v.Recv.(*ruby.HashLit); ok {
+					for i, k := range h.Keys {
+						if s, ok := literalKey(k); ok {
+							add(s, h.Vals[i])
+						}
+					}
+				}
 			}
 		}
 		return true
 	})
 	return out
+}
+
+// paramsTests are the methods of a Hash testing a key.
+var paramsTests = map[string]bool{"key?": true, "has_key?": true, "include?": true, "member?": true}
+
+// paramsAliases are the locals of a definition's body assigned params
+// whole (opts = params).
+func paramsAliases(body []*ruby.Stmt) map[string]bool {
+	out := map[string]bool{}
+	ruby.InspectStmts(body, func(x ruby.Expr) bool {
+		if a, ok := x.(*ruby.AssignExpr); ok && a.Op == "=" && isParams(a.Value) {
+			if id, ok := a.Target.(*ruby.IdentRef); ok {
+				out[id.Name] = true
+			}
+		}
+		return true
+	})
+	return out
+}
+
+func isParamsValue(x ruby.Expr, aliases map[string]bool) bool {
+	if id, ok := x.(*ruby.IdentRef); ok {
+		return aliases[id.Name]
+	}
+	return isParams(x)
+}
+
+// paramsWritten reports whether a definition's body assigns an element
+// of params (params[:port] ||= 80, params[:dir] = ...).
+func paramsWritten(body []*ruby.Stmt) bool {
+	aliases := paramsAliases(body)
+	found := false
+	ruby.InspectStmts(body, func(x ruby.Expr) bool {
+		if a, ok := x.(*ruby.AssignExpr); ok {
+			if ix, ok := a.Target.(*ruby.IndexExpr); ok && isParamsValue(ix.Recv, aliases) {
+				found = true
+			}
+		}
+		return !found
+	})
+	return found
+}
+
+// strictParams are the parameters of definition c that always hold a
+// value: a default other than nil that the body does not assign with =
+// (params[:x] ||= v keeps a value).
+func strictParams(c *ruby.CallExpr) map[string]bool {
+	out := map[string]bool{"name": true}
+	for _, a := range c.Args[1:] {
+		if h, ok := a.(*ruby.HashLit); ok {
+			for i, kx := range h.Keys {
+				if s, ok := literalKey(kx); ok {
+					if _, isNil := h.Vals[i].(*ruby.NilLit); !isNil {
+						out[s] = true
+					}
+				}
+			}
+		}
+	}
+	ruby.InspectStmts(c.Block.Body, func(x ruby.Expr) bool {
+		if a, ok := x.(*ruby.AssignExpr); ok && a.Op == "=" {
+			if ix, ok := a.Target.(*ruby.IndexExpr); ok && isParams(ix.Recv) && len(ix.Args) == 1 {
+				if s, ok := literalKey(ix.Args[0]); ok && s != "name" {
+					delete(out, s)
+				}
+			}
+		}
+		return true
+	})
+	return out
+}
+
+// paramsWhole reports whether a definition's body uses params as a
+// whole (params.each, {...}.merge(params), variables(params),
+// params.fetch(:x, d), params[k] of a computed key, an assignment of an
+// element) rather than only reading params[:x] of literal keys, which
+// read r.x.
+func paramsWhole(body []*ruby.Stmt) bool {
+	if paramsWritten(body) {
+		return true
+	}
+	all, keyed := 0, 0
+	ruby.InspectStmts(body, func(x ruby.Expr) bool {
+		switch v := x.(type) {
+		case *ruby.IndexExpr:
+			if isParams(v.Recv) && len(v.Args) == 1 {
+				if _, ok := literalKey(v.Args[0]); ok {
+					keyed++
+				}
+			}
+		case *ruby.CallExpr:
+			if isParams(v) {
+				all++
+			}
+		}
+		return true
+	})
+	return all > keyed
 }
 
 func isParams(x ruby.Expr) bool {
@@ -464,7 +626,24 @@ func (e *emitter) customExpr(x ruby.Expr) (sx, bool) {
 	case *ruby.IndexExpr:
 		if isParams(v.Recv) && len(v.Args) == 1 {
 			if s, ok := literalKey(v.Args[0]); ok {
+				if cr.k.style == "definition" && cr.k.written {
+					// the body assigns elements of params: read them all
+					// from the dict, nil when absent as in Chef
+					if cr.k.strict[s] {
+						typ := ""
+						if p, ok := cr.k.props[s]; ok {
+							typ = p.typ
+						}
+						return sx{code: "params[" + starQuote(s) + "]", prec: pPostfix, str: typ == "str" || s == "name"}, true
+					}
+					return sx{code: "params.get(" + starQuote(s) + ")", prec: pPostfix, none: true}, true
+				}
 				return prop(s), true
+			}
+			if cr.k.style == "definition" {
+				// a computed key: Chef's params[k], nil when the call
+				// did not give it (the params dict the action starts with)
+				return atom("params.get(" + e.expr(v.Args[0]).code + ")"), true
 			}
 			no("params[...]", "a computed parameter name")
 		}
@@ -480,6 +659,9 @@ func (e *emitter) customExpr(x ruby.Expr) (sx, bool) {
 			no("@current_resource", "the current state is known at converge time only; compare in load_current instead")
 		}
 	case *ruby.CallExpr:
+		if isParams(v) && cr.k.style == "definition" {
+			return atom("params"), true // the dict action_create starts with
+		}
 		if v.Recv == nil && v.Block == nil {
 			switch {
 			case v.Name == "new_resource" && len(v.Args) == 0:
@@ -585,21 +767,28 @@ func testCookbooks(dir string) []string {
 // cookbookName is the name metadata.rb gives the cookbook in dir, or its
 // directory's name.
 func cookbookName(dir string) string {
-	if b, err := os.ReadFile(filepath.Join(dir, "metadata.rb")); err == nil {
-		if m, _ := readMetadataRb("metadata.rb", string(b)); m != nil && m.name != "" {
-			return m.name
-		}
-	} else if b, err := os.ReadFile(filepath.Join(dir, "metadata.json")); err == nil {
-		if m, _ := readMetadataJSON("metadata.json", b); m != nil && m.name != "" {
-			return m.name
-		}
+	if m := cookbookMetadata(dir); m != nil && m.name != "" {
+		return m.name
 	}
 	return filepath.Base(filepath.Clean(dir))
 }
 
-// scanTree registers the kinds of a cookbook (and of its test
-// cookbooks) or of a chef-repo's cookbooks.
-func scanTree(r *Report, dir string) {
+// cookbookMetadata is what metadata.rb (or metadata.json) of the
+// cookbook in dir says, nil without one.
+func cookbookMetadata(dir string) *metadata {
+	if b, err := os.ReadFile(filepath.Join(dir, "metadata.rb")); err == nil {
+		m, _ := readMetadataRb("metadata.rb", string(b))
+		return m
+	} else if b, err := os.ReadFile(filepath.Join(dir, "metadata.json")); err == nil {
+		m, _ := readMetadataJSON("metadata.json", b)
+		return m
+	}
+	return nil
+}
+
+// treeCookbooks are the cookbooks of dir, a cookbook or a chef-repo,
+// each followed by its test cookbooks.
+func treeCookbooks(dir string) []string {
 	var dirs []string
 	if isCookbook(dir) {
 		dirs = append(dirs, dir)
@@ -613,15 +802,87 @@ func scanTree(r *Report, dir string) {
 			}
 		}
 	}
+	var out []string
 	for _, d := range dirs {
+		out = append(out, d)
+		for _, tc := range testCookbooks(d) {
+			out = append(out, treeCookbooks(tc)...)
+		}
+	}
+	return out
+}
+
+// scanTree registers the kinds of a cookbook (and of its test
+// cookbooks) or of a chef-repo's cookbooks.
+func scanTree(r *Report, dir string) {
+	for _, d := range treeCookbooks(dir) {
 		scanLibraryHelpers(r, d, cookbookName(d))
+		scanCookbookAttrs(r, d)
 		for _, k := range scanKinds(d, cookbookName(d)) {
 			if _, dup := r.kinds[k.chefName]; !dup {
 				r.kinds[k.chefName] = k
 			}
 		}
-		for _, tc := range testCookbooks(d) {
-			scanTree(r, tc)
+	}
+}
+
+// scanDefinitionCalls reads what the recipes, definitions and kinds of
+// the cookbooks in dir give the definitions they call, once every kind
+// is registered. In Chef a definition takes any parameter a call gives:
+// for one whose body uses params whole, each becomes a property; and a
+// literal a call gives says the type of a parameter nothing else types.
+func scanDefinitionCalls(r *Report, dir string) {
+	for _, d := range treeCookbooks(dir) {
+		var files []string
+		for _, sub := range []string{"recipes", "definitions", "resources", "providers"} {
+			f, _ := filepath.Glob(filepath.Join(d, sub, "*.rb"))
+			files = append(files, f...)
+		}
+		sort.Strings(files)
+		for _, f := range files {
+			src, err := os.ReadFile(f)
+			if err != nil {
+				continue
+			}
+			stmts, _ := ruby.Parse(string(src))
+			ruby.InspectStmts(stmts, func(x ruby.Expr) bool {
+				if c, ok := x.(*ruby.CallExpr); ok && c.Recv == nil && c.Block != nil && len(c.Args) > 0 {
+					if k, ok := r.kinds[c.Name]; ok && k.style == "definition" {
+						k.readCall(c.Block.Body)
+					}
+				}
+				return true
+			})
+		}
+	}
+}
+
+// readCall reads the parameters one call of definition k sets in its
+// block (port 8080).
+func (k *crKind) readCall(body []*ruby.Stmt) {
+	for _, s := range body {
+		c, ok := s.X.(*ruby.CallExpr)
+		if !ok || c.Recv != nil || c.Block != nil || len(c.Args) != 1 || c.Name == "name" || slices.Contains(engine.CommonProps, c.Name) {
+			continue
+		}
+		if !isASCIIIdent(c.Name) || starKeywords[c.Name] {
+			continue
+		}
+		typ, _ := literalType(c.Args[0])
+		if _, isNil := c.Args[0].(*ruby.NilLit); isNil {
+			typ = ""
+		}
+		p, ok := k.props[c.Name]
+		switch {
+		case ok && p.guessed && typ != "":
+			p.typ, p.guessed = typ, false
+		case !ok && k.whole:
+			k.addProp(c.Name, "str")
+			if typ != "" {
+				k.props[c.Name].typ = typ
+			} else {
+				k.props[c.Name].guessed = true
+			}
 		}
 	}
 }

@@ -7,8 +7,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/converge-cm/converge/engine"
 	cfacts "github.com/converge-cm/converge/engine/facts"
 	"github.com/converge-cm/converge/engine/recipe"
+	"github.com/converge-cm/converge/resources"
 )
 
 // crCookbook writes a Chef cookbook "kit" with the files given (path
@@ -44,6 +46,13 @@ func crCookbook(t *testing.T, files map[string]string, testRecipe string) (strin
 // compiles past the markers.
 func compileTest(t *testing.T, out string, allowTodo bool) error {
 	t.Helper()
+	_, err := compileTestRun(t, out, allowTodo)
+	return err
+}
+
+// compileTestRun is compileTest's resource collection.
+func compileTestRun(t *testing.T, out string, allowTodo bool) (*engine.Collection, error) {
+	t.Helper()
 	repo, err := recipe.LoadRepo([]string{filepath.Join(out, "cookbooks")})
 	if err != nil {
 		t.Fatal(err)
@@ -52,9 +61,8 @@ func compileTest(t *testing.T, out string, allowTodo bool) error {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = repo.Compile(recipe.Input{Name: f.Hostname, Facts: f, Normal: map[string]any{}, RunList: []string{"kit_test::default"},
+	return repo.Compile(recipe.Input{Name: f.Hostname, Facts: f, Normal: map[string]any{}, RunList: []string{"kit_test::default"},
 		Cluster: []recipe.ClusterMember{{Name: f.Hostname, Facts: f}}, AllowTodo: allowTodo})
-	return err
 }
 
 func TestMigrate_CustomResourceConstructs(t *testing.T) {
@@ -64,6 +72,7 @@ func TestMigrate_CustomResourceConstructs(t *testing.T) {
 		recipe string
 		kind   string   // resources/KIND.star
 		want   []string // in the kind's file
+		absent []string // not in it
 		todos  []string // constructs left with a TODO, in order
 	}{
 		{
@@ -140,6 +149,80 @@ end
 			kind:   "vhost",
 			want: []string{`property("port", int, default=80)`, `property("enable", bool, default=True)`, `property("server_alias", str)`,
 				`content="port %s %s\n" % (r.port, r.server_alias),`, `action="create" if r.enable else "delete",`},
+			absent: []string{"params =", "params.get"}, // params[:x] alone reads r.x
+		},
+		{
+			// params whole: the body starts with the dict of its
+			// parameters; a key it merges params into, tests or fetches
+			// is a property, so is one only a call gives
+			name: "definition merging params",
+			files: map[string]string{
+				"definitions/site.rb":             "define :kit_site, port: 80 do\n  conf = { workers: 4, root: '/srv' }.merge(params)\n  template \"/etc/sites/#{params[:name]}.conf\" do\n    source 'site.conf.erb'\n    variables(conf)\n  end\n  template \"/etc/sites/#{params[:name]}.env\" do\n    source 'site.env.erb'\n    variables params\n  end\nend\n",
+				"templates/default/site.conf.erb": "root <%= @root %> workers <%= @workers %> port <%= @port %>\n",
+				"templates/default/site.env.erb":  "PORT=<%= @port %>\n",
+			},
+			recipe: "kit_site 'blog' do\n  workers 8\n  tls true\nend\n",
+			kind:   "site",
+			want: []string{`property("port", int, default=80)`, `property("workers", int)`, `property("root", str)`, `property("tls", bool)`,
+				`params = {"port": r.port}`,
+				`params.update({_k: _v for _k, _v in {"workers": r.workers, "root": r.root, "tls": r.tls}.items() if _v != None})`,
+				`params["name"] = r.name`,
+				`conf = dict({"workers": 4, "root": "/srv"}, **params)`, `variables=conf`, `variables=params`, `"/etc/sites/%s.conf" % r.name`},
+		},
+		{
+			name: "definition walking params",
+			files: map[string]string{"definitions/env.rb": `define :kit_env, dir: '/etc/kit' do
+  params.each do |key, value|
+    file "#{params[:dir]}/#{key}" do
+      content value.to_s
+    end
+  end
+  log "limit #{params.fetch(:limit, 10)}"
+  log 'quiet' if params.key?(:quiet)
+  [:dir, :limit].each do |k|
+    log "#{k} #{params[k]}"
+  end
+end
+`},
+			recipe: "kit_env 'app' do\n  quiet true\nend\n",
+			kind:   "env",
+			want: []string{`property("dir", str, default="/etc/kit")`, `property("limit", int)`, `property("quiet", bool)`,
+				`params = {"dir": r.dir}`, `for key, value in params.items():`, `"%s/%s" % (r.dir, key)`,
+				`params.get("limit", 10)`, `if "quiet" in params:`, `params.get(k)`},
+		},
+		{
+			name: "definition aliasing params",
+			files: map[string]string{"definitions/worker.rb": `define :kit_worker do
+  opts = params
+  file "/etc/workers/#{params[:name]}" do
+    content({ threads: 2, queue: 'main' }.merge(opts).map { |k, v| "#{k}: #{v}" }.join("\n"))
+  end
+end
+`},
+			recipe: "kit_worker 'mail' do\n  threads 4\nend\n",
+			kind:   "worker",
+			want: []string{`property("threads", int)`, `property("queue", str)`,
+				`params = {_k: _v for _k, _v in {"threads": r.threads, "queue": r.queue}.items() if _v != None}`,
+				`params["name"] = r.name`, `opts = params`, `dict({"threads": 2, "queue": "main"}, **opts)`},
+		},
+		{
+			// the body sets elements of params: every read is the dict's,
+			// indexed where a default other than nil keeps a value
+			name: "definition setting params",
+			files: map[string]string{"definitions/job.rb": `define :kit_job, shell: '/bin/sh', log: nil do
+  params[:user] ||= 'nobody'
+  params[:log] = "/var/log/#{params[:name]}.log" if params[:log].nil?
+  file "/etc/jobs/#{params[:name]}" do
+    content "#{params[:shell]} #{params[:user]} #{params[:log]}"
+  end
+end
+`},
+			recipe: "kit_job 'backup'\n",
+			kind:   "job",
+			want: []string{`params = {"shell": r.shell, "log": r.log}`, `params.update({_k: _v for _k, _v in {"user": r.user}.items() if _v != None})`,
+				"if params.get(\"user\") in (None, False):\n        params[\"user\"] = \"nobody\"",
+				`params["log"] = "/var/log/%s.log" % params["name"]`,
+				`"/etc/jobs/%s" % params["name"]`, `params["shell"], `, `params.get("user")`, `params.get("log")`},
 		},
 		{
 			name: "untranslatable",
@@ -187,6 +270,11 @@ end
 			for _, w := range tc.want {
 				if !strings.Contains(string(star), w) {
 					t.Errorf("resources/%s.star lacks %q:\n%s", tc.kind, w, star)
+				}
+			}
+			for _, a := range tc.absent {
+				if strings.Contains(string(star), a) {
+					t.Errorf("resources/%s.star has %q:\n%s", tc.kind, a, star)
 				}
 			}
 			var got []string
@@ -246,5 +334,104 @@ func TestMigrate_KindNames(t *testing.T) {
 	}
 	if err := compileTest(t, out, false); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestMigrate_DefinitionParamsWhole: a definition's body reading params
+// whole sees what Chef's Hash holds, in its order: the defaults of
+// define, what the call gives (a parameter the body never names
+// included), the name last; a key the call leaves out is absent. A body
+// that sets elements of params reads them back.
+func TestMigrate_DefinitionParamsWhole(t *testing.T) {
+	type file struct{ content, owner string }
+	for _, tc := range []struct {
+		name, def, recipe string
+		files             map[string]file // by address, among the inner resources
+	}{
+		{
+			name: "merged and walked",
+			def: `define :kit_motd, greeting: 'hello', lines: 2 do
+  settings = { color: 'plain', width: 80 }.merge(params)
+  text = []
+  settings.each do |k, v|
+    text << "#{k}=#{v}"
+  end
+  file "/etc/motd.d/#{params[:name]}" do
+    content text.join("\n") + "\n"
+    owner params.fetch(:owner, 'root')
+    action params.key?(:remove) ? :delete : :create
+  end
+  [:greeting, :lines].each do |key|
+    file "/etc/motd.d/#{params[:name]}.#{key}" do
+      content params[key].to_s
+    end
+  end
+end
+`,
+			recipe: "kit_motd 'welcome' do\n  width 100\n  owner 'ops'\n  banner 'none'\nend\n",
+			files: map[string]file{
+				"file[/etc/motd.d/welcome]":          {"color=plain\nwidth=100\ngreeting=hello\nlines=2\nowner=ops\nbanner=none\nname=welcome\n", "ops"},
+				"file[/etc/motd.d/welcome.greeting]": {"hello", ""},
+				"file[/etc/motd.d/welcome.lines]":    {"2", ""},
+			},
+		},
+		{
+			name: "elements set",
+			def: `define :kit_dirfile, port: 1 do
+  params[:user] ||= 'www'
+  params[:port] ||= 9
+  params[:path] = "/srv/#{params[:name]}"
+  file params[:path] do
+    content "#{params[:user]} #{params[:port]} #{params.size}"
+  end
+end
+`,
+			recipe: "kit_dirfile 'a' do\n  port 2\nend\nkit_dirfile 'b' do\n  user 'ops'\nend\n",
+			files: map[string]file{
+				"file[/srv/a]": {"www 2 4", ""},
+				"file[/srv/b]": {"ops 1 4", ""},
+			},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out, r := crCookbook(t, map[string]string{"definitions/d.rb": tc.def}, tc.recipe)
+			if len(r.Todos) > 0 {
+				t.Fatalf("TODOs: %v", r.Todos)
+			}
+			c, err := compileTestRun(t, out, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			inner := map[string]engine.Resource{}
+			var walk func([]engine.Resource)
+			walk = func(rs []engine.Resource) {
+				for _, res := range rs {
+					inner[res.Base().Key()] = res
+					if cu, ok := res.(*engine.Custom); ok {
+						for _, a := range cu.InnerActions() {
+							walk(cu.Inner(a))
+						}
+					}
+				}
+			}
+			walk(c.Resources)
+			for addr, want := range tc.files {
+				res, ok := inner[addr]
+				if !ok {
+					t.Errorf("no %s among %v", addr, sortedKeys(inner))
+					continue
+				}
+				f := res.(*resources.File)
+				if f.Content != want.content {
+					t.Errorf("%s content %q, want %q", addr, f.Content, want.content)
+				}
+				if want.owner != "" && f.Owner != want.owner {
+					t.Errorf("%s owner %q, want %q", addr, f.Owner, want.owner)
+				}
+				if a := f.Base().Actions; len(a) != 1 || a[0] != "create" {
+					t.Errorf("%s actions %v, want create (the call gives no remove)", addr, a)
+				}
+			}
+		})
 	}
 }

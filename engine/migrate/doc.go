@@ -45,7 +45,14 @@
 //     as in Chef), load_current_value and an LWRP's load_current_resource
 //     as probes(r) and load_current(r, out) when they read shell_out and
 //     ::File.exist?/read, action_class methods as functions of r,
-//     unified_mode and use_inline_resources (nothing to do). A kind whose
+//     unified_mode and use_inline_resources (nothing to do). A definition
+//     whose body uses params whole (params.each, {...}.merge(params),
+//     params.fetch(:x, d)) starts its action with params, the dict of the
+//     parameters Chef's Hash holds: the defaults of define, those the call
+//     gives (the keys it tests, fetches or merges params into and those a
+//     call in the run sets are properties) and the name; a body that
+//     sets elements of it (params[:x] ||= v) reads every params[:x] from
+//     it. A kind whose
 //     Chef name does not start with its cookbook's is renamed
 //     cookbook_NAME, in the recipes and notifications migrated with it;
 //   - the test cookbooks a cookbook ships (test/cookbooks/*,
@@ -62,10 +69,13 @@
 // with .get, since Ruby's [] gives nil for a missing key. A node[...] path
 // the cookbook always sets (at the top level of an attributes file or
 // recipe, or in every branch of an if/case with an else; or in the repo's
-// nodes/roles JSON) stays plain indexing, a missing one converge's error;
-// one it sets only under a condition or loop, or never, is read with .get
+// nodes/roles JSON), or one a cookbook it depends on (at any depth, in the
+// same migration) always sets, stays plain indexing, a missing one
+// converge's error; one set only under a condition or loop, by a cookbook
+// of the migration it does not depend on, or never, is read with .get
 // (.get(k, {}) through nested levels; index in a template), None as
-// Chef's nil (knownattrs.go). MIGRATION.md notes the ones never set.
+// Chef's nil (knownattrs.go). MIGRATION.md notes the ones no cookbook of
+// the migration sets.
 //
 // What it promises: it never drops a construct silently and never panics on
 // any input. A construct it cannot translate becomes a "# TODO(migrate)"

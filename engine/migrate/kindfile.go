@@ -691,7 +691,14 @@ func translateDefinition(k *crKind, kinds map[string]*crKind, rel, src string) k
 		b = append(b, e.section(func() {
 			e.flushComments(s.Line, 0)
 			e.line(0, fmt.Sprintf("# define :%s: a Chef definition, here the custom resource %s; its parameters are", k.chefName, k.kind))
-			e.line(0, "# properties (params[:x] is r.x) and its body the action create.")
+			switch {
+			case k.written:
+				e.line(0, "# properties (params a dict of them, which the body sets elements of) and its body the action create.")
+			case paramsWhole(c.Block.Body):
+				e.line(0, "# properties (params[:x] is r.x, params whole a dict of them) and its body the action create.")
+			default:
+				e.line(0, "# properties (params[:x] is r.x) and its body the action create.")
+			}
 			defaults := map[string]ruby.Expr{}
 			for _, a := range c.Args[1:] {
 				if h, ok := a.(*ruby.HashLit); ok {
@@ -714,6 +721,9 @@ func translateDefinition(k *crKind, kinds map[string]*crKind, rel, src string) k
 			e.line(0, "")
 			e.line(0, "def action_create(r):")
 			e.vars = map[string]varInfo{}
+			if paramsWhole(c.Block.Body) {
+				e.paramsDict(k, defaults)
+			}
 			e.body(c.Block.Body, 1)
 		})...)
 		b = e.noHoist(b, s.Line)
@@ -737,6 +747,36 @@ func translateDefinition(k *crKind, kinds map[string]*crKind, rel, src string) k
 		out.notes = append(out.notes, fmt.Sprintf("%s: the definition %s is the converge kind %s (converge names a kind after its cookbook); the recipes migrated with it call it so", rel, k.chefName, k.kind))
 	}
 	return out
+}
+
+// paramsDict writes, at the top of a definition's action, the dict its
+// body reads as Chef's params when it uses params whole: the parameters
+// define declares (their defaults unless the call gives them), those the
+// call gives (the other properties it sets: an unset one is None), and
+// the name, last, in the order Chef's Hash has them.
+func (e *emitter) paramsDict(k *crKind, defaults map[string]ruby.Expr) {
+	var always, given []string
+	for _, n := range k.order {
+		kv := starQuote(n) + ": r." + n
+		if _, ok := defaults[n]; ok {
+			always = append(always, kv)
+		} else {
+			given = append(given, kv)
+		}
+	}
+	e.line(1, "# params: Chef's Hash of the definition's parameters: the defaults of define,")
+	e.line(1, "# those the call gives (a property it leaves unset is None) and the name")
+	givenOnly := "{_k: _v for _k, _v in {" + strings.Join(given, ", ") + "}.items() if _v != None}"
+	switch {
+	case len(given) == 0:
+		e.line(1, "params = {"+strings.Join(always, ", ")+"}")
+	case len(always) == 0:
+		e.line(1, "params = "+givenOnly)
+	default:
+		e.line(1, "params = {"+strings.Join(always, ", ")+"}")
+		e.line(1, "params.update("+givenOnly+")")
+	}
+	e.line(1, `params["name"] = r.name`)
 }
 
 // migrateKinds writes the kinds of the cookbook in dir (scanned into

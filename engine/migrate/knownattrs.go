@@ -24,7 +24,8 @@ var (
 )
 
 // knownAttrs are the attribute paths a cookbook's attribute files and
-// recipes assign, each as its keys joined by \x00: true when an
+// recipes assign (and, added by addRunAttrs, those of the other cookbooks
+// of the migration), each as its keys joined by \x00: true when an
 // attributes file sets it unconditionally (at its top level, outside any
 // if, case, loop or block), false when it is set only conditionally or
 // by a recipe.
@@ -107,6 +108,75 @@ func (k knownAttrs) scanAttrs(src string, top bool) {
 	}
 	for p := range stack[0].branches[0] {
 		k[p] = true
+	}
+}
+
+// attrsOf are the attributes the cookbook in dir sets, in its attribute
+// files and recipes (a recipe's top-level sets are hoisted to an
+// attributes file).
+func attrsOf(dir string) knownAttrs {
+	k := knownAttrs{}
+	for _, sub := range []string{"attributes", "recipes"} {
+		files, _ := filepath.Glob(filepath.Join(dir, sub, "*.rb"))
+		for _, f := range files {
+			if src, err := os.ReadFile(f); err == nil {
+				k.scanAttrs(string(src), true)
+			}
+		}
+	}
+	return k
+}
+
+// add adds the paths of o to k; always false adds them as set
+// conditionally only.
+func (k knownAttrs) add(o knownAttrs, always bool) {
+	for p, a := range o {
+		k[p] = k[p] || a && always
+	}
+}
+
+// scanCookbookAttrs records, before any cookbook is written, the
+// attributes the cookbook in dir sets and the cookbooks it depends on.
+func scanCookbookAttrs(r *Report, dir string) {
+	name := cookbookName(dir)
+	if _, dup := r.cbAttrs[name]; dup {
+		return
+	}
+	if r.cbAttrs == nil {
+		r.cbAttrs, r.cbDeps = map[string]knownAttrs{}, map[string][]string{}
+	}
+	r.cbAttrs[name] = attrsOf(dir)
+	if m := cookbookMetadata(dir); m != nil {
+		for _, d := range m.depends {
+			r.cbDeps[name] = append(r.cbDeps[name], d[0])
+		}
+	}
+}
+
+// addRunAttrs adds to k, the attributes of cookbook name, those the other
+// cookbooks of the migration set. Chef loads the attribute files of a
+// cookbook's dependencies, at any depth, before its own: what one always
+// sets is always set. A cookbook it does not depend on may be left out of
+// a node's run list, so what that one sets may be set only.
+func (r *Report) addRunAttrs(k knownAttrs, name string, deps [][2]string) {
+	dep := map[string]bool{}
+	var queue []string
+	for _, d := range deps {
+		queue = append(queue, d[0])
+	}
+	for len(queue) > 0 {
+		d := queue[0]
+		queue = queue[1:]
+		if dep[d] || d == name {
+			continue
+		}
+		dep[d] = true
+		queue = append(queue, r.cbDeps[d]...)
+	}
+	for _, cb := range sortedKeys(r.cbAttrs) {
+		if cb != name {
+			k.add(r.cbAttrs[cb], dep[cb])
+		}
 	}
 }
 

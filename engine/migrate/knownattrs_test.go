@@ -1,8 +1,14 @@
 package migrate
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	cfacts "github.com/converge-cm/converge/engine/facts"
+	"github.com/converge-cm/converge/engine/recipe"
+	"github.com/converge-cm/converge/resources"
 )
 
 // TestKnownAttrs_Always: only an attributes file's top-level sets, and an
@@ -77,6 +83,91 @@ func TestTranslateRecipe_OptionalAttributeRead(t *testing.T) {
 		}
 		if !strings.Contains(got, tt.want) {
 			t.Errorf("%q:\ngot\n%s\nwant it to contain %s", tt.rb, got, tt.want)
+		}
+	}
+}
+
+// TestMigrate_DependencyAttributes: a cookbook reads what the cookbooks it
+// depends on set, at any depth, as they set it (an always-set one
+// strictly, even in a namespace the cookbook adds to itself); what a
+// cookbook of the run it does not depend on sets may be unset (a node's
+// run list may leave that cookbook out); only a name no cookbook of the
+// run sets is noted.
+func TestMigrate_DependencyAttributes(t *testing.T) {
+	repo := t.TempDir()
+	writeTree(t, repo, map[string]string{
+		"cookbooks/core/metadata.rb":            "name 'core'\nversion '1.0.0'\n",
+		"cookbooks/core/attributes/default.rb":  "default['core']['dir'] = '/opt/core'\n",
+		"cookbooks/base/metadata.rb":            "name 'base'\nversion '1.0.0'\ndepends 'core'\n",
+		"cookbooks/base/attributes/default.rb":  "default['base']['motd'] = 'welcome'\nif platform?('centos')\n  default['base']['proxy'] = 'http://proxy'\nend\n",
+		"cookbooks/tools/metadata.rb":           "name 'tools'\nversion '1.0.0'\n",
+		"cookbooks/tools/attributes/default.rb": "default['tools']['bin'] = '/usr/local/bin'\n",
+		"cookbooks/tools/recipes/default.rb":    "log 'tools'\n",
+		"cookbooks/app/metadata.rb":             "name 'app'\nversion '1.0.0'\ndepends 'base'\n",
+		// the cookbook sets one attribute of base's namespace itself
+		"cookbooks/app/attributes/default.rb": "default['base']['color'] = 'blue'\n",
+		"cookbooks/app/recipes/default.rb": `file '/etc/motd' do
+  content node['base']['motd']
+end
+file '/etc/core' do
+  content node['core']['dir']
+end
+file '/etc/proxy' do
+  content node['base']['proxy'].to_s
+end
+log "tools in #{node['tools']['bin']}"
+log 'typo' if node['base']['mtod']
+log 'motd' if node['base']['motd']
+`,
+	})
+	out := t.TempDir()
+	r, err := Migrate([]string{repo}, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkOutput(t, out)
+	rec, _ := os.ReadFile(filepath.Join(out, "cookbooks", "app", "recipes", "default.star"))
+	for _, want := range []string{
+		`content=node["base"]["motd"]`,                            // base always sets it
+		`content=node["core"]["dir"]`,                             // core, a dependency of base
+		`node["base"].get("proxy")`,                               // base sets it on centos only
+		`"tools in %s" % ("" if node["tools"].get("bin") == None`, // tools may be left out of the run
+		`if node["base"].get("mtod"):`,                            // nothing sets it
+		`if node["base"]["motd"]:`,
+	} {
+		if !strings.Contains(string(rec), want) {
+			t.Errorf("app's recipe lacks %s:\n%s", want, rec)
+		}
+	}
+	notes := strings.Join(r.Notes, "\n")
+	if !strings.Contains(notes, "node['base']['mtod']") {
+		t.Errorf("no note of the misspelt node['base']['mtod']: %q", r.Notes)
+	}
+	for _, p := range []string{"motd", "proxy", "color"} {
+		if strings.Contains(notes, "node['base']['"+p+"']") {
+			t.Errorf("a note of node['base']['%s'], which a cookbook of the run sets: %q", p, r.Notes)
+		}
+	}
+	// the strict reads hold: Chef, and converge, load the attributes of
+	// the dependencies before the cookbook's recipes
+	crepo, err := recipe.LoadRepo([]string{filepath.Join(out, "cookbooks")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, _ := cfacts.ForPlatform("ubuntu-22.04")
+	c, err := crepo.Compile(recipe.Input{Name: f.Hostname, Facts: f, Normal: map[string]any{}, RunList: []string{"app", "tools"},
+		Cluster: []recipe.ClusterMember{{Name: f.Hostname, Facts: f}}})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, rec)
+	}
+	for addr, want := range map[string]string{"file[/etc/motd]": "welcome", "file[/etc/core]": "/opt/core", "file[/etc/proxy]": ""} {
+		res, ok := c.Find(addr)
+		if !ok {
+			t.Errorf("no %s", addr)
+			continue
+		}
+		if got := res.(*resources.File).Content; got != want {
+			t.Errorf("%s content %q, want %q", addr, got, want)
 		}
 	}
 }

@@ -36,6 +36,9 @@ func Migrate(srcDirs []string, outDir string) (Report, error) {
 		scanTree(&r, dir)
 	}
 	for _, dir := range srcDirs {
+		scanDefinitionCalls(&r, dir)
+	}
+	for _, dir := range srcDirs {
 		st, err := os.Stat(dir)
 		if err != nil {
 			return r, fmt.Errorf("migrate: %w", err)
@@ -162,14 +165,8 @@ func migrateCookbook(r *Report, dir, outDir string, seen map[string]string) erro
 	}
 	lib.attrs = knownAttrs{}
 	lib.attrs.scanRepoJSON(filepath.Dir(filepath.Dir(dir)))
-	for _, sub := range []string{"attributes", "recipes"} {
-		files, _ := filepath.Glob(filepath.Join(dir, sub, "*.rb"))
-		for _, f := range files {
-			if src, err := os.ReadFile(f); err == nil {
-				lib.attrs.scanAttrs(string(src), true) // a recipe's top-level sets are hoisted to an attributes file
-			}
-		}
-	}
+	lib.attrs.add(attrsOf(dir), true)
+	r.addRunAttrs(lib.attrs, name, meta.depends)
 	seenUnset := map[string]bool{}
 	for _, pat := range []string{"recipes/*.rb", "libraries/*.rb", "templates/*/*.erb", "templates/*.erb"} {
 		files, _ := filepath.Glob(filepath.Join(dir, pat))
@@ -177,7 +174,7 @@ func migrateCookbook(r *Report, dir, outDir string, seen map[string]string) erro
 			if src, err := os.ReadFile(f); err == nil {
 				for _, p := range lib.attrs.neverSet(string(src), seenUnset) {
 					rel, _ := filepath.Rel(dir, f)
-					r.Notes = append(r.Notes, fmt.Sprintf("%s/%s reads %s, which nothing in the cookbook sets: Chef reads it as nil, and so does the translation (a misspelt name, or one a node or role is meant to set?)", base, rel, p))
+					r.Notes = append(r.Notes, fmt.Sprintf("%s/%s reads %s, which no cookbook of the migration sets: Chef reads it as nil, and so does the translation (a misspelt name, or one a node or role is meant to set?)", base, rel, p))
 				}
 			}
 		}

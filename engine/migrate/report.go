@@ -47,6 +47,11 @@ type Report struct {
 	// kinds are the custom kinds of every cookbook migrated, by the name
 	// Chef recipes use (custom.go).
 	kinds map[string]*crKind
+	// cbAttrs are the attributes each cookbook migrated sets, cbDeps the
+	// cookbooks its metadata depends on, by cookbook (knownattrs.go): a
+	// cookbook reads those of the others too.
+	cbAttrs map[string]knownAttrs
+	cbDeps  map[string][]string
 }
 
 // CookbookSummary is what MIGRATION.md says of one cookbook.
