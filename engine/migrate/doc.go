@@ -75,8 +75,8 @@
 // (file, line, construct, why), which MIGRATION.md lists per cookbook with
 // the resources translated. engine/recipe refuses a cookbook holding a
 // todo() marker or a template's {{/* TODO(migrate) */}}, naming each
-// file:line, unless --allow-todo (where todo() is False): a placeholder
-// never changes behaviour silently.
+// file:line, unless --allow-todo (where todo() is false, empty and ""):
+// a placeholder never changes behaviour silently.
 //
 // Attributes a recipe sets (node.default[...] = v, node.set, override,
 // force_*) move to attributes/zz_recipe_NAME.star under the conditions around
