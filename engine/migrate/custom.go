@@ -68,10 +68,25 @@ func kindName(cookbook, chefName string) (kind, stem string, renamed bool) {
 	return cookbook + "_" + chefName, chefName, true
 }
 
+// renamedKind is chefName with the cookbook's Chef name, its prefix, replaced
+// by the name the cookbook is migrated as (testnames.go).
+func renamedKind(chefName, chefCookbook, cookbook string) string {
+	switch {
+	case chefCookbook == cookbook:
+	case chefName == chefCookbook:
+		return cookbook
+	case strings.HasPrefix(chefName, chefCookbook+"_"):
+		return cookbook + strings.TrimPrefix(chefName, chefCookbook)
+	}
+	return chefName
+}
+
 // scanKinds reads the kinds a cookbook defines: their names and
-// properties, for the recipes that use them.
+// properties, for the recipes that use them. cookbook is the name it is
+// migrated as; Chef names a kind after the name its metadata gives.
 func scanKinds(dir, cookbook string) []*crKind {
 	var out []*crKind
+	chefCookbook := cookbookName(dir)
 	files, _ := filepath.Glob(filepath.Join(dir, "resources", "*.rb"))
 	sort.Strings(files)
 	for _, f := range files {
@@ -81,9 +96,9 @@ func scanKinds(dir, cookbook string) []*crKind {
 		}
 		stem := strings.TrimSuffix(filepath.Base(f), ".rb")
 		stmts, _ := ruby.Parse(string(src))
-		chefName := cookbook + "_" + stem
+		chefName := chefCookbook + "_" + stem
 		if stem == "default" {
-			chefName = cookbook
+			chefName = chefCookbook
 		}
 		style := "custom resource"
 		if exists(filepath.Join(dir, "providers", stem+".rb")) {
@@ -98,7 +113,7 @@ func scanKinds(dir, cookbook string) []*crKind {
 			switch c.Name {
 			case "resource_name", "provides":
 				if len(c.Args) >= 1 {
-					if sym, ok := c.Args[0].(*ruby.SymLit); ok && (c.Name == "resource_name" || chefName == cookbook+"_"+stem || chefName == cookbook) {
+					if sym, ok := c.Args[0].(*ruby.SymLit); ok && (c.Name == "resource_name" || chefName == chefCookbook+"_"+stem || chefName == chefCookbook) {
 						chefName = sym.Name
 					}
 				}
@@ -112,7 +127,7 @@ func scanKinds(dir, cookbook string) []*crKind {
 			}
 		}
 		k.chefName = chefName
-		k.kind, k.stem, _ = kindName(cookbook, chefName)
+		k.kind, k.stem, _ = kindName(cookbook, renamedKind(chefName, chefCookbook, cookbook))
 		out = append(out, k)
 	}
 	defs, _ := filepath.Glob(filepath.Join(dir, "definitions", "*.rb"))
@@ -614,8 +629,8 @@ func scanTree(r *Report, dir string) {
 		}
 	}
 	for _, d := range dirs {
-		scanLibraryHelpers(r, d, cookbookName(d))
-		for _, k := range scanKinds(d, cookbookName(d)) {
+		scanLibraryHelpers(r, d, r.nameOf(d))
+		for _, k := range scanKinds(d, r.nameOf(d)) {
 			if _, dup := r.kinds[k.chefName]; !dup {
 				r.kinds[k.chefName] = k
 			}

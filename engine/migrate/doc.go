@@ -49,7 +49,10 @@
 //     Chef name does not start with its cookbook's is renamed
 //     cookbook_NAME, in the recipes and notifications migrated with it;
 //   - the test cookbooks a cookbook ships (test/cookbooks/*,
-//     test/fixtures/cookbooks/*), migrated beside it.
+//     test/fixtures/cookbooks/*), migrated beside it. When two cookbooks
+//     given ship test cookbooks of one name ("test"), the main
+//     cookbook's keeps it and the others' are renamed after their
+//     cookbook, line_test (testnames.go).
 //
 // Chef's search(:node, "q") and search(:BAG, "q") become converge's
 // search("node", q) builtin (search.go); search(...) do |n| ... end is a

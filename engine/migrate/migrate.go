@@ -32,6 +32,9 @@ func Migrate(srcDirs []string, outDir string) (Report, error) {
 	seen := map[string]string{}
 	// the custom kinds first: a recipe may use those of any cookbook
 	r.kinds = map[string]*crKind{}
+	var renamed []string
+	r.names, renamed = testNames(srcCookbooks(srcDirs))
+	r.Warnings = append(r.Warnings, renamed...)
 	for _, dir := range srcDirs {
 		scanTree(&r, dir)
 	}
@@ -129,7 +132,11 @@ func migrateCookbook(r *Report, dir, outDir string, seen map[string]string) erro
 	} else {
 		// older knife-solo repositories: the directory names the cookbook
 		meta = &metadata{name: base}
-		r.Warnings = append(r.Warnings, fmt.Sprintf("%s: no metadata.rb or metadata.json; migrated as cookbook %q (its directory name), version 0.0.0: write the version and depends into cookbooks/%s/metadata.star", dir, base, base))
+		as, why := r.nameOf(dir), "its directory name"
+		if as != base {
+			why = "see above"
+		}
+		r.Warnings = append(r.Warnings, fmt.Sprintf("%s: no metadata.rb or metadata.json; migrated as cookbook %q (%s), version 0.0.0: write the version and depends into cookbooks/%s/metadata.star", dir, as, why, as))
 	}
 	firstTodo := len(r.Todos)
 	r.Todos = append(r.Todos, todos...)
@@ -137,6 +144,10 @@ func migrateCookbook(r *Report, dir, outDir string, seen map[string]string) erro
 	if name == "" {
 		name = base
 		meta.name = base
+	}
+	chefName := name // what the Chef recipes of the cookbook call it
+	if n, ok := r.names[filepath.Clean(dir)]; ok {
+		name, meta.name = n, n
 	}
 	if prev, dup := seen[name]; dup {
 		return fmt.Errorf("migrate: cookbook %s found twice (%s and %s)", name, prev, dir)
@@ -214,6 +225,9 @@ func migrateCookbook(r *Report, dir, outDir string, seen map[string]string) erro
 			stem := strings.TrimSuffix(filepath.Base(f), ".rb")
 			rel := base + "/" + sub + "/" + filepath.Base(f)
 			tr := translateFileKinds(rel, kind, name, stem, string(src), lib, r.kinds)
+			if name != chefName {
+				tr.star = renameSelf(tr.star, chefName, name)
+			}
 			r.Todos = append(r.Todos, tr.todos...)
 			for k, n := range tr.resources {
 				sum.Resources[k] += n
@@ -234,7 +248,13 @@ func migrateCookbook(r *Report, dir, outDir string, seen map[string]string) erro
 	}
 	if !hasMetadata(dir) {
 		// no metadata to name the dependencies: the cookbooks the recipes
-		// include are depended on, at any version
+		// include, or whose kinds they use (a test cookbook's of the
+		// cookbook it tests), are depended on, at any version
+		for _, k := range r.kinds {
+			if sum.Resources[k.kind] > 0 {
+				included[k.cookbook] = true
+			}
+		}
 		for _, dep := range sortedKeys(included) {
 			if dep != name {
 				meta.depends = append(meta.depends, [2]string{dep, ">= 0.0.0"})
@@ -257,7 +277,7 @@ func migrateCookbook(r *Report, dir, outDir string, seen map[string]string) erro
 	sum.Todos = append([]Todo{}, r.Todos[firstTodo:]...)
 	tests := testCookbooks(dir)
 	for _, tc := range tests {
-		sum.TestCookbooks = append(sum.TestCookbooks, cookbookName(tc))
+		sum.TestCookbooks = append(sum.TestCookbooks, r.nameOf(tc))
 	}
 	r.Summaries = append(r.Summaries, sum)
 	for _, tc := range tests {

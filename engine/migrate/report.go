@@ -2,6 +2,7 @@ package migrate
 
 import (
 	"fmt"
+	"path/filepath"
 	"sort"
 	"strings"
 )
@@ -47,6 +48,17 @@ type Report struct {
 	// kinds are the custom kinds of every cookbook migrated, by the name
 	// Chef recipes use (custom.go).
 	kinds map[string]*crKind
+	// names are the test cookbooks migrated under another name than
+	// their own, by cleaned directory (testnames.go).
+	names map[string]string
+}
+
+// nameOf is the name the cookbook in dir is migrated as.
+func (r *Report) nameOf(dir string) string {
+	if n, ok := r.names[filepath.Clean(dir)]; ok {
+		return n
+	}
+	return cookbookName(dir)
 }
 
 // CookbookSummary is what MIGRATION.md says of one cookbook.
