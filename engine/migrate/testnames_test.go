@@ -23,8 +23,10 @@ func TestMigrate_TestCookbooksOfTheSameName(t *testing.T) {
 	writeTree(t, src, map[string]string{
 		"base/metadata.rb":        "name 'base'\nversion '1.0.0'\n",
 		"base/recipes/default.rb": "file '/etc/base'\n",
-		// a test cookbook without metadata, with a kind and an include of itself
-		"base/test/fixtures/cookbooks/test/recipes/default.rb": "include_recipe 'test::more'\ntest_marker '/tmp/base'\n",
+		"base/resources/thing.rb": "property :at, String, name_property: true\naction :create do\n  file new_resource.at\nend\n",
+		// a test cookbook without metadata, with a kind and an include of
+		// itself, using its cookbook's kind: it depends on base
+		"base/test/fixtures/cookbooks/test/recipes/default.rb": "include_recipe 'test::more'\ntest_marker '/tmp/base'\nbase_thing '/tmp/thing'\n",
 		"base/test/fixtures/cookbooks/test/recipes/more.rb":    "file '/tmp/base-more'\n",
 		"base/test/fixtures/cookbooks/test/resources/marker.rb": "property :at, String, name_property: true\n" +
 			"action :create do\n  file new_resource.at\nend\n",
@@ -44,7 +46,7 @@ func TestMigrate_TestCookbooksOfTheSameName(t *testing.T) {
 	}{
 		{"main given last", []string{"base", "app"}, map[string]string{"test::default": "file[/tmp/app]", "base_test::default": "file[/tmp/base-more]"}},
 		{"main given first", []string{"app", "base"}, map[string]string{"test::default": "file[/tmp/app]", "base_test::default": "file[/tmp/base-more]"}},
-		{"none depended on: the first keeps it", []string{"solo", "base"}, map[string]string{"test::default": "file[/tmp/solo]", "base_test::default": "base_test_marker[/tmp/base]"}},
+		{"none depended on: the first keeps it", []string{"solo", "base"}, map[string]string{"test::default": "file[/tmp/solo]", "base_test::default": "base_thing[/tmp/thing]"}},
 		{"three", []string{"base", "solo", "app"}, map[string]string{"test::default": "file[/tmp/solo]", "app_test::default": "file[/tmp/app]", "base_test::default": "base_test_marker[/tmp/base]"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
