@@ -57,28 +57,17 @@ type probe struct{ key, cmd string }
 
 // kindName is the converge kind and file stem for the Chef name a
 // cookbook gives a kind; renamed when the name does not start with the
-// cookbook's (converge names a kind after its cookbook).
+// cookbook's (converge names a kind after its cookbook), or when it is
+// the name of a kind converge has built in (builtinClash).
 func kindName(cookbook, chefName string) (kind, stem string, renamed bool) {
 	switch {
+	case builtinClash(cookbook, chefName):
 	case chefName == cookbook:
 		return cookbook, "default", false
 	case strings.HasPrefix(chefName, cookbook+"_") && len(chefName) > len(cookbook)+1:
 		return chefName, strings.TrimPrefix(chefName, cookbook+"_"), false
 	}
 	return cookbook + "_" + chefName, chefName, true
-}
-
-// renamedKind is chefName with the cookbook's Chef name, its prefix, replaced
-// by the name the cookbook is migrated as (testnames.go).
-func renamedKind(chefName, chefCookbook, cookbook string) string {
-	switch {
-	case chefCookbook == cookbook:
-	case chefName == chefCookbook:
-		return cookbook
-	case strings.HasPrefix(chefName, chefCookbook+"_"):
-		return cookbook + strings.TrimPrefix(chefName, chefCookbook)
-	}
-	return chefName
 }
 
 // scanKinds reads the kinds a cookbook defines: their names and

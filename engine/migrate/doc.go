@@ -46,8 +46,9 @@
 //     as probes(r) and load_current(r, out) when they read shell_out and
 //     ::File.exist?/read, action_class methods as functions of r,
 //     unified_mode and use_inline_resources (nothing to do). A kind whose
-//     Chef name does not start with its cookbook's is renamed
-//     cookbook_NAME, in the recipes and notifications migrated with it;
+//     Chef name does not start with its cookbook's, or is a built-in
+//     kind's (the cron cookbook's cron_d), is renamed cookbook_NAME, in
+//     the recipes and notifications migrated with it (kindnames.go);
 //   - the test cookbooks a cookbook ships (test/cookbooks/*,
 //     test/fixtures/cookbooks/*), migrated beside it. When two cookbooks
 //     given ship test cookbooks of one name ("test"), the main

@@ -72,7 +72,7 @@ func translateKind(k *crKind, kinds map[string]*crKind, resRel, src, provRel, pr
 	out.star = renameTargets(st.assemble(&out), kinds)
 	out.notes = append(out.notes, st.notes...)
 	if name, _, renamed := kindName(k.cookbook, k.chefName); renamed {
-		out.notes = append(out.notes, fmt.Sprintf("%s: the %s %s is the converge kind %s (converge names a kind after its cookbook); the recipes migrated with it call it so", resRel, k.style, k.chefName, name))
+		out.notes = append(out.notes, renameNote(resRel, k, name))
 	}
 	return out
 }
@@ -734,14 +734,15 @@ func translateDefinition(k *crKind, kinds map[string]*crKind, rel, src string) k
 		out.notes = append(out.notes, fmt.Sprintf("%s: the definition %s reads templates or files: Chef looked for them in the cookbook of the recipe calling it, converge looks in %s (the kind's cookbook); move them there", rel, k.chefName, k.cookbook))
 	}
 	if _, _, renamed := kindName(k.cookbook, k.chefName); renamed {
-		out.notes = append(out.notes, fmt.Sprintf("%s: the definition %s is the converge kind %s (converge names a kind after its cookbook); the recipes migrated with it call it so", rel, k.chefName, k.kind))
+		out.notes = append(out.notes, renameNote(rel, k, k.kind))
 	}
 	return out
 }
 
 // migrateKinds writes the kinds of the cookbook in dir (scanned into
-// kinds beforehand) to out/resources.
-func migrateKinds(r *Report, sum *CookbookSummary, dir, base, out, cookbook string) error {
+// r.kinds beforehand) to out/resources; their bodies call those of kinds
+// (Report.kindsFor).
+func migrateKinds(r *Report, sum *CookbookSummary, dir, base, out, cookbook string, kinds map[string]*crKind) error {
 	var mine []*crKind
 	for _, k := range r.kinds {
 		if k.cookbook == cookbook {
@@ -759,7 +760,7 @@ func migrateKinds(r *Report, sum *CookbookSummary, dir, base, out, cookbook stri
 				return fmt.Errorf("migrate: %w", err)
 			}
 			from = "definitions/" + k.src + ".rb"
-			ko = translateDefinition(k, r.kinds, base+"/"+from, string(src))
+			ko = translateDefinition(k, kinds, base+"/"+from, string(src))
 		default:
 			stem := k.src
 			from = "resources/" + stem + ".rb"
@@ -776,7 +777,7 @@ func migrateKinds(r *Report, sum *CookbookSummary, dir, base, out, cookbook stri
 				provRel, prov = base+"/providers/"+stem+".rb", string(b)
 				from += " and providers/" + stem + ".rb"
 			}
-			ko = translateKind(k, r.kinds, base+"/"+from[:strings.Index(from+" ", " ")], string(src), provRel, prov)
+			ko = translateKind(k, kinds, base+"/"+from[:strings.Index(from+" ", " ")], string(src), provRel, prov)
 		}
 		r.Todos = append(r.Todos, ko.todos...)
 		for kk, n := range ko.resources {

@@ -207,6 +207,7 @@ func migrateCookbook(r *Report, dir, outDir string, seen map[string]string) erro
 			sum.Helpers = append(sum.Helpers, strings.TrimPrefix(lib.helpers[n].module+"#"+n, "#"))
 		}
 	}
+	kinds := r.kindsFor(name, r.testOf[filepath.Clean(dir)], meta.depends)
 	for _, sub := range []string{"attributes", "recipes"} {
 		files, err := filepath.Glob(filepath.Join(dir, sub, "*.rb"))
 		if err != nil {
@@ -224,7 +225,7 @@ func migrateCookbook(r *Report, dir, outDir string, seen map[string]string) erro
 			}
 			stem := strings.TrimSuffix(filepath.Base(f), ".rb")
 			rel := base + "/" + sub + "/" + filepath.Base(f)
-			tr := translateFileKinds(rel, kind, name, stem, string(src), lib, r.kinds)
+			tr := translateFileKinds(rel, kind, name, stem, string(src), lib, kinds)
 			if name != chefName {
 				tr.star = renameSelf(tr.star, chefName, name)
 			}
@@ -270,7 +271,7 @@ func migrateCookbook(r *Report, dir, outDir string, seen map[string]string) erro
 	if err := copyTree(filepath.Join(dir, "files"), filepath.Join(out, "files")); err != nil {
 		return err
 	}
-	if err := migrateKinds(r, &sum, dir, base, out, name); err != nil {
+	if err := migrateKinds(r, &sum, dir, base, out, name, kinds); err != nil {
 		return err
 	}
 	r.Cookbooks = append(r.Cookbooks, name)
@@ -281,6 +282,10 @@ func migrateCookbook(r *Report, dir, outDir string, seen map[string]string) erro
 	}
 	r.Summaries = append(r.Summaries, sum)
 	for _, tc := range tests {
+		if r.testOf == nil {
+			r.testOf = map[string]string{}
+		}
+		r.testOf[filepath.Clean(tc)] = name
 		if err := migrateCookbook(r, tc, outDir, seen); err != nil {
 			return err
 		}

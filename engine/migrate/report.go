@@ -51,6 +51,9 @@ type Report struct {
 	// names are the test cookbooks migrated under another name than
 	// their own, by cleaned directory (testnames.go).
 	names map[string]string
+	// testOf is the cookbook each test cookbook migrated is the test
+	// cookbook of, by cleaned directory.
+	testOf map[string]string
 }
 
 // nameOf is the name the cookbook in dir is migrated as.
