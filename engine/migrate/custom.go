@@ -446,7 +446,18 @@ func (e *emitter) kindHelperCall(name string, args []ruby.Expr) sx {
 	for _, a := range args {
 		parts = append(parts, e.expr(a).code)
 	}
-	return atom(name + "(" + strings.Join(parts, ", ") + ")")
+	return atom(helperStar(name) + "(" + strings.Join(parts, ", ") + ")")
+}
+
+// helperStar is the Starlark name of a kind's helper method: a ? or !
+// suffix dropped (target_file_exist? is target_file_exist), and a
+// Starlark keyword given a _ suffix.
+func helperStar(name string) string {
+	n := strings.TrimRight(name, "?!")
+	if starReserved[n] {
+		n += "_"
+	}
+	return n
 }
 
 // customExpr translates what reads the resource in a kind's file:

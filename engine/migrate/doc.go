@@ -44,7 +44,10 @@
 //     run_when "changed"; an action without it runs every time, "always",
 //     as in Chef), load_current_value and an LWRP's load_current_resource
 //     as probes(r) and load_current(r, out) when they read shell_out and
-//     ::File.exist?/read, action_class methods as functions of r,
+//     ::File.exist?/read, action_class methods as functions of r (and
+//     so the methods of the library modules a kind includes that its
+//     actions reach, or load()ed from libraries/ when they are plain
+//     functions: kindmixin.go),
 //     unified_mode and use_inline_resources (nothing to do). A kind whose
 //     Chef name does not start with its cookbook's, or is a built-in
 //     kind's (the cron cookbook's cron_d), is renamed cookbook_NAME, in

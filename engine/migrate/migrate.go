@@ -193,6 +193,16 @@ func migrateCookbook(r *Report, dir, outDir string, seen map[string]string) erro
 			}
 		}
 	}
+	var kindSrcs []string
+	for _, pat := range []string{"resources/*.rb", "providers/*.rb"} {
+		files, _ := filepath.Glob(filepath.Join(dir, pat))
+		for _, f := range files {
+			if b, err := os.ReadFile(f); err == nil {
+				kindSrcs = append(kindSrcs, string(b))
+			}
+		}
+	}
+	lib.kindModules = resourceModules(kindSrcs, libSrc)
 	for _, stem := range sortedKeys(libSrc) {
 		rel := base + "/libraries/" + stem + ".rb"
 		star, todos := translateLibrary(rel, name, stem, libSrc[stem], lib)
@@ -271,7 +281,9 @@ func migrateCookbook(r *Report, dir, outDir string, seen map[string]string) erro
 	if err := copyTree(filepath.Join(dir, "files"), filepath.Join(out, "files")); err != nil {
 		return err
 	}
-	if err := migrateKinds(r, &sum, dir, base, out, name, kinds); err != nil {
+	mixed, _ := libMixins(libSrc)
+	libs := &kindLibs{lib: lib, files: libSrc, base: base, mixed: mixed}
+	if err := migrateKinds(r, &sum, dir, base, out, name, kinds, libs); err != nil {
 		return err
 	}
 	r.Cookbooks = append(r.Cookbooks, name)
