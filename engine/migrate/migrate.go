@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -122,6 +124,11 @@ func migrateRepo(r *Report, dir, outDir string, seen map[string]string) error {
 }
 
 func migrateCookbook(r *Report, dir, outDir string, seen map[string]string) error {
+	if sameDir(dir, slices.Collect(maps.Values(seen))) {
+		// given as well as found: a test cookbook named on the command
+		// line beside the cookbook that ships it
+		return nil
+	}
 	base := filepath.Base(filepath.Clean(dir))
 	var meta *metadata
 	var todos []Todo
@@ -298,12 +305,29 @@ func migrateCookbook(r *Report, dir, outDir string, seen map[string]string) erro
 			r.testOf = map[string]string{}
 		}
 		r.testOf[filepath.Clean(tc)] = name
+		n := len(r.Summaries)
 		if err := migrateCookbook(r, tc, outDir, seen); err != nil {
 			return err
 		}
-		r.Summaries[len(r.Summaries)-1].TestOf = name
+		if len(r.Summaries) > n {
+			r.Summaries[len(r.Summaries)-1].TestOf = name
+		}
 	}
 	return nil
+}
+
+// sameDir reports whether dir is one of dirs.
+func sameDir(dir string, dirs []string) bool {
+	a, err := filepath.Abs(dir)
+	if err != nil {
+		return false
+	}
+	for _, d := range dirs {
+		if b, err := filepath.Abs(d); err == nil && a == b {
+			return true
+		}
+	}
+	return false
 }
 
 var includeRe = regexp.MustCompile(`(?m)^\s*include_recipe\("([A-Za-z0-9_.-]+)::`)

@@ -96,6 +96,9 @@ func testNames(dirs []string) (map[string]string, []string) {
 	owner := map[string]string{} // test cookbook name -> the cookbook whose test it is
 	for _, c := range cbs {
 		for _, tc := range testCookbooks(c.dir) {
+			if sameDir(tc, dirs) {
+				continue // given by itself too: it keeps its name
+			}
 			n := cookbookMeta(tc).name
 			if !taken[n] {
 				taken[n] = true

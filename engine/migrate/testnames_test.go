@@ -16,7 +16,8 @@ import (
 // stopped with "cookbook test found twice". The main cookbook (the one
 // no other given depends on; else the first given) keeps "test", the
 // others' are renamed after their cookbook, with their kinds and
-// self-includes, and every one compiles.
+// self-includes, and every one compiles. A test cookbook given by itself
+// as well as found beside its cookbook is migrated once.
 func TestMigrate_TestCookbooksOfTheSameName(t *testing.T) {
 	// two cookbooks; app builds on base, and each ships a "test"
 	src := t.TempDir()
@@ -47,6 +48,8 @@ func TestMigrate_TestCookbooksOfTheSameName(t *testing.T) {
 		{"main given last", []string{"base", "app"}, map[string]string{"test::default": "file[/tmp/app]", "base_test::default": "file[/tmp/base-more]"}},
 		{"main given first", []string{"app", "base"}, map[string]string{"test::default": "file[/tmp/app]", "base_test::default": "file[/tmp/base-more]"}},
 		{"none depended on: the first keeps it", []string{"solo", "base"}, map[string]string{"test::default": "file[/tmp/solo]", "base_test::default": "base_thing[/tmp/thing]"}},
+		{"the test cookbook given as well", []string{"app", "app/test/cookbooks/test", "base"}, map[string]string{"test::default": "file[/tmp/app]", "base_test::default": "base_thing[/tmp/thing]"}},
+		{"the test cookbook given first", []string{"app/test/cookbooks/test", "base", "app"}, map[string]string{"test::default": "file[/tmp/app]", "base_test::default": "base_thing[/tmp/thing]"}},
 		{"three", []string{"base", "solo", "app"}, map[string]string{"test::default": "file[/tmp/solo]", "app_test::default": "file[/tmp/app]", "base_test::default": "base_test_marker[/tmp/base]"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
