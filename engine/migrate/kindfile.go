@@ -455,6 +455,20 @@ func (e *emitter) returning(body []*ruby.Stmt, ind int) {
 		return
 	}
 	last := body[len(body)-1]
+	mark := len(e.out)
+	// the last statement did not translate: the function returns its
+	// marker, as Ruby returns the statement's value, and under
+	// --allow-todo the caller goes on with it (an empty list, ""), where
+	// None would stop it
+	defer func() {
+		if n := len(e.out); n > mark {
+			l := e.out[n-1]
+			t := strings.TrimLeft(l, " ")
+			if strings.HasPrefix(t, "todo(") && len(l)-len(t) == 4*ind {
+				e.out[n-1] = l[:len(l)-len(t)] + "return " + t
+			}
+		}
+	}()
 	if !isValueStmt(e, last.X) {
 		e.body(body, ind)
 		return
@@ -462,6 +476,7 @@ func (e *emitter) returning(body []*ruby.Stmt, ind int) {
 	for _, s := range body[:len(body)-1] {
 		e.stmt(s, ind)
 	}
+	mark = len(e.out)
 	e.guarded(last, ind, func() {
 		e.flushComments(last.Line, ind)
 		e.gap(last.Line)

@@ -104,3 +104,27 @@ func TestMigrate_KindHelperWithRescue(t *testing.T) {
 		}
 	}
 }
+
+// TestMigrate_KindHelperValueNotTranslated: a helper whose value does
+// not translate returns its marker, so that under --allow-todo the action
+// using the value goes on (todo() is an empty, inert value). Guards a
+// past bug: the helper returned None, and `lines.join(...)` stopped the
+// compile.
+func TestMigrate_KindHelperValueNotTranslated(t *testing.T) {
+	for _, body := range []string{
+		"::File.readlines(new_resource.path)",            // a value
+		"@lines ||= ::File.readlines(new_resource.path)", // an assignment, Ruby's value too
+	} {
+		lib := "module Kit\n  module Helper\n    def current_lines\n      " + body + "\n    end\n  end\nend\n"
+		out, _ := crCookbook(t, map[string]string{"libraries/helper.rb": lib,
+			"resources/conf.rb": "property :path, String\naction :create do\n  file new_resource.path do\n    content current_lines.join(\"\\n\")\n  end\nend\naction_class do\n  include Kit::Helper\nend\n"},
+			"kit_conf 'a' do\n  path '/etc/a'\nend\n")
+		kind, _ := os.ReadFile(filepath.Join(out, "cookbooks", "kit", "resources", "conf.star"))
+		if !strings.Contains(string(kind), "def current_lines(r):\n") || !strings.Contains(string(kind), "    return todo(") {
+			t.Errorf("%s: the helper does not return its marker:\n%s", body, kind)
+		}
+		if err := compileTest(t, out, true); err != nil {
+			t.Errorf("%s: with --allow-todo: %v", body, err)
+		}
+	}
+}
