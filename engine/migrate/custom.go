@@ -70,9 +70,11 @@ type probe struct{ key, cmd string }
 
 // kindName is the converge kind and file stem for the Chef name a
 // cookbook gives a kind; renamed when the name does not start with the
-// cookbook's (converge names a kind after its cookbook).
+// cookbook's (converge names a kind after its cookbook), or when it is
+// the name of a kind converge has built in (builtinClash).
 func kindName(cookbook, chefName string) (kind, stem string, renamed bool) {
 	switch {
+	case builtinClash(cookbook, chefName):
 	case chefName == cookbook:
 		return cookbook, "default", false
 	case strings.HasPrefix(chefName, cookbook+"_") && len(chefName) > len(cookbook)+1:
@@ -82,9 +84,11 @@ func kindName(cookbook, chefName string) (kind, stem string, renamed bool) {
 }
 
 // scanKinds reads the kinds a cookbook defines: their names and
-// properties, for the recipes that use them.
+// properties, for the recipes that use them. cookbook is the name it is
+// migrated as; Chef names a kind after the name its metadata gives.
 func scanKinds(dir, cookbook string) []*crKind {
 	var out []*crKind
+	chefCookbook := cookbookName(dir)
 	files, _ := filepath.Glob(filepath.Join(dir, "resources", "*.rb"))
 	sort.Strings(files)
 	for _, f := range files {
@@ -94,9 +98,9 @@ func scanKinds(dir, cookbook string) []*crKind {
 		}
 		stem := strings.TrimSuffix(filepath.Base(f), ".rb")
 		stmts, _ := ruby.Parse(string(src))
-		chefName := cookbook + "_" + stem
+		chefName := chefCookbook + "_" + stem
 		if stem == "default" {
-			chefName = cookbook
+			chefName = chefCookbook
 		}
 		style := "custom resource"
 		if exists(filepath.Join(dir, "providers", stem+".rb")) {
@@ -111,7 +115,7 @@ func scanKinds(dir, cookbook string) []*crKind {
 			switch c.Name {
 			case "resource_name", "provides":
 				if len(c.Args) >= 1 {
-					if sym, ok := c.Args[0].(*ruby.SymLit); ok && (c.Name == "resource_name" || chefName == cookbook+"_"+stem || chefName == cookbook) {
+					if sym, ok := c.Args[0].(*ruby.SymLit); ok && (c.Name == "resource_name" || chefName == chefCookbook+"_"+stem || chefName == chefCookbook) {
 						chefName = sym.Name
 					}
 				}
@@ -125,7 +129,7 @@ func scanKinds(dir, cookbook string) []*crKind {
 			}
 		}
 		k.chefName = chefName
-		k.kind, k.stem, _ = kindName(cookbook, chefName)
+		k.kind, k.stem, _ = kindName(cookbook, renamedKind(chefName, chefCookbook, cookbook))
 		out = append(out, k)
 	}
 	defs, _ := filepath.Glob(filepath.Join(dir, "definitions", "*.rb"))
@@ -604,7 +608,18 @@ func (e *emitter) kindHelperCall(name string, args []ruby.Expr) sx {
 	for _, a := range args {
 		parts = append(parts, e.expr(a).code)
 	}
-	return atom(name + "(" + strings.Join(parts, ", ") + ")")
+	return atom(helperStar(name) + "(" + strings.Join(parts, ", ") + ")")
+}
+
+// helperStar is the Starlark name of a kind's helper method: a ? or !
+// suffix dropped (target_file_exist? is target_file_exist), and a
+// Starlark keyword given a _ suffix.
+func helperStar(name string) string {
+	n := strings.TrimRight(name, "?!")
+	if starReserved[n] {
+		n += "_"
+	}
+	return n
 }
 
 // customExpr translates what reads the resource in a kind's file:
@@ -816,9 +831,9 @@ func treeCookbooks(dir string) []string {
 // cookbooks) or of a chef-repo's cookbooks.
 func scanTree(r *Report, dir string) {
 	for _, d := range treeCookbooks(dir) {
-		scanLibraryHelpers(r, d, cookbookName(d))
+		scanLibraryHelpers(r, d, r.nameOf(d))
 		scanCookbookAttrs(r, d)
-		for _, k := range scanKinds(d, cookbookName(d)) {
+		for _, k := range scanKinds(d, r.nameOf(d)) {
 			if _, dup := r.kinds[k.chefName]; !dup {
 				r.kinds[k.chefName] = k
 			}

@@ -44,7 +44,10 @@
 //     run_when "changed"; an action without it runs every time, "always",
 //     as in Chef), load_current_value and an LWRP's load_current_resource
 //     as probes(r) and load_current(r, out) when they read shell_out and
-//     ::File.exist?/read, action_class methods as functions of r,
+//     ::File.exist?/read, action_class methods as functions of r (and
+//     so the methods of the library modules a kind includes that its
+//     actions reach, or load()ed from libraries/ when they are plain
+//     functions: kindmixin.go),
 //     unified_mode and use_inline_resources (nothing to do). A definition
 //     whose body uses params whole (params.each, {...}.merge(params),
 //     params.fetch(:x, d)) starts its action with params, the dict of the
@@ -52,11 +55,15 @@
 //     gives (the keys it tests, fetches or merges params into and those a
 //     call in the run sets are properties) and the name; a body that
 //     sets elements of it (params[:x] ||= v) reads every params[:x] from
-//     it. A kind whose
-//     Chef name does not start with its cookbook's is renamed
-//     cookbook_NAME, in the recipes and notifications migrated with it;
+//     it. A kind whose Chef name does not start with its cookbook's, or is
+//     a built-in kind's (the cron cookbook's cron_d), is renamed
+//     cookbook_NAME, in the recipes and notifications migrated with it
+//     (kindnames.go);
 //   - the test cookbooks a cookbook ships (test/cookbooks/*,
-//     test/fixtures/cookbooks/*), migrated beside it.
+//     test/fixtures/cookbooks/*), migrated beside it. When two cookbooks
+//     given ship test cookbooks of one name ("test"), the main
+//     cookbook's keeps it and the others' are renamed after their
+//     cookbook, line_test (testnames.go).
 //
 // Chef's search(:node, "q") and search(:BAG, "q") become converge's
 // search("node", q) builtin (search.go); search(...) do |n| ... end is a
@@ -85,8 +92,8 @@
 // (file, line, construct, why), which MIGRATION.md lists per cookbook with
 // the resources translated. engine/recipe refuses a cookbook holding a
 // todo() marker or a template's {{/* TODO(migrate) */}}, naming each
-// file:line, unless --allow-todo (where todo() is False): a placeholder
-// never changes behaviour silently.
+// file:line, unless --allow-todo (where todo() is false, empty and ""):
+// a placeholder never changes behaviour silently.
 //
 // Attributes a recipe sets (node.default[...] = v, node.set, override,
 // force_*) move to attributes/zz_recipe_NAME.star under the conditions around

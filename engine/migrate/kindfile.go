@@ -37,11 +37,14 @@ type kindOutput struct {
 	todos     []Todo
 	resources map[string]int
 	notes     []string
+	loads     map[string]map[string]bool // the library functions it calls
 }
 
 // translateKind translates a custom resource (src is resources/x.rb,
-// provider "") or an LWRP (provider is providers/x.rb).
-func translateKind(k *crKind, kinds map[string]*crKind, resRel, src, provRel, provider string) kindOutput {
+// provider "") or an LWRP (provider is providers/x.rb); libs, when not
+// nil, are the cookbook's libraries, whose functions and included
+// modules the kind's actions call (kindmixin.go).
+func translateKind(k *crKind, kinds map[string]*crKind, resRel, src, provRel, provider string, libs *kindLibs) kindOutput {
 	st := &kindState{k: k, actionCode: map[string][]string{}, when: map[string]string{}}
 	out := kindOutput{resources: map[string]int{}}
 	stmts, comments := ruby.Parse(src)
@@ -58,21 +61,34 @@ func translateKind(k *crKind, kinds map[string]*crKind, resRel, src, provRel, pr
 	}
 	delete(helpers, "load_current_resource")
 	delete(helpers, "whyrun_supported?")
+	var lib *library
+	if libs != nil {
+		lib = &library{helpers: libs.lib.helpers}
+	}
+	mixins := libs.mixinDefs(append(kindIncludes(stmts), kindIncludes(pstmts)...), []string{src, provider}, helpers)
+	for _, md := range mixins {
+		helpers[md.d.Name] = true
+	}
 	cr := &crCtx{k: k, helpers: helpers}
 	e := newEmitter(resRel, kindRecipe, k.cookbook, "", src, comments)
-	e.kinds, e.cr = kinds, cr
+	e.kinds, e.cr, e.lib = kinds, cr, lib
 	e.kindFile(st, stmts)
 	out.collect(e)
+	out.mergeLoads(e.loads)
 	if provRel != "" {
 		pe := newEmitter(provRel, kindRecipe, k.cookbook, "", provider, pcomments)
-		pe.kinds, pe.cr = kinds, &crCtx{k: k, helpers: helpers}
+		pe.kinds, pe.cr, pe.lib = kinds, &crCtx{k: k, helpers: helpers}, lib
 		pe.kindFile(st, pstmts)
 		out.collect(pe)
+		out.mergeLoads(pe.loads)
+	}
+	if len(mixins) > 0 {
+		writeMixins(st, libs, mixins, kinds, helpers, &out)
 	}
 	out.star = renameTargets(st.assemble(&out), kinds)
 	out.notes = append(out.notes, st.notes...)
 	if name, _, renamed := kindName(k.cookbook, k.chefName); renamed {
-		out.notes = append(out.notes, fmt.Sprintf("%s: the %s %s is the converge kind %s (converge names a kind after its cookbook); the recipes migrated with it call it so", resRel, k.style, k.chefName, name))
+		out.notes = append(out.notes, renameNote(resRel, k, name))
 	}
 	return out
 }
@@ -239,6 +255,12 @@ func (e *emitter) kindStmt(st *kindState, s *ruby.Stmt) bool {
 				}
 			}
 		case "include", "extend":
+			if x.Name == "include" && e.lib != nil && len(x.Args) == 1 {
+				if c, ok := x.Args[0].(*ruby.ConstRef); ok {
+					e.line(0, "# include "+strings.TrimPrefix(c.Path, "::")+": the methods of the library module the actions call are loaded from libraries/ or written below as functions of r")
+					return true
+				}
+			}
 			e.line(0, "# "+x.Name+" (a Ruby mixin): its helpers have no converge equivalent; what the actions call is translated or marked")
 			return true
 		case "load_current_value":
@@ -396,12 +418,21 @@ func typeArg(t string) string {
 // helper writes a method of action_class (or of the resource) as a
 // function of the resource: def name(r, params).
 func (e *emitter) helper(st *kindState, s *ruby.Stmt, d *ruby.DefExpr) {
-	if d.Rescue {
-		no("def "+d.Name, "rescue/ensure in a method is not translated")
-	}
-	name := d.Name
-	if starReserved[name] || !isASCIIIdent(name) || strings.ContainsAny(name, "?!") {
+	name := helperStar(d.Name)
+	if !isASCIIIdent(name) {
 		no("def "+d.Name, "the method name is not a Starlark identifier")
+	}
+	if d.Rescue {
+		// the actions call it all the same: a function whose value is
+		// the marker keeps them compiling under --allow-todo
+		sec := e.section(func() {
+			e.flushComments(s.Line, 0)
+			e.todo(s, 0, "def "+d.Name, "rescue/ensure in a method is not translated")
+		})
+		marker := sec[len(sec)-1]
+		sec = append(sec[:len(sec)-1], "def "+name+"(r, *args, **kwargs):", "    return "+marker, "")
+		st.funcs = append(st.funcs, sec...)
+		return
 	}
 	e.vars = map[string]varInfo{}
 	params := []string{"r"}
@@ -424,6 +455,20 @@ func (e *emitter) returning(body []*ruby.Stmt, ind int) {
 		return
 	}
 	last := body[len(body)-1]
+	mark := len(e.out)
+	// the last statement did not translate: the function returns its
+	// marker, as Ruby returns the statement's value, and under
+	// --allow-todo the caller goes on with it (an empty list, ""), where
+	// None would stop it
+	defer func() {
+		if n := len(e.out); n > mark {
+			l := e.out[n-1]
+			t := strings.TrimLeft(l, " ")
+			if strings.HasPrefix(t, "todo(") && len(l)-len(t) == 4*ind {
+				e.out[n-1] = l[:len(l)-len(t)] + "return " + t
+			}
+		}
+	}()
 	if !isValueStmt(e, last.X) {
 		e.body(body, ind)
 		return
@@ -431,6 +476,7 @@ func (e *emitter) returning(body []*ruby.Stmt, ind int) {
 	for _, s := range body[:len(body)-1] {
 		e.stmt(s, ind)
 	}
+	mark = len(e.out)
 	e.guarded(last, ind, func() {
 		e.flushComments(last.Line, ind)
 		e.gap(last.Line)
@@ -600,6 +646,10 @@ func runsCommands(stmts []*ruby.Stmt) bool {
 
 func (st *kindState) assemble(out *kindOutput) string {
 	var b []string
+	if ls := (&emitter{loads: out.loads}).loadLines(); len(ls) > 0 {
+		b = append(b, ls...)
+		b = append(b, "")
+	}
 	if st.doc != "" {
 		b = append(b, "doc = "+starQuote(st.doc), "")
 	}
@@ -744,7 +794,7 @@ func translateDefinition(k *crKind, kinds map[string]*crKind, rel, src string) k
 		out.notes = append(out.notes, fmt.Sprintf("%s: the definition %s reads templates or files: Chef looked for them in the cookbook of the recipe calling it, converge looks in %s (the kind's cookbook); move them there", rel, k.chefName, k.cookbook))
 	}
 	if _, _, renamed := kindName(k.cookbook, k.chefName); renamed {
-		out.notes = append(out.notes, fmt.Sprintf("%s: the definition %s is the converge kind %s (converge names a kind after its cookbook); the recipes migrated with it call it so", rel, k.chefName, k.kind))
+		out.notes = append(out.notes, renameNote(rel, k, k.kind))
 	}
 	return out
 }
@@ -780,8 +830,9 @@ func (e *emitter) paramsDict(k *crKind, defaults map[string]ruby.Expr) {
 }
 
 // migrateKinds writes the kinds of the cookbook in dir (scanned into
-// kinds beforehand) to out/resources.
-func migrateKinds(r *Report, sum *CookbookSummary, dir, base, out, cookbook string) error {
+// r.kinds beforehand) to out/resources; their bodies call those of kinds
+// (Report.kindsFor).
+func migrateKinds(r *Report, sum *CookbookSummary, dir, base, out, cookbook string, kinds map[string]*crKind, libs *kindLibs) error {
 	var mine []*crKind
 	for _, k := range r.kinds {
 		if k.cookbook == cookbook {
@@ -799,7 +850,7 @@ func migrateKinds(r *Report, sum *CookbookSummary, dir, base, out, cookbook stri
 				return fmt.Errorf("migrate: %w", err)
 			}
 			from = "definitions/" + k.src + ".rb"
-			ko = translateDefinition(k, r.kinds, base+"/"+from, string(src))
+			ko = translateDefinition(k, kinds, base+"/"+from, string(src))
 		default:
 			stem := k.src
 			from = "resources/" + stem + ".rb"
@@ -816,7 +867,7 @@ func migrateKinds(r *Report, sum *CookbookSummary, dir, base, out, cookbook stri
 				provRel, prov = base+"/providers/"+stem+".rb", string(b)
 				from += " and providers/" + stem + ".rb"
 			}
-			ko = translateKind(k, r.kinds, base+"/"+from[:strings.Index(from+" ", " ")], string(src), provRel, prov)
+			ko = translateKind(k, kinds, base+"/"+from[:strings.Index(from+" ", " ")], string(src), provRel, prov, libs)
 		}
 		r.Todos = append(r.Todos, ko.todos...)
 		for kk, n := range ko.resources {

@@ -48,6 +48,10 @@ type library struct {
 	// attrs are the attribute paths the cookbook sets (knownattrs.go);
 	// nil when a file is translated alone
 	attrs knownAttrs
+	// kindModules are the modules only the cookbook's kinds include
+	// (kindmixin.go): a method of theirs that is not a plain function is
+	// translated in the kinds' files, not marked in the library's
+	kindModules map[string]bool
 }
 
 func (l *library) lookup(name string) *helper {
@@ -263,6 +267,11 @@ func translateLibrary(rel, cookbook, stem, src string, lib *library) (string, []
 			fn, why := translateDef(rel, cookbook, src, d, lib, loads)
 			if why != "" {
 				delete(lib.helpers, d.h.name)
+				if lib.kindModules[d.h.module] {
+					out = append(out, "# "+d.h.module+"#"+d.h.name+": a method of the resources that include "+d.h.module+
+						", translated as a function of r into each kind's file that calls it (resources/*.star)", "")
+					return
+				}
 				mark(d.line, d.end, construct, why)
 				return
 			}

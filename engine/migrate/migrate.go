@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -32,6 +34,9 @@ func Migrate(srcDirs []string, outDir string) (Report, error) {
 	seen := map[string]string{}
 	// the custom kinds first: a recipe may use those of any cookbook
 	r.kinds = map[string]*crKind{}
+	var renamed []string
+	r.names, renamed = testNames(srcCookbooks(srcDirs))
+	r.Warnings = append(r.Warnings, renamed...)
 	for _, dir := range srcDirs {
 		scanTree(&r, dir)
 	}
@@ -122,6 +127,11 @@ func migrateRepo(r *Report, dir, outDir string, seen map[string]string) error {
 }
 
 func migrateCookbook(r *Report, dir, outDir string, seen map[string]string) error {
+	if sameDir(dir, slices.Collect(maps.Values(seen))) {
+		// given as well as found: a test cookbook named on the command
+		// line beside the cookbook that ships it
+		return nil
+	}
 	base := filepath.Base(filepath.Clean(dir))
 	var meta *metadata
 	var todos []Todo
@@ -132,7 +142,11 @@ func migrateCookbook(r *Report, dir, outDir string, seen map[string]string) erro
 	} else {
 		// older knife-solo repositories: the directory names the cookbook
 		meta = &metadata{name: base}
-		r.Warnings = append(r.Warnings, fmt.Sprintf("%s: no metadata.rb or metadata.json; migrated as cookbook %q (its directory name), version 0.0.0: write the version and depends into cookbooks/%s/metadata.star", dir, base, base))
+		as, why := r.nameOf(dir), "its directory name"
+		if as != base {
+			why = "see above"
+		}
+		r.Warnings = append(r.Warnings, fmt.Sprintf("%s: no metadata.rb or metadata.json; migrated as cookbook %q (%s), version 0.0.0: write the version and depends into cookbooks/%s/metadata.star", dir, as, why, as))
 	}
 	firstTodo := len(r.Todos)
 	r.Todos = append(r.Todos, todos...)
@@ -140,6 +154,10 @@ func migrateCookbook(r *Report, dir, outDir string, seen map[string]string) erro
 	if name == "" {
 		name = base
 		meta.name = base
+	}
+	chefName := name // what the Chef recipes of the cookbook call it
+	if n, ok := r.names[filepath.Clean(dir)]; ok {
+		name, meta.name = n, n
 	}
 	if prev, dup := seen[name]; dup {
 		return fmt.Errorf("migrate: cookbook %s found twice (%s and %s)", name, prev, dir)
@@ -179,6 +197,16 @@ func migrateCookbook(r *Report, dir, outDir string, seen map[string]string) erro
 			}
 		}
 	}
+	var kindSrcs []string
+	for _, pat := range []string{"resources/*.rb", "providers/*.rb"} {
+		files, _ := filepath.Glob(filepath.Join(dir, pat))
+		for _, f := range files {
+			if b, err := os.ReadFile(f); err == nil {
+				kindSrcs = append(kindSrcs, string(b))
+			}
+		}
+	}
+	lib.kindModules = resourceModules(kindSrcs, libSrc)
 	for _, stem := range sortedKeys(libSrc) {
 		rel := base + "/libraries/" + stem + ".rb"
 		star, todos := translateLibrary(rel, name, stem, libSrc[stem], lib)
@@ -193,6 +221,7 @@ func migrateCookbook(r *Report, dir, outDir string, seen map[string]string) erro
 			sum.Helpers = append(sum.Helpers, strings.TrimPrefix(lib.helpers[n].module+"#"+n, "#"))
 		}
 	}
+	kinds := r.kindsFor(name, r.testOf[filepath.Clean(dir)], meta.depends)
 	for _, sub := range []string{"attributes", "recipes"} {
 		files, err := filepath.Glob(filepath.Join(dir, sub, "*.rb"))
 		if err != nil {
@@ -210,7 +239,10 @@ func migrateCookbook(r *Report, dir, outDir string, seen map[string]string) erro
 			}
 			stem := strings.TrimSuffix(filepath.Base(f), ".rb")
 			rel := base + "/" + sub + "/" + filepath.Base(f)
-			tr := translateFileKinds(rel, kind, name, stem, string(src), lib, r.kinds)
+			tr := translateFileKinds(rel, kind, name, stem, string(src), lib, kinds)
+			if name != chefName {
+				tr.star = renameSelf(tr.star, chefName, name)
+			}
 			r.Todos = append(r.Todos, tr.todos...)
 			for k, n := range tr.resources {
 				sum.Resources[k] += n
@@ -231,7 +263,13 @@ func migrateCookbook(r *Report, dir, outDir string, seen map[string]string) erro
 	}
 	if !hasMetadata(dir) {
 		// no metadata to name the dependencies: the cookbooks the recipes
-		// include are depended on, at any version
+		// include, or whose kinds they use (a test cookbook's of the
+		// cookbook it tests), are depended on, at any version
+		for _, k := range r.kinds {
+			if sum.Resources[k.kind] > 0 {
+				included[k.cookbook] = true
+			}
+		}
 		for _, dep := range sortedKeys(included) {
 			if dep != name {
 				meta.depends = append(meta.depends, [2]string{dep, ">= 0.0.0"})
@@ -247,23 +285,46 @@ func migrateCookbook(r *Report, dir, outDir string, seen map[string]string) erro
 	if err := copyTree(filepath.Join(dir, "files"), filepath.Join(out, "files")); err != nil {
 		return err
 	}
-	if err := migrateKinds(r, &sum, dir, base, out, name); err != nil {
+	mixed, _ := libMixins(libSrc)
+	libs := &kindLibs{lib: lib, files: libSrc, base: base, mixed: mixed}
+	if err := migrateKinds(r, &sum, dir, base, out, name, kinds, libs); err != nil {
 		return err
 	}
 	r.Cookbooks = append(r.Cookbooks, name)
 	sum.Todos = append([]Todo{}, r.Todos[firstTodo:]...)
 	tests := testCookbooks(dir)
 	for _, tc := range tests {
-		sum.TestCookbooks = append(sum.TestCookbooks, cookbookName(tc))
+		sum.TestCookbooks = append(sum.TestCookbooks, r.nameOf(tc))
 	}
 	r.Summaries = append(r.Summaries, sum)
 	for _, tc := range tests {
+		if r.testOf == nil {
+			r.testOf = map[string]string{}
+		}
+		r.testOf[filepath.Clean(tc)] = name
+		n := len(r.Summaries)
 		if err := migrateCookbook(r, tc, outDir, seen); err != nil {
 			return err
 		}
-		r.Summaries[len(r.Summaries)-1].TestOf = name
+		if len(r.Summaries) > n {
+			r.Summaries[len(r.Summaries)-1].TestOf = name
+		}
 	}
 	return nil
+}
+
+// sameDir reports whether dir is one of dirs.
+func sameDir(dir string, dirs []string) bool {
+	a, err := filepath.Abs(dir)
+	if err != nil {
+		return false
+	}
+	for _, d := range dirs {
+		if b, err := filepath.Abs(d); err == nil && a == b {
+			return true
+		}
+	}
+	return false
 }
 
 var includeRe = regexp.MustCompile(`(?m)^\s*include_recipe\("([A-Za-z0-9_.-]+)::`)

@@ -2,6 +2,7 @@ package migrate
 
 import (
 	"fmt"
+	"path/filepath"
 	"sort"
 	"strings"
 )
@@ -52,6 +53,20 @@ type Report struct {
 	// cookbook reads those of the others too.
 	cbAttrs map[string]knownAttrs
 	cbDeps  map[string][]string
+	// names are the test cookbooks migrated under another name than
+	// their own, by cleaned directory (testnames.go).
+	names map[string]string
+	// testOf is the cookbook each test cookbook migrated is the test
+	// cookbook of, by cleaned directory.
+	testOf map[string]string
+}
+
+// nameOf is the name the cookbook in dir is migrated as.
+func (r *Report) nameOf(dir string) string {
+	if n, ok := r.names[filepath.Clean(dir)]; ok {
+		return n
+	}
+	return cookbookName(dir)
 }
 
 // CookbookSummary is what MIGRATION.md says of one cookbook.

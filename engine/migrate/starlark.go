@@ -283,7 +283,8 @@ func (e *emitter) todo(s *ruby.Stmt, ind int, construct, why string) {
 
 // todoMarker is the todo() call that stands for an untranslated construct:
 // converge check and runs refuse the cookbook, naming its file:line, until
-// a hand replaces it (or --allow-todo, where it is False).
+// a hand replaces it (or --allow-todo, where it is false, empty and "",
+// and leaves a property unset).
 func (e *emitter) todoMarker(line int, construct string) string {
 	return "todo(" + starQuote(fmt.Sprintf("%s:%d: %s", e.file, line, commentText(construct))) + ")"
 }

@@ -200,6 +200,11 @@ func (t *AttrTree) SetKey(k, v starlark.Value) error {
 	if !ok {
 		return fmt.Errorf("attribute keys are strings, not %s (%s)", k.Type(), k)
 	}
+	if isTodo(v) {
+		// an assignment converge migrate could not translate is left
+		// out under --allow-todo: the attribute stays as it was
+		return nil
+	}
 	if _, err := toGo(v); err != nil {
 		return fmt.Errorf("%s: %v", attrRef(t.name, append(append([]string{}, t.path...), string(ks))), err)
 	}

@@ -81,6 +81,8 @@ func (c *compiler) resourceBuiltin(k *engine.Kind) *starlark.Builtin {
 			}
 			nameList = l
 			base.Name = strings.Join(l, ", ")
+		case TodoValue:
+			return nil, todoName(k.Name, n, pos)
 		default:
 			return nil, &engine.Diagnostic{Pos: pos, Summary: fmt.Sprintf("%s() name must be a string, got %s", k.Name, args[0].Type())}
 		}
@@ -103,10 +105,11 @@ func (c *compiler) resourceBuiltin(k *engine.Kind) *starlark.Builtin {
 		for _, kv := range kwargs {
 			key := string(kv[0].(starlark.String))
 			val := kv[1]
-			if val == starlark.None {
+			if val == starlark.None || isTodo(val) {
 				// as Chef's nil: None leaves a property unset (its
 				// default applies), so node["x"].get("y") can be given
-				// as it is; a name that is not a property still errors
+				// as it is; a name that is not a property still errors.
+				// So does todo() under --allow-todo (TodoValue).
 				if _, ok := byName[key]; !ok && !slices.Contains(engine.CommonProps, key) {
 					return nil, unknownProp(k, props, key, pos, base.Address())
 				}

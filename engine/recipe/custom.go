@@ -394,6 +394,9 @@ func (c *compiler) customBuiltin(k *customKind) *starlark.Builtin {
 			return nil, &engine.Diagnostic{Pos: pos, Summary: fmt.Sprintf("%s() takes the resource name as its one positional argument, got %d", k.name, len(args)),
 				Detail: fmt.Sprintf("write %s(\"NAME\", property=value, ...)", k.name)}
 		}
+		if t, ok := args[0].(TodoValue); ok {
+			return nil, todoName(k.name, t, pos)
+		}
 		name, ok := args[0].(starlark.String)
 		if !ok {
 			return nil, &engine.Diagnostic{Pos: pos, Summary: fmt.Sprintf("%s() name must be a string, got %s", k.name, args[0].Type())}
@@ -432,8 +435,8 @@ func (c *compiler) customBuiltin(k *customKind) *starlark.Builtin {
 				return nil, unknownProp(ek, ek.Props, key, pos, base.Address())
 			}
 			p := k.props[i]
-			if val == starlark.None {
-				continue // None leaves a property unset
+			if val == starlark.None || isTodo(val) {
+				continue // None (or todo(), TodoValue) leaves a property unset
 			}
 			v, err := checkType(p, val)
 			if err != nil {

@@ -16,7 +16,8 @@
 // node.run_state). todo("...") is the marker converge migrate leaves
 // where it could not translate something: Compile refuses cookbooks that
 // hold one (or a template's {{/* TODO(migrate) */}}) unless
-// Input.AllowTodo, where todo() is False (todo.go).
+// Input.AllowTodo, where todo() is an inert value: false, empty, ""
+// in strings, and a property given it is unset (todo.go).
 //
 // Team data is read from the repository root (Repo.Root) on the control
 // machine: secret("NAME") opens secrets/NAME.age (secret.go);

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/converge-cm/converge/engine"
 	"go.starlark.net/starlark"
 	"go.starlark.net/syntax"
 )
@@ -19,7 +20,7 @@ import (
 // recipe, an attributes file or a library (a condition it could not read
 // becomes `if todo("..."):`), and {{/* TODO(migrate): ... */}} in a
 // template. Compile refuses a run list whose cookbooks hold one, naming
-// each file:line, unless Input.AllowTodo; then todo() is False.
+// each file:line, unless Input.AllowTodo; then todo() is a TodoValue.
 
 // Todo is one TODO marker.
 type Todo struct {
@@ -47,8 +48,96 @@ var todoBuiltin = starlark.NewBuiltin("todo", func(_ *starlark.Thread, b *starla
 	if err := starlark.UnpackPositionalArgs(b.Name(), args, kwargs, 1, &what); err != nil {
 		return nil, err
 	}
-	return starlark.False, nil
+	return TodoValue{What: what}, nil
 })
+
+// TodoValue is what todo("...") returns under Input.AllowTodo: the value
+// of a construct converge migrate could not translate, made inert so the
+// code around it still runs. Migrated code uses it where the construct's
+// value would be: `if todo(...):` skips the branch, and
+// `current = todo(...)` followed by `for l in current:`,
+// `current.split("\n")`, `len(current)` or `"%s" % current` must not
+// stop the compile. So it is false, an empty sequence (len 0, iterating
+// yields nothing, `x in it` is False), "" in str() and formatting, itself
+// for any attribute, index, slice, call and arithmetic, and equal to
+// nothing, itself included. Setting a key or field on it does nothing.
+//
+// A resource property given a TodoValue is left unset, as with None: the
+// property's default applies and a required one is reported missing.
+// Where it is converted to data (an attribute, a template variable, a
+// property of a custom resource's state) it is None.
+type TodoValue struct {
+	// What is the marker's text: file.rb:line: construct.
+	What string
+}
+
+var (
+	_ starlark.HasAttrs    = TodoValue{}
+	_ starlark.HasSetField = TodoValue{}
+	_ starlark.HasSetKey   = TodoValue{}
+	_ starlark.Sliceable   = TodoValue{}
+	_ starlark.Sequence    = TodoValue{}
+	_ starlark.Container   = TodoValue{}
+	_ starlark.Callable    = TodoValue{}
+	_ starlark.Comparable  = TodoValue{}
+	_ starlark.HasBinary   = TodoValue{}
+	_ starlark.HasUnary    = TodoValue{}
+)
+
+// String is "", so that str(), "%s" and "{}".format() of it add nothing.
+func (TodoValue) String() string        { return "" }
+func (TodoValue) Type() string          { return "todo" }
+func (TodoValue) Freeze()               {}
+func (TodoValue) Truth() starlark.Bool  { return false }
+func (TodoValue) Hash() (uint32, error) { return 0, nil }
+
+// Attr is the value itself: current.split(",") calls it, which is it again.
+func (t TodoValue) Attr(string) (starlark.Value, error)              { return t, nil }
+func (TodoValue) AttrNames() []string                                { return nil }
+func (TodoValue) SetField(string, starlark.Value) error              { return nil }
+func (t TodoValue) Get(starlark.Value) (starlark.Value, bool, error) { return t, true, nil }
+func (TodoValue) SetKey(_, _ starlark.Value) error                   { return nil }
+func (t TodoValue) Index(int) starlark.Value                         { return t }
+func (t TodoValue) Slice(_, _, _ int) starlark.Value                 { return t }
+func (TodoValue) Len() int                                           { return 0 }
+func (TodoValue) Iterate() starlark.Iterator                         { return emptyIter{} }
+func (TodoValue) Has(starlark.Value) (bool, error)                   { return false, nil }
+func (TodoValue) Name() string                                       { return "todo" }
+
+func (t TodoValue) CallInternal(*starlark.Thread, starlark.Tuple, []starlark.Tuple) (starlark.Value, error) {
+	return t, nil
+}
+
+// CompareSameType: one todo equals no other, nor itself, and orders
+// before nothing.
+func (TodoValue) CompareSameType(op syntax.Token, _ starlark.Value, _ int) (bool, error) {
+	return op == syntax.NEQ, nil
+}
+
+func (t TodoValue) Binary(syntax.Token, starlark.Value, starlark.Side) (starlark.Value, error) {
+	return t, nil
+}
+
+func (t TodoValue) Unary(syntax.Token) (starlark.Value, error) { return t, nil }
+
+type emptyIter struct{}
+
+func (emptyIter) Next(*starlark.Value) bool { return false }
+func (emptyIter) Done()                     {}
+
+// todoName is the error for a resource whose name is todo()'s value:
+// --allow-todo runs without an untranslated value, not without the name
+// that says which resource it is.
+func todoName(kind string, t TodoValue, pos engine.Pos) error {
+	return &engine.Diagnostic{Pos: pos, Summary: fmt.Sprintf("%s() name is todo(%q), which converge migrate could not translate", kind, t.What),
+		Detail: "--allow-todo leaves an untranslated property unset, but a resource needs its name: write it by hand (see MIGRATION.md)"}
+}
+
+// isTodo reports whether v is todo()'s value.
+func isTodo(v starlark.Value) bool {
+	_, ok := v.(TodoValue)
+	return ok
+}
 
 // templateTodo marks a template placeholder left by converge migrate:
 // {{/* TODO(migrate): ... */}}, with or without a trim marker.

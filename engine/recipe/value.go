@@ -121,6 +121,8 @@ func (c *goConv) toGo(v starlark.Value) (any, error) {
 		return x.toGoWith(c)
 	case *Handle:
 		return x.address, nil
+	case TodoValue:
+		return nil, nil
 	default:
 		return nil, fmt.Errorf("a %s cannot be used as data", v.Type())
 	}

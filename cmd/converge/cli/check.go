@@ -43,7 +43,7 @@ missing templates, bad notification targets and syntax errors.`,
 	f.StringArrayVarP(&opts.Attrs, "attr", "a", nil, "normal attribute key.path=value (repeatable)")
 	f.IntVar(&opts.Nodes, "nodes", 2, "nodes in the simulated cluster (cluster.nodes)")
 	f.StringVarP(&opts.Environment, "environment", "E", "", "Chef environment (environments/NAME.json) to compile for")
-	f.BoolVar(&opts.AllowTodo, "allow-todo", false, "compile cookbooks holding TODO(migrate) markers (each todo() is False)")
+	f.BoolVar(&opts.AllowTodo, "allow-todo", false, "compile cookbooks holding TODO(migrate) markers (each todo() is false, empty, an empty string, and leaves a property unset)")
 	return cmd
 }
 

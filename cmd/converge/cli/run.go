@@ -80,7 +80,7 @@ func (o *RunOptions) addFlags(cmd *cobra.Command, runList bool) {
 		f.StringVarP(&o.JSONAttrs, "json-attributes", "j", "", "JSON file of normal attributes (Chef's -j)")
 		f.StringArrayVar(&o.CookbookPaths, "cookbook-path", cookbookPathDefault(), "directory of cookbooks (repeatable; also CONVERGE_COOKBOOK_PATH)")
 		f.StringVar(&o.Format, "format", "text", "output format: text or json (one event per line)")
-		f.BoolVar(&o.AllowTodo, "allow-todo", false, "run cookbooks holding TODO(migrate) markers left by converge migrate (each todo() is False)")
+		f.BoolVar(&o.AllowTodo, "allow-todo", false, "run cookbooks holding TODO(migrate) markers left by converge migrate (each todo() is false, empty, an empty string, and leaves a property unset)")
 		f.StringVarP(&o.Environment, "environment", "E", "", "Chef environment (environments/NAME.json) of every node, over each node's chef_environment")
 		f.Var(&o.Serial, "serial", "rolling converge: N nodes (or P% of them, rounded up) at a time, in the order given or selected; a batch starts when the one before has finished (0: every node at once)")
 		f.IntVar(&o.MaxFail, "max-fail", 0, "rolling converge: start no new batch once more than this many nodes have failed (with --serial)")
