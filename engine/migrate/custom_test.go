@@ -4,10 +4,13 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/converge-cm/converge/engine"
 	cfacts "github.com/converge-cm/converge/engine/facts"
+	"github.com/converge-cm/converge/engine/migrate/ruby"
 	"github.com/converge-cm/converge/engine/recipe"
 )
 
@@ -44,6 +47,13 @@ func crCookbook(t *testing.T, files map[string]string, testRecipe string) (strin
 // compiles past the markers.
 func compileTest(t *testing.T, out string, allowTodo bool) error {
 	t.Helper()
+	_, err := compileTestColl(t, out, allowTodo)
+	return err
+}
+
+// compileTestColl is compileTest returning the node's resources.
+func compileTestColl(t *testing.T, out string, allowTodo bool) (*engine.Collection, error) {
+	t.Helper()
 	repo, err := recipe.LoadRepo([]string{filepath.Join(out, "cookbooks")})
 	if err != nil {
 		t.Fatal(err)
@@ -52,9 +62,8 @@ func compileTest(t *testing.T, out string, allowTodo bool) error {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = repo.Compile(recipe.Input{Name: f.Hostname, Facts: f, Normal: map[string]any{}, RunList: []string{"kit_test::default"},
+	return repo.Compile(recipe.Input{Name: f.Hostname, Facts: f, Normal: map[string]any{}, RunList: []string{"kit_test::default"},
 		Cluster: []recipe.ClusterMember{{Name: f.Hostname, Facts: f}}, AllowTodo: allowTodo})
-	return err
 }
 
 func TestMigrate_CustomResourceConstructs(t *testing.T) {
@@ -123,6 +132,61 @@ end
 			},
 		},
 		{
+			name: "types, lazy defaults, coerce, a partial and the common properties",
+			files: map[string]string{
+				"libraries/helpers.rb": `
+module Kit
+  module Helpers
+    def kit_user
+      platform_family?('debian') ? 'kit' : 'kitd'
+    end
+  end
+end
+`,
+				"resources/_partial/_shared.rb": "property :owner, String, default: 'root'\nproperty :conf_dir, String, default: '/etc/kit'\n",
+				"resources/site.rb": `
+provides :kit_site
+use '_partial/_shared'
+property :port, [Integer, String], default: 8080
+property :tls, [TrueClass, FalseClass, Hash]
+property :label, [String, NilClass, FalseClass], default: 'main'
+property :user, String, default: lazy { kit_user }
+property :pkg, String, default: lazy { platform_family?('debian') ? 'kit-dev' : 'kit-devel' }
+property :conf, String, default: lazy { |r| "#{r.conf_dir}/#{r.name}.conf" }
+property :root, String, default: lazy { '/srv/' + name }
+property :quiet, [true, false], default: lazy { sensitive }
+property :aliases, Array, default: [], coerce: proc { |v| v.is_a?(Array) ? v : [v] }
+property :workers, Integer, coerce: proc { |v| v.to_i }
+property :tag, String, coerce: proc { |v| v.to_s }
+
+action :create do
+  package new_resource.pkg
+  file new_resource.conf do
+    content "port #{new_resource.port} user #{new_resource.user} #{new_resource.aliases.join(',')} #{new_resource.workers}\n"
+    owner new_resource.owner
+    sensitive new_resource.sensitive
+  end
+  execute "echo #{new_resource.ignore_failure} #{new_resource.label}"
+end
+`},
+			recipe: "kit_site 'web' do\n  port '8443'\n  aliases 'www'\n  workers '4'\n  label nil\n  sensitive true\nend\n",
+			kind:   "site",
+			want: []string{
+				`load("//libraries/helpers.star", "kit_user")`,
+				`property("owner", str, default="root")`,
+				`property("port", (int, str), default=8080)`,
+				`property("tls", (bool, dict))`,
+				`property("label", (str, bool, None), default="main")`,
+				`property("user", str, default=lambda r: kit_user())`,
+				`property("pkg", str, default=lambda r: "kit-dev" if node.platform_family == "debian" else "kit-devel")`,
+				`property("conf", str, default=lambda r: "%s/%s.conf" % (r.conf_dir, r.name))`,
+				`property("root", str, default=lambda r: "/srv/" + r.name)`,
+				`property("quiet", bool, default=lambda r: r.sensitive)`,
+				`property("aliases", list, default=[], coerce=lambda v: v if type(v) == "list" else [v])`,
+				`sensitive=r.sensitive`,
+			},
+		},
+		{
 			name: "LWRP",
 			files: map[string]string{
 				"resources/svc.rb": "actions :enable, :disable\ndefault_action :enable\nattribute :svc_name, :kind_of => String, :name_attribute => true\nattribute :port, :kind_of => Integer, :default => 80\n",
@@ -144,9 +208,9 @@ end
 		{
 			name: "untranslatable",
 			files: map[string]string{"resources/bad.rb": `
-property :a, [String, Integer]
-property :b, String, default: lazy { "x" }
-property :c, String, coerce: proc { |v| v.downcase }
+property :a, [String, Regexp]
+property :b, String, default: lazy { shell_out('hostname').stdout }
+property :c, String, coerce: proc { |v| v.downcase + d }
 property :d, String
 provides :kit_bad, platform: 'ubuntu'
 
@@ -246,5 +310,98 @@ func TestMigrate_KindNames(t *testing.T) {
 	}
 	if err := compileTest(t, out, false); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestMigrate_CustomPropertyValues: the properties a migrated kind
+// computes (lazy defaults from a library helper, the node and other
+// properties; coerce; a partial's; an explicit nil for a property that
+// allows it) have the values Chef gives them.
+func TestMigrate_CustomPropertyValues(t *testing.T) {
+	files := map[string]string{
+		"libraries/names.rb":           "module Kit\n  module Names\n    def kit_group\n      platform?('ubuntu') ? 'staff' : 'wheel'\n    end\n  end\nend\n",
+		"resources/_partial/_paths.rb": "property :base, String, default: '/opt/kit'\n",
+		"resources/app.rb": `use '_partial/paths'
+property :group, String, default: lazy { kit_group }
+property :logdir, String, default: lazy { ::File.join(base, 'log') }
+property :unit, String, default: lazy { |r| "kit-#{r.name}" }
+property :ports, Array, coerce: proc { |v| v.is_a?(Array) ? v : [v] }
+property :level, [Integer, String], default: 1
+property :mark, [String, nil], default: 'x'
+action :run do
+  execute "start #{new_resource.unit}"
+end
+`,
+	}
+	for _, tc := range []struct {
+		recipe string
+		want   map[string]any
+	}{
+		{"kit_app 'a'\n", map[string]any{"base": "/opt/kit", "group": "staff", "logdir": "/opt/kit/log", "unit": "kit-a", "ports": nil, "level": int64(1), "mark": "x"}},
+		{"kit_app 'b' do\n  base '/srv'\n  ports 80\n  level 'debug'\n  mark nil\nend\n",
+			map[string]any{"base": "/srv", "group": "staff", "logdir": "/srv/log", "unit": "kit-b", "ports": []any{int64(80)}, "level": "debug", "mark": nil}},
+	} {
+		out, r := crCookbook(t, files, tc.recipe)
+		if len(r.Todos) > 0 {
+			t.Errorf("%s: TODOs %v", tc.recipe, r.Todos)
+		}
+		if _, err := os.Stat(filepath.Join(out, "cookbooks", "kit", "resources", "_paths.star")); err == nil {
+			t.Errorf("the partial was written as a kind")
+		}
+		c, err := compileTestColl(t, out, false)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.recipe, err)
+		}
+		cu, ok := c.Resources[0].(*engine.Custom)
+		if !ok {
+			t.Fatalf("%s: resource 0 is %T", tc.recipe, c.Resources[0])
+		}
+		got := map[string]any{}
+		for _, p := range cu.Props {
+			got[p.Name] = p.Value
+		}
+		if !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%s:\n got %#v\nwant %#v", tc.recipe, got, tc.want)
+		}
+	}
+}
+
+// TestPartialPath: `use NAME` reads NAME's directory under resources/
+// and its base name with one leading underscore, as Chef does.
+func TestPartialPath(t *testing.T) {
+	for _, tc := range []struct{ use, want string }{
+		{"_partial/_common", "resources/_partial/_common.rb"},
+		{"_partial/common", "resources/_partial/_common.rb"},
+		{"shared.rb", "resources/_shared.rb"},
+		{"_base", "resources/_base.rb"},
+	} {
+		if got := partialPath(tc.use); got != tc.want {
+			t.Errorf("partialPath(%q) = %q, want %q", tc.use, got, tc.want)
+		}
+	}
+}
+
+// TestTypeExpr: Chef's property types, one or a list, as converge's.
+func TestTypeExpr(t *testing.T) {
+	for _, tc := range []struct{ src, want, why string }{
+		{"property :a, String", "str", ""},
+		{"property :a, [TrueClass, FalseClass, Array]", "(bool, list)", ""},
+		{"property :a, [true, false]", "bool", ""},
+		{"property :a, [Integer, String], default: 1", "(int, str)", ""},
+		{"property :a, [String, NilClass, FalseClass]", "(str, bool, None)", ""},
+		{"property :a, [String, nil]", "(str, None)", ""},
+		{"property :a, [Symbol, String]", "str", ""},
+		{"property :file_mode, [String, Integer]", "mode", ""},
+		{"property :file_mode, [String, Integer, nil]", `("mode", None)`, ""},
+		{"property :a, [String, Regexp]", "", "the type Regexp has no converge property type"},
+		{"property :a, [nil]", "", "a property whose only type is nil"},
+	} {
+		stmts, _ := ruby.Parse(tc.src)
+		c := stmts[0].X.(*ruby.CallExpr)
+		name := c.Args[0].(*ruby.SymLit).Name
+		got, why := propType(name, c.Args[1:])
+		if got != tc.want || why != tc.why {
+			t.Errorf("%s: %q, %q; want %q, %q", tc.src, got, why, tc.want, tc.why)
+		}
 	}
 }

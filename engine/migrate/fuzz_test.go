@@ -79,8 +79,8 @@ func FuzzKind(f *testing.F) {
 		k.addProp("a", "str")
 		kinds := map[string]*crKind{k.chefName: k}
 		for _, out := range []kindOutput{
-			translateKind(k, kinds, "kit/resources/x.rb", src, "", ""),
-			translateKind(k, kinds, "kit/resources/x.rb", "actions :a\nattribute :a, kind_of: String\n", "kit/providers/x.rb", src),
+			translateKind(k, kinds, nil, "kit/resources/x.rb", src, "", ""),
+			translateKind(k, kinds, nil, "kit/resources/x.rb", "actions :a\nattribute :a, kind_of: String\n", "kit/providers/x.rb", src),
 			translateDefinition(&crKind{chefName: "kit_x", kind: "kit_x", cookbook: "kit", stem: "x", style: "definition", props: map[string]*crProp{}}, kinds, "kit/definitions/x.rb", src),
 		} {
 			if _, err := starOptions.Parse("x.star", out.star, 0); err != nil {

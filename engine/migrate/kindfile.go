@@ -29,6 +29,12 @@ type kindState struct {
 	when          map[string]string // action -> run_when rule
 	loads         bool              // the kind has a load_current
 	notes         []string
+	// base is the cookbook's path in TODOs (kit of kit/resources/x.rb);
+	// subs are the emitters of the partials the kind uses, and depth
+	// how deep they nest
+	base  string
+	subs  []*emitter
+	depth int
 }
 
 // kindOutput is a kind's translated file and what it needs a hand for.
@@ -41,8 +47,11 @@ type kindOutput struct {
 
 // translateKind translates a custom resource (src is resources/x.rb,
 // provider "") or an LWRP (provider is providers/x.rb).
-func translateKind(k *crKind, kinds map[string]*crKind, resRel, src, provRel, provider string) kindOutput {
-	st := &kindState{k: k, actionCode: map[string][]string{}, when: map[string]string{}}
+func translateKind(k *crKind, kinds map[string]*crKind, lib *library, resRel, src, provRel, provider string) kindOutput {
+	st := &kindState{k: k, actionCode: map[string][]string{}, when: map[string]string{}, base: k.cookbook}
+	if i := strings.LastIndex(resRel, "/resources/"); i >= 0 {
+		st.base = resRel[:i]
+	}
 	out := kindOutput{resources: map[string]int{}}
 	stmts, comments := ruby.Parse(src)
 	var pstmts []*ruby.Stmt
@@ -51,7 +60,7 @@ func translateKind(k *crKind, kinds map[string]*crKind, resRel, src, provRel, pr
 		pstmts, pcomments = ruby.Parse(provider)
 	}
 	helpers := map[string]bool{}
-	for _, list := range [][]*ruby.Stmt{stmts, pstmts} {
+	for _, list := range [][]*ruby.Stmt{withPartials(k.dir, stmts, 0), pstmts} {
 		for _, d := range kindDefs(list) {
 			helpers[d.Name] = true
 		}
@@ -59,17 +68,26 @@ func translateKind(k *crKind, kinds map[string]*crKind, resRel, src, provRel, pr
 	delete(helpers, "load_current_resource")
 	delete(helpers, "whyrun_supported?")
 	cr := &crCtx{k: k, helpers: helpers}
+	// the library helpers the kind calls, loaded at the top of its file
+	loads := map[string]map[string]bool{}
 	e := newEmitter(resRel, kindRecipe, k.cookbook, "", src, comments)
-	e.kinds, e.cr = kinds, cr
+	e.kinds, e.cr, e.lib, e.loads = kinds, cr, lib, loads
 	e.kindFile(st, stmts)
 	out.collect(e)
 	if provRel != "" {
 		pe := newEmitter(provRel, kindRecipe, k.cookbook, "", provider, pcomments)
-		pe.kinds, pe.cr = kinds, &crCtx{k: k, helpers: helpers}
+		pe.kinds, pe.cr, pe.lib, pe.loads = kinds, &crCtx{k: k, helpers: helpers}, lib, loads
 		pe.kindFile(st, pstmts)
 		out.collect(pe)
 	}
-	out.star = renameTargets(st.assemble(&out), kinds)
+	for _, se := range st.subs {
+		out.collect(se)
+	}
+	star := st.assemble(&out)
+	if ls := e.loadLines(); len(ls) > 0 {
+		star = strings.Join(ls, "\n") + "\n\n" + star
+	}
+	out.star = renameTargets(star, kinds)
 	out.notes = append(out.notes, st.notes...)
 	if name, _, renamed := kindName(k.cookbook, k.chefName); renamed {
 		out.notes = append(out.notes, fmt.Sprintf("%s: the %s %s is the converge kind %s (converge names a kind after its cookbook); the recipes migrated with it call it so", resRel, k.style, k.chefName, name))
@@ -225,6 +243,13 @@ func (e *emitter) kindStmt(st *kindState, s *ruby.Stmt) bool {
 			}
 			e.line(0, "# actions "+strings.Join(st.declared, ", ")+": one action_ function each, from the provider")
 			return true
+		case "use":
+			name, ok := useOf(s)
+			if !ok {
+				no(x.Name, "the partial must be named by a literal string")
+			}
+			e.usePartial(st, name)
+			return true
 		case "unified_mode":
 			e.line(0, "# unified_mode: converge compiles an action's resources in one pass; nothing to translate")
 			return true
@@ -280,6 +305,34 @@ func (e *emitter) kindStmt(st *kindState, s *ruby.Stmt) bool {
 	return true
 }
 
+// usePartial writes what the partial resource file `use NAME` reads
+// (Chef >= 16: resources/_partial/_NAME.rb, shared property lines) into
+// the kind, as if the file said it there.
+func (e *emitter) usePartial(st *kindState, name string) {
+	rel := partialPath(name)
+	if st.depth > 4 {
+		no("use '"+name+"'", "partials nest more than 4 deep")
+	}
+	src, err := os.ReadFile(filepath.Join(st.k.dir, rel))
+	if err != nil {
+		no("use '"+name+"'", "the partial "+rel+" is not in the cookbook")
+	}
+	stmts, comments := ruby.Parse(string(src))
+	pe := newEmitter(st.base+"/"+rel, kindRecipe, st.k.cookbook, "", string(src), comments)
+	pe.kinds, pe.cr, pe.lib, pe.loads = e.kinds, e.cr, e.lib, e.loads
+	st.subs = append(st.subs, pe)
+	head := st.head
+	st.head = nil
+	st.depth++
+	pe.kindFile(st, stmts)
+	st.depth--
+	part := st.head
+	st.head = head
+	e.line(0, "# use '"+commentText(name)+"': the properties of the partial "+rel+" (not a kind of its own), as Chef reads them here")
+	e.out = append(e.out, part...)
+	e.line(0, "# end of "+rel)
+}
+
 // kindProperty writes property() for `property :x, Type, opts` or an
 // LWRP's `attribute :x, kind_of: Type, opts`.
 func (e *emitter) kindProperty(st *kindState, c *ruby.CallExpr) {
@@ -329,6 +382,10 @@ func (e *emitter) kindProperty(st *kindState, c *ruby.CallExpr) {
 			case "kind_of":
 			case "name_property", "name_attribute":
 				if isTrue() {
+					if strings.HasPrefix(typ, "(str,") {
+						typ = "str" // the name is a string
+						args[1] = typ
+					}
 					if typ != "str" {
 						no(c.Name+" :"+name, "a name property must be a String")
 					}
@@ -349,8 +406,9 @@ func (e *emitter) kindProperty(st *kindState, c *ruby.CallExpr) {
 			case "identity":
 				note = append(note, "identity")
 			case "default":
-				if lz, ok := v.(*ruby.CallExpr); ok && lz.Name == "lazy" {
-					no(c.Name+" :"+name+" default: lazy", "a default computed from the resource; converge defaults are values (give it in the actions: r."+name+" or ...)")
+				if lz, ok := v.(*ruby.CallExpr); ok && lz.Name == "lazy" && lz.Recv == nil {
+					args = append(args, "default="+e.lazyDefault(c.Name+" :"+name+" default: lazy", name, lz))
+					continue
 				}
 				if _, ok := v.(*ruby.NilLit); ok {
 					continue
@@ -368,8 +426,10 @@ func (e *emitter) kindProperty(st *kindState, c *ruby.CallExpr) {
 				args = append(args, "one_of="+e.expr(arr).code)
 			case "description":
 				args = append(args, "doc="+e.expr(v).code)
+			case "coerce":
+				args = append(args, "coerce="+e.coerceFn(c.Name+" :"+name+" coerce:", name, v))
 			default:
-				no(c.Name+" :"+name+" "+key+":", "this property option has no converge equivalent (converge has default, required, name_property, one_of, sensitive, desired_state, validate)")
+				no(c.Name+" :"+name+" "+key+":", "this property option has no converge equivalent (converge has default, required, name_property, one_of, sensitive, desired_state, validate, coerce)")
 			}
 		}
 	}
@@ -377,6 +437,82 @@ func (e *emitter) kindProperty(st *kindState, c *ruby.CallExpr) {
 		e.line(0, "# "+name+": "+strings.Join(note, ", ")+": converge identifies a resource by its name")
 	}
 	e.line(0, "property("+strings.Join(args, ", ")+")")
+}
+
+// lazyDefault is the default=... of `default: lazy { ... }`: a function
+// of the resource, which converge computes once the caller's properties
+// are set (SPEC §4.6), as Chef does when the property is read. In the
+// block, self is the resource: a bare property name, new_resource.x and
+// the block's parameter (lazy { |r| ... }) read r. One expression is a
+// lambda; a longer block a function written before the property.
+func (e *emitter) lazyDefault(what, prop string, lz *ruby.CallExpr) string {
+	if lz.Block == nil || len(lz.Args) > 0 {
+		no(what, "lazy without a block")
+	}
+	defer within(what)
+	cr := e.cr
+	desired, inLazy := cr.desired, cr.lazy
+	defer func() { cr.desired, cr.lazy = desired, inLazy }()
+	cr.desired, cr.lazy = "", true
+	if len(lz.Block.Params) > 0 {
+		cr.desired = lz.Block.Params[0]
+	}
+	e.vars = map[string]varInfo{}
+	body := lz.Block.Body
+	if len(body) == 1 && isValueStmt(e, body[0].X) {
+		mark := len(e.out)
+		code := e.expr(body[0].X).code
+		if len(e.out) == mark {
+			return "lambda r: " + code
+		}
+		e.out = e.out[:mark]
+	}
+	fn := "_default_" + prop
+	e.line(0, "def "+fn+"(r):")
+	e.returning(body, 1)
+	e.line(0, "")
+	return fn
+}
+
+// within, deferred, names what in what a translation inside it could not
+// translate: "property :x default: lazy" for "shell_out".
+func within(what string) {
+	if r := recover(); r != nil {
+		if u, ok := r.(*untranslatable); ok && !strings.HasPrefix(u.construct, what) {
+			panic(&untranslatable{construct: what, why: u.construct + ": " + u.why})
+		}
+		panic(r)
+	}
+}
+
+// coerceFn is the coerce=... of `coerce: proc { |v| ... }`: a function
+// of the value given. The resource is not at hand there (converge coerces
+// before the resource is complete): a proc that reads it stays a TODO.
+func (e *emitter) coerceFn(what, prop string, v ruby.Expr) string {
+	pc, ok := v.(*ruby.CallExpr)
+	if !ok || pc.Recv != nil || (pc.Name != "proc" && pc.Name != "lambda") || pc.Block == nil || len(pc.Args) > 0 || len(pc.Block.Params) != 1 {
+		no(what, "only proc { |value| ... } is translated")
+	}
+	defer within(what)
+	cr := e.cr
+	defer func() { e.cr = cr }()
+	e.cr = nil // no r: a property name is not a value here
+	e.vars = map[string]varInfo{}
+	param := e.bind(pc.Block.Params[0], "")
+	body := pc.Block.Body
+	if len(body) == 1 && isValueStmt(e, body[0].X) {
+		mark := len(e.out)
+		code := e.expr(body[0].X).code
+		if len(e.out) == mark {
+			return "lambda " + param + ": " + code
+		}
+		e.out = e.out[:mark]
+	}
+	fn := "_coerce_" + prop
+	e.line(0, "def "+fn+"("+param+"):")
+	e.returning(body, 1)
+	e.line(0, "")
+	return fn
 }
 
 // starKeywords are the words a property (a field of r) cannot be named.
@@ -741,7 +877,7 @@ func translateDefinition(k *crKind, kinds map[string]*crKind, rel, src string) k
 
 // migrateKinds writes the kinds of the cookbook in dir (scanned into
 // kinds beforehand) to out/resources.
-func migrateKinds(r *Report, sum *CookbookSummary, dir, base, out, cookbook string) error {
+func migrateKinds(r *Report, sum *CookbookSummary, lib *library, dir, base, out, cookbook string) error {
 	var mine []*crKind
 	for _, k := range r.kinds {
 		if k.cookbook == cookbook {
@@ -776,7 +912,7 @@ func migrateKinds(r *Report, sum *CookbookSummary, dir, base, out, cookbook stri
 				provRel, prov = base+"/providers/"+stem+".rb", string(b)
 				from += " and providers/" + stem + ".rb"
 			}
-			ko = translateKind(k, r.kinds, base+"/"+from[:strings.Index(from+" ", " ")], string(src), provRel, prov)
+			ko = translateKind(k, r.kinds, lib, base+"/"+from[:strings.Index(from+" ", " ")], string(src), provRel, prov)
 		}
 		r.Todos = append(r.Todos, ko.todos...)
 		for kk, n := range ko.resources {

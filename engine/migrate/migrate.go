@@ -250,7 +250,7 @@ func migrateCookbook(r *Report, dir, outDir string, seen map[string]string) erro
 	if err := copyTree(filepath.Join(dir, "files"), filepath.Join(out, "files")); err != nil {
 		return err
 	}
-	if err := migrateKinds(r, &sum, dir, base, out, name); err != nil {
+	if err := migrateKinds(r, &sum, lib, dir, base, out, name); err != nil {
 		return err
 	}
 	r.Cookbooks = append(r.Cookbooks, name)

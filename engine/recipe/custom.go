@@ -534,6 +534,11 @@ func (c *compiler) customBuiltin(k *customKind) *starlark.Builtin {
 			}
 			p := k.props[i]
 			if val == starlark.None {
+				if p.nilOK {
+					// None is one of its types: a value, which overrides the default
+					values[key] = val
+					base.MarkSet(key)
+				}
 				continue // None leaves a property unset
 			}
 			v, err := c.coerceValue(thread, p, val)

@@ -21,10 +21,12 @@ func propsOf(t *testing.T, c *engine.Collection) map[string]any {
 
 // TestCompile_CustomPropertyOfSeveralTypes: a property given a tuple or
 // list of types takes a value of any of them; an error names them all.
+// None given for a property that lists None is a value (it overrides the
+// default); for another it leaves the property unset.
 func TestCompile_CustomPropertyOfSeveralTypes(t *testing.T) {
 	kind := `property("port", (int, str), default=8000)
 property("bridge", [bool, list])
-property("label", (str, None))
+property("label", (str, None), default="none")
 property("secret", (int, str), sensitive=True)
 def action_x(r): pass
 `
@@ -33,7 +35,8 @@ def action_x(r): pass
 		want   map[string]any // nil: an error matching err
 		err    string
 	}{
-		{`t_k("a")`, map[string]any{"port": int64(8000), "bridge": nil, "label": nil, "secret": nil}, ""},
+		{`t_k("a")`, map[string]any{"port": int64(8000), "bridge": nil, "label": "none", "secret": nil}, ""},
+		{`t_k("a", port=None)`, map[string]any{"port": int64(8000), "bridge": nil, "label": "none", "secret": nil}, ""},
 		{`t_k("b", port="http", bridge=True, label="x")`, map[string]any{"port": "http", "bridge": true, "label": "x", "secret": nil}, ""},
 		{`t_k("c", bridge=("eth0", "eth1"), label=None)`, map[string]any{"port": int64(8000), "bridge": []any{"eth0", "eth1"}, "label": nil, "secret": nil}, ""},
 		{`t_k("d", port=True)`, nil, `default.star:1:\d+: t_k\[d\]: property port: want one of int, str, got bool \(True\)`},
