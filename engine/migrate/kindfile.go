@@ -367,6 +367,43 @@ func (e *emitter) kindProperty(st *kindState, c *ruby.CallExpr) {
 	}
 	args := []string{starQuote(name), typeArg(typ)}
 	var note []string
+	// A lazy default or a coerce proc converge cannot translate leaves
+	// the property declared without it, and a TODO beside it: what reads
+	// the property still compiles.
+	type dropped struct {
+		line            int
+		construct, why string
+	}
+	var drops []dropped
+	option := func(key string, ln int, write func() string) {
+		mark, tmark := len(e.out), len(e.todos)
+		code, bad := func() (code string, bad *untranslatable) {
+			defer func() {
+				if r := recover(); r != nil {
+					u, ok := r.(*untranslatable)
+					if !ok {
+						panic(r)
+					}
+					bad = u
+				}
+			}()
+			return write(), nil
+		}()
+		if bad == nil && len(e.todos) > tmark {
+			// a longer block with statements left as TODOs
+			t := e.todos[tmark]
+			bad = &untranslatable{construct: c.Name + " :" + name + " " + key + ":", why: t.Construct + ": " + t.Why}
+		}
+		if bad == nil {
+			args = append(args, key+"="+code)
+			return
+		}
+		e.out, e.todos = e.out[:mark], e.todos[:tmark]
+		if ln == 0 {
+			ln = c.Line
+		}
+		drops = append(drops, dropped{ln, bad.construct, bad.why + "; the property is declared without it"})
+	}
 	if opts != nil {
 		for i, kx := range opts.Keys {
 			key, _ := literalKey(kx)
@@ -407,7 +444,7 @@ func (e *emitter) kindProperty(st *kindState, c *ruby.CallExpr) {
 				note = append(note, "identity")
 			case "default":
 				if lz, ok := v.(*ruby.CallExpr); ok && lz.Name == "lazy" && lz.Recv == nil {
-					args = append(args, "default="+e.lazyDefault(c.Name+" :"+name+" default: lazy", name, lz))
+					option("default", lz.Line, func() string { return e.lazyDefault(c.Name+" :"+name+" default: lazy", name, lz) })
 					continue
 				}
 				if _, ok := v.(*ruby.NilLit); ok {
@@ -427,7 +464,11 @@ func (e *emitter) kindProperty(st *kindState, c *ruby.CallExpr) {
 			case "description":
 				args = append(args, "doc="+e.expr(v).code)
 			case "coerce":
-				args = append(args, "coerce="+e.coerceFn(c.Name+" :"+name+" coerce:", name, v))
+				ln := 0
+				if pc, ok := v.(*ruby.CallExpr); ok {
+					ln = pc.Line
+				}
+				option("coerce", ln, func() string { return e.coerceFn(c.Name+" :"+name+" coerce:", name, v) })
 			default:
 				no(c.Name+" :"+name+" "+key+":", "this property option has no converge equivalent (converge has default, required, name_property, one_of, sensitive, desired_state, validate, coerce)")
 			}
@@ -437,6 +478,9 @@ func (e *emitter) kindProperty(st *kindState, c *ruby.CallExpr) {
 		e.line(0, "# "+name+": "+strings.Join(note, ", ")+": converge identifies a resource by its name")
 	}
 	e.line(0, "property("+strings.Join(args, ", ")+")")
+	for _, d := range drops {
+		e.todoLine(d.line, 0, d.construct, d.why)
+	}
 }
 
 // lazyDefault is the default=... of `default: lazy { ... }`: a function
