@@ -225,3 +225,22 @@ def action_x(r): execute("set")
 		}
 	}
 }
+
+// TestCompile_CustomResourceAsTemplateData: an action may pass its
+// resource to a template (Chef's variables(config: new_resource)): the
+// template sees the dict of its properties.
+func TestCompile_CustomResourceAsTemplateData(t *testing.T) {
+	kind := `property("port", (int, str), default=80)
+def action_x(r):
+    template("/etc/site.conf", source="site.tmpl", variables={"cfg": r})
+`
+	c := mustCompile(t, `t_k("web", port="8080")`, map[string]string{"resources/k.star": kind, "templates/site.tmpl": "{{.cfg.name}} {{.cfg.port}}\n"})
+	tm, ok := customOf(t, c, 0).Inner("x")[0].(*resources.Template)
+	if !ok {
+		t.Fatalf("inner %T", customOf(t, c, 0).Inner("x")[0])
+	}
+	want := map[string]any{"name": "web", "port": "8080", "sensitive": false, "ignore_failure": false, "retries": int64(0), "retry_delay": int64(0)}
+	if got := tm.Variables["cfg"]; !reflect.DeepEqual(got, want) {
+		t.Errorf("cfg = %#v\nwant %#v", got, want)
+	}
+}
