@@ -328,6 +328,14 @@ property :unit, String, default: lazy { |r| "kit-#{r.name}" }
 property :ports, Array, coerce: proc { |v| v.is_a?(Array) ? v : [v] }
 property :level, [Integer, String], default: 1
 property :mark, [String, nil], default: 'x'
+property :svc, String, default: lazy {
+  case node['platform_family']
+  when 'debian'
+    'kit-d'
+  when 'rhel'
+    'kitd' if node['platform_version'].to_i >= 8
+  end
+}
 action :run do
   execute "start #{new_resource.unit}"
 end
@@ -337,9 +345,9 @@ end
 		recipe string
 		want   map[string]any
 	}{
-		{"kit_app 'a'\n", map[string]any{"base": "/opt/kit", "group": "staff", "logdir": "/opt/kit/log", "unit": "kit-a", "ports": nil, "level": int64(1), "mark": "x"}},
+		{"kit_app 'a'\n", map[string]any{"base": "/opt/kit", "group": "staff", "logdir": "/opt/kit/log", "unit": "kit-a", "ports": nil, "level": int64(1), "mark": "x", "svc": "kit-d"}},
 		{"kit_app 'b' do\n  base '/srv'\n  ports 80\n  level 'debug'\n  mark nil\nend\n",
-			map[string]any{"base": "/srv", "group": "staff", "logdir": "/srv/log", "unit": "kit-b", "ports": []any{int64(80)}, "level": "debug", "mark": nil}},
+			map[string]any{"base": "/srv", "group": "staff", "logdir": "/srv/log", "unit": "kit-b", "ports": []any{int64(80)}, "level": "debug", "mark": nil, "svc": "kit-d"}},
 	} {
 		out, r := crCookbook(t, files, tc.recipe)
 		if len(r.Todos) > 0 {

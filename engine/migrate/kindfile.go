@@ -371,7 +371,7 @@ func (e *emitter) kindProperty(st *kindState, c *ruby.CallExpr) {
 	// the property declared without it, and a TODO beside it: what reads
 	// the property still compiles.
 	type dropped struct {
-		line            int
+		line           int
 		construct, why string
 	}
 	var drops []dropped
@@ -513,9 +513,57 @@ func (e *emitter) lazyDefault(what, prop string, lz *ruby.CallExpr) string {
 	}
 	fn := "_default_" + prop
 	e.line(0, "def "+fn+"(r):")
-	e.returning(body, 1)
-	e.line(0, "")
+	e.blockFunc(body)
 	return fn
+}
+
+// blockFunc writes the body of a function for a block whose value is its
+// last statement's: a trailing if or case returns from each branch.
+func (e *emitter) blockFunc(body []*ruby.Stmt) {
+	inDef := e.inDef
+	defer func() { e.inDef = inDef }()
+	e.inDef = true
+	e.body(e.returnTail(body), 1)
+	e.line(0, "")
+}
+
+// returnTail returns body with the value of its last statement returned,
+// in each branch of a trailing if or case (nil where no branch is taken),
+// as Ruby gives a block's or method's value.
+func (e *emitter) returnTail(body []*ruby.Stmt) []*ruby.Stmt {
+	if len(body) == 0 {
+		return []*ruby.Stmt{{X: &ruby.JumpExpr{Kind: "return"}}}
+	}
+	out := append([]*ruby.Stmt(nil), body[:len(body)-1]...)
+	last := *body[len(body)-1]
+	switch x := last.X.(type) {
+	case *ruby.IfExpr:
+		c := *x
+		c.Modifier = false
+		c.Bodies = nil
+		for _, b := range x.Bodies {
+			c.Bodies = append(c.Bodies, e.returnTail(b))
+		}
+		c.Else, c.HasElse = e.returnTail(x.Else), true
+		last.X = &c
+		return append(out, &last)
+	case *ruby.CaseExpr:
+		c := *x
+		c.Bodies = nil
+		for _, b := range x.Bodies {
+			c.Bodies = append(c.Bodies, e.returnTail(b))
+		}
+		c.Else, c.HasElse = e.returnTail(x.Else), true
+		last.X = &c
+		return append(out, &last)
+	case *ruby.JumpExpr:
+		return append(out, &last)
+	}
+	if isValueStmt(e, last.X) {
+		last.X = &ruby.JumpExpr{Line: last.Line, Kind: "return", Val: last.X}
+		return append(out, &last)
+	}
+	return append(out, &last, &ruby.Stmt{X: &ruby.JumpExpr{Kind: "return"}, Line: last.EndLine, EndLine: last.EndLine})
 }
 
 // within, deferred, names what in what a translation inside it could not
@@ -554,8 +602,7 @@ func (e *emitter) coerceFn(what, prop string, v ruby.Expr) string {
 	}
 	fn := "_coerce_" + prop
 	e.line(0, "def "+fn+"("+param+"):")
-	e.returning(body, 1)
-	e.line(0, "")
+	e.blockFunc(body)
 	return fn
 }
 
