@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -158,6 +159,7 @@ property :quiet, [true, false], default: lazy { sensitive }
 property :aliases, Array, default: [], coerce: proc { |v| v.is_a?(Array) ? v : [v] }
 property :workers, Integer, coerce: proc { |v| v.to_i }
 property :tag, String, coerce: proc { |v| v.to_s }
+property :slots, Integer, default: 2, callbacks: { 'is positive' => ->(n) { n > 0 }, 'is small' => lambda { |n| n < 100 } }
 
 action :create do
   package new_resource.pkg
@@ -184,6 +186,8 @@ end
 				`property("quiet", bool, default=lambda r: r.sensitive)`,
 				`property("aliases", list, default=[], coerce=lambda v: v if type(v) == "list" else [v])`,
 				`sensitive=r.sensitive`,
+				`# slots callbacks: "is positive", "is small"`,
+				`property("slots", int, default=2, validate=lambda v: (lambda n: n > 0)(v) and (lambda n: n < 100)(v))`,
 			},
 		},
 		{
@@ -328,6 +332,7 @@ property :unit, String, default: lazy { |r| "kit-#{r.name}" }
 property :ports, Array, coerce: proc { |v| v.is_a?(Array) ? v : [v] }
 property :level, [Integer, String], default: 1
 property :mark, [String, nil], default: 'x'
+property :slots, Integer, default: 2, callbacks: { 'must be positive' => ->(n) { n > 0 } }
 property :svc, String, default: lazy {
   case node['platform_family']
   when 'debian'
@@ -343,11 +348,13 @@ end
 	}
 	for _, tc := range []struct {
 		recipe string
-		want   map[string]any
+		want   map[string]any // nil: compiling fails with err
+		err    string
 	}{
-		{"kit_app 'a'\n", map[string]any{"base": "/opt/kit", "group": "staff", "logdir": "/opt/kit/log", "unit": "kit-a", "ports": nil, "level": int64(1), "mark": "x", "svc": "kit-d"}},
+		{"kit_app 'c' do\n  slots 0\nend\n", nil, `kit_test/recipes/default.star:\d+:\d+: kit_app\[c\]: property slots: 0 fails the kind's validate function`},
+		{"kit_app 'a'\n", map[string]any{"base": "/opt/kit", "group": "staff", "logdir": "/opt/kit/log", "unit": "kit-a", "ports": nil, "level": int64(1), "mark": "x", "svc": "kit-d", "slots": int64(2)}, ""},
 		{"kit_app 'b' do\n  base '/srv'\n  ports 80\n  level 'debug'\n  mark nil\nend\n",
-			map[string]any{"base": "/srv", "group": "staff", "logdir": "/srv/log", "unit": "kit-b", "ports": []any{int64(80)}, "level": "debug", "mark": nil, "svc": "kit-d"}},
+			map[string]any{"base": "/srv", "group": "staff", "logdir": "/srv/log", "unit": "kit-b", "ports": []any{int64(80)}, "level": "debug", "mark": nil, "svc": "kit-d", "slots": int64(2)}, ""},
 	} {
 		out, r := crCookbook(t, files, tc.recipe)
 		if len(r.Todos) > 0 {
@@ -357,6 +364,12 @@ end
 			t.Errorf("the partial was written as a kind")
 		}
 		c, err := compileTestColl(t, out, false)
+		if tc.want == nil {
+			if err == nil || !regexp.MustCompile(tc.err).MatchString(err.Error()) {
+				t.Errorf("%s: error %v\nwant %s", tc.recipe, err, tc.err)
+			}
+			continue
+		}
 		if err != nil {
 			t.Fatalf("%s: %v", tc.recipe, err)
 		}

@@ -468,9 +468,15 @@ func (e *emitter) kindProperty(st *kindState, c *ruby.CallExpr) {
 				if pc, ok := v.(*ruby.CallExpr); ok {
 					ln = pc.Line
 				}
-				option("coerce", ln, func() string { return e.coerceFn(c.Name+" :"+name+" coerce:", name, v) })
+				option("coerce", ln, func() string { return e.coerceFn(c.Name+" :"+name+" coerce:", "_coerce_"+name, v) })
+			case "callbacks":
+				h, ok := v.(*ruby.HashLit)
+				if !ok || len(h.Keys) == 0 {
+					no(c.Name+" :"+name+" callbacks:", "expected a hash of message to lambda")
+				}
+				option("validate", h.Line, func() string { return e.callbacks(c.Name+" :"+name+" callbacks:", name, h) })
 			default:
-				no(c.Name+" :"+name+" "+key+":", "this property option has no converge equivalent (converge has default, required, name_property, one_of, sensitive, desired_state, validate, coerce)")
+				no(c.Name+" :"+name+" "+key+":", "this property option has no converge equivalent (converge has default, required, name_property, one_of, sensitive, desired_state, validate, coerce, callbacks)")
 			}
 		}
 	}
@@ -580,7 +586,7 @@ func within(what string) {
 // coerceFn is the coerce=... of `coerce: proc { |v| ... }`: a function
 // of the value given. The resource is not at hand there (converge coerces
 // before the resource is complete): a proc that reads it stays a TODO.
-func (e *emitter) coerceFn(what, prop string, v ruby.Expr) string {
+func (e *emitter) coerceFn(what, fn string, v ruby.Expr) string {
 	pc, ok := v.(*ruby.CallExpr)
 	if !ok || pc.Recv != nil || (pc.Name != "proc" && pc.Name != "lambda") || pc.Block == nil || len(pc.Args) > 0 || len(pc.Block.Params) != 1 {
 		no(what, "only proc { |value| ... } is translated")
@@ -600,10 +606,33 @@ func (e *emitter) coerceFn(what, prop string, v ruby.Expr) string {
 		}
 		e.out = e.out[:mark]
 	}
-	fn := "_coerce_" + prop
 	e.line(0, "def "+fn+"("+param+"):")
 	e.blockFunc(body)
 	return fn
+}
+
+// callbacks is the validate=... of `callbacks: { 'message' => lambda
+// { |v| ... }, ... }`: a function of the value true when every callback
+// is. Like coerce, it sees the value only.
+func (e *emitter) callbacks(what, prop string, h *ruby.HashLit) string {
+	var fns, msgs []string
+	for i, kx := range h.Keys {
+		msg, _ := literalKey(kx)
+		msgs = append(msgs, starQuote(msg))
+		fns = append(fns, e.coerceFn(what, fmt.Sprintf("_check%d_%s", i, prop), h.Vals[i]))
+	}
+	e.line(0, "# "+commentText(prop+" callbacks: "+strings.Join(msgs, ", ")))
+	if len(fns) == 1 {
+		return fns[0]
+	}
+	var calls []string
+	for _, f := range fns {
+		if strings.HasPrefix(f, "lambda ") {
+			f = "(" + f + ")"
+		}
+		calls = append(calls, f+"(v)")
+	}
+	return "lambda v: " + strings.Join(calls, " and ")
 }
 
 // starKeywords are the words a property (a field of r) cannot be named.
