@@ -919,7 +919,16 @@ func (c *compiler) loadCurrentFn(inst *customInst, base *engine.Common) func(map
 			if i < 0 && key != "name" {
 				return nil, false, fmt.Errorf("load_current of %s returned %s, which is not one of its properties", k.name, it[0])
 			}
-			g, err := toGo(it[1])
+			val := it[1]
+			if i >= 0 && k.props[i].coerce != nil && val != starlark.None {
+				// as Chef coerces what load_current_value sets
+				cv, err := starlark.Call(th, k.props[i].coerce, starlark.Tuple{val}, nil)
+				if err != nil {
+					return nil, false, fmt.Errorf("load_current of %s: %s: coerce: %v", k.name, key, err)
+				}
+				val = cv
+			}
+			g, err := toGo(val)
 			if err != nil {
 				return nil, false, fmt.Errorf("load_current of %s: %s: %v", k.name, key, err)
 			}

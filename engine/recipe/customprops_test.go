@@ -244,3 +244,25 @@ def action_x(r):
 		t.Errorf("cfg = %#v\nwant %#v", got, want)
 	}
 }
+
+// TestCompile_CustomCoerceCurrentValue: a current value load_current
+// returns goes through the property's coerce, as Chef coerces what
+// load_current_value sets, so it compares with the desired value.
+func TestCompile_CustomCoerceCurrentValue(t *testing.T) {
+	kind := `property("hosts", list, coerce=lambda v: v if type(v) == "list" else v.split(","))
+def probes(r): return {"h": "cat /h"}
+def load_current(r, out): return {"hosts": out["h"].stdout.strip()}
+def action_x(r): execute("set")
+`
+	c := mustCompile(t, `t_k("a", hosts="a,b")`, map[string]string{"resources/k.star": kind})
+	x := customOf(t, c, 0)
+	cur, _, err := x.LoadCurrent(map[string]engine.ShellResult{"h": {Stdout: "a,b\n"}})
+	if err != nil || !reflect.DeepEqual(cur["hosts"], []any{"a", "b"}) {
+		t.Fatalf("current %#v, %v", cur["hosts"], err)
+	}
+	p := engine.NewProbed()
+	p.SetShell("cat /h", engine.ShellResult{Stdout: "a,b\n"})
+	if d, err := x.Check("x", p); err != nil || !d.Empty() {
+		t.Errorf("Check = %q, %v; want up to date", d.Changes, err)
+	}
+}
