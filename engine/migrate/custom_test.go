@@ -426,3 +426,39 @@ func TestTypeExpr(t *testing.T) {
 		}
 	}
 }
+
+// TestMigrate_KindUserWithoutMetadata: a test cookbook without metadata
+// depends on the cookbooks whose kinds its recipes declare (as on those
+// it includes), so the kinds are in reach.
+func TestMigrate_KindUserWithoutMetadata(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "kit")
+	for p, s := range map[string]string{
+		"metadata.rb":       "name 'kit'\nversion '1.0.0'\n",
+		"resources/note.rb": "property :text, String\naction :write do\n  file \"/tmp/#{new_resource.name}\" do\n    content new_resource.text\n  end\nend\n",
+		"test/fixtures/cookbooks/test/recipes/default.rb": "kit_note 'a' do\n  text 'hello'\nend\n",
+	} {
+		if err := writeFile(filepath.Join(src, p), []byte(s)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := t.TempDir()
+	if _, err := Migrate([]string{src}, out); err != nil {
+		t.Fatal(err)
+	}
+	md, err := os.ReadFile(filepath.Join(out, "cookbooks", "test", "metadata.star"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(md), `"kit"`) {
+		t.Errorf("test's metadata does not depend on kit:\n%s", md)
+	}
+	repo, err := recipe.LoadRepo([]string{filepath.Join(out, "cookbooks")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, _ := cfacts.ForPlatform("debian-12")
+	if _, err := repo.Compile(recipe.Input{Name: f.Hostname, Facts: f, Normal: map[string]any{}, RunList: []string{"test::default"},
+		Cluster: []recipe.ClusterMember{{Name: f.Hostname, Facts: f}}}); err != nil {
+		t.Error(err)
+	}
+}

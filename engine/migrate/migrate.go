@@ -221,6 +221,11 @@ func migrateCookbook(r *Report, dir, outDir string, seen map[string]string) erro
 			for _, m := range includeRe.FindAllStringSubmatch(tr.star, -1) {
 				included[m[1]] = true
 			}
+			for _, k := range r.kinds {
+				if tr.resources[k.kind] > 0 {
+					included[k.cookbook] = true // a kind of it is declared
+				}
+			}
 			header := "# Translated from " + sub + "/" + filepath.Base(f) + " by converge migrate.\n"
 			if err := writeFile(filepath.Join(out, sub, stem+".star"), []byte(header+tr.star)); err != nil {
 				return err
@@ -234,7 +239,7 @@ func migrateCookbook(r *Report, dir, outDir string, seen map[string]string) erro
 	}
 	if !hasMetadata(dir) {
 		// no metadata to name the dependencies: the cookbooks the recipes
-		// include are depended on, at any version
+		// include, or whose kinds they declare, are depended on, at any version
 		for _, dep := range sortedKeys(included) {
 			if dep != name {
 				meta.depends = append(meta.depends, [2]string{dep, ">= 0.0.0"})
