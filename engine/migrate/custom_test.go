@@ -159,6 +159,7 @@ property :quiet, [true, false], default: lazy { sensitive }
 property :aliases, Array, default: [], coerce: proc { |v| v.is_a?(Array) ? v : [v] }
 property :workers, Integer, coerce: proc { |v| v.to_i }
 property :tag, String, coerce: proc { |v| v.to_s }
+property :match, [String, Regexp]
 property :slots, Integer, default: 2, callbacks: { 'is positive' => ->(n) { n > 0 }, 'is small' => lambda { |n| n < 100 } }
 
 action :create do
@@ -186,6 +187,7 @@ end
 				`property("quiet", bool, default=lambda r: r.sensitive)`,
 				`property("aliases", list, default=[], coerce=lambda v: v if type(v) == "list" else [v])`,
 				`sensitive=r.sensitive`,
+				"# match: a Regexp in Chef, here the pattern's source string (str)\nproperty(\"match\", str)",
 				`# slots callbacks: "is positive", "is small"`,
 				`property("slots", int, default=2, validate=lambda v: (lambda n: n > 0)(v) and (lambda n: n < 100)(v))`,
 			},
@@ -212,7 +214,7 @@ end
 		{
 			name: "untranslatable",
 			files: map[string]string{"resources/bad.rb": `
-property :a, [String, Regexp]
+property :a, [String, Proc]
 property :b, String, default: lazy { shell_out('hostname').stdout }
 property :c, String, coerce: proc { |v| v.downcase + d }
 property :d, String
@@ -414,7 +416,8 @@ func TestTypeExpr(t *testing.T) {
 		{"property :a, [Symbol, String]", "str", ""},
 		{"property :file_mode, [String, Integer]", "mode", ""},
 		{"property :file_mode, [String, Integer, nil]", `("mode", None)`, ""},
-		{"property :a, [String, Regexp]", "", "the type Regexp has no converge property type"},
+		{"property :a, [String, Regexp]", "str", ""},
+		{"property :a, [String, Proc]", "", "the type Proc has no converge property type"},
 		{"property :a, [nil]", "", "a property whose only type is nil"},
 	} {
 		stmts, _ := ruby.Parse(tc.src)

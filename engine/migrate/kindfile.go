@@ -483,6 +483,9 @@ func (e *emitter) kindProperty(st *kindState, c *ruby.CallExpr) {
 	if len(note) > 0 {
 		e.line(0, "# "+name+": "+strings.Join(note, ", ")+": converge identifies a resource by its name")
 	}
+	if len(c.Args) > 1 && mentionsRegexp(c.Args[1]) {
+		e.line(0, "# "+name+": a Regexp in Chef, here the pattern's source string (str)")
+	}
 	e.line(0, "property("+strings.Join(args, ", ")+")")
 	for _, d := range drops {
 		e.todoLine(d.line, 0, d.construct, d.why)
@@ -633,6 +636,21 @@ func (e *emitter) callbacks(what, prop string, h *ruby.HashLit) string {
 		calls = append(calls, f+"(v)")
 	}
 	return "lambda v: " + strings.Join(calls, " and ")
+}
+
+// mentionsRegexp reports whether a property type is or lists Regexp.
+func mentionsRegexp(t ruby.Expr) bool {
+	switch v := t.(type) {
+	case *ruby.ConstRef:
+		return strings.TrimPrefix(v.Path, "::") == "Regexp"
+	case *ruby.ArrayLit:
+		for _, el := range v.Elems {
+			if mentionsRegexp(el) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // starKeywords are the words a property (a field of r) cannot be named.
