@@ -155,6 +155,8 @@ property :user, String, default: lazy { kit_user }
 property :pkg, String, default: lazy { platform_family?('debian') ? 'kit-dev' : 'kit-devel' }
 property :conf, String, default: lazy { |r| "#{r.conf_dir}/#{r.name}.conf" }
 property :root, String, default: lazy { '/srv/' + name }
+property :map, String, default: 'auto.home'
+property :mount, String, default: lazy { '/' + map.sub('auto.', '') }
 property :quiet, [true, false], default: lazy { sensitive }
 property :aliases, Array, default: [], coerce: proc { |v| v.is_a?(Array) ? v : [v] }
 property :workers, Integer, coerce: proc { |v| v.to_i }
@@ -185,6 +187,7 @@ end
 				`property("conf", str, default=lambda r: "%s/%s.conf" % (r.conf_dir, r.name))`,
 				`property("root", str, default=lambda r: "/srv/" + r.name)`,
 				`property("quiet", bool, default=lambda r: r.sensitive)`,
+				`property("mount", str, default=lambda r: "/" + r.map.replace("auto.", "", 1))`,
 				`property("aliases", list, default=[], coerce=lambda v: v if type(v) == "list" else [v])`,
 				`sensitive=r.sensitive`,
 				"# match: a Regexp in Chef, here the pattern's source string (str)\nproperty(\"match\", str)",
