@@ -564,6 +564,15 @@ func (c *compiler) customBuiltin(k *customKind) *starlark.Builtin {
 			case set:
 			case p.nameProp:
 				v = name
+				if p.coerce != nil {
+					cv, err := c.coerceValue(thread, p, v)
+					if err != nil {
+						return nil, perr(p.name, "%v", err)
+					}
+					if v, err = checkType(p, cv); err != nil {
+						return nil, perr(p.name, "%v", err)
+					}
+				}
 				if p.typ == "path" && !strings.HasPrefix(string(name), "/") {
 					return nil, perr(p.name, "the name %q is the path property %s and must be an absolute path", string(name), p.name)
 				}

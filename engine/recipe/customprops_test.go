@@ -145,10 +145,11 @@ func TestCompile_CustomLazyDefaultErrors(t *testing.T) {
 	}
 }
 
-// TestCompile_CustomCoerce: coerce turns the value given (and a default)
-// before the type check.
+// TestCompile_CustomCoerce: coerce turns the value given (a default, and
+// the name a name property takes) before the type check.
 func TestCompile_CustomCoerce(t *testing.T) {
-	kind := `property("items", list, default="one", coerce=lambda v: v if type(v) == "list" else [v])
+	kind := `property("id", str, name_property=True, coerce=lambda v: v.lower())
+property("items", list, default="one", coerce=lambda v: v if type(v) == "list" else [v])
 property("port", str, coerce=lambda v: str(v))
 property("count", int, default=lambda r: "7", coerce=lambda v: int(v))
 def action_x(r): pass
@@ -158,9 +159,9 @@ def action_x(r): pass
 		want   map[string]any
 		err    string
 	}{
-		{`t_k("a")`, map[string]any{"items": []any{"one"}, "port": nil, "count": int64(7)}, ""},
-		{`t_k("b", items="x", port=80, count="3")`, map[string]any{"items": []any{"x"}, "port": "80", "count": int64(3)}, ""},
-		{`t_k("c", items=["p", "q"], port="81")`, map[string]any{"items": []any{"p", "q"}, "port": "81", "count": int64(7)}, ""},
+		{`t_k("A")`, map[string]any{"id": "a", "items": []any{"one"}, "port": nil, "count": int64(7)}, ""},
+		{`t_k("b", items="x", port=80, count="3")`, map[string]any{"id": "b", "items": []any{"x"}, "port": "80", "count": int64(3)}, ""},
+		{`t_k("c", id="Cee", items=["p", "q"], port="81")`, map[string]any{"id": "cee", "items": []any{"p", "q"}, "port": "81", "count": int64(7)}, ""},
 		{`t_k("d", count="many")`, nil, `default.star:1:\d+: t_k\[d\]: property count: coerce: .*invalid literal`},
 	} {
 		c, err := compileRecipe(t, tc.recipe, map[string]string{"resources/k.star": kind})
