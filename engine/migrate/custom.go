@@ -32,6 +32,9 @@ type crKind struct {
 	src      string // the stem of resources/SRC.rb or definitions/SRC.rb
 	props    map[string]*crProp
 	order    []string
+	// dir is the cookbook's directory, where `use 'partial'` finds the
+	// partial's file
+	dir string
 	// inner are the resources a definition's body declares with a
 	// literal name, by their address ("service[nginx]"): Chef expands a
 	// definition in the calling recipe, where they can be notified
@@ -64,7 +67,13 @@ type crCtx struct {
 	// ::File reads become probes, property calls set cur[...].
 	load   bool
 	probes []probe
+	// lazy is set while a lazy default is written: self is the resource
+	lazy bool
 }
+
+// commonReadable are the properties every resource has that a kind's
+// actions read (r.sensitive).
+var commonReadable = map[string]bool{"sensitive": true, "ignore_failure": true, "retries": true, "retry_delay": true}
 
 type probe struct{ key, cmd string }
 
@@ -92,12 +101,16 @@ func scanKinds(dir, cookbook string) []*crKind {
 	files, _ := filepath.Glob(filepath.Join(dir, "resources", "*.rb"))
 	sort.Strings(files)
 	for _, f := range files {
+		if strings.HasPrefix(filepath.Base(f), "_") {
+			continue // a partial (Chef >= 16), which kinds `use`
+		}
 		src, err := os.ReadFile(f)
 		if err != nil {
 			continue
 		}
 		stem := strings.TrimSuffix(filepath.Base(f), ".rb")
 		stmts, _ := ruby.Parse(string(src))
+		stmts = withPartials(dir, stmts, 0)
 		chefName := chefCookbook + "_" + stem
 		if stem == "default" {
 			chefName = chefCookbook
@@ -106,7 +119,7 @@ func scanKinds(dir, cookbook string) []*crKind {
 		if exists(filepath.Join(dir, "providers", stem+".rb")) {
 			style = "LWRP"
 		}
-		k := &crKind{cookbook: cookbook, style: style, src: stem, props: map[string]*crProp{}}
+		k := &crKind{cookbook: cookbook, style: style, src: stem, props: map[string]*crProp{}, dir: dir}
 		for _, s := range stmts {
 			c, ok := s.X.(*ruby.CallExpr)
 			if !ok || c.Recv != nil {
@@ -166,6 +179,49 @@ func scanKinds(dir, cookbook string) []*crKind {
 	return out
 }
 
+// partialPath is the file, relative to the cookbook, that `use NAME`
+// in a resource reads, as Chef finds it: NAME's directory under
+// resources/, and its base name with one leading underscore.
+func partialPath(name string) string {
+	name = strings.TrimSuffix(name, ".rb")
+	d, b := filepath.Dir(name), strings.TrimPrefix(filepath.Base(name), "_")
+	return filepath.ToSlash(filepath.Join("resources", d, "_"+b+".rb"))
+}
+
+// useOf returns the partial a statement `use 'NAME'` names.
+func useOf(s *ruby.Stmt) (string, bool) {
+	c, ok := s.X.(*ruby.CallExpr)
+	if !ok || c.Recv != nil || c.Name != "use" || len(c.Args) != 1 || c.Block != nil {
+		return "", false
+	}
+	sl, ok := c.Args[0].(*ruby.StrLit)
+	if !ok || !isPlain(sl) {
+		return "", false
+	}
+	return plain(sl), true
+}
+
+// withPartials returns stmts with each `use 'partial'` followed by the
+// statements of the partial's file, for the scan of a kind's properties
+// and methods.
+func withPartials(dir string, stmts []*ruby.Stmt, depth int) []*ruby.Stmt {
+	var out []*ruby.Stmt
+	for _, s := range stmts {
+		out = append(out, s)
+		name, ok := useOf(s)
+		if !ok || depth > 4 || dir == "" {
+			continue
+		}
+		src, err := os.ReadFile(filepath.Join(dir, partialPath(name)))
+		if err != nil {
+			continue
+		}
+		ps, _ := ruby.Parse(string(src))
+		out = append(out, withPartials(dir, ps, depth+1)...)
+	}
+	return out
+}
+
 func (k *crKind) addProp(name, typ string) {
 	if _, ok := k.props[name]; ok {
 		return
@@ -184,6 +240,9 @@ func (k *crKind) hasProp(prop string) bool {
 var rubyTypeNames = map[string]string{
 	"String": "str", "Symbol": "str", "Integer": "int", "Fixnum": "int", "Array": "list",
 	"Hash": "dict", "TrueClass": "bool", "FalseClass": "bool",
+	// a pattern: its source string (what a converge recipe can give; a
+	// Ruby /regexp/ literal is a TODO where it is written)
+	"Regexp": "str",
 }
 
 // propType is the converge type of `property :name, TYPE, opts` (or an
@@ -219,6 +278,9 @@ func propType(name string, rest []ruby.Expr) (string, string) {
 	return typeExpr(name, t)
 }
 
+// typeExpr is the converge type of a Chef property type: one type, or
+// for a list of several a tuple of them, "(bool, list)", with None when
+// nil is among them (an explicit nil is then a value, as in Chef).
 func typeExpr(name string, t ruby.Expr) (string, string) {
 	switch v := t.(type) {
 	case *ruby.ConstRef:
@@ -227,34 +289,49 @@ func typeExpr(name string, t ruby.Expr) (string, string) {
 		}
 		return "", "the type " + v.Path + " has no converge property type"
 	case *ruby.ArrayLit:
-		types := map[string]bool{}
+		var types []string
+		nilOK := false
+		add := func(s string) {
+			if indexOf(types, s) < 0 {
+				types = append(types, s)
+			}
+		}
 		for _, el := range v.Elems {
 			switch x := el.(type) {
 			case *ruby.BoolLit:
-				types["bool"] = true
+				add("bool")
 			case *ruby.NilLit:
+				nilOK = true
 			case *ruby.ConstRef:
 				if strings.TrimPrefix(x.Path, "::") == "NilClass" {
+					nilOK = true
 					continue
 				}
 				s, why := typeExpr(name, x)
 				if why != "" {
 					return "", why
 				}
-				types[s] = true
+				add(s)
 			default:
 				return "", "a type list converge does not read"
 			}
 		}
-		if len(types) == 2 && types["str"] && types["int"] && strings.Contains(name, "mode") {
-			return "mode", ""
+		if len(types) == 2 && indexOf(types, "str") >= 0 && indexOf(types, "int") >= 0 && strings.Contains(name, "mode") {
+			types = []string{"mode"}
 		}
-		if len(types) == 1 {
-			for s := range types {
-				return s, ""
-			}
+		switch {
+		case len(types) == 0:
+			return "", "a property whose only type is nil"
+		case len(types) == 1 && !nilOK:
+			return types[0], ""
 		}
-		return "", "a property of several types; converge properties have one type (str, int, bool, list, dict)"
+		for i, s := range types {
+			types[i] = typeArg(s)
+		}
+		if nilOK {
+			types = append(types, "None")
+		}
+		return "(" + strings.Join(types, ", ") + ")", ""
 	}
 	return "", "a type converge does not read"
 }
@@ -685,6 +762,8 @@ func (e *emitter) customExpr(x ruby.Expr) (sx, bool) {
 				no(v.Name, "the current state is known at converge time only, after the actions are compiled; compare it in load_current (converge_if_changed does)")
 			case (cr.k.hasProp(v.Name) || v.Name == "name") && len(v.Args) == 0:
 				return prop(v.Name), true
+			case cr.lazy && commonReadable[v.Name] && len(v.Args) == 0:
+				return atom("r." + v.Name), true
 			case cr.helpers[v.Name]:
 				return e.kindHelperCall(v.Name, v.Args), true
 			case cr.load && (v.Name == "shell_out" || v.Name == "shell_out!") && len(v.Args) == 1:
@@ -693,7 +772,7 @@ func (e *emitter) customExpr(x ruby.Expr) (sx, bool) {
 		}
 		if v.Recv != nil && isNewResource(v.Recv, cr) && v.Block == nil {
 			switch {
-			case cr.k.hasProp(v.Name) || v.Name == "name":
+			case cr.k.hasProp(v.Name) || v.Name == "name" || commonReadable[v.Name]:
 				if len(v.Args) > 0 {
 					no("new_resource."+v.Name+"(...)", "setting a property of the resource from its action")
 				}

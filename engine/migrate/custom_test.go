@@ -4,11 +4,14 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/converge-cm/converge/engine"
 	cfacts "github.com/converge-cm/converge/engine/facts"
+	"github.com/converge-cm/converge/engine/migrate/ruby"
 	"github.com/converge-cm/converge/engine/recipe"
 	"github.com/converge-cm/converge/resources"
 )
@@ -132,6 +135,69 @@ end
 			},
 		},
 		{
+			name: "types, lazy defaults, coerce, a partial and the common properties",
+			files: map[string]string{
+				"libraries/helpers.rb": `
+module Kit
+  module Helpers
+    def kit_user
+      platform_family?('debian') ? 'kit' : 'kitd'
+    end
+  end
+end
+`,
+				"resources/_partial/_shared.rb": "property :owner, String, default: 'root'\nproperty :conf_dir, String, default: '/etc/kit'\n",
+				"resources/site.rb": `
+provides :kit_site
+use '_partial/_shared'
+property :port, [Integer, String], default: 8080
+property :tls, [TrueClass, FalseClass, Hash]
+property :label, [String, NilClass, FalseClass], default: 'main'
+property :user, String, default: lazy { kit_user }
+property :pkg, String, default: lazy { platform_family?('debian') ? 'kit-dev' : 'kit-devel' }
+property :conf, String, default: lazy { |r| "#{r.conf_dir}/#{r.name}.conf" }
+property :root, String, default: lazy { '/srv/' + name }
+property :map, String, default: 'auto.home'
+property :mount, String, default: lazy { '/' + map.sub('auto.', '') }
+property :quiet, [true, false], default: lazy { sensitive }
+property :aliases, Array, default: [], coerce: proc { |v| v.is_a?(Array) ? v : [v] }
+property :workers, Integer, coerce: proc { |v| v.to_i }
+property :tag, String, coerce: proc { |v| v.to_s }
+property :match, [String, Regexp]
+property :slots, Integer, default: 2, callbacks: { 'is positive' => ->(n) { n > 0 }, 'is small' => lambda { |n| n < 100 } }
+
+action :create do
+  package new_resource.pkg
+  file new_resource.conf do
+    content "port #{new_resource.port} user #{new_resource.user} #{new_resource.aliases.join(',')} #{new_resource.workers}\n"
+    owner new_resource.owner
+    sensitive new_resource.sensitive
+  end
+  execute "echo #{new_resource.ignore_failure} #{new_resource.label}"
+end
+`},
+			recipe: "kit_site 'web' do\n  port '8443'\n  aliases 'www'\n  workers '4'\n  label nil\n  sensitive true\nend\n",
+			kind:   "site",
+			want: []string{
+				`load("//libraries/helpers.star", "kit_user")`,
+				`property("owner", str, default="root")`,
+				`property("port", (int, str), default=8080)`,
+				`property("tls", (bool, dict))`,
+				`property("label", (str, bool, None), default="main")`,
+				`property("user", str, default=lambda r: kit_user())`,
+				`property("pkg", str, default=lambda r: "kit-dev" if node.platform_family == "debian" else "kit-devel")`,
+				`property("conf", str, default=lambda r: "%s/%s.conf" % (r.conf_dir, r.name))`,
+				`property("root", str, default=lambda r: "/srv/" + r.name)`,
+				`property("quiet", bool, default=lambda r: r.sensitive)`,
+				`property("mount", str, default=lambda r: "/" + r.map.replace("auto.", "", 1))`,
+				`property("aliases", list, default=[], coerce=lambda v: v if type(v) == "list" else [v])`,
+				`sensitive=r.sensitive`,
+				"# match: a Regexp in Chef, here the pattern's source string (str)\nproperty(\"match\", str)",
+				`# slots callbacks: "is positive", "is small"`,
+				`property("slots", int, default=2, validate=lambda v: (lambda n: n > 0)(v) and (lambda n: n < 100)(v))`,
+			},
+		},
+		{
 			name: "LWRP",
 			files: map[string]string{
 				"resources/svc.rb": "actions :enable, :disable\ndefault_action :enable\nattribute :svc_name, :kind_of => String, :name_attribute => true\nattribute :port, :kind_of => Integer, :default => 80\n",
@@ -227,9 +293,9 @@ end
 		{
 			name: "untranslatable",
 			files: map[string]string{"resources/bad.rb": `
-property :a, [String, Integer]
-property :b, String, default: lazy { "x" }
-property :c, String, coerce: proc { |v| v.downcase }
+property :a, [String, Proc]
+property :b, String, default: lazy { shell_out('hostname').stdout }
+property :c, String, coerce: proc { |v| v.downcase + d }
 property :d, String
 provides :kit_bad, platform: 'ubuntu'
 
@@ -433,5 +499,152 @@ end
 				}
 			}
 		})
+	}
+}
+
+// TestMigrate_CustomPropertyValues: the properties a migrated kind
+// computes (lazy defaults from a library helper, the node and other
+// properties; coerce; a partial's; an explicit nil for a property that
+// allows it) have the values Chef gives them.
+func TestMigrate_CustomPropertyValues(t *testing.T) {
+	files := map[string]string{
+		"libraries/names.rb":           "module Kit\n  module Names\n    def kit_group\n      platform?('ubuntu') ? 'staff' : 'wheel'\n    end\n  end\nend\n",
+		"resources/_partial/_paths.rb": "property :base, String, default: '/opt/kit'\n",
+		"resources/app.rb": `use '_partial/paths'
+property :group, String, default: lazy { kit_group }
+property :logdir, String, default: lazy { ::File.join(base, 'log') }
+property :unit, String, default: lazy { |r| "kit-#{r.name}" }
+property :ports, Array, coerce: proc { |v| v.is_a?(Array) ? v : [v] }
+property :level, [Integer, String], default: 1
+property :mark, [String, nil], default: 'x'
+property :slots, Integer, default: 2, callbacks: { 'must be positive' => ->(n) { n > 0 } }
+property :svc, String, default: lazy {
+  case node['platform_family']
+  when 'debian'
+    'kit-d'
+  when 'rhel'
+    'kitd' if node['platform_version'].to_i >= 8
+  end
+}
+action :run do
+  execute "start #{new_resource.unit}"
+end
+`,
+	}
+	for _, tc := range []struct {
+		recipe string
+		want   map[string]any // nil: compiling fails with err
+		err    string
+	}{
+		{"kit_app 'c' do\n  slots 0\nend\n", nil, `kit_test/recipes/default.star:\d+:\d+: kit_app\[c\]: property slots: 0 fails the kind's validate function`},
+		{"kit_app 'a'\n", map[string]any{"base": "/opt/kit", "group": "staff", "logdir": "/opt/kit/log", "unit": "kit-a", "ports": nil, "level": int64(1), "mark": "x", "svc": "kit-d", "slots": int64(2)}, ""},
+		{"kit_app 'b' do\n  base '/srv'\n  ports 80\n  level 'debug'\n  mark nil\nend\n",
+			map[string]any{"base": "/srv", "group": "staff", "logdir": "/srv/log", "unit": "kit-b", "ports": []any{int64(80)}, "level": "debug", "mark": nil, "svc": "kit-d", "slots": int64(2)}, ""},
+	} {
+		out, r := crCookbook(t, files, tc.recipe)
+		if len(r.Todos) > 0 {
+			t.Errorf("%s: TODOs %v", tc.recipe, r.Todos)
+		}
+		if _, err := os.Stat(filepath.Join(out, "cookbooks", "kit", "resources", "_paths.star")); err == nil {
+			t.Errorf("the partial was written as a kind")
+		}
+		c, err := compileTestRun(t, out, false)
+		if tc.want == nil {
+			if err == nil || !regexp.MustCompile(tc.err).MatchString(err.Error()) {
+				t.Errorf("%s: error %v\nwant %s", tc.recipe, err, tc.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", tc.recipe, err)
+		}
+		cu, ok := c.Resources[0].(*engine.Custom)
+		if !ok {
+			t.Fatalf("%s: resource 0 is %T", tc.recipe, c.Resources[0])
+		}
+		got := map[string]any{}
+		for _, p := range cu.Props {
+			got[p.Name] = p.Value
+		}
+		if !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%s:\n got %#v\nwant %#v", tc.recipe, got, tc.want)
+		}
+	}
+}
+
+// TestPartialPath: `use NAME` reads NAME's directory under resources/
+// and its base name with one leading underscore, as Chef does.
+func TestPartialPath(t *testing.T) {
+	for _, tc := range []struct{ use, want string }{
+		{"_partial/_common", "resources/_partial/_common.rb"},
+		{"_partial/common", "resources/_partial/_common.rb"},
+		{"shared.rb", "resources/_shared.rb"},
+		{"_base", "resources/_base.rb"},
+	} {
+		if got := partialPath(tc.use); got != tc.want {
+			t.Errorf("partialPath(%q) = %q, want %q", tc.use, got, tc.want)
+		}
+	}
+}
+
+// TestTypeExpr: Chef's property types, one or a list, as converge's.
+func TestTypeExpr(t *testing.T) {
+	for _, tc := range []struct{ src, want, why string }{
+		{"property :a, String", "str", ""},
+		{"property :a, [TrueClass, FalseClass, Array]", "(bool, list)", ""},
+		{"property :a, [true, false]", "bool", ""},
+		{"property :a, [Integer, String], default: 1", "(int, str)", ""},
+		{"property :a, [String, NilClass, FalseClass]", "(str, bool, None)", ""},
+		{"property :a, [String, nil]", "(str, None)", ""},
+		{"property :a, [Symbol, String]", "str", ""},
+		{"property :file_mode, [String, Integer]", "mode", ""},
+		{"property :file_mode, [String, Integer, nil]", `("mode", None)`, ""},
+		{"property :a, [String, Regexp]", "str", ""},
+		{"property :a, [String, Proc]", "", "the type Proc has no converge property type"},
+		{"property :a, [nil]", "", "a property whose only type is nil"},
+	} {
+		stmts, _ := ruby.Parse(tc.src)
+		c := stmts[0].X.(*ruby.CallExpr)
+		name := c.Args[0].(*ruby.SymLit).Name
+		got, why := propType(name, c.Args[1:])
+		if got != tc.want || why != tc.why {
+			t.Errorf("%s: %q, %q; want %q, %q", tc.src, got, why, tc.want, tc.why)
+		}
+	}
+}
+
+// TestMigrate_KindUserWithoutMetadata: a test cookbook without metadata
+// depends on the cookbooks whose kinds its recipes declare (as on those
+// it includes), so the kinds are in reach.
+func TestMigrate_KindUserWithoutMetadata(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "kit")
+	for p, s := range map[string]string{
+		"metadata.rb":       "name 'kit'\nversion '1.0.0'\n",
+		"resources/note.rb": "property :text, String\naction :write do\n  file \"/tmp/#{new_resource.name}\" do\n    content new_resource.text\n  end\nend\n",
+		"test/fixtures/cookbooks/test/recipes/default.rb": "kit_note 'a' do\n  text 'hello'\nend\n",
+	} {
+		if err := writeFile(filepath.Join(src, p), []byte(s)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := t.TempDir()
+	if _, err := Migrate([]string{src}, out); err != nil {
+		t.Fatal(err)
+	}
+	md, err := os.ReadFile(filepath.Join(out, "cookbooks", "test", "metadata.star"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(md), `"kit"`) {
+		t.Errorf("test's metadata does not depend on kit:\n%s", md)
+	}
+	repo, err := recipe.LoadRepo([]string{filepath.Join(out, "cookbooks")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, _ := cfacts.ForPlatform("debian-12")
+	if _, err := repo.Compile(recipe.Input{Name: f.Hostname, Facts: f, Normal: map[string]any{}, RunList: []string{"test::default"},
+		Cluster: []recipe.ClusterMember{{Name: f.Hostname, Facts: f}}}); err != nil {
+		t.Error(err)
 	}
 }

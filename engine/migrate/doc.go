@@ -37,9 +37,17 @@
 //     converge custom resource, resources/STEM.star (custom.go scans their
 //     names and properties before any recipe is translated, so a recipe's
 //     block of such a kind translates like a built-in resource; kindfile.go
-//     writes the kind): property/attribute with their types and options,
-//     default_action, action :x do ... end as action_x(r) with
-//     new_resource.x, a bare property and params[:x] read as r.x,
+//     writes the kind): property/attribute with their types (a list of
+//     several is a tuple, (bool, list); NilClass adds None, an explicit nil
+//     being a value then) and options (default: lazy { ... } a function of
+//     r, coerce: proc { |v| ... } and callbacks: lambdas functions of the
+//     value, a longer block a def returning from each branch of a trailing
+//     if/case; one converge cannot translate leaves the property declared
+//     without it and a TODO), `use 'partial'` (the partial's lines read in
+//     place; resources/_*.rb is no kind), the cookbook's library helpers
+//     (loaded at the top), default_action, action :x do ... end as
+//     action_x(r) with new_resource.x (sensitive, ignore_failure, retries,
+//     retry_delay too), a bare property and params[:x] read as r.x,
 //     converge_if_changed (the action runs when load_current differs,
 //     run_when "changed"; an action without it runs every time, "always",
 //     as in Chef), load_current_value and an LWRP's load_current_resource
@@ -98,8 +106,9 @@
 // Attributes a recipe sets (node.default[...] = v, node.set, override,
 // force_*) move to attributes/zz_recipe_NAME.star under the conditions around
 // them, since converge sets attributes in attributes files; node.run_state
-// is run_state. Chef's lazy {} has no converge equivalent (resources take
-// values, not callables, at compile time): a one-expression block is
+// is run_state. Chef's lazy {} in a resource block has no converge
+// equivalent (resources take values, not callables, at compile time; a
+// custom resource's lazy default is a function, above): a one-expression block is
 // evaluated at compile time, which gives the same value since nothing a
 // translated recipe runs changes node attributes or variables before
 // converge time; any other lazy block is a TODO.

@@ -29,6 +29,12 @@ type kindState struct {
 	when          map[string]string // action -> run_when rule
 	loads         bool              // the kind has a load_current
 	notes         []string
+	// base is the cookbook's path in TODOs (kit of kit/resources/x.rb);
+	// subs are the emitters of the partials the kind uses, and depth
+	// how deep they nest
+	base  string
+	subs  []*emitter
+	depth int
 }
 
 // kindOutput is a kind's translated file and what it needs a hand for.
@@ -46,6 +52,10 @@ type kindOutput struct {
 // modules the kind's actions call (kindmixin.go).
 func translateKind(k *crKind, kinds map[string]*crKind, resRel, src, provRel, provider string, libs *kindLibs) kindOutput {
 	st := &kindState{k: k, actionCode: map[string][]string{}, when: map[string]string{}}
+	st.base = k.cookbook
+	if i := strings.LastIndex(resRel, "/resources/"); i >= 0 {
+		st.base = resRel[:i]
+	}
 	out := kindOutput{resources: map[string]int{}}
 	stmts, comments := ruby.Parse(src)
 	var pstmts []*ruby.Stmt
@@ -54,7 +64,7 @@ func translateKind(k *crKind, kinds map[string]*crKind, resRel, src, provRel, pr
 		pstmts, pcomments = ruby.Parse(provider)
 	}
 	helpers := map[string]bool{}
-	for _, list := range [][]*ruby.Stmt{stmts, pstmts} {
+	for _, list := range [][]*ruby.Stmt{withPartials(k.dir, stmts, 0), pstmts} {
 		for _, d := range kindDefs(list) {
 			helpers[d.Name] = true
 		}
@@ -63,21 +73,23 @@ func translateKind(k *crKind, kinds map[string]*crKind, resRel, src, provRel, pr
 	delete(helpers, "whyrun_supported?")
 	var lib *library
 	if libs != nil {
-		lib = &library{helpers: libs.lib.helpers}
+		lib = &library{helpers: libs.lib.helpers, attrs: libs.lib.attrs}
 	}
 	mixins := libs.mixinDefs(append(kindIncludes(stmts), kindIncludes(pstmts)...), []string{src, provider}, helpers)
 	for _, md := range mixins {
 		helpers[md.d.Name] = true
 	}
 	cr := &crCtx{k: k, helpers: helpers}
+	// the library helpers the kind calls, loaded at the top of its file
+	loads := map[string]map[string]bool{}
 	e := newEmitter(resRel, kindRecipe, k.cookbook, "", src, comments)
-	e.kinds, e.cr, e.lib = kinds, cr, lib
+	e.kinds, e.cr, e.lib, e.loads = kinds, cr, lib, loads
 	e.kindFile(st, stmts)
 	out.collect(e)
 	out.mergeLoads(e.loads)
 	if provRel != "" {
 		pe := newEmitter(provRel, kindRecipe, k.cookbook, "", provider, pcomments)
-		pe.kinds, pe.cr, pe.lib = kinds, &crCtx{k: k, helpers: helpers}, lib
+		pe.kinds, pe.cr, pe.lib, pe.loads = kinds, &crCtx{k: k, helpers: helpers}, lib, loads
 		pe.kindFile(st, pstmts)
 		out.collect(pe)
 		out.mergeLoads(pe.loads)
@@ -85,6 +97,10 @@ func translateKind(k *crKind, kinds map[string]*crKind, resRel, src, provRel, pr
 	if len(mixins) > 0 {
 		writeMixins(st, libs, mixins, kinds, helpers, &out)
 	}
+	for _, se := range st.subs {
+		out.collect(se)
+	}
+	out.mergeLoads(loads) // the lazy defaults' and coerce functions' calls
 	out.star = renameTargets(st.assemble(&out), kinds)
 	out.notes = append(out.notes, st.notes...)
 	if name, _, renamed := kindName(k.cookbook, k.chefName); renamed {
@@ -241,6 +257,13 @@ func (e *emitter) kindStmt(st *kindState, s *ruby.Stmt) bool {
 			}
 			e.line(0, "# actions "+strings.Join(st.declared, ", ")+": one action_ function each, from the provider")
 			return true
+		case "use":
+			name, ok := useOf(s)
+			if !ok {
+				no(x.Name, "the partial must be named by a literal string")
+			}
+			e.usePartial(st, name)
+			return true
 		case "unified_mode":
 			e.line(0, "# unified_mode: converge compiles an action's resources in one pass; nothing to translate")
 			return true
@@ -302,6 +325,34 @@ func (e *emitter) kindStmt(st *kindState, s *ruby.Stmt) bool {
 	return true
 }
 
+// usePartial writes what the partial resource file `use NAME` reads
+// (Chef >= 16: resources/_partial/_NAME.rb, shared property lines) into
+// the kind, as if the file said it there.
+func (e *emitter) usePartial(st *kindState, name string) {
+	rel := partialPath(name)
+	if st.depth > 4 {
+		no("use '"+name+"'", "partials nest more than 4 deep")
+	}
+	src, err := os.ReadFile(filepath.Join(st.k.dir, rel))
+	if err != nil {
+		no("use '"+name+"'", "the partial "+rel+" is not in the cookbook")
+	}
+	stmts, comments := ruby.Parse(string(src))
+	pe := newEmitter(st.base+"/"+rel, kindRecipe, st.k.cookbook, "", string(src), comments)
+	pe.kinds, pe.cr, pe.lib, pe.loads = e.kinds, e.cr, e.lib, e.loads
+	st.subs = append(st.subs, pe)
+	head := st.head
+	st.head = nil
+	st.depth++
+	pe.kindFile(st, stmts)
+	st.depth--
+	part := st.head
+	st.head = head
+	e.line(0, "# use '"+commentText(name)+"': the properties of the partial "+rel+" (not a kind of its own), as Chef reads them here")
+	e.out = append(e.out, part...)
+	e.line(0, "# end of "+rel)
+}
+
 // kindProperty writes property() for `property :x, Type, opts` or an
 // LWRP's `attribute :x, kind_of: Type, opts`.
 func (e *emitter) kindProperty(st *kindState, c *ruby.CallExpr) {
@@ -336,6 +387,43 @@ func (e *emitter) kindProperty(st *kindState, c *ruby.CallExpr) {
 	}
 	args := []string{starQuote(name), typeArg(typ)}
 	var note []string
+	// A lazy default or a coerce proc converge cannot translate leaves
+	// the property declared without it, and a TODO beside it: what reads
+	// the property still compiles.
+	type dropped struct {
+		line           int
+		construct, why string
+	}
+	var drops []dropped
+	option := func(key string, ln int, write func() string) {
+		mark, tmark := len(e.out), len(e.todos)
+		code, bad := func() (code string, bad *untranslatable) {
+			defer func() {
+				if r := recover(); r != nil {
+					u, ok := r.(*untranslatable)
+					if !ok {
+						panic(r)
+					}
+					bad = u
+				}
+			}()
+			return write(), nil
+		}()
+		if bad == nil && len(e.todos) > tmark {
+			// a longer block with statements left as TODOs
+			t := e.todos[tmark]
+			bad = &untranslatable{construct: c.Name + " :" + name + " " + key + ":", why: t.Construct + ": " + t.Why}
+		}
+		if bad == nil {
+			args = append(args, key+"="+code)
+			return
+		}
+		e.out, e.todos = e.out[:mark], e.todos[:tmark]
+		if ln == 0 {
+			ln = c.Line
+		}
+		drops = append(drops, dropped{ln, bad.construct, bad.why + "; the property is declared without it"})
+	}
 	if opts != nil {
 		for i, kx := range opts.Keys {
 			key, _ := literalKey(kx)
@@ -351,6 +439,10 @@ func (e *emitter) kindProperty(st *kindState, c *ruby.CallExpr) {
 			case "kind_of":
 			case "name_property", "name_attribute":
 				if isTrue() {
+					if strings.HasPrefix(typ, "(str,") {
+						typ = "str" // the name is a string
+						args[1] = typ
+					}
 					if typ != "str" {
 						no(c.Name+" :"+name, "a name property must be a String")
 					}
@@ -371,8 +463,9 @@ func (e *emitter) kindProperty(st *kindState, c *ruby.CallExpr) {
 			case "identity":
 				note = append(note, "identity")
 			case "default":
-				if lz, ok := v.(*ruby.CallExpr); ok && lz.Name == "lazy" {
-					no(c.Name+" :"+name+" default: lazy", "a default computed from the resource; converge defaults are values (give it in the actions: r."+name+" or ...)")
+				if lz, ok := v.(*ruby.CallExpr); ok && lz.Name == "lazy" && lz.Recv == nil {
+					option("default", lz.Line, func() string { return e.lazyDefault(c.Name+" :"+name+" default: lazy", name, lz) })
+					continue
 				}
 				if _, ok := v.(*ruby.NilLit); ok {
 					continue
@@ -390,15 +483,194 @@ func (e *emitter) kindProperty(st *kindState, c *ruby.CallExpr) {
 				args = append(args, "one_of="+e.expr(arr).code)
 			case "description":
 				args = append(args, "doc="+e.expr(v).code)
+			case "coerce":
+				ln := 0
+				if pc, ok := v.(*ruby.CallExpr); ok {
+					ln = pc.Line
+				}
+				option("coerce", ln, func() string { return e.coerceFn(c.Name+" :"+name+" coerce:", "_coerce_"+name, v) })
+			case "callbacks":
+				h, ok := v.(*ruby.HashLit)
+				if !ok || len(h.Keys) == 0 {
+					no(c.Name+" :"+name+" callbacks:", "expected a hash of message to lambda")
+				}
+				option("validate", h.Line, func() string { return e.callbacks(c.Name+" :"+name+" callbacks:", name, h) })
 			default:
-				no(c.Name+" :"+name+" "+key+":", "this property option has no converge equivalent (converge has default, required, name_property, one_of, sensitive, desired_state, validate)")
+				no(c.Name+" :"+name+" "+key+":", "this property option has no converge equivalent (converge has default, required, name_property, one_of, sensitive, desired_state, validate, coerce, callbacks)")
 			}
 		}
 	}
 	if len(note) > 0 {
 		e.line(0, "# "+name+": "+strings.Join(note, ", ")+": converge identifies a resource by its name")
 	}
+	if len(c.Args) > 1 && mentionsRegexp(c.Args[1]) {
+		e.line(0, "# "+name+": a Regexp in Chef, here the pattern's source string (str)")
+	}
 	e.line(0, "property("+strings.Join(args, ", ")+")")
+	for _, d := range drops {
+		e.todoLine(d.line, 0, d.construct, d.why)
+	}
+}
+
+// lazyDefault is the default=... of `default: lazy { ... }`: a function
+// of the resource, which converge computes once the caller's properties
+// are set (SPEC §4.6), as Chef does when the property is read. In the
+// block, self is the resource: a bare property name, new_resource.x and
+// the block's parameter (lazy { |r| ... }) read r. One expression is a
+// lambda; a longer block a function written before the property.
+func (e *emitter) lazyDefault(what, prop string, lz *ruby.CallExpr) string {
+	if lz.Block == nil || len(lz.Args) > 0 {
+		no(what, "lazy without a block")
+	}
+	defer within(what)
+	cr := e.cr
+	desired, inLazy := cr.desired, cr.lazy
+	defer func() { cr.desired, cr.lazy = desired, inLazy }()
+	cr.desired, cr.lazy = "", true
+	if len(lz.Block.Params) > 0 {
+		cr.desired = lz.Block.Params[0]
+	}
+	e.vars = map[string]varInfo{}
+	body := lz.Block.Body
+	if len(body) == 1 && isValueStmt(e, body[0].X) {
+		mark := len(e.out)
+		code := e.expr(body[0].X).code
+		if len(e.out) == mark {
+			return "lambda r: " + code
+		}
+		e.out = e.out[:mark]
+	}
+	fn := "_default_" + prop
+	e.line(0, "def "+fn+"(r):")
+	e.blockFunc(body)
+	return fn
+}
+
+// blockFunc writes the body of a function for a block whose value is its
+// last statement's: a trailing if or case returns from each branch.
+func (e *emitter) blockFunc(body []*ruby.Stmt) {
+	inDef := e.inDef
+	defer func() { e.inDef = inDef }()
+	e.inDef = true
+	e.body(e.returnTail(body), 1)
+	e.line(0, "")
+}
+
+// returnTail returns body with the value of its last statement returned,
+// in each branch of a trailing if or case (nil where no branch is taken),
+// as Ruby gives a block's or method's value.
+func (e *emitter) returnTail(body []*ruby.Stmt) []*ruby.Stmt {
+	if len(body) == 0 {
+		return []*ruby.Stmt{{X: &ruby.JumpExpr{Kind: "return"}}}
+	}
+	out := append([]*ruby.Stmt(nil), body[:len(body)-1]...)
+	last := *body[len(body)-1]
+	switch x := last.X.(type) {
+	case *ruby.IfExpr:
+		c := *x
+		c.Modifier = false
+		c.Bodies = nil
+		for _, b := range x.Bodies {
+			c.Bodies = append(c.Bodies, e.returnTail(b))
+		}
+		c.Else, c.HasElse = e.returnTail(x.Else), true
+		last.X = &c
+		return append(out, &last)
+	case *ruby.CaseExpr:
+		c := *x
+		c.Bodies = nil
+		for _, b := range x.Bodies {
+			c.Bodies = append(c.Bodies, e.returnTail(b))
+		}
+		c.Else, c.HasElse = e.returnTail(x.Else), true
+		last.X = &c
+		return append(out, &last)
+	case *ruby.JumpExpr:
+		return append(out, &last)
+	}
+	if isValueStmt(e, last.X) {
+		last.X = &ruby.JumpExpr{Line: last.Line, Kind: "return", Val: last.X}
+		return append(out, &last)
+	}
+	return append(out, &last, &ruby.Stmt{X: &ruby.JumpExpr{Kind: "return"}, Line: last.EndLine, EndLine: last.EndLine})
+}
+
+// within, deferred, names what in what a translation inside it could not
+// translate: "property :x default: lazy" for "shell_out".
+func within(what string) {
+	if r := recover(); r != nil {
+		if u, ok := r.(*untranslatable); ok && !strings.HasPrefix(u.construct, what) {
+			panic(&untranslatable{construct: what, why: u.construct + ": " + u.why})
+		}
+		panic(r)
+	}
+}
+
+// coerceFn is the coerce=... of `coerce: proc { |v| ... }`: a function
+// of the value given. The resource is not at hand there (converge coerces
+// before the resource is complete): a proc that reads it stays a TODO.
+func (e *emitter) coerceFn(what, fn string, v ruby.Expr) string {
+	pc, ok := v.(*ruby.CallExpr)
+	if !ok || pc.Recv != nil || (pc.Name != "proc" && pc.Name != "lambda") || pc.Block == nil || len(pc.Args) > 0 || len(pc.Block.Params) != 1 {
+		no(what, "only proc { |value| ... } is translated")
+	}
+	defer within(what)
+	cr := e.cr
+	defer func() { e.cr = cr }()
+	e.cr = nil // no r: a property name is not a value here
+	e.vars = map[string]varInfo{}
+	param := e.bind(pc.Block.Params[0], "")
+	body := pc.Block.Body
+	if len(body) == 1 && isValueStmt(e, body[0].X) {
+		mark := len(e.out)
+		code := e.expr(body[0].X).code
+		if len(e.out) == mark {
+			return "lambda " + param + ": " + code
+		}
+		e.out = e.out[:mark]
+	}
+	e.line(0, "def "+fn+"("+param+"):")
+	e.blockFunc(body)
+	return fn
+}
+
+// callbacks is the validate=... of `callbacks: { 'message' => lambda
+// { |v| ... }, ... }`: a function of the value true when every callback
+// is. Like coerce, it sees the value only.
+func (e *emitter) callbacks(what, prop string, h *ruby.HashLit) string {
+	var fns, msgs []string
+	for i, kx := range h.Keys {
+		msg, _ := literalKey(kx)
+		msgs = append(msgs, starQuote(msg))
+		fns = append(fns, e.coerceFn(what, fmt.Sprintf("_check%d_%s", i, prop), h.Vals[i]))
+	}
+	e.line(0, "# "+commentText(prop+" callbacks: "+strings.Join(msgs, ", ")))
+	if len(fns) == 1 {
+		return fns[0]
+	}
+	var calls []string
+	for _, f := range fns {
+		if strings.HasPrefix(f, "lambda ") {
+			f = "(" + f + ")"
+		}
+		calls = append(calls, f+"(v)")
+	}
+	return "lambda v: " + strings.Join(calls, " and ")
+}
+
+// mentionsRegexp reports whether a property type is or lists Regexp.
+func mentionsRegexp(t ruby.Expr) bool {
+	switch v := t.(type) {
+	case *ruby.ConstRef:
+		return strings.TrimPrefix(v.Path, "::") == "Regexp"
+	case *ruby.ArrayLit:
+		for _, el := range v.Elems {
+			if mentionsRegexp(el) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // starKeywords are the words a property (a field of r) cannot be named.

@@ -250,6 +250,11 @@ func migrateCookbook(r *Report, dir, outDir string, seen map[string]string) erro
 			for _, m := range includeRe.FindAllStringSubmatch(tr.star, -1) {
 				included[m[1]] = true
 			}
+			for _, k := range r.kinds {
+				if tr.resources[k.kind] > 0 {
+					included[k.cookbook] = true // a kind of it is declared
+				}
+			}
 			header := "# Translated from " + sub + "/" + filepath.Base(f) + " by converge migrate.\n"
 			if err := writeFile(filepath.Join(out, sub, stem+".star"), []byte(header+tr.star)); err != nil {
 				return err

@@ -38,12 +38,16 @@ type customKind struct {
 // customProp is one property() of a custom kind.
 type customProp struct {
 	name         string
-	typ          string // str, int, bool, list, dict, mode, path
+	typ          string   // str, int, bool, list, dict, mode, path; "" for several
+	types        []string // the allowed types, in the order given
+	nilOK        bool     // None is among the types given (every property may be unset)
 	nameProp     bool
 	required     bool
 	sensitive    bool
 	desiredState bool
-	def          starlark.Value // nil: no default
+	def          starlark.Value    // nil: no default
+	lazy         starlark.Callable // a default computed from the resource
+	coerce       starlark.Callable // applied to a value before its type check
 	oneOf        []starlark.Value
 	validate     starlark.Callable
 	doc          string
@@ -97,10 +101,13 @@ func (r *Repo) discoverKinds(cookbooks []string) (map[string]*customKind, error)
 func (k *customKind) engineKind() *engine.Kind {
 	ek := &engine.Kind{Name: k.name, Actions: k.actions, Doc: k.doc, Cookbook: k.cookbook, ActionDocs: map[string]string{}}
 	for _, p := range k.props {
-		ep := engine.Property{Name: p.name, Doc: p.doc, TypeName: p.typ, IsName: p.nameProp, Mode: p.typ == "mode",
+		ep := engine.Property{Name: p.name, Doc: p.doc, TypeName: p.typeName(), IsName: p.nameProp, Mode: p.typ == "mode",
 			Required: p.required, Sensitive: p.sensitive, NoDesiredState: !p.desiredState}
-		if p.def != nil {
+		switch {
+		case p.def != nil:
 			ep.Default = p.def.String()
+		case p.lazy != nil:
+			ep.Default = "(computed from the resource)"
 		}
 		ek.Props = append(ek.Props, ep)
 	}
@@ -256,11 +263,12 @@ func (c *compiler) declareProp(k *customKind, thread *starlark.Thread, args star
 		def                           starlark.Value
 		doc                           string
 		oneOf                         starlark.Value
-		validate                      starlark.Value
+		validate, coerceFn            starlark.Value
 	)
 	if err := starlark.UnpackArgs("property", args, kwargs, "name", &name, "type", &typ,
 		"name_property?", &nameProp, "required?", &required, "default?", &def, "doc?", &doc,
-		"sensitive?", &sensitive, "desired_state?", &desiredState, "one_of?", &oneOf, "validate?", &validate); err != nil {
+		"sensitive?", &sensitive, "desired_state?", &desiredState, "one_of?", &oneOf, "validate?", &validate,
+		"coerce?", &coerceFn); err != nil {
 		return diag("%v", err)
 	}
 	if name == "" || strings.ContainsAny(name, " []") {
@@ -278,17 +286,47 @@ func (c *compiler) declareProp(k *customKind, thread *starlark.Thread, args star
 		}
 	}
 	p := &customProp{name: name, nameProp: nameProp, required: required, sensitive: sensitive, desiredState: desiredState, doc: doc}
+	// One type, or a tuple or list of them: a value must match one.
+	typs := []starlark.Value{typ}
 	switch t := typ.(type) {
-	case *starlark.Builtin:
-		p.typ = t.Name()
-	case starlark.String:
-		p.typ = string(t)
+	case starlark.Tuple:
+		typs = t
+	case *starlark.List:
+		typs = nil
+		for i := 0; i < t.Len(); i++ {
+			typs = append(typs, t.Index(i))
+		}
 	}
-	if !slices.Contains(customTypes, p.typ) {
-		return diag("property %q: type %s is not one of str, int, bool, list, dict, \"mode\", \"path\"", name, typ)
+	for _, tv := range typs {
+		var tn string
+		switch t := tv.(type) {
+		case *starlark.Builtin:
+			tn = t.Name()
+		case starlark.String:
+			tn = string(t)
+		case starlark.NoneType:
+			p.nilOK = true
+			continue
+		}
+		if !slices.Contains(customTypes, tn) {
+			shown := tv.String()
+			if b, ok := tv.(*starlark.Builtin); ok {
+				shown = b.Name()
+			}
+			return diag("property %q: type %s is not one of str, int, bool, list, dict, \"mode\", \"path\" (or a tuple of them)", name, shown)
+		}
+		if !slices.Contains(p.types, tn) {
+			p.types = append(p.types, tn)
+		}
+	}
+	if len(p.types) == 0 {
+		return diag("property %q: give at least one type besides None", name)
+	}
+	if len(p.types) == 1 {
+		p.typ = p.types[0]
 	}
 	if nameProp && p.typ != "str" && p.typ != "path" {
-		return diag("name property %q must be of type str or \"path\", not %s", name, p.typ)
+		return diag("name property %q must be of type str or \"path\", not %s", name, p.typeName())
 	}
 	if oneOf != nil && oneOf != starlark.None {
 		it, ok := oneOf.(starlark.Iterable)
@@ -309,23 +347,86 @@ func (c *compiler) declareProp(k *customKind, thread *starlark.Thread, args star
 		}
 		p.validate = fn
 	}
+	if coerceFn != nil && coerceFn != starlark.None {
+		fn, ok := coerceFn.(starlark.Callable)
+		if !ok {
+			return diag("property %q: coerce must be a function of the value, got %s", name, coerceFn.Type())
+		}
+		p.coerce = fn
+	}
+	if def == starlark.None {
+		def = nil // the default of every property
+	}
 	if def != nil {
 		if required {
 			return diag("property %q is required and has a default; drop one", name)
 		}
-		v, err := checkType(p, def)
-		if err != nil {
-			return diag("property %q: default: %v", name, err)
+		if fn, ok := def.(starlark.Callable); ok {
+			// computed from the resource once its caller's properties are set
+			if f, ok := fn.(*starlark.Function); ok && f.NumParams() != 1 {
+				return diag("property %q: a default function takes one parameter, the resource (default=lambda r: ...)", name)
+			}
+			p.lazy = fn
+		} else {
+			v, err := c.coerceValue(thread, p, def)
+			if err != nil {
+				return diag("property %q: default: %v", name, err)
+			}
+			if v, err = checkType(p, v); err != nil {
+				return diag("property %q: default: %v", name, err)
+			}
+			p.def = v
 		}
-		p.def = v
 	}
 	k.props = append(k.props, p)
 	return nil
 }
 
-// checkType returns v as property p holds it, or why it cannot.
+// typeName is the property's type as messages and the reference show it:
+// "str", or "int or str" for several.
+func (p *customProp) typeName() string {
+	n := strings.Join(p.types, " or ")
+	if p.nilOK {
+		n += " or None"
+	}
+	return n
+}
+
+// coerceValue applies the property's coerce function to v (a value given,
+// or a default), before the type check.
+func (c *compiler) coerceValue(thread *starlark.Thread, p *customProp, v starlark.Value) (starlark.Value, error) {
+	if p.coerce == nil || v == starlark.None {
+		return v, nil
+	}
+	out, err := starlark.Call(thread, p.coerce, starlark.Tuple{v}, nil)
+	if err != nil {
+		return nil, fmt.Errorf("coerce: %w", err)
+	}
+	return out, nil
+}
+
+// checkType returns v as property p holds it, or why it cannot: v must
+// match one of p's types, the first that it matches in their order.
 func checkType(p *customProp, v starlark.Value) (starlark.Value, error) {
-	switch p.typ {
+	if len(p.types) == 1 {
+		return checkOneType(p.types[0], v)
+	}
+	for _, t := range p.types {
+		if out, err := checkOneType(t, v); err == nil {
+			return out, nil
+		}
+	}
+	shown := v.String()
+	if p.sensitive {
+		shown = "(sensitive)"
+	}
+	return nil, fmt.Errorf("want one of %s, got %s (%s)", strings.Join(p.types, ", "), v.Type(), shown)
+}
+
+// checkOneType returns v as a property of type typ holds it, or why it
+// cannot.
+func checkOneType(typ string, v starlark.Value) (starlark.Value, error) {
+	switch typ {
 	case "str":
 		if _, ok := v.(starlark.String); !ok {
 			return nil, fmt.Errorf("want a string, got %s (%s)", v.Type(), v)
@@ -435,11 +536,22 @@ func (c *compiler) customBuiltin(k *customKind) *starlark.Builtin {
 				return nil, unknownProp(ek, ek.Props, key, pos, base.Address())
 			}
 			p := k.props[i]
-			if val == starlark.None || isTodo(val) {
-				continue // None (or todo(), TodoValue) leaves a property unset
+			if isTodo(val) {
+				continue // todo() (TodoValue) leaves a property unset
 			}
-			v, err := checkType(p, val)
+			if val == starlark.None {
+				if p.nilOK {
+					// None is one of its types: a value, which overrides the default
+					values[key] = val
+					base.MarkSet(key)
+				}
+				continue // None leaves a property unset
+			}
+			v, err := c.coerceValue(thread, p, val)
 			if err != nil {
+				return nil, perr(key, "%v", err)
+			}
+			if v, err = checkType(p, v); err != nil {
 				return nil, perr(key, "%v", err)
 			}
 			if err := c.validateProp(thread, p, v); err != nil {
@@ -448,13 +560,25 @@ func (c *compiler) customBuiltin(k *customKind) *starlark.Builtin {
 			values[key] = v
 			base.MarkSet(key)
 		}
-		fields := starlark.StringDict{"name": name}
+		// The properties every resource has are readable too (r.sensitive).
+		fields := starlark.StringDict{"name": name, "sensitive": starlark.Bool(base.Sensitive), "ignore_failure": starlark.Bool(base.IgnoreFailure),
+			"retries": starlark.MakeInt(base.Retries), "retry_delay": starlark.MakeInt(base.RetryDelay)}
+		var lazy []*customProp
 		for _, p := range k.props {
 			v, set := values[p.name]
 			switch {
 			case set:
 			case p.nameProp:
 				v = name
+				if p.coerce != nil {
+					cv, err := c.coerceValue(thread, p, v)
+					if err != nil {
+						return nil, perr(p.name, "%v", err)
+					}
+					if v, err = checkType(p, cv); err != nil {
+						return nil, perr(p.name, "%v", err)
+					}
+				}
 				if p.typ == "path" && !strings.HasPrefix(string(name), "/") {
 					return nil, perr(p.name, "the name %q is the path property %s and must be an absolute path", string(name), p.name)
 				}
@@ -464,13 +588,25 @@ func (c *compiler) customBuiltin(k *customKind) *starlark.Builtin {
 			case p.required:
 				return nil, &engine.Diagnostic{Pos: pos, Address: base.Address(), Summary: fmt.Sprintf("missing required property %s", p.name),
 					Detail: fmt.Sprintf("give %s=... (%s)", p.name, p.doc)}
+			case p.lazy != nil:
+				lazy = append(lazy, p)
+				continue
 			case p.def != nil:
 				v = p.def
 			default:
 				v = starlark.None
 			}
+			v.Freeze()
 			fields[p.name] = v
-			g, err := toGo(v)
+		}
+		if len(lazy) > 0 {
+			if err := c.lazyDefaults(thread, k, base, fields, lazy); err != nil {
+				return nil, err
+			}
+		}
+		for _, p := range k.props {
+			_, set := values[p.name]
+			g, err := toGo(fields[p.name])
 			if err != nil {
 				return nil, perr(p.name, "%v", err)
 			}
@@ -503,6 +639,115 @@ func (c *compiler) customBuiltin(k *customKind) *starlark.Builtin {
 		c.handles[res] = h
 		return h, nil
 	})
+}
+
+// lazyDefaults computes the defaults of props given as functions of the
+// resource, as Chef computes a lazy default when the property is read: once
+// the caller's properties are set, before any action runs. A function may
+// read any property, those computed by other functions included (each is
+// computed when first read); fields receives the values.
+func (c *compiler) lazyDefaults(thread *starlark.Thread, k *customKind, base *engine.Common, fields starlark.StringDict, props []*customProp) error {
+	lr := &lazyRes{kind: k.name, fields: fields, pending: map[string]*customProp{}, busy: map[string]bool{}}
+	for _, p := range props {
+		lr.pending[p.name] = p
+	}
+	var failed error
+	lr.eval = func(p *customProp) (starlark.Value, error) {
+		at := fmt.Sprintf("(computing the default of property %s of %s, declared at %s)", p.name, base.Address(), base.Pos)
+		v, err := starlark.Call(thread, p.lazy, starlark.Tuple{lr}, nil)
+		if err != nil {
+			if failed == nil {
+				failed = starlarkDiag(err, at)
+			}
+			return nil, err
+		}
+		perr := func(err error) error {
+			d := &engine.Diagnostic{Pos: base.Pos, Address: base.Address(), Summary: fmt.Sprintf("property %s: default: %v", p.name, err), Detail: at}
+			if failed == nil {
+				failed = d
+			}
+			return d
+		}
+		if v, err = c.coerceValue(thread, p, v); err != nil {
+			return nil, perr(err)
+		}
+		if v == starlark.None {
+			return v, nil
+		}
+		if v, err = checkType(p, v); err != nil {
+			return nil, perr(err)
+		}
+		if err := c.validateProp(thread, p, v); err != nil {
+			return nil, perr(err)
+		}
+		v.Freeze()
+		return v, nil
+	}
+	for _, p := range props {
+		if _, err := lr.Attr(p.name); err != nil {
+			if failed != nil {
+				return failed
+			}
+			return &engine.Diagnostic{Pos: base.Pos, Address: base.Address(), Summary: fmt.Sprintf("property %s: default: %v", p.name, err)}
+		}
+	}
+	return nil
+}
+
+// lazyRes is the resource a default function receives: the properties
+// known so far; a property whose default is another function is computed
+// when read.
+type lazyRes struct {
+	kind    string
+	fields  starlark.StringDict
+	pending map[string]*customProp
+	busy    map[string]bool
+	eval    func(*customProp) (starlark.Value, error)
+}
+
+var _ starlark.HasAttrs = (*lazyRes)(nil)
+
+func (l *lazyRes) String() string        { return l.kind + "(...)" }
+func (l *lazyRes) Type() string          { return l.kind }
+func (l *lazyRes) Freeze()               {}
+func (l *lazyRes) Truth() starlark.Bool  { return starlark.True }
+func (l *lazyRes) Hash() (uint32, error) { return 0, fmt.Errorf("unhashable: %s", l.kind) }
+
+// Attr returns a property, computing its default first when it is a
+// function of the resource.
+func (l *lazyRes) Attr(name string) (starlark.Value, error) {
+	if v, ok := l.fields[name]; ok {
+		return v, nil
+	}
+	p, ok := l.pending[name]
+	if !ok {
+		return nil, nil // "has no .x attribute"
+	}
+	if l.busy[name] {
+		return nil, fmt.Errorf("the default of property %s of %s reads itself (through the default of another property?)", name, l.kind)
+	}
+	l.busy[name] = true
+	v, err := l.eval(p)
+	delete(l.busy, name)
+	if err != nil {
+		return nil, err
+	}
+	delete(l.pending, name)
+	l.fields[name] = v
+	return v, nil
+}
+
+// AttrNames lists every property.
+func (l *lazyRes) AttrNames() []string {
+	var out []string
+	for n := range l.fields {
+		out = append(out, n)
+	}
+	for n := range l.pending {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // validateProp checks one_of and validate.
@@ -689,17 +934,42 @@ func (c *compiler) loadCurrentFn(inst *customInst, base *engine.Common) func(map
 			if i < 0 && key != "name" {
 				return nil, false, fmt.Errorf("load_current of %s returned %s, which is not one of its properties", k.name, it[0])
 			}
-			g, err := toGo(it[1])
+			val := it[1]
+			if i >= 0 && k.props[i].coerce != nil && val != starlark.None {
+				// as Chef coerces what load_current_value sets
+				cv, err := starlark.Call(th, k.props[i].coerce, starlark.Tuple{val}, nil)
+				if err != nil {
+					return nil, false, fmt.Errorf("load_current of %s: %s: coerce: %v", k.name, key, err)
+				}
+				val = cv
+			}
+			g, err := toGo(val)
 			if err != nil {
 				return nil, false, fmt.Errorf("load_current of %s: %s: %v", k.name, key, err)
 			}
 			if i >= 0 {
-				g = coerce(k.props[i].typ, g)
+				g = coerce(currentType(k.props[i], inst.r), g)
 			}
 			cur[key] = g
 		}
 		return cur, true, nil
 	}
+}
+
+// currentType is the type a current value of p is read as: p's type, or
+// for a property of several types the one its desired value has.
+func currentType(p *customProp, r *starlarkstruct.Struct) string {
+	if p.typ != "" {
+		return p.typ
+	}
+	if v, err := r.Attr(p.name); err == nil && v != nil && v != starlark.None {
+		for _, t := range p.types {
+			if _, err := checkOneType(t, v); err == nil {
+				return t
+			}
+		}
+	}
+	return ""
 }
 
 // coerce converts a current value read from a command's output to the

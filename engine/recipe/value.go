@@ -7,6 +7,7 @@ import (
 	"sort"
 
 	"go.starlark.net/starlark"
+	"go.starlark.net/starlarkstruct"
 )
 
 // toGo converts a Starlark value to plain Go: int64, float64, string,
@@ -123,6 +124,26 @@ func (c *goConv) toGo(v starlark.Value) (any, error) {
 		return x.address, nil
 	case TodoValue:
 		return nil, nil
+	case *starlarkstruct.Struct:
+		// the r of a custom resource (Chef's variables(config: new_resource)):
+		// the dict of its properties
+		names := x.AttrNames()
+		if err := c.count(len(names)); err != nil {
+			return nil, err
+		}
+		out := map[string]any{}
+		for _, n := range names {
+			f, err := x.Attr(n)
+			if err != nil {
+				return nil, err
+			}
+			g, err := toGo(f)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", n, err)
+			}
+			out[n] = g
+		}
+		return out, nil
 	default:
 		return nil, fmt.Errorf("a %s cannot be used as data", v.Type())
 	}

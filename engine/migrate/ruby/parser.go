@@ -902,11 +902,12 @@ func (p *Parser) ParsePrimary() Expr {
 			return p.constOrCall(c, "::"+c.Text)
 		case "->":
 			p.Next()
+			var params []string
 			if p.IsOp("(") {
 				p.Next()
-				p.parseParamNames(")")
+				params = p.parseParamNames(")")
 			}
-			b := p.parseBlock()
+			b := p.parseBlockWith(params) // ->(v) { ... } is lambda { |v| ... }
 			if b == nil {
 				p.fail("expected a lambda body")
 			}
@@ -1316,7 +1317,11 @@ func (p *Parser) attachBlock(c *CallExpr) {
 }
 
 // parseBlock reads "do |a, b| ... end" or "{ |a| ... }".
-func (p *Parser) parseBlock() *BlockExpr {
+func (p *Parser) parseBlock() *BlockExpr { return p.parseBlockWith(nil) }
+
+// parseBlockWith reads a block whose parameters, without |...| in it,
+// are params (a lambda's ->(x) { ... }).
+func (p *Parser) parseBlockWith(params []string) *BlockExpr {
 	t := p.Tok()
 	b := &BlockExpr{Line: t.Line}
 	var closer string
@@ -1339,6 +1344,8 @@ func (p *Parser) parseBlock() *BlockExpr {
 	} else if p.IsOp("|") {
 		p.Next()
 		b.Params = p.parseParamNames("|")
+	} else {
+		b.Params = params
 	}
 	p.pushScope(b.Params...)
 	b.Body = p.parseStmts([]string{closer})

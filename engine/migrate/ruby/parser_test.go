@@ -139,6 +139,7 @@ func TestParse(t *testing.T) {
 		{"modifier unless", "service 'x' unless platform?('windows')",
 			`(unless (call _ platform? (str "windows")) [(call _ service (str "x"))])`},
 		{"ternary", "x = a ? 1 : 2", `(= $x (?: (call _ a) 1 2))`},
+		{"stabby lambda", "f = ->(n) { n > 2 }", `(= $f (call _ lambda {|n| (> $n 2)}))`},
 		{"block in expression", "l = %w(a b).map { |s| s.upcase }.join(',')",
 			`(= $l (call (call [(str "a") (str "b")] map {|s| (call $s upcase)}) join (str ",")))`},
 		{"multiple statements", "a = 1; b = a + 2", `(= $a 1); (= $b (+ $a 2))`},
