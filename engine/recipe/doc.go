@@ -17,6 +17,8 @@
 // where it could not translate something: Compile refuses cookbooks that
 // hold one (or a template's {{/* TODO(migrate) */}}) unless
 // Input.AllowTodo, where todo() is False (todo.go).
+// rb_to_s(x) writes x as Ruby's to_s does (None as "", True as "true", a
+// dict as Hash#inspect): migrate's translation of "#{x}" (rbtos.go).
 //
 // Team data is read from the repository root (Repo.Root) on the control
 // machine: secret("NAME") opens secrets/NAME.age (secret.go);
