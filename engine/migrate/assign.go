@@ -71,12 +71,16 @@ func (e *emitter) emitAssign(x *ruby.AssignExpr, ind int) {
 		}
 		v := e.expr(x.Value)
 		typ := typeOf(x.Value, v)
+		if typ == "" {
+			typ = e.scalarType(x.Value, v) // rubystr.go
+		}
 		if st := e.searchType(x.Value); st != "" {
 			typ = st
 		}
 		switch x.Op {
 		case "=":
 			star := e.bind(t.Name, typ)
+			e.noteValue(t.Name, x.Value) // rubystr.go
 			e.line(ind, star+" = "+v.code)
 			if e.constCands[t.Name] && ind == 0 && e.loop == 0 && len(e.conds) == 0 && e.consts[t.Name] == nil {
 				if e.consts == nil {
@@ -128,6 +132,8 @@ func typeOf(x ruby.Expr, v sx) string {
 		return "list"
 	case *ruby.HashLit:
 		return "dict"
+	case *ruby.IntLit:
+		return "int"
 	}
 	if v.str {
 		return "str"
