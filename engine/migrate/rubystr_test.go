@@ -8,6 +8,7 @@ import (
 
 	cfacts "github.com/converge-cm/converge/engine/facts"
 	"github.com/converge-cm/converge/engine/recipe"
+	"github.com/converge-cm/converge/engine/render"
 	"github.com/converge-cm/converge/resources"
 )
 
@@ -188,5 +189,48 @@ execute "app-ctl --extra=#{node['app']['extra']} --on=#{node['app']['enabled']}"
 	}
 	if _, ok := c.Find("execute[app-ctl --extra= --on=true]"); !ok {
 		t.Errorf("no execute[app-ctl --extra= --on=true]:\n%s", rec)
+	}
+}
+
+// TestERB_PrintsRubyValuesAsErubis: <%= %> of true, false, nil, a hash, a
+// list, a float and a symbol, alone, interpolated or through to_s,
+// inspect and join, renders what Erubis renders.
+func TestERB_PrintsRubyValuesAsErubis(t *testing.T) {
+	rb := needErubis(t)
+	data := `{"vars": {"on": true, "off": false, "none": null, "h": {"a": 1, "b": null, "c": [true]}, "l": [1, "a", null, true, 2.5],
+  "f": 1.5, "big": 1e20, "whole": 3.0, "s": "x"},
+ "node": {"app": {"enabled": true, "conf": {"k": "v", "n": false}, "unset": null}}}`
+	for _, c := range []struct{ name, tmpl string }{
+		{"booleans and nil", "on=<%= @on %> off=<%= @off %> none=<%= @none %>.\n"},
+		{"a hash and a list", "h=<%= @h %>\nl=<%= @l %>\n"},
+		{"floats", "f=<%= @f %> big=<%= @big %> whole=<%= @whole %>\n"},
+		{"interpolated", "<%= \"#{@on}|#{@off}|#{@none}|#{@h}|#{@l}|#{@big}\" %>\n"},
+		{"to_s and inspect", "<%= @off.to_s %> <%= @none.to_s %> <%= @h.to_s %> <%= @none.inspect %> <%= @l.inspect %> <%= @s.inspect %>\n"},
+		{"join", "<%= @l.join(',') %>\n"},
+		{"node attributes", "<%= node['app']['enabled'] %> <%= node['app']['conf'] %> <%= node['app']['unset'] %>.\n"},
+		{"literals", "<%= true %> <%= false %> <%= nil %>. <%= :sym %> <%= 1.0 %>\n"},
+		{"conditional output", "<%= @on ? @off : 1 %> <%= @none || @off %>\n"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			tmplPath, dataPath := filepath.Join(dir, "t.erb"), filepath.Join(dir, "t.json")
+			if err := os.WriteFile(tmplPath, []byte(c.tmpl), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(dataPath, []byte(data), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			tmpl, _, err := translateERB(c.tmpl, nil, nil)
+			if err != nil {
+				t.Fatalf("translate: %v", err)
+			}
+			got, err := render.Render(tmplPath, tmpl, loadData(t, dataPath))
+			if err != nil {
+				t.Fatalf("render: %v\ntranslated:\n%s", err, tmpl)
+			}
+			if want := renderWithRuby(t, rb, tmplPath, dataPath); string(got) != want {
+				t.Errorf("converge and Erubis differ\n--- erubis\n%s\n--- converge\n%s\n--- translated\n%s", want, got, tmpl)
+			}
+		})
 	}
 }
