@@ -155,6 +155,18 @@ end
   content "enabled = #{node['app']['enabled']}\ndebug = #{node['app']['debug'].to_s}\nname = #{node['app']['name']}\nport = #{node['app']['port']}\nlimits = #{node['app']['limits']}\n"
 end
 execute "app-ctl --extra=#{node['app']['extra']} --on=#{node['app']['enabled']}"
+app_flag 'a' do
+  on true
+end
+`,
+		"cookbooks/app/resources/flag.rb": `property :on, [true, false], default: false
+property :label, String, default: 'x'
+property :count, Integer, default: 1
+action :write do
+  file "/etc/flag-#{new_resource.name}" do
+    content "on=#{new_resource.on} label=#{new_resource.label} count=#{new_resource.count}\n"
+  end
+end
 `,
 	})
 	out := t.TempDir()
@@ -167,6 +179,10 @@ execute "app-ctl --extra=#{node['app']['extra']} --on=#{node['app']['enabled']}"
 		if !strings.Contains(string(rec), want) {
 			t.Errorf("the recipe lacks %s:\n%s", want, rec)
 		}
+	}
+	kind, _ := os.ReadFile(filepath.Join(out, "cookbooks", "app", "resources", "flag.star"))
+	if want := `"on=%s label=%s count=%s\n" % (rb_to_s(r.on), r.label, r.count)`; !strings.Contains(string(kind), want) {
+		t.Errorf("the kind lacks %s:\n%s", want, kind)
 	}
 	crepo, err := recipe.LoadRepo([]string{filepath.Join(out, "cookbooks")})
 	if err != nil {
