@@ -145,7 +145,7 @@ func TestTranslateRecipe_Constructs(t *testing.T) {
 		{"a method of the recipe is a function", "def addr_for(iface, type)\n  addrs = node['network']['interfaces'][iface]['addresses']\n  addrs.select { |a, d| d['family'] == type }.keys[0]\nend\n\npackage addr_for('eth0', 'inet')",
 			"# def addr_for: a method of the recipe\ndef addr_for(iface, type_):\n    addrs = node[\"network\"][\"interfaces\"][iface][\"addresses\"]\n    value_of_addr_for = {a: d for a, d in addrs.items() if d[\"family\"] == type_}.keys()[0]\n    return value_of_addr_for\n\npackage(addr_for(\"eth0\", \"inet\"))", 0},
 		{"a method of the recipe calling another", "def base\n  '/opt'\nend\ndef dir(n)\n  \"#{base}/#{n}\"\nend\ndirectory dir('x')",
-			"def dir(n):\n    value_of_dir = \"%s/%s\" % (rb_to_s(base()), rb_to_s(n))", 0},
+			"def dir(n):\n    value_of_dir = \"%s/%s\" % (base(), rb_to_s(n))", 0},
 		{"a method of the recipe that does not translate is a TODO, and so are its calls", "def ver\n  shell_out('x -v').stdout\nend\npackage ver",
 			"# TODO(migrate): method ver: shell_out", 2},
 		{"Array.new.tap fills a list", "l = Array.new.tap do |a|\n  node['ifs'].each_pair do |i, t|\n    a << \"#{i}:#{t}\"\n  end\nend\npackage l",

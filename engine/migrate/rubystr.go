@@ -227,6 +227,11 @@ func (e *emitter) scalar(x ruby.Expr, v sx) bool {
 		if c, ok := x.(*ruby.CallExpr); ok && c.Recv != nil && c.Block == nil && toSMethods[c.Name] {
 			return true
 		}
+		if c, ok := x.(*ruby.CallExpr); ok && c.Recv == nil && c.Block == nil && e.lib != nil {
+			if h := e.lib.lookup(c.Name); h != nil && h.ret != nil {
+				return e.defScalar(h.ret) // a library or recipe method
+			}
+		}
 	case *ruby.BinaryExpr:
 		switch t.Op {
 		case "%":
@@ -398,4 +403,49 @@ func rubyLitToS(x ruby.Expr) (string, bool) {
 		return "false", true
 	}
 	return "", false
+}
+
+// defValue is the value a library or recipe method ends with, nil when
+// it has a return anywhere.
+func defValue(d *libDef) ruby.Expr {
+	if strings.Contains(d.body, "return") {
+		return nil
+	}
+	stmts, _ := ruby.Parse(d.body)
+	var last ruby.Expr
+	for _, s := range stmts {
+		if s.Line != d.line || len(d.params) == 0 {
+			last = s.X
+		}
+	}
+	return last
+}
+
+// defScalar reports whether x, the value a method ends with, is a string
+// or an integer: a literal, a choice between literals, or an attribute
+// known to be one. The method's locals are not the caller's, so none is
+// looked up.
+func (e *emitter) defScalar(x ruby.Expr) bool {
+	switch v := x.(type) {
+	case *ruby.StrLit, *ruby.SymLit, *ruby.IntLit:
+		return true
+	case *ruby.TernaryExpr:
+		return e.defScalar(v.Yes) && e.defScalar(v.No)
+	case *ruby.IfExpr:
+		if !v.HasElse || len(v.Else) != 1 {
+			return false
+		}
+		for _, b := range v.Bodies {
+			if len(b) != 1 || !e.defScalar(b[0].X) {
+				return false
+			}
+		}
+		return e.defScalar(v.Else[0].X)
+	case *ruby.IndexExpr, *ruby.CallExpr:
+		saved := e.vars
+		e.vars = map[string]varInfo{}
+		defer func() { e.vars = saved }()
+		return e.attrKind(x) != 0
+	}
+	return false
 }

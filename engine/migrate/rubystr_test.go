@@ -98,6 +98,8 @@ end
 		{"to_s of a boolean", `log node['web']['tls'].to_s`, `log(rb_to_s(node["web"]["tls"]))`},
 		{"to_s of an integer", `log node['web']['port'].to_s`, `log(str(node["web"]["port"]))`},
 		{"to_s of a string", `log node['web']['user'].to_s`, `log(str(node["web"]["user"]))`},
+		{"a method of the recipe ending with strings", "def flavour\n  platform?('ubuntu') ? 'deb' : 'rpm'\nend\nlog \"pkg.#{flavour}\"", `log("pkg.%s" % flavour())`},
+		{"a method of the recipe ending with a boolean", "def tls\n  node['web']['tls']\nend\nlog \"tls #{tls}\"", `log("tls %s" % rb_to_s(tls()))`},
 		{"the whole string", "file '/etc/tls' do\n  content \"#{node['web']['tls']}\"\nend", `content=rb_to_s(node["web"]["tls"])`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
