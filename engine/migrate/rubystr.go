@@ -227,6 +227,9 @@ func (e *emitter) scalar(x ruby.Expr, v sx) bool {
 		if c, ok := x.(*ruby.CallExpr); ok && c.Recv != nil && c.Block == nil && toSMethods[c.Name] {
 			return true
 		}
+		if c, ok := x.(*ruby.CallExpr); ok && e.cr != nil && e.cr.helpers[c.Name] && c.Block == nil && (c.Recv == nil || isNewResource(c.Recv, e.cr)) {
+			return e.defScalar(e.fileDefValue(c.Name)) // a method of the kind
+		}
 		if c, ok := x.(*ruby.CallExpr); ok && c.Recv == nil && c.Block == nil && e.lib != nil {
 			if h := e.lib.lookup(c.Name); h != nil && h.ret != nil {
 				return e.defScalar(h.ret) // a library or recipe method
@@ -427,6 +430,8 @@ func defValue(d *libDef) ruby.Expr {
 // looked up.
 func (e *emitter) defScalar(x ruby.Expr) bool {
 	switch v := x.(type) {
+	case nil:
+		return false
 	case *ruby.StrLit, *ruby.SymLit, *ruby.IntLit:
 		return true
 	case *ruby.TernaryExpr:
@@ -448,4 +453,33 @@ func (e *emitter) defScalar(x ruby.Expr) bool {
 		return e.attrKind(x) != 0
 	}
 	return false
+}
+
+// fileDefValue is the value the method name defined in the file being
+// written ends with, nil when it has a return or is not found.
+func (e *emitter) fileDefValue(name string) ruby.Expr {
+	if e.defValues == nil {
+		e.defValues = map[string]ruby.Expr{}
+		stmts, _ := ruby.Parse(strings.Join(e.src, "\n"))
+		ruby.InspectStmts(stmts, func(x ruby.Expr) bool {
+			o, ok := x.(*ruby.OpaqueExpr)
+			if !ok || o.Def == nil || len(o.Def.Body) == 0 {
+				return true
+			}
+			returns := false
+			ruby.InspectStmts(o.Def.Body, func(y ruby.Expr) bool {
+				if j, ok := y.(*ruby.JumpExpr); ok && j.Kind == "return" {
+					returns = true
+				}
+				return !returns
+			})
+			if _, dup := e.defValues[o.Def.Name]; dup || returns {
+				e.defValues[o.Def.Name] = nil
+			} else {
+				e.defValues[o.Def.Name] = o.Def.Body[len(o.Def.Body)-1].X
+			}
+			return true
+		})
+	}
+	return e.defValues[name]
 }

@@ -114,6 +114,9 @@ type emitter struct {
 	// recipeDefs are the methods a recipe defines (def name ... end at
 	// its top), by their line (recipedef.go)
 	recipeDefs map[int]*libDef
+	// defValues are the values the methods of the file end with, by name
+	// (rubystr.go), read when first needed
+	defValues map[string]ruby.Expr
 	// inDef is set while a method body is written (translateDef): a
 	// return leaves the Starlark function
 	inDef bool
