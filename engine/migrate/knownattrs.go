@@ -329,6 +329,42 @@ func (k knownAttrs) scanRepoJSON(repo string) {
 	}
 }
 
+// scanEnvironmentKinds adds to the attributes already known the kinds of
+// the values the Chef repository's environments/*.json give them: an
+// environment applies to some nodes only, so it sets none always.
+func (k knownAttrs) scanEnvironmentKinds(repo string) {
+	files, _ := filepath.Glob(filepath.Join(repo, "environments", "*.json"))
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		var m map[string]any
+		if json.Unmarshal(b, &m) != nil {
+			continue
+		}
+		for _, w := range []string{"default_attributes", "override_attributes"} {
+			if sm, ok := m[w].(map[string]any); ok {
+				k.addJSONKinds(nil, sm)
+			}
+		}
+	}
+}
+
+func (k knownAttrs) addJSONKinds(path []string, m map[string]any) {
+	for key, v := range m {
+		p := append(append([]string(nil), path...), key)
+		if sm, ok := v.(map[string]any); ok {
+			k.addJSONKinds(p, sm)
+			continue
+		}
+		if a, ok := k[strings.Join(p, "\x00")]; ok {
+			a.lits |= jsonKind(v)
+			k[strings.Join(p, "\x00")] = a
+		}
+	}
+}
+
 func (k knownAttrs) markJSON(path []string, m map[string]any) {
 	for key, v := range m {
 		p := append(append([]string(nil), path...), key)

@@ -118,17 +118,25 @@ end
 	}
 }
 
-// TestKnownAttrs_RepoJSONKinds: a node or role JSON file that sets an
-// attribute to another kind than the cookbook's literal makes it unknown.
+// TestKnownAttrs_RepoJSONKinds: a node, role or environment JSON file
+// that sets an attribute to another kind than the cookbook's literal
+// makes it unknown.
 func TestKnownAttrs_RepoJSONKinds(t *testing.T) {
 	k := knownAttrs{}
 	k.scanAttrs("default['web']['user'] = 'www'\ndefault['web']['port'] = 80\ndefault['web']['name'] = 'x'\n", true)
 	k.markJSON(nil, map[string]any{"web": map[string]any{"user": true, "port": float64(8080), "name": map[string]any{"a": "b"}, "env": "prod", "tls": true}})
+	k.scanAttrs("default['web']['root'] = '/srv'\ndefault['web']['gzip'] = 'on'\n", true)
+	repo := t.TempDir()
+	writeTree(t, repo, map[string]string{
+		"environments/prod.json": `{"name": "prod", "default_attributes": {"web": {"gzip": false, "root": "/data", "new": true}}}`,
+	})
+	k.scanEnvironmentKinds(repo)
 	for _, c := range []struct {
 		path string
 		want litKind
 	}{
 		{"web.user", 0}, {"web.port", litInt}, {"web.name", 0}, {"web.env", litStr}, {"web.tls", 0},
+		{"web.root", litStr}, {"web.gzip", 0}, {"web.new", 0},
 	} {
 		if got := k.kindOf(strings.Split(c.path, ".")); got != c.want {
 			t.Errorf("%s: kind %b, want %b", c.path, got, c.want)
