@@ -66,7 +66,7 @@ func (x sx) in(min int) string {
 
 type varInfo struct {
 	star string // Starlark name
-	typ  string // "str", "list", "dict" or ""
+	typ  string // "str", "int", "scalar" (a str or an int), "list", "dict" or ""
 	// of is what the value is, for Ruby's to_s (rubystr.go): "strs", a
 	// list of strings, or the keys of the node attribute it holds
 	of []string
