@@ -54,8 +54,9 @@ func (e *emitter) emitAssign(x *ruby.AssignExpr, ind int) {
 		} else {
 			v = e.expr(x.Value).code
 		}
+		typs := e.multiTypes(x.Value, len(names)) // rubystr.go
 		for i, n := range names {
-			names[i] = e.bind(n, "")
+			names[i] = e.bind(n, typs[i])
 		}
 		e.line(ind, strings.Join(names, ", ")+" = "+v)
 	case *ruby.IdentRef:

@@ -483,3 +483,51 @@ func (e *emitter) fileDefValue(name string) ruby.Expr {
 	}
 	return e.defValues[name]
 }
+
+// multiTypes are the types of the n locals `a, b = x` assigns: "str" for
+// a position every list x may be holds a string at (a, b = 'x', "y#{z}";
+// value_for_platform_family('debian' => ['a', 'b'], ...)), "" otherwise.
+func (e *emitter) multiTypes(x ruby.Expr, n int) []string {
+	typs := make([]string, n)
+	var lists []*ruby.ArrayLit
+	var walk func(x ruby.Expr, depth int) bool
+	walk = func(x ruby.Expr, depth int) bool {
+		switch v := x.(type) {
+		case *ruby.ArrayLit:
+			lists = append(lists, v)
+			return len(v.Elems) == n
+		case *ruby.HashLit:
+			// value_for_platform: platform => version => value
+			for _, val := range v.Vals {
+				if depth == 0 || !walk(val, depth-1) {
+					return false
+				}
+			}
+			return len(v.Vals) > 0
+		}
+		return false
+	}
+	ok := walk(x, 0)
+	if c, isCall := x.(*ruby.CallExpr); isCall && c.Recv == nil && len(c.Args) == 1 {
+		switch c.Name {
+		case "value_for_platform_family":
+			ok = walk(c.Args[0], 1)
+		case "value_for_platform":
+			ok = walk(c.Args[0], 2)
+		}
+	}
+	if !ok {
+		return typs
+	}
+	for i := range typs {
+		typs[i] = "str"
+		for _, l := range lists {
+			switch l.Elems[i].(type) {
+			case *ruby.StrLit, *ruby.SymLit:
+			default:
+				typs[i] = ""
+			}
+		}
+	}
+	return typs
+}

@@ -100,6 +100,9 @@ end
 		{"to_s of a string", `log node['web']['user'].to_s`, `log(str(node["web"]["user"]))`},
 		{"a method of the recipe ending with strings", "def flavour\n  platform?('ubuntu') ? 'deb' : 'rpm'\nend\nlog \"pkg.#{flavour}\"", `log("pkg.%s" % flavour())`},
 		{"a method of the recipe ending with a boolean", "def tls\n  node['web']['tls']\nend\nlog \"tls #{tls}\"", `log("tls %s" % rb_to_s(tls()))`},
+		{"locals of value_for_platform_family's lists", "svc, dir = value_for_platform_family('debian' => ['apache2', '/etc/apache2'], 'rhel' => ['httpd', node['web']['tls']])\nlog \"#{svc} #{dir}\"",
+			`log("%s %s" % (svc, rb_to_s(dir)))`},
+		{"locals of a list", "a, b = 'x', true\nlog \"#{a} #{b}\"", `log("%s %s" % (a, rb_to_s(b)))`},
 		{"the whole string", "file '/etc/tls' do\n  content \"#{node['web']['tls']}\"\nend", `content=rb_to_s(node["web"]["tls"])`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
