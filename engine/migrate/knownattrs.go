@@ -7,6 +7,7 @@ package migrate
 // for presence, so it reads the attribute with .get.
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -316,7 +317,7 @@ func (k knownAttrs) scanRepoJSON(repo string) {
 				continue
 			}
 			var m map[string]any
-			if json.Unmarshal(b, &m) != nil {
+			if decodeJSONNumbers(b, &m) != nil {
 				continue
 			}
 			k.markJSON(nil, m)
@@ -340,7 +341,7 @@ func (k knownAttrs) scanEnvironmentKinds(repo string) {
 			continue
 		}
 		var m map[string]any
-		if json.Unmarshal(b, &m) != nil {
+		if decodeJSONNumbers(b, &m) != nil {
 			continue
 		}
 		for _, w := range []string{"default_attributes", "override_attributes"} {
@@ -349,6 +350,14 @@ func (k knownAttrs) scanEnvironmentKinds(repo string) {
 			}
 		}
 	}
+}
+
+// decodeJSONNumbers decodes b into m with its numbers as json.Number, so
+// that 3 and 3.0 stay apart (jsonKind).
+func decodeJSONNumbers(b []byte, m *map[string]any) error {
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	return d.Decode(m)
 }
 
 func (k knownAttrs) addJSONKinds(path []string, m map[string]any) {

@@ -9,6 +9,7 @@ package migrate
 // nothing it sees sets, or sets to anything but a literal.
 
 import (
+	"encoding/json"
 	"regexp"
 	"strings"
 	"sync"
@@ -79,8 +80,8 @@ func jsonKind(v any) litKind {
 	switch x := v.(type) {
 	case string:
 		return litStr
-	case float64:
-		if x == float64(int64(x)) {
+	case json.Number:
+		if !strings.ContainsAny(string(x), ".eE") {
 			return litInt
 		}
 	case []any:

@@ -1,6 +1,7 @@
 package migrate
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -127,11 +128,11 @@ end
 func TestKnownAttrs_RepoJSONKinds(t *testing.T) {
 	k := knownAttrs{}
 	k.scanAttrs("default['web']['user'] = 'www'\ndefault['web']['port'] = 80\ndefault['web']['name'] = 'x'\n", true)
-	k.markJSON(nil, map[string]any{"web": map[string]any{"user": true, "port": float64(8080), "name": map[string]any{"a": "b"}, "env": "prod", "tls": true}})
-	k.scanAttrs("default['web']['root'] = '/srv'\ndefault['web']['gzip'] = 'on'\n", true)
+	k.markJSON(nil, map[string]any{"web": map[string]any{"user": true, "port": json.Number("8080"), "name": map[string]any{"a": "b"}, "env": "prod", "tls": true}})
+	k.scanAttrs("default['web']['root'] = '/srv'\ndefault['web']['gzip'] = 'on'\ndefault['web']['workers'] = 2\n", true)
 	repo := t.TempDir()
 	writeTree(t, repo, map[string]string{
-		"environments/prod.json": `{"name": "prod", "default_attributes": {"web": {"gzip": false, "root": "/data", "new": true}}}`,
+		"environments/prod.json": `{"name": "prod", "default_attributes": {"web": {"gzip": false, "root": "/data", "new": true, "workers": 4.0}}}`,
 	})
 	k.scanEnvironmentKinds(repo)
 	for _, c := range []struct {
@@ -139,7 +140,7 @@ func TestKnownAttrs_RepoJSONKinds(t *testing.T) {
 		want litKind
 	}{
 		{"web.user", 0}, {"web.port", litInt}, {"web.name", 0}, {"web.env", litStr}, {"web.tls", 0},
-		{"web.root", litStr}, {"web.gzip", 0}, {"web.new", 0},
+		{"web.root", litStr}, {"web.gzip", 0}, {"web.new", 0}, {"web.workers", 0},
 	} {
 		if got := k.kindOf(strings.Split(c.path, ".")); got != c.want {
 			t.Errorf("%s: kind %b, want %b", c.path, got, c.want)
