@@ -54,8 +54,9 @@ func (e *emitter) emitAssign(x *ruby.AssignExpr, ind int) {
 		} else {
 			v = e.expr(x.Value).code
 		}
+		typs := e.multiTypes(x.Value, len(names)) // rubystr.go
 		for i, n := range names {
-			names[i] = e.bind(n, "")
+			names[i] = e.bind(n, typs[i])
 		}
 		e.line(ind, strings.Join(names, ", ")+" = "+v)
 	case *ruby.IdentRef:
@@ -71,12 +72,16 @@ func (e *emitter) emitAssign(x *ruby.AssignExpr, ind int) {
 		}
 		v := e.expr(x.Value)
 		typ := typeOf(x.Value, v)
+		if typ == "" {
+			typ = e.scalarType(x.Value, v) // rubystr.go
+		}
 		if st := e.searchType(x.Value); st != "" {
 			typ = st
 		}
 		switch x.Op {
 		case "=":
 			star := e.bind(t.Name, typ)
+			e.noteValue(t.Name, x.Value) // rubystr.go
 			e.line(ind, star+" = "+v.code)
 			if e.constCands[t.Name] && ind == 0 && e.loop == 0 && len(e.conds) == 0 && e.consts[t.Name] == nil {
 				if e.consts == nil {
@@ -128,6 +133,8 @@ func typeOf(x ruby.Expr, v sx) string {
 		return "list"
 	case *ruby.HashLit:
 		return "dict"
+	case *ruby.IntLit:
+		return "int"
 	}
 	if v.str {
 		return "str"
@@ -144,7 +151,7 @@ var starReserved = map[string]bool{
 	// converge builtins a local must not shadow
 	"package": true, "template": true, "file": true, "cookbook_file": true, "directory": true, "link": true,
 	"service": true, "execute": true, "user": true, "group": true, "include_recipe": true, "node": true,
-	"cluster": true, "default": true, "override": true, "normal": true,
+	"cluster": true, "default": true, "override": true, "normal": true, "rb_to_s": true,
 	// Starlark builtins
 	"str": true, "int": true, "len": true, "list": true, "dict": true, "range": true, "sorted": true,
 	"fail": true, "print": true, "type": true, "bool": true, "float": true, "enumerate": true, "any": true,

@@ -241,14 +241,14 @@ func (e *emitter) emitLoop(c *ruby.CallExpr, ind int) {
 		}
 		v := "_"
 		if len(b.Params) == 1 {
-			v = e.bind(b.Params[0], "")
+			v = e.bind(b.Params[0], "int")
 		}
 		head = fmt.Sprintf("for %s in range(%s):", v, recv.code)
 	case "each_with_index":
 		if len(b.Params) != 2 {
 			no(".each_with_index", "expected |item, index|")
 		}
-		x, i := e.bind(b.Params[0], elemType), e.bind(b.Params[1], "")
+		x, i := e.bind(b.Params[0], elemType), e.bind(b.Params[1], "int")
 		head = fmt.Sprintf("for %s, %s in enumerate(%s):", i, x, recv.code)
 	default:
 		switch len(b.Params) {

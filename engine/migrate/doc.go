@@ -9,7 +9,9 @@
 //     resources.go, expressions.go, control.go, assign.go, attributes.go):
 //     resource blocks and their properties,
 //     notifies/subscribes, guards, case/if/unless on the platform, loops
-//     over literal lists, string interpolation, node attributes;
+//     over literal lists, string interpolation (with Ruby's to_s where the
+//     value may not be a string or an integer, rubystr.go), node
+//     attributes;
 //   - metadata.rb (or metadata.json): name, version, description, depends
 //     (Chef's "~> 1.2" becomes ">= 1.2, < 2.0"), supports;
 //   - ERB templates (erb_scan.go splits them as Erubis does, erb.go

@@ -227,14 +227,18 @@ func (e *emitter) str(s *ruby.StrLit) sx {
 	var args []sx
 	for _, p := range s.Parts {
 		if p.IsCode {
+			if lit, ok := rubyLitToS(p.X); ok {
+				format.WriteString(lit) // "#{nil}", "#{true}"
+				continue
+			}
 			a := e.expr(p.X)
 			if lit, ok := unquoteStar(a.code); ok && a.prec == pPostfix {
 				format.WriteString(strings.ReplaceAll(lit, "%", "%%"))
 				continue
 			}
-			if a.none {
-				// "#{nil}" is "" in Ruby, "%s" % None "None"
-				a = sx{code: "(\"\" if " + a.code + " == None else " + a.code + ")", prec: pPostfix}
+			if !e.printsAsRuby(p.X, a) {
+				// "#{true}" is "true" in Ruby, "%s" % True "True" (rubystr.go)
+				a = e.rubyToS(p.X, a)
 			}
 			format.WriteString("%s")
 			args = append(args, a)
@@ -414,14 +418,7 @@ func (e *emitter) call(c *ruby.CallExpr) sx {
 		return typeTest(recv, types)
 	case "to_s", "to_str":
 		nargs(0)
-		if recv.str {
-			return recv
-		}
-		if recv.none {
-			// nil.to_s is ""
-			return sx{code: "(\"\" if " + recv.code + " == None else str(" + recv.code + "))", prec: pPostfix, str: true}
-		}
-		return sx{code: "str(" + recv.code + ")", prec: pPostfix, str: true}
+		return e.rubyToS(c.Recv, recv) // nil.to_s is "", true.to_s "true"
 	case "to_sym", "dup", "freeze":
 		nargs(0)
 		return recv

@@ -7,6 +7,7 @@ package migrate
 // for presence, so it reads the attribute with .get.
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -25,11 +26,19 @@ var (
 
 // knownAttrs are the attribute paths a cookbook's attribute files and
 // recipes assign (and, added by addRunAttrs, those of the other cookbooks
-// of the migration), each as its keys joined by \x00: true when an
-// attributes file sets it unconditionally (at its top level, outside any
-// if, case, loop or block), false when it is set only conditionally or
-// by a recipe.
-type knownAttrs map[string]bool
+// of the migration), each as its keys joined by \x00, with what is known
+// of them.
+type knownAttrs map[string]attrInfo
+
+// attrInfo is what the migration knows of an attribute path.
+type attrInfo struct {
+	// always is set when an attributes file sets the path unconditionally
+	// (at its top level, outside any if, case, loop or block), not when it
+	// is set only conditionally or by a recipe.
+	always bool
+	// lits are the kinds of value assigned to the path (rubystr.go)
+	lits litKind
+}
 
 var (
 	attrOpenRe  = regexp.MustCompile(`^(?:while|until|for|begin|def|class|module)\b`)
@@ -85,16 +94,16 @@ func (k knownAttrs) scanAttrs(src string, top bool) {
 			}
 			f.branches = append(f.branches, map[string]bool{})
 		}
-		for _, m := range attrSetRe.FindAllStringSubmatch(line, -1) {
+		for _, loc := range attrSetRe.FindAllStringSubmatchIndex(line, -1) {
 			var keys []string
-			for _, km := range attrKeyRe.FindAllStringSubmatch(m[1], -1) {
+			for _, km := range attrKeyRe.FindAllStringSubmatch(line[loc[2]:loc[3]], -1) {
 				keys = append(keys, km[1]+km[2]+km[3])
 			}
 			if len(keys) == 0 {
 				continue
 			}
 			p := strings.Join(keys, "\x00")
-			k[p] = k[p] || false
+			k.assigned(p, assignedKind(line, loc))
 			if cur := stack[len(stack)-1]; top && cur.cond && !attrModRe.MatchString(line) {
 				cur.branches[len(cur.branches)-1][p] = true
 			}
@@ -107,8 +116,17 @@ func (k knownAttrs) scanAttrs(src string, top bool) {
 		}
 	}
 	for p := range stack[0].branches[0] {
-		k[p] = true
+		a := k[p]
+		a.always = true
+		k[p] = a
 	}
+}
+
+// assigned records an assignment of a value of kind lit to path p.
+func (k knownAttrs) assigned(p string, lit litKind) {
+	a := k[p]
+	a.lits |= lit
+	k[p] = a
 }
 
 // attrsOf are the attributes the cookbook in dir sets, in its attribute
@@ -131,7 +149,10 @@ func attrsOf(dir string) knownAttrs {
 // conditionally only.
 func (k knownAttrs) add(o knownAttrs, always bool) {
 	for p, a := range o {
-		k[p] = k[p] || a && always
+		b := k[p]
+		b.always = b.always || a.always && always
+		b.lits |= a.lits
+		k[p] = b
 	}
 }
 
@@ -188,8 +209,8 @@ func (k knownAttrs) alwaysDefines(path []string) bool {
 		return true
 	}
 	p := strings.Join(path, "\x00")
-	for a, always := range k {
-		if always && (a == p || strings.HasPrefix(p, a+"\x00") || strings.HasPrefix(a, p+"\x00")) {
+	for a, info := range k {
+		if info.always && (a == p || strings.HasPrefix(p, a+"\x00") || strings.HasPrefix(a, p+"\x00")) {
 			return true
 		}
 	}
@@ -296,7 +317,7 @@ func (k knownAttrs) scanRepoJSON(repo string) {
 				continue
 			}
 			var m map[string]any
-			if json.Unmarshal(b, &m) != nil {
+			if decodeJSONNumbers(b, &m) != nil {
 				continue
 			}
 			k.markJSON(nil, m)
@@ -309,13 +330,62 @@ func (k knownAttrs) scanRepoJSON(repo string) {
 	}
 }
 
+// scanEnvironmentKinds adds to the attributes already known the kinds of
+// the values the Chef repository's environments/*.json give them: an
+// environment applies to some nodes only, so it sets none always.
+func (k knownAttrs) scanEnvironmentKinds(repo string) {
+	files, _ := filepath.Glob(filepath.Join(repo, "environments", "*.json"))
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		var m map[string]any
+		if decodeJSONNumbers(b, &m) != nil {
+			continue
+		}
+		for _, w := range []string{"default_attributes", "override_attributes"} {
+			if sm, ok := m[w].(map[string]any); ok {
+				k.addJSONKinds(nil, sm)
+			}
+		}
+	}
+}
+
+// decodeJSONNumbers decodes b into m with its numbers as json.Number, so
+// that 3 and 3.0 stay apart (jsonKind).
+func decodeJSONNumbers(b []byte, m *map[string]any) error {
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	return d.Decode(m)
+}
+
+func (k knownAttrs) addJSONKinds(path []string, m map[string]any) {
+	for key, v := range m {
+		p := append(append([]string(nil), path...), key)
+		if sm, ok := v.(map[string]any); ok {
+			k.addJSONKinds(p, sm)
+			continue
+		}
+		if a, ok := k[strings.Join(p, "\x00")]; ok {
+			a.lits |= jsonKind(v)
+			k[strings.Join(p, "\x00")] = a
+		}
+	}
+}
+
 func (k knownAttrs) markJSON(path []string, m map[string]any) {
 	for key, v := range m {
 		p := append(append([]string(nil), path...), key)
-		k[strings.Join(p, "\x00")] = true
+		a := k[strings.Join(p, "\x00")]
+		a.always = true
 		if sm, ok := v.(map[string]any); ok {
+			k[strings.Join(p, "\x00")] = a
 			k.markJSON(p, sm)
+			continue
 		}
+		a.lits |= jsonKind(v)
+		k[strings.Join(p, "\x00")] = a
 	}
 }
 

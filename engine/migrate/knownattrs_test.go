@@ -71,8 +71,8 @@ func TestTranslateRecipe_OptionalAttributeRead(t *testing.T) {
 		{"log node['ntp']['servers'].join(',')\n", `node["ntp"]["servers"]`},
 		{"log node['kernel']['machine']\n", `node["kernel"]["machine"]`},
 		// "#{nil}" and nil.to_s are "" in Ruby, not "None"
-		{"file \"/etc/x#{node['ntp']['pkg_source']}\"\n", `"/etc/x%s" % ("" if node["ntp"].get("pkg_source") == None else node["ntp"].get("pkg_source"))`},
-		{"log node['ntp']['pkg_source'].to_s\n", `("" if node["ntp"].get("pkg_source") == None else str(node["ntp"].get("pkg_source")))`},
+		{"file \"/etc/x#{node['ntp']['pkg_source']}\"\n", `"/etc/x%s" % rb_to_s(node["ntp"].get("pkg_source"))`},
+		{"log node['ntp']['pkg_source'].to_s\n", `log(rb_to_s(node["ntp"].get("pkg_source")))`},
 	} {
 		lib, _ := readLibraries(nil)
 		lib.attrs = k
@@ -128,11 +128,11 @@ log 'motd' if node['base']['motd']
 	checkOutput(t, out)
 	rec, _ := os.ReadFile(filepath.Join(out, "cookbooks", "app", "recipes", "default.star"))
 	for _, want := range []string{
-		`content=node["base"]["motd"]`,                            // base always sets it
-		`content=node["core"]["dir"]`,                             // core, a dependency of base
-		`node["base"].get("proxy")`,                               // base sets it on centos only
-		`"tools in %s" % ("" if node["tools"].get("bin") == None`, // tools may be left out of the run
-		`if node["base"].get("mtod"):`,                            // nothing sets it
+		`content=node["base"]["motd"]`,                      // base always sets it
+		`content=node["core"]["dir"]`,                       // core, a dependency of base
+		`node["base"].get("proxy")`,                         // base sets it on centos only
+		`"tools in %s" % rb_to_s(node["tools"].get("bin"))`, // tools may be left out of the run
+		`if node["base"].get("mtod"):`,                      // nothing sets it
 		`if node["base"]["motd"]:`,
 	} {
 		if !strings.Contains(string(rec), want) {

@@ -24,7 +24,10 @@ type helper struct {
 	module   string // Ruby module path: NginxLite::Helpers
 	self     bool   // def self.name: called as Module.name(...)
 	min, max int    // arity
-	stem     string // libraries/<stem>.star
+	// ret is the value the method ends with, nil when it may return
+	// another (rubystr.go: is it a string?)
+	ret  ruby.Expr
+	stem string // libraries/<stem>.star
 	// cookbook is the dependency whose library defines it, "" for the
 	// cookbook's own: loaded as @cookbook//libraries/<stem>.star
 	cookbook string
@@ -207,6 +210,7 @@ func readDef(lines []string, s *ruby.Stmt, head, module, stem string) *libDef {
 		body[s.Line-1] = strings.Join(decl, " = ") + " = nil"
 	}
 	d.body = strings.Join(body, "\n")
+	h.ret = defValue(d)
 	return d
 }
 

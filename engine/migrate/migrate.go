@@ -185,6 +185,7 @@ func migrateCookbook(r *Report, dir, outDir string, seen map[string]string) erro
 	lib.attrs.scanRepoJSON(filepath.Dir(filepath.Dir(dir)))
 	lib.attrs.add(attrsOf(dir), true)
 	r.addRunAttrs(lib.attrs, name, meta.depends)
+	lib.attrs.scanEnvironmentKinds(filepath.Dir(filepath.Dir(dir)))
 	seenUnset := map[string]bool{}
 	for _, pat := range []string{"recipes/*.rb", "libraries/*.rb", "templates/*/*.erb", "templates/*.erb"} {
 		files, _ := filepath.Glob(filepath.Join(dir, pat))

@@ -45,8 +45,8 @@ func TestTranslateRecipe_Constructs(t *testing.T) {
 			"if node[\"x\"]:\n    package(\"a\")\nelif node.platform == \"centos\":\n    package(\"b\")\nif not node.platform == \"ubuntu\":\n    package(\"c\")", 0},
 		{"modifier if", `package 'x' if node['platform_family'] == 'rhel'`, "if node.platform_family == \"rhel\":\n    package(\"x\")", 0},
 		{"interpolation", `execute "echo #{node['a']['b']} > /tmp/#{node.hostname}"`,
-			`execute("echo %s > /tmp/%s" % (node["a"]["b"], node.hostname))`, 0},
-		{"percent in interpolated string", `execute "date +%s #{node['x']}"`, `execute("date +%%s %s" % node["x"])`, 0},
+			`execute("echo %s > /tmp/%s" % (rb_to_s(node["a"]["b"]), node.hostname))`, 0},
+		{"percent in interpolated string", `execute "date +%s #{node['x']}"`, `execute("date +%%s %s" % rb_to_s(node["x"]))`, 0},
 		{"method-style attributes", `package node.pkg.name`, `package(node["pkg"]["name"])`, 0},
 		{"a Ruby method is not read as an attribute", `execute "ntpdate #{node['ntp']['servers'].shuffle}"`, `todo("r.rb:1: .shuffle")`, 1},
 		{"a predicate method is not read as an attribute", `package 'x' if node['a'].frozen?`, `todo("r.rb:1: condition not translated`, 1},
@@ -116,7 +116,7 @@ func TestTranslateRecipe_Constructs(t *testing.T) {
 		{"an if block setting two properties is a TODO", "file '/x' do\n  if node['a']\n    mode '0600'\n    owner 'x'\n  end\nend",
 			"# TODO(migrate): conditional property", 1},
 		{"a loop of notifies in a resource block", "l = node['svcs']\ntemplate '/x' do\n  notifies :reload, 'service[a]'\n  l.each do |c|\n    notifies :restart, \"service[#{c}]\", :immediately\n  end\nend",
-			`notifies=[("reload", "service[a]")] + [("restart", "service[%s]" % c, "immediately") for c in l],`, 0},
+			`notifies=[("reload", "service[a]")] + [("restart", "service[%s]" % rb_to_s(c), "immediately") for c in l],`, 0},
 		{"a loop of other statements in a resource block is a TODO", "template '/x' do\n  node['l'].each do |c|\n    mode c\n  end\nend", "# TODO(migrate): statement in a resource block", 1},
 		{"File.dirname is a string operation", "directory ::File.dirname(node['p'])",
 			`(lambda _p: _p.rstrip("/").rpartition("/")[0].rstrip("/") or ("/" if _p.startswith("/") else "."))(node["p"])`, 0},
@@ -145,11 +145,11 @@ func TestTranslateRecipe_Constructs(t *testing.T) {
 		{"a method of the recipe is a function", "def addr_for(iface, type)\n  addrs = node['network']['interfaces'][iface]['addresses']\n  addrs.select { |a, d| d['family'] == type }.keys[0]\nend\n\npackage addr_for('eth0', 'inet')",
 			"# def addr_for: a method of the recipe\ndef addr_for(iface, type_):\n    addrs = node[\"network\"][\"interfaces\"][iface][\"addresses\"]\n    value_of_addr_for = {a: d for a, d in addrs.items() if d[\"family\"] == type_}.keys()[0]\n    return value_of_addr_for\n\npackage(addr_for(\"eth0\", \"inet\"))", 0},
 		{"a method of the recipe calling another", "def base\n  '/opt'\nend\ndef dir(n)\n  \"#{base}/#{n}\"\nend\ndirectory dir('x')",
-			"def dir(n):\n    value_of_dir = \"%s/%s\" % (base(), n)", 0},
+			"def dir(n):\n    value_of_dir = \"%s/%s\" % (base(), rb_to_s(n))", 0},
 		{"a method of the recipe that does not translate is a TODO, and so are its calls", "def ver\n  shell_out('x -v').stdout\nend\npackage ver",
 			"# TODO(migrate): method ver: shell_out", 2},
 		{"Array.new.tap fills a list", "l = Array.new.tap do |a|\n  node['ifs'].each_pair do |i, t|\n    a << \"#{i}:#{t}\"\n  end\nend\npackage l",
-			"a = []\nfor i, t in node[\"ifs\"].items():\n    a.append(\"%s:%s\" % (i, t))\nl = a\npackage(l)", 0},
+			"a = []\nfor i, t in node[\"ifs\"].items():\n    a.append(\"%s:%s\" % (i, rb_to_s(t)))\nl = a\npackage(l)", 0},
 		{"tap with a parameter naming another local is a TODO", "a = 1\nl = [].tap { |a| a << 1 }\npackage l", "# TODO(migrate): .tap", 1},
 		{"service timeout", "service 'ntp' do\n  timeout 120\n  action :start\nend", `service("ntp", timeout=120, action="start")`, 0},
 		{"a splat in an array is Array()", "x = ['a', *node['pkgs']]\npackage x", `x = ["a"] + `, 0},
@@ -272,7 +272,7 @@ Chef::Resource.send(:include, Web::Helpers)
 func TestTranslateAttributes(t *testing.T) {
 	src := "default['a']['b'] = 1\ndefault[:c][:d] = %w{x y}\noverride['e'] = { 'f' => true }\nnode.default['g'] = \"#{node['h']}/i\"\nset['j'] = nil\n"
 	got, todos := translateRuby("a.rb", kindAttributes, "cb", "default", src)
-	want := "default[\"a\"][\"b\"] = 1\ndefault[\"c\"][\"d\"] = [\"x\", \"y\"]\noverride[\"e\"] = {\"f\": True}\ndefault[\"g\"] = \"%s/i\" % node[\"h\"]\nnormal[\"j\"] = None\n"
+	want := "default[\"a\"][\"b\"] = 1\ndefault[\"c\"][\"d\"] = [\"x\", \"y\"]\noverride[\"e\"] = {\"f\": True}\ndefault[\"g\"] = \"%s/i\" % rb_to_s(node[\"h\"])\nnormal[\"j\"] = None\n"
 	if got != want || len(todos) != 0 {
 		t.Errorf("got:\n%s\nwant:\n%s\ntodos: %v", got, want, todos)
 	}
@@ -288,7 +288,7 @@ func TestTranslateRecipe_SettingAttributes(t *testing.T) {
 	}{
 		{"default", "node.default['x']['y'] = 1\n", `# default["x"]["y"] = 1  (moved to attributes/zz_recipe_default.star)`, "default[\"x\"][\"y\"] = 1\n", 0},
 		{"set is normal", "node.set['x'] = 'a'\n", "", "normal[\"x\"] = \"a\"\n", 0},
-		{"override reads node", "node.override['x']['url'] = \"http://#{node['x']['host']}\"\n", "", "override[\"x\"][\"url\"] = \"http://%s\" % node[\"x\"][\"host\"]\n", 0},
+		{"override reads node", "node.override['x']['url'] = \"http://#{node['x']['host']}\"\n", "", "override[\"x\"][\"url\"] = \"http://%s\" % rb_to_s(node[\"x\"][\"host\"])\n", 0},
 		{"force levels", "node.force_override['a'] = 1\nnode.force_default['b'] = 2\n", "", "force_override[\"a\"] = 1\n# r.rb:2\nforce_default[\"b\"] = 2\n", 0},
 		{"under a platform condition", "if platform_family?('rhel')\n  node.default['svc'] = 'httpd'\nelse\n  node.default['svc'] = 'apache2'\nend\n", "",
 			"if node.platform_family == \"rhel\":\n    default[\"svc\"] = \"httpd\"\n# r.rb:4\nif not (node.platform_family == \"rhel\"):\n    default[\"svc\"] = \"apache2\"\n", 0},

@@ -137,6 +137,9 @@ func (e *emitter) elemType(x ruby.Expr) string {
 	if e.isSearchList(x) {
 		return "snode"
 	}
+	if e.strElems(x) {
+		return "str"
+	}
 	return ""
 }
 

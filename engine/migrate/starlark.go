@@ -66,7 +66,10 @@ func (x sx) in(min int) string {
 
 type varInfo struct {
 	star string // Starlark name
-	typ  string // "str", "list", "dict" or ""
+	typ  string // "str", "int", "scalar" (a str or an int), "list", "dict" or ""
+	// of is what the value is, for Ruby's to_s (rubystr.go): "strs", a
+	// list of strings, or the keys of the node attribute it holds
+	of []string
 }
 
 type emitter struct {
@@ -111,6 +114,9 @@ type emitter struct {
 	// recipeDefs are the methods a recipe defines (def name ... end at
 	// its top), by their line (recipedef.go)
 	recipeDefs map[int]*libDef
+	// defValues are the values the methods of the file end with, by name
+	// (rubystr.go), read when first needed
+	defValues map[string]ruby.Expr
 	// inDef is set while a method body is written (translateDef): a
 	// return leaves the Starlark function
 	inDef bool

@@ -18,6 +18,8 @@
 // hold one (or a template's {{/* TODO(migrate) */}}) unless
 // Input.AllowTodo, where todo() is an inert value: false, empty, ""
 // in strings, and a property given it is unset (todo.go).
+// rb_to_s(x) writes x as Ruby's to_s does (None as "", True as "true", a
+// dict as Hash#inspect): migrate's translation of "#{x}" (rbtos.go).
 //
 // Team data is read from the repository root (Repo.Root) on the control
 // machine: secret("NAME") opens secrets/NAME.age (secret.go);

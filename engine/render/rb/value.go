@@ -235,3 +235,10 @@ func inspectString(s string) string {
 	b.WriteByte('"')
 	return b.String()
 }
+
+// FloatString is Ruby's Float#to_s of f: 1.5, 100.0, 1.0e+20.
+func FloatString(f float64) string { return rubyFloat(f) }
+
+// InspectString is Ruby's String#inspect of s: "a\"b", with Ruby's
+// escapes.
+func InspectString(s string) string { return inspectString(s) }

@@ -1,0 +1,91 @@
+package recipe
+
+// rb_to_s: Ruby's to_s, for what converge migrate translates from a Ruby
+// string interpolation ("#{x}") or x.to_s whose type it cannot tell.
+
+import (
+	"strings"
+
+	"github.com/converge-cm/converge/engine/render/rb"
+	"go.starlark.net/starlark"
+)
+
+// rbToSBuiltin is rb_to_s(x): x as Ruby's to_s writes it, where that
+// differs from str(x): None is "", True and False are "true" and "false",
+// a dict is Ruby's Hash#inspect ({"a"=>1, "b"=>nil}, in the dict's
+// order), a list or tuple Ruby's Array#inspect (["a", true]), a float
+// Ruby's Float#to_s (1.0e+20). A string is itself and any other value
+// str(x). It is the templates' rb_to_s (engine/render/rb) for recipes.
+var rbToSBuiltin = starlark.NewBuiltin("rb_to_s", func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var x starlark.Value
+	if err := starlark.UnpackPositionalArgs(b.Name(), args, kwargs, 1, &x); err != nil {
+		return nil, err
+	}
+	if s, ok := x.(starlark.String); ok {
+		return s, nil
+	}
+	var w strings.Builder
+	rubyToS(&w, x, 0)
+	return starlark.String(w.String()), nil
+})
+
+// rubyInspectDepth bounds the nesting rb_to_s walks: a list that holds
+// itself is written [...] as Ruby does.
+const rubyInspectDepth = 64
+
+// rubyToS writes x as Ruby's to_s does.
+func rubyToS(w *strings.Builder, x starlark.Value, depth int) {
+	switch v := x.(type) {
+	case starlark.NoneType:
+		return
+	case starlark.String:
+		w.WriteString(string(v))
+		return
+	}
+	rubyInspect(w, x, depth)
+}
+
+// rubyInspect writes x as Ruby's inspect does.
+func rubyInspect(w *strings.Builder, x starlark.Value, depth int) {
+	if depth > rubyInspectDepth {
+		w.WriteString("[...]")
+		return
+	}
+	switch v := x.(type) {
+	case starlark.NoneType:
+		w.WriteString("nil")
+	case starlark.Bool:
+		if v {
+			w.WriteString("true")
+		} else {
+			w.WriteString("false")
+		}
+	case starlark.String:
+		w.WriteString(rb.InspectString(string(v)))
+	case starlark.Float:
+		w.WriteString(rb.FloatString(float64(v)))
+	case starlark.IterableMapping: // dict, node attributes
+		w.WriteByte('{')
+		for i, kv := range v.Items() {
+			if i > 0 {
+				w.WriteString(", ")
+			}
+			rubyInspect(w, kv[0], depth+1)
+			w.WriteString("=>")
+			rubyInspect(w, kv[1], depth+1)
+		}
+		w.WriteByte('}')
+	case *starlark.List, starlark.Tuple:
+		seq := v.(starlark.Indexable)
+		w.WriteByte('[')
+		for i := 0; i < seq.Len(); i++ {
+			if i > 0 {
+				w.WriteString(", ")
+			}
+			rubyInspect(w, seq.Index(i), depth+1)
+		}
+		w.WriteByte(']')
+	default: // int, and values Ruby has no literal for
+		w.WriteString(x.String())
+	}
+}

@@ -1,0 +1,81 @@
+package recipe_test
+
+import (
+	"testing"
+
+	"github.com/converge-cm/converge/engine"
+	"github.com/converge-cm/converge/resources"
+)
+
+// TestCompile_RbToSWritesLikeRuby: rb_to_s(x) is what Ruby's "#{x}" and
+// x.to_s write, in recipes, attribute files, libraries and custom
+// resource bodies. Each want is what Ruby 3.1 prints for the Ruby value
+// the Starlark one was migrated from.
+func TestCompile_RbToSWritesLikeRuby(t *testing.T) {
+	for _, c := range []struct{ expr, want string }{
+		{`None`, ``},
+		{`True`, `true`},
+		{`False`, `false`},
+		{`"plain"`, `plain`},
+		{`'say "hi"'`, `say "hi"`},
+		{`42`, `42`},
+		{`-7`, `-7`},
+		{`1.5`, `1.5`},
+		{`100.0`, `100.0`},
+		{`1e20`, `1.0e+20`},
+		{`[]`, `[]`},
+		{`[1, "a", None, True, 2.5]`, `[1, "a", nil, true, 2.5]`},
+		{`("x", 1)`, `["x", 1]`},
+		{`{}`, `{}`},
+		// Hash#inspect, in the dict's order
+		{`{"port": 80, "on": False, "name": "web", "opt": None}`, `{"port"=>80, "on"=>false, "name"=>"web", "opt"=>nil}`},
+		{`{"outer": {"inner": [1, {"k": "v"}]}}`, `{"outer"=>{"inner"=>[1, {"k"=>"v"}]}}`},
+		// strings inside are written with String#inspect's escapes
+		{`["tab\there", "quote\"", "back\\slash", "#{not code}"]`, `["tab\there", "quote\"", "back\\slash", "\#{not code}"]`},
+		{`node["app"]["on"]`, `true`},
+		{`node["app"]["conf"]`, `{"level"=>3, "tags"=>["a", "b"]}`},
+	} {
+		t.Run(c.expr, func(t *testing.T) {
+			src := "file(\"/etc/x\", content = rb_to_s(" + c.expr + "))\n"
+			col := mustCompile(t, src, map[string]string{
+				"attributes/default.star": `default["app"]["on"] = True
+default["app"]["conf"] = {"level": 3, "tags": ["a", "b"]}
+`,
+			})
+			if got := find(t, col, "file[/etc/x]").(*resources.File).Content; got != c.want {
+				t.Errorf("rb_to_s(%s) = %q, want %q", c.expr, got, c.want)
+			}
+		})
+	}
+}
+
+// TestCompile_RbToSEverywhere: attribute files, the libraries they and
+// the recipes load, and custom resource bodies see rb_to_s too.
+func TestCompile_RbToSEverywhere(t *testing.T) {
+	col := mustCompile(t, `load("//libraries/h.star", "flag")
+file("/etc/a", content = node["app"]["line"])
+file("/etc/b", content = flag(False))
+t_conf("c")
+`, map[string]string{
+		"attributes/default.star": `load("//libraries/h.star", "flag")
+default["app"]["line"] = "enabled = %s, %s" % (rb_to_s(True), flag(None))
+`,
+		"libraries/h.star": "def flag(v):\n    return \"flag=\" + rb_to_s(v)\n",
+		"resources/conf.star": `property("name", str, name_property=True, doc="the name")
+property("line", str, default="on = " + rb_to_s(True), doc="a line")
+
+def action_create(r):
+    execute("write " + r.name + " " + rb_to_s(None))
+`,
+	})
+	for addr, want := range map[string]string{"file[/etc/a]": "enabled = true, flag=", "file[/etc/b]": "flag=false"} {
+		if got := find(t, col, addr).(*resources.File).Content; got != want {
+			t.Errorf("%s content %q, want %q", addr, got, want)
+		}
+	}
+	for _, p := range find(t, col, "t_conf[c]").(*engine.Custom).Props {
+		if p.Name == "line" && p.Value != "on = true" {
+			t.Errorf("t_conf[c] line %q, want %q", p.Value, "on = true")
+		}
+	}
+}
