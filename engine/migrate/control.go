@@ -203,7 +203,9 @@ func (e *emitter) tryWhen(hasSubj bool, subj sx, vals []ruby.Expr) (code string,
 			parts = append(parts, fmt.Sprintf("%s >= %s and %s %s %s", subj.in(pCmp+1), lo.in(pCmp+1), subj.in(pCmp+1), op, hi.in(pCmp+1)))
 			continue
 		case *ruby.RegexExpr:
-			no("when /regexp/", "regular expressions have no Starlark equivalent")
+			// Regexp#=== matches
+			parts = append(parts, "re.search("+e.regexLit(w).code+", "+subj.code+") != None")
+			continue
 		case *ruby.ConstRef:
 			no("when "+w.Path, "matching on a Ruby class has no Starlark equivalent")
 		}

@@ -162,6 +162,7 @@ func (k *crKind) hasProp(prop string) bool {
 var rubyTypeNames = map[string]string{
 	"String": "str", "Symbol": "str", "Integer": "int", "Fixnum": "int", "Array": "list",
 	"Hash": "dict", "TrueClass": "bool", "FalseClass": "bool",
+	"Regexp": "str", // a regular expression is its pattern string (regex.go)
 }
 
 // propType is the converge type of `property :name, TYPE, opts` (or an

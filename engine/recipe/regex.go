@@ -587,3 +587,7 @@ func (m *reMatch) Attr(name string) (starlark.Value, error) {
 	}
 	return nil, nil
 }
+
+// ReModule returns the recipes' re module, for code that runs Starlark
+// outside a compile (migrate's tests check translations with it).
+func ReModule() *starlarkstruct.Module { return reModule }
