@@ -9,6 +9,7 @@ package migrate
 
 import (
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/converge-cm/converge/engine/migrate/ruby"
@@ -606,4 +607,78 @@ func (e *emitter) regexIndex(v *ruby.IndexExpr) sx {
 		g = e.expr(v.Args[1]).code
 	}
 	return atom("(lambda _m: _m.group(" + g + ") if _m else None)(re.search(" + p.code + ", " + e.expr(v.Recv).code + "))")
+}
+
+// pattern is the Go template string literal of an ERB template's regexp
+// literal in RE2 syntax; an interpolated one is not translated.
+func (t *erbTr) pattern(x ruby.Expr) string {
+	v, ok := x.(*ruby.RegexExpr)
+	if !ok {
+		bail("only a regular expression literal is translated here")
+	}
+	if hasInterp(v.Parts) {
+		bail("an interpolated regular expression is not translated in a template")
+	}
+	parts, endNL, err := rubyRegex(v.Parts, v.Flags)
+	if err != nil {
+		bail("the regular expression has %s", err.Error())
+	}
+	t.endNL = endNL
+	p := plain(&ruby.StrLit{Parts: parts})
+	if _, err := regexp.Compile(p); err != nil {
+		bail("RE2 does not read the regular expression: %v", err)
+	}
+	if !strings.ContainsAny(p, "`\r") {
+		return "`" + p + "`"
+	}
+	return strconv.Quote(p)
+}
+
+// matchOp translates =~ (the offset or nil, as Ruby gives it) and !~.
+func (t *erbTr) matchOp(v *ruby.BinaryExpr) gx {
+	pat, subj := v.R, v.L
+	if _, ok := v.L.(*ruby.RegexExpr); ok {
+		pat, subj = v.L, v.R
+	}
+	g := gx{code: "rb_match " + t.gx(subj).arg() + " " + t.pattern(pat)}
+	if v.Op == "!~" {
+		return gx{code: "rb_not (" + g.code + ")", typ: "bool"}
+	}
+	return g
+}
+
+// regexCall translates gsub, sub, split, scan, match? and =~'s method
+// forms with a regexp literal.
+func (t *erbTr) regexCall(c *ruby.CallExpr) (gx, bool) {
+	if c.Recv == nil || c.Block != nil || len(c.Args) == 0 {
+		return gx{}, false
+	}
+	if _, ok := c.Args[0].(*ruby.RegexExpr); !ok {
+		return gx{}, false
+	}
+	fn := map[string]string{"gsub": "rb_re_gsub", "sub": "rb_re_sub", "split": "rb_re_split", "scan": "rb_scan", "match?": "rb_match"}[c.Name]
+	want := map[string]int{"gsub": 2, "sub": 2}[c.Name]
+	if want == 0 {
+		want = 1
+	}
+	if fn == "" || len(c.Args) != want {
+		return gx{}, false
+	}
+	recv := t.gx(c.Recv)
+	t.endNL = false
+	p := t.pattern(c.Args[0])
+	if t.endNL && fn != "rb_match" {
+		bail(`\Z in .%s: RE2 has no zero-width form of it`, c.Name)
+	}
+	code := fn + " " + recv.arg() + " " + p
+	switch c.Name {
+	case "gsub", "sub":
+		if _, ok := c.Args[1].(*ruby.HashLit); ok {
+			bail("a replacement hash is not translated")
+		}
+		return gx{code: code + " " + t.gx(c.Args[1]).arg(), typ: "str"}, true
+	case "match?":
+		return gx{code: "rb_truthy (" + code + ")", typ: "bool"}, true
+	}
+	return gx{code: code, typ: "list"}, true
 }
