@@ -128,6 +128,9 @@ func (e *emitter) expr(x ruby.Expr) sx {
 	case *ruby.UnaryExpr:
 		switch v.Op {
 		case "!":
+			if b, ok := v.X.(*ruby.BinaryExpr); ok && b.Op == "=~" {
+				return e.matchOp(&ruby.BinaryExpr{Line: b.Line, Op: "!~", L: b.L, R: b.R}, true)
+			}
 			return sx{code: "not " + e.cond(v.X).in(pNot), prec: pNot}
 		case "-":
 			return sx{code: "-" + e.expr(v.X).in(pUnary), prec: pUnary}
@@ -156,6 +159,9 @@ func (e *emitter) expr(x ruby.Expr) sx {
 	case *ruby.AssignExpr:
 		no("assignment inside an expression", "not translated")
 	case *ruby.OpaqueExpr:
+		if name, ok := lastMatchVar(v); ok {
+			return e.lastMatchGroup(name)
+		}
 		no(v.What, "arbitrary Ruby has no converge equivalent")
 	case *ruby.BadExpr:
 		no("unreadable Ruby", v.Why)
@@ -763,6 +769,15 @@ func (e *emitter) constCall(cr *ruby.ConstRef, c *ruby.CallExpr) sx {
 		return sx{code: `(lambda _p: _p.rstrip("/").rpartition("/")[0].rstrip("/") or ("/" if _p.startswith("/") else "."))(` + e.expr(c.Args[0]).code + ")", prec: pPostfix, str: true}
 	case p == "Regexp" && (c.Name == "escape" || c.Name == "quote") && len(c.Args) == 1 && c.Block == nil:
 		return sx{code: "re.escape(" + e.expr(c.Args[0]).code + ")", prec: pPostfix, str: true}
+	case p == "Regexp" && c.Name == "last_match" && len(c.Args) <= 1 && c.Block == nil:
+		if len(c.Args) == 0 {
+			return e.lastMatchGroup("$~")
+		}
+		n, ok := c.Args[0].(*ruby.IntLit)
+		if !ok || n.Val < 0 || n.Val > 9 {
+			no("Regexp.last_match", "only a group number 0 to 9 is translated")
+		}
+		return e.lastMatchGroup("$" + strconv.FormatInt(n.Val, 10))
 	case p == "Regexp" && (c.Name == "new" || c.Name == "compile"):
 		return e.regexpNew(c)
 	case p == "File" || p == "Dir" || p == "IO" || p == "FileTest":

@@ -30,6 +30,12 @@ type rxSx struct {
 // It fails with the reason for the constructs RE2 has no equivalent of.
 func rubyRegex(parts []ruby.StrElem, flags string) (out []ruby.StrElem, endNL bool, err error) {
 	t := &rxTranslator{ext: strings.Contains(flags, "x")}
+	for _, p := range parts {
+		if !p.IsCode && namedGroupRe.MatchString(p.Lit) {
+			// with a named group, Ruby's plain (...) groups capture nothing
+			t.named = true
+		}
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			u, ok := r.(rxError)
@@ -85,7 +91,11 @@ type rxTranslator struct {
 	anchors bool // ^ or $ outside a class
 	endNL   bool // \Z
 	quant   bool // the previous token was a quantifier
+	named   bool // the expression has a named group
 }
+
+// namedGroupRe finds a named group, (?<name>...) or (?'name'...).
+var namedGroupRe = regexp.MustCompile(`\(\?(<[A-Za-z_]|')`)
 
 func (t *rxTranslator) fail(why string) { panic(rxError(why)) }
 
@@ -280,7 +290,11 @@ func (t *rxTranslator) group(b *strings.Builder, s string, i int) int {
 	rest := s[i:]
 	switch {
 	case !strings.HasPrefix(rest, "(?"):
-		b.WriteByte('(')
+		if t.named {
+			b.WriteString("(?:")
+		} else {
+			b.WriteByte('(')
+		}
 		return i
 	case strings.HasPrefix(rest, "(?:"):
 		b.WriteString("(?:")
@@ -681,4 +695,64 @@ func (t *erbTr) regexCall(c *ruby.CallExpr) (gx, bool) {
 		return gx{code: "rb_truthy (" + code + ")", typ: "bool"}, true
 	}
 	return gx{code: code, typ: "list"}, true
+}
+
+// lastMatchCall is the re.search call of a condition x =~ re (or
+// x.match(re)), for a branch that reads the match through $~ or $1.
+func (e *emitter) lastMatchCall(c ruby.Expr) (string, bool) {
+	switch v := c.(type) {
+	case *ruby.BinaryExpr:
+		if v.Op == "=~" {
+			return e.matchOp(v, false).code, true
+		}
+	case *ruby.CallExpr:
+		if v.Name == "match" && len(v.Args) == 1 && v.Block == nil && v.Recv != nil {
+			return e.expr(v).code, true
+		}
+	}
+	return "", false
+}
+
+// lastMatchGroup is $~ (n < 0) or $n, read after a match kept in
+// e.lastMatch.
+func (e *emitter) lastMatchGroup(name string) sx {
+	if e.lastMatch == "" {
+		no(name, "the last match is translated only in the branch of `if x =~ /re/` (or x.match(re)) that reads it")
+	}
+	if name == "$~" {
+		return atom(e.lastMatch)
+	}
+	return atom(e.lastMatch + ".group(" + strings.TrimPrefix(name, "$") + ")")
+}
+
+// readsLastMatch reports whether body reads $~, $1 .. $9 or
+// Regexp.last_match.
+func readsLastMatch(body []*ruby.Stmt) bool {
+	found := false
+	ruby.InspectStmts(body, func(x ruby.Expr) bool {
+		switch v := x.(type) {
+		case *ruby.OpaqueExpr:
+			if _, ok := lastMatchVar(v); ok {
+				found = true
+			}
+		case *ruby.CallExpr:
+			if cr, ok := v.Recv.(*ruby.ConstRef); ok && strings.TrimPrefix(cr.Path, "::") == "Regexp" && v.Name == "last_match" {
+				found = true
+			}
+		}
+		return !found
+	})
+	return found
+}
+
+// lastMatchVar is the name of $~ or $1 .. $9 an opaque expression reads.
+func lastMatchVar(v *ruby.OpaqueExpr) (string, bool) {
+	name, ok := strings.CutPrefix(v.What, "the global variable ")
+	if !ok {
+		return "", false
+	}
+	if name == "$~" || len(name) == 2 && name[1] >= '1' && name[1] <= '9' {
+		return name, true
+	}
+	return "", false
 }

@@ -30,6 +30,7 @@ func TestRubyRegex(t *testing.T) {
 		{`/\h+/`, `[0-9a-fA-F]+`, ""},
 		{`/[\h:]+/`, `[0-9a-fA-F:]+`, ""},
 		{`/(?<key>\w+)=(?'val'\w+)/`, `(?P<key>\w+)=(?P<val>\w+)`, ""},
+		{`/(?<k>\w+)=(\w+)/`, `(?P<k>\w+)=(?:\w+)`, ""},
 		{`/(?i:ab)(?m-x:.)/`, `(?i:ab)(?s:.)`, ""},
 		{`/a b # spaces and a comment
   c/x`, `abc`, ""},
@@ -90,6 +91,8 @@ func TestTranslateRecipe_Regex(t *testing.T) {
 		{"regexp on the left", "package 'a' if /el[67]/ =~ node['platform_version']",
 			`if re.search("el[67]", node.platform_version) != None:`, 0},
 		{"!~", "package 'a' if node['x'] !~ /\\d/", `if re.search("\\d", node["x"]) == None:`, 0},
+		{"unless =~ and !(=~)", "package 'a' unless node['x'] =~ /y/\npackage 'b' if !(node['x'] =~ /z/)",
+			"if re.search(\"y\", node[\"x\"]) == None:\n    package(\"a\")\nif re.search(\"z\", node[\"x\"]) == None:", 0},
 		{"=~ or ==", "l = node['l']\nok = false\nok = true if l =~ /x/ || l == 'y'", `if re.search("x", l) != None or l == "y":`, 0},
 		{"case when regexp", "case node['platform_version']\nwhen /^7/\n  package 'a'\nwhen '8', /^9/\n  package 'b'\nend",
 			"if re.search(\"(?m)^7\", node.platform_version) != None:\n    package(\"a\")\nelif node.platform_version == \"8\" or re.search(\"(?m)^9\", node.platform_version) != None:", 0},
@@ -115,6 +118,9 @@ func TestTranslateRecipe_Regex(t *testing.T) {
 		{"a regexp in a variable", "re = /^#{node['a']}\\s/\npackage 'x' if node['b'] =~ re",
 			"re = \"(?m)^%s\\\\s\" % node[\"a\"]\nif re.search(re, node[\"b\"]) != None:", 0},
 		{"s[/re/]", "x = node['a'][/\\d+/]\npackage x", `x = (lambda _m: _m.group(0) if _m else None)(re.search("\\d+", node["a"]))`, 0},
+		{"$1 after =~", "if node['v'] =~ /^(\\d+)\\.(\\d+)/\n  package \"v#{$1}-#{Regexp.last_match(2)}\"\nend",
+			"_m = re.search(\"(?m)^(\\\\d+)\\\\.(\\\\d+)\", node[\"v\"])\nif _m != None:\n    package(\"v%s-%s\" % (_m.group(1), _m.group(2)))", 0},
+		{"$1 without a match is a TODO", "package $1", "the last match is translated only", 1},
 		{"lookahead is a TODO with the reason", "package 'a' if node['x'] =~ /a(?=b)/", "a lookahead or lookbehind", 1},
 		{"a backreference in gsub's pattern is a TODO", "x = node['a'].gsub(/(a)\\1/, '')\npackage x", "a backreference", 1},
 		{"\\Z in gsub is a TODO", "x = node['a'].gsub(/\\s*\\Z/, '')\npackage x", `\Z in a replacement`, 1},
@@ -201,6 +207,9 @@ func TestRegex_AgainstRuby(t *testing.T) {
 	add("", `s[/(\w+)@(\w+)/, 2]`, "me@host")
 	add("", `s =~ Regexp.new(Regexp.escape("a.b *")) ? 1 : 0`, "xa.b *y", "aXb *")
 	add("", `s =~ Regexp.new('^a.c$') ? 1 : 0`, "abc", "z\nabc")
+	add("y = nil\ny = $2 + $1 if s =~ /(\\w+)@(\\w+)/", `y`, "me@host", "none")
+	add("y = 'none'\nif s.match(/(?<k>\\w+)=(?<v>\\w+)/)\n  y = $~[:k] + Regexp.last_match(1) + $~[:v]\nend", `y`, "key=v", "x")
+	add("", `s.match(/(?<k>\w+)=(\w+)/).captures`, "key=v")
 	add("", `case s when /^cent/ then "rh" when /deb|ubu/i then "deb" else "x" end`, "centos", "Ubuntu", "arch")
 
 	var rubyIn bytes.Buffer
