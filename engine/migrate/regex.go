@@ -101,6 +101,9 @@ func (t *rxTranslator) fail(why string) { panic(rxError(why)) }
 
 func (t *rxTranslator) lit(s string) string {
 	var b strings.Builder
+	if t.class > 0 {
+		t.classAt = -1 // a class opened before an interpolation: ] closes it
+	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		wasQuant := t.quant

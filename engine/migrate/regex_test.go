@@ -190,6 +190,7 @@ func TestRegex_AgainstRuby(t *testing.T) {
 	add("", `s =~ / a \s b # two letters
   /x ? 1 : 0`, "a b", "ab")
 	add("p = 'b+'", `s =~ /a#{p}c/ ? 1 : 0`, "abbc", "ac")
+	add("d = ',;'", `s.split(/[#{d}]/)`, "a,b;c")
 	add("", `s.match?(/(?<k>\w+)=(?<v>\w+)/)`, "k=v", "k=")
 	add("", `s.match(/(\w+)=(\w*)/) ? s.match(/(\w+)=(\w*)/).captures : []`, "key=", "a=b c=d", "nothing")
 	add("", `s.match(/(?:\.)(.*)/).captures.first`, "auto.master", "a.b.c")
