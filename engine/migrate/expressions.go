@@ -385,6 +385,9 @@ func (e *emitter) call(c *ruby.CallExpr) sx {
 	if v, ok := e.versionConstraint(c); ok {
 		return v
 	}
+	if v, ok := e.regexBlockCall(c); ok {
+		return v
+	}
 	if c.Block != nil {
 		return e.blockCall(c)
 	}
@@ -778,6 +781,8 @@ func (e *emitter) constCall(cr *ruby.ConstRef, c *ruby.CallExpr) sx {
 			no("Regexp.last_match", "only a group number 0 to 9 is translated")
 		}
 		return e.lastMatchGroup("$" + strconv.FormatInt(n.Val, 10))
+	case p == "Regexp" && c.Name == "union" && c.Block == nil:
+		return e.regexpUnion(c)
 	case p == "Regexp" && (c.Name == "new" || c.Name == "compile"):
 		return e.regexpNew(c)
 	case p == "File" || p == "Dir" || p == "IO" || p == "FileTest":

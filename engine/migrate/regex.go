@@ -759,3 +759,76 @@ func lastMatchVar(v *ruby.OpaqueExpr) (string, bool) {
 	}
 	return "", false
 }
+
+// regexBlockCall translates gsub and sub with a regexp and a block of one
+// expression: the block's value (its to_s) replaces each match; its
+// parameter is the match's text, and $~ and $1 read the match.
+func (e *emitter) regexBlockCall(c *ruby.CallExpr) (sx, bool) {
+	b := c.Block
+	if b == nil || c.Recv == nil || (c.Name != "gsub" && c.Name != "sub") || len(c.Args) != 1 || !isRegex(c.Args[0]) {
+		return sx{}, false
+	}
+	if len(b.Body) != 1 || len(b.Params) > 1 {
+		no("."+c.Name+" { }", "only a block of one expression and at most one parameter is translated")
+	}
+	p := e.pattern(c.Args[0])
+	if p.endNL {
+		no("."+c.Name+`(/\Z/)`, `\Z in a replacement: RE2 has no zero-width form of it`)
+	}
+	recv := e.expr(c.Recv)
+	saved, savedMatch := copyVars(e.vars), e.lastMatch
+	defer func() { e.vars, e.lastMatch = saved, savedMatch }()
+	e.lastMatch = "_m"
+	param := ""
+	if len(b.Params) == 1 {
+		param = e.bind(b.Params[0], "str")
+	}
+	body := e.expr(b.Body[0].X)
+	val := body.code
+	if !body.str {
+		val = "str(" + val + ")"
+	}
+	fn := "lambda _m: " + val
+	if param != "" {
+		fn = "lambda _m: (lambda " + param + ": " + val + ")(_m.group())"
+	}
+	code := "re.sub(" + p.code + ", " + fn + ", " + recv.code
+	if c.Name == "sub" {
+		code += ", count = 1"
+	}
+	return sx{code: code + ")", prec: pPostfix, str: true}, true
+}
+
+// regexpUnion translates Regexp.union(a, b, ...) (or of one array): the
+// alternation of the strings, escaped, and of the regexps.
+func (e *emitter) regexpUnion(c *ruby.CallExpr) sx {
+	args := c.Args
+	if len(args) == 1 {
+		if a, ok := args[0].(*ruby.ArrayLit); ok {
+			args = a.Elems
+		} else if !isRegex(args[0]) {
+			if _, ok := args[0].(*ruby.StrLit); !ok {
+				// a list of strings
+				return sx{code: `"|".join([re.escape(_x) for _x in ` + e.expr(args[0]).code + "])", prec: pPostfix, str: true}
+			}
+		}
+	}
+	if len(args) == 0 {
+		return sx{code: `"[^\\x00-\\x{10FFFF}]"`, prec: pPostfix, str: true} // matches nothing
+	}
+	var parts []string
+	for _, a := range args {
+		switch v := a.(type) {
+		case *ruby.StrLit:
+			parts = append(parts, "re.escape("+e.expr(v).code+")")
+		case *ruby.RegexExpr:
+			parts = append(parts, `"(?:" + `+e.regexLit(v).in(pAdd+1)+` + ")"`)
+		default:
+			no("Regexp.union", "only strings and regexp literals are translated")
+		}
+	}
+	if len(parts) == 1 {
+		return sx{code: parts[0], prec: pPostfix, str: true}
+	}
+	return sx{code: `"|".join([` + strings.Join(parts, ", ") + "])", prec: pPostfix, str: true}
+}

@@ -191,6 +191,11 @@ func TestRegex_AgainstRuby(t *testing.T) {
   /x ? 1 : 0`, "a b", "ab")
 	add("p = 'b+'", `s =~ /a#{p}c/ ? 1 : 0`, "abbc", "ac")
 	add("d = ',;'", `s.split(/[#{d}]/)`, "a,b;c")
+	add("", `s.gsub(/\d+/) { |n| n.to_i * 2 }`, "a1 b21")
+	add("", `s.sub(/(\w)(\w*)/) { $1.upcase + $2 }`, "hello world")
+	add("", `s =~ Regexp.union("a.b", /^c+$/) ? 1 : 0`, "xa.by", "axb", "z\nccc")
+	add("l = ['x.y', 'z']", `s =~ Regexp.union(l) ? 1 : 0`, "x.y", "xzy", "xay")
+	add("", `s =~ Regexp.union() ? 1 : 0`, "", "a")
 	add("", `s.match?(/(?<k>\w+)=(?<v>\w+)/)`, "k=v", "k=")
 	add("", `s.match(/(\w+)=(\w*)/) ? s.match(/(\w+)=(\w*)/).captures : []`, "key=", "a=b c=d", "nothing")
 	add("", `s.match(/(?:\.)(.*)/).captures.first`, "auto.master", "a.b.c")
@@ -232,6 +237,10 @@ func TestRegex_AgainstRuby(t *testing.T) {
 	if err := json.Unmarshal(out, &want); err != nil {
 		t.Fatalf("ruby printed %s: %v", out, err)
 	}
+	if len(want) != len(cases) {
+		t.Fatalf("ruby gave %d values for %d cases", len(want), len(cases))
+	}
+	t.Logf("%d cases checked against %s", len(cases), rb)
 	for i, c := range cases {
 		src := "s = " + rubyQuote(c.S) + "\n" + c.Pre + "\nx = " + c.Expr + "\n"
 		star, todos := translateRuby("r.rb", kindRecipe, "cb", "default", src)
