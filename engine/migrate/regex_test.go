@@ -116,7 +116,7 @@ func TestTranslateRecipe_Regex(t *testing.T) {
 		{"Regexp.new of a value has line anchors", "p = Regexp.new(node['re'])\npackage 'x' if node['b'] =~ p",
 			`p = "(?m)" + node["re"]`, 0},
 		{"a regexp in a variable", "re = /^#{node['a']}\\s/\npackage 'x' if node['b'] =~ re",
-			"re = \"(?m)^%s\\\\s\" % node[\"a\"]\nif re.search(re, node[\"b\"]) != None:", 0},
+			"re_ = \"(?m)^%s\\\\s\" % node[\"a\"]\nif re.search(re_, node[\"b\"]) != None:", 0},
 		{"s[/re/]", "x = node['a'][/\\d+/]\npackage x", `x = (lambda _m: _m.group(0) if _m else None)(re.search("\\d+", node["a"]))`, 0},
 		{"$1 after =~", "if node['v'] =~ /^(\\d+)\\.(\\d+)/\n  package \"v#{$1}-#{Regexp.last_match(2)}\"\nend",
 			"_m = re.search(\"(?m)^(\\\\d+)\\\\.(\\\\d+)\", node[\"v\"])\nif _m != None:\n    package(\"v%s-%s\" % (_m.group(1), _m.group(2)))", 0},
@@ -191,6 +191,7 @@ func TestRegex_AgainstRuby(t *testing.T) {
   /x ? 1 : 0`, "a b", "ab")
 	add("p = 'b+'", `s =~ /a#{p}c/ ? 1 : 0`, "abbc", "ac")
 	add("d = ',;'", `s.split(/[#{d}]/)`, "a,b;c")
+	add("re = /b+/", `s =~ re ? [1].map { |re| re + 1 } : 0`, "abb", "a")
 	add("", `s.gsub(/\d+/) { |n| n.to_i * 2 }`, "a1 b21")
 	add("", `s.sub(/(\w)(\w*)/) { $1.upcase + $2 }`, "hello world")
 	add("", `s =~ Regexp.union("a.b", /^c+$/) ? 1 : 0`, "xa.by", "axb", "z\nccc")
