@@ -81,6 +81,9 @@ var nodeMethods = map[string]string{
 }
 
 func (e *emitter) index(v *ruby.IndexExpr) sx {
+	if len(v.Args) >= 1 && len(v.Args) <= 2 && isRegex(v.Args[0]) {
+		return e.regexIndex(v)
+	}
 	if len(v.Args) != 1 {
 		no("[a, b]", "slicing with two arguments is not translated")
 	}

@@ -20,6 +20,11 @@ func (e *emitter) tryCond(x ruby.Expr, neg bool) (code string, err *untranslatab
 			err = u
 		}
 	}()
+	if b, ok := x.(*ruby.BinaryExpr); ok && neg && (b.Op == "=~" || b.Op == "!~") {
+		// unless x =~ re: whether there is no match
+		op := map[string]string{"=~": "!~", "!~": "=~"}[b.Op]
+		return e.matchOp(&ruby.BinaryExpr{Line: b.Line, Op: op, L: b.L, R: b.R}, true).code, nil
+	}
 	c := e.cond(x)
 	if neg {
 		return "not " + c.in(pNot), nil
@@ -35,6 +40,14 @@ func (e *emitter) emitIf(s *ruby.Stmt, x *ruby.IfExpr, ind int) {
 			kw = "if "
 		}
 		code, err := e.tryCond(c, x.Unless)
+		matched := false
+		if i == 0 && err == nil && !x.Unless && readsLastMatch(x.Bodies[0]) {
+			// $1 or $~ in the branch: the match is kept in _m
+			if m, ok := e.lastMatchCall(c); ok {
+				e.line(ind, "_m = "+m)
+				code, matched = "_m != None", true
+			}
+		}
 		if err != nil {
 			ln := c.ExprLine()
 			e.todoNote(ln, ind, err.construct, err.why+" (in a condition)")
@@ -43,11 +56,16 @@ func (e *emitter) emitIf(s *ruby.Stmt, x *ruby.IfExpr, ind int) {
 		} else {
 			e.line(ind, kw+code+":")
 		}
-		if e.usesLocals(c) {
+		if e.usesLocals(c) || matched {
 			code = ""
 		}
 		e.conds = append(e.conds, joinConds(append(before, code)))
+		saved := e.lastMatch
+		if matched {
+			e.lastMatch = "_m"
+		}
 		e.body(x.Bodies[i], ind+1)
+		e.lastMatch = saved
 		e.conds = e.conds[:len(e.conds)-1]
 		before = append(before, negate(code))
 	}
@@ -203,7 +221,9 @@ func (e *emitter) tryWhen(hasSubj bool, subj sx, vals []ruby.Expr) (code string,
 			parts = append(parts, fmt.Sprintf("%s >= %s and %s %s %s", subj.in(pCmp+1), lo.in(pCmp+1), subj.in(pCmp+1), op, hi.in(pCmp+1)))
 			continue
 		case *ruby.RegexExpr:
-			no("when /regexp/", "regular expressions have no Starlark equivalent")
+			// Regexp#=== matches
+			parts = append(parts, "re.search("+e.regexLit(w).code+", "+subj.code+") != None")
+			continue
 		case *ruby.ConstRef:
 			no("when "+w.Path, "matching on a Ruby class has no Starlark equivalent")
 		}

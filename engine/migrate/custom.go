@@ -240,9 +240,7 @@ func (k *crKind) hasProp(prop string) bool {
 var rubyTypeNames = map[string]string{
 	"String": "str", "Symbol": "str", "Integer": "int", "Fixnum": "int", "Array": "list",
 	"Hash": "dict", "TrueClass": "bool", "FalseClass": "bool",
-	// a pattern: its source string (what a converge recipe can give; a
-	// Ruby /regexp/ literal is a TODO where it is written)
-	"Regexp": "str",
+	"Regexp": "str", // a regular expression is its pattern string (regex.go)
 }
 
 // propType is the converge type of `property :name, TYPE, opts` (or an

@@ -113,6 +113,7 @@ type erbFrame struct {
 }
 
 type erbTr struct {
+	endNL  bool // the last pattern read \Z (regex.go)
 	pieces []erbPiece
 	frames []*erbFrame
 	issues []ERBIssue
@@ -577,11 +578,15 @@ func (t *erbTr) fragment(seg erbSeg, toks []ruby.Token) {
 			var parts []string
 			for {
 				v := p.ParseArg()
-				switch v.(type) {
-				case *ruby.RegexExpr, *ruby.ConstRef, *ruby.RangeExpr:
-					bail("only literal and variable values are translated in when")
+				switch w := v.(type) {
+				case *ruby.RegexExpr:
+					// Regexp#=== matches
+					parts = append(parts, "(rb_truthy (rb_match "+f.caseSubj.arg()+" "+t.pattern(w)+"))")
+				case *ruby.ConstRef, *ruby.RangeExpr:
+					bail("only literal and variable values and regular expressions are translated in when")
+				default:
+					parts = append(parts, "(rb_eq "+f.caseSubj.arg()+" "+t.gx(v).arg()+")")
 				}
-				parts = append(parts, "(rb_eq "+f.caseSubj.arg()+" "+t.gx(v).arg()+")")
 				if p.IsOp(",") {
 					p.Next()
 					continue
@@ -975,6 +980,9 @@ func (t *erbTr) gx(x ruby.Expr) gx {
 	case *ruby.CallExpr:
 		return t.call(v)
 	case *ruby.BinaryExpr:
+		if v.Op == "=~" || v.Op == "!~" {
+			return t.matchOp(v)
+		}
 		fn := map[string]string{"==": "rb_eq", "!=": "rb_ne", "<": "rb_lt", "<=": "rb_le", ">": "rb_gt", ">=": "rb_ge",
 			"+": "rb_add", "-": "rb_sub", "*": "rb_mul", "/": "rb_div", "%": "rb_mod", "&&": "rb_and", "||": "rb_or"}[v.Op]
 		if fn == "" {
@@ -1147,6 +1155,9 @@ func (t *erbTr) call(c *ruby.CallExpr) gx {
 		return t.gx(c.Recv)
 	case "call", "each", "map", "select":
 		bail(".%s is not translated in an expression", c.Name)
+	}
+	if g, ok := t.regexCall(c); ok {
+		return g
 	}
 	if m, ok := erbMethods[c.Name]; ok {
 		okN := false

@@ -25,6 +25,9 @@ func (e *emitter) cond(x ruby.Expr) sx {
 	if v, ok := e.unsetAttrCond(x); ok {
 		return v
 	}
+	if b, ok := x.(*ruby.BinaryExpr); ok && b.Op == "=~" {
+		return e.matchOp(b, true)
+	}
 	return e.expr(x)
 }
 
@@ -125,6 +128,9 @@ func (e *emitter) expr(x ruby.Expr) sx {
 	case *ruby.UnaryExpr:
 		switch v.Op {
 		case "!":
+			if b, ok := v.X.(*ruby.BinaryExpr); ok && b.Op == "=~" {
+				return e.matchOp(&ruby.BinaryExpr{Line: b.Line, Op: "!~", L: b.L, R: b.R}, true)
+			}
 			return sx{code: "not " + e.cond(v.X).in(pNot), prec: pNot}
 		case "-":
 			return sx{code: "-" + e.expr(v.X).in(pUnary), prec: pUnary}
@@ -142,7 +148,7 @@ func (e *emitter) expr(x ruby.Expr) sx {
 	case *ruby.XStrExpr:
 		no("`command`", "running commands while compiling has no converge equivalent; use a guard or an execute")
 	case *ruby.RegexExpr:
-		no("/regexp/", "regular expressions have no Starlark equivalent")
+		return e.regexLit(v).sx
 	case *ruby.IfExpr:
 		if len(v.Conds) == 1 && len(v.Bodies[0]) == 1 && v.HasElse && len(v.Else) == 1 && !v.Unless {
 			return sx{code: e.expr(v.Bodies[0][0].X).in(pOr) + " if " + e.cond(v.Conds[0]).in(pOr) + " else " + e.expr(v.Else[0].X).in(pTernary), prec: pTernary}
@@ -153,6 +159,9 @@ func (e *emitter) expr(x ruby.Expr) sx {
 	case *ruby.AssignExpr:
 		no("assignment inside an expression", "not translated")
 	case *ruby.OpaqueExpr:
+		if name, ok := lastMatchVar(v); ok {
+			return e.lastMatchGroup(name)
+		}
 		no(v.What, "arbitrary Ruby has no converge equivalent")
 	case *ruby.BadExpr:
 		no("unreadable Ruby", v.Why)
@@ -330,6 +339,7 @@ var rubyMethods = map[string]bool{
 	"sample": true, "shuffle": true, "sort_by": true, "group_by": true, "each_slice": true, "each_key": true,
 	"each_value": true, "values_at": true, "flat_map": true, "inject": true, "reduce": true, "min_by": true,
 	"max_by": true, "tap": true, "to_set": true, "casecmp": true, "squeeze": true, "chars": true, "each_cons": true,
+	"match": true, "scan": true, "captures": true, "named_captures": true, "pre_match": true, "post_match": true,
 }
 
 // isRubyMethod reports whether x.name, read without arguments, calls a
@@ -379,8 +389,14 @@ func (e *emitter) call(c *ruby.CallExpr) sx {
 	if v, ok := e.versionConstraint(c); ok {
 		return v
 	}
+	if v, ok := e.regexBlockCall(c); ok {
+		return v
+	}
 	if c.Block != nil {
 		return e.blockCall(c)
+	}
+	if v, ok := e.regexCall(c); ok {
+		return v
 	}
 	recv := e.expr(c.Recv)
 	r := recv.in(pPostfix)
@@ -475,9 +491,6 @@ func (e *emitter) call(c *ruby.CallExpr) sx {
 		if len(c.Args) == 0 {
 			return atom(r + ".split()")
 		}
-		if _, ok := c.Args[0].(*ruby.RegexExpr); ok {
-			no(".split(/re/)", "regular expressions have no Starlark equivalent")
-		}
 		return atom(r + ".split(" + arg(0).code + ")")
 	case "join":
 		nargs(0, 1)
@@ -540,9 +553,6 @@ func (e *emitter) call(c *ruby.CallExpr) sx {
 		no(".sum", "not translated")
 	case "gsub", "sub":
 		nargs(2)
-		if _, ok := c.Args[0].(*ruby.RegexExpr); ok {
-			no("."+c.Name+"(/re/)", "regular expressions have no Starlark equivalent")
-		}
 		if c.Name == "sub" {
 			return sx{code: r + ".replace(" + arg(0).code + ", " + arg(1).code + ", 1)", prec: pPostfix, str: true}
 		}
@@ -757,6 +767,21 @@ func (e *emitter) constCall(cr *ruby.ConstRef, c *ruby.CallExpr) sx {
 		// Ruby's dirname: trailing and doubled slashes go, "/" and "."
 		// when nothing is left
 		return sx{code: `(lambda _p: _p.rstrip("/").rpartition("/")[0].rstrip("/") or ("/" if _p.startswith("/") else "."))(` + e.expr(c.Args[0]).code + ")", prec: pPostfix, str: true}
+	case p == "Regexp" && (c.Name == "escape" || c.Name == "quote") && len(c.Args) == 1 && c.Block == nil:
+		return sx{code: "re.escape(" + e.expr(c.Args[0]).code + ")", prec: pPostfix, str: true}
+	case p == "Regexp" && c.Name == "last_match" && len(c.Args) <= 1 && c.Block == nil:
+		if len(c.Args) == 0 {
+			return e.lastMatchGroup("$~")
+		}
+		n, ok := c.Args[0].(*ruby.IntLit)
+		if !ok || n.Val < 0 || n.Val > 9 {
+			no("Regexp.last_match", "only a group number 0 to 9 is translated")
+		}
+		return e.lastMatchGroup("$" + strconv.FormatInt(n.Val, 10))
+	case p == "Regexp" && c.Name == "union" && c.Block == nil:
+		return e.regexpUnion(c)
+	case p == "Regexp" && (c.Name == "new" || c.Name == "compile"):
+		return e.regexpNew(c)
 	case p == "File" || p == "Dir" || p == "IO" || p == "FileTest":
 		no(cr.Path+"."+c.Name, "reads the files of the machine running the migration, not of the node; use a guard or a fact")
 	case (p == "Hash" || p == "Array") && c.Name == "new" && len(c.Args) == 0 && c.Block == nil:
@@ -808,7 +833,7 @@ func (e *emitter) binary(v *ruby.BinaryExpr) sx {
 		}
 		return sx{code: l.in(pMul) + " " + op + " " + r.in(pMul+1), prec: pMul}
 	case "=~", "!~":
-		no(v.Op, "regular expressions have no Starlark equivalent")
+		return e.matchOp(v, false)
 	case "<<":
 		no("<<", "appending inside an expression is not translated")
 	}

@@ -30,6 +30,7 @@ func FuzzERB(f *testing.F) {
 	f.Add("<% @h.sort_by { |k, v| v['n'].to_s }.each do |k, v| -%>\n<%= k %>\n<% end -%>\r\n<% x")
 	f.Add("<% @h.sort_by { |k, v| -v }.each do |k, v| -%>\n<%= k %> <%= v.zero? %>\n<% end -%>\n<%= @l.sort_by { |x| [x.length, x] }.map(&:upcase).join %>")
 	f.Add("<%= @l.map(&:to_s).join(&:x) %><%= @h.flatten.length %><% @l.sort_by { |x| x * 2 }.each_with_index do |x, i| %><%= i %><% end %>")
+	f.Add("<% if @a =~ /^x(\\d+)\\Z/i -%><%= @a.gsub(/[a-f\\h]+/, '\\1') %><% end %><% case @b %><% when /y|z/ %><%= @b.split(/,\\s*/).join %><% end %>")
 	f.Fuzz(func(t *testing.T, src string) {
 		out, err := TranslateERB(src)
 		if err != nil {
@@ -53,6 +54,7 @@ func FuzzRecipe(f *testing.F) {
 	addCorpus(f, filepath.Join(corpus, "chef", "*", "libraries", "*.rb"))
 	f.Add("x = <<-EOH\n#{a}\nEOH\nfoo %w{a b}.map { |q| q }, :b => 1")
 	f.Add("s = 'a'\nx = [s, 1].map(&:to_s).sort_by { |v| -v.length }\nh = node['h'].map { |k, v| [k, v] }.to_h\nf(s, &:y)\n[&:z]\ny = h['k'] || defined?(h['q'])\nhelper_a(s, 2)\n")
+	f.Add("if node['a'] =~ %r{^/(?<d>\\w+)/[#{x}]}x\n  y = $1 + $~[:d]\nend\nz = node['b'].gsub(/(a)|b/, '\\1\\&').scan(/\\h{2}/).first\nw = node['c'].split(/\\s+/) unless node['c'] !~ /\\A\\z/\n")
 	f.Fuzz(func(t *testing.T, src string) {
 		lib, _ := readLibraries(map[string]string{"helpers": fuzzLibrary})
 		for _, kind := range []fileKind{kindRecipe, kindAttributes} {
@@ -99,6 +101,7 @@ func FuzzLibrary(f *testing.F) {
 	f.Add(fuzzLibrary)
 	f.Add("module A\n  module B\n    def x(a, *b)\n      a\n    end\n    def y = 1\n    def z(q)\n      r = q\n      return r if q\n      r\n    end\n  end\n  class C; end\nend\nChef::Recipe.send(:include, A::B)\nFOO = 1\n")
 	f.Add("def top(a = [1, 2])\n  a.map(&:to_s)\nend\nmodule\ndef\n")
+	f.Add("if node['a'] =~ %r{^/(?<d>\\w+)/[#{x}]}x\n  y = $1 + $~[:d]\nend\nz = node['b'].gsub(/(a)|b/, '\\1\\&').scan(/\\h{2}/).first\nw = node['c'].split(/\\s+/) unless node['c'] !~ /\\A\\z/\n")
 	f.Fuzz(func(t *testing.T, src string) {
 		lib, _ := readLibraries(map[string]string{"l": src})
 		out, _ := translateLibrary("cb/libraries/l.rb", "cb", "l", src, lib)

@@ -74,6 +74,9 @@ type varInfo struct {
 
 type emitter struct {
 	file string // path shown in TODOs (cookbook/recipes/x.rb)
+	// lastMatch names the variable holding the match $~ and $1 read
+	// (regex.go), "" outside the branch of an if that keeps it
+	lastMatch string
 	// lastStmt is a recipe's last top-level statement: a list of
 	// statements ending with it runs to the end of the recipe
 	lastStmt *ruby.Stmt

@@ -460,6 +460,7 @@ func (c *compiler) execAttributes(cb *Cookbook, file string, live func(attrLevel
 		"node":           node,
 		"cluster":        c.clusterValue(),
 		"struct":         starlark.NewBuiltin("struct", starlarkstruct.Make),
+		"re":             reModule,
 		"secret":         starlark.NewBuiltin("secret", c.builtinSecret),
 		"data_bag":       starlark.NewBuiltin("data_bag", c.builtinDataBag),
 		"data_bag_item":  starlark.NewBuiltin("data_bag_item", c.builtinDataBagItem),
@@ -483,7 +484,7 @@ func (c *compiler) execAttributes(cb *Cookbook, file string, live func(attrLevel
 // attribute helpers with resource helpers, but calling one says where
 // resources belong.
 func (c *compiler) attributeLibraryBuiltins() starlark.StringDict {
-	pre := starlark.StringDict{"node": newNodeValue(c.node), "cluster": c.clusterValue(), "struct": starlark.NewBuiltin("struct", starlarkstruct.Make), "todo": todoBuiltin,
+	pre := starlark.StringDict{"node": newNodeValue(c.node), "cluster": c.clusterValue(), "struct": starlark.NewBuiltin("struct", starlarkstruct.Make), "todo": todoBuiltin, "re": reModule,
 		"rb_to_s": rbToSBuiltin, "secret": starlark.NewBuiltin("secret", c.builtinSecret), "data_bag": starlark.NewBuiltin("data_bag", c.builtinDataBag),
 		"data_bag_item": starlark.NewBuiltin("data_bag_item", c.builtinDataBagItem), "search": starlark.NewBuiltin("search", c.builtinSearch)}
 	notHere := func(thread *starlark.Thread, b *starlark.Builtin, _ starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) {
@@ -532,6 +533,7 @@ func (c *compiler) builtins() starlark.StringDict {
 	d["shell"] = shellModule
 	d["json"] = starjson.Module
 	d["xml"] = xmlModule
+	d["re"] = reModule
 	for n, k := range c.kinds {
 		d[n] = c.customBuiltin(k)
 	}

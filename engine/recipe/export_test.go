@@ -17,8 +17,8 @@ func SetMaxSteps(n uint64) (restore func()) {
 // from its cache).
 func XMLParses() int64 { return xmlParses.Load() }
 
-// Predeclared returns the recipe modules (shell, json, xml) for tests
+// Predeclared returns the recipe modules (shell, json, xml, re) for tests
 // that run Starlark directly.
 func Predeclared() starlark.StringDict {
-	return starlark.StringDict{"shell": shellModule, "json": starjson.Module, "xml": xmlModule}
+	return starlark.StringDict{"shell": shellModule, "json": starjson.Module, "xml": xmlModule, "re": reModule}
 }

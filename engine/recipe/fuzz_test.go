@@ -37,6 +37,8 @@ func FuzzCompile(f *testing.F) {
 		`load("//libraries/nope.star", "x")`,
 		"a = 1\na.b += 2\n",
 		"x = [1, 2]\nx[0] *= 3\nx[len([y for y in x])-1] += 1\n",
+		"m = re.search(\"(?P<a>x+)(y)?\", \"axxz\")\nfile(\"/\" + m[\"a\"] + str(m.span(2)) + re.sub(\"\", \"-\" * 1000, \"a\" * 20000))\n",
+		"file(\"/a\", content=str(re.split(\"(,)|;\", \"a,b;c\", maxsplit=1)) + str(re.findall(\"()\", \"x\" * 1000)))\n",
 	} {
 		f.Add(s)
 	}

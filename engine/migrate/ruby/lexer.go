@@ -70,6 +70,7 @@ type lexer struct {
 	comments []Comment
 	heredocs []pendingHeredoc
 	parens   int
+	inRegex  bool // stringBody reads a regular expression's body
 }
 
 type pendingHeredoc struct {
@@ -381,15 +382,7 @@ func (l *lexer) lexToken(space bool) {
 		return
 	case c == '/' && l.argStart(space):
 		l.pos++
-		parts, ok := l.stringBody('/', '/', true)
-		if !ok {
-			l.errorf(start, "unterminated regular expression")
-			return
-		}
-		for l.pos < len(l.src) && strings.IndexByte("imxounse", l.src[l.pos]) >= 0 {
-			l.pos++
-		}
-		l.emit(Token{Kind: REGEX, Parts: parts, Start: start})
+		l.regexBody(start, '/', '/')
 		return
 	case c == '<' && strings.HasPrefix(l.src[l.pos:], "<<") && l.heredocStart(space):
 		l.heredoc()
@@ -519,7 +512,7 @@ func (l *lexer) stringBody(open, close byte, interp bool) ([]StrPart, bool) {
 	var parts []StrPart
 	var b strings.Builder
 	depth := 0
-	regex := open == '/' || close == '/'
+	regex := open == '/' || close == '/' || l.inRegex
 	for l.pos < len(l.src) {
 		c := l.src[l.pos]
 		switch {
@@ -612,6 +605,24 @@ func (l *lexer) stringBody(open, close byte, interp bool) ([]StrPart, bool) {
 		l.pos++
 	}
 	return nil, false
+}
+
+// regexBody reads a regular expression literal after its opening
+// delimiter: the body keeps its escapes as written (they are the
+// expression's), and the token's text is its flags (i, m, x, ...).
+func (l *lexer) regexBody(start int, open, close byte) {
+	l.inRegex = true
+	parts, ok := l.stringBody(open, close, true)
+	l.inRegex = false
+	if !ok {
+		l.errorf(start, "unterminated regular expression")
+		return
+	}
+	fs := l.pos
+	for l.pos < len(l.src) && strings.IndexByte("imxounse", l.src[l.pos]) >= 0 {
+		l.pos++
+	}
+	l.emit(Token{Kind: REGEX, Parts: parts, Text: l.src[fs:l.pos], Start: start})
 }
 
 // escape decodes a double-quoted escape whose letter n follows a backslash.
@@ -729,15 +740,7 @@ func (l *lexer) percentLiteral() {
 		}
 		l.emit(Token{Kind: STRING, Parts: parts, Start: start, Quoted: true, Line: l.lineAt(start)})
 	case 'r':
-		parts, ok := l.stringBody(open, close, true)
-		if !ok {
-			l.errorf(start, "unterminated regular expression")
-			return
-		}
-		for l.pos < len(l.src) && strings.IndexByte("imxounse", l.src[l.pos]) >= 0 {
-			l.pos++
-		}
-		l.emit(Token{Kind: REGEX, Parts: parts, Start: start})
+		l.regexBody(start, open, close)
 	case 'x':
 		parts, ok := l.stringBody(open, close, true)
 		if !ok {

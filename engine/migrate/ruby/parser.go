@@ -107,8 +107,14 @@ type (
 		Line  int
 		Parts []StrElem
 	}
-	RegexExpr struct{ Line int }
-	IfExpr    struct {
+	// RegexExpr is /re/flags or %r{re}flags: Parts hold the body as
+	// written (escapes kept), with its interpolations.
+	RegexExpr struct {
+		Line  int
+		Parts []StrElem
+		Flags string
+	}
+	IfExpr struct {
 		Line     int
 		Conds    []Expr
 		Bodies   [][]*Stmt
@@ -833,7 +839,7 @@ func (p *Parser) ParsePrimary() Expr {
 		return &XStrExpr{Line: t.Line, Parts: p.convertParts(t.Parts)}
 	case REGEX:
 		p.Next()
-		return &RegexExpr{Line: t.Line}
+		return &RegexExpr{Line: t.Line, Parts: p.convertParts(t.Parts), Flags: t.Text}
 	case SYMBOL:
 		p.Next()
 		return &SymLit{Line: t.Line, Name: t.Text}

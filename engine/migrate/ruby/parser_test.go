@@ -103,7 +103,15 @@ func dump(x Expr) string {
 	case *XStrExpr:
 		return "(xstr)"
 	case *RegexExpr:
-		return "(regex)"
+		var b []string
+		for _, p := range v.Parts {
+			if p.IsCode {
+				b = append(b, "#{"+dump(p.X)+"}")
+			} else {
+				b = append(b, fmt.Sprintf("%q", p.Lit))
+			}
+		}
+		return "(regex" + v.Flags + " " + strings.Join(b, " ") + ")"
 	}
 	return fmt.Sprintf("(?%T)", x)
 }
@@ -157,6 +165,8 @@ func TestParse(t *testing.T) {
 		{"&:name after arguments", "x.each_slice(2, &:first)", `(call (call _ x) each_slice 2 {|it| (call $it first)})`},
 		{"a local first in an argument list", "s = 1\nf(s, 2)\nx = [s, 3]",
 			`(= $s 1); (call _ f $s 2); (= $x [$s 3])`},
+		{"a regexp keeps its escapes and flags", `x =~ /a\d\/#{y}\s/ix`, `(=~ (call _ x) (regexix "a\\d\\/" #{(call _ y)} "\\s"))`},
+		{"%r keeps its escapes", `f(%r{\d+\}\.}m)`, `(call _ f (regexm "\\d+\\}\\."))`},
 		{"multiple assignment inside a block in arguments", "f(l.each { |a| b, c = a, 1 })",
 			`(call _ f (call (call _ l) each {|a| (= [$b $c] [$a 1])}))`},
 	} {

@@ -26,6 +26,8 @@ func Inspect(x Expr, f func(Expr) bool) {
 		parts(v.Parts)
 	case *XStrExpr:
 		parts(v.Parts)
+	case *RegexExpr:
+		parts(v.Parts)
 	case *ArrayLit:
 		all(v.Elems)
 	case *HashLit:

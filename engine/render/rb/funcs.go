@@ -86,5 +86,10 @@ func Funcs() template.FuncMap {
 		"rb_fetch":        rbFetch,
 		"rb_range":        rbRange,
 		"rb_not":          func(v any) bool { return !rbTruthy(v) },
+		"rb_match":        rbMatch,
+		"rb_re_gsub":      rbReSub("gsub", true),
+		"rb_re_sub":       rbReSub("sub", false),
+		"rb_re_split":     rbReSplit,
+		"rb_scan":         rbScan,
 	}
 }
