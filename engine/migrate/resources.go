@@ -798,10 +798,11 @@ func (e *emitter) notification(c *ruby.CallExpr) string {
 				k, ok1 := h.Keys[0].(*ruby.SymLit)
 				if ok1 {
 					v := e.expr(h.Vals[0])
+					kind := targetKind(k.Name)
 					if sl, ok := h.Vals[0].(*ruby.StrLit); ok && isPlain(sl) {
-						target = starQuote(k.Name + "[" + plain(sl) + "]")
+						target = starQuote(kind + "[" + plain(sl) + "]")
 					} else {
-						target = fmt.Sprintf("%s %% %s", starQuote(k.Name+"[%s]"), v.in(pMul+1))
+						target = fmt.Sprintf("%s %% %s", starQuote(kind+"[%s]"), v.in(pMul+1))
 					}
 				}
 			} else {
@@ -812,8 +813,9 @@ func (e *emitter) notification(c *ruby.CallExpr) string {
 			no(c.Name, "unsupported notification target")
 		}
 	default:
-		target = e.expr(c.Args[1]).code
-		if sl, ok := c.Args[1].(*ruby.StrLit); ok && isPlain(sl) {
+		tx := targetString(c.Args[1])
+		target = e.expr(tx).code
+		if sl, ok := tx.(*ruby.StrLit); ok && isPlain(sl) {
 			if to, ok := e.renamed[plain(sl)]; ok {
 				kind := plain(sl)[:strings.Index(plain(sl), "[")]
 				if strings.Contains(to, " ") {
@@ -839,6 +841,39 @@ func (e *emitter) notification(c *ruby.CallExpr) string {
 		return "(" + action + ", " + target + ")"
 	}
 	return "(" + action + ", " + target + ", " + starQuote(timing) + ")"
+}
+
+// targetKind is the converge kind a notification naming a resource of
+// Chef kind chefKind names: the kind chefKind translates to when it is a
+// Chef name of a converge kind (rpm_package is package), else chefKind.
+func targetKind(chefKind string) string {
+	if k, ok := chefResource(chefKind); ok {
+		return k
+	}
+	return chefKind
+}
+
+// targetString is a notification's "kind[name]" string with its kind
+// the converge kind (targetKind): a string whose first part is literal
+// text up to "[" names the kind there; any other expression is x.
+func targetString(x ruby.Expr) ruby.Expr {
+	sl, ok := x.(*ruby.StrLit)
+	if !ok || len(sl.Parts) == 0 || sl.Parts[0].IsCode {
+		return x
+	}
+	lit := sl.Parts[0].Lit
+	i := strings.Index(lit, "[")
+	if i <= 0 {
+		return x
+	}
+	kind := targetKind(lit[:i])
+	if kind == lit[:i] {
+		return x
+	}
+	cp := *sl
+	cp.Parts = append([]ruby.StrElem(nil), sl.Parts...)
+	cp.Parts[0].Lit = kind + lit[i:]
+	return &cp
 }
 
 func (e *emitter) mode(x ruby.Expr) string {

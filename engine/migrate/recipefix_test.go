@@ -1,0 +1,57 @@
+package migrate
+
+import (
+	"strings"
+	"testing"
+)
+
+// recipeCase is a Chef recipe fragment, text its translation contains and
+// the number of TODOs it leaves.
+type recipeCase struct {
+	name, ruby, want string
+	todos            int
+}
+
+// runRecipeCases translates each case as a recipe and checks the output
+// contains want, has the TODO count and parses as Starlark.
+func runRecipeCases(t *testing.T, cases []recipeCase) {
+	t.Helper()
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, todos := translateRuby("r.rb", kindRecipe, "cb", "default", c.ruby)
+			if !strings.Contains(got, c.want) {
+				t.Errorf("ruby:\n%s\ngot:\n%s\nwant it to contain:\n%s", c.ruby, got, c.want)
+			}
+			if len(todos) != c.todos {
+				t.Errorf("got %d todos, want %d: %v\n%s", len(todos), c.todos, todos, got)
+			}
+			if _, err := starOptions.Parse("r.star", got, 0); err != nil {
+				t.Errorf("output does not parse: %v\n%s", err, got)
+			}
+		})
+	}
+}
+
+// rpm_package and dpkg_package (and the other Chef package kinds) are
+// converge's package, with source the package file on the node; a
+// notification naming the Chef kind names the package resource.
+func TestTranslateRecipe_PackageKinds(t *testing.T) {
+	runRecipeCases(t, []recipeCase{
+		{"rpm_package with source", "rpm_package 'tool' do\n  source '/var/cache/tool.rpm'\n  action :nothing\nend",
+			`package("tool", source="/var/cache/tool.rpm", action="nothing")`, 0},
+		{"dpkg_package with source", "dpkg_package 'tool' do\n  source '/var/cache/tool.deb'\nend",
+			`package("tool", source="/var/cache/tool.deb")`, 0},
+		{"yum_package", "yum_package 'tool'", `package("tool")`, 0},
+		{"notifying an rpm_package", "remote_file '/tmp/t.rpm' do\n  source 'http://h/t.rpm'\n  notifies :install, 'rpm_package[tool]', :immediately\nend",
+			`notifies=[("install", "package[tool]", "immediately")]`, 0},
+		{"an interpolated target", "n = 'tool'\nexecute 'x' do\n  notifies :install, \"dpkg_package[#{n}]\"\nend",
+			`notifies=[("install", "package[%s]" % n)]`, 0},
+		{"a resources() target", "execute 'x' do\n  notifies :install, resources(:apt_package => 'tool')\nend",
+			`notifies=[("install", "package[tool]")]`, 0},
+		{"subscribing to a yum_package", "service 'a' do\n  subscribes :restart, 'yum_package[tool]'\nend",
+			`subscribes=[("restart", "package[tool]")]`, 0},
+		{"a renamed rpm_package", "rpm_package 'tool' do\n  package_name 'tool-ng'\nend\nexecute 'x' do\n  notifies :install, 'rpm_package[tool]'\nend",
+			`"package[%s]" % "tool-ng"`, 0},
+		{"other kinds keep their name", "execute 'x' do\n  notifies :run, 'execute[y]'\nend", `("run", "execute[y]")`, 0},
+	})
+}
