@@ -55,3 +55,18 @@ func TestTranslateRecipe_PackageKinds(t *testing.T) {
 		{"other kinds keep their name", "execute 'x' do\n  notifies :run, 'execute[y]'\nend", `("run", "execute[y]")`, 0},
 	})
 }
+
+// A value of a template's variables hash that is not translated is a todo()
+// marker in that value only: the other keys are kept.
+func TestTranslateRecipe_VariablesValueTodo(t *testing.T) {
+	runRecipeCases(t, []recipeCase{
+		{"one value is a TODO", "template '/x' do\n  source 'x.erb'\n  variables(\n    a: node['a'],\n    b: ::File.exist?('/r') ? '/r' : '/s',\n    c: 'c'\n  )\nend",
+			"variables={\n        \"a\": node[\"a\"],\n        \"b\": todo(\"r.rb:5: ::File.exist?\"),\n        \"c\": \"c\",\n    },", 1},
+		{"the note is above the resource", "template '/x' do\n  source 'x.erb'\n  variables(a: ENV['HOME'])\nend",
+			"# TODO(migrate): ENV: Ruby constants and classes have no converge equivalent (r.rb:3)\n#   variables(a: ENV['HOME'])\ntemplate(\"/x\", source=\"x.tmpl\", variables={\"a\": todo(\"r.rb:3: ENV\")})", 1},
+		{"two values, two TODOs", "template '/x' do\n  source 'x.erb'\n  variables(a: ENV['A'], b: ENV['B'], c: 1)\nend",
+			`variables={"a": todo("r.rb:3: ENV"), "b": todo("r.rb:3: ENV"), "c": 1}`, 2},
+		{"all translated is unchanged", "template '/x' do\n  source 'x.erb'\n  variables(:a => 1, 'b' => node['b'])\nend",
+			`template("/x", source="x.tmpl", variables={"a": 1, "b": node["b"]})`, 0},
+	})
+}

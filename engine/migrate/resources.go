@@ -207,8 +207,8 @@ type resourceBuild struct {
 	notifyLists, subscrLists []string
 	notIf                    []guard
 	onlyIf                   []guard
-	notesAt                  []int // source lines of properties that became TODOs
-	todoLines                []func(ind int)
+	notesAt                  []int           // source lines of properties that became TODOs
+	todoLines                []func(ind int) // TODO notes about parts of a property (a value of variables), written above the resource
 }
 
 type guard struct {
@@ -292,6 +292,9 @@ func (e *emitter) emitResource(s *ruby.Stmt, c *ruby.CallExpr, chefKind string, 
 	// comments inside the block go above the call
 	e.flushComments(s.EndLine+1, ind)
 	for _, t := range todos {
+		t(ind)
+	}
+	for _, t := range rb.todoLines {
 		t(ind)
 	}
 	e.writeCall(ind, kind, name.code, rb.kwargs)
@@ -518,7 +521,7 @@ func (e *emitter) property(rb *resourceBuild, kind, chefKind string, ps *ruby.St
 			rb.set("variables", e.expr(v).code)
 			return nil
 		}
-		rb.kwargs = append(rb.kwargs, e.dictKwarg("variables", h))
+		rb.kwargs = append(rb.kwargs, e.variablesKwarg(rb, c, h))
 		return nil
 	case "source":
 		v := one()
@@ -763,6 +766,43 @@ func (e *emitter) dictKwarg(name string, h *ruby.HashLit) kwarg {
 		k.multi = []string{"{"}
 		for i := range h.Keys {
 			k.multi = append(k.multi, "    "+e.hashKey(h.Keys[i])+": "+e.expr(h.Vals[i]).code+",")
+		}
+		k.multi = append(k.multi, "}")
+	}
+	return k
+}
+
+// variablesKwarg is a template's variables(...) hash as dictKwarg lays
+// it out, except that a value which is not translated becomes that
+// value's todo() marker (its TODO note goes above the resource, through
+// rb.todoLines) and the other keys are kept.
+func (e *emitter) variablesKwarg(rb *resourceBuild, c *ruby.CallExpr, h *ruby.HashLit) kwarg {
+	keys := make([]string, len(h.Keys))
+	vals := make([]string, len(h.Vals))
+	for i := range h.Keys {
+		keys[i] = e.hashKey(h.Keys[i])
+		v, bad := e.tryExpr(h.Vals[i])
+		if bad == nil {
+			vals[i] = v.code
+			continue
+		}
+		ln := h.Vals[i].ExprLine()
+		if ln == 0 {
+			ln = c.Line
+		}
+		rb.todoLines = append(rb.todoLines, func(ind int) { e.todoNote(ln, ind, bad.construct, bad.why) })
+		vals[i] = e.todoMarker(ln, bad.construct)
+	}
+	parts := make([]string, len(keys))
+	for i := range keys {
+		parts[i] = keys[i] + ": " + vals[i]
+	}
+	flat := "{" + strings.Join(parts, ", ") + "}"
+	k := kwarg{name: "variables", value: flat}
+	if len(flat) > 60 {
+		k.multi = []string{"{"}
+		for i := range keys {
+			k.multi = append(k.multi, "    "+parts[i]+",")
 		}
 		k.multi = append(k.multi, "}")
 	}
