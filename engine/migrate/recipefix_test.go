@@ -70,3 +70,24 @@ func TestTranslateRecipe_VariablesValueTodo(t *testing.T) {
 			`template("/x", source="x.tmpl", variables={"a": 1, "b": node["b"]})`, 0},
 	})
 }
+
+// A return at the top of a recipe, with or without a (thrown away) literal
+// value, guards the rest of the recipe: it is nested under the negated
+// condition, also after an earlier return did the same.
+func TestTranslateRecipe_EarlyReturn(t *testing.T) {
+	runRecipeCases(t, []recipeCase{
+		{"return msg unless", "return 'only on Windows' unless platform_family?('windows')\npackage 'a'",
+			"if node.platform_family == \"windows\":\n    package(\"a\")", 0},
+		{"return msg if", "return 'not on Windows' if platform_family?('windows')\npackage 'a'",
+			"if not node.platform_family == \"windows\":\n    package(\"a\")", 0},
+		{"return if an attribute", "return if node['x']['disabled']\npackage 'a'\nservice 'b'",
+			"if not node[\"x\"][\"disabled\"]:\n    package(\"a\")\n    service(\"b\")", 0},
+		{"a second return nests", "return 'w' unless platform_family?('windows')\npackage 'a'\nreturn \"off on #{node['platform']}\" if node['off']\npackage 'b'",
+			"if node.platform_family == \"windows\":\n    package(\"a\")\n    if not node[\"off\"]:\n        package(\"b\")", 0},
+		{"an if ending in return msg", "if node['y']\n  log 'bye'\n  return :done\nend\npackage 'c'",
+			"if node[\"y\"]:\n    log(\"bye\")\nelse:\n    package(\"c\")", 0},
+		{"return msg at the end", "package 'c'\nreturn 'done'", "# (return: end of recipe)", 0},
+		{"a computed return value is a TODO", "return helper_value if node['x']\npackage 'a'", "# TODO(migrate): return", 1},
+		{"a return in a loop is a TODO", "node['l'].each do |x|\n  return if x\n  package x\nend", "# TODO(migrate): return", 1},
+	})
+}

@@ -314,7 +314,7 @@ func (e *emitter) body(stmts []*ruby.Stmt, ind int) {
 		toEnd := ind == 0 || e.lastStmt != nil && stmts[len(stmts)-1] == e.lastStmt // these statements run to the end of the recipe
 		if j, ok := s.X.(*ruby.IfExpr); ok && !j.Modifier && e.loop == 0 && toEnd && len(j.Conds) == 1 && !j.HasElse && i < len(stmts)-1 {
 			if b := j.Bodies[0]; len(b) > 0 {
-				if r, ok := b[len(b)-1].X.(*ruby.JumpExpr); ok && r.Kind == "return" && r.Val == nil {
+				if r, ok := b[len(b)-1].X.(*ruby.JumpExpr); ok && recipeReturn(r) {
 					c := *j
 					c.Bodies = [][]*ruby.Stmt{b[:len(b)-1]}
 					c.Else, c.HasElse = stmts[i+1:], true
@@ -340,9 +340,10 @@ func (e *emitter) body(stmts []*ruby.Stmt, ind int) {
 				return
 			}
 		}
-		// "return if cond" at the top of a recipe guards the rest of the file
-		if j, ok := s.X.(*ruby.IfExpr); ok && j.Modifier && e.loop == 0 && ind == 0 {
-			if r, ok := j.Bodies[0][0].X.(*ruby.JumpExpr); ok && r.Kind == "return" && r.Val == nil {
+		// "return if cond" at the top of a recipe (or where the rest of
+		// the recipe follows) guards the rest of the file
+		if j, ok := s.X.(*ruby.IfExpr); ok && j.Modifier && e.loop == 0 && toEnd {
+			if r, ok := j.Bodies[0][0].X.(*ruby.JumpExpr); ok && recipeReturn(r) {
 				cond, err := e.tryCond(j.Conds[0], !j.Unless)
 				if err != nil {
 					e.todo(s, ind, "return", err.why)
@@ -357,8 +358,8 @@ func (e *emitter) body(stmts []*ruby.Stmt, ind int) {
 				return
 			}
 		}
-		if r, ok := s.X.(*ruby.JumpExpr); ok && r.Kind == "return" && e.loop == 0 && ind == 0 {
-			if i == len(stmts)-1 && r.Val == nil {
+		if r, ok := s.X.(*ruby.JumpExpr); ok && r.Kind == "return" && e.loop == 0 && toEnd {
+			if i == len(stmts)-1 && recipeReturn(r) {
 				e.flushComments(s.Line, ind)
 				e.skipComments(s.EndLine)
 				e.line(ind, "# (return: end of recipe)")
@@ -370,6 +371,20 @@ func (e *emitter) body(stmts []*ruby.Stmt, ind int) {
 	if !hasCode(e.out[n:]) {
 		e.line(ind, "pass")
 	}
+}
+
+// recipeReturn reports whether r is a return that leaves a recipe and does
+// nothing else: without a value, or with a literal one (`return 'only on
+// Windows' unless ...`), which Chef throws away.
+func recipeReturn(r *ruby.JumpExpr) bool {
+	if r.Kind != "return" {
+		return false
+	}
+	switch r.Val.(type) {
+	case nil, *ruby.StrLit, *ruby.SymLit, *ruby.IntLit, *ruby.FloatLit, *ruby.NilLit, *ruby.BoolLit:
+		return true
+	}
+	return false
 }
 
 func hasCode(lines []string) bool {
