@@ -409,7 +409,7 @@ func (e *emitter) call(c *ruby.CallExpr) sx {
 		m, _ := literalKey(c.Args[0])
 		types, ok := respondTypes[m]
 		if !ok {
-			no(".respond_to?("+m+")", "only :each, :each_pair, :keys, :upcase and :<< are translated")
+			no(".respond_to?("+m+")", "only "+respondNames()+" are translated")
 		}
 		return typeTest(recv, types)
 	case "to_s", "to_str":
@@ -827,9 +827,22 @@ var rubyTypes = map[string][]string{
 	"TrueClass": {"bool"}, "FalseClass": {"bool"}, "NilClass": {"NoneType"},
 }
 
+// respondTypes are the Starlark types of the values whose Ruby class has
+// the method respond_to? asks about: a Hash's (has_key?, keys ...) are a
+// dict or node attributes, a String's a string, each a list or a dict.
 var respondTypes = map[string][]string{
 	"each": {"list", "dict", "attributes"}, "each_pair": {"dict", "attributes"}, "keys": {"dict", "attributes"},
-	"upcase": {"string"}, "<<": {"list"},
+	"has_key?": {"dict", "attributes"}, "key?": {"dict", "attributes"}, "to_hash": {"dict", "attributes"},
+	"upcase": {"string"}, "to_str": {"string"}, "<<": {"list"},
+}
+
+// respondNames lists respondTypes' methods for a TODO: ":each, :keys".
+func respondNames() string {
+	var names []string
+	for _, m := range sortedKeys(respondTypes) {
+		names = append(names, ":"+m)
+	}
+	return strings.Join(names, ", ")
 }
 
 func typeTest(v sx, types []string) sx {

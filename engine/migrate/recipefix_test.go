@@ -91,3 +91,21 @@ func TestTranslateRecipe_EarlyReturn(t *testing.T) {
 		{"a return in a loop is a TODO", "node['l'].each do |x|\n  return if x\n  package x\nend", "# TODO(migrate): return", 1},
 	})
 }
+
+// x.respond_to?(:m) is a test of x's type: the types whose Ruby class has m.
+func TestTranslateRecipe_RespondTo(t *testing.T) {
+	runRecipeCases(t, []recipeCase{
+		{":has_key? is a dict", "x = node['o'].respond_to?(:has_key?)\npackage 'a' if x",
+			`x = type(node["o"]) in ("dict", "attributes")`, 0},
+		{":key? is a dict", "x = node['o'].respond_to?(:key?)\npackage 'a' if x", `x = type(node["o"]) in ("dict", "attributes")`, 0},
+		{":keys is a dict", "x = node['o'].respond_to?(:keys)\npackage 'a' if x", `x = type(node["o"]) in ("dict", "attributes")`, 0},
+		{":each_pair is a dict", "x = node['o'].respond_to?(:each_pair)\npackage 'a' if x", `x = type(node["o"]) in ("dict", "attributes")`, 0},
+		{":to_hash is a dict", "x = node['o'].respond_to?(:to_hash)\npackage 'a' if x", `x = type(node["o"]) in ("dict", "attributes")`, 0},
+		{":each is a list or a dict", "x = node['o'].respond_to?(:each)\npackage 'a' if x", `x = type(node["o"]) in ("list", "dict", "attributes")`, 0},
+		{":to_str is a string", "x = node['o'].respond_to?(:to_str)\npackage 'a' if x", `x = type(node["o"]) == "string"`, 0},
+		{":upcase is a string", "x = node['o'].respond_to?(:upcase)\npackage 'a' if x", `x = type(node["o"]) == "string"`, 0},
+		{"in a condition", "if node['o'].respond_to?(:has_key?)\n  package 'a'\nend", `if type(node["o"]) in ("dict", "attributes"):`, 0},
+		{"another method is a TODO naming those translated", "x = node['o'].respond_to?(:frobnicate)\npackage 'a' if x",
+			"only :<<, :each, :each_pair, :has_key?, :key?, :keys, :to_hash, :to_str, :upcase are translated", 1},
+	})
+}
