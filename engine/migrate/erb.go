@@ -103,6 +103,7 @@ type erbFrame struct {
 	kind     string // top, if, unless, case, range
 	scope    bool   // a Ruby block: locals assigned inside stay inside
 	start    int    // index in pieces where the frame's body starts (for hoisted declarations)
+	open     int    // index in pieces where the frame's opening tag starts (for <% end if c %>)
 	vars     map[string]bool
 	line     int
 	code     string
@@ -255,6 +256,34 @@ func (t *erbTr) closeFrame() {
 		}
 		return
 	}
+	t.action("end")
+}
+
+// closeModified closes the innermost block with <% end if cond %> (or
+// unless): in Ruby the modifier applies to the whole block expression, so
+// the block, from its opening tag, goes inside {{if cond}}. The condition
+// is read where the block opens (its locals are out of scope); what it
+// hoists (a map block) goes before the if. A condition that is not
+// translated is a TODO, and the block is left out (false), as an if's.
+func (t *erbTr) closeModified(seg erbSeg, toks []ruby.Token, unless bool) {
+	f := t.top()
+	t.closeFrame()
+	mark := len(t.pieces)
+	cond := "false"
+	func() {
+		defer t.guardFrom(mark, seg, nil)
+		p := t.parser(withEnd(toks))
+		x := p.ParseExprStmt()
+		if p.Tok().Kind != ruby.NL {
+			bail("code after the condition")
+		}
+		cond = t.cond(x, unless)
+	}()
+	// the condition's hoisted pieces (or its TODO) and the if go where
+	// the block opened
+	head := append(append([]erbPiece(nil), t.pieces[mark:]...), erbPiece{s: "{{if " + cond + "}}", action: true})
+	t.pieces = t.pieces[:mark]
+	t.pieces = append(t.pieces[:f.open], append(head, t.pieces[f.open:]...)...)
 	t.action("end")
 }
 
@@ -479,11 +508,16 @@ func (t *erbTr) fragment(seg erbSeg, toks []ruby.Token) {
 	}
 	switch kw {
 	case "end":
-		if len(toks) > 1 {
+		modified := len(toks) > 2 && toks[1].Kind == ruby.IDENT && (toks[1].Text == "if" || toks[1].Text == "unless")
+		if len(toks) > 1 && !modified {
 			t.todo(seg, "code after end")
 		}
 		if len(t.frames) == 1 {
 			t.todo(seg, "end without an open block")
+			return
+		}
+		if modified {
+			t.closeModified(seg, toks[2:], toks[1].Text == "unless")
 			return
 		}
 		t.closeFrame()
@@ -532,11 +566,12 @@ func (t *erbTr) fragment(seg erbSeg, toks []ruby.Token) {
 			t.action("else if " + cond)
 			return
 		}
+		open := len(t.pieces)
 		t.action("if " + cond)
-		t.frames = append(t.frames, &erbFrame{kind: kw, line: seg.line, code: seg.tag, start: len(t.pieces)})
+		t.frames = append(t.frames, &erbFrame{kind: kw, line: seg.line, code: seg.tag, start: len(t.pieces), open: open})
 		return
 	case "case":
-		f := &erbFrame{kind: "case", line: seg.line, code: seg.tag}
+		f := &erbFrame{kind: "case", line: seg.line, code: seg.tag, open: len(t.pieces)}
 		func() {
 			defer t.guardFrom(len(t.pieces), seg, nil)
 			p := t.parser(withEnd(toks[1:]))
@@ -704,6 +739,9 @@ func (t *erbTr) statement(x ruby.Expr) {
 			if f != sc && f.start > sc.start {
 				f.start++
 			}
+			if f != sc && f.open >= sc.start {
+				f.open++
+			}
 			if f.kind == "case" && f.caseText >= sc.start {
 				f.caseText++
 			}
@@ -717,7 +755,7 @@ func (t *erbTr) statement(x ruby.Expr) {
 var eachMethods = map[string]bool{"each": true, "map": true, "collect": true, "each_with_index": true, "each_pair": true, "times": true, "each_key": true, "each_value": true}
 
 func (t *erbTr) loop(seg erbSeg, head []ruby.Token, params []string) {
-	f := &erbFrame{kind: "range", scope: true, line: seg.line, code: seg.tag, vars: map[string]bool{}}
+	f := &erbFrame{kind: "range", scope: true, line: seg.line, code: seg.tag, vars: map[string]bool{}, open: len(t.pieces)}
 	for _, p := range params {
 		f.vars[p] = true
 	}
