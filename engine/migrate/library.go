@@ -48,6 +48,9 @@ type library struct {
 	// attrs are the attribute paths the cookbook sets (knownattrs.go);
 	// nil when a file is translated alone
 	attrs knownAttrs
+	// before are, by attribute file stem, the paths always set before
+	// Chef loads that file (attrsBeforeFiles); nil when unknown
+	before map[string]knownAttrs
 }
 
 func (l *library) lookup(name string) *helper {

@@ -193,6 +193,7 @@ func migrateCookbook(r *Report, dir, outDir string, seen map[string]string) erro
 			sum.Helpers = append(sum.Helpers, strings.TrimPrefix(lib.helpers[n].module+"#"+n, "#"))
 		}
 	}
+	lib.before = r.attrsBeforeFiles(dir, name, meta.depends)
 	for _, sub := range []string{"attributes", "recipes"} {
 		files, err := filepath.Glob(filepath.Join(dir, sub, "*.rb"))
 		if err != nil {

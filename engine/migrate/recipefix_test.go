@@ -179,3 +179,59 @@ func TestTranslate_EachWithObjectValue(t *testing.T) {
 		t.Errorf("no file with content a=1\\nb=x:\n%s", b)
 	}
 }
+
+// In an attributes file, a read of a path not set yet at that point
+// (later in the file, in a later file, or nowhere) is .get from the first
+// level that may be absent: Ruby reads it as nil. What an earlier
+// statement, an earlier file or a dependency always sets is read as it
+// is, and so is a namespace no cookbook sets (Ohai's).
+func TestMigrate_AttributeReadBeforeItIsSet(t *testing.T) {
+	out, _ := crCookbook(t, map[string]string{
+		"attributes/default.rb": "default['kit']['prefer'] = node['kit']['use_pkg'] || false\n" +
+			"default['kit']['a'] = 1\n" +
+			"default['kit']['b'] = node['kit']['a'] + 1\n" +
+			"default['kit']['c'] = node['kit']['late'] || 'none'\n" +
+			"default['kit']['os'] = node['os']\n" +
+			"if node['kit']['flag']\n  default['kit']['d'] = 'on'\nend\n" +
+			"default['kit']['flag'] = true\n",
+		"attributes/more.rb": "default['kit']['e'] = node['kit']['a'] + node['kit']['b']\n",
+		"attributes/zz.rb":   "default['kit']['late'] = 'x'\n",
+	}, "file '/tmp/kit' do\n  content \"#{node['kit']['b']} #{node['kit']['c']} #{node['kit']['e']} #{node['kit']['late']}\"\nend\n"+
+		"file '/tmp/kit-prefer' if node['kit']['prefer'] == false\n")
+	b, err := os.ReadFile(filepath.Join(out, "cookbooks", "kit", "attributes", "default.star"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	star := string(b)
+	for _, w := range []string{
+		`default["kit"]["prefer"] = node.get("kit", {}).get("use_pkg") or False`,
+		`default["kit"]["b"] = node["kit"]["a"] + 1`,
+		`default["kit"]["c"] = node["kit"].get("late") or "none"`,
+		`default["kit"]["os"] = node["os"]`,
+		`if node["kit"].get("flag"):`,
+	} {
+		if !strings.Contains(star, w) {
+			t.Errorf("attributes/default.star lacks %s:\n%s", w, star)
+		}
+	}
+	more, _ := os.ReadFile(filepath.Join(out, "cookbooks", "kit", "attributes", "more.star"))
+	if !strings.Contains(string(more), `default["kit"]["e"] = node["kit"]["a"] + node["kit"]["b"]`) {
+		t.Errorf("attributes/more.star reads what default.rb set with .get:\n%s", more)
+	}
+	run, err := compileTestRun(t, out, false)
+	if err != nil {
+		t.Fatalf("compile: %v\n%s", err, star)
+	}
+	files := 0
+	for _, r := range run.Resources {
+		if f, ok := r.(*resources.File); ok {
+			files++
+			if f.Name == "/tmp/kit" && f.Content != "2 none 3 x" {
+				t.Errorf("content %q, want %q (as Chef)", f.Content, "2 none 3 x")
+			}
+		}
+	}
+	if files != 2 {
+		t.Errorf("%d files, want 2 (prefer is false)", files)
+	}
+}

@@ -71,6 +71,11 @@ type varInfo struct {
 
 type emitter struct {
 	file string // path shown in TODOs (cookbook/recipes/x.rb)
+	// attrsBefore, in an attributes file, are the attribute paths set
+	// before the top-level statement being written (knownattrs.go), nil
+	// when unknown; attrsScanned is how many lines of the file they hold
+	attrsBefore  knownAttrs
+	attrsScanned int
 	// lastStmt is a recipe's last top-level statement: a list of
 	// statements ending with it runs to the end of the recipe
 	lastStmt *ruby.Stmt
@@ -168,6 +173,10 @@ func translateFileKinds(file string, kind fileKind, cookbook, recipe, src string
 	e := newEmitter(file, kind, cookbook, recipe, src, comments)
 	e.lib = lib
 	e.kinds = kinds
+	if kind == kindAttributes && lib != nil && lib.before != nil {
+		e.attrsBefore = knownAttrs{}
+		e.attrsBefore.add(lib.before[recipe], true)
+	}
 	if len(stmts) > 0 && kind == kindRecipe {
 		e.lastStmt = stmts[len(stmts)-1]
 		e.constCands = constCandidates(stmts, src)
@@ -398,6 +407,9 @@ func hasCode(lines []string) bool {
 }
 
 func (e *emitter) stmt(s *ruby.Stmt, ind int) {
+	if ind == 0 {
+		e.scanAttrsBefore(s.Line)
+	}
 	e.flushComments(s.Line, ind)
 	e.gap(s.Line)
 	mark := len(e.out)
