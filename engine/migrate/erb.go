@@ -541,6 +541,7 @@ func (t *erbTr) fragment(seg erbSeg, toks []ruby.Token) {
 			return
 		}
 		cond := "false"
+		open := len(t.pieces) // what the condition hoists is part of the block
 		func() {
 			defer t.guardFrom(len(t.pieces), seg, nil)
 			if kw == "elsif" {
@@ -566,7 +567,6 @@ func (t *erbTr) fragment(seg erbSeg, toks []ruby.Token) {
 			t.action("else if " + cond)
 			return
 		}
-		open := len(t.pieces)
 		t.action("if " + cond)
 		t.frames = append(t.frames, &erbFrame{kind: kw, line: seg.line, code: seg.tag, start: len(t.pieces), open: open})
 		return

@@ -90,3 +90,20 @@ func TestERB_EndWithAModifierTodo(t *testing.T) {
 		t.Errorf("does not parse: %v\n%s", err, out)
 	}
 }
+
+// The map block an if's condition hoists is part of the block a modifier
+// end makes conditional.
+func TestERB_EndWithAModifierHoists(t *testing.T) {
+	tmpl := "<% if @l.map { |x| x * 2 }.include?(4) -%>\nfour\n<% end unless @l.nil? -%>\nend\n"
+	out, _, err := translateERB(tmpl, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(out, "{{if not (rb_is_nil") {
+		t.Errorf("the hoisted loop is outside the conditional block:\n%s", out)
+	}
+	runERBOracle(t, []erbOracleCase{
+		{"set", tmpl, `{"vars": {"l": [1, 2]}}`, nil},
+		{"nil", tmpl, `{"vars": {"l": null}}`, nil},
+	})
+}
