@@ -1261,6 +1261,13 @@ func (t *erbTr) hoistBlock(c *ruby.CallExpr) gx {
 		bail(".%s { ... } in an elsif or when condition is not translated; compute it in a variable before the if", c.Name)
 	}
 	b := c.Block
+	if len(b.Groups) > 0 {
+		// |(k, v)| is |k, v|
+		if len(b.Params) != 1 || len(b.Groups[0]) != 2 {
+			bail(".%s: destructuring block parameters of this form are not translated", c.Name)
+		}
+		b = &ruby.BlockExpr{Line: b.Line, EndLine: b.EndLine, Params: b.Groups[0], Body: b.Unpacked(), Brace: b.Brace}
+	}
 	if len(b.Body) != 1 || len(b.Params) == 0 || len(b.Params) > 2 {
 		bail(".%s is translated with one or two block parameters and one expression", c.Name)
 	}

@@ -107,3 +107,11 @@ func TestERB_EndWithAModifierHoists(t *testing.T) {
 		{"nil", tmpl, `{"vars": {"l": null}}`, nil},
 	})
 }
+
+// A map block with a destructuring parameter, |(k, v)|, is |k, v|.
+func TestERB_MapWithADestructuringParameter(t *testing.T) {
+	tmpl := "<%= @h.map { |(k, v)| \"#{k}=#{v}\" }.join(',') %>\n<%= @pairs.map { |(a, b)| a + b }.join(' ') %>\n"
+	runERBOracle(t, []erbOracleCase{
+		{"hash and list of pairs", tmpl, `{"vars": {"h": {"a": 1, "b": "x"}, "pairs": [[1, 2], [3, 4]]}}`, nil},
+	})
+}
