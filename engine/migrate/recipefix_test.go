@@ -235,3 +235,26 @@ func TestMigrate_AttributeReadBeforeItIsSet(t *testing.T) {
 		t.Errorf("%d files, want 2 (prefer is false)", files)
 	}
 }
+
+// After a top-level return, the attributes file's statements are nested
+// under its condition and still read what the earlier ones set as it is.
+func TestMigrate_AttributeReadAfterAReturn(t *testing.T) {
+	out, _ := crCookbook(t, map[string]string{
+		"attributes/default.rb": "return unless platform_family?('debian')\n" +
+			"default['kit']['a'] = 1\n" +
+			"default['kit']['b'] = node['kit']['a'] + 1\n" +
+			"default['kit']['c'] = node['kit']['z'] || 0\n",
+	}, "file '/tmp/kit' do\n  content \"#{node['kit']['b']}\"\nend\n")
+	b, err := os.ReadFile(filepath.Join(out, "cookbooks", "kit", "attributes", "default.star"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []string{"if node.platform_family == \"debian\":\n", `    default["kit"]["b"] = node["kit"]["a"] + 1`, `    default["kit"]["c"] = node["kit"].get("z") or 0`} {
+		if !strings.Contains(string(b), w) {
+			t.Errorf("attributes/default.star lacks %s:\n%s", w, b)
+		}
+	}
+	if _, err := compileTestRun(t, out, false); err != nil {
+		t.Fatalf("compile: %v\n%s", err, b)
+	}
+}

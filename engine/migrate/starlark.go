@@ -73,9 +73,12 @@ type emitter struct {
 	file string // path shown in TODOs (cookbook/recipes/x.rb)
 	// attrsBefore, in an attributes file, are the attribute paths set
 	// before the top-level statement being written (knownattrs.go), nil
-	// when unknown; attrsScanned is how many lines of the file they hold
+	// when unknown; attrsScanned is how many lines of the file they hold;
+	// topStmts are the file's top-level statements (some are written
+	// nested, under a return's condition)
 	attrsBefore  knownAttrs
 	attrsScanned int
+	topStmts     map[*ruby.Stmt]bool
 	// lastStmt is a recipe's last top-level statement: a list of
 	// statements ending with it runs to the end of the recipe
 	lastStmt *ruby.Stmt
@@ -176,6 +179,10 @@ func translateFileKinds(file string, kind fileKind, cookbook, recipe, src string
 	if kind == kindAttributes && lib != nil && lib.before != nil {
 		e.attrsBefore = knownAttrs{}
 		e.attrsBefore.add(lib.before[recipe], true)
+		e.topStmts = map[*ruby.Stmt]bool{}
+		for _, s := range stmts {
+			e.topStmts[s] = true
+		}
 	}
 	if len(stmts) > 0 && kind == kindRecipe {
 		e.lastStmt = stmts[len(stmts)-1]
@@ -407,7 +414,7 @@ func hasCode(lines []string) bool {
 }
 
 func (e *emitter) stmt(s *ruby.Stmt, ind int) {
-	if ind == 0 {
+	if e.topStmts[s] {
 		e.scanAttrsBefore(s.Line)
 	}
 	e.flushComments(s.Line, ind)
