@@ -27,7 +27,7 @@ var _ engine.Resource = (*Package)(nil)
 func init() {
 	engine.Register(engine.Kind{Name: "package", Actions: []string{"install", "upgrade", "remove", "purge"},
 		New: func() engine.Resource { return &Package{} }, Doc: "Packages installed by the platform's package manager.",
-		ChefNames: []string{"apt_package", "yum_package", "dnf_package", "dpkg_package"}})
+		ChefNames: []string{"apt_package", "yum_package", "dnf_package", "dpkg_package", "rpm_package"}})
 }
 
 // Prepare chooses the provider.

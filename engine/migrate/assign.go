@@ -65,6 +65,11 @@ func (e *emitter) emitAssign(x *ruby.AssignExpr, ind int) {
 				e.emitTap(t, c, ind)
 				return
 			}
+			if c, ok := isEachWithObject(x.Value); ok {
+				memo := e.eachWithObject(c, t.Name, ind)
+				e.line(ind, e.bind(t.Name, e.vars[c.Block.Params[1]].typ)+" = "+memo)
+				return
+			}
 			if br := branchesAssigning(t, x.Value); br != nil {
 				e.stmtInner(&ruby.Stmt{X: br, Line: x.Line, EndLine: x.Line}, ind)
 				return

@@ -265,12 +265,36 @@ func (e *emitter) emitLoop(c *ruby.CallExpr, ind int) {
 		}
 		head = fmt.Sprintf("for %s in range(%s):", v, recv.code)
 	case "each_with_index":
-		if len(b.Params) != 2 {
+		if len(b.Params) != 2 || b.Groups[1] != nil {
 			no(".each_with_index", "expected |item, index|")
 		}
-		x, i := e.bind(b.Params[0], elemType), e.bind(b.Params[1], "int")
-		head = fmt.Sprintf("for %s, %s in enumerate(%s):", i, x, recv.code)
+		over := recv.code
+		x := ""
+		if g := b.Groups[0]; g != nil {
+			// |(k, v), i|: a hash's pairs, or a list's elements, unpacked
+			if len(g) == 2 && !e.isList(c.Recv) {
+				over = recv.in(pPostfix) + ".items()"
+			}
+			x = e.groupTarget(g)
+		} else {
+			x = e.bind(b.Params[0], elemType)
+		}
+		i := e.bind(b.Params[1], "int")
+		head = fmt.Sprintf("for %s, %s in enumerate(%s):", i, x, over)
 	default:
+		if g := b.Groups[0]; g != nil && len(b.Params) == 1 {
+			// |(a, b)| is |a, b|; on a list, its elements unpacked
+			if len(g) == 2 && !e.isList(c.Recv) {
+				k, v := e.bind(g[0], "str"), e.bind(g[1], "")
+				head = fmt.Sprintf("for %s, %s in %s.items():", k, v, recv.in(pPostfix))
+			} else {
+				head = "for " + strings.TrimSuffix(strings.TrimPrefix(e.groupTarget(g), "("), ")") + " in " + e.iterable(c.Recv, recv) + ":"
+			}
+			break
+		}
+		if len(b.Groups) > 0 {
+			no("."+c.Name, "destructuring block parameters of this form are not translated")
+		}
 		switch len(b.Params) {
 		case 0:
 			head = "for _ in " + e.iterable(c.Recv, recv) + ":"
@@ -287,7 +311,54 @@ func (e *emitter) emitLoop(c *ruby.CallExpr, ind int) {
 		}
 	}
 	e.line(ind, head)
-	e.body(b.Body, ind+1)
+	e.body(b.Unpacked(), ind+1)
+}
+
+// groupTarget binds the names of a destructuring block parameter, (a, b),
+// and returns the Starlark loop target that unpacks it: (a, b).
+func (e *emitter) groupTarget(names []string) string {
+	if len(names) < 2 {
+		// Ruby's (x) is an array's first element, or a value itself
+		no("|(x)|", "a destructuring block parameter of one name is not translated")
+	}
+	bound := make([]string, len(names))
+	for i, n := range names {
+		bound[i] = e.bind(n, "")
+	}
+	return "(" + strings.Join(bound, ", ") + ")"
+}
+
+// eachWithObject writes recv.each_with_object(init) do |x, memo| ... end:
+// memo set to init, then a loop of the block over recv with its first
+// parameter (a group (k, v) unpacks a hash's pairs). It returns memo's
+// Starlark name, the value the call has.
+func (e *emitter) eachWithObject(c *ruby.CallExpr, target string, ind int) string {
+	b := c.Block
+	if len(c.Args) != 1 || b == nil || len(b.Params) != 2 || b.Groups[1] != nil {
+		no(".each_with_object", "expected (initial value) and a block |item, memo|")
+	}
+	memo := b.Params[1]
+	if _, known := e.vars[memo]; known || memo == target {
+		no(".each_with_object", "the block parameter "+memo+" has the name of another local")
+	}
+	init := e.expr(c.Args[0])
+	star := e.bind(memo, typeOf(c.Args[0], init))
+	e.line(ind, star+" = "+init.code)
+	// the loop has the block's first parameter (and its group, whose
+	// unpacking starts the body, when there is one)
+	blk := &ruby.BlockExpr{Line: b.Line, EndLine: b.EndLine, Params: b.Params[:1], Body: b.Body, Brace: b.Brace}
+	if g := b.Groups[0]; g != nil {
+		blk.Groups = map[int][]string{0: g}
+	}
+	e.emitLoop(&ruby.CallExpr{Line: c.Line, Recv: c.Recv, Name: "each", Block: blk}, ind)
+	return star
+}
+
+// isEachWithObject reports whether x is a call of each_with_object with
+// a block.
+func isEachWithObject(x ruby.Expr) (*ruby.CallExpr, bool) {
+	c, ok := x.(*ruby.CallExpr)
+	return c, ok && c.Recv != nil && c.Name == "each_with_object" && c.Block != nil
 }
 
 func (e *emitter) iterable(x ruby.Expr, v sx) string {

@@ -92,7 +92,21 @@
 // of the migration it does not depend on, or never, is read with .get
 // (.get(k, {}) through nested levels; index in a template), None as
 // Chef's nil (knownattrs.go). MIGRATION.md notes the ones no cookbook of
-// the migration sets.
+// the migration sets. In an attributes file, a path not always set before
+// the statement (by the file's earlier statements, an attributes file
+// loaded before it or a dependency) is read with .get too: Ruby reads
+// default['a']['b'] = node['a']['c'] as nil while nothing set node['a'].
+//
+// A return at the top of a recipe (return 'msg' unless c, return if c,
+// an if ending in return) nests the rest of the recipe under the negated
+// condition. Block parameters that destructure, |(k, v), i|, unpack in the
+// for loop (for i, (k, v) in enumerate(h.items()));
+// recv.each_with_object(init) { |x, memo| } is memo = init and a loop.
+// rpm_package, dpkg_package and the other Chef package kinds are package
+// (source= a package file on the node), and a notification naming
+// rpm_package[x] names package[x]. A template's @var is read strictly only
+// when every template resource rendering that template passes it, with
+// index (nil) otherwise; <% end if c %> makes the whole block conditional.
 //
 // What it promises: it never drops a construct silently and never panics on
 // any input. A construct it cannot translate becomes a "# TODO(migrate)"

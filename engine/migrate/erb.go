@@ -103,6 +103,7 @@ type erbFrame struct {
 	kind     string // top, if, unless, case, range
 	scope    bool   // a Ruby block: locals assigned inside stay inside
 	start    int    // index in pieces where the frame's body starts (for hoisted declarations)
+	open     int    // index in pieces where the frame's opening tag starts (for <% end if c %>)
 	vars     map[string]bool
 	line     int
 	code     string
@@ -256,6 +257,34 @@ func (t *erbTr) closeFrame() {
 		}
 		return
 	}
+	t.action("end")
+}
+
+// closeModified closes the innermost block with <% end if cond %> (or
+// unless): in Ruby the modifier applies to the whole block expression, so
+// the block, from its opening tag, goes inside {{if cond}}. The condition
+// is read where the block opens (its locals are out of scope); what it
+// hoists (a map block) goes before the if. A condition that is not
+// translated is a TODO, and the block is left out (false), as an if's.
+func (t *erbTr) closeModified(seg erbSeg, toks []ruby.Token, unless bool) {
+	f := t.top()
+	t.closeFrame()
+	mark := len(t.pieces)
+	cond := "false"
+	func() {
+		defer t.guardFrom(mark, seg, nil)
+		p := t.parser(withEnd(toks))
+		x := p.ParseExprStmt()
+		if p.Tok().Kind != ruby.NL {
+			bail("code after the condition")
+		}
+		cond = t.cond(x, unless)
+	}()
+	// the condition's hoisted pieces (or its TODO) and the if go where
+	// the block opened
+	head := append(append([]erbPiece(nil), t.pieces[mark:]...), erbPiece{s: "{{if " + cond + "}}", action: true})
+	t.pieces = t.pieces[:mark]
+	t.pieces = append(t.pieces[:f.open], append(head, t.pieces[f.open:]...)...)
 	t.action("end")
 }
 
@@ -480,11 +509,16 @@ func (t *erbTr) fragment(seg erbSeg, toks []ruby.Token) {
 	}
 	switch kw {
 	case "end":
-		if len(toks) > 1 {
+		modified := len(toks) > 2 && toks[1].Kind == ruby.IDENT && (toks[1].Text == "if" || toks[1].Text == "unless")
+		if len(toks) > 1 && !modified {
 			t.todo(seg, "code after end")
 		}
 		if len(t.frames) == 1 {
 			t.todo(seg, "end without an open block")
+			return
+		}
+		if modified {
+			t.closeModified(seg, toks[2:], toks[1].Text == "unless")
 			return
 		}
 		t.closeFrame()
@@ -508,6 +542,7 @@ func (t *erbTr) fragment(seg erbSeg, toks []ruby.Token) {
 			return
 		}
 		cond := "false"
+		open := len(t.pieces) // what the condition hoists is part of the block
 		func() {
 			defer t.guardFrom(len(t.pieces), seg, nil)
 			if kw == "elsif" {
@@ -534,10 +569,10 @@ func (t *erbTr) fragment(seg erbSeg, toks []ruby.Token) {
 			return
 		}
 		t.action("if " + cond)
-		t.frames = append(t.frames, &erbFrame{kind: kw, line: seg.line, code: seg.tag, start: len(t.pieces)})
+		t.frames = append(t.frames, &erbFrame{kind: kw, line: seg.line, code: seg.tag, start: len(t.pieces), open: open})
 		return
 	case "case":
-		f := &erbFrame{kind: "case", line: seg.line, code: seg.tag}
+		f := &erbFrame{kind: "case", line: seg.line, code: seg.tag, open: len(t.pieces)}
 		func() {
 			defer t.guardFrom(len(t.pieces), seg, nil)
 			p := t.parser(withEnd(toks[1:]))
@@ -709,6 +744,9 @@ func (t *erbTr) statement(x ruby.Expr) {
 			if f != sc && f.start > sc.start {
 				f.start++
 			}
+			if f != sc && f.open >= sc.start {
+				f.open++
+			}
 			if f.kind == "case" && f.caseText >= sc.start {
 				f.caseText++
 			}
@@ -722,7 +760,7 @@ func (t *erbTr) statement(x ruby.Expr) {
 var eachMethods = map[string]bool{"each": true, "map": true, "collect": true, "each_with_index": true, "each_pair": true, "times": true, "each_key": true, "each_value": true}
 
 func (t *erbTr) loop(seg erbSeg, head []ruby.Token, params []string) {
-	f := &erbFrame{kind: "range", scope: true, line: seg.line, code: seg.tag, vars: map[string]bool{}}
+	f := &erbFrame{kind: "range", scope: true, line: seg.line, code: seg.tag, vars: map[string]bool{}, open: len(t.pieces)}
 	for _, p := range params {
 		f.vars[p] = true
 	}
@@ -1234,6 +1272,13 @@ func (t *erbTr) hoistBlock(c *ruby.CallExpr) gx {
 		bail(".%s { ... } in an elsif or when condition is not translated; compute it in a variable before the if", c.Name)
 	}
 	b := c.Block
+	if len(b.Groups) > 0 {
+		// |(k, v)| is |k, v|
+		if len(b.Params) != 1 || len(b.Groups[0]) != 2 {
+			bail(".%s: destructuring block parameters of this form are not translated", c.Name)
+		}
+		b = &ruby.BlockExpr{Line: b.Line, EndLine: b.EndLine, Params: b.Groups[0], Body: b.Unpacked(), Brace: b.Brace}
+	}
 	if len(b.Body) != 1 || len(b.Params) == 0 || len(b.Params) > 2 {
 		bail(".%s is translated with one or two block parameters and one expression", c.Name)
 	}

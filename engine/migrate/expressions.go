@@ -429,7 +429,7 @@ func (e *emitter) call(c *ruby.CallExpr) sx {
 		m, _ := literalKey(c.Args[0])
 		types, ok := respondTypes[m]
 		if !ok {
-			no(".respond_to?("+m+")", "only :each, :each_pair, :keys, :upcase and :<< are translated")
+			no(".respond_to?("+m+")", "only "+respondNames()+" are translated")
 		}
 		return typeTest(recv, types)
 	case "to_s", "to_str":
@@ -589,26 +589,40 @@ func (e *emitter) call(c *ruby.CallExpr) sx {
 
 func (e *emitter) blockCall(c *ruby.CallExpr) sx {
 	b := c.Block
-	if len(b.Body) != 1 || len(b.Params) < 1 || len(b.Params) > 2 {
+	params, stmts := b.Params, b.Body
+	group := false
+	if len(b.Groups) > 0 {
+		// |(k, v)| is |k, v|; on a list, its elements unpacked
+		if len(b.Params) != 1 || len(b.Groups[0]) != 2 {
+			no("."+c.Name+" { }", "destructuring block parameters of this form are not translated")
+		}
+		params, stmts, group = b.Groups[0], b.Unpacked(), true
+	}
+	if len(stmts) != 1 || len(params) < 1 || len(params) > 2 {
 		no("."+c.Name+" { }", "only blocks of one or two parameters and one expression are translated")
 	}
 	recv := e.expr(c.Recv)
 	saved := copyVars(e.vars)
 	defer func() { e.vars = saved }()
 	// |k, v| walks a hash's pairs
-	pair := len(b.Params) == 2
-	if pair && e.isList(c.Recv) {
+	pair := len(params) == 2
+	list := e.isList(c.Recv)
+	if pair && list && !group {
 		no("."+c.Name+" { |a, b| } on a list", "destructuring list elements is not translated")
 	}
 	var v, over, elem string
-	if pair {
-		k, val := e.bind(b.Params[0], "str"), e.bind(b.Params[1], "")
+	switch {
+	case pair && list:
+		a, z := e.bind(params[0], ""), e.bind(params[1], "")
+		v, over, elem = a+", "+z, recv.in(pOr), "["+a+", "+z+"]"
+	case pair:
+		k, val := e.bind(params[0], "str"), e.bind(params[1], "")
 		v, over, elem = k+", "+val, recv.in(pPostfix)+".items()", "["+k+", "+val+"]"
-	} else {
-		v = e.bind(b.Params[0], e.elemType(c.Recv))
+	default:
+		v = e.bind(params[0], e.elemType(c.Recv))
 		over, elem = recv.in(pOr), v
 	}
-	body := e.expr(b.Body[0].X)
+	body := e.expr(stmts[0].X)
 	switch c.Name {
 	case "map", "collect":
 		return atom("[" + body.in(pOr) + " for " + v + " in " + over + "]")
@@ -849,9 +863,22 @@ var rubyTypes = map[string][]string{
 	"TrueClass": {"bool"}, "FalseClass": {"bool"}, "NilClass": {"NoneType"},
 }
 
+// respondTypes are the Starlark types of the values whose Ruby class has
+// the method respond_to? asks about: a Hash's (has_key?, keys ...) are a
+// dict or node attributes, a String's a string, each a list or a dict.
 var respondTypes = map[string][]string{
 	"each": {"list", "dict", "attributes"}, "each_pair": {"dict", "attributes"}, "keys": {"dict", "attributes"},
-	"upcase": {"string"}, "<<": {"list"},
+	"has_key?": {"dict", "attributes"}, "key?": {"dict", "attributes"}, "to_hash": {"dict", "attributes"},
+	"upcase": {"string"}, "to_str": {"string"}, "<<": {"list"},
+}
+
+// respondNames lists respondTypes' methods for a TODO: ":each, :keys".
+func respondNames() string {
+	var names []string
+	for _, m := range sortedKeys(respondTypes) {
+		names = append(names, ":"+m)
+	}
+	return strings.Join(names, ", ")
 }
 
 func typeTest(v sx, types []string) sx {

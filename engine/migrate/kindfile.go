@@ -741,6 +741,19 @@ func (e *emitter) returning(body []*ruby.Stmt, ind int) {
 			}
 		}
 	}()
+	if c, ok := isEachWithObject(last.X); ok {
+		// the value is the memo the loop fills
+		for _, s := range body[:len(body)-1] {
+			e.stmt(s, ind)
+		}
+		e.guarded(last, ind, func() {
+			e.flushComments(last.Line, ind)
+			e.gap(last.Line)
+			e.line(ind, "return "+e.eachWithObject(c, "", ind))
+			e.skipComments(last.EndLine)
+		})
+		return
+	}
 	if !isValueStmt(e, last.X) {
 		e.body(body, ind)
 		return

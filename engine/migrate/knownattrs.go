@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
 
 	"github.com/converge-cm/converge/engine/migrate/ruby"
@@ -217,11 +218,94 @@ func (k knownAttrs) alwaysDefines(path []string) bool {
 	return false
 }
 
+// attrsBeforeFiles are, for each attribute file of the cookbook name in
+// dir (by stem), the attribute paths always set before Chef loads it:
+// those the Chef repository's nodes and roles set, those the cookbook's
+// dependencies always set (addRunAttrs) and those the cookbook's
+// attribute files loaded before it always set (default.rb first, then
+// the others by name, as Chef and converge load them).
+func (r *Report) attrsBeforeFiles(dir, name string, deps [][2]string) map[string]knownAttrs {
+	acc := knownAttrs{}
+	acc.scanRepoJSON(filepath.Dir(filepath.Dir(dir)))
+	r.addRunAttrs(acc, name, deps)
+	files, _ := filepath.Glob(filepath.Join(dir, "attributes", "*.rb"))
+	sort.SliceStable(files, func(i, j int) bool {
+		di, dj := filepath.Base(files[i]) == "default.rb", filepath.Base(files[j]) == "default.rb"
+		if di != dj {
+			return di
+		}
+		return files[i] < files[j]
+	})
+	out := map[string]knownAttrs{}
+	for _, f := range files {
+		before := knownAttrs{}
+		before.add(acc, true)
+		out[strings.TrimSuffix(filepath.Base(f), ".rb")] = before
+		if src, err := os.ReadFile(f); err == nil {
+			k := knownAttrs{}
+			k.scanAttrs(string(src), true)
+			acc.add(k, true)
+		}
+	}
+	return out
+}
+
+// scanAttrsBefore adds to attrsBefore, in an attributes file, what the
+// file's top-level statements before line sets.
+func (e *emitter) scanAttrsBefore(line int) {
+	if e.kind != kindAttributes || e.attrsBefore == nil || line-1 <= e.attrsScanned || line-1 > len(e.src) {
+		return
+	}
+	k := knownAttrs{}
+	k.scanAttrs(strings.Join(e.src[e.attrsScanned:line-1], "\n"), true)
+	e.attrsBefore.add(k, true)
+	e.attrsScanned = line - 1
+}
+
+// attrFileRead translates, in an attributes file, node['a']['b']...
+// whose path is not always set before the statement (attrsBefore): Ruby
+// reads a key not set yet as nil, so it is .get from the first level
+// that may be absent, None when unset. (default['a']['b'] = node['a']['c']
+// reads node['a'] before Starlark sets default['a']['b'].) A namespace no
+// cookbook sets is Ohai's, read as it is.
+func (e *emitter) attrFileRead(v *ruby.IndexExpr) (sx, bool) {
+	if e.kind != kindAttributes || e.attrsBefore == nil || e.lib == nil || e.lib.attrs == nil {
+		return sx{}, false
+	}
+	keys, ok := literalNodePath(v)
+	if !ok || facts[keys[0]] || !e.lib.attrs.defines(keys[:1]) {
+		return sx{}, false
+	}
+	strict := 0
+	for strict < len(keys) && e.attrsBefore.alwaysDefines(keys[:strict+1]) {
+		strict++
+	}
+	if strict == len(keys) {
+		return sx{}, false
+	}
+	cur := ruby.Expr(v)
+	for i := len(keys); i > strict; i-- {
+		cur = cur.(*ruby.IndexExpr).Recv
+	}
+	code := e.expr(cur).in(pPostfix)
+	for i := strict; i < len(keys); i++ {
+		if i < len(keys)-1 {
+			code += ".get(" + starQuote(keys[i]) + ", {})"
+		} else {
+			code += ".get(" + starQuote(keys[i]) + ")"
+		}
+	}
+	return sx{code: code, prec: pPostfix, none: true}, true
+}
+
 // optionalNodeRead translates node['a']['b']... whose path the cookbook
 // does not always set as .get from the first level that may be absent,
 // None when unset as in Chef.
 func (e *emitter) optionalNodeRead(v *ruby.IndexExpr) (sx, bool) {
-	if e.lib == nil || e.lib.attrs == nil || e.kind == kindAttributes {
+	if e.kind == kindAttributes {
+		return e.attrFileRead(v)
+	}
+	if e.lib == nil || e.lib.attrs == nil {
 		return sx{}, false
 	}
 	keys, ok := literalNodePath(v)
@@ -297,6 +381,9 @@ func (e *emitter) unsetAttrCond(x ruby.Expr) (sx, bool) {
 	ix, ok := x.(*ruby.IndexExpr)
 	if !ok || e.lib == nil {
 		return sx{}, false
+	}
+	if v, ok := e.attrFileRead(ix); ok {
+		return v, true // the whole path, .get where it may be unset
 	}
 	keys, ok := literalNodePath(ix)
 	if !ok || len(keys) < 2 || e.lib.attrs.defines(keys) {

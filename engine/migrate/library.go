@@ -55,6 +55,9 @@ type library struct {
 	// (kindmixin.go): a method of theirs that is not a plain function is
 	// translated in the kinds' files, not marked in the library's
 	kindModules map[string]bool
+	// before are, by attribute file stem, the paths always set before
+	// Chef loads that file (attrsBeforeFiles); nil when unknown
+	before map[string]knownAttrs
 }
 
 func (l *library) lookup(name string) *helper {

@@ -223,6 +223,7 @@ func migrateCookbook(r *Report, dir, outDir string, seen map[string]string) erro
 		}
 	}
 	kinds := r.kindsFor(name, r.testOf[filepath.Clean(dir)], meta.depends)
+	lib.before = r.attrsBeforeFiles(dir, name, meta.depends)
 	for _, sub := range []string{"attributes", "recipes"} {
 		files, err := filepath.Glob(filepath.Join(dir, sub, "*.rb"))
 		if err != nil {
@@ -285,7 +286,7 @@ func migrateCookbook(r *Report, dir, outDir string, seen map[string]string) erro
 	if err := writeFile(filepath.Join(out, "metadata.star"), []byte(meta.star())); err != nil {
 		return err
 	}
-	if err := migrateTemplates(r, dir, base, out, lib.attrs); err != nil {
+	if err := migrateTemplates(r, dir, name, base, out, lib.attrs); err != nil {
 		return err
 	}
 	if err := copyTree(filepath.Join(dir, "files"), filepath.Join(out, "files")); err != nil {
@@ -335,12 +336,12 @@ func sameDir(dir string, dirs []string) bool {
 
 var includeRe = regexp.MustCompile(`(?m)^\s*include_recipe\("([A-Za-z0-9_.-]+)::`)
 
-func migrateTemplates(r *Report, dir, base, out string, attrs knownAttrs) error {
+func migrateTemplates(r *Report, dir, name, base, out string, attrs knownAttrs) error {
 	root := filepath.Join(dir, "templates")
 	if !exists(root) {
 		return nil
 	}
-	passed := passedVars(dir)
+	uses := readTemplateUses(dir, name)
 	return filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return fmt.Errorf("migrate: %w", err)
@@ -357,7 +358,7 @@ func migrateTemplates(r *Report, dir, base, out string, attrs knownAttrs) error 
 			return fmt.Errorf("migrate: %w", err)
 		}
 		srcRel := base + "/templates/" + filepath.ToSlash(rel)
-		tmpl, notes, terr := translateERB(string(src), attrs, passed)
+		tmpl, notes, terr := translateERB(string(src), attrs, uses.passed(rel))
 		for _, n := range notes {
 			r.Warnings = append(r.Warnings, hashOrderNote(srcRel, n))
 		}

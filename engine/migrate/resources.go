@@ -207,8 +207,8 @@ type resourceBuild struct {
 	notifyLists, subscrLists []string
 	notIf                    []guard
 	onlyIf                   []guard
-	notesAt                  []int // source lines of properties that became TODOs
-	todoLines                []func(ind int)
+	notesAt                  []int           // source lines of properties that became TODOs
+	todoLines                []func(ind int) // TODO notes about parts of a property (a value of variables), written above the resource
 }
 
 type guard struct {
@@ -292,6 +292,9 @@ func (e *emitter) emitResource(s *ruby.Stmt, c *ruby.CallExpr, chefKind string, 
 	// comments inside the block go above the call
 	e.flushComments(s.EndLine+1, ind)
 	for _, t := range todos {
+		t(ind)
+	}
+	for _, t := range rb.todoLines {
 		t(ind)
 	}
 	e.writeCall(ind, kind, name.code, rb.kwargs)
@@ -518,7 +521,7 @@ func (e *emitter) property(rb *resourceBuild, kind, chefKind string, ps *ruby.St
 			rb.set("variables", e.expr(v).code)
 			return nil
 		}
-		rb.kwargs = append(rb.kwargs, e.dictKwarg("variables", h))
+		rb.kwargs = append(rb.kwargs, e.variablesKwarg(rb, c, h))
 		return nil
 	case "source":
 		v := one()
@@ -769,6 +772,43 @@ func (e *emitter) dictKwarg(name string, h *ruby.HashLit) kwarg {
 	return k
 }
 
+// variablesKwarg is a template's variables(...) hash as dictKwarg lays
+// it out, except that a value which is not translated becomes that
+// value's todo() marker (its TODO note goes above the resource, through
+// rb.todoLines) and the other keys are kept.
+func (e *emitter) variablesKwarg(rb *resourceBuild, c *ruby.CallExpr, h *ruby.HashLit) kwarg {
+	keys := make([]string, len(h.Keys))
+	vals := make([]string, len(h.Vals))
+	for i := range h.Keys {
+		keys[i] = e.hashKey(h.Keys[i])
+		v, bad := e.tryExpr(h.Vals[i])
+		if bad == nil {
+			vals[i] = v.code
+			continue
+		}
+		ln := h.Vals[i].ExprLine()
+		if ln == 0 {
+			ln = c.Line
+		}
+		rb.todoLines = append(rb.todoLines, func(ind int) { e.todoNote(ln, ind, bad.construct, bad.why) })
+		vals[i] = e.todoMarker(ln, bad.construct)
+	}
+	parts := make([]string, len(keys))
+	for i := range keys {
+		parts[i] = keys[i] + ": " + vals[i]
+	}
+	flat := "{" + strings.Join(parts, ", ") + "}"
+	k := kwarg{name: "variables", value: flat}
+	if len(flat) > 60 {
+		k.multi = []string{"{"}
+		for i := range keys {
+			k.multi = append(k.multi, "    "+parts[i]+",")
+		}
+		k.multi = append(k.multi, "}")
+	}
+	return k
+}
+
 func (e *emitter) action(x ruby.Expr) string {
 	switch v := x.(type) {
 	case *ruby.SymLit:
@@ -798,10 +838,11 @@ func (e *emitter) notification(c *ruby.CallExpr) string {
 				k, ok1 := h.Keys[0].(*ruby.SymLit)
 				if ok1 {
 					v := e.expr(h.Vals[0])
+					kind := targetKind(k.Name)
 					if sl, ok := h.Vals[0].(*ruby.StrLit); ok && isPlain(sl) {
-						target = starQuote(k.Name + "[" + plain(sl) + "]")
+						target = starQuote(kind + "[" + plain(sl) + "]")
 					} else {
-						target = fmt.Sprintf("%s %% %s", starQuote(k.Name+"[%s]"), v.in(pMul+1))
+						target = fmt.Sprintf("%s %% %s", starQuote(kind+"[%s]"), v.in(pMul+1))
 					}
 				}
 			} else {
@@ -812,8 +853,9 @@ func (e *emitter) notification(c *ruby.CallExpr) string {
 			no(c.Name, "unsupported notification target")
 		}
 	default:
-		target = e.expr(c.Args[1]).code
-		if sl, ok := c.Args[1].(*ruby.StrLit); ok && isPlain(sl) {
+		tx := targetString(c.Args[1])
+		target = e.expr(tx).code
+		if sl, ok := tx.(*ruby.StrLit); ok && isPlain(sl) {
 			if to, ok := e.renamed[plain(sl)]; ok {
 				kind := plain(sl)[:strings.Index(plain(sl), "[")]
 				if strings.Contains(to, " ") {
@@ -839,6 +881,39 @@ func (e *emitter) notification(c *ruby.CallExpr) string {
 		return "(" + action + ", " + target + ")"
 	}
 	return "(" + action + ", " + target + ", " + starQuote(timing) + ")"
+}
+
+// targetKind is the converge kind a notification naming a resource of
+// Chef kind chefKind names: the kind chefKind translates to when it is a
+// Chef name of a converge kind (rpm_package is package), else chefKind.
+func targetKind(chefKind string) string {
+	if k, ok := chefResource(chefKind); ok {
+		return k
+	}
+	return chefKind
+}
+
+// targetString is a notification's "kind[name]" string with its kind
+// the converge kind (targetKind): a string whose first part is literal
+// text up to "[" names the kind there; any other expression is x.
+func targetString(x ruby.Expr) ruby.Expr {
+	sl, ok := x.(*ruby.StrLit)
+	if !ok || len(sl.Parts) == 0 || sl.Parts[0].IsCode {
+		return x
+	}
+	lit := sl.Parts[0].Lit
+	i := strings.Index(lit, "[")
+	if i <= 0 {
+		return x
+	}
+	kind := targetKind(lit[:i])
+	if kind == lit[:i] {
+		return x
+	}
+	cp := *sl
+	cp.Parts = append([]ruby.StrElem(nil), sl.Parts...)
+	cp.Parts[0].Lit = kind + lit[i:]
+	return &cp
 }
 
 func (e *emitter) mode(x ruby.Expr) string {

@@ -77,6 +77,14 @@ type emitter struct {
 	// lastMatch names the variable holding the match $~ and $1 read
 	// (regex.go), "" outside the branch of an if that keeps it
 	lastMatch string
+	// attrsBefore, in an attributes file, are the attribute paths set
+	// before the top-level statement being written (knownattrs.go), nil
+	// when unknown; attrsScanned is how many lines of the file they hold;
+	// topStmts are the file's top-level statements (some are written
+	// nested, under a return's condition)
+	attrsBefore  knownAttrs
+	attrsScanned int
+	topStmts     map[*ruby.Stmt]bool
 	// lastStmt is a recipe's last top-level statement: a list of
 	// statements ending with it runs to the end of the recipe
 	lastStmt *ruby.Stmt
@@ -177,6 +185,14 @@ func translateFileKinds(file string, kind fileKind, cookbook, recipe, src string
 	e := newEmitter(file, kind, cookbook, recipe, src, comments)
 	e.lib = lib
 	e.kinds = kinds
+	if kind == kindAttributes && lib != nil && lib.before != nil {
+		e.attrsBefore = knownAttrs{}
+		e.attrsBefore.add(lib.before[recipe], true)
+		e.topStmts = map[*ruby.Stmt]bool{}
+		for _, s := range stmts {
+			e.topStmts[s] = true
+		}
+	}
 	if len(stmts) > 0 && kind == kindRecipe {
 		e.lastStmt = stmts[len(stmts)-1]
 		e.constCands = constCandidates(stmts, src)
@@ -324,7 +340,7 @@ func (e *emitter) body(stmts []*ruby.Stmt, ind int) {
 		toEnd := ind == 0 || e.lastStmt != nil && stmts[len(stmts)-1] == e.lastStmt // these statements run to the end of the recipe
 		if j, ok := s.X.(*ruby.IfExpr); ok && !j.Modifier && e.loop == 0 && toEnd && len(j.Conds) == 1 && !j.HasElse && i < len(stmts)-1 {
 			if b := j.Bodies[0]; len(b) > 0 {
-				if r, ok := b[len(b)-1].X.(*ruby.JumpExpr); ok && r.Kind == "return" && r.Val == nil {
+				if r, ok := b[len(b)-1].X.(*ruby.JumpExpr); ok && recipeReturn(r) {
 					c := *j
 					c.Bodies = [][]*ruby.Stmt{b[:len(b)-1]}
 					c.Else, c.HasElse = stmts[i+1:], true
@@ -350,9 +366,10 @@ func (e *emitter) body(stmts []*ruby.Stmt, ind int) {
 				return
 			}
 		}
-		// "return if cond" at the top of a recipe guards the rest of the file
-		if j, ok := s.X.(*ruby.IfExpr); ok && j.Modifier && e.loop == 0 && ind == 0 {
-			if r, ok := j.Bodies[0][0].X.(*ruby.JumpExpr); ok && r.Kind == "return" && r.Val == nil {
+		// "return if cond" at the top of a recipe (or where the rest of
+		// the recipe follows) guards the rest of the file
+		if j, ok := s.X.(*ruby.IfExpr); ok && j.Modifier && e.loop == 0 && toEnd {
+			if r, ok := j.Bodies[0][0].X.(*ruby.JumpExpr); ok && recipeReturn(r) {
 				cond, err := e.tryCond(j.Conds[0], !j.Unless)
 				if err != nil {
 					e.todo(s, ind, "return", err.why)
@@ -367,8 +384,8 @@ func (e *emitter) body(stmts []*ruby.Stmt, ind int) {
 				return
 			}
 		}
-		if r, ok := s.X.(*ruby.JumpExpr); ok && r.Kind == "return" && e.loop == 0 && ind == 0 {
-			if i == len(stmts)-1 && r.Val == nil {
+		if r, ok := s.X.(*ruby.JumpExpr); ok && r.Kind == "return" && e.loop == 0 && toEnd {
+			if i == len(stmts)-1 && recipeReturn(r) {
 				e.flushComments(s.Line, ind)
 				e.skipComments(s.EndLine)
 				e.line(ind, "# (return: end of recipe)")
@@ -382,6 +399,20 @@ func (e *emitter) body(stmts []*ruby.Stmt, ind int) {
 	}
 }
 
+// recipeReturn reports whether r is a return that leaves a recipe and does
+// nothing else: without a value, or with a literal one (`return 'only on
+// Windows' unless ...`), which Chef throws away.
+func recipeReturn(r *ruby.JumpExpr) bool {
+	if r.Kind != "return" {
+		return false
+	}
+	switch r.Val.(type) {
+	case nil, *ruby.StrLit, *ruby.SymLit, *ruby.IntLit, *ruby.FloatLit, *ruby.NilLit, *ruby.BoolLit:
+		return true
+	}
+	return false
+}
+
 func hasCode(lines []string) bool {
 	for _, l := range lines {
 		t := strings.TrimSpace(l)
@@ -393,6 +424,9 @@ func hasCode(lines []string) bool {
 }
 
 func (e *emitter) stmt(s *ruby.Stmt, ind int) {
+	if e.topStmts[s] {
+		e.scanAttrsBefore(s.Line)
+	}
 	e.flushComments(s.Line, ind)
 	e.gap(s.Line)
 	mark := len(e.out)

@@ -2,6 +2,7 @@ package ruby
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -76,8 +77,15 @@ type (
 	BlockExpr struct {
 		Line, EndLine int
 		Params        []string
-		Body          []*Stmt
-		Brace         bool
+		// Groups are the parameters written as a destructuring group,
+		// by index: |(k, v), i| has Params ["k_v", "i"] and Groups
+		// {0: ["k", "v"]}. Body then starts with one assignment per
+		// group (k, v = k_v), so that a reader knowing nothing of
+		// groups still gets Ruby's meaning; Unpacked is the body
+		// without them.
+		Groups map[int][]string
+		Body   []*Stmt
+		Brace  bool
 	}
 	IndexExpr struct {
 		Line int
@@ -1349,12 +1357,27 @@ func (p *Parser) parseBlockWith(params []string) *BlockExpr {
 		p.Next()
 	} else if p.IsOp("|") {
 		p.Next()
-		b.Params = p.parseParamNames("|")
+		b.Params, b.Groups = p.parseBlockParams()
 	} else {
 		b.Params = params
 	}
 	p.pushScope(b.Params...)
-	b.Body = p.parseStmts([]string{closer})
+	var unpack []*Stmt
+	for i := range b.Params {
+		names := b.Groups[i]
+		if names == nil {
+			continue
+		}
+		for _, n := range names {
+			p.declare(n)
+		}
+		tgt := &ArrayLit{Line: t.Line}
+		for _, n := range names {
+			tgt.Elems = append(tgt.Elems, &IdentRef{Line: t.Line, Name: n})
+		}
+		unpack = append(unpack, &Stmt{X: &AssignExpr{Line: t.Line, Target: tgt, Op: "=", Value: &IdentRef{Line: t.Line, Name: b.Params[i]}}, Line: t.Line, EndLine: t.Line})
+	}
+	b.Body = append(unpack, p.parseStmts([]string{closer})...)
 	p.popScope()
 	end := p.Tok()
 	if closer == "}" {
@@ -1365,6 +1388,80 @@ func (p *Parser) parseBlockWith(params []string) *BlockExpr {
 	b.EndLine = end.Line
 	return b
 }
+
+// parseBlockParams reads a block's parameters up to the closing "|": the
+// names, and the groups of those written (a, b) (see BlockExpr.Groups),
+// each named by its names joined with "_" (a_b; with a further "_" while
+// that is a local or another parameter).
+func (p *Parser) parseBlockParams() (names []string, groups map[int][]string) {
+	for {
+		t := p.Tok()
+		switch {
+		case t.Kind == IDENT && !IsKeyword(t.Text):
+			p.Next()
+			names = append(names, t.Text)
+		case t.Kind == OP && t.Text == "|":
+			p.Next()
+			for i, n := range names {
+				if groups[i] == nil {
+					continue
+				}
+				for p.isLocal(n) || slices.Contains(names[:i], n) || slices.Contains(names[i+1:], n) || groupsHold(groups, n) {
+					n += "_"
+				}
+				names[i] = n
+			}
+			return names, groups
+		case t.Kind == OP && t.Text == "(":
+			p.Next()
+			var g []string
+			for !p.IsOp(")") {
+				n := p.Tok()
+				if n.Kind != IDENT || IsKeyword(n.Text) {
+					p.fail("unsupported destructuring block parameter %s", describe(n))
+				}
+				p.Next()
+				g = append(g, n.Text)
+				if p.IsOp(",") {
+					p.Next()
+				} else if !p.IsOp(")") {
+					p.fail("unsupported destructuring block parameter %s", describe(p.Tok()))
+				}
+			}
+			p.Next()
+			if len(g) == 0 {
+				p.fail("an empty destructuring block parameter")
+			}
+			if groups == nil {
+				groups = map[int][]string{}
+			}
+			groups[len(names)] = g
+			names = append(names, strings.Join(g, "_"))
+		default:
+			p.fail("unsupported block parameter %s", describe(t))
+		}
+		if p.IsOp("=") {
+			p.fail("default values for block parameters")
+		}
+		if p.IsOp(",") {
+			p.Next()
+		}
+	}
+}
+
+// groupsHold reports whether a destructuring group names n.
+func groupsHold(groups map[int][]string, n string) bool {
+	for _, g := range groups {
+		if slices.Contains(g, n) {
+			return true
+		}
+	}
+	return false
+}
+
+// Unpacked is the block's body without the assignments that destructure
+// its grouped parameters (BlockExpr.Groups).
+func (b *BlockExpr) Unpacked() []*Stmt { return b.Body[len(b.Groups):] }
 
 func (p *Parser) parseParamNames(closer string) []string {
 	var names []string
