@@ -140,6 +140,13 @@ func reFunc(fn string, impl reImpl) *starlark.Builtin {
 		if len(args) == 0 {
 			return nil, fmt.Errorf("%s: missing the pattern argument", fn)
 		}
+		for _, a := range args {
+			if isTodo(a) {
+				// under --allow-todo, what is computed from an
+				// untranslated value is untranslated too
+				return a, nil
+			}
+		}
 		var p *rePattern
 		switch v := args[0].(type) {
 		case starlark.String:

@@ -89,6 +89,28 @@ func TestRe(t *testing.T) {
 // TestRe_Errors: a pattern RE2 cannot compile is an error naming the
 // pattern and, for the Perl constructs RE2 lacks, saying so; so are bad
 // replacements and groups.
+// TestRe_TodoIn: under --allow-todo, a pattern or subject that migrate
+// could not translate (todo()) gives the inert value back, not an error.
+func TestRe_TodoIn(t *testing.T) {
+	pre := recipe.Predeclared()
+	pre["t"] = recipe.TodoValue{What: "a.rb:1: ENV"}
+	for _, tc := range []struct{ expr, want string }{
+		{`bool(re.search("x", t))`, `False`},
+		{`str(re.sub("a", "b", t))`, `""`},
+		{`[x for x in re.findall(t, "abc")]`, `[]`},
+		{`re.search("b", "abc").group()`, `"b"`},
+	} {
+		v, err := starlark.EvalOptions(&syntax.FileOptions{}, &starlark.Thread{}, "expr", tc.expr, pre)
+		if err != nil {
+			t.Errorf("%s: %v", tc.expr, err)
+			continue
+		}
+		if got := v.String(); got != tc.want {
+			t.Errorf("%s = %s, want %s", tc.expr, got, tc.want)
+		}
+	}
+}
+
 func TestRe_Errors(t *testing.T) {
 	cases := []struct{ src, want string }{
 		{`re.search("a(", "x")`, `re.search: bad pattern "a(": missing closing )`},
