@@ -15,7 +15,7 @@ type User struct {
 	engine.Common
 	Username   string `prop:"username,name" doc:"Login name; defaults to the resource name."`
 	UID        int    `prop:"uid" doc:"Numeric user id."`
-	GID        string `prop:"gid" doc:"Primary group, by name or number."`
+	GID        string `prop:"gid,account" doc:"Primary group, by name or number."`
 	Home       string `prop:"home" doc:"Home directory."`
 	Shell      string `prop:"shell" doc:"Login shell."`
 	Comment    string `prop:"comment" doc:"GECOS comment."`

@@ -422,6 +422,14 @@ func setField(f reflect.Value, pf engine.Property, v starlark.Value) error {
 		f.SetString(s)
 		return nil
 	}
+	if pf.Account {
+		s, err := accountString(v)
+		if err != nil {
+			return err
+		}
+		f.SetString(s)
+		return nil
+	}
 	switch f.Kind() {
 	case reflect.String:
 		s, ok := v.(starlark.String)
@@ -557,6 +565,23 @@ func modeString(v starlark.Value) (string, error) {
 		return fmt.Sprintf("%04o", n), nil
 	}
 	return "", fmt.Errorf("want an octal mode like \"0644\" or 0o644, got %s", v.Type())
+}
+
+// accountString is a user or group property's value: a name as given,
+// or a uid/gid (Chef's owner 0, group 1000) in decimal. The resource
+// checks the name; here an int must be an id (0 to 4294967294).
+func accountString(v starlark.Value) (string, error) {
+	switch x := v.(type) {
+	case starlark.String:
+		return string(x), nil
+	case starlark.Int:
+		n, ok := x.Int64()
+		if !ok || n < 0 || n >= 1<<32-1 {
+			return "", fmt.Errorf("id %s is out of range; ids are 0 to 4294967294", x)
+		}
+		return strconv.FormatInt(n, 10), nil
+	}
+	return "", fmt.Errorf("want a name or a numeric id, got %s (%s)", v.Type(), v)
 }
 
 func stringList(v starlark.Value) ([]string, error) {

@@ -94,6 +94,9 @@ func typeName(p engine.Property) string {
 	if p.Mode {
 		return "mode"
 	}
+	if p.Account {
+		return "str or int"
+	}
 	switch p.Type.Kind() {
 	case reflect.String:
 		return "str"
