@@ -77,7 +77,10 @@ func TestTranslateRecipe_Constructs(t *testing.T) {
 		{"ruby_block is a TODO", "ruby_block 'x' do\n  block do\n    puts 1\n  end\nend", "# TODO(migrate): ruby_block", 1},
 		{"search with a symbol", `nodes = search(:node, "role:db")`, `nodes = search("node", "role:db")`, 0},
 		{"search options are a TODO", `nodes = search(:node, "role:db", rows: 10)`, "# TODO(migrate): search(..., options)", 1},
-		{"unknown property is a TODO", "service 'x' do\n  start_command '/bin/x'\nend", "# TODO(migrate): start_command", 1},
+		{"unknown property is a TODO", "service 'x' do\n  init_command '/etc/init.d/x'\nend", "# TODO(migrate): init_command", 1},
+		{"service's own commands", "service 'x' do\n  start_command '/opt/x/bin/x start'\n  stop_command \"kill $(cat #{node['x']['pid']})\"\n  restart_command '/opt/x/bin/x restart'\n  reload_command '/opt/x/bin/x reload'\n  status_command 'pgrep -f /opt/x' if node['x']['pgrep']\n  action :start\nend",
+			"    start_command=\"/opt/x/bin/x start\",\n    stop_command=\"kill $(cat %s)\" % node[\"x\"][\"pid\"],\n    restart_command=\"/opt/x/bin/x restart\",\n    reload_command=\"/opt/x/bin/x reload\",\n" +
+				"    action=\"start\",\n    **({\"status_command\": \"pgrep -f /opt/x\"} if node[\"x\"].get(\"pgrep\") else {}),\n)", 0},
 		{"unparsable line is a TODO", "package 'x' do\n  action :install\nend\n)(\npackage 'y'", "# TODO(migrate): unreadable Ruby", 1},
 		{"comments kept", "# hello\npackage 'x' # trailing", "# hello\n# trailing\npackage(\"x\")", 0},
 		{"symbol to proc", "x = %w(a b).map(&:upcase)\npackage x", "x = [it.upper() for it in [\"a\", \"b\"]]", 0},
