@@ -473,6 +473,12 @@ func (c *compiler) customBuiltin(k *customKind) *starlark.Builtin {
 			}
 			res.Props = append(res.Props, engine.CustomProp{Name: p.name, Value: g, Set: set, DesiredState: p.desiredState, Sensitive: p.sensitive})
 		}
+		if _, prop := fields["cookbook_name"]; !prop {
+			// Chef's new_resource.cookbook_name: the cookbook that
+			// declared the resource, whose templates a migrated
+			// definition's body renders (cookbook=r.cookbook_name)
+			fields["cookbook_name"] = starlark.String(cur)
+		}
 		r := starlarkstruct.FromStringDict(starlark.String(k.name), fields)
 		r.Freeze()
 		if len(base.Actions) == 0 {
