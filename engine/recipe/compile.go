@@ -58,6 +58,9 @@ type compiler struct {
 	kinds   map[string]*customKind
 	customs map[engine.Resource]*customInst
 	scopes  []*innerScope
+	// callers are the cookbook_name of the custom resources whose
+	// actions are being compiled, innermost last.
+	callers []string
 
 	nodeVal starlark.Value
 	// runState is Chef's node.run_state: a dict the recipes of one run

@@ -70,8 +70,8 @@ func TestCookbookProperty_SourceFromAnotherCookbook(t *testing.T) {
 
 // TestCustomKind_CookbookName: r.cookbook_name is the cookbook that
 // declared the resource (Chef's new_resource.cookbook_name), so a kind's
-// action can render the caller's template, as a Chef definition does; a
-// property of that name wins.
+// action can render the caller's template, as a Chef definition does,
+// also through a kind that declares it; a property of that name wins.
 func TestCustomKind_CookbookName(t *testing.T) {
 	files := map[string]string{
 		"cookbooks/lib/metadata.star": `name = "lib"`,
@@ -84,10 +84,14 @@ def action_create(r):
 def action_create(r):
     log(r.name + " " + r.cookbook_name)
 `,
+		"cookbooks/lib/resources/outer.star": `property("path", "path", name_property=True)
+def action_create(r):
+    lib_conf(r.path)
+`,
 		"cookbooks/lib/templates/default/conf.tmpl": "lib's\n",
 		"cookbooks/app/metadata.star":               "name = \"app\"\ndepends = {\"lib\": \">= 0\"}",
 		"cookbooks/app/templates/default/conf.tmpl": "app's\n",
-		"cookbooks/app/recipes/default.star":        "lib_conf(\"/etc/app.conf\")\nlib_named(\"n\")\n",
+		"cookbooks/app/recipes/default.star":        "lib_conf(\"/etc/app.conf\")\nlib_named(\"n\")\nlib_outer(\"/etc/nested.conf\")\n",
 	}
 	c, err := compileTree(t, files, recipe.Input{RunList: []string{"app"}})
 	if err != nil {
@@ -102,6 +106,15 @@ def action_create(r):
 	}
 	if got := rendered(t, inner[1], "/etc/app.conf.lib"); got != "lib's\n" {
 		t.Errorf("no cookbook= rendered %q, want the kind's own template", got)
+	}
+	// through a kind of lib that declares lib_conf, still the recipe's
+	outer := find(t, c, "lib_outer[/etc/nested.conf]").(*engine.Custom).InnerRes["create"]
+	if len(outer) != 1 {
+		t.Fatalf("lib_outer inner resources %d, want 1", len(outer))
+	}
+	nested := outer[0].(*engine.Custom).InnerRes["create"]
+	if got := rendered(t, nested[0], "/etc/nested.conf"); got != "app's\n" {
+		t.Errorf("nested: cookbook=r.cookbook_name rendered %q, want the recipe's cookbook's template", got)
 	}
 	named := find(t, c, "lib_named[n]").(*engine.Custom).InnerRes["create"]
 	if len(named) != 1 || named[0].Base().Name != "n mine" {
