@@ -45,6 +45,9 @@ type crKind struct {
 	// nil that the body never assigns with =: never None, read
 	// params["x"]
 	strict map[string]bool
+	// dir is the Chef cookbook's folder, for a definition: whether it
+	// has a template its body renders (crKind.hasSource)
+	dir string
 }
 
 type crProp struct {
@@ -145,7 +148,7 @@ func scanKinds(dir, cookbook string) []*crKind {
 			if !ok {
 				continue
 			}
-			k := &crKind{cookbook: cookbook, chefName: sym.Name, style: "definition", src: strings.TrimSuffix(filepath.Base(f), ".rb"), props: map[string]*crProp{}}
+			k := &crKind{cookbook: cookbook, chefName: sym.Name, style: "definition", src: strings.TrimSuffix(filepath.Base(f), ".rb"), props: map[string]*crProp{}, dir: dir}
 			k.kind, k.stem, _ = kindName(cookbook, sym.Name)
 			for _, p := range defineParams(c) {
 				k.addProp(p.name, p.typ)
