@@ -30,7 +30,7 @@ func TestMigrate_DefinitionSourcesFromTheCaller(t *testing.T) {
 		{
 			name: "the template only the caller has",
 			files: map[string]string{
-				"definitions/site.rb":                       "define :kit_site do\n  template \"/etc/#{params[:name]}.conf\" do\n    source 'site.conf.erb'\n  end\nend\n",
+				"definitions/site.rb":                      "define :kit_site do\n  template \"/etc/#{params[:name]}.conf\" do\n    source 'site.conf.erb'\n  end\nend\n",
 				caller + "templates/default/site.conf.erb": "caller's <%= 1 + 1 %>\n",
 			},
 			recipe: "kit_site 'blog'\n",
@@ -74,7 +74,7 @@ func TestMigrate_DefinitionSourcesFromTheCaller(t *testing.T) {
 		{
 			name: "a cookbook parameter, if given, else the caller's",
 			files: map[string]string{
-				"definitions/site.rb":                       "define :kit_site, cookbook: nil do\n  template '/etc/site.conf' do\n    source 'site.conf.erb'\n    cookbook params[:cookbook] if params[:cookbook]\n  end\nend\n",
+				"definitions/site.rb":                      "define :kit_site, cookbook: nil do\n  template '/etc/site.conf' do\n    source 'site.conf.erb'\n    cookbook params[:cookbook] if params[:cookbook]\n  end\nend\n",
 				caller + "templates/default/site.conf.erb": "caller's\n",
 			},
 			recipe: "kit_site 'x'\n",
@@ -84,7 +84,7 @@ func TestMigrate_DefinitionSourcesFromTheCaller(t *testing.T) {
 		{
 			name: "a cookbook parameter that may be nil",
 			files: map[string]string{
-				"definitions/site.rb":                       "define :kit_site, cookbook: nil do\n  template '/etc/site.conf' do\n    source 'site.conf.erb'\n    cookbook params[:cookbook]\n  end\nend\n",
+				"definitions/site.rb":                      "define :kit_site, cookbook: nil do\n  template '/etc/site.conf' do\n    source 'site.conf.erb'\n    cookbook params[:cookbook]\n  end\nend\n",
 				caller + "templates/default/site.conf.erb": "caller's\n",
 			},
 			recipe: "kit_site 'x'\n",
