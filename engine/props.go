@@ -24,8 +24,9 @@ type Property struct {
 	// Mode: an octal file mode, given as 0o644 or "0644".
 	Mode bool
 	// Account: a user or group, given as a name ("www-data") or as a
-	// number (1000, or "1000"), as Chef accepts owner 0; the field holds
-	// the number in decimal.
+	// number (1000, or "1000"), as Chef accepts owner 0; a string field
+	// holds the number in decimal, an int field (a uid or gid) takes the
+	// number or its decimal string only.
 	Account bool
 	// ChefName is Chef's name for the property when it differs (a
 	// `chef=NAME` tag option: Chef's name is a Starlark keyword).

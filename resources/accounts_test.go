@@ -90,10 +90,41 @@ func TestAccounts_NumericUserOfCommands(t *testing.T) {
 
 func TestAccounts_BadInput(t *testing.T) {
 	runBadInputs(t, []badInput{
-		{"negative uid", "file(\"/x\", owner=-1)\n", 1, `property owner: id -1 is out of range`},
-		{"uid too big", "directory(\"/x\", group=4294967295)\n", 1, `property group: id 4294967295 is out of range`},
+		{"negative uid", "file(\"/x\", owner=-1)\n", 1, `owner "-1" is not a user or group name or a decimal id`},
+		{"uid too big", "directory(\"/x\", group=4294967295)\n", 1, `group "4294967295" is not a user or group name or a decimal id`},
+		{"uid beyond int64", "directory(\"/x\", group=1 << 70)\n", 1, `property group: id 1180591620717411303424 is out of range`},
 		{"bool", "file(\"/x\", owner=True)\n", 1, `property owner: want a name or a numeric id, got bool`},
 		{"float", "execute(\"x\", user=1.5)\n", 1, `property user: want a name or a numeric id, got float`},
 		{"list", "link(\"/x\", to=\"/y\", group=[0])\n", 1, `property group: want a name or a numeric id, got list`},
+	})
+}
+
+// user's uid and group's gid are numbers, given as ints or (Chef's uid
+// "1000") decimal strings.
+func TestAccounts_UIDAndGIDAsStrings(t *testing.T) {
+	for _, c := range []struct {
+		src  string
+		want int
+	}{
+		{`user("app", uid="1000")`, 1000},
+		{`user("app", uid=4000000000)`, 4000000000},
+		{`group("app", gid="0")`, 0},
+		{`group("app", gid=50)`, 50},
+	} {
+		r := compileOne(t, c.src, debian12())
+		var got int
+		switch x := r.(type) {
+		case *resources.User:
+			got = x.UID
+		case *resources.Group:
+			got = x.GID
+		}
+		if got != c.want {
+			t.Errorf("%s: id %d, want %d", c.src, got, c.want)
+		}
+	}
+	runBadInputs(t, []badInput{
+		{"a name for uid", "user(\"app\", uid=\"app\")\n", 1, `property uid: want a numeric id, got "app"`},
+		{"negative gid", "group(\"app\", gid=-1)\n", 1, `gid -1 is not a valid id`},
 	})
 }

@@ -94,7 +94,7 @@ func typeName(p engine.Property) string {
 	if p.Mode {
 		return "mode"
 	}
-	if p.Account {
+	if p.Account && p.Type.Kind() == reflect.String {
 		return "str or int"
 	}
 	switch p.Type.Kind() {
