@@ -45,8 +45,8 @@ type crKind struct {
 	// nil that the body never assigns with =: never None, read
 	// params["x"]
 	strict map[string]bool
-	// dir is the Chef cookbook's folder, for a definition: whether it
-	// has a template its body renders (crKind.hasSource)
+	// dir is the Chef cookbook's folder: whether it has a template the
+	// kind's body renders (crKind.hasSource)
 	dir string
 }
 
@@ -105,7 +105,7 @@ func scanKinds(dir, cookbook string) []*crKind {
 		if exists(filepath.Join(dir, "providers", stem+".rb")) {
 			style = "LWRP"
 		}
-		k := &crKind{cookbook: cookbook, style: style, src: stem, props: map[string]*crProp{}}
+		k := &crKind{cookbook: cookbook, style: style, src: stem, props: map[string]*crProp{}, dir: dir}
 		for _, s := range stmts {
 			c, ok := s.X.(*ruby.CallExpr)
 			if !ok || c.Recv != nil {

@@ -9,12 +9,13 @@ import (
 	"github.com/converge-cm/converge/engine"
 )
 
-// Chef expands a definition into the calling recipe, so the templates and
-// cookbook files of its body come from the caller's cookbook unless they
-// name one. The migrated body says cookbook=r.cookbook_name where the
-// definition's own cookbook lacks the source (where it has it, converge's
-// default, the kind's cookbook, keeps a definition that ships its
-// template working); an explicit cookbook is kept. Each case migrates
+// Chef expands a definition into the calling recipe (and runs a custom
+// resource's actions with the caller's cookbook_name), so the templates
+// and cookbook files of its body come from the caller's cookbook unless
+// they name one. The migrated body says cookbook=r.cookbook_name where
+// the kind's own cookbook lacks the source (where it has it, converge's
+// default, the kind's cookbook, keeps a kind that ships its template
+// working); an explicit cookbook is kept. Each case migrates
 // cookbook kit and its test cookbook kit_test, which calls the
 // definition, and compiles the result.
 func TestMigrate_DefinitionSourcesFromTheCaller(t *testing.T) {
@@ -80,6 +81,17 @@ func TestMigrate_DefinitionSourcesFromTheCaller(t *testing.T) {
 			recipe: "kit_site 'x'\n",
 			want:   []string{`cookbook=r.cookbook if r.cookbook else r.cookbook_name`},
 			got:    map[string]string{"/etc/site.conf": "caller's\n"},
+		},
+		{
+			name: "a custom resource's template only the caller has; one it ships",
+			files: map[string]string{
+				"resources/site.rb":                        "property :path, String, name_property: true\naction :create do\n  template new_resource.path do\n    source 'site.conf.erb'\n  end\n  template \"#{new_resource.path}.own\" do\n    source 'own.erb'\n  end\nend\n",
+				"templates/default/own.erb":                "kit's own\n",
+				caller + "templates/default/site.conf.erb": "caller's\n",
+			},
+			recipe: "kit_site '/etc/site.conf'\n",
+			want:   []string{`template(r.path, source="site.conf.tmpl", cookbook=r.cookbook_name)`, `template("%s.own" % r.path, source="own.tmpl")`},
+			got:    map[string]string{"/etc/site.conf": "caller's\n", "/etc/site.conf.own": "kit's own\n"},
 		},
 		{
 			name: "a cookbook parameter that may be nil",

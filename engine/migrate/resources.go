@@ -264,7 +264,7 @@ func (e *emitter) emitResource(s *ruby.Stmt, c *ruby.CallExpr, chefKind string, 
 			})
 		}
 	}
-	if (kind == "template" || kind == "cookbook_file") && e.inDefinition() {
+	if (kind == "template" || kind == "cookbook_file") && e.inKind() {
 		src := rb.source
 		if !rb.sourceSet {
 			if sl, ok := c.Args[0].(*ruby.StrLit); ok && isPlain(sl) {
@@ -647,13 +647,12 @@ func (e *emitter) property(rb *resourceBuild, kind, chefKind string, ps *ruby.St
 // sourceCookbook translates Chef's cookbook property of a template or
 // cookbook_file, the cookbook its source comes from; ok is false when
 // the property is best left out. The recipe's own cookbook, named
-// literally, is converge's default (left out), except in a definition's
-// body, whose default may be the calling recipe's cookbook
-// (callerCookbook). A value that is nil leaves the property unset, the
+// literally, is converge's default (left out), except in a kind's body,
+// whose default may be the calling recipe's cookbook (callerCookbook). A value that is nil leaves the property unset, the
 // default, as in Chef.
 func (e *emitter) sourceCookbook(x ruby.Expr) (string, bool) {
 	if sl, ok := x.(*ruby.StrLit); ok && isPlain(sl) && plain(sl) == e.cookbook {
-		if e.inDefinition() {
+		if e.inKind() {
 			return starQuote(e.cookbook), true
 		}
 		return "", false
@@ -676,17 +675,20 @@ func (k *crKind) hasSource(kind, src string) bool {
 	return len(found) > 0
 }
 
-// inDefinition reports whether e writes the body of a Chef definition.
-func (e *emitter) inDefinition() bool { return e.cr != nil && e.cr.k.style == "definition" }
+// inKind reports whether e writes the body of a kind: a definition, a
+// custom resource or an LWRP, whose templates and cookbook files Chef
+// looks up in the declaring recipe's cookbook (new_resource.cookbook_name).
+func (e *emitter) inKind() bool { return e.cr != nil }
 
-// callerCookbook makes a definition's template or cookbook_file take its
-// source from the calling recipe's cookbook (r.cookbook_name), as Chef
-// expands a definition into that recipe, where the body gives no
-// cookbook, gives one under a condition only, or gives a value that may
-// be nil. emitResource calls it unless the definition's own cookbook has
-// the source, where converge looks by default: a definition that ships
-// its template keeps working when another cookbook calls it (in Chef
-// that call would need the template in the caller's cookbook, or a
+// callerCookbook makes a template or cookbook_file of a kind's body take
+// its source from the calling recipe's cookbook (r.cookbook_name), as
+// Chef does (it expands a definition into that recipe, and runs a custom
+// resource's or LWRP's actions with the resource's cookbook_name), where
+// the body gives no cookbook, gives one under a condition only, or gives
+// a value that may be nil. emitResource calls it unless the kind's own
+// cookbook has the source, where converge looks by default: a kind that
+// ships its template keeps working when another cookbook declares it
+// (in Chef that needs the template in the caller's cookbook, or a
 // cookbook property).
 func (rb *resourceBuild) callerCookbook() {
 	const caller = "r.cookbook_name"
