@@ -31,7 +31,8 @@ type PrepareContext struct {
 	Node *Node
 	// FindFile looks a cookbook file up by Chef's file specificity; dir is
 	// "templates" or "files". It returns the path found, or an error that
-	// lists every place tried.
+	// lists every place tried; a *CookbookError when the run has no such
+	// cookbook.
 	FindFile func(cookbook, dir, name string) (string, error)
 	// ReadFile reads a file found by FindFile.
 	ReadFile func(path string) ([]byte, error)
@@ -134,3 +135,12 @@ func (c *countingTransport) Get(ctx context.Context, path string) ([]byte, error
 	c.add()
 	return c.Transport.Get(ctx, path)
 }
+
+// CookbookError is FindFile's error for a cookbook the run cannot take a
+// file from (a template's cookbook= names one the repository lacks, or
+// one the run list does not bring); Fix says what to do.
+type CookbookError struct {
+	Msg, Fix string
+}
+
+func (e *CookbookError) Error() string { return e.Msg }

@@ -10,7 +10,7 @@ import (
 var CommonProps = []string{"action", "not_if", "only_if", "ignore_failure", "retries", "retry_delay", "notifies", "subscribes", "sensitive"}
 
 // Property is one property of a resource kind: a field of the kind's
-// struct with a `prop:"name[,name][,mode]"` tag and a `doc:"..."` sentence.
+// struct with a `prop:"name[,name][,mode|,account]"` tag and a `doc:"..."` sentence.
 type Property struct {
 	Name string
 	// Doc is the property's one-sentence reference.
@@ -23,6 +23,11 @@ type Property struct {
 	IsName bool
 	// Mode: an octal file mode, given as 0o644 or "0644".
 	Mode bool
+	// Account: a user or group, given as a name ("www-data") or as a
+	// number (1000, or "1000"), as Chef accepts owner 0; a string field
+	// holds the number in decimal, an int field (a uid or gid) takes the
+	// number or its decimal string only.
+	Account bool
 	// ChefName is Chef's name for the property when it differs (a
 	// `chef=NAME` tag option: Chef's name is a Starlark keyword).
 	ChefName string
@@ -97,6 +102,8 @@ func propsOf(t reflect.Type, prefix []int) []Property {
 				p.IsName = true
 			case "mode":
 				p.Mode = true
+			case "account":
+				p.Account = true
 			default:
 				if n, ok := strings.CutPrefix(o, "chef="); ok {
 					p.ChefName = n

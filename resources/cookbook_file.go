@@ -2,6 +2,7 @@ package resources
 
 import (
 	"context"
+	"errors"
 	"path"
 
 	"github.com/converge-cm/converge/engine"
@@ -12,7 +13,7 @@ type CookbookFile struct {
 	engine.Common
 	Path     string `prop:"path,name" doc:"Absolute path on the node; defaults to the resource name."`
 	Source   string `prop:"source" doc:"File in the cookbook's files/ folder, found by file specificity; defaults to the path's base name."`
-	Cookbook string `prop:"cookbook" doc:"Cookbook to take the file from; defaults to the declaring cookbook."`
+	Cookbook string `prop:"cookbook" doc:"Cookbook to take the file from, one of the run's (Chef's cookbook); defaults to the declaring cookbook."`
 	Ownership
 	Backup any    `prop:"backup" doc:"How many replaced versions to keep beside the file (default 5); False keeps none."`
 	Verify string `prop:"verify" doc:"Command run on the new file before it replaces the old one; %{path} is the temporary file."`
@@ -53,12 +54,22 @@ func (f *CookbookFile) Prepare(pc *engine.PrepareContext) error {
 	}
 	file, err := pc.FindFile(cb, "files", src)
 	if err != nil {
-		return engine.Errorf(&f.Common, "add the file under files/default/, or set source=", "%v", err)
+		return engine.Errorf(&f.Common, findHint(err, "add the file under files/default/, or set source="), "%v", err)
 	}
 	if f.c.data, err = pc.ReadFile(file); err != nil {
 		return engine.Errorf(&f.Common, "", "read %s: %v", file, err)
 	}
 	return nil
+}
+
+// findHint is what to do about FindFile's err: the cookbook error's own
+// fix, else hint.
+func findHint(err error, hint string) string {
+	var ce *engine.CookbookError
+	if errors.As(err, &ce) {
+		return ce.Fix
+	}
+	return hint
 }
 
 // Touches is the file's path.

@@ -19,8 +19,8 @@ type Execute struct {
 	Command     string            `prop:"command" doc:"Shell command to run; defaults to the resource name."`
 	Cwd         string            `prop:"cwd" doc:"Directory to run the command (and its guards) in."`
 	Environment map[string]string `prop:"environment" doc:"Environment variables for the command and its guards."`
-	User        string            `prop:"user" doc:"Run the command as this user (through su)."`
-	Group       string            `prop:"group" doc:"Run the command with this group (through sg); needs user or root."`
+	User        string            `prop:"user,account" doc:"Run the command as this user, by name or uid (through su)."`
+	Group       string            `prop:"group,account" doc:"Run the command with this group, by name or gid (through sg); needs user or root."`
 	Returns     []int             `prop:"returns" doc:"Exit statuses that mean success (default 0)."`
 	Creates     string            `prop:"creates" doc:"Skip the command when this path exists."`
 	Timeout     int               `prop:"timeout" doc:"Seconds before the command is killed (default 3600); 0 for no limit."`
@@ -212,10 +212,14 @@ func (e *Execute) wrap(cmd string, limit time.Duration) string {
 		cmd = timeLimited(cmd, limit)
 	}
 	if e.Group != "" {
-		cmd = "sg " + shell.Quote(e.Group) + " -c " + shell.Quote(cmd)
+		pre, g := accountWord("group", e.Group)
+		prefix += pre
+		cmd = "sg " + g + " -c " + shell.Quote(cmd)
 	}
 	if e.User != "" {
-		cmd = "su -s /bin/sh -c " + shell.Quote(cmd) + " -- " + shell.Quote(e.User)
+		pre, u := accountWord("passwd", e.User)
+		prefix += pre
+		cmd = "su -s /bin/sh -c " + shell.Quote(cmd) + " -- " + u
 	}
 	return prefix + cmd
 }

@@ -15,8 +15,8 @@ import (
 
 // Ownership is owner, group and mode, shared by every file-like resource.
 type Ownership struct {
-	Owner string `prop:"owner" doc:"User name or uid that owns the path; unset leaves it as it is."`
-	Group string `prop:"group" doc:"Group name or gid of the path; unset leaves it as it is."`
+	Owner string `prop:"owner,account" doc:"User name or uid (0, 1000) that owns the path; unset leaves it as it is."`
+	Group string `prop:"group,account" doc:"Group name or gid of the path; unset leaves it as it is."`
 	Mode  string `prop:"mode,mode" doc:"Permissions as an octal string (\"0644\") or 0o644; unset keeps the current mode (new files get 0644, directories 0755)."`
 }
 

@@ -26,8 +26,8 @@ type Git struct {
 	CheckoutBranch   string `prop:"checkout_branch" doc:"Local branch the revision is checked out on (default deploy)."`
 	Depth            int    `prop:"depth" doc:"Clone and fetch only this many commits of history (a shallow clone)."`
 	EnableSubmodules bool   `prop:"enable_submodules" doc:"Update the repository's submodules after a checkout."`
-	User             string `prop:"user" doc:"Owner of the checkout: its files are given to this user after each change."`
-	Group            string `prop:"group" doc:"Group of the checkout's files."`
+	User             string `prop:"user,account" doc:"Owner of the checkout: its files are given to this user after each change."`
+	Group            string `prop:"group,account" doc:"Group of the checkout's files."`
 
 	commit bool // Revision is a full commit id
 }

@@ -15,7 +15,7 @@ import (
 type Group struct {
 	engine.Common
 	GroupName string   `prop:"group_name,name" doc:"Group name; defaults to the resource name."`
-	GID       int      `prop:"gid" doc:"Numeric group id."`
+	GID       int      `prop:"gid,account" doc:"Numeric group id (1000 or \"1000\")."`
 	Members   []string `prop:"members" doc:"Users in the group."`
 	Append    bool     `prop:"append" doc:"Add members to the group instead of making them its exact member list."`
 	System    bool     `prop:"system" doc:"Create a system group."`

@@ -232,6 +232,7 @@ type recorder struct {
 	cmds   []string
 	stdins []string
 	puts   []string
+	opts   []transport.PutOptions // of each put
 }
 
 func (r *recorder) Run(_ context.Context, cmd string, stdin io.Reader) (transport.Result, error) {
@@ -248,8 +249,9 @@ func (r *recorder) Run(_ context.Context, cmd string, stdin io.Reader) (transpor
 	return transport.Result{}, nil
 }
 
-func (r *recorder) Put(_ context.Context, path string, _ []byte, _ transport.PutOptions) error {
+func (r *recorder) Put(_ context.Context, path string, _ []byte, o transport.PutOptions) error {
 	r.puts = append(r.puts, path)
+	r.opts = append(r.opts, o)
 	return nil
 }
 

@@ -87,7 +87,7 @@ func TestKinds_ConvergeOnLabNode(t *testing.T) {
 		"kernel_module[pcspkr]", "bash[marker]", "perl[perl-marker]", "hostname[kd1.lab.example]",
 		"systemd_unit[kd-hello.service]", "directory[/srv/kd-repo]", "file[/srv/kd-repo/Packages]", "apt_repository[kd-local]",
 		"remote_file[/etc/kd-remote.conf]", "package[curl]", "remote_file[/opt/kd-node.txt]", "git[/srv/kd-app]",
-		"directory[/mnt/kd-tmp]", "mount[/mnt/kd-tmp]"}
+		"directory[/mnt/kd-tmp]", "mount[/mnt/kd-tmp]", "file[/srv/kd-nobody]", "execute[kd-as-uid]", "service[kd-own]"}
 
 	plan := run("plan", "-r", "kd_kinds")
 	if got := changed(plan); strings.Join(got, " ") != strings.Join(all, " ") {
@@ -124,15 +124,16 @@ func TestKinds_ConvergeOnLabNode(t *testing.T) {
 		return string(b)
 	}
 	for cmd, want := range map[string]string{
-		"cat /etc/cron.d/kd-rotate":                                                      "*/10 * * * * root /usr/bin/true",
-		"crontab -l -u root":                                                             "# converge: kd-user\n0 3 * * * /usr/bin/true",
-		"cat /etc/sysctl.d/99-converge-net.ipv4.ip_forward.conf":                         "net.ipv4.ip_forward = 0",
-		"cat /etc/modules-load.d/overlay.conf":                                           "overlay",
-		"cat /etc/modprobe.d/blacklist_pcspkr.conf":                                      "blacklist pcspkr",
-		"cat /tmp/kd-marker /tmp/kd-perl":                                                "hello from bash\nperl",
-		"hostname; cat /etc/hostname; grep 127.0.1.1 /etc/hosts":                         "kd1.lab.example\nkd1.lab.example\n127.0.1.1\tkd1.lab.example kd1 kd-one",
-		"systemctl is-enabled kd-hello; systemctl is-active kd-hello; cat /run/kd-hello": "enabled\nactive\nhello",
-		"apt-cache policy kd-dummy":                                                      "Candidate: 1.0",
+		"cat /etc/cron.d/kd-rotate":                                                           "*/10 * * * * root /usr/bin/true",
+		"crontab -l -u root":                                                                  "# converge: kd-user\n0 3 * * * /usr/bin/true",
+		"cat /etc/sysctl.d/99-converge-net.ipv4.ip_forward.conf":                              "net.ipv4.ip_forward = 0",
+		"cat /etc/modules-load.d/overlay.conf":                                                "overlay",
+		"cat /etc/modprobe.d/blacklist_pcspkr.conf":                                           "blacklist pcspkr",
+		"cat /tmp/kd-marker /tmp/kd-perl":                                                     "hello from bash\nperl",
+		"hostname; cat /etc/hostname; grep 127.0.1.1 /etc/hosts":                              "kd1.lab.example\nkd1.lab.example\n127.0.1.1\tkd1.lab.example kd1 kd-one",
+		"systemctl is-enabled kd-hello; systemctl is-active kd-hello; cat /run/kd-hello":      "enabled\nactive\nhello",
+		"apt-cache policy kd-dummy":                                                           "Candidate: 1.0",
+		"stat -c '%u:%g %a' /srv/kd-nobody; cat /tmp/kd-uid; test -e /run/kd-own && echo own": "65534:65534 640\nnobody\nown",
 	} {
 		if got := ssh(cmd); !strings.Contains(got, want) {
 			t.Errorf("%s: got %q, want %q", cmd, got, want)

@@ -1,10 +1,13 @@
 package resources
 
 import (
+	"fmt"
 	"regexp"
 	"strconv"
+	"strings"
 
 	"github.com/converge-cm/converge/engine"
+	"github.com/converge-cm/converge/engine/shell"
 )
 
 // accountNameRe is a user or group name as useradd and groupadd accept
@@ -67,4 +70,28 @@ func checkID(r *engine.Common, prop string, id int) error {
 		return engine.Errorf(r, "ids are 0 to 4294967294", "%s %d is not a valid id", prop, id)
 	}
 	return nil
+}
+
+// isNumericID reports whether s is a decimal uid or gid (Chef's user
+// 1000), not a name.
+func isNumericID(s string) bool {
+	return s != "" && strings.Trim(s, "0123456789") == ""
+}
+
+// accountWord returns the shell word that names the user (db "passwd")
+// or group (db "group") s to su or sg, and the command to run before it.
+// A name is the quoted name, with nothing before it. su and sg take no
+// numeric id, so for one the command looks its name up on the node with
+// getent into a variable, and fails (status 96, as a failed write step)
+// when the node has no account with that id; the word is that variable.
+func accountWord(db, s string) (pre, word string) {
+	if !isNumericID(s) {
+		return "", shell.Quote(s)
+	}
+	v, what := "converge_user", "user has uid"
+	if db == "group" {
+		v, what = "converge_group", "group has gid"
+	}
+	pre = fmt.Sprintf(`%[1]s=$(getent %[2]s %[3]s | cut -d: -f1); [ -n "$%[1]s" ] || { echo "converge: no %[4]s %[3]s" >&2; exit 96; }; `, v, db, s, what)
+	return pre, `"$` + v + `"`
 }

@@ -24,7 +24,7 @@ type Script struct {
 	Flags       string            `prop:"flags" doc:"Flags for the interpreter, such as \"-e\"; split on spaces."`
 	Cwd         string            `prop:"cwd" doc:"Directory to run the code (and its guards) in."`
 	Environment map[string]string `prop:"environment" doc:"Environment variables for the code and its guards."`
-	User        string            `prop:"user" doc:"Run the code as this user (through su)."`
+	User        string            `prop:"user,account" doc:"Run the code as this user, by name or uid (through su)."`
 	Returns     []int             `prop:"returns" doc:"Exit statuses that mean success (default 0)."`
 	Creates     string            `prop:"creates" doc:"Skip the code when this path exists."`
 	Timeout     int               `prop:"timeout" doc:"Seconds before the code is killed (default 3600); 0 for no limit."`
@@ -123,12 +123,16 @@ func (s *Script) build() string {
 		argv = append(argv, shell.Quote(f))
 	}
 	run := strings.Join(argv, " ")
+	pre := ""
 	if s.User != "" {
-		run = "su -s /bin/sh -c " + shell.Quote("exec "+run) + " " + shell.Quote(s.User)
+		var u string
+		pre, u = accountWord("passwd", s.User)
+		run = "su -s /bin/sh -c " + shell.Quote("exec "+run) + " " + u
 	}
 	if s.Timeout > 0 {
 		run = fmt.Sprintf("timeout %d %s", s.Timeout, run)
 	}
+	run = pre + run
 	code := s.Code
 	if !strings.HasSuffix(code, "\n") {
 		code += "\n"

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/converge-cm/converge/engine"
+	"github.com/converge-cm/converge/engine/shell"
 	"github.com/converge-cm/converge/resources/provider"
 )
 
@@ -18,6 +20,14 @@ type Service struct {
 	Supports    map[string]bool `prop:"supports" doc:"What the service's init script supports: {\"restart\": True, \"reload\": True, \"status\": True}."`
 	Provider    string          `prop:"provider" doc:"Init system to use (systemd, sysvinit, upstart); chosen from the node's facts when unset."`
 	Timeout     int             `prop:"timeout" doc:"Seconds before the init system's command (start, restart, ...) is killed; 0 (the default) for no limit but the run's."`
+
+	// Chef's own commands for a service the init system does not run as
+	// wanted: each replaces the provider's command for its action.
+	StartCommand   string `prop:"start_command" doc:"Shell command that starts the service, instead of the init system's."`
+	StopCommand    string `prop:"stop_command" doc:"Shell command that stops the service, instead of the init system's."`
+	RestartCommand string `prop:"restart_command" doc:"Shell command that restarts the service, instead of the init system's (or of stop then start)."`
+	ReloadCommand  string `prop:"reload_command" doc:"Shell command that makes the service reload its configuration, instead of the init system's."`
+	StatusCommand  string `prop:"status_command" doc:"Shell command that says whether the service runs (exit 0: running), instead of the init system's; it runs in the probe, read-only."`
 
 	p provider.Service
 }
@@ -46,7 +56,34 @@ func (s *Service) Prepare(pc *engine.PrepareContext) error {
 	return nil
 }
 
-func (s *Service) probe() string { return s.p.Probe(s.ServiceName, s.Pattern) }
+// statusTag tags the status_command's exit status in the probe's output.
+const statusTag = "status_command\t"
+
+// probe is the provider's probe, then the status_command's exit status,
+// its output and input discarded so that it cannot disturb the
+// provider's lines (the newline ends a trailing comment in it).
+func (s *Service) probe() string {
+	p := s.p.Probe(s.ServiceName, s.Pattern)
+	if s.StatusCommand != "" {
+		p += "; (" + s.StatusCommand + "\n) >/dev/null 2>&1 </dev/null; printf '" + strings.TrimSuffix(statusTag, "\t") + `\t%s\n' "$?"`
+	}
+	return p
+}
+
+// statusRunning reads the status_command's exit status from the probe's
+// output: the last line tagged with it.
+func statusRunning(stdout string) (bool, error) {
+	rc, found := "", false
+	for _, line := range strings.Split(stdout, "\n") {
+		if v, ok := strings.CutPrefix(line, statusTag); ok {
+			rc, found = strings.TrimSpace(v), true
+		}
+	}
+	if !found {
+		return false, fmt.Errorf("service probe output has no status_command line: %q", stdout)
+	}
+	return rc == "0", nil
+}
 
 // Probes asks the init system whether the service is enabled and running.
 func (s *Service) Probes() []engine.Probe { return []engine.Probe{engine.ShellProbe(s.probe())} }
@@ -69,12 +106,21 @@ func (s *Service) Check(action string, p engine.Probed) (engine.Diff, error) {
 		if st, err = s.p.ParseProbe(r.Stdout); err != nil {
 			return engine.Diff{}, err
 		}
+		if s.StatusCommand != "" {
+			if st.Running, err = statusRunning(r.Stdout); err != nil {
+				return engine.Diff{}, err
+			}
+		}
 	}
-	if !st.Exists && action != "stop" && action != "disable" {
-		return engine.Diff{}, fmt.Errorf("the node has no service %q (%s); install its package first, or set service_name=", s.ServiceName, s.p.Name())
+	cmd, initSystem := s.command(action, st.Running)
+	if !st.Exists && action != "stop" && action != "disable" && initSystem {
+		fix := "install its package first, or set service_name="
+		if action != "enable" {
+			fix = fmt.Sprintf("install its package first, set service_name=, or give the service its own %s_command=", action)
+		}
+		return engine.Diff{}, fmt.Errorf("the node has no service %q (%s); %s", s.ServiceName, s.p.Name(), fix)
 	}
 	change := func(msg string) engine.Diff {
-		cmd := s.command(action, st.Running)
 		return engine.Diff{Changes: []string{msg}, Commands: []string{cmd}, Data: serviceCmd(cmd)}
 	}
 	switch action {
@@ -95,7 +141,7 @@ func (s *Service) Check(action string, p engine.Probed) (engine.Diff, error) {
 			return change("stop service " + s.ServiceName), nil
 		}
 	case "restart":
-		if st.Running {
+		if st.Running || cmd == s.RestartCommand {
 			return change("restart service " + s.ServiceName), nil
 		}
 		return change("start service " + s.ServiceName), nil
@@ -110,32 +156,64 @@ func (s *Service) Check(action string, p engine.Probed) (engine.Diff, error) {
 // serviceCmd is the command Check planned, for Apply.
 type serviceCmd string
 
-// command is the init system's command for the action; restart starts a
-// service that is not running.
-func (s *Service) command(action string, running bool) string {
+// command is the command for the action, and whether it is the init
+// system's (in part): the recipe's own (start_command, ...) where it
+// gives one, else the init system's. restart starts a service that is not
+// running (with restart_command when there is no start_command, as Chef
+// runs it whatever the state); without restart support or a
+// restart_command it is stop, then start. reload without reload support
+// or a reload_command restarts (restart_command, else the init
+// system's restart).
+func (s *Service) command(action string, running bool) (cmd string, initSystem bool) {
 	switch action {
 	case "enable":
-		return s.p.Enable(s.ServiceName)
+		return s.p.Enable(s.ServiceName), true
 	case "disable":
-		return s.p.Disable(s.ServiceName)
+		return s.p.Disable(s.ServiceName), true
 	case "start":
-		return s.p.Start(s.ServiceName)
+		return s.own(s.StartCommand, s.p.Start)
 	case "stop":
-		return s.p.Stop(s.ServiceName)
+		return s.own(s.StopCommand, s.p.Stop)
 	case "restart":
-		if !running {
-			return s.p.Start(s.ServiceName)
-		} else if s.Supports != nil && !s.Supports["restart"] && s.IsSet("supports") {
-			return s.p.Stop(s.ServiceName) + " ; " + s.p.Start(s.ServiceName)
+		switch {
+		case !running && (s.StartCommand != "" || s.RestartCommand == ""):
+			return s.own(s.StartCommand, s.p.Start)
+		case s.RestartCommand != "":
+			return s.RestartCommand, false
+		case s.Supports != nil && !s.Supports["restart"] && s.IsSet("supports"):
+			stop, i1 := s.own(s.StopCommand, s.p.Stop)
+			start, i2 := s.own(s.StartCommand, s.p.Start)
+			return sequence(stop, !i1) + " ; " + sequence(start, !i2), i1 || i2
 		}
-		return s.p.Restart(s.ServiceName)
+		return s.p.Restart(s.ServiceName), true
 	case "reload":
-		if s.IsSet("supports") && !s.Supports["reload"] {
-			return s.p.Restart(s.ServiceName)
+		if s.ReloadCommand != "" {
+			return s.ReloadCommand, false
 		}
-		return s.p.Reload(s.ServiceName)
+		if s.IsSet("supports") && !s.Supports["reload"] {
+			return s.own(s.RestartCommand, s.p.Restart)
+		}
+		return s.p.Reload(s.ServiceName), true
 	}
-	return ""
+	return "", true
+}
+
+// own is the recipe's command when it gives one, else the init system's.
+func (s *Service) own(cmd string, initSystem func(string) string) (string, bool) {
+	if cmd != "" {
+		return cmd, false
+	}
+	return initSystem(s.ServiceName), true
+}
+
+// sequence is a command that runs as one part of "a ; b": the recipe's
+// own commands (custom) through sh -c, so that an exit or a comment in
+// one ends that one only.
+func sequence(cmd string, custom bool) string {
+	if !custom {
+		return cmd
+	}
+	return "sh -c " + shell.Quote(cmd)
 }
 
 // Apply runs the init system's command Check planned.

@@ -15,7 +15,7 @@ type Template struct {
 	engine.Common
 	Path      string         `prop:"path,name" doc:"Absolute path of the file to write; defaults to the resource name."`
 	Source    string         `prop:"source" doc:"Template file in the cookbook's templates/ folder, found by file specificity; defaults to the path's base name plus .tmpl."`
-	Cookbook  string         `prop:"cookbook" doc:"Cookbook to take the template from; defaults to the declaring cookbook."`
+	Cookbook  string         `prop:"cookbook" doc:"Cookbook to take the template from, one of the run's (Chef's cookbook); defaults to the declaring cookbook."`
 	Variables map[string]any `prop:"variables" doc:"Values the template sees at its top level ({{.name}}); .node holds the node's attributes."`
 	Ownership
 	Backup any    `prop:"backup" doc:"How many replaced versions to keep beside the file (default 5); False keeps none."`
@@ -57,7 +57,7 @@ func (t *Template) Prepare(pc *engine.PrepareContext) error {
 	}
 	file, err := pc.FindFile(cb, "templates", src)
 	if err != nil {
-		return engine.Errorf(&t.Common, "add the file, or set source= to an existing template", "%v", err)
+		return engine.Errorf(&t.Common, findHint(err, "add the file, or set source= to an existing template"), "%v", err)
 	}
 	raw, err := pc.ReadFile(file)
 	if err != nil {

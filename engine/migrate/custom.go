@@ -32,8 +32,9 @@ type crKind struct {
 	src      string // the stem of resources/SRC.rb or definitions/SRC.rb
 	props    map[string]*crProp
 	order    []string
-	// dir is the cookbook's directory, where `use 'partial'` finds the
-	// partial's file
+	// dir is the Chef cookbook's directory: where `use 'partial'` finds
+	// the partial's file, and whether it has a template the kind's body
+	// renders (crKind.hasSource)
 	dir string
 	// inner are the resources a definition's body declares with a
 	// literal name, by their address ("service[nginx]"): Chef expands a
@@ -162,7 +163,7 @@ func scanKinds(dir, cookbook string) []*crKind {
 			if !ok {
 				continue
 			}
-			k := &crKind{cookbook: cookbook, chefName: sym.Name, style: "definition", src: strings.TrimSuffix(filepath.Base(f), ".rb"), props: map[string]*crProp{}}
+			k := &crKind{cookbook: cookbook, chefName: sym.Name, style: "definition", src: strings.TrimSuffix(filepath.Base(f), ".rb"), props: map[string]*crProp{}, dir: dir}
 			k.kind, k.stem, _ = kindName(cookbook, sym.Name)
 			for _, p := range defineParams(c) {
 				k.addProp(p.name, p.typ)

@@ -65,8 +65,13 @@
 //     gives (the keys it tests, fetches or merges params into and those a
 //     call in the run sets are properties) and the name; a body that
 //     sets elements of it (params[:x] ||= v) reads every params[:x] from
-//     it. A kind whose Chef name does not start with its cookbook's, or is
-//     a built-in kind's (the cron cookbook's cron_d), is renamed
+//     it. A kind's template and cookbook_file take their source from the
+//     calling recipe's cookbook, as Chef's (it expands a definition there
+//     and runs a custom resource's actions with the caller's
+//     cookbook_name): cookbook=r.cookbook_name (resources.go), unless the
+//     kind's own cookbook ships that source or the body names a cookbook.
+//     A kind whose Chef name does not start with its cookbook's, or is a
+//     built-in kind's (the cron cookbook's cron_d), is renamed
 //     cookbook_NAME, in the recipes and notifications migrated with it
 //     (kindnames.go);
 //   - the test cookbooks a cookbook ships (test/cookbooks/*,

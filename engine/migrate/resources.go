@@ -5,7 +5,9 @@ package migrate
 
 import (
 	"fmt"
+	"os"
 	"path"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -209,6 +211,10 @@ type resourceBuild struct {
 	onlyIf                   []guard
 	notesAt                  []int           // source lines of properties that became TODOs
 	todoLines                []func(ind int) // TODO notes about parts of a property (a value of variables), written above the resource
+	// source is a template's or cookbook_file's source as Chef names it,
+	// when a literal gives it ("" else); sourceSet when the block sets it
+	source    string
+	sourceSet bool
 }
 
 type guard struct {
@@ -256,6 +262,20 @@ func (e *emitter) emitResource(s *ruby.Stmt, c *ruby.CallExpr, chefKind string, 
 			todos = append(todos, func(ind int) {
 				e.todoLine(c.Line, ind, "template without source", "Chef's default source is the basename of the path; name it explicitly")
 			})
+		}
+	}
+	if (kind == "template" || kind == "cookbook_file") && e.inKind() {
+		src := rb.source
+		if !rb.sourceSet {
+			if sl, ok := c.Args[0].(*ruby.StrLit); ok && isPlain(sl) {
+				src = path.Base(plain(sl)) // Chef's default source
+				if kind == "template" {
+					src += ".erb"
+				}
+			}
+		}
+		if src == "" || !e.cr.k.hasSource(kind, src) {
+			rb.callerCookbook()
 		}
 	}
 	if rb.rename != "" {
@@ -526,6 +546,10 @@ func (e *emitter) property(rb *resourceBuild, kind, chefKind string, ps *ruby.St
 	case "source":
 		v := one()
 		*hasSource = true
+		rb.source, rb.sourceSet = "", true
+		if sl, ok := v.(*ruby.StrLit); ok && isPlain(sl) {
+			rb.source = plain(sl)
+		}
 		if kind == "template" {
 			rb.set("source", e.templateSource(v))
 			return nil
@@ -591,12 +615,12 @@ func (e *emitter) property(rb *resourceBuild, kind, chefKind string, ps *ruby.St
 		}
 		no(prop, "Chef provider classes have no converge equivalent; converge picks the provider from facts (provider= takes a name)")
 	case "cookbook":
-		if len(c.Args) == 1 {
-			if sl, ok := c.Args[0].(*ruby.StrLit); ok && isPlain(sl) && plain(sl) == e.cookbook {
-				return nil // the recipe's own cookbook, where converge looks
+		if kind == "template" || kind == "cookbook_file" {
+			if v, ok := e.sourceCookbook(one()); ok {
+				rb.set("cookbook", v)
 			}
+			return nil
 		}
-		no(prop, "templates and files from another cookbook are not supported")
 	case "verify":
 		if kind == "systemd_unit" && len(c.Args) == 1 {
 			if b, ok := c.Args[0].(*ruby.BoolLit); ok && !b.Val {
@@ -621,6 +645,69 @@ func (e *emitter) property(rb *resourceBuild, kind, chefKind string, ps *ruby.St
 	}
 	rb.set(prop, e.expr(v).code)
 	return nil
+}
+
+// sourceCookbook translates Chef's cookbook property of a template or
+// cookbook_file, the cookbook its source comes from; ok is false when
+// the property is best left out. The recipe's own cookbook, named
+// literally, is converge's default (left out), except in a kind's body,
+// whose default may be the calling recipe's cookbook (callerCookbook). A value that is nil leaves the property unset, the
+// default, as in Chef.
+func (e *emitter) sourceCookbook(x ruby.Expr) (string, bool) {
+	if sl, ok := x.(*ruby.StrLit); ok && isPlain(sl) && plain(sl) == e.cookbook {
+		if e.inKind() {
+			return starQuote(e.cookbook), true
+		}
+		return "", false
+	}
+	return e.expr(x).code, true
+}
+
+// hasSource reports whether the Chef cookbook that defines k has the
+// template (kind "template") or cookbook file src, in any folder of file
+// specificity (templates/default/, templates/centos/, ...) or at the top.
+func (k *crKind) hasSource(kind, src string) bool {
+	if k.dir == "" || src == "" || strings.HasPrefix(src, "/") || strings.Contains(src, "..") {
+		return false
+	}
+	dir := filepath.Join(k.dir, map[bool]string{true: "templates", false: "files"}[kind == "template"])
+	if st, err := os.Stat(filepath.Join(dir, filepath.FromSlash(src))); err == nil && !st.IsDir() {
+		return true
+	}
+	found, _ := filepath.Glob(filepath.Join(dir, "*", filepath.FromSlash(src)))
+	return len(found) > 0
+}
+
+// inKind reports whether e writes the body of a kind: a definition, a
+// custom resource or an LWRP, whose templates and cookbook files Chef
+// looks up in the declaring recipe's cookbook (new_resource.cookbook_name).
+func (e *emitter) inKind() bool { return e.cr != nil }
+
+// callerCookbook makes a template or cookbook_file of a kind's body take
+// its source from the calling recipe's cookbook (r.cookbook_name), as
+// Chef does (it expands a definition into that recipe, and runs a custom
+// resource's or LWRP's actions with the resource's cookbook_name), where
+// the body gives no cookbook, gives one under a condition only, or gives
+// a value that may be nil. emitResource calls it unless the kind's own
+// cookbook has the source, where converge looks by default: a kind that
+// ships its template keeps working when another cookbook declares it
+// (in Chef that needs the template in the caller's cookbook, or a
+// cookbook property).
+func (rb *resourceBuild) callerCookbook() {
+	const caller = "r.cookbook_name"
+	for i, k := range rb.kwargs {
+		if k.name != "cookbook" {
+			continue
+		}
+		switch {
+		case k.cond != "":
+			rb.kwargs[i] = kwarg{name: k.name, value: ternaryOperand(k.value) + " if " + k.cond + " else " + caller}
+		case !strings.HasPrefix(k.value, `"`): // computed: nil is the caller's
+			rb.kwargs[i] = kwarg{name: k.name, value: ternaryOperand(k.value) + " or " + caller}
+		}
+		return
+	}
+	rb.kwargs = append(rb.kwargs, kwarg{name: "cookbook", value: caller})
 }
 
 // sameOnceProps are the properties an if/else inside a resource block

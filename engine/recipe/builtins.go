@@ -425,6 +425,22 @@ func setField(f reflect.Value, pf engine.Property, v starlark.Value) error {
 		f.SetString(s)
 		return nil
 	}
+	if pf.Account {
+		s, err := accountString(v)
+		if err != nil {
+			return err
+		}
+		if f.Kind() == reflect.Int { // a uid or gid: Chef's uid "1000" too
+			n, err := strconv.ParseInt(s, 10, 64)
+			if err != nil {
+				return fmt.Errorf("want a numeric id, got %q", s)
+			}
+			f.SetInt(n)
+			return nil
+		}
+		f.SetString(s)
+		return nil
+	}
 	switch f.Kind() {
 	case reflect.String:
 		s, ok := v.(starlark.String)
@@ -560,6 +576,24 @@ func modeString(v starlark.Value) (string, error) {
 		return fmt.Sprintf("%04o", n), nil
 	}
 	return "", fmt.Errorf("want an octal mode like \"0644\" or 0o644, got %s", v.Type())
+}
+
+// accountString is a user or group property's value: a name as given,
+// or a uid/gid (Chef's owner 0, group 1000) in decimal. The resource's
+// Prepare checks both (a negative id there), so that every bad value of
+// a run is reported together.
+func accountString(v starlark.Value) (string, error) {
+	switch x := v.(type) {
+	case starlark.String:
+		return string(x), nil
+	case starlark.Int:
+		n, ok := x.Int64()
+		if !ok {
+			return "", fmt.Errorf("id %s is out of range; ids are 0 to 4294967294", x)
+		}
+		return strconv.FormatInt(n, 10), nil
+	}
+	return "", fmt.Errorf("want a name or a numeric id, got %s (%s)", v.Type(), v)
 }
 
 func stringList(v starlark.Value) ([]string, error) {

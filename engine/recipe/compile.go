@@ -58,6 +58,9 @@ type compiler struct {
 	kinds   map[string]*customKind
 	customs map[engine.Resource]*customInst
 	scopes  []*innerScope
+	// callers are the cookbook_name of the custom resources whose
+	// actions are being compiled, innermost last.
+	callers []string
 
 	nodeVal starlark.Value
 	// runState is Chef's node.run_state: a dict the recipes of one run
@@ -212,11 +215,10 @@ func (r *Repo) Compile(in Input) (*engine.Collection, error) {
 		Secrets:  r.Secrets,
 		ReadFile: os.ReadFile,
 		FindFile: func(cookbook, dir, name string) (string, error) {
-			cb, ok := r.Cookbooks[cookbook]
-			if !ok {
-				return "", fmt.Errorf("cookbook %s not found; this is a bug in converge", cookbook)
+			if err := r.inRun(cookbook, order); err != nil {
+				return "", err
 			}
-			return cb.FindFile(dir, name, c.node)
+			return r.Cookbooks[cookbook].FindFile(dir, name, c.node)
 		},
 		TemplateData: func(vars map[string]any) map[string]any {
 			data := map[string]any{}
@@ -388,6 +390,22 @@ func (r *Repo) closure(entries []Entry) ([]string, error) {
 		}
 	}
 	return order, nil
+}
+
+// inRun returns a *engine.CookbookError unless cookbook is one of the
+// run's cookbooks (order): as Chef, a template or cookbook_file takes its
+// source from the cookbook= it names only when the run brings that
+// cookbook.
+func (r *Repo) inRun(cookbook string, order []string) error {
+	if slices.Contains(order, cookbook) {
+		return nil
+	}
+	if _, ok := r.Cookbooks[cookbook]; !ok {
+		return &engine.CookbookError{Msg: fmt.Sprintf("cookbook %q is not in the cookbook path", cookbook),
+			Fix: "correct cookbook=, or add the cookbook to the repository (--cookbook-path or CONVERGE_COOKBOOK_PATH)"}
+	}
+	return &engine.CookbookError{Msg: fmt.Sprintf("cookbook %s is not one of this run's cookbooks (%s)", cookbook, strings.Join(order, ", ")),
+		Fix: fmt.Sprintf("make a cookbook of the run depend on it (depends = {%q: \">= 0\"} in its metadata.star), or correct cookbook=", cookbook)}
 }
 
 func (r *Repo) notFound(name, from string) error {

@@ -60,6 +60,10 @@ type customInst struct {
 	r      *starlarkstruct.Struct
 	scope  *innerScope // where it was declared; nil: the run list
 	recipe string
+	// cookbookName is r.cookbook_name, Chef's: the cookbook of the
+	// recipe that declared the resource, through the custom resources
+	// between them.
+	cookbookName string
 }
 
 // innerScope collects the resources an action declares; notifications
@@ -612,12 +616,25 @@ func (c *compiler) customBuiltin(k *customKind) *starlark.Builtin {
 			}
 			res.Props = append(res.Props, engine.CustomProp{Name: p.name, Value: g, Set: set, DesiredState: p.desiredState, Sensitive: p.sensitive})
 		}
+		// Chef's new_resource.cookbook_name: the cookbook of the recipe
+		// that declared the resource, also when that recipe declared it
+		// through other custom resources (Chef evaluates their actions
+		// with the outer resource's cookbook_name). Chef looks a
+		// definition's templates up there: a migrated definition's body
+		// says cookbook=r.cookbook_name.
+		cookbookName := cur
+		if n := len(c.callers); n > 0 {
+			cookbookName = c.callers[n-1]
+		}
+		if _, prop := fields["cookbook_name"]; !prop {
+			fields["cookbook_name"] = starlark.String(cookbookName)
+		}
 		r := starlarkstruct.FromStringDict(starlark.String(k.name), fields)
 		r.Freeze()
 		if len(base.Actions) == 0 {
 			base.Actions = []string{k.actions[0]}
 		}
-		inst := &customInst{kind: k, r: r, scope: c.scope(), recipe: base.Recipe}
+		inst := &customInst{kind: k, r: r, scope: c.scope(), recipe: base.Recipe, cookbookName: cookbookName}
 		if k.probes != nil {
 			ps, err := c.callProbes(inst, base)
 			if err != nil {
@@ -823,11 +840,13 @@ func (c *compiler) compileAction(res *engine.Custom, action string) error {
 	c.scopes = append(c.scopes, sc)
 	c.cookbooks = append(c.cookbooks, k.cookbook)
 	c.recipes = append(c.recipes, inst.recipe)
+	c.callers = append(c.callers, inst.cookbookName)
 	res.InnerRes[action] = nil // a kind that declares itself stops at the depth bound
 	th := newThread("action "+k.name+" "+action, c.loader)
 	_, err := starlark.Call(th, k.actionFn[action], starlark.Tuple{inst.r}, nil)
 	c.cookbooks = c.cookbooks[:len(c.cookbooks)-1]
 	c.recipes = c.recipes[:len(c.recipes)-1]
+	c.callers = c.callers[:len(c.callers)-1]
 	c.scopes = c.scopes[:len(c.scopes)-1]
 	if err != nil {
 		err = c.hintBuiltin(starlarkDiag(err, ""))

@@ -240,7 +240,7 @@ def action_x(r):
 	if !ok {
 		t.Fatalf("inner %T", customOf(t, c, 0).Inner("x")[0])
 	}
-	want := map[string]any{"name": "web", "port": "8080", "sensitive": false, "ignore_failure": false, "retries": int64(0), "retry_delay": int64(0)}
+	want := map[string]any{"name": "web", "port": "8080", "cookbook_name": "t", "sensitive": false, "ignore_failure": false, "retries": int64(0), "retry_delay": int64(0)}
 	if got := tm.Variables["cfg"]; !reflect.DeepEqual(got, want) {
 		t.Errorf("cfg = %#v\nwant %#v", got, want)
 	}

@@ -94,6 +94,9 @@ func typeName(p engine.Property) string {
 	if p.Mode {
 		return "mode"
 	}
+	if p.Account && p.Type.Kind() == reflect.String {
+		return "str or int"
+	}
 	switch p.Type.Kind() {
 	case reflect.String:
 		return "str"
