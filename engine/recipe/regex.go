@@ -51,6 +51,9 @@ var reModule = &starlarkstruct.Module{
 		"sub":       reFunc("re.sub", reSub),
 		"split":     reFunc("re.split", reSplit),
 		"escape": starlark.NewBuiltin("re.escape", func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+			if len(args) == 1 && isTodo(args[0]) {
+				return args[0], nil // untranslated in, untranslated out
+			}
 			var s string
 			if err := starlark.UnpackPositionalArgs(b.Name(), args, kwargs, 1, &s); err != nil {
 				return nil, err

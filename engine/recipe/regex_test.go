@@ -98,6 +98,7 @@ func TestRe_TodoIn(t *testing.T) {
 		{`bool(re.search("x", t))`, `False`},
 		{`str(re.sub("a", "b", t))`, `""`},
 		{`[x for x in re.findall(t, "abc")]`, `[]`},
+		{`str(re.escape(t))`, `""`},
 		{`re.search("b", "abc").group()`, `"b"`},
 	} {
 		v, err := starlark.EvalOptions(&syntax.FileOptions{}, &starlark.Thread{}, "expr", tc.expr, pre)
