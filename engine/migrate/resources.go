@@ -83,6 +83,9 @@ func (e *emitter) emitCallStmt(s *ruby.Stmt, c *ruby.CallExpr, ind int) {
 		e.line(ind, e.expr(c.Recv).in(pPostfix)+".append("+e.expr(c.Args[0]).code+")")
 		return
 	}
+	if c.Recv != nil && c.Block == nil && e.emitMutation(c, ind) { // stmts.go
+		return
+	}
 	if cr, ok := c.Recv.(*ruby.ConstRef); ok && strings.TrimPrefix(cr.Path, "::") == "Chef::Application" && c.Name == "fatal!" &&
 		(len(c.Args) == 1 || len(c.Args) == 2) && c.Block == nil {
 		// Chef stops the run with the message (and an exit code

@@ -1,0 +1,82 @@
+package migrate
+
+import (
+	"strings"
+	"testing"
+
+	"go.starlark.net/starlark"
+)
+
+// TestTranslateRecipe_Mutations: Ruby's in-place hash and array methods
+// and the compound assignments to an element become the Starlark that
+// changes the value the same way.
+func TestTranslateRecipe_Mutations(t *testing.T) {
+	cases := []struct {
+		name, ruby, want string
+		todos            int
+	}{
+		{"merge! a hash", "opts = {'a' => 1}\nopts.merge!('b' => 2)\n", `opts.update({"b": 2})`, 0},
+		{"merge! under a modifier", "opts = {}\nextra = {'x' => 1}\nopts.merge!(extra) unless extra.empty?\n", "    opts.update(extra)", 0},
+		{"update on a hash", "opts = {}\nopts.update(node['cfg'])\n", `opts.update(node["cfg"])`, 0},
+		{"update on something else stays a TODO", "mgr.update(1)\n", "TODO(migrate)", 1},
+		{"insert", "dirs = ['a', 'c']\ndirs.insert(1, 'b')\n", `dirs.insert(1, "b")`, 0},
+		{"unshift", "dirs = ['b']\ndirs.unshift('a')\n", `dirs.insert(0, "a")`, 0},
+		{"push of two", "dirs = []\ndirs.push('a', 'b')\n", `dirs.extend(["a", "b"])`, 0},
+		{"concat", "hosts = ['h1']\nhosts.concat(node['more'])\n", `hosts.extend(node["more"])`, 0},
+		{"delete on a hash", "opts = {'a' => 1}\nopts.delete('a')\n", `opts.pop("a", None)`, 0},
+		{"delete on a list", "pkgs = ['a', 'b']\npkgs.delete('a')\n", "for _ in [_x for _x in pkgs if _x == \"a\"]:\n    pkgs.remove(\"a\")", 0},
+		{"delete on a value of unknown type", "cfg = node['cfg'].to_hash\ncfg.delete(:debug)\n", "if type(cfg) == \"list\":", 0},
+		{"+= on an element", "lines = ['a', 'b']\nlines[-1] += \"\\n\"\n", `lines[-1] += "\n"`, 0},
+		{"-= on an element", "counts = {'a' => 3}\ncounts['a'] -= 1\n", `counts["a"] -= 1`, 0},
+		{"||= on a hash element", "h = {}\nh[node['name']] ||= {}\n", "if h.get(node[\"name\"]) in (None, False):\n    h[node[\"name\"]] = {}", 0},
+		{"||= on a symbol key", "h = {}\nh[:a] ||= 'x'\n", "if h.get(\"a\") in (None, False):\n    h[\"a\"] = \"x\"", 0},
+		{"||= on a list element", "l = [nil]\nl[0] ||= 'x'\n", "if l[0] in (None, False):\n    l[0] = \"x\"", 0},
+		{"||= on a nested element", "h = {'a' => {}}\n%w(x y).each do |k|\n  h['a'][k] ||= k\nend\n", "    if h[\"a\"].get(k) in (None, False):\n        h[\"a\"][k] = k", 0},
+		{"*= on an element stays a TODO", "h = {'a' => 2}\nh['a'] *= 2\n", "TODO(migrate)", 1},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, todos := translateRuby("r.rb", kindRecipe, "cb", "default", c.ruby)
+			if !strings.Contains(got, c.want) {
+				t.Errorf("ruby:\n%s\ngot:\n%s\nwant it to contain:\n%s", c.ruby, got, c.want)
+			}
+			if len(todos) != c.todos {
+				t.Errorf("got %d todos, want %d: %v\n%s", len(todos), c.todos, todos, got)
+			}
+			if _, err := starOptions.Parse("r.star", got, 0); err != nil {
+				t.Errorf("output does not parse: %v\n%s", err, got)
+			}
+		})
+	}
+}
+
+// TestTranslateRecipe_MutationsRun runs the translated statements and
+// checks the value Ruby gives (worked out by hand).
+func TestTranslateRecipe_MutationsRun(t *testing.T) {
+	cases := []struct{ ruby, want string }{
+		{"x = {'a' => 1}\nx.merge!('b' => 2)", `{"a": 1, "b": 2}`},
+		{"x = ['a', 'c']\nx.insert(1, 'b')\nx.unshift('z')", `["z", "a", "b", "c"]`},
+		{"x = ['a']\nx.push('b', 'c')\nx.concat(['d'])", `["a", "b", "c", "d"]`},
+		{"x = ['a', 'b', 'a']\nx.delete('a')", `["b"]`},
+		{"x = {'a' => 1, 'b' => 2}\nx.delete('a')\nx.delete('zz')", `{"b": 2}`},
+		{"x = {'a' => 1, 'b' => 2}.to_hash\nx.delete('a')", `{"b": 2}`},
+		{"x = ['a', 'b']\nx[-1] += '!'", `["a", "b!"]`},
+		{"x = {'n' => 3}\nx['n'] -= 1", `{"n": 2}`},
+		{"x = {'a' => '', 'b' => false, 'c' => 0}\nx['a'] ||= 1\nx['b'] ||= 1\nx['c'] ||= 1\nx['d'] ||= 1", `{"a": "", "b": 1, "c": 0, "d": 1}`},
+	}
+	for _, c := range cases {
+		star, todos := translateRuby("r.rb", kindRecipe, "cb", "default", c.ruby+"\n")
+		if len(todos) > 0 {
+			t.Errorf("%s: TODOs %v\n%s", c.ruby, todos, star)
+			continue
+		}
+		g, err := starlark.ExecFileOptions(starOptions, &starlark.Thread{}, "r.star", star, nil)
+		if err != nil {
+			t.Errorf("%s: %v\n%s", c.ruby, err, star)
+			continue
+		}
+		if got := g["x"].String(); got != c.want {
+			t.Errorf("%s:\ngot  %s\nwant %s\n%s", c.ruby, got, c.want, star)
+		}
+	}
+}
