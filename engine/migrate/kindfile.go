@@ -850,12 +850,27 @@ func (e *emitter) kindAction(st *kindState, s *ruby.Stmt, name string, body []*r
 		no("action :"+name, "the action name is not a Starlark identifier")
 	}
 	e.vars = map[string]varInfo{}
+	e.inAction, e.usesCache = name, false
 	sec := e.section(func() {
 		e.flushComments(s.Line, 0)
 		e.line(0, "def action_"+name+"(r):")
 		e.body(body, 1)
 		e.line(0, "")
 	})
+	if e.usesCache {
+		// Chef creates its file_cache_path; the action declares converge's
+		// stand-in before its resources (the same declaration in a recipe
+		// or another action is the same resource)
+		for i, l := range sec {
+			if l == "def action_"+name+"(r):" {
+				decl := []string{"    # Chef::Config[:file_cache_path] is " + cacheDir + ", declared here by converge migrate", "    directory(" + starQuote(cacheDir) + ", mode=\"0755\")"}
+				sec = append(sec[:i+1], append(decl, sec[i+1:]...)...)
+				break
+			}
+		}
+		e.resources["directory"]++
+	}
+	e.inAction, e.usesCache = "", false
 	st.actions = append(st.actions, name)
 	st.actionCode[name] = e.noHoist(sec, s.Line)
 	st.when[name] = e.runWhen(st, s, name, body)

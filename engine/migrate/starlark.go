@@ -136,6 +136,8 @@ type emitter struct {
 	hoisting int
 	// usesCache is set when the recipe reads Chef::Config[:file_cache_path]
 	usesCache bool
+	// inAction names the custom resource action being written (kindAction)
+	inAction string
 	// defCalls are the definitions the recipe calls whose bodies declare
 	// resources (definner.go)
 	defCalls   []*crKind

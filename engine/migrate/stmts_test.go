@@ -1,6 +1,8 @@
 package migrate
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -77,6 +79,59 @@ func TestTranslateRecipe_MutationsRun(t *testing.T) {
 		}
 		if got := g["x"].String(); got != c.want {
 			t.Errorf("%s:\ngot  %s\nwant %s\n%s", c.ruby, got, c.want, star)
+		}
+	}
+}
+
+// TestMigrate_KindFileCachePath: a custom resource action that reads
+// Chef::Config[:file_cache_path] uses converge's cache directory and
+// declares it, as a recipe does; a recipe declaring it too is the same
+// resource.
+func TestMigrate_KindFileCachePath(t *testing.T) {
+	files := map[string]string{
+		"resources/src.rb": `property :version, String, name_property: true
+
+action :install do
+  remote_file "#{Chef::Config[:file_cache_path]}/tool-#{new_resource.version}.tgz" do
+    source "http://example.invalid/tool-#{new_resource.version}.tgz"
+  end
+  execute 'unpack' do
+    command "tar xzf tool-#{new_resource.version}.tgz"
+    cwd Chef::Config[:file_cache_path]
+    creates "/opt/tool-#{new_resource.version}"
+  end
+end
+`,
+	}
+	recipe := "remote_file \"#{Chef::Config[:file_cache_path]}/other.tgz\" do\n  source 'http://example.invalid/other.tgz'\nend\nkit_src '1.2'\n"
+	out, r := crCookbook(t, files, recipe)
+	star, err := os.ReadFile(filepath.Join(out, "cookbooks", "kit", "resources", "src.star"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []string{
+		"def action_install(r):\n    # Chef::Config[:file_cache_path] is /var/cache/converge, declared here by converge migrate\n    directory(\"/var/cache/converge\", mode=\"0755\")",
+		`"/var/cache/converge/tool-%s.tgz" % r.version`, `cwd="/var/cache/converge"`,
+	} {
+		if !strings.Contains(string(star), w) {
+			t.Errorf("resources/src.star lacks %q:\n%s", w, star)
+		}
+	}
+	if len(r.Todos) > 0 {
+		t.Errorf("TODOs: %v\n%s", r.Todos, star)
+	}
+	col, err := compileTestRun(t, out, false)
+	if err != nil {
+		t.Fatalf("compile: %v\n%s", err, star)
+	}
+	// the action's resources run inside kit_src[1.2]
+	for _, a := range []string{"directory[/var/cache/converge]", "remote_file[/var/cache/converge/other.tgz]", "kit_src[1.2]"} {
+		if _, ok := col.Find(a); !ok {
+			var have []string
+			for _, res := range col.Resources {
+				have = append(have, res.Base().Key())
+			}
+			t.Errorf("no %s in %v", a, have)
 		}
 	}
 }
