@@ -111,6 +111,7 @@ func translateKind(k *crKind, kinds map[string]*crKind, resRel, src, provRel, pr
 
 func (o *kindOutput) collect(e *emitter) {
 	o.todos = append(o.todos, e.todos...)
+	o.notes = append(o.notes, e.notes...)
 	for k, n := range e.resources {
 		o.resources[k] += n
 	}

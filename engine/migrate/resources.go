@@ -16,6 +16,9 @@ import (
 )
 
 func (e *emitter) emitCallStmt(s *ruby.Stmt, c *ruby.CallExpr, ind int) {
+	if c.Recv == nil && e.emitChefOnly(s, c, ind) { // chefonly.go: apt_update, build_essential
+		return
+	}
 	if e.customStmt(s, c, ind) { // custom.go: custom kinds and their actions
 		return
 	}

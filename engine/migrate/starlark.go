@@ -136,6 +136,8 @@ type emitter struct {
 	hoisting int
 	// usesCache is set when the recipe reads Chef::Config[:file_cache_path]
 	usesCache bool
+	// notes are facts for MIGRATION.md's Notes: translations worth a look
+	notes []string
 	// inAction names the custom resource action being written (kindAction)
 	inAction string
 	// defCalls are the definitions the recipe calls whose bodies declare
@@ -168,6 +170,8 @@ type translated struct {
 	attrs string
 	// resources counts the resources written, by kind.
 	resources map[string]int
+	// notes are for MIGRATION.md's Notes
+	notes []string
 }
 
 func translateFile(file string, kind fileKind, cookbook, recipe, src string) translated {
@@ -218,7 +222,7 @@ func translateFileKinds(file string, kind fileKind, cookbook, recipe, src string
 	if out != "" {
 		out += "\n"
 	}
-	t := translated{star: renameTargets(out, kinds), todos: e.todos, resources: e.resources}
+	t := translated{star: renameTargets(out, kinds), todos: e.todos, resources: e.resources, notes: e.notes}
 	if len(e.hoisted) > 0 {
 		t.attrs = strings.Join(e.hoisted, "\n") + "\n"
 	}

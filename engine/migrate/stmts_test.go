@@ -135,3 +135,85 @@ end
 		}
 	}
 }
+
+// TestTranslateRecipe_ChefOnlyResources: apt_update is converge's, on
+// the debian family, named when Chef's is nameless; build_essential, which
+// converge has no kind for, is the packages Chef's installs.
+func TestTranslateRecipe_ChefOnlyResources(t *testing.T) {
+	cases := []struct {
+		name, ruby string
+		want       []string
+		todos      int
+	}{
+		{"nameless apt_update", "apt_update\n", []string{"if node.platform_family == \"debian\":\n    apt_update(\"apt-get update\")"}, 0},
+		{"named apt_update under a debian condition is not wrapped again", "apt_update 'refresh' if platform_family?('debian')\n", []string{
+			"if node.platform_family == \"debian\":\n    apt_update(\"refresh\")",
+		}, 0},
+		{"apt_update with a frequency", "apt_update 'weekly' do\n  frequency 604800\nend\n", []string{
+			"if node.platform_family == \"debian\":\n    apt_update(\"weekly\", frequency=604800)",
+		}, 0},
+		{"nameless apt_update with a block", "apt_update do\n  action :update\nend\n", []string{"    apt_update(\"apt-get update\", action=\"update\")"}, 0},
+		{"build_essential", "build_essential 'tools'\n", []string{
+			"if node.platform_family == \"debian\":\n    package(\n        [\"autoconf\", \"binutils-doc\", \"bison\", \"build-essential\", \"flex\", \"gettext\", \"libncurses-dev\"],",
+			"elif node.platform_family in (\"rhel\", \"fedora\", \"amazon\"):",
+			`"patch"`,
+			"elif node.platform_family == \"suse\":",
+			"else:\n    log(\"build_essential: the platform family \" + node.platform_family + \" is not supported\", level=\"warn\")",
+		}, 0},
+		{"nameless build_essential that fails where unsupported", "build_essential do\n  raise_if_unsupported true\nend\n", []string{
+			"else:\n    fail(\"build_essential: the platform family \" + node.platform_family + \" is not supported\")",
+		}, 0},
+		{"build_essential :upgrade is macOS only", "build_essential 'x' do\n  action :upgrade\nend\n", []string{"# build_essential action :upgrade"}, 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, todos := translateRuby("r.rb", kindRecipe, "cb", "default", c.ruby)
+			for _, w := range c.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("ruby:\n%s\ngot:\n%s\nwant it to contain:\n%s", c.ruby, got, w)
+				}
+			}
+			if len(todos) != c.todos {
+				t.Errorf("got %d todos, want %d: %v\n%s", len(todos), c.todos, todos, got)
+			}
+			if _, err := starOptions.Parse("r.star", got, 0); err != nil {
+				t.Errorf("output does not parse: %v\n%s", err, got)
+			}
+		})
+	}
+}
+
+// TestMigrate_ChefOnlyResourcesCompile: a custom resource action and a
+// recipe using apt_update and build_essential compile on ubuntu, with the
+// execute and the debian packages in the run, and MIGRATION.md notes both.
+func TestMigrate_ChefOnlyResourcesCompile(t *testing.T) {
+	files := map[string]string{
+		"resources/src.rb": "property :version, String, name_property: true\n\naction :install do\n  build_essential 'src'\nend\n",
+	}
+	out, r := crCookbook(t, files, "apt_update\nbuild_essential\nkit_src '1.0'\n")
+	if len(r.Todos) > 0 {
+		t.Errorf("TODOs: %v", r.Todos)
+	}
+	col, err := compileTestRun(t, out, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range []string{"apt_update[apt-get update]", "package[autoconf, binutils-doc, bison, build-essential, flex, gettext, libncurses-dev]", "kit_src[1.0]"} {
+		if _, ok := col.Find(a); !ok {
+			var have []string
+			for _, res := range col.Resources {
+				have = append(have, res.Base().Key())
+			}
+			t.Errorf("no %s in %v", a, have)
+		}
+	}
+	md, err := os.ReadFile(filepath.Join(out, "MIGRATION.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []string{"apt_update is declared on the debian family only", "build_essential is a package resource per platform family"} {
+		if !strings.Contains(string(md), w) {
+			t.Errorf("MIGRATION.md lacks %q:\n%s", w, md)
+		}
+	}
+}
