@@ -83,6 +83,17 @@ func (e *emitter) emitCallStmt(s *ruby.Stmt, c *ruby.CallExpr, ind int) {
 		no("."+c.Name+" with a block", "this iterator is not translated")
 	}
 	if c.Recv != nil && (c.Name == "push" || c.Name == "<<") && len(c.Args) == 1 {
+		if root, keys, ok := e.attrTarget(c.Recv); ok && len(keys) > 0 && e.hoisting > 0 {
+			// an attribute's list, in a loop moving to the attributes
+			// file (hoistloop.go), where the level reads back
+			var b strings.Builder
+			b.WriteString(root)
+			for _, k := range keys {
+				b.WriteString("[" + e.expr(k).code + "]")
+			}
+			e.line(ind, b.String()+".append("+e.expr(c.Args[0]).code+")")
+			return
+		}
 		e.line(ind, e.expr(c.Recv).in(pPostfix)+".append("+e.expr(c.Args[0]).code+")")
 		return
 	}

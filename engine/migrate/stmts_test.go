@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"go.starlark.net/starlark"
+
+	"github.com/converge-cm/converge/resources"
 )
 
 // TestTranslateRecipe_Mutations: Ruby's in-place hash and array methods
@@ -215,5 +217,51 @@ func TestMigrate_ChefOnlyResourcesCompile(t *testing.T) {
 		if !strings.Contains(string(md), w) {
 			t.Errorf("MIGRATION.md lacks %q:\n%s", w, md)
 		}
+	}
+}
+
+// TestMigrate_RecipeAttributesFromSearchAndLoops: a recipe's attribute
+// sets under a condition on a search's result, and a loop pushing onto an
+// attribute's list, move to the attributes file with the search, and the
+// recipe's resources read the values Chef would give them.
+func TestMigrate_RecipeAttributesFromSearchAndLoops(t *testing.T) {
+	rb := `node.default['kit']['allow'] = []
+peers = search(:node, 'role:kitpeer') || []
+if peers.empty?
+  node.default['kit']['mode'] = 'alone'
+else
+  node.default['kit']['mode'] = 'peers'
+  peers.each do |p|
+    node.default['kit']['servers'][p['ipaddress']] = 'iburst'
+  end
+end
+%w(a b).each do |h|
+  node.default['kit']['allow'].push "allow #{h}"
+  node.default['kit']['allow'] << "deny #{h}x"
+end
+file '/etc/kit' do
+  content "#{node['kit']['mode']} #{node['kit']['allow'].join(',')}"
+end
+`
+	out, r := crCookbook(t, map[string]string{}, rb)
+	attrs, _ := os.ReadFile(filepath.Join(out, "cookbooks", "kit_test", "attributes", "zz_recipe_default.star"))
+	if len(r.Todos) > 0 {
+		t.Fatalf("TODOs: %v\n%s", r.Todos, attrs)
+	}
+	for _, w := range []string{`peers = search("node", "role:kitpeer") or []`, `default["kit"]["allow"].append("allow %s" % h)`} {
+		if !strings.Contains(string(attrs), w) {
+			t.Errorf("attributes file lacks %q:\n%s", w, attrs)
+		}
+	}
+	col, err := compileTestRun(t, out, false)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, attrs)
+	}
+	res, ok := col.Find("file[/etc/kit]")
+	if !ok {
+		t.Fatal("no file[/etc/kit]")
+	}
+	if got, want := res.(*resources.File).Content, "alone allow a,deny ax,allow b,deny bx"; got != want {
+		t.Errorf("content %q, want %q\n%s", got, want, attrs)
 	}
 }
