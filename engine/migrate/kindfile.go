@@ -755,6 +755,15 @@ func (e *emitter) returning(body []*ruby.Stmt, ind int) {
 		})
 		return
 	}
+	switch last.X.(type) {
+	case *ruby.IfExpr, *ruby.CaseExpr:
+		// a trailing if or case: each branch returns its value
+		inDef := e.inDef
+		defer func() { e.inDef = inDef }()
+		e.inDef = true
+		e.body(e.returnTail(body), ind)
+		return
+	}
 	if !isValueStmt(e, last.X) {
 		e.body(body, ind)
 		return

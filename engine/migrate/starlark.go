@@ -512,6 +512,11 @@ func (e *emitter) stmtInner(s *ruby.Stmt, ind int) {
 				e.line(ind, e.ident(id).code+".append("+e.expr(x.R).code+")")
 				return
 			}
+			if _, ok := x.L.(*ruby.IndexExpr); ok && !e.isAttrTarget(x.L) {
+				// h["k"] << v, node.run_state["k"] << v: the element's list
+				e.line(ind, e.expr(x.L).in(pPostfix)+".append("+e.expr(x.R).code+")")
+				return
+			}
 			if e.hoisting > 0 && e.isAttrTarget(x.L) {
 				// a list attribute, in a loop moving to the attributes file
 				e.emitCallStmt(s, &ruby.CallExpr{Line: x.Line, Recv: x.L, Name: "push", Args: []ruby.Expr{x.R}}, ind)

@@ -265,3 +265,49 @@ end
 		t.Errorf("content %q, want %q\n%s", got, want, attrs)
 	}
 }
+
+// TestMigrate_KindHelperTrailingIf: an action_class method ending in an
+// if/elsif returns each branch's value, and an element's list takes <<.
+func TestMigrate_KindHelperTrailingIf(t *testing.T) {
+	files := map[string]string{
+		"resources/nic.rb": `property :device, String, name_property: true
+property :mode, String, default: 'auto'
+
+action :save do
+  node.run_state['kit_order'] ||= []
+  node.run_state['kit_order'] << new_resource.device
+  file "/etc/kit-#{new_resource.device}" do
+    content kind_of_nic
+  end
+end
+
+action_class do
+  def kind_of_nic
+    if new_resource.mode == 'dhcp'
+      'dhcp'
+    elsif new_resource.mode == 'off'
+      'manual'
+    else
+      'static'
+    end
+  end
+end
+`,
+	}
+	out, r := crCookbook(t, files, "kit_nic 'eth0'\n")
+	star, _ := os.ReadFile(filepath.Join(out, "cookbooks", "kit", "resources", "nic.star"))
+	if len(r.Todos) > 0 {
+		t.Fatalf("TODOs: %v\n%s", r.Todos, star)
+	}
+	for _, w := range []string{
+		"def kind_of_nic(r):\n    if r.mode == \"dhcp\":\n        return \"dhcp\"\n    elif r.mode == \"off\":\n        return \"manual\"\n    else:\n        return \"static\"",
+		`run_state["kit_order"].append(r.device)`,
+	} {
+		if !strings.Contains(string(star), w) {
+			t.Errorf("resources/nic.star lacks %q:\n%s", w, star)
+		}
+	}
+	if err := compileTest(t, out, false); err != nil {
+		t.Errorf("compile: %v\n%s", err, star)
+	}
+}
