@@ -83,15 +83,21 @@ func (e *emitter) emitCallStmt(s *ruby.Stmt, c *ruby.CallExpr, ind int) {
 		no("."+c.Name+" with a block", "this iterator is not translated")
 	}
 	if c.Recv != nil && (c.Name == "push" || c.Name == "<<") && len(c.Args) == 1 {
-		if root, keys, ok := e.attrTarget(c.Recv); ok && len(keys) > 0 && e.hoisting > 0 {
+		if root, keys, ok := e.attrTarget(c.Recv); ok && len(keys) > 0 && (e.hoisting > 0 || e.kind == kindRecipe) {
 			// an attribute's list, in a loop moving to the attributes
-			// file (hoistloop.go), where the level reads back
+			// file (hoistloop.go), where the level reads back, or moving
+			// there itself as an assignment does
 			var b strings.Builder
 			b.WriteString(root)
 			for _, k := range keys {
 				b.WriteString("[" + e.expr(k).code + "]")
 			}
-			e.line(ind, b.String()+".append("+e.expr(c.Args[0]).code+")")
+			line := b.String() + ".append(" + e.expr(c.Args[0]).code + ")"
+			if e.hoisting > 0 {
+				e.line(ind, line)
+			} else {
+				e.hoistAttr(&ruby.AssignExpr{Line: c.Line, Target: c.Recv, Op: "=", Value: c.Args[0]}, keys, line, ind)
+			}
 			return
 		}
 		e.line(ind, e.expr(c.Recv).in(pPostfix)+".append("+e.expr(c.Args[0]).code+")")

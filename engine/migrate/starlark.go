@@ -517,7 +517,7 @@ func (e *emitter) stmtInner(s *ruby.Stmt, ind int) {
 				e.line(ind, e.expr(x.L).in(pPostfix)+".append("+e.expr(x.R).code+")")
 				return
 			}
-			if e.hoisting > 0 && e.isAttrTarget(x.L) {
+			if (e.hoisting > 0 || e.kind == kindRecipe) && e.isAttrTarget(x.L) {
 				// a list attribute, in a loop moving to the attributes file
 				e.emitCallStmt(s, &ruby.CallExpr{Line: x.Line, Recv: x.L, Name: "push", Args: []ruby.Expr{x.R}}, ind)
 				return

@@ -235,6 +235,8 @@ else
     node.default['kit']['servers'][p['ipaddress']] = 'iburst'
   end
 end
+node.default['kit']['allow'] << 'first'
+node.default['kit']['allow'].push('second') unless peers.empty?
 %w(a b).each do |h|
   node.default['kit']['allow'].push "allow #{h}"
   node.default['kit']['allow'] << "deny #{h}x"
@@ -248,7 +250,8 @@ end
 	if len(r.Todos) > 0 {
 		t.Fatalf("TODOs: %v\n%s", r.Todos, attrs)
 	}
-	for _, w := range []string{`peers = search("node", "role:kitpeer") or []`, `default["kit"]["allow"].append("allow %s" % h)`} {
+	for _, w := range []string{`peers = search("node", "role:kitpeer") or []`, `default["kit"]["allow"].append("allow %s" % h)`,
+		"default[\"kit\"][\"allow\"].append(\"first\")\n", "if not len(peers) == 0:\n    default[\"kit\"][\"allow\"].append(\"second\")"} {
 		if !strings.Contains(string(attrs), w) {
 			t.Errorf("attributes file lacks %q:\n%s", w, attrs)
 		}
@@ -261,7 +264,7 @@ end
 	if !ok {
 		t.Fatal("no file[/etc/kit]")
 	}
-	if got, want := res.(*resources.File).Content, "alone allow a,deny ax,allow b,deny bx"; got != want {
+	if got, want := res.(*resources.File).Content, "alone first,allow a,deny ax,allow b,deny bx"; got != want {
 		t.Errorf("content %q, want %q\n%s", got, want, attrs)
 	}
 }
