@@ -103,6 +103,12 @@ func (e *emitter) emitCallStmt(s *ruby.Stmt, c *ruby.CallExpr, ind int) {
 		e.line(ind, e.expr(c.Recv).in(pPostfix)+".append("+e.expr(c.Args[0]).code+")")
 		return
 	}
+	if c.Name == "save" && len(c.Args) == 0 && c.Block == nil && isNodeCall(c.Recv) {
+		// Chef saves the node object to the Chef server; converge keeps
+		// none (a node's attributes are its files, set each run)
+		e.line(ind, "# node.save: converge keeps no node object on a server; nothing to save")
+		return
+	}
 	if c.Recv != nil && c.Block == nil && e.emitMutation(c, ind) { // stmts.go
 		return
 	}
