@@ -793,6 +793,11 @@ func isValueStmt(e *emitter, x ruby.Expr) bool {
 			if _, ok := chefResource(v.Name); ok && (len(v.Args) > 0 || v.Block != nil) {
 				return false
 			}
+			switch v.Name {
+			case "raise", "fail", "include_recipe", "apt_update", "build_essential":
+				// statements (chefonly.go writes the last two as resources)
+				return false
+			}
 			return v.Block == nil
 		}
 		return v.Block == nil || v.Name == "map" || v.Name == "select" || v.Name == "reject"

@@ -315,3 +315,41 @@ end
 		t.Errorf("compile: %v\n%s", err, star)
 	}
 }
+
+// TestMigrate_KindHelperTrailingIfStatements: a helper's trailing if
+// whose branches end in raise or build_essential keeps them statements.
+func TestMigrate_KindHelperTrailingIfStatements(t *testing.T) {
+	files := map[string]string{
+		"resources/tool.rb": `property :flavor, String, default: 'src'
+
+action :install do
+  install_deps
+end
+
+action_class do
+  def install_deps
+    if new_resource.flavor == 'src'
+      build_essential 'tool'
+    elsif new_resource.flavor == 'none'
+      raise 'no flavor'
+    else
+      package 'tool'
+    end
+  end
+end
+`,
+	}
+	out, r := crCookbook(t, files, "kit_tool 'x'\n")
+	star, _ := os.ReadFile(filepath.Join(out, "cookbooks", "kit", "resources", "tool.star"))
+	if len(r.Todos) > 0 {
+		t.Fatalf("TODOs: %v\n%s", r.Todos, star)
+	}
+	for _, w := range []string{"        package(\n", `fail("no flavor")`, `package("tool")`} {
+		if !strings.Contains(string(star), w) {
+			t.Errorf("resources/tool.star lacks %q:\n%s", w, star)
+		}
+	}
+	if err := compileTest(t, out, false); err != nil {
+		t.Errorf("compile: %v\n%s", err, star)
+	}
+}
