@@ -571,6 +571,9 @@ func (e *emitter) call(c *ruby.CallExpr) sx {
 	case "merge":
 		nargs(1)
 		return atom("dict(" + recv.code + ", **" + arg(0).in(pPostfix) + ")")
+	case "insert":
+		nargs(2)
+		return atom(insertExpr(recv.code, arg(0).code, arg(1).code))
 	case "call":
 		args := make([]string, len(c.Args))
 		for i := range c.Args {

@@ -55,6 +55,12 @@ func (e *emitter) emitMutation(c *ruby.CallExpr, ind int) bool {
 			return false
 		}
 		a := args()
+		if id, ok := c.Recv.(*ruby.IdentRef); ok {
+			// a string changes in place in Ruby: the local takes the new one
+			n := e.ident(id).code
+			e.line(ind, n+" = "+insertExpr(n, a[0], a[1]))
+			return true
+		}
 		e.line(ind, e.expr(c.Recv).in(pPostfix)+".insert("+a[0]+", "+a[1]+")")
 	case "unshift", "prepend":
 		if len(c.Args) != 1 || c.Name == "prepend" && !e.knownType(c.Recv, "list") {
@@ -83,6 +89,15 @@ func (e *emitter) emitMutation(c *ruby.CallExpr, ind int) bool {
 		return false
 	}
 	return true
+}
+
+// insertExpr is Ruby's recv.insert(i, x) for a string or a list: the
+// value with x inserted before position i, or after it counting from the
+// end when i is negative (insert(-1, x) appends); a list changes in place,
+// as in Ruby.
+func insertExpr(recv, i, x string) string {
+	return "(lambda _s, _i, _x: (lambda _p: _s[:_p] + _x + _s[_p:] if type(_s) == \"string\" else (_s.insert(_p, _x) or _s))(_i if _i >= 0 else len(_s) + _i + 1))(" +
+		recv + ", " + i + ", " + x + ")"
 }
 
 // knownType reports whether x is a local variable or a literal of the
