@@ -119,10 +119,15 @@ func (e *emitter) emitAssign(x *ruby.AssignExpr, ind int) {
 			e.line(ind+1, el+" = "+e.expr(x.Value).code)
 			return
 		}
-		if x.Op != "=" {
-			no(x.Op+" on an element", "only = is translated for an element")
+		switch x.Op {
+		case "=", "+=", "-=":
+			// Starlark updates an element in place as Ruby does
+			e.line(ind, e.index(t).code+" "+x.Op+" "+e.expr(x.Value).code)
+		case "||=":
+			e.emitElementOrAssign(t, x.Value, ind)
+		default:
+			no(x.Op+" on an element", "only =, +=, -= and ||= are translated for an element")
 		}
-		e.line(ind, e.index(t).code+" = "+e.expr(x.Value).code)
 	case *ruby.IVarRef:
 		no("@"+t.Name+" =", "instance variables have no converge equivalent")
 	case *ruby.ConstRef:
@@ -374,4 +379,21 @@ func (e *emitter) emitTap(target *ruby.IdentRef, c *ruby.CallExpr, ind int) {
 	e.line(ind, star+" = "+v.code)
 	e.body(c.Block.Body, ind)
 	e.line(ind, e.bind(target.Name, e.vars[p].typ)+" = "+star)
+}
+
+// emitElementOrAssign writes h[k] ||= v: Ruby sets the element when it is
+// missing, nil or false (not when it is "" or 0, as Starlark's or would).
+// A literal integer index is a list's; any other key is a hash's, read
+// with get so that a missing key is None.
+func (e *emitter) emitElementOrAssign(t *ruby.IndexExpr, value ruby.Expr, ind int) {
+	el := e.index(t).code
+	if len(t.Args) != 1 {
+		no("||= on an element", "only one index is translated")
+	}
+	cur := e.expr(t.Recv).in(pPostfix) + ".get(" + e.hashKey(t.Args[0]) + ")"
+	if _, ok := t.Args[0].(*ruby.IntLit); ok {
+		cur = el
+	}
+	e.line(ind, "if "+cur+" in (None, False):")
+	e.line(ind+1, el+" = "+e.expr(value).code)
 }

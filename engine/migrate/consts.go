@@ -38,6 +38,26 @@ func literalValue(x ruby.Expr) bool {
 	return false
 }
 
+// searchValue reports whether x is a search of literal arguments, or one
+// with a literal fallback (search(:node, 'role:db') || []): the cluster's
+// nodes do not change while the recipes compile, so it reads the same in
+// an attributes file (where converge's search runs too).
+func searchValue(x ruby.Expr) bool {
+	if b, ok := x.(*ruby.BinaryExpr); ok && b.Op == "||" {
+		return searchValue(b.L) && literalValue(b.R)
+	}
+	c, ok := x.(*ruby.CallExpr)
+	if !ok || c.Recv != nil || c.Name != "search" || c.Block != nil || len(c.Args) == 0 {
+		return false
+	}
+	for _, a := range c.Args {
+		if !literalValue(a) {
+			return false
+		}
+	}
+	return true
+}
+
 // constCandidates are the locals of a recipe's top-level statements
 // assigned a literal, whose name the source (outside comments) otherwise
 // only reads: no other assignment, no mutating method (<<, push, x!,
@@ -47,7 +67,7 @@ func constCandidates(stmts []*ruby.Stmt, src string) map[string]bool {
 	out := map[string]bool{}
 	for _, s := range stmts {
 		a, ok := s.X.(*ruby.AssignExpr)
-		if !ok || a.Op != "=" || !literalValue(a.Value) {
+		if !ok || a.Op != "=" || !literalValue(a.Value) && !searchValue(a.Value) {
 			continue
 		}
 		id, ok := a.Target.(*ruby.IdentRef)

@@ -112,6 +112,11 @@ func (e *emitter) expr(x ruby.Expr) sx {
 				return atom("True")
 			}
 			if k, ok := v.Args[0].(*ruby.SymLit); ok && k.Name == "file_cache_path" {
+				if e.inAction != "" && !e.inDef {
+					// the action declares the directory (kindAction)
+					e.usesCache = true
+					return sx{code: starQuote(cacheDir), prec: pPostfix, str: true}
+				}
 				if e.kind != kindRecipe || e.recipe == "" || e.inDef || e.cr != nil {
 					no("Chef::Config[:file_cache_path]", "converge's cache directory is "+cacheDir+", which a recipe declares; use that path and declare directory(\""+cacheDir+"\") in the recipe")
 				}
@@ -566,6 +571,9 @@ func (e *emitter) call(c *ruby.CallExpr) sx {
 	case "merge":
 		nargs(1)
 		return atom("dict(" + recv.code + ", **" + arg(0).in(pPostfix) + ")")
+	case "insert":
+		nargs(2)
+		return atom(insertExpr(recv.code, arg(0).code, arg(1).code))
 	case "call":
 		args := make([]string, len(c.Args))
 		for i := range c.Args {

@@ -57,6 +57,17 @@ func (e *emitter) loopSetsOnlyAttrs(c *ruby.CallExpr) bool {
 				if !ok(x.Else) {
 					return false
 				}
+			case *ruby.CallExpr:
+				// node.default['a']['list'].push(v)
+				if (x.Name != "push" && x.Name != "<<") || len(x.Args) != 1 || x.Block != nil ||
+					!e.isAttrTarget(x.Recv) || !reads(x.Recv) || !reads(x.Args[0]) {
+					return false
+				}
+			case *ruby.BinaryExpr:
+				// node.default['a']['list'] << v
+				if x.Op != "<<" || !e.isAttrTarget(x.L) || !reads(x.L) || !reads(x.R) {
+					return false
+				}
 			default:
 				return false
 			}

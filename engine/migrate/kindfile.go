@@ -111,6 +111,7 @@ func translateKind(k *crKind, kinds map[string]*crKind, resRel, src, provRel, pr
 
 func (o *kindOutput) collect(e *emitter) {
 	o.todos = append(o.todos, e.todos...)
+	o.notes = append(o.notes, e.notes...)
 	for k, n := range e.resources {
 		o.resources[k] += n
 	}
@@ -754,6 +755,15 @@ func (e *emitter) returning(body []*ruby.Stmt, ind int) {
 		})
 		return
 	}
+	switch last.X.(type) {
+	case *ruby.IfExpr, *ruby.CaseExpr:
+		// a trailing if or case: each branch returns its value
+		inDef := e.inDef
+		defer func() { e.inDef = inDef }()
+		e.inDef = true
+		e.body(e.returnTail(body), ind)
+		return
+	}
 	if !isValueStmt(e, last.X) {
 		e.body(body, ind)
 		return
@@ -781,6 +791,11 @@ func isValueStmt(e *emitter, x ruby.Expr) bool {
 				return false
 			}
 			if _, ok := chefResource(v.Name); ok && (len(v.Args) > 0 || v.Block != nil) {
+				return false
+			}
+			switch v.Name {
+			case "raise", "fail", "include_recipe", "apt_update", "build_essential":
+				// statements (chefonly.go writes the last two as resources)
 				return false
 			}
 			return v.Block == nil
@@ -850,12 +865,27 @@ func (e *emitter) kindAction(st *kindState, s *ruby.Stmt, name string, body []*r
 		no("action :"+name, "the action name is not a Starlark identifier")
 	}
 	e.vars = map[string]varInfo{}
+	e.inAction, e.usesCache = name, false
 	sec := e.section(func() {
 		e.flushComments(s.Line, 0)
 		e.line(0, "def action_"+name+"(r):")
 		e.body(body, 1)
 		e.line(0, "")
 	})
+	if e.usesCache {
+		// Chef creates its file_cache_path; the action declares converge's
+		// stand-in before its resources (the same declaration in a recipe
+		// or another action is the same resource)
+		for i, l := range sec {
+			if l == "def action_"+name+"(r):" {
+				decl := []string{"    # Chef::Config[:file_cache_path] is " + cacheDir + ", declared here by converge migrate", "    directory(" + starQuote(cacheDir) + ", mode=\"0755\")"}
+				sec = append(sec[:i+1], append(decl, sec[i+1:]...)...)
+				break
+			}
+		}
+		e.resources["directory"]++
+	}
+	e.inAction, e.usesCache = "", false
 	st.actions = append(st.actions, name)
 	st.actionCode[name] = e.noHoist(sec, s.Line)
 	st.when[name] = e.runWhen(st, s, name, body)

@@ -246,6 +246,7 @@ func migrateCookbook(r *Report, dir, outDir string, seen map[string]string) erro
 				tr.star = renameSelf(tr.star, chefName, name)
 			}
 			r.Todos = append(r.Todos, tr.todos...)
+			r.Notes = append(r.Notes, tr.notes...)
 			for k, n := range tr.resources {
 				sum.Resources[k] += n
 			}

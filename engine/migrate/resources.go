@@ -18,6 +18,9 @@ import (
 )
 
 func (e *emitter) emitCallStmt(s *ruby.Stmt, c *ruby.CallExpr, ind int) {
+	if c.Recv == nil && e.emitChefOnly(s, c, ind) { // chefonly.go: apt_update, build_essential
+		return
+	}
 	if e.customStmt(s, c, ind) { // custom.go: custom kinds and their actions
 		return
 	}
@@ -82,7 +85,33 @@ func (e *emitter) emitCallStmt(s *ruby.Stmt, c *ruby.CallExpr, ind int) {
 		no("."+c.Name+" with a block", "this iterator is not translated")
 	}
 	if c.Recv != nil && (c.Name == "push" || c.Name == "<<") && len(c.Args) == 1 {
+		if root, keys, ok := e.attrTarget(c.Recv); ok && len(keys) > 0 && (e.hoisting > 0 || e.kind == kindRecipe) {
+			// an attribute's list, in a loop moving to the attributes
+			// file (hoistloop.go), where the level reads back, or moving
+			// there itself as an assignment does
+			var b strings.Builder
+			b.WriteString(root)
+			for _, k := range keys {
+				b.WriteString("[" + e.expr(k).code + "]")
+			}
+			line := b.String() + ".append(" + e.expr(c.Args[0]).code + ")"
+			if e.hoisting > 0 {
+				e.line(ind, line)
+			} else {
+				e.hoistAttr(&ruby.AssignExpr{Line: c.Line, Target: c.Recv, Op: "=", Value: c.Args[0]}, keys, line, ind)
+			}
+			return
+		}
 		e.line(ind, e.expr(c.Recv).in(pPostfix)+".append("+e.expr(c.Args[0]).code+")")
+		return
+	}
+	if c.Name == "save" && len(c.Args) == 0 && c.Block == nil && isNodeCall(c.Recv) {
+		// Chef saves the node object to the Chef server; converge keeps
+		// none (a node's attributes are its files, set each run)
+		e.line(ind, "# node.save: converge keeps no node object on a server; nothing to save")
+		return
+	}
+	if c.Recv != nil && c.Block == nil && e.emitMutation(c, ind) { // stmts.go
 		return
 	}
 	if cr, ok := c.Recv.(*ruby.ConstRef); ok && strings.TrimPrefix(cr.Path, "::") == "Chef::Application" && c.Name == "fatal!" &&

@@ -136,6 +136,10 @@ type emitter struct {
 	hoisting int
 	// usesCache is set when the recipe reads Chef::Config[:file_cache_path]
 	usesCache bool
+	// notes are facts for MIGRATION.md's Notes: translations worth a look
+	notes []string
+	// inAction names the custom resource action being written (kindAction)
+	inAction string
 	// defCalls are the definitions the recipe calls whose bodies declare
 	// resources (definner.go)
 	defCalls   []*crKind
@@ -166,6 +170,8 @@ type translated struct {
 	attrs string
 	// resources counts the resources written, by kind.
 	resources map[string]int
+	// notes are for MIGRATION.md's Notes
+	notes []string
 }
 
 func translateFile(file string, kind fileKind, cookbook, recipe, src string) translated {
@@ -216,7 +222,7 @@ func translateFileKinds(file string, kind fileKind, cookbook, recipe, src string
 	if out != "" {
 		out += "\n"
 	}
-	t := translated{star: renameTargets(out, kinds), todos: e.todos, resources: e.resources}
+	t := translated{star: renameTargets(out, kinds), todos: e.todos, resources: e.resources, notes: e.notes}
 	if len(e.hoisted) > 0 {
 		t.attrs = strings.Join(e.hoisted, "\n") + "\n"
 	}
@@ -504,6 +510,16 @@ func (e *emitter) stmtInner(s *ruby.Stmt, ind int) {
 		if x.Op == "<<" {
 			if id, ok := x.L.(*ruby.IdentRef); ok {
 				e.line(ind, e.ident(id).code+".append("+e.expr(x.R).code+")")
+				return
+			}
+			if _, ok := x.L.(*ruby.IndexExpr); ok && !e.isAttrTarget(x.L) {
+				// h["k"] << v, node.run_state["k"] << v: the element's list
+				e.line(ind, e.expr(x.L).in(pPostfix)+".append("+e.expr(x.R).code+")")
+				return
+			}
+			if (e.hoisting > 0 || e.kind == kindRecipe) && e.isAttrTarget(x.L) {
+				// a list attribute, in a loop moving to the attributes file
+				e.emitCallStmt(s, &ruby.CallExpr{Line: x.Line, Recv: x.L, Name: "push", Args: []ruby.Expr{x.R}}, ind)
 				return
 			}
 		}
