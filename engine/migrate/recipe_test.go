@@ -79,7 +79,7 @@ func TestTranslateRecipe_Constructs(t *testing.T) {
 		{"search options are a TODO", `nodes = search(:node, "role:db", rows: 10)`, "# TODO(migrate): search(..., options)", 1},
 		{"unknown property is a TODO", "service 'x' do\n  init_command '/etc/init.d/x'\nend", "# TODO(migrate): init_command", 1},
 		{"service's own commands", "service 'x' do\n  start_command '/opt/x/bin/x start'\n  stop_command \"kill $(cat #{node['x']['pid']})\"\n  restart_command '/opt/x/bin/x restart'\n  reload_command '/opt/x/bin/x reload'\n  status_command 'pgrep -f /opt/x' if node['x']['pgrep']\n  action :start\nend",
-			"    start_command=\"/opt/x/bin/x start\",\n    stop_command=\"kill $(cat %s)\" % node[\"x\"][\"pid\"],\n    restart_command=\"/opt/x/bin/x restart\",\n    reload_command=\"/opt/x/bin/x reload\",\n" +
+			"    start_command=\"/opt/x/bin/x start\",\n    stop_command=\"kill $(cat %s)\" % rb_to_s(node[\"x\"][\"pid\"]),\n    restart_command=\"/opt/x/bin/x restart\",\n    reload_command=\"/opt/x/bin/x reload\",\n" +
 				"    action=\"start\",\n    **({\"status_command\": \"pgrep -f /opt/x\"} if node[\"x\"].get(\"pgrep\") else {}),\n)", 0},
 		{"unparsable line is a TODO", "package 'x' do\n  action :install\nend\n)(\npackage 'y'", "# TODO(migrate): unreadable Ruby", 1},
 		{"comments kept", "# hello\npackage 'x' # trailing", "# hello\n# trailing\npackage(\"x\")", 0},
