@@ -69,6 +69,9 @@ type crCtx struct {
 	probes []probe
 	// lazy is set while a lazy default is written: self is the resource
 	lazy bool
+	// action is the action being written ("" outside one): a bare
+	// `action` in its body is its name, as Chef's provider has it
+	action string
 }
 
 // commonReadable are the properties every resource has that a kind's
@@ -756,6 +759,8 @@ func (e *emitter) customExpr(x ruby.Expr) (sx, bool) {
 			switch {
 			case v.Name == "new_resource" && len(v.Args) == 0:
 				return atom("r"), true
+			case v.Name == "action" && len(v.Args) == 0 && cr.action != "":
+				return sx{code: starQuote(cr.action), prec: pPostfix, str: true}, true
 			case v.Name == "current_resource" || v.Name == "current_value":
 				no(v.Name, "the current state is known at converge time only, after the actions are compiled; compare it in load_current (converge_if_changed does)")
 			case (cr.k.hasProp(v.Name) || v.Name == "name") && len(v.Args) == 0:

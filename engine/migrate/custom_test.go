@@ -135,6 +135,38 @@ end
 			},
 		},
 		{
+			name: "actions declared in a loop",
+			files: map[string]string{"resources/daemon.rb": `
+provides :kit_daemon
+property :unit, String, default: 'kitd'
+
+action_class do
+  def run_unit(what)
+    service new_resource.unit do
+      action what
+    end
+  end
+end
+
+%i(start halt).each do |verb|
+  action verb do
+    run_unit(verb)
+  end
+end
+
+[:enable, :disable].each { |t| send(:action, t) { run_unit(action) } }
+`},
+			recipe: "kit_daemon 'd' do\n  action [:start, :disable]\nend\n",
+			kind:   "daemon",
+			want: []string{
+				"def action_start(r):\n    verb = \"start\"  # the loop declaring the action\n    run_unit(r, verb)",
+				"def action_halt(r):\n    verb = \"halt\"",
+				"def action_enable(r):\n    t = \"enable\"  # the loop declaring the action\n",
+				`run_unit(r, "enable")`,
+				"def action_disable(r):",
+			},
+		},
+		{
 			name: "types, lazy defaults, coerce, a partial and the common properties",
 			files: map[string]string{
 				"libraries/helpers.rb": `

@@ -221,6 +221,14 @@ func (e *emitter) kindStmt(st *kindState, s *ruby.Stmt) bool {
 		e.helper(st, s, x.Def)
 		return false
 	case *ruby.CallExpr:
+		if names, param, body, ok := actionLoop(x); ok {
+			// %i(start stop).each { |a| action a do ... end }: one
+			// action per symbol, the loop variable its name
+			for _, n := range names {
+				e.kindAction(st, s, n, body, param)
+			}
+			return false
+		}
 		if x.Recv != nil {
 			break
 		}
@@ -301,7 +309,7 @@ func (e *emitter) kindStmt(st *kindState, s *ruby.Stmt) bool {
 			if x.Block == nil {
 				no("action :"+n, "an action without a block")
 			}
-			e.kindAction(st, s, n, x.Block.Body)
+			e.kindAction(st, s, n, x.Block.Body, "")
 			return false
 		case "action_class":
 			if x.Block == nil {
@@ -839,7 +847,63 @@ func (e *emitter) loadCurrent(st *kindState, s *ruby.Stmt, body []*ruby.Stmt, de
 	st.funcs = append(st.funcs, e.noHoist(fn, s.Line)...)
 }
 
-func (e *emitter) kindAction(st *kindState, s *ruby.Stmt, name string, body []*ruby.Stmt) {
+// actionLoop recognizes actions declared in a loop over literal names:
+// `%i(start stop).each do |a| action a do ... end end` or `[:a, :b].each
+// { |t| send(:action, t) { ... } }`. It returns the names, the loop
+// variable and the action's body.
+func actionLoop(x *ruby.CallExpr) (names []string, param string, body []*ruby.Stmt, ok bool) {
+	if x.Recv == nil || x.Name != "each" || len(x.Args) != 0 || x.Block == nil || len(x.Block.Params) != 1 || len(x.Block.Body) != 1 {
+		return nil, "", nil, false
+	}
+	arr, isArr := x.Recv.(*ruby.ArrayLit)
+	if !isArr || len(arr.Elems) == 0 {
+		return nil, "", nil, false
+	}
+	for _, el := range arr.Elems {
+		switch v := el.(type) {
+		case *ruby.SymLit:
+			names = append(names, v.Name)
+		case *ruby.StrLit:
+			if !isPlain(v) {
+				return nil, "", nil, false
+			}
+			names = append(names, plain(v))
+		default:
+			return nil, "", nil, false
+		}
+	}
+	param = x.Block.Params[0]
+	c, isCall := x.Block.Body[0].X.(*ruby.CallExpr)
+	if !isCall || c.Recv != nil || c.Block == nil {
+		return nil, "", nil, false
+	}
+	args := c.Args
+	switch c.Name {
+	case "action":
+	case "send", "public_send":
+		if len(args) == 0 {
+			return nil, "", nil, false
+		}
+		if sym, isSym := args[0].(*ruby.SymLit); !isSym || sym.Name != "action" {
+			return nil, "", nil, false
+		}
+		args = args[1:]
+	default:
+		return nil, "", nil, false
+	}
+	if len(args) != 1 {
+		return nil, "", nil, false
+	}
+	if id, isID := args[0].(*ruby.IdentRef); !isID || id.Name != param {
+		return nil, "", nil, false
+	}
+	return names, param, c.Block.Body, true
+}
+
+// kindAction writes action_NAME(r) for `action :NAME do body end`; loopVar,
+// when not "", is the variable of the loop declaring the action
+// (actionLoop), bound to the action's name at the top of the function.
+func (e *emitter) kindAction(st *kindState, s *ruby.Stmt, name string, body []*ruby.Stmt, loopVar string) {
 	if name == "nothing" {
 		no("action :nothing", "converge's nothing action always exists and does nothing")
 	}
@@ -850,9 +914,14 @@ func (e *emitter) kindAction(st *kindState, s *ruby.Stmt, name string, body []*r
 		no("action :"+name, "the action name is not a Starlark identifier")
 	}
 	e.vars = map[string]varInfo{}
+	e.cr.action = name
+	defer func() { e.cr.action = "" }()
 	sec := e.section(func() {
 		e.flushComments(s.Line, 0)
 		e.line(0, "def action_"+name+"(r):")
+		if loopVar != "" {
+			e.line(1, e.bind(loopVar, "str")+" = "+starQuote(name)+"  # the loop declaring the action")
+		}
 		e.body(body, 1)
 		e.line(0, "")
 	})
