@@ -25,6 +25,8 @@ import (
 // crKind is a kind a Chef cookbook defines, as the migration writes it.
 type crKind struct {
 	chefName string // what recipes call it (sysctl_param)
+	// aliases are the other names its file provides (provides :x)
+	aliases []string
 	kind     string // the converge kind (cookbook or cookbook_STEM)
 	cookbook string
 	stem     string // resources/STEM.star
@@ -123,6 +125,8 @@ func scanKinds(dir, cookbook string) []*crKind {
 			style = "LWRP"
 		}
 		k := &crKind{cookbook: cookbook, style: style, src: stem, props: map[string]*crProp{}, dir: dir}
+		var names []string // the other names resource_name and provides give it
+		named, provided := false, false
 		for _, s := range stmts {
 			c, ok := s.X.(*ruby.CallExpr)
 			if !ok || c.Recv != nil {
@@ -131,8 +135,18 @@ func scanKinds(dir, cookbook string) []*crKind {
 			switch c.Name {
 			case "resource_name", "provides":
 				if len(c.Args) >= 1 {
-					if sym, ok := c.Args[0].(*ruby.SymLit); ok && (c.Name == "resource_name" || chefName == chefCookbook+"_"+stem || chefName == chefCookbook) {
-						chefName = sym.Name
+					if sym, ok := c.Args[0].(*ruby.SymLit); ok {
+						switch {
+						case c.Name == "resource_name":
+							if provided {
+								names = append(names, chefName) // an earlier provides
+							}
+							chefName, named = sym.Name, true
+						case !named && !provided:
+							chefName, provided = sym.Name, true
+						default:
+							names = append(names, sym.Name)
+						}
 					}
 				}
 			case "property", "attribute":
@@ -145,6 +159,11 @@ func scanKinds(dir, cookbook string) []*crKind {
 			}
 		}
 		k.chefName = chefName
+		for _, n := range names {
+			if n != chefName && !slices.Contains(k.aliases, n) {
+				k.aliases = append(k.aliases, n)
+			}
+		}
 		k.kind, k.stem, _ = kindName(cookbook, renamedKind(chefName, chefCookbook, cookbook))
 		out = append(out, k)
 	}
@@ -912,12 +931,22 @@ func treeCookbooks(dir string) []string {
 // scanTree registers the kinds of a cookbook (and of its test
 // cookbooks) or of a chef-repo's cookbooks.
 func scanTree(r *Report, dir string) {
+	var scanned []*crKind
 	for _, d := range treeCookbooks(dir) {
 		scanLibraryHelpers(r, d, r.nameOf(d))
 		scanCookbookAttrs(r, d)
 		for _, k := range scanKinds(d, r.nameOf(d)) {
 			if _, dup := r.kinds[k.chefName]; !dup {
 				r.kinds[k.chefName] = k
+				scanned = append(scanned, k)
+			}
+		}
+	}
+	// the other names a kind provides, once every kind has its own
+	for _, k := range scanned {
+		for _, a := range k.aliases {
+			if _, dup := r.kinds[a]; !dup {
+				r.kinds[a] = k
 			}
 		}
 	}
@@ -987,11 +1016,11 @@ func (k *crKind) readCall(body []*ruby.Stmt) {
 // renameTargets rewrites the notification targets ("kind[name]") of the
 // kinds renamed after their cookbook in Starlark written by the emitter.
 func renameTargets(star string, kinds map[string]*crKind) string {
-	for _, k := range kinds {
-		if k.kind == k.chefName {
+	for name, k := range kinds {
+		if k.kind == name {
 			continue
 		}
-		star = strings.ReplaceAll(star, `"`+k.chefName+`[`, `"`+k.kind+`[`)
+		star = strings.ReplaceAll(star, `"`+name+`[`, `"`+k.kind+`[`) // the kind's name or an alias
 	}
 	return star
 }

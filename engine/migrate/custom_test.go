@@ -167,6 +167,37 @@ end
 			},
 		},
 		{
+			name: "a version guard, action_class.class_eval, allowed_actions and an alias",
+			files: map[string]string{"resources/note.rb": `
+unified_mode true if respond_to?(:unified_mode)
+resource_name :kit_note
+provides :kit_memo
+allowed_actions :write
+property :text, String, default: 'hi'
+
+action_class.class_eval do
+  def body_text
+    new_resource.text + "\n"
+  end
+end
+
+action :write do
+  file "/tmp/#{new_resource.name}" do
+    content body_text
+  end
+end
+`},
+			recipe: "kit_memo 'm' do\n  text 'yo'\nend\nfile '/tmp/x' do\n  notifies :write, 'kit_memo[m]'\nend\n",
+			kind:   "note",
+			want: []string{
+				"# unified_mode: converge compiles",
+				"# provides :kit_memo: recipes calling kit_memo call this kind, kit_note",
+				"# allowed_actions write:",
+				"def body_text(r):\n    return r.text + \"\\n\"",
+				"file(\"/tmp/%s\" % r.name, content=body_text(r))",
+			},
+		},
+		{
 			name: "types, lazy defaults, coerce, a partial and the common properties",
 			files: map[string]string{
 				"libraries/helpers.rb": `

@@ -149,7 +149,7 @@ func kindDefs(stmts []*ruby.Stmt) []*ruby.DefExpr {
 				out = append(out, x.Def)
 			}
 		case *ruby.CallExpr:
-			if x.Recv == nil && x.Name == "action_class" && x.Block != nil {
+			if x.Recv == nil && x.Name == "action_class" && x.Block != nil || isActionClassEval(x) {
 				out = append(out, kindDefs(x.Block.Body)...)
 			}
 		}
@@ -220,7 +220,21 @@ func (e *emitter) kindStmt(st *kindState, s *ruby.Stmt) bool {
 		}
 		e.helper(st, s, x.Def)
 		return false
+	case *ruby.IfExpr:
+		// unified_mode true if respond_to?(:unified_mode): a guard for old
+		// Chef versions; what it guards is translated as if unguarded
+		if len(x.Conds) == 1 && !x.Unless && !x.HasElse && len(x.Bodies) == 1 && len(x.Bodies[0]) == 1 && isRespondTo(x.Conds[0]) {
+			inner := *x.Bodies[0][0]
+			inner.Line, inner.EndLine = s.Line, s.EndLine
+			return e.kindStmt(st, &inner)
+		}
 	case *ruby.CallExpr:
+		if isActionClassEval(x) {
+			// action_class.class_eval do ... end: as action_class do ... end
+			c := *x
+			c.Recv, c.Name = nil, "action_class"
+			return e.kindStmt(st, &ruby.Stmt{X: &c, Line: s.Line, EndLine: s.EndLine})
+		}
 		if names, param, body, ok := actionLoop(x); ok {
 			// %i(start stop).each { |a| action a do ... end }: one
 			// action per symbol, the loop variable its name
@@ -251,7 +265,26 @@ func (e *emitter) kindStmt(st *kindState, s *ruby.Stmt) bool {
 			if len(x.Args) > 1 {
 				no(x.Name+" with options", "a kind for some platforms only; converge kinds are the same everywhere (branch on node.platform inside the actions)")
 			}
+			if n != k.chefName {
+				e.line(0, fmt.Sprintf("# %s :%s: recipes calling %s call this kind, %s (resources/%s.star)", x.Name, n, n, k.kind, k.stem))
+				return true
+			}
 			e.line(0, fmt.Sprintf("# %s :%s: converge names this kind %s (resources/%s.star)", x.Name, n, k.kind, k.stem))
+			return true
+		case "allowed_actions":
+			var names []string
+			for _, a := range x.Args {
+				if v, ok := a.(*ruby.SymLit); ok {
+					names = append(names, v.Name)
+				} else if arr, ok := a.(*ruby.ArrayLit); ok {
+					for _, el := range arr.Elems {
+						if v, ok := el.(*ruby.SymLit); ok {
+							names = append(names, v.Name)
+						}
+					}
+				}
+			}
+			e.line(0, "# allowed_actions "+strings.Join(names, ", ")+": a converge kind's actions are its action_ functions")
 			return true
 		case "default_action":
 			st.defaultAction = sym()
@@ -847,6 +880,27 @@ func (e *emitter) loadCurrent(st *kindState, s *ruby.Stmt, body []*ruby.Stmt, de
 	st.funcs = append(st.funcs, e.noHoist(fn, s.Line)...)
 }
 
+// isActionClassEval reports whether x is action_class.class_eval do ...
+// end, which older cookbooks write for action_class do ... end.
+func isActionClassEval(x *ruby.CallExpr) bool {
+	if x.Name != "class_eval" || x.Block == nil || len(x.Args) != 0 {
+		return false
+	}
+	ac, ok := x.Recv.(*ruby.CallExpr)
+	return ok && ac.Recv == nil && ac.Name == "action_class" && len(ac.Args) == 0 && ac.Block == nil
+}
+
+// isRespondTo reports whether x is respond_to?(:name), a test of the
+// Chef version a resource file makes.
+func isRespondTo(x ruby.Expr) bool {
+	c, ok := x.(*ruby.CallExpr)
+	if !ok || c.Recv != nil || c.Name != "respond_to?" || len(c.Args) != 1 || c.Block != nil {
+		return false
+	}
+	_, ok = c.Args[0].(*ruby.SymLit)
+	return ok
+}
+
 // actionLoop recognizes actions declared in a loop over literal names:
 // `%i(start stop).each do |a| action a do ... end end` or `[:a, :b].each
 // { |t| send(:action, t) { ... } }`. It returns the names, the loop
@@ -1188,8 +1242,8 @@ func (e *emitter) paramsDict(k *crKind, defaults map[string]ruby.Expr) {
 // (Report.kindsFor).
 func migrateKinds(r *Report, sum *CookbookSummary, dir, base, out, cookbook string, kinds map[string]*crKind, libs *kindLibs) error {
 	var mine []*crKind
-	for _, k := range r.kinds {
-		if k.cookbook == cookbook {
+	for name, k := range r.kinds {
+		if k.cookbook == cookbook && name == k.chefName { // once, not for each alias
 			mine = append(mine, k)
 		}
 	}

@@ -100,7 +100,14 @@ func kindIncludes(stmts []*ruby.Stmt) []string {
 	var out []string
 	for _, s := range stmts {
 		c, ok := s.X.(*ruby.CallExpr)
-		if !ok || c.Recv != nil {
+		if !ok {
+			continue
+		}
+		if isActionClassEval(c) {
+			out = append(out, kindIncludes(c.Block.Body)...)
+			continue
+		}
+		if c.Recv != nil {
 			continue
 		}
 		switch {
