@@ -26,7 +26,7 @@ import (
 type crKind struct {
 	chefName string // what recipes call it (sysctl_param)
 	// aliases are the other names its file provides (provides :x)
-	aliases []string
+	aliases  []string
 	kind     string // the converge kind (cookbook or cookbook_STEM)
 	cookbook string
 	stem     string // resources/STEM.star
