@@ -524,6 +524,7 @@ func (c *compiler) builtins() starlark.StringDict {
 		"data_bag_item":  starlark.NewBuiltin("data_bag_item", c.builtinDataBagItem),
 		"search":         starlark.NewBuiltin("search", c.builtinSearch),
 
+		"property_is_set":           starlark.NewBuiltin("property_is_set", builtinPropertyIsSet),
 		"value_for_platform":        starlark.NewBuiltin("value_for_platform", c.builtinValueForPlatform),
 		"value_for_platform_family": starlark.NewBuiltin("value_for_platform_family", c.builtinValueForPlatformFamily),
 	}
