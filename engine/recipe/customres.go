@@ -24,7 +24,9 @@ type resValue struct {
 
 var _ starlark.HasSetField = (*resValue)(nil)
 
-func (r *resValue) String() string        { return r.kind.name + "(" + starlark.String(r.name()).String() + ")" }
+func (r *resValue) String() string {
+	return r.kind.name + "(" + starlark.String(r.name()).String() + ")"
+}
 func (r *resValue) Type() string          { return r.kind.name }
 func (r *resValue) Freeze()               { r.frozen = true }
 func (r *resValue) Truth() starlark.Bool  { return starlark.True }
