@@ -778,6 +778,8 @@ func (e *emitter) customExpr(x ruby.Expr) (sx, bool) {
 			switch {
 			case v.Name == "new_resource" && len(v.Args) == 0:
 				return atom("r"), true
+			case v.Name == "property_is_set?":
+				return e.propertyIsSet(v), true
 			case v.Name == "action" && len(v.Args) == 0 && cr.action != "":
 				return sx{code: starQuote(cr.action), prec: pPostfix, str: true}, true
 			case v.Name == "current_resource" || v.Name == "current_value":
@@ -794,6 +796,8 @@ func (e *emitter) customExpr(x ruby.Expr) (sx, bool) {
 		}
 		if v.Recv != nil && isNewResource(v.Recv, cr) && v.Block == nil {
 			switch {
+			case v.Name == "property_is_set?":
+				return e.propertyIsSet(v), true
 			case cr.k.hasProp(v.Name) || v.Name == "name" || commonReadable[v.Name]:
 				if len(v.Args) > 0 {
 					no("new_resource."+v.Name+"(...)", "setting a property of the resource from its action")
@@ -829,6 +833,22 @@ func (e *emitter) customExpr(x ruby.Expr) (sx, bool) {
 		}
 	}
 	return sx{}, false
+}
+
+// propertyIsSet translates property_is_set?(:x) (or new_resource's):
+// whether the caller gave x, property_is_set(r, "x") (SPEC §4.6).
+func (e *emitter) propertyIsSet(c *ruby.CallExpr) sx {
+	if len(c.Args) != 1 {
+		no("property_is_set?", "expected one property name")
+	}
+	name, ok := literalKey(c.Args[0])
+	if !ok {
+		no("property_is_set?", "the property must be named by a literal")
+	}
+	if !e.cr.k.hasProp(name) && name != "name" && !commonReadable[name] {
+		no("property_is_set?(:"+name+")", "the "+e.cr.k.style+" has no property "+name)
+	}
+	return sx{code: "property_is_set(r, " + starQuote(name) + ")", prec: pPostfix}
 }
 
 // probeCmd is the command of shell_out(cmd): it is run in probes(r),

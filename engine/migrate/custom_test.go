@@ -198,6 +198,39 @@ end
 			},
 		},
 		{
+			name: "property_is_set? and setting new_resource.x",
+			files: map[string]string{"resources/edit.rb": `
+provides :kit_edit
+property :path, String, name_property: true
+property :eol, String, default: "\n"
+property :backup, [true, false, Integer], default: false
+
+action_class do
+  def pick_eol
+    new_resource.eol = "\r\n" unless property_is_set?(:eol)
+    new_resource.eol
+  end
+end
+
+action :edit do
+  new_resource.sensitive = true unless new_resource.property_is_set?(:sensitive)
+  new_resource.backup = 5 if new_resource.backup == true
+  file new_resource.path do
+    content "a#{pick_eol}"
+    backup new_resource.backup
+    sensitive new_resource.sensitive
+  end
+end
+`},
+			recipe: "kit_edit '/tmp/e' do\n  backup true\nend\n",
+			kind:   "edit",
+			want: []string{
+				"def pick_eol(r):\n    if not property_is_set(r, \"eol\"):\n        r.eol = \"\\r\\n\"\n    return r.eol",
+				"if not property_is_set(r, \"sensitive\"):\n        r.sensitive = True",
+				"if r.backup == True:\n        r.backup = 5",
+			},
+		},
+		{
 			name: "types, lazy defaults, coerce, a partial and the common properties",
 			files: map[string]string{
 				"libraries/helpers.rb": `
