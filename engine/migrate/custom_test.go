@@ -169,6 +169,7 @@ end
 		{
 			name: "a version guard, action_class.class_eval, allowed_actions and an alias",
 			files: map[string]string{"resources/note.rb": `
+require 'shellwords'
 unified_mode true if respond_to?(:unified_mode)
 resource_name :kit_note
 provides :kit_memo
@@ -191,6 +192,7 @@ end
 			kind:   "note",
 			want: []string{
 				"# unified_mode: converge compiles",
+				"# require 'shellwords': a Ruby library;",
 				"# provides :kit_memo: recipes calling kit_memo call this kind, kit_note",
 				"# allowed_actions write:",
 				"def body_text(r):\n    return r.text + \"\\n\"",

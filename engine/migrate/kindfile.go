@@ -305,6 +305,13 @@ func (e *emitter) kindStmt(st *kindState, s *ruby.Stmt) bool {
 			}
 			e.usePartial(st, name)
 			return true
+		case "require", "require_relative":
+			if len(x.Args) == 1 && x.Block == nil {
+				if sl, ok := x.Args[0].(*ruby.StrLit); ok && isPlain(sl) {
+					e.line(0, "# "+x.Name+" '"+commentText(plain(sl))+"': a Ruby library; what the actions call of it is translated or marked where it is called")
+					return true
+				}
+			}
 		case "unified_mode":
 			e.line(0, "# unified_mode: converge compiles an action's resources in one pass; nothing to translate")
 			return true
