@@ -66,6 +66,9 @@ func (r *resValue) SetField(name string, v starlark.Value) error {
 	if _, ok := r.fields[name]; !ok {
 		return starlark.NoSuchAttrError(fmt.Sprintf("%s has no property %s", r.kind.name, name))
 	}
+	if isTodo(v) {
+		return nil // under --allow-todo, todo() leaves the property as it was
+	}
 	switch name {
 	case "name":
 		return fmt.Errorf("%s.name cannot be set: it identifies the resource", r.kind.name)

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/converge-cm/converge/engine"
+	"github.com/converge-cm/converge/engine/recipe"
 )
 
 // setKind reports in its inner resources' names what property_is_set
@@ -95,5 +96,21 @@ func TestCompile_CustomSetFieldErrors(t *testing.T) {
 				t.Errorf("error %v\nwant %s", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestCompile_CustomSetFieldTodo: under AllowTodo, r.x = todo(...) leaves
+// the property as it was, as a property given todo() is unset.
+func TestCompile_CustomSetFieldTodo(t *testing.T) {
+	c, err := compileTree(t, map[string]string{
+		"cookbooks/app/metadata.star":        `name = "app"`,
+		"cookbooks/app/resources/k.star":     "property(\"eol\", str, default=\"|\")\ndef action_x(r):\n    r.eol = todo(\"app/resources/k.rb:2: x\")\n    execute(\"eol \" + r.eol)\n",
+		"cookbooks/app/recipes/default.star": `app_k("a")`,
+	}, recipe.Input{RunList: []string{"app"}, AllowTodo: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in := customOf(t, c, 0).Inner("x"); len(in) != 1 || in[0].Base().Name != "eol |" {
+		t.Errorf("inner %v", in)
 	}
 }
