@@ -26,14 +26,17 @@ import (
 type crKind struct {
 	chefName string // what recipes call it (sysctl_param)
 	// aliases are the other names its file provides (provides :x)
-	aliases  []string
-	kind     string // the converge kind (cookbook or cookbook_STEM)
-	cookbook string
-	stem     string // resources/STEM.star
-	style    string // "custom resource", "LWRP" or "definition"
-	src      string // the stem of resources/SRC.rb or definitions/SRC.rb
-	props    map[string]*crProp
-	order    []string
+	aliases []string
+	// propAliases are the deprecated names of properties
+	// (deprecated_property_alias :old, :new): a call setting old sets new
+	propAliases map[string]string
+	kind        string // the converge kind (cookbook or cookbook_STEM)
+	cookbook    string
+	stem        string // resources/STEM.star
+	style       string // "custom resource", "LWRP" or "definition"
+	src         string // the stem of resources/SRC.rb or definitions/SRC.rb
+	props       map[string]*crProp
+	order       []string
 	// dir is the cookbook's directory, where `use 'partial'` finds the
 	// partial's file
 	dir string
@@ -147,6 +150,17 @@ func scanKinds(dir, cookbook string) []*crKind {
 						default:
 							names = append(names, sym.Name)
 						}
+					}
+				}
+			case "deprecated_property_alias":
+				if len(c.Args) >= 2 {
+					from, ok1 := literalKey(c.Args[0])
+					to, ok2 := literalKey(c.Args[1])
+					if ok1 && ok2 {
+						if k.propAliases == nil {
+							k.propAliases = map[string]string{}
+						}
+						k.propAliases[from] = to
 					}
 				}
 			case "property", "attribute":
@@ -595,6 +609,9 @@ func (e *emitter) customProperty(rb *resourceBuild, k *crKind, c *ruby.CallExpr)
 	case "ignore_failure", "retries", "retry_delay", "sensitive":
 		rb.set(prop, e.expr(c.Args[0]).code)
 		return
+	}
+	if to, ok := k.propAliases[prop]; ok && k.hasProp(to) {
+		prop = to // a deprecated name of the property
 	}
 	p, ok := k.props[prop]
 	if !ok {

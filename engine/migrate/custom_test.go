@@ -182,6 +182,7 @@ resource_name :kit_note
 provides :kit_memo
 allowed_actions :write
 property :text, String, default: 'hi'
+deprecated_property_alias :body, :text, 'body is now text'
 
 action_class.class_eval do
   def body_text
@@ -195,13 +196,14 @@ action :write do
   end
 end
 `},
-			recipe: "kit_memo 'm' do\n  text 'yo'\nend\nfile '/tmp/x' do\n  notifies :write, 'kit_memo[m]'\nend\n",
+			recipe: "kit_memo 'm' do\n  body 'yo'\nend\nfile '/tmp/x' do\n  notifies :write, 'kit_memo[m]'\nend\n",
 			kind:   "note",
 			want: []string{
 				"# unified_mode: converge compiles",
 				"# require 'shellwords': a Ruby library;",
 				"# provides :kit_memo: recipes calling kit_memo call this kind, kit_note",
 				"# allowed_actions write:",
+				"# deprecated_property_alias :body, :text: the recipes migrated with this kind set text where they set body",
 				"def body_text(r):\n    return r.text + \"\\n\"",
 				"file(\"/tmp/%s\" % r.name, content=body_text(r))",
 			},

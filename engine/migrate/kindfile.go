@@ -271,6 +271,15 @@ func (e *emitter) kindStmt(st *kindState, s *ruby.Stmt) bool {
 			}
 			e.line(0, fmt.Sprintf("# %s :%s: converge names this kind %s (resources/%s.star)", x.Name, n, k.kind, k.stem))
 			return true
+		case "deprecated_property_alias":
+			if len(x.Args) >= 2 {
+				from, ok1 := literalKey(x.Args[0])
+				to, ok2 := literalKey(x.Args[1])
+				if ok1 && ok2 && k.hasProp(to) {
+					e.line(0, "# deprecated_property_alias :"+from+", :"+to+": the recipes migrated with this kind set "+to+" where they set "+from)
+					return true
+				}
+			}
 		case "allowed_actions":
 			var names []string
 			for _, a := range x.Args {
