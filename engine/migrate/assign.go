@@ -119,10 +119,13 @@ func (e *emitter) emitAssign(x *ruby.AssignExpr, ind int) {
 			e.line(ind+1, el+" = "+e.expr(x.Value).code)
 			return
 		}
-		if x.Op != "=" {
-			no(x.Op+" on an element", "only = is translated for an element")
+		switch x.Op {
+		case "=", "+=", "-=":
+			// a[i] += v is a[i] = a[i] + v in both languages
+		default:
+			no(x.Op+" on an element", "only =, += and -= are translated for an element")
 		}
-		e.line(ind, e.index(t).code+" = "+e.expr(x.Value).code)
+		e.line(ind, e.index(t).code+" "+x.Op+" "+e.expr(x.Value).code)
 	case *ruby.CallExpr:
 		// new_resource.x = v in an action or a helper: the action's r
 		// (SPEC §4.6), which the rest of the action reads

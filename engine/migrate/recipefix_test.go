@@ -271,3 +271,12 @@ func TestTranslateRecipe_CaseOnClass(t *testing.T) {
 		{"a class converge has no type for", "v = node['kit']['x']\ncase v\nwhen Proc\n  log 'p'\nend", `todo(`, 1},
 	})
 }
+
+// a[i] += v on an element of a local list or hash is Starlark's a[i] += v.
+func TestTranslateRecipe_ElementAugmented(t *testing.T) {
+	runRecipeCases(t, []recipeCase{
+		{"a list's last element", "lines = ['a', 'b']\nlines[-1] += \"\\n\"\nlog lines.join", `lines[-1] += "\n"`, 0},
+		{"a hash's value", "n = { 'k' => 1 }\nn['k'] -= 1\nlog 'x'", `n["k"] -= 1`, 0},
+		{"another operator", "n = { 'k' => 1 }\nn['k'] *= 2\nlog 'x'", `todo(`, 1},
+	})
+}
