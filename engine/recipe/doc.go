@@ -20,6 +20,8 @@
 // in strings, and a property given it is unset (todo.go).
 // rb_to_s(x) writes x as Ruby's to_s does (None as "", True as "true", a
 // dict as Hash#inspect): migrate's translation of "#{x}" (rbtos.go).
+// rb_chomp(s, sep) is Ruby's s.chomp(sep) ("\n" drops "\r\n", "\n" or
+// "\r"; "" every trailing line break), for a computed separator.
 //
 // A custom resource's functions receive r (customres.go): its properties
 // as fields. property_is_set(r, "x") is whether the caller gave x, not its
