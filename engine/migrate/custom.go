@@ -67,7 +67,10 @@ type crProp struct {
 type crCtx struct {
 	k       *crKind
 	helpers map[string]bool // action_class and resource methods: f(r, ...)
-	desired string          // load_current_value's block parameter
+	// kwHelpers are the helpers with keyword parameters (name:): a
+	// call's trailing hash gives them as keywords
+	kwHelpers map[string]bool
+	desired   string // load_current_value's block parameter
 	// load is set while load_current's body is written: shell_out and
 	// ::File reads become probes, property calls set cur[...].
 	load   bool
@@ -719,6 +722,23 @@ func isNewResource(x ruby.Expr, cr *crCtx) bool {
 // written: the helper takes the resource first.
 func (e *emitter) kindHelperCall(name string, args []ruby.Expr) sx {
 	parts := []string{"r"}
+	if n := len(args); n > 0 && e.cr.kwHelpers[name] {
+		if h, ok := args[n-1].(*ruby.HashLit); ok && !h.Braces {
+			// f(a, key: v): Ruby's keyword arguments
+			args = args[:n-1]
+			for _, a := range args {
+				parts = append(parts, e.expr(a).code)
+			}
+			for i, kx := range h.Keys {
+				key, ok := literalKey(kx)
+				if !ok || !isASCIIIdent(key) {
+					no(name, "a keyword argument that is not a name")
+				}
+				parts = append(parts, key+"="+e.expr(h.Vals[i]).code)
+			}
+			return atom(helperStar(name) + "(" + strings.Join(parts, ", ") + ")")
+		}
+	}
 	for _, a := range args {
 		parts = append(parts, e.expr(a).code)
 	}

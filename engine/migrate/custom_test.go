@@ -242,6 +242,51 @@ end
 			},
 		},
 		{
+			name: "a helper with keyword parameters",
+			files: map[string]string{"resources/hosts.rb": `
+provides :kit_hosts
+property :extra, Hash, default: {}
+
+action_class do
+  def merged(base, extra:, tag:)
+    base.merge(extra).merge('tag' => tag)
+  end
+end
+
+action :write do
+  all = merged({ 'a' => '1' }, extra: new_resource.extra, tag: 'x')
+  file '/tmp/hosts' do
+    content all.keys.sort.join(',')
+  end
+end
+`},
+			recipe: "kit_hosts 'h' do\n  extra('b' => '2')\nend\n",
+			kind:   "hosts",
+			want: []string{
+				"def merged(r, base, *, extra, tag):",
+				`all_ = merged(r, {"a": "1"}, extra=r.extra, tag="x")`,
+			},
+		},
+		{
+			name: "a keyword parameter with a default",
+			files: map[string]string{"resources/kwd.rb": `
+provides :kit_kwd
+action_class do
+  def pick(tag: 'x')
+    tag
+  end
+end
+action :write do
+  file '/tmp/kwd' do
+    content pick(tag: 'y')
+  end
+end
+`},
+			recipe: "kit_kwd 'k'\n",
+			kind:   "kwd",
+			todos:  []string{"def pick"},
+		},
+		{
 			name: "types, lazy defaults, coerce, a partial and the common properties",
 			files: map[string]string{
 				"libraries/helpers.rb": `

@@ -35,6 +35,8 @@ type kindState struct {
 	base  string
 	subs  []*emitter
 	depth int
+	// kwHelpers are the helpers with keyword parameters (crCtx.kwHelpers)
+	kwHelpers map[string]bool
 }
 
 // kindOutput is a kind's translated file and what it needs a hand for.
@@ -63,10 +65,11 @@ func translateKind(k *crKind, kinds map[string]*crKind, resRel, src, provRel, pr
 	if provRel != "" {
 		pstmts, pcomments = ruby.Parse(provider)
 	}
-	helpers := map[string]bool{}
+	helpers, kw := map[string]bool{}, map[string]bool{}
 	for _, list := range [][]*ruby.Stmt{withPartials(k.dir, stmts, 0), pstmts} {
 		for _, d := range kindDefs(list) {
 			helpers[d.Name] = true
+			kw[d.Name] = len(d.Keywords) > 0
 		}
 	}
 	delete(helpers, "load_current_resource")
@@ -78,8 +81,10 @@ func translateKind(k *crKind, kinds map[string]*crKind, resRel, src, provRel, pr
 	mixins := libs.mixinDefs(append(kindIncludes(stmts), kindIncludes(pstmts)...), []string{src, provider}, helpers)
 	for _, md := range mixins {
 		helpers[md.d.Name] = true
+		kw[md.d.Name] = len(md.d.Keywords) > 0
 	}
-	cr := &crCtx{k: k, helpers: helpers}
+	st.kwHelpers = kw
+	cr := &crCtx{k: k, helpers: helpers, kwHelpers: kw}
 	// the library helpers the kind calls, loaded at the top of its file
 	loads := map[string]map[string]bool{}
 	e := newEmitter(resRel, kindRecipe, k.cookbook, "", src, comments)
@@ -89,7 +94,7 @@ func translateKind(k *crKind, kinds map[string]*crKind, resRel, src, provRel, pr
 	out.mergeLoads(e.loads)
 	if provRel != "" {
 		pe := newEmitter(provRel, kindRecipe, k.cookbook, "", provider, pcomments)
-		pe.kinds, pe.cr, pe.lib, pe.loads = kinds, &crCtx{k: k, helpers: helpers}, lib, loads
+		pe.kinds, pe.cr, pe.lib, pe.loads = kinds, &crCtx{k: k, helpers: helpers, kwHelpers: cr.kwHelpers}, lib, loads
 		pe.kindFile(st, pstmts)
 		out.collect(pe)
 		out.mergeLoads(pe.loads)
@@ -763,10 +768,20 @@ func (e *emitter) helper(st *kindState, s *ruby.Stmt, d *ruby.DefExpr) {
 		st.funcs = append(st.funcs, sec...)
 		return
 	}
+	if d.KwDefault {
+		no("def "+d.Name, "a keyword parameter with a default is not translated")
+	}
 	e.vars = map[string]varInfo{}
 	params := []string{"r"}
 	for _, p := range d.Params {
 		params = append(params, e.bind(p, ""))
+	}
+	if len(d.Keywords) > 0 {
+		// name: parameters, keyword-only as in Ruby
+		params = append(params, "*")
+		for _, p := range d.Keywords {
+			params = append(params, e.bind(p, ""))
+		}
 	}
 	sec := e.section(func() {
 		e.flushComments(s.Line, 0)

@@ -216,7 +216,7 @@ func writeMixins(st *kindState, kl *kindLibs, defs []modDef, kinds map[string]*c
 		rel := kl.base + "/libraries/" + stem + ".rb"
 		_, comments := ruby.Parse(src)
 		me := newEmitter(rel, kindRecipe, st.k.cookbook, "", src, comments)
-		me.kinds, me.cr, me.lib = kinds, &crCtx{k: st.k, helpers: helpers}, &library{helpers: kl.lib.helpers}
+		me.kinds, me.cr, me.lib = kinds, &crCtx{k: st.k, helpers: helpers, kwHelpers: st.kwHelpers}, &library{helpers: kl.lib.helpers}
 		for _, md := range byStem[stem] {
 			md := md
 			me.skipComments(md.s.Line - 1)
