@@ -128,6 +128,37 @@ func (e *emitter) emitAssign(x *ruby.AssignExpr, ind int) {
 		default:
 			no(x.Op+" on an element", "only =, +=, -= and ||= are translated for an element")
 		}
+	case *ruby.CallExpr:
+		// new_resource.x = v in an action or a helper: the action's r
+		// (SPEC §4.6), which the rest of the action reads
+		cr := e.cr
+		if cr == nil || t.Recv == nil || !isNewResource(t.Recv, cr) || len(t.Args) != 0 || t.Block != nil {
+			no("assignment", "only local variables, attributes and new_resource.x can be assigned")
+		}
+		if cr.load || cr.lazy {
+			no("new_resource."+t.Name+" =", "a property is set from an action or its helpers only")
+		}
+		if !cr.k.hasProp(t.Name) || t.Name == "name" {
+			if !commonReadable[t.Name] {
+				no("new_resource."+t.Name+" =", "the "+cr.k.style+" has no property "+t.Name)
+			}
+		}
+		if p, ok := cr.k.props[t.Name]; ok && p.typ == "mode" {
+			no("new_resource."+t.Name+" =", "setting a mode property from an action is not translated")
+		}
+		field := "r." + t.Name
+		v := e.expr(x.Value)
+		switch x.Op {
+		case "=":
+			e.line(ind, field+" = "+v.code)
+		case "||=":
+			e.line(ind, "if not "+field+":")
+			e.line(ind+1, field+" = "+v.code)
+		case "+=", "-=":
+			e.line(ind, field+" "+x.Op+" "+v.code)
+		default:
+			no(x.Op+" on new_resource."+t.Name, "this assignment operator is not translated")
+		}
 	case *ruby.IVarRef:
 		no("@"+t.Name+" =", "instance variables have no converge equivalent")
 	case *ruby.ConstRef:
@@ -162,7 +193,7 @@ var starReserved = map[string]bool{
 	"package": true, "template": true, "file": true, "cookbook_file": true, "directory": true, "link": true,
 	"service": true, "execute": true, "user": true, "group": true, "include_recipe": true, "node": true,
 	"cluster": true, "default": true, "override": true, "normal": true, "rb_to_s": true,
-	"re": true, "json": true, "xml": true, "shell": true, "struct": true, "todo": true,
+	"property_is_set": true, "rb_chomp": true, "re": true, "json": true, "xml": true, "shell": true, "struct": true, "todo": true,
 	"_m": true, // the match $~ reads (regex.go)
 	// Starlark builtins
 	"str": true, "int": true, "len": true, "list": true, "dict": true, "range": true, "sorted": true,

@@ -225,7 +225,13 @@ func (e *emitter) tryWhen(hasSubj bool, subj sx, vals []ruby.Expr) (code string,
 			parts = append(parts, "re.search("+e.regexLit(w).code+", "+subj.code+") != None")
 			continue
 		case *ruby.ConstRef:
-			no("when "+w.Path, "matching on a Ruby class has no Starlark equivalent")
+			// Class#=== tests the value's class: its Starlark type
+			types, ok := rubyTypes[strings.TrimPrefix(w.Path, "::")]
+			if !ok {
+				no("when "+w.Path, "matching on this Ruby class has no Starlark equivalent")
+			}
+			parts = append(parts, typeTest(subj, types).in(pOr+1))
+			continue
 		}
 		parts = append(parts, subj.in(pCmp+1)+" == "+e.expr(v).in(pCmp+1))
 	}

@@ -25,13 +25,18 @@ import (
 // crKind is a kind a Chef cookbook defines, as the migration writes it.
 type crKind struct {
 	chefName string // what recipes call it (sysctl_param)
-	kind     string // the converge kind (cookbook or cookbook_STEM)
-	cookbook string
-	stem     string // resources/STEM.star
-	style    string // "custom resource", "LWRP" or "definition"
-	src      string // the stem of resources/SRC.rb or definitions/SRC.rb
-	props    map[string]*crProp
-	order    []string
+	// aliases are the other names its file provides (provides :x)
+	aliases []string
+	// propAliases are the deprecated names of properties
+	// (deprecated_property_alias :old, :new): a call setting old sets new
+	propAliases map[string]string
+	kind        string // the converge kind (cookbook or cookbook_STEM)
+	cookbook    string
+	stem        string // resources/STEM.star
+	style       string // "custom resource", "LWRP" or "definition"
+	src         string // the stem of resources/SRC.rb or definitions/SRC.rb
+	props       map[string]*crProp
+	order       []string
 	// dir is the Chef cookbook's directory: where `use 'partial'` finds
 	// the partial's file, and whether it has a template the kind's body
 	// renders (crKind.hasSource)
@@ -63,13 +68,19 @@ type crProp struct {
 type crCtx struct {
 	k       *crKind
 	helpers map[string]bool // action_class and resource methods: f(r, ...)
-	desired string          // load_current_value's block parameter
+	// kwHelpers are the helpers with keyword parameters (name:): a
+	// call's trailing hash gives them as keywords
+	kwHelpers map[string]bool
+	desired   string // load_current_value's block parameter
 	// load is set while load_current's body is written: shell_out and
 	// ::File reads become probes, property calls set cur[...].
 	load   bool
 	probes []probe
 	// lazy is set while a lazy default is written: self is the resource
 	lazy bool
+	// action is the action being written ("" outside one): a bare
+	// `action` in its body is its name, as Chef's provider has it
+	action string
 }
 
 // commonReadable are the properties every resource has that a kind's
@@ -121,6 +132,8 @@ func scanKinds(dir, cookbook string) []*crKind {
 			style = "LWRP"
 		}
 		k := &crKind{cookbook: cookbook, style: style, src: stem, props: map[string]*crProp{}, dir: dir}
+		var names []string // the other names resource_name and provides give it
+		named, provided := false, false
 		for _, s := range stmts {
 			c, ok := s.X.(*ruby.CallExpr)
 			if !ok || c.Recv != nil {
@@ -129,8 +142,29 @@ func scanKinds(dir, cookbook string) []*crKind {
 			switch c.Name {
 			case "resource_name", "provides":
 				if len(c.Args) >= 1 {
-					if sym, ok := c.Args[0].(*ruby.SymLit); ok && (c.Name == "resource_name" || chefName == chefCookbook+"_"+stem || chefName == chefCookbook) {
-						chefName = sym.Name
+					if sym, ok := c.Args[0].(*ruby.SymLit); ok {
+						switch {
+						case c.Name == "resource_name":
+							if provided {
+								names = append(names, chefName) // an earlier provides
+							}
+							chefName, named = sym.Name, true
+						case !named && !provided:
+							chefName, provided = sym.Name, true
+						default:
+							names = append(names, sym.Name)
+						}
+					}
+				}
+			case "deprecated_property_alias":
+				if len(c.Args) >= 2 {
+					from, ok1 := literalKey(c.Args[0])
+					to, ok2 := literalKey(c.Args[1])
+					if ok1 && ok2 {
+						if k.propAliases == nil {
+							k.propAliases = map[string]string{}
+						}
+						k.propAliases[from] = to
 					}
 				}
 			case "property", "attribute":
@@ -143,6 +177,11 @@ func scanKinds(dir, cookbook string) []*crKind {
 			}
 		}
 		k.chefName = chefName
+		for _, n := range names {
+			if n != chefName && !slices.Contains(k.aliases, n) {
+				k.aliases = append(k.aliases, n)
+			}
+		}
 		k.kind, k.stem, _ = kindName(cookbook, renamedKind(chefName, chefCookbook, cookbook))
 		out = append(out, k)
 	}
@@ -575,6 +614,9 @@ func (e *emitter) customProperty(rb *resourceBuild, k *crKind, c *ruby.CallExpr)
 		rb.set(prop, e.expr(c.Args[0]).code)
 		return
 	}
+	if to, ok := k.propAliases[prop]; ok && k.hasProp(to) {
+		prop = to // a deprecated name of the property
+	}
 	p, ok := k.props[prop]
 	if !ok {
 		no(prop, fmt.Sprintf("the %s %s has no %s property", k.style, k.chefName, prop))
@@ -681,6 +723,23 @@ func isNewResource(x ruby.Expr, cr *crCtx) bool {
 // written: the helper takes the resource first.
 func (e *emitter) kindHelperCall(name string, args []ruby.Expr) sx {
 	parts := []string{"r"}
+	if n := len(args); n > 0 && e.cr.kwHelpers[name] {
+		if h, ok := args[n-1].(*ruby.HashLit); ok && !h.Braces {
+			// f(a, key: v): Ruby's keyword arguments
+			args = args[:n-1]
+			for _, a := range args {
+				parts = append(parts, e.expr(a).code)
+			}
+			for i, kx := range h.Keys {
+				key, ok := literalKey(kx)
+				if !ok || !isASCIIIdent(key) {
+					no(name, "a keyword argument that is not a name")
+				}
+				parts = append(parts, key+"="+e.expr(h.Vals[i]).code)
+			}
+			return atom(helperStar(name) + "(" + strings.Join(parts, ", ") + ")")
+		}
+	}
 	for _, a := range args {
 		parts = append(parts, e.expr(a).code)
 	}
@@ -757,6 +816,10 @@ func (e *emitter) customExpr(x ruby.Expr) (sx, bool) {
 			switch {
 			case v.Name == "new_resource" && len(v.Args) == 0:
 				return atom("r"), true
+			case v.Name == "property_is_set?":
+				return e.propertyIsSet(v), true
+			case v.Name == "action" && len(v.Args) == 0 && cr.action != "":
+				return sx{code: starQuote(cr.action), prec: pPostfix, str: true}, true
 			case v.Name == "current_resource" || v.Name == "current_value":
 				no(v.Name, "the current state is known at converge time only, after the actions are compiled; compare it in load_current (converge_if_changed does)")
 			case (cr.k.hasProp(v.Name) || v.Name == "name") && len(v.Args) == 0:
@@ -771,6 +834,8 @@ func (e *emitter) customExpr(x ruby.Expr) (sx, bool) {
 		}
 		if v.Recv != nil && isNewResource(v.Recv, cr) && v.Block == nil {
 			switch {
+			case v.Name == "property_is_set?":
+				return e.propertyIsSet(v), true
 			case cr.k.hasProp(v.Name) || v.Name == "name" || commonReadable[v.Name]:
 				if len(v.Args) > 0 {
 					no("new_resource."+v.Name+"(...)", "setting a property of the resource from its action")
@@ -806,6 +871,22 @@ func (e *emitter) customExpr(x ruby.Expr) (sx, bool) {
 		}
 	}
 	return sx{}, false
+}
+
+// propertyIsSet translates property_is_set?(:x) (or new_resource's):
+// whether the caller gave x, property_is_set(r, "x") (SPEC §4.6).
+func (e *emitter) propertyIsSet(c *ruby.CallExpr) sx {
+	if len(c.Args) != 1 {
+		no("property_is_set?", "expected one property name")
+	}
+	name, ok := literalKey(c.Args[0])
+	if !ok {
+		no("property_is_set?", "the property must be named by a literal")
+	}
+	if !e.cr.k.hasProp(name) && name != "name" && !commonReadable[name] {
+		no("property_is_set?(:"+name+")", "the "+e.cr.k.style+" has no property "+name)
+	}
+	return sx{code: "property_is_set(r, " + starQuote(name) + ")", prec: pPostfix}
 }
 
 // probeCmd is the command of shell_out(cmd): it is run in probes(r),
@@ -908,12 +989,22 @@ func treeCookbooks(dir string) []string {
 // scanTree registers the kinds of a cookbook (and of its test
 // cookbooks) or of a chef-repo's cookbooks.
 func scanTree(r *Report, dir string) {
+	var scanned []*crKind
 	for _, d := range treeCookbooks(dir) {
 		scanLibraryHelpers(r, d, r.nameOf(d))
 		scanCookbookAttrs(r, d)
 		for _, k := range scanKinds(d, r.nameOf(d)) {
 			if _, dup := r.kinds[k.chefName]; !dup {
 				r.kinds[k.chefName] = k
+				scanned = append(scanned, k)
+			}
+		}
+	}
+	// the other names a kind provides, once every kind has its own
+	for _, k := range scanned {
+		for _, a := range k.aliases {
+			if _, dup := r.kinds[a]; !dup {
+				r.kinds[a] = k
 			}
 		}
 	}
@@ -983,11 +1074,11 @@ func (k *crKind) readCall(body []*ruby.Stmt) {
 // renameTargets rewrites the notification targets ("kind[name]") of the
 // kinds renamed after their cookbook in Starlark written by the emitter.
 func renameTargets(star string, kinds map[string]*crKind) string {
-	for _, k := range kinds {
-		if k.kind == k.chefName {
+	for name, k := range kinds {
+		if k.kind == name {
 			continue
 		}
-		star = strings.ReplaceAll(star, `"`+k.chefName+`[`, `"`+k.kind+`[`)
+		star = strings.ReplaceAll(star, `"`+name+`[`, `"`+k.kind+`[`) // the kind's name or an alias
 	}
 	return star
 }

@@ -135,6 +135,158 @@ end
 			},
 		},
 		{
+			name: "actions declared in a loop",
+			files: map[string]string{"resources/daemon.rb": `
+provides :kit_daemon
+property :unit, String, default: 'kitd'
+
+action_class do
+  def run_unit(what)
+    service new_resource.unit do
+      action what
+    end
+  end
+end
+
+%i(start halt).each do |verb|
+  action verb do
+    run_unit(verb)
+  end
+end
+
+[:enable, :disable].each { |t| send(:action, t) { run_unit(action) } }
+
+action :poke do
+  service 'other' do
+    action action
+  end
+end
+`},
+			recipe: "kit_daemon 'd' do\n  action [:start, :disable]\nend\n",
+			kind:   "daemon",
+			want: []string{
+				"def action_start(r):\n    verb = \"start\"  # the loop declaring the action\n    run_unit(r, verb)",
+				"def action_halt(r):\n    verb = \"halt\"",
+				"def action_enable(r):\n    t = \"enable\"  # the loop declaring the action\n",
+				`run_unit(r, "enable")`,
+				"def action_disable(r):",
+			},
+			todos: []string{"action"}, // the resource's own action, which converge does not read
+		},
+		{
+			name: "a version guard, action_class.class_eval, allowed_actions and an alias",
+			files: map[string]string{"resources/note.rb": `
+require 'shellwords'
+unified_mode true if respond_to?(:unified_mode)
+resource_name :kit_note
+provides :kit_memo
+allowed_actions :write
+property :text, String, default: 'hi'
+deprecated_property_alias :body, :text, 'body is now text'
+
+action_class.class_eval do
+  def body_text
+    new_resource.text + "\n"
+  end
+end
+
+action :write do
+  file "/tmp/#{new_resource.name}" do
+    content body_text
+  end
+end
+`},
+			recipe: "kit_memo 'm' do\n  body 'yo'\nend\nfile '/tmp/x' do\n  notifies :write, 'kit_memo[m]'\nend\n",
+			kind:   "note",
+			want: []string{
+				"# unified_mode: converge compiles",
+				"# require 'shellwords': a Ruby library;",
+				"# provides :kit_memo: recipes calling kit_memo call this kind, kit_note",
+				"# allowed_actions write:",
+				"# deprecated_property_alias :body, :text: the recipes migrated with this kind set text where they set body",
+				"def body_text(r):\n    return r.text + \"\\n\"",
+				"file(\"/tmp/%s\" % r.name, content=body_text(r))",
+			},
+		},
+		{
+			name: "property_is_set? and setting new_resource.x",
+			files: map[string]string{"resources/edit.rb": `
+provides :kit_edit
+property :path, String, name_property: true
+property :eol, String, default: "\n"
+property :backup, [true, false, Integer], default: false
+
+action_class do
+  def pick_eol
+    new_resource.eol = "\r\n" unless property_is_set?(:eol)
+    new_resource.eol
+  end
+end
+
+action :edit do
+  new_resource.sensitive = true unless new_resource.property_is_set?(:sensitive)
+  new_resource.backup = 5 if new_resource.backup == true
+  file new_resource.path do
+    content "a#{pick_eol}"
+    backup new_resource.backup
+    sensitive new_resource.sensitive
+  end
+end
+`},
+			recipe: "kit_edit '/tmp/e' do\n  backup true\nend\n",
+			kind:   "edit",
+			want: []string{
+				"def pick_eol(r):\n    if not property_is_set(r, \"eol\"):\n        r.eol = \"\\r\\n\"\n    return r.eol",
+				"if not property_is_set(r, \"sensitive\"):\n        r.sensitive = True",
+				"if r.backup == True:\n        r.backup = 5",
+			},
+		},
+		{
+			name: "a helper with keyword parameters",
+			files: map[string]string{"resources/hosts.rb": `
+provides :kit_hosts
+property :extra, Hash, default: {}
+
+action_class do
+  def merged(base, extra:, tag:)
+    base.merge(extra).merge('tag' => tag)
+  end
+end
+
+action :write do
+  all = merged({ 'a' => '1' }, extra: new_resource.extra, tag: 'x')
+  file '/tmp/hosts' do
+    content all.keys.sort.join(',')
+  end
+end
+`},
+			recipe: "kit_hosts 'h' do\n  extra('b' => '2')\nend\n",
+			kind:   "hosts",
+			want: []string{
+				"def merged(r, base, *, extra, tag):",
+				`all_ = merged(r, {"a": "1"}, extra=r.extra, tag="x")`,
+			},
+		},
+		{
+			name: "a keyword parameter with a default",
+			files: map[string]string{"resources/kwd.rb": `
+provides :kit_kwd
+action_class do
+  def pick(tag: 'x')
+    tag
+  end
+end
+action :write do
+  file '/tmp/kwd' do
+    content pick(tag: 'y')
+  end
+end
+`},
+			recipe: "kit_kwd 'k'\n",
+			kind:   "kwd",
+			todos:  []string{"def pick"},
+		},
+		{
 			name: "types, lazy defaults, coerce, a partial and the common properties",
 			files: map[string]string{
 				"libraries/helpers.rb": `

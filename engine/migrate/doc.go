@@ -57,8 +57,15 @@
 //     ::File.exist?/read, action_class methods as functions of r (and
 //     so the methods of the library modules a kind includes that its
 //     actions reach, or load()ed from libraries/ when they are plain
-//     functions: kindmixin.go),
-//     unified_mode and use_inline_resources (nothing to do). A definition
+//     functions: kindmixin.go), actions declared in a loop over literal
+//     names (%i(start stop).each { |a| action a do ... end }, or
+//     send(:action, a)) as one action each with the loop variable bound,
+//     property_is_set?(:x) as property_is_set(r, "x") and
+//     new_resource.x = v as r.x = v (the action's r), provides' other
+//     names (aliases recipes call), deprecated_property_alias (recipes set
+//     the new name), action_class.class_eval as action_class,
+//     unified_mode (also under `if respond_to?(:unified_mode)`),
+//     use_inline_resources, allowed_actions and require (nothing to do). A definition
 //     whose body uses params whole (params.each, {...}.merge(params),
 //     params.fetch(:x, d)) starts its action with params, the dict of the
 //     parameters Chef's Hash holds: the defaults of define, those the call

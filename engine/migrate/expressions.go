@@ -481,8 +481,10 @@ func (e *emitter) call(c *ruby.CallExpr) sx {
 		if len(c.Args) == 1 {
 			// chomp(s) drops the suffix s when the string ends with it
 			// (chomp("") drops every trailing line break: not translated)
-			if sl, ok := c.Args[0].(*ruby.StrLit); !ok || !isPlain(sl) || plain(sl) == "" {
-				no(".chomp", "only chomp with a non-empty literal suffix is translated")
+			if sl, ok := c.Args[0].(*ruby.StrLit); !ok || !isPlain(sl) || plain(sl) == "" || plain(sl) == "\n" {
+				// a computed separator, "" or "\n" (which drop line
+				// breaks of either kind): Ruby's chomp
+				return sx{code: "rb_chomp(" + recv.code + ", " + arg(0).code + ")", prec: pPostfix, str: true}
 			}
 			return sx{code: r + ".removesuffix(" + arg(0).code + ")", prec: pPostfix, str: true}
 		}

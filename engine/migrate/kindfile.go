@@ -35,6 +35,8 @@ type kindState struct {
 	base  string
 	subs  []*emitter
 	depth int
+	// kwHelpers are the helpers with keyword parameters (crCtx.kwHelpers)
+	kwHelpers map[string]bool
 }
 
 // kindOutput is a kind's translated file and what it needs a hand for.
@@ -63,10 +65,11 @@ func translateKind(k *crKind, kinds map[string]*crKind, resRel, src, provRel, pr
 	if provRel != "" {
 		pstmts, pcomments = ruby.Parse(provider)
 	}
-	helpers := map[string]bool{}
+	helpers, kw := map[string]bool{}, map[string]bool{}
 	for _, list := range [][]*ruby.Stmt{withPartials(k.dir, stmts, 0), pstmts} {
 		for _, d := range kindDefs(list) {
 			helpers[d.Name] = true
+			kw[d.Name] = len(d.Keywords) > 0
 		}
 	}
 	delete(helpers, "load_current_resource")
@@ -78,8 +81,10 @@ func translateKind(k *crKind, kinds map[string]*crKind, resRel, src, provRel, pr
 	mixins := libs.mixinDefs(append(kindIncludes(stmts), kindIncludes(pstmts)...), []string{src, provider}, helpers)
 	for _, md := range mixins {
 		helpers[md.d.Name] = true
+		kw[md.d.Name] = len(md.d.Keywords) > 0
 	}
-	cr := &crCtx{k: k, helpers: helpers}
+	st.kwHelpers = kw
+	cr := &crCtx{k: k, helpers: helpers, kwHelpers: kw}
 	// the library helpers the kind calls, loaded at the top of its file
 	loads := map[string]map[string]bool{}
 	e := newEmitter(resRel, kindRecipe, k.cookbook, "", src, comments)
@@ -89,7 +94,7 @@ func translateKind(k *crKind, kinds map[string]*crKind, resRel, src, provRel, pr
 	out.mergeLoads(e.loads)
 	if provRel != "" {
 		pe := newEmitter(provRel, kindRecipe, k.cookbook, "", provider, pcomments)
-		pe.kinds, pe.cr, pe.lib, pe.loads = kinds, &crCtx{k: k, helpers: helpers}, lib, loads
+		pe.kinds, pe.cr, pe.lib, pe.loads = kinds, &crCtx{k: k, helpers: helpers, kwHelpers: cr.kwHelpers}, lib, loads
 		pe.kindFile(st, pstmts)
 		out.collect(pe)
 		out.mergeLoads(pe.loads)
@@ -150,7 +155,7 @@ func kindDefs(stmts []*ruby.Stmt) []*ruby.DefExpr {
 				out = append(out, x.Def)
 			}
 		case *ruby.CallExpr:
-			if x.Recv == nil && x.Name == "action_class" && x.Block != nil {
+			if x.Recv == nil && x.Name == "action_class" && x.Block != nil || isActionClassEval(x) {
 				out = append(out, kindDefs(x.Block.Body)...)
 			}
 		}
@@ -221,7 +226,29 @@ func (e *emitter) kindStmt(st *kindState, s *ruby.Stmt) bool {
 		}
 		e.helper(st, s, x.Def)
 		return false
+	case *ruby.IfExpr:
+		// unified_mode true if respond_to?(:unified_mode): a guard for old
+		// Chef versions; what it guards is translated as if unguarded
+		if len(x.Conds) == 1 && !x.Unless && !x.HasElse && len(x.Bodies) == 1 && len(x.Bodies[0]) == 1 && isRespondTo(x.Conds[0]) {
+			inner := *x.Bodies[0][0]
+			inner.Line, inner.EndLine = s.Line, s.EndLine
+			return e.kindStmt(st, &inner)
+		}
 	case *ruby.CallExpr:
+		if isActionClassEval(x) {
+			// action_class.class_eval do ... end: as action_class do ... end
+			c := *x
+			c.Recv, c.Name = nil, "action_class"
+			return e.kindStmt(st, &ruby.Stmt{X: &c, Line: s.Line, EndLine: s.EndLine})
+		}
+		if names, param, body, ok := actionLoop(x); ok {
+			// %i(start stop).each { |a| action a do ... end }: one
+			// action per symbol, the loop variable its name
+			for _, n := range names {
+				e.kindAction(st, s, n, body, param)
+			}
+			return false
+		}
 		if x.Recv != nil {
 			break
 		}
@@ -244,7 +271,35 @@ func (e *emitter) kindStmt(st *kindState, s *ruby.Stmt) bool {
 			if len(x.Args) > 1 {
 				no(x.Name+" with options", "a kind for some platforms only; converge kinds are the same everywhere (branch on node.platform inside the actions)")
 			}
+			if n != k.chefName {
+				e.line(0, fmt.Sprintf("# %s :%s: recipes calling %s call this kind, %s (resources/%s.star)", x.Name, n, n, k.kind, k.stem))
+				return true
+			}
 			e.line(0, fmt.Sprintf("# %s :%s: converge names this kind %s (resources/%s.star)", x.Name, n, k.kind, k.stem))
+			return true
+		case "deprecated_property_alias":
+			if len(x.Args) >= 2 {
+				from, ok1 := literalKey(x.Args[0])
+				to, ok2 := literalKey(x.Args[1])
+				if ok1 && ok2 && k.hasProp(to) {
+					e.line(0, "# deprecated_property_alias :"+from+", :"+to+": the recipes migrated with this kind set "+to+" where they set "+from)
+					return true
+				}
+			}
+		case "allowed_actions":
+			var names []string
+			for _, a := range x.Args {
+				if v, ok := a.(*ruby.SymLit); ok {
+					names = append(names, v.Name)
+				} else if arr, ok := a.(*ruby.ArrayLit); ok {
+					for _, el := range arr.Elems {
+						if v, ok := el.(*ruby.SymLit); ok {
+							names = append(names, v.Name)
+						}
+					}
+				}
+			}
+			e.line(0, "# allowed_actions "+strings.Join(names, ", ")+": a converge kind's actions are its action_ functions")
 			return true
 		case "default_action":
 			st.defaultAction = sym()
@@ -265,6 +320,13 @@ func (e *emitter) kindStmt(st *kindState, s *ruby.Stmt) bool {
 			}
 			e.usePartial(st, name)
 			return true
+		case "require", "require_relative":
+			if len(x.Args) == 1 && x.Block == nil {
+				if sl, ok := x.Args[0].(*ruby.StrLit); ok && isPlain(sl) {
+					e.line(0, "# "+x.Name+" '"+commentText(plain(sl))+"': a Ruby library; what the actions call of it is translated or marked where it is called")
+					return true
+				}
+			}
 		case "unified_mode":
 			e.line(0, "# unified_mode: converge compiles an action's resources in one pass; nothing to translate")
 			return true
@@ -302,7 +364,7 @@ func (e *emitter) kindStmt(st *kindState, s *ruby.Stmt) bool {
 			if x.Block == nil {
 				no("action :"+n, "an action without a block")
 			}
-			e.kindAction(st, s, n, x.Block.Body)
+			e.kindAction(st, s, n, x.Block.Body, "")
 			return false
 		case "action_class":
 			if x.Block == nil {
@@ -707,10 +769,20 @@ func (e *emitter) helper(st *kindState, s *ruby.Stmt, d *ruby.DefExpr) {
 		st.funcs = append(st.funcs, sec...)
 		return
 	}
+	if d.KwDefault {
+		no("def "+d.Name, "a keyword parameter with a default is not translated")
+	}
 	e.vars = map[string]varInfo{}
 	params := []string{"r"}
 	for _, p := range d.Params {
 		params = append(params, e.bind(p, ""))
+	}
+	if len(d.Keywords) > 0 {
+		// name: parameters, keyword-only as in Ruby
+		params = append(params, "*")
+		for _, p := range d.Keywords {
+			params = append(params, e.bind(p, ""))
+		}
 	}
 	sec := e.section(func() {
 		e.flushComments(s.Line, 0)
@@ -854,7 +926,84 @@ func (e *emitter) loadCurrent(st *kindState, s *ruby.Stmt, body []*ruby.Stmt, de
 	st.funcs = append(st.funcs, e.noHoist(fn, s.Line)...)
 }
 
-func (e *emitter) kindAction(st *kindState, s *ruby.Stmt, name string, body []*ruby.Stmt) {
+// isActionClassEval reports whether x is action_class.class_eval do ...
+// end, which older cookbooks write for action_class do ... end.
+func isActionClassEval(x *ruby.CallExpr) bool {
+	if x.Name != "class_eval" || x.Block == nil || len(x.Args) != 0 {
+		return false
+	}
+	ac, ok := x.Recv.(*ruby.CallExpr)
+	return ok && ac.Recv == nil && ac.Name == "action_class" && len(ac.Args) == 0 && ac.Block == nil
+}
+
+// isRespondTo reports whether x is respond_to?(:name), a test of the
+// Chef version a resource file makes.
+func isRespondTo(x ruby.Expr) bool {
+	c, ok := x.(*ruby.CallExpr)
+	if !ok || c.Recv != nil || c.Name != "respond_to?" || len(c.Args) != 1 || c.Block != nil {
+		return false
+	}
+	_, ok = c.Args[0].(*ruby.SymLit)
+	return ok
+}
+
+// actionLoop recognizes actions declared in a loop over literal names:
+// `%i(start stop).each do |a| action a do ... end end` or `[:a, :b].each
+// { |t| send(:action, t) { ... } }`. It returns the names, the loop
+// variable and the action's body.
+func actionLoop(x *ruby.CallExpr) (names []string, param string, body []*ruby.Stmt, ok bool) {
+	if x.Recv == nil || x.Name != "each" || len(x.Args) != 0 || x.Block == nil || len(x.Block.Params) != 1 || len(x.Block.Body) != 1 {
+		return nil, "", nil, false
+	}
+	arr, isArr := x.Recv.(*ruby.ArrayLit)
+	if !isArr || len(arr.Elems) == 0 {
+		return nil, "", nil, false
+	}
+	for _, el := range arr.Elems {
+		switch v := el.(type) {
+		case *ruby.SymLit:
+			names = append(names, v.Name)
+		case *ruby.StrLit:
+			if !isPlain(v) {
+				return nil, "", nil, false
+			}
+			names = append(names, plain(v))
+		default:
+			return nil, "", nil, false
+		}
+	}
+	param = x.Block.Params[0]
+	c, isCall := x.Block.Body[0].X.(*ruby.CallExpr)
+	if !isCall || c.Recv != nil || c.Block == nil {
+		return nil, "", nil, false
+	}
+	args := c.Args
+	switch c.Name {
+	case "action":
+	case "send", "public_send":
+		if len(args) == 0 {
+			return nil, "", nil, false
+		}
+		if sym, isSym := args[0].(*ruby.SymLit); !isSym || sym.Name != "action" {
+			return nil, "", nil, false
+		}
+		args = args[1:]
+	default:
+		return nil, "", nil, false
+	}
+	if len(args) != 1 {
+		return nil, "", nil, false
+	}
+	if id, isID := args[0].(*ruby.IdentRef); !isID || id.Name != param {
+		return nil, "", nil, false
+	}
+	return names, param, c.Block.Body, true
+}
+
+// kindAction writes action_NAME(r) for `action :NAME do body end`; loopVar,
+// when not "", is the variable of the loop declaring the action
+// (actionLoop), bound to the action's name at the top of the function.
+func (e *emitter) kindAction(st *kindState, s *ruby.Stmt, name string, body []*ruby.Stmt, loopVar string) {
 	if name == "nothing" {
 		no("action :nothing", "converge's nothing action always exists and does nothing")
 	}
@@ -866,9 +1015,14 @@ func (e *emitter) kindAction(st *kindState, s *ruby.Stmt, name string, body []*r
 	}
 	e.vars = map[string]varInfo{}
 	e.inAction, e.usesCache = name, false
+	e.cr.action = name
+	defer func() { e.cr.action = "" }()
 	sec := e.section(func() {
 		e.flushComments(s.Line, 0)
 		e.line(0, "def action_"+name+"(r):")
+		if loopVar != "" {
+			e.line(1, e.bind(loopVar, "str")+" = "+starQuote(name)+"  # the loop declaring the action")
+		}
 		e.body(body, 1)
 		e.line(0, "")
 	})
@@ -1149,8 +1303,8 @@ func (e *emitter) paramsDict(k *crKind, defaults map[string]ruby.Expr) {
 // (Report.kindsFor).
 func migrateKinds(r *Report, sum *CookbookSummary, dir, base, out, cookbook string, kinds map[string]*crKind, libs *kindLibs) error {
 	var mine []*crKind
-	for _, k := range r.kinds {
-		if k.cookbook == cookbook {
+	for name, k := range r.kinds {
+		if k.cookbook == cookbook && name == k.chefName { // once, not for each alias
 			mine = append(mine, k)
 		}
 	}

@@ -100,7 +100,14 @@ func kindIncludes(stmts []*ruby.Stmt) []string {
 	var out []string
 	for _, s := range stmts {
 		c, ok := s.X.(*ruby.CallExpr)
-		if !ok || c.Recv != nil {
+		if !ok {
+			continue
+		}
+		if isActionClassEval(c) {
+			out = append(out, kindIncludes(c.Block.Body)...)
+			continue
+		}
+		if c.Recv != nil {
 			continue
 		}
 		switch {
@@ -209,7 +216,7 @@ func writeMixins(st *kindState, kl *kindLibs, defs []modDef, kinds map[string]*c
 		rel := kl.base + "/libraries/" + stem + ".rb"
 		_, comments := ruby.Parse(src)
 		me := newEmitter(rel, kindRecipe, st.k.cookbook, "", src, comments)
-		me.kinds, me.cr, me.lib = kinds, &crCtx{k: st.k, helpers: helpers}, &library{helpers: kl.lib.helpers}
+		me.kinds, me.cr, me.lib = kinds, &crCtx{k: st.k, helpers: helpers, kwHelpers: st.kwHelpers}, &library{helpers: kl.lib.helpers}
 		for _, md := range byStem[stem] {
 			md := md
 			me.skipComments(md.s.Line - 1)

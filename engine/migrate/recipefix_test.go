@@ -258,3 +258,25 @@ func TestMigrate_AttributeReadAfterAReturn(t *testing.T) {
 		t.Fatalf("compile: %v\n%s", err, b)
 	}
 }
+
+// A case matching on a class (when Array, when Hash) tests the value's
+// Starlark type, as is_a? does; a class without one stays a TODO.
+func TestTranslateRecipe_CaseOnClass(t *testing.T) {
+	runRecipeCases(t, []recipeCase{
+		{"array, hash, string and integer", "v = node['kit']['ports']\ncase v\nwhen Array\n  log 'many'\nwhen Hash\n  log 'named'\nwhen String, Integer\n  log 'one'\nend",
+			"if type(v) == \"list\":\n    log(\"many\")\nelif type(v) in (\"dict\", \"attributes\"):\n    log(\"named\")\nelif type(v) == \"string\" or type(v) == \"int\":\n    log(\"one\")", 0},
+		{"a class and a literal", "v = node['kit']['mode']\ncase v\nwhen nil, TrueClass\n  log 'on'\nend",
+			`if v == None or type(v) == "bool":`, 0},
+		{"is_a?", "v = node['kit']['x']\nlog 'l' if v.is_a?(Array)", `if type(v) == "list":`, 0},
+		{"a class converge has no type for", "v = node['kit']['x']\ncase v\nwhen Proc\n  log 'p'\nend", `todo(`, 1},
+	})
+}
+
+// a[i] += v on an element of a local list or hash is Starlark's a[i] += v.
+func TestTranslateRecipe_ElementAugmented(t *testing.T) {
+	runRecipeCases(t, []recipeCase{
+		{"a list's last element", "lines = ['a', 'b']\nlines[-1] += \"\\n\"\nlog lines.join", `lines[-1] += "\n"`, 0},
+		{"a hash's value", "n = { 'k' => 1 }\nn['k'] -= 1\nlog 'x'", `n["k"] -= 1`, 0},
+		{"another operator", "n = { 'k' => 1 }\nn['k'] *= 2\nlog 'x'", `todo(`, 1},
+	})
+}

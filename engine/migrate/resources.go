@@ -266,6 +266,13 @@ func (e *emitter) emitResource(s *ruby.Stmt, c *ruby.CallExpr, chefKind string, 
 	}
 	rb := &resourceBuild{}
 	e.resInd = ind
+	if e.cr != nil && e.cr.action != "" {
+		// in a resource's block, a bare action is the resource's own
+		// (Chef's Resource#action), not the name of the kind's action
+		act := e.cr.action
+		e.cr.action = ""
+		defer func() { e.cr.action = act }()
+	}
 	var todos []func(ind int)
 	var code *sx
 	hasSource := false

@@ -475,6 +475,7 @@ func (c *compiler) execAttributes(cb *Cookbook, file string, live func(attrLevel
 		"force_override": fo,
 		"todo":           todoBuiltin,
 		"rb_to_s":        rbToSBuiltin,
+		"rb_chomp":       rbChompBuiltin,
 		"node":           node,
 		"cluster":        c.clusterValue(),
 		"struct":         starlark.NewBuiltin("struct", starlarkstruct.Make),
@@ -503,7 +504,7 @@ func (c *compiler) execAttributes(cb *Cookbook, file string, live func(attrLevel
 // resources belong.
 func (c *compiler) attributeLibraryBuiltins() starlark.StringDict {
 	pre := starlark.StringDict{"node": newNodeValue(c.node), "cluster": c.clusterValue(), "struct": starlark.NewBuiltin("struct", starlarkstruct.Make), "todo": todoBuiltin, "re": reModule,
-		"rb_to_s": rbToSBuiltin, "secret": starlark.NewBuiltin("secret", c.builtinSecret), "data_bag": starlark.NewBuiltin("data_bag", c.builtinDataBag),
+		"rb_to_s": rbToSBuiltin, "rb_chomp": rbChompBuiltin, "secret": starlark.NewBuiltin("secret", c.builtinSecret), "data_bag": starlark.NewBuiltin("data_bag", c.builtinDataBag),
 		"data_bag_item": starlark.NewBuiltin("data_bag_item", c.builtinDataBagItem), "search": starlark.NewBuiltin("search", c.builtinSearch)}
 	notHere := func(thread *starlark.Thread, b *starlark.Builtin, _ starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) {
 		return nil, fmt.Errorf("%s() can only be called while a recipe runs, not from an attribute file", b.Name())
@@ -537,11 +538,13 @@ func (c *compiler) builtins() starlark.StringDict {
 		"run_state":      c.runState,
 		"todo":           todoBuiltin,
 		"rb_to_s":        rbToSBuiltin,
+		"rb_chomp":       rbChompBuiltin,
 		"secret":         starlark.NewBuiltin("secret", c.builtinSecret),
 		"data_bag":       starlark.NewBuiltin("data_bag", c.builtinDataBag),
 		"data_bag_item":  starlark.NewBuiltin("data_bag_item", c.builtinDataBagItem),
 		"search":         starlark.NewBuiltin("search", c.builtinSearch),
 
+		"property_is_set":           starlark.NewBuiltin("property_is_set", builtinPropertyIsSet),
 		"value_for_platform":        starlark.NewBuiltin("value_for_platform", c.builtinValueForPlatform),
 		"value_for_platform_family": starlark.NewBuiltin("value_for_platform_family", c.builtinValueForPlatformFamily),
 	}

@@ -57,7 +57,7 @@ type customProp struct {
 // functions receive.
 type customInst struct {
 	kind   *customKind
-	r      *starlarkstruct.Struct
+	r      *resValue
 	scope  *innerScope // where it was declared; nil: the run list
 	recipe string
 	// cookbookName is r.cookbook_name, Chef's: the cookbook of the
@@ -629,7 +629,7 @@ func (c *compiler) customBuiltin(k *customKind) *starlark.Builtin {
 		if _, prop := fields["cookbook_name"]; !prop {
 			fields["cookbook_name"] = starlark.String(cookbookName)
 		}
-		r := starlarkstruct.FromStringDict(starlark.String(k.name), fields)
+		r := &resValue{kind: k, fields: fields, isSet: base.IsSet}
 		r.Freeze()
 		if len(base.Actions) == 0 {
 			base.Actions = []string{k.actions[0]}
@@ -664,7 +664,7 @@ func (c *compiler) customBuiltin(k *customKind) *starlark.Builtin {
 // read any property, those computed by other functions included (each is
 // computed when first read); fields receives the values.
 func (c *compiler) lazyDefaults(thread *starlark.Thread, k *customKind, base *engine.Common, fields starlark.StringDict, props []*customProp) error {
-	lr := &lazyRes{kind: k.name, fields: fields, pending: map[string]*customProp{}, busy: map[string]bool{}}
+	lr := &lazyRes{kind: k.name, fields: fields, pending: map[string]*customProp{}, busy: map[string]bool{}, isSet: base.IsSet}
 	for _, p := range props {
 		lr.pending[p.name] = p
 	}
@@ -720,6 +720,7 @@ type lazyRes struct {
 	pending map[string]*customProp
 	busy    map[string]bool
 	eval    func(*customProp) (starlark.Value, error)
+	isSet   func(string) bool // for property_is_set
 }
 
 var _ starlark.HasAttrs = (*lazyRes)(nil)
@@ -843,7 +844,8 @@ func (c *compiler) compileAction(res *engine.Custom, action string) error {
 	c.callers = append(c.callers, inst.cookbookName)
 	res.InnerRes[action] = nil // a kind that declares itself stops at the depth bound
 	th := newThread("action "+k.name+" "+action, c.loader)
-	_, err := starlark.Call(th, k.actionFn[action], starlark.Tuple{inst.r}, nil)
+	ar := inst.r.forAction()
+	_, err := starlark.Call(th, k.actionFn[action], starlark.Tuple{ar}, nil)
 	c.cookbooks = c.cookbooks[:len(c.cookbooks)-1]
 	c.recipes = c.recipes[:len(c.recipes)-1]
 	c.callers = c.callers[:len(c.callers)-1]
@@ -858,7 +860,8 @@ func (c *compiler) compileAction(res *engine.Custom, action string) error {
 	// The values of sensitive properties reach the inner resources'
 	// commands and contents: those are hidden too. An empty value (a
 	// default of "" or None) holds no secret.
-	hide := res.Sensitive
+	// An action that sets r.sensitive = True hides them as well.
+	hide := res.Sensitive || ar.fields["sensitive"] == starlark.True
 	for _, p := range res.Props {
 		if p.Sensitive && p.Value != nil && p.Value != "" {
 			hide = true
@@ -977,7 +980,7 @@ func (c *compiler) loadCurrentFn(inst *customInst, base *engine.Common) func(map
 
 // currentType is the type a current value of p is read as: p's type, or
 // for a property of several types the one its desired value has.
-func currentType(p *customProp, r *starlarkstruct.Struct) string {
+func currentType(p *customProp, r *resValue) string {
 	if p.typ != "" {
 		return p.typ
 	}

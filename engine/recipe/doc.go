@@ -20,6 +20,16 @@
 // in strings, and a property given it is unset (todo.go).
 // rb_to_s(x) writes x as Ruby's to_s does (None as "", True as "true", a
 // dict as Hash#inspect): migrate's translation of "#{x}" (rbtos.go).
+// rb_chomp(s, sep) is Ruby's s.chomp(sep) ("\n" drops "\r\n", "\n" or
+// "\r"; "" every trailing line break), for a computed separator.
+//
+// A custom resource's functions receive r (customres.go): its properties
+// as fields. property_is_set(r, "x") is whether the caller gave x, not its
+// default (Chef's property_is_set?). An action receives its own copy of r
+// and may set its properties (r.x = v, type-checked), which the rest of
+// the action and the functions it passes r to read (Chef's
+// new_resource.x = v); the desired state and other actions keep the
+// caller's values.
 //
 // Team data is read from the repository root (Repo.Root) on the control
 // machine: secret("NAME") opens secrets/NAME.age (secret.go);

@@ -286,6 +286,8 @@ func printedSize(v starlark.Value, limit int64) int64 {
 				}
 			}
 			total += 2
+		case *resValue:
+			walk(x.asStruct())
 		case *starlarkstruct.Struct:
 			for _, n := range x.AttrNames() {
 				f, _ := x.Attr(n)

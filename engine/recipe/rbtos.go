@@ -4,6 +4,7 @@ package recipe
 // string interpolation ("#{x}") or x.to_s whose type it cannot tell.
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/converge-cm/converge/engine/render/rb"
@@ -88,4 +89,43 @@ func rubyInspect(w *strings.Builder, x starlark.Value, depth int) {
 	default: // int, and values Ruby has no literal for
 		w.WriteString(x.String())
 	}
+}
+
+// rbChompBuiltin is rb_chomp(s, sep): Ruby's s.chomp(sep), for what
+// converge migrate translates from chomp with a computed separator. A
+// separator "\n" drops one trailing "\r\n", "\n" or "\r"; "" drops every
+// trailing "\n" and "\r\n"; any other drops sep when s ends with it.
+var rbChompBuiltin = starlark.NewBuiltin("rb_chomp", func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var s, sep starlark.Value
+	if err := starlark.UnpackPositionalArgs(b.Name(), args, kwargs, 2, &s, &sep); err != nil {
+		return nil, err
+	}
+	if isTodo(s) || isTodo(sep) {
+		return s, nil // under --allow-todo: the string as it is
+	}
+	str, ok1 := s.(starlark.String)
+	sp, ok2 := sep.(starlark.String)
+	if !ok1 || !ok2 {
+		return nil, fmt.Errorf("%s: got %s and %s, want two strings", b.Name(), s.Type(), sep.Type())
+	}
+	return starlark.String(rbChomp(string(str), string(sp))), nil
+})
+
+// rbChomp is Ruby's String#chomp(sep).
+func rbChomp(s, sep string) string {
+	switch sep {
+	case "\n":
+		for _, suf := range []string{"\r\n", "\n", "\r"} {
+			if strings.HasSuffix(s, suf) {
+				return s[:len(s)-len(suf)]
+			}
+		}
+		return s
+	case "":
+		for strings.HasSuffix(s, "\n") {
+			s = strings.TrimSuffix(strings.TrimSuffix(s, "\n"), "\r")
+		}
+		return s
+	}
+	return strings.TrimSuffix(s, sep)
 }

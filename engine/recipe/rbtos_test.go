@@ -79,3 +79,28 @@ def action_create(r):
 		}
 	}
 }
+
+// TestCompile_RbChompLikeRuby: rb_chomp(s, sep) is Ruby's s.chomp(sep).
+// Each want is what Ruby 3.1 returns.
+func TestCompile_RbChompLikeRuby(t *testing.T) {
+	for _, c := range []struct{ s, sep, want string }{
+		{`a\r\n`, `\n`, `a`},
+		{`a\n`, `\n`, `a`},
+		{`a\r`, `\n`, `a`},
+		{`a\n\n`, `\n`, `a\n`},
+		{`a\r\n\n\r\n`, ``, `a`},
+		{`a\n\r`, ``, `a\n\r`},
+		{`a\r\n`, `\r\n`, `a`},
+		{`a\n`, `\r\n`, `a\n`},
+		{`name.conf`, `.conf`, `name`},
+		{`name`, `.conf`, `name`},
+	} {
+		t.Run(c.s+"/"+c.sep, func(t *testing.T) {
+			src := "file(\"/etc/x\", content = repr(rb_chomp(\"" + c.s + "\", \"" + c.sep + "\")))\n"
+			col := mustCompile(t, src, nil)
+			if got, want := find(t, col, "file[/etc/x]").(*resources.File).Content, `"`+c.want+`"`; got != want {
+				t.Errorf("rb_chomp(%q, %q) = %s, want %s", c.s, c.sep, got, want)
+			}
+		})
+	}
+}

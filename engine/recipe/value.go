@@ -124,6 +124,8 @@ func (c *goConv) toGo(v starlark.Value) (any, error) {
 		return x.address, nil
 	case TodoValue:
 		return nil, nil
+	case *resValue:
+		return c.toGo(x.asStruct())
 	case *starlarkstruct.Struct:
 		// the r of a custom resource (Chef's variables(config: new_resource)):
 		// the dict of its properties

@@ -168,11 +168,16 @@ type (
 	// DefExpr is a method definition: its name, parameter names and
 	// body (without what rescue/ensure clauses hold, see Rescue).
 	DefExpr struct {
-		Name    string
-		Params  []string
-		Body    []*Stmt
-		Rescue  bool // the body has rescue, ensure or else clauses
-		EndLine int
+		Name   string
+		Params []string
+		// Keywords are its keyword parameters (name:), after Params;
+		// KwDefault is set when one of them has a default, which the
+		// reader does not keep
+		Keywords  []string
+		KwDefault bool
+		Body      []*Stmt
+		Rescue    bool // the body has rescue, ensure or else clauses
+		EndLine   int
 	}
 	// badExpr stands for a statement the reader could not parse.
 	BadExpr struct {
@@ -1204,6 +1209,12 @@ func (p *Parser) parseKeywordOrIdent() Expr {
 					case depth == 1 && expectName && p.Tok().Kind == IDENT:
 						def.Params = append(def.Params, p.Tok().Text)
 						expectName = false
+					case depth == 1 && expectName && p.Tok().Kind == LABEL:
+						def.Keywords = append(def.Keywords, p.Tok().Text)
+						expectName = false
+						if nx := p.peek(1); !(nx.Kind == OP && (nx.Text == "," || nx.Text == ")") || nx.Kind == NL) {
+							def.KwDefault = true
+						}
 					default:
 						expectName = false
 					}
@@ -1213,7 +1224,7 @@ func (p *Parser) parseKeywordOrIdent() Expr {
 			}
 			p.Next()
 		}
-		p.pushScope(def.Params...)
+		p.pushScope(append(append([]string(nil), def.Params...), def.Keywords...)...)
 		def.Body, def.Rescue = p.parseBodyWithRescue()
 		p.popScope()
 		def.EndLine = p.Tok().Line

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -234,4 +235,32 @@ func FuzzParse(f *testing.F) {
 			prev = s.StartOff
 		}
 	})
+}
+
+// TestParseDefKeywords: a method's keyword parameters are read after its
+// positional ones, in scope in its body; a default is flagged.
+func TestParseDefKeywords(t *testing.T) {
+	for _, tc := range []struct {
+		src       string
+		params    []string
+		keywords  []string
+		kwDefault bool
+	}{
+		{"def f(a, b:, c:)\n  b\nend\n", []string{"a"}, []string{"b", "c"}, false},
+		{"def f(a:, b: 1)\n  a\nend\n", nil, []string{"a", "b"}, true},
+		{"def f(a, b = 2)\n  a\nend\n", []string{"a", "b"}, nil, false},
+	} {
+		stmts, _ := Parse(tc.src)
+		o, ok := stmts[0].X.(*OpaqueExpr)
+		if !ok || o.Def == nil {
+			t.Fatalf("%q: %T, want a method definition", tc.src, stmts[0].X)
+		}
+		d := o.Def
+		if !slices.Equal(d.Params, tc.params) || !slices.Equal(d.Keywords, tc.keywords) || d.KwDefault != tc.kwDefault {
+			t.Errorf("%q: params %q keywords %q default %v", tc.src, d.Params, d.Keywords, d.KwDefault)
+		}
+		if _, ok := d.Body[0].X.(*IdentRef); !ok {
+			t.Errorf("%q: the body reads %T, want the parameter", tc.src, d.Body[0].X)
+		}
+	}
 }
