@@ -7,10 +7,7 @@ import (
 
 // Each case is a Chef construct and the Starlark converge reads instead.
 func TestTranslateRecipe_Constructs(t *testing.T) {
-	cases := []struct {
-		name, ruby, want string
-		todos            int
-	}{
+	runRecipeCases(t, []recipeCase{
 		{"one-liner package", `package "ntp"`, `package("ntp")`, 0},
 		{"package list", `package %w{a b}`, `package(["a", "b"])`, 0},
 		{"resource block", "service 'corosync' do\n  supports :restart => true\n  action [:enable, :start]\nend",
@@ -171,7 +168,20 @@ func TestTranslateRecipe_Constructs(t *testing.T) {
 			`keyserver="keyserver.ubuntu.com",`, 0},
 		{"package source", "package 'tool' do\n  source '/var/cache/tool.deb'\nend", `package("tool", source="/var/cache/tool.deb")`, 0},
 		{"compact", "x = [node['a'], 'b'].compact\npackage x", `x = (lambda _c: {_k: _v for _k, _v in _c.items() if _v != None} if type(_c) in ("dict", "attributes") else [_x for _x in _c if _x != None])([node["a"], "b"])`, 0},
-	}
+	})
+}
+
+// recipeCase is a Ruby recipe snippet, a part of the Starlark it
+// translates to, and how many TODO markers it leaves.
+type recipeCase struct {
+	name, ruby, want string
+	todos            int
+}
+
+// runRecipeCases translates each case as a recipe and checks the output
+// contains want, has the TODO count and parses as Starlark.
+func runRecipeCases(t *testing.T, cases []recipeCase) {
+	t.Helper()
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			got, todos := translateRuby("r.rb", kindRecipe, "cb", "default", c.ruby)

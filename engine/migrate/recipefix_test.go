@@ -12,31 +12,6 @@ import (
 
 // recipeCase is a Chef recipe fragment, text its translation contains and
 // the number of TODOs it leaves.
-type recipeCase struct {
-	name, ruby, want string
-	todos            int
-}
-
-// runRecipeCases translates each case as a recipe and checks the output
-// contains want, has the TODO count and parses as Starlark.
-func runRecipeCases(t *testing.T, cases []recipeCase) {
-	t.Helper()
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			got, todos := translateRuby("r.rb", kindRecipe, "cb", "default", c.ruby)
-			if !strings.Contains(got, c.want) {
-				t.Errorf("ruby:\n%s\ngot:\n%s\nwant it to contain:\n%s", c.ruby, got, c.want)
-			}
-			if len(todos) != c.todos {
-				t.Errorf("got %d todos, want %d: %v\n%s", len(todos), c.todos, todos, got)
-			}
-			if _, err := starOptions.Parse("r.star", got, 0); err != nil {
-				t.Errorf("output does not parse: %v\n%s", err, got)
-			}
-		})
-	}
-}
-
 // rpm_package and dpkg_package (and the other Chef package kinds) are
 // converge's package, with source the package file on the node; a
 // notification naming the Chef kind names the package resource.

@@ -82,10 +82,7 @@ func TestRubyRegex(t *testing.T) {
 // TestTranslateRecipe_Regex: the Ruby constructs that take a regular
 // expression, translated to the re module.
 func TestTranslateRecipe_Regex(t *testing.T) {
-	cases := []struct {
-		name, ruby, want string
-		todos            int
-	}{
+	runRecipeCases(t, []recipeCase{
 		{"=~ in a condition", "package 'a' if node['kernel']['release'] =~ /^4\\./",
 			"if re.search(\"(?m)^4\\\\.\", node[\"kernel\"][\"release\"]) != None:", 0},
 		{"regexp on the left", "package 'a' if /el[67]/ =~ node['platform_version']",
@@ -125,21 +122,7 @@ func TestTranslateRecipe_Regex(t *testing.T) {
 		{"a backreference in gsub's pattern is a TODO", "x = node['a'].gsub(/(a)\\1/, '')\npackage x", "a backreference", 1},
 		{"\\Z in gsub is a TODO", "x = node['a'].gsub(/\\s*\\Z/, '')\npackage x", `\Z in a replacement`, 1},
 		{"pre-match in the replacement is a TODO", "x = node['a'].sub(/b/, \"\\\\`\")\npackage x", "the text before or after the match", 1},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			got, todos := translateRuby("r.rb", kindRecipe, "cb", "default", c.ruby)
-			if !strings.Contains(got, c.want) {
-				t.Errorf("ruby:\n%s\ngot:\n%s\nwant it to contain:\n%s", c.ruby, got, c.want)
-			}
-			if len(todos) != c.todos {
-				t.Errorf("got %d todos, want %d: %v\n%s", len(todos), c.todos, todos, got)
-			}
-			if _, err := starOptions.Parse("r.star", got, 0); err != nil {
-				t.Errorf("output does not parse: %v\n%s", err, got)
-			}
-		})
-	}
+	})
 }
 
 // rubyRegexOracle evaluates each case's Ruby (pre; then expr, with s set)

@@ -15,10 +15,7 @@ import (
 // and the compound assignments to an element become the Starlark that
 // changes the value the same way.
 func TestTranslateRecipe_Mutations(t *testing.T) {
-	cases := []struct {
-		name, ruby, want string
-		todos            int
-	}{
+	runRecipeCases(t, []recipeCase{
 		{"merge! a hash", "opts = {'a' => 1}\nopts.merge!('b' => 2)\n", `opts.update({"b": 2})`, 0},
 		{"merge! under a modifier", "opts = {}\nextra = {'x' => 1}\nopts.merge!(extra) unless extra.empty?\n", "    opts.update(extra)", 0},
 		{"update on a hash", "opts = {}\nopts.update(node['cfg'])\n", `opts.update(node["cfg"])`, 0},
@@ -39,21 +36,7 @@ func TestTranslateRecipe_Mutations(t *testing.T) {
 		{"||= on a nested element", "h = {'a' => {}}\n%w(x y).each do |k|\n  h['a'][k] ||= k\nend\n", "    if h[\"a\"].get(k) in (None, False):\n        h[\"a\"][k] = k", 0},
 		{"node.save is dropped", "node.save unless Chef::Config[:solo]\n", "if not True:\n    # node.save: converge keeps no node object on a server; nothing to save\n    pass", 0},
 		{"*= on an element stays a TODO", "h = {'a' => 2}\nh['a'] *= 2\n", "TODO(migrate)", 1},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			got, todos := translateRuby("r.rb", kindRecipe, "cb", "default", c.ruby)
-			if !strings.Contains(got, c.want) {
-				t.Errorf("ruby:\n%s\ngot:\n%s\nwant it to contain:\n%s", c.ruby, got, c.want)
-			}
-			if len(todos) != c.todos {
-				t.Errorf("got %d todos, want %d: %v\n%s", len(todos), c.todos, todos, got)
-			}
-			if _, err := starOptions.Parse("r.star", got, 0); err != nil {
-				t.Errorf("output does not parse: %v\n%s", err, got)
-			}
-		})
-	}
+	})
 }
 
 // TestTranslateRecipe_MutationsRun runs the translated statements and
