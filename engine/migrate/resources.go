@@ -244,6 +244,8 @@ type resourceBuild struct {
 	// when a literal gives it ("" else); sourceSet when the block sets it
 	source    string
 	sourceSet bool
+	// name is the resource's name as translated from Chef's
+	name string
 	// dict, when set, is the dict of properties set under conditions
 	// that the block computes before the resource (several conditional
 	// properties, or branches inside the block); the call passes **it
@@ -257,7 +259,13 @@ type propDict struct {
 	name  string
 	lines []preLine
 	names map[string]bool
+	// nameVar is the variable that holds the resource's name when a
+	// branch renames it (package_name, path), "" else
+	nameVar string
 }
+
+// renameKey is the key under which branchProp gives a rename.
+const renameKey = "\x00name"
 
 type preLine struct {
 	ind  int
@@ -282,7 +290,7 @@ func (e *emitter) emitResource(s *ruby.Stmt, c *ruby.CallExpr, chefKind string, 
 	if _, isList := c.Args[0].(*ruby.ArrayLit); isList && kind != "package" {
 		no(c.Name, "only package accepts a list of names")
 	}
-	rb := &resourceBuild{}
+	rb := &resourceBuild{name: name.code}
 	e.resInd = ind
 	if e.cr != nil && e.cr.action != "" {
 		// in a resource's block, a bare action is the resource's own
@@ -341,6 +349,8 @@ func (e *emitter) emitResource(s *ruby.Stmt, c *ruby.CallExpr, chefKind string, 
 			e.renamed[chefKind+"["+plain(sl)+"]"] = rb.rename
 		}
 		name = sx{code: rb.rename, prec: pPostfix}
+	} else if rb.dict != nil && rb.dict.nameVar != "" {
+		name = sx{code: rb.dict.nameVar, prec: pPostfix}
 	}
 	if g := combineGuards(rb.notIf, " || "); g != nil {
 		rb.kwargs = append(rb.kwargs, *g)
@@ -373,10 +383,16 @@ func (e *emitter) emitResource(s *ruby.Stmt, c *ruby.CallExpr, chefKind string, 
 		t(ind)
 	}
 	if d := rb.dict; d != nil {
-		for _, l := range d.lines {
+		lines := d.lines
+		if len(d.names) == 0 {
+			lines = lines[1:] // only a rename: no dict
+		}
+		for _, l := range lines {
 			e.line(ind+l.ind, l.text)
 		}
-		rb.kwargs = append(rb.kwargs, kwarg{name: "**", value: d.name})
+		if len(d.names) > 0 {
+			rb.kwargs = append(rb.kwargs, kwarg{name: "**", value: d.name})
+		}
 	}
 	e.writeCall(ind, kind, name.code, rb.kwargs)
 }
@@ -876,8 +892,11 @@ func (e *emitter) conditionalProperty(rb *resourceBuild, kind, chefKind string, 
 		rb.kwargs[i] = kwarg{name: k.name, value: ternaryOperand(value) + " if " + cond.in(pOr) + " else " + ternaryOperand(prev)}
 		return
 	}
+	if rb.dict != nil {
+		no(construct, "a conditional property after a branch")
+	}
 	for _, old := range rb.kwargs {
-		if old.cond != "" || rb.dict != nil {
+		if old.cond != "" {
 			// a second one: both go through a dict (branchProps)
 			no(construct, "only one property of a resource can be conditional; set the others with a variable before the resource")
 		}
@@ -1360,6 +1379,11 @@ func (e *emitter) branchProps(rb *resourceBuild, kind, chefKind string, ps *ruby
 	}
 	var lines []preLine
 	names := map[string]bool{}
+	nameVar := kind + "_resource_name" + strings.TrimPrefix(name, kind+"_props")
+	if rb.dict != nil && rb.dict.nameVar != "" {
+		nameVar = rb.dict.nameVar
+	}
+	renamed := false
 	var body func(stmts []*ruby.Stmt, ind int)
 	branch := func(head string, stmts []*ruby.Stmt, ind int) {
 		lines = append(lines, preLine{ind, head})
@@ -1408,6 +1432,11 @@ func (e *emitter) branchProps(rb *resourceBuild, kind, chefKind string, ps *ruby
 				}
 			default:
 				for _, k := range e.branchProp(kind, chefKind, st) {
+					if k.name == renameKey {
+						renamed = true
+						lines = append(lines, preLine{ind, nameVar + " = " + k.value})
+						continue
+					}
 					names[k.name] = true
 					lines = append(lines, preLine{ind, name + "[" + starQuote(k.name) + "] = " + k.value})
 				}
@@ -1415,7 +1444,7 @@ func (e *emitter) branchProps(rb *resourceBuild, kind, chefKind string, ps *ruby
 		}
 	}
 	body([]*ruby.Stmt{ps}, 0)
-	if len(names) == 0 {
+	if len(names) == 0 && !renamed {
 		no(construct, "a branch that sets no property")
 	}
 	if rb.dict == nil {
@@ -1447,6 +1476,15 @@ func (e *emitter) branchProps(rb *resourceBuild, kind, chefKind string, ps *ruby
 	for n := range names {
 		rb.dict.names[n] = true
 	}
+	if renamed && rb.dict.nameVar == "" {
+		// the name Chef's block gave so far, which the branch may change
+		first := rb.name
+		if rb.rename != "" {
+			first, rb.rename = rb.rename, ""
+		}
+		rb.dict.nameVar = nameVar
+		rb.dict.lines = append(rb.dict.lines, preLine{0, nameVar + " = " + first})
+	}
 	rb.dict.lines = append(rb.dict.lines, lines...)
 }
 
@@ -1457,6 +1495,10 @@ func (e *emitter) branchProp(kind, chefKind string, st *ruby.Stmt) []kwarg {
 	c, ok := st.X.(*ruby.CallExpr)
 	if !ok || c.Recv != nil || c.Block != nil {
 		no(construct, "only property calls are translated in a branch inside a resource block; set the property with a variable before the resource")
+	}
+	if (c.Name == "package_name" && kind == "package" || c.Name == "path" && pathKinds[kind]) && len(c.Args) == 1 {
+		// the resource's name, which converge names it by
+		return []kwarg{{name: renameKey, value: e.expr(c.Args[0]).code}}
 	}
 	switch c.Name {
 	case "notifies", "subscribes", "not_if", "only_if", "source", "code", "package_name", "path":
