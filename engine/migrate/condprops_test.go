@@ -43,6 +43,8 @@ func TestTranslateRecipe_ConditionalProperties(t *testing.T) {
 			[]string{"package_resource_name = \"libfoo-dev\"\nif node.platform_family in (\"rhel\", \"fedora\"):\n    package_resource_name = \"libfoo-devel\"\nelif node.platform_family == \"suse\":\n    if node.get(\"old\"):\n        package_resource_name = \"libfoo-old\"\npackage(package_resource_name)"}, 0},
 		{"a conditional property after a branch joins the dict", "package 'x' do\n  if node['a']\n    package_name 'y'\n  end\n  version '1.2' if node['pin']\nend",
 			[]string{"package_props = {}\npackage_resource_name = \"x\"\nif node.get(\"a\"):\n    package_resource_name = \"y\"\nif node.get(\"pin\"):\n    package_props[\"version\"] = \"1.2\"\npackage(package_resource_name, **package_props)"}, 0},
+		{"a local set in a branch", "service 'app' do\n  cmd = 'sv'\n  if node['user']\n    cmd = \"chpst -u #{node['user']} #{cmd}\"\n  end\n  start_command \"#{cmd} start\"\nend",
+			[]string{"cmd = \"sv\"\nif node.get(\"user\"):\n    cmd = \"chpst -u %s %s\" % (", "service(\"app\", start_command=\"%s start\" % cmd)"}, 0},
 		{"notifies in a branch is a TODO", "directory '/srv' do\n  if node['a']\n    owner 'a'\n    notifies :restart, 'service[x]'\n  end\nend",
 			[]string{"# TODO(migrate): conditional property", `directory("/srv")`}, 1},
 		{"a non-property call in a branch is a TODO", "directory '/srv' do\n  if node['a']\n    Chef::Log.info('x')\n  end\nend",

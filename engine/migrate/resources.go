@@ -1383,7 +1383,7 @@ func (e *emitter) branchProps(rb *resourceBuild, kind, chefKind string, ps *ruby
 	if rb.dict != nil && rb.dict.nameVar != "" {
 		nameVar = rb.dict.nameVar
 	}
-	renamed := false
+	renamed, assigned := false, false
 	var body func(stmts []*ruby.Stmt, ind int)
 	branch := func(head string, stmts []*ruby.Stmt, ind int) {
 		lines = append(lines, preLine{ind, head})
@@ -1430,6 +1430,16 @@ func (e *emitter) branchProps(rb *resourceBuild, kind, chefKind string, ps *ruby
 						branch("else:", x.Else, ind)
 					}
 				}
+			case *ruby.AssignExpr:
+				if _, local := x.Target.(*ruby.IdentRef); !local {
+					no(construct, "only property calls and local variables are translated in a branch inside a resource block")
+				}
+				// a local set in the branch, as Ruby runs it while the
+				// block is read: it goes with the branch, above the resource
+				for _, l := range e.capture(func() { e.emitAssign(x, 0) }) {
+					lines = append(lines, preLine{ind, l})
+				}
+				assigned = true
 			default:
 				for _, k := range e.branchProp(kind, chefKind, st) {
 					if k.name == renameKey {
@@ -1444,7 +1454,7 @@ func (e *emitter) branchProps(rb *resourceBuild, kind, chefKind string, ps *ruby
 		}
 	}
 	body([]*ruby.Stmt{ps}, 0)
-	if len(names) == 0 && !renamed {
+	if len(names) == 0 && !renamed && !assigned {
 		no(construct, "a branch that sets no property")
 	}
 	if rb.dict == nil {
@@ -1551,4 +1561,13 @@ func (rb *resourceBuild) settleDict() {
 		kept = append(kept, k)
 	}
 	rb.kwargs = kept
+}
+
+// capture runs emit and returns the lines it wrote, taking them out of
+// e's output (all of them, also when emit panics).
+func (e *emitter) capture(emit func()) []string {
+	n := len(e.out)
+	defer func() { e.out = e.out[:n] }()
+	emit()
+	return append([]string(nil), e.out[n:]...)
 }
