@@ -244,6 +244,32 @@ type resourceBuild struct {
 	// when a literal gives it ("" else); sourceSet when the block sets it
 	source    string
 	sourceSet bool
+	// name is the resource's name as translated from Chef's
+	name string
+	// dict, when set, is the dict of properties set under conditions
+	// that the block computes before the resource (several conditional
+	// properties, or branches inside the block); the call passes **it
+	dict *propDict
+}
+
+// propDict is the dict a resource's conditional properties go through:
+// name is its variable, lines the statements that fill it (written
+// above the resource, ind relative to it), names the keys they may set.
+type propDict struct {
+	name  string
+	lines []preLine
+	names map[string]bool
+	// nameVar is the variable that holds the resource's name when a
+	// branch renames it (package_name, path), "" else
+	nameVar string
+}
+
+// renameKey is the key under which branchProp gives a rename.
+const renameKey = "\x00name"
+
+type preLine struct {
+	ind  int
+	text string
 }
 
 type guard struct {
@@ -264,7 +290,7 @@ func (e *emitter) emitResource(s *ruby.Stmt, c *ruby.CallExpr, chefKind string, 
 	if _, isList := c.Args[0].(*ruby.ArrayLit); isList && kind != "package" {
 		no(c.Name, "only package accepts a list of names")
 	}
-	rb := &resourceBuild{}
+	rb := &resourceBuild{name: name.code}
 	e.resInd = ind
 	if e.cr != nil && e.cr.action != "" {
 		// in a resource's block, a bare action is the resource's own
@@ -287,6 +313,7 @@ func (e *emitter) emitResource(s *ruby.Stmt, c *ruby.CallExpr, chefKind string, 
 				todos = append(todos, func(ind int) { e.todoLine(ps.Line, ind, bad.construct, bad.why) })
 			}
 		}
+		rb.settleDict()
 	}
 	if kind == "template" && !hasSource {
 		if sl, ok := c.Args[0].(*ruby.StrLit); ok && isPlain(sl) {
@@ -322,6 +349,8 @@ func (e *emitter) emitResource(s *ruby.Stmt, c *ruby.CallExpr, chefKind string, 
 			e.renamed[chefKind+"["+plain(sl)+"]"] = rb.rename
 		}
 		name = sx{code: rb.rename, prec: pPostfix}
+	} else if rb.dict != nil && rb.dict.nameVar != "" {
+		name = sx{code: rb.dict.nameVar, prec: pPostfix}
 	}
 	if g := combineGuards(rb.notIf, " || "); g != nil {
 		rb.kwargs = append(rb.kwargs, *g)
@@ -352,6 +381,18 @@ func (e *emitter) emitResource(s *ruby.Stmt, c *ruby.CallExpr, chefKind string, 
 	}
 	for _, t := range rb.todoLines {
 		t(ind)
+	}
+	if d := rb.dict; d != nil {
+		lines := d.lines
+		if len(d.names) == 0 {
+			lines = lines[1:] // only a rename: no dict
+		}
+		for _, l := range lines {
+			e.line(ind+l.ind, l.text)
+		}
+		if len(d.names) > 0 {
+			rb.kwargs = append(rb.kwargs, kwarg{name: "**", value: d.name})
+		}
 	}
 	e.writeCall(ind, kind, name.code, rb.kwargs)
 }
@@ -485,22 +526,23 @@ func (e *emitter) property(rb *resourceBuild, kind, chefKind string, ps *ruby.St
 		}
 	}()
 	if x, ok := ps.X.(*ruby.IfExpr); ok && len(x.Conds) == 1 && len(x.Bodies) == 1 && len(x.Bodies[0]) == 1 {
-		if x.Modifier || !x.HasElse {
-			// `if cond` around one property reads as `prop v if cond`
-			e.conditionalProperty(rb, kind, chefKind, x)
+		// the one-property forms first; where they do not fit, the
+		// branch sets the properties through a dict (branchProps)
+		saved := *rb
+		saved.kwargs = append([]kwarg(nil), rb.kwargs...)
+		if bad := e.simpleConditional(rb, kind, chefKind, x, code, hasSource); bad == nil {
 			return nil
+		} else if bad.construct != "conditional property" {
+			return bad
 		}
-		if then, ok := x.Bodies[0][0].X.(*ruby.CallExpr); ok && len(x.Else) == 1 {
-			if els, ok := x.Else[0].X.(*ruby.CallExpr); ok && then.Recv == nil && els.Recv == nil && then.Name == els.Name && !sameOnceProps[then.Name] {
-				// one property set in both branches: the else value,
-				// then the other under the condition (v if cond else w)
-				if bad := e.property(rb, kind, chefKind, x.Else[0], code, hasSource); bad != nil {
-					panic(bad)
-				}
-				e.conditionalProperty(rb, kind, chefKind, &ruby.IfExpr{Line: x.Line, Conds: x.Conds, Bodies: x.Bodies, Unless: x.Unless})
-				return nil
-			}
-		}
+		*rb = saved
+		e.branchProps(rb, kind, chefKind, ps)
+		return nil
+	}
+	switch ps.X.(type) {
+	case *ruby.IfExpr, *ruby.CaseExpr:
+		e.branchProps(rb, kind, chefKind, ps)
+		return nil
 	}
 	if a, ok := ps.X.(*ruby.AssignExpr); ok {
 		if _, local := a.Target.(*ruby.IdentRef); local {
@@ -521,8 +563,6 @@ func (e *emitter) property(rb *resourceBuild, kind, chefKind string, ps *ruby.St
 			no("unreadable Ruby", "the reader could not parse this ("+x.Why+")")
 		case *ruby.OpaqueExpr:
 			no(x.What, "arbitrary Ruby has no converge equivalent")
-		case *ruby.IfExpr, *ruby.CaseExpr:
-			no("conditional property", "a branch inside a resource block; set the property with a variable before the resource")
 		}
 		no("statement in a resource block", "only property calls are translated")
 	}
@@ -683,6 +723,39 @@ func (e *emitter) property(rb *resourceBuild, kind, chefKind string, ps *ruby.St
 	return nil
 }
 
+// simpleConditional translates a condition around one property in a
+// resource block in the one-property forms: **({prop: v} if c else {}),
+// or v if c else w for a property both branches set.
+func (e *emitter) simpleConditional(rb *resourceBuild, kind, chefKind string, x *ruby.IfExpr, code **sx, hasSource *bool) (bad *untranslatable) {
+	defer func() {
+		if r := recover(); r != nil {
+			u, ok := r.(*untranslatable)
+			if !ok {
+				panic(r)
+			}
+			bad = u
+		}
+	}()
+	if x.Modifier || !x.HasElse {
+		// `if cond` around one property reads as `prop v if cond`
+		e.conditionalProperty(rb, kind, chefKind, x)
+		return nil
+	}
+	if then, ok := x.Bodies[0][0].X.(*ruby.CallExpr); ok && len(x.Else) == 1 {
+		if els, ok := x.Else[0].X.(*ruby.CallExpr); ok && then.Recv == nil && els.Recv == nil && then.Name == els.Name && !sameOnceProps[then.Name] {
+			// one property set in both branches: the else value,
+			// then the other under the condition (v if cond else w)
+			if bad := e.property(rb, kind, chefKind, x.Else[0], code, hasSource); bad != nil {
+				panic(bad)
+			}
+			e.conditionalProperty(rb, kind, chefKind, &ruby.IfExpr{Line: x.Line, Conds: x.Conds, Bodies: x.Bodies, Unless: x.Unless})
+			return nil
+		}
+	}
+	no("conditional property", "a branch inside a resource block")
+	return nil
+}
+
 // sourceCookbook translates Chef's cookbook property of a template or
 // cookbook_file, the cookbook its source comes from; ok is false when
 // the property is best left out. The recipe's own cookbook, named
@@ -731,6 +804,10 @@ func (e *emitter) inKind() bool { return e.cr != nil }
 // cookbook property).
 func (rb *resourceBuild) callerCookbook() {
 	const caller = "r.cookbook_name"
+	if d := rb.dict; d != nil && d.names["cookbook"] {
+		d.lines = append(d.lines, preLine{0, "if not " + d.name + ".get(\"cookbook\"):"}, preLine{1, d.name + "[\"cookbook\"] = " + caller})
+		return
+	}
 	for i, k := range rb.kwargs {
 		if k.name != "cookbook" {
 			continue
@@ -805,6 +882,9 @@ func (e *emitter) conditionalProperty(rb *resourceBuild, kind, chefKind string, 
 		if old.cond != "" {
 			no(construct, k.name+" is set under two conditions; combine them with a variable before the resource")
 		}
+		if rb.dict != nil && rb.dict.names[k.name] {
+			no(construct, k.name+" is set in a branch")
+		}
 		prev := old.value
 		if old.multi != nil {
 			prev = strings.Join(old.multi, " ")
@@ -812,8 +892,12 @@ func (e *emitter) conditionalProperty(rb *resourceBuild, kind, chefKind string, 
 		rb.kwargs[i] = kwarg{name: k.name, value: ternaryOperand(value) + " if " + cond.in(pOr) + " else " + ternaryOperand(prev)}
 		return
 	}
+	if rb.dict != nil {
+		no(construct, "a conditional property after a branch")
+	}
 	for _, old := range rb.kwargs {
 		if old.cond != "" {
+			// a second one: both go through a dict (branchProps)
 			no(construct, "only one property of a resource can be conditional; set the others with a variable before the resource")
 		}
 	}
@@ -1274,4 +1358,216 @@ func (e *emitter) notifyLoop(rb *resourceBuild, c *ruby.CallExpr) {
 			rb.subscrLists = append(rb.subscrLists, l)
 		}
 	}
+}
+
+// branchProps translates a branch inside a resource block (if, elsif,
+// else, unless, case, nested, or a second conditional property) that
+// sets properties: the branch fills a dict written above the resource,
+// which the call passes as **dict. Chef's last assignment wins: a
+// property given before the branch goes into the dict first, one given
+// after it last (settleDict).
+func (e *emitter) branchProps(rb *resourceBuild, kind, chefKind string, ps *ruby.Stmt) {
+	const construct = "conditional property"
+	name := ""
+	if rb.dict != nil {
+		name = rb.dict.name
+	} else {
+		name = kind + "_props"
+		if n := e.resources[kind]; n > 0 {
+			name += strconv.Itoa(n + 1)
+		}
+	}
+	var lines []preLine
+	names := map[string]bool{}
+	nameVar := kind + "_resource_name" + strings.TrimPrefix(name, kind+"_props")
+	if rb.dict != nil && rb.dict.nameVar != "" {
+		nameVar = rb.dict.nameVar
+	}
+	renamed, assigned := false, false
+	var body func(stmts []*ruby.Stmt, ind int)
+	branch := func(head string, stmts []*ruby.Stmt, ind int) {
+		lines = append(lines, preLine{ind, head})
+		body(stmts, ind+1)
+	}
+	cond := func(x ruby.Expr, unless bool) string {
+		c := e.optionalCond(x)
+		if unless {
+			return "not " + c.in(pNot)
+		}
+		return c.code
+	}
+	body = func(stmts []*ruby.Stmt, ind int) {
+		if len(stmts) == 0 {
+			lines = append(lines, preLine{ind, "pass"})
+		}
+		for _, st := range stmts {
+			switch x := st.X.(type) {
+			case *ruby.IfExpr:
+				for i, c := range x.Conds {
+					kw := map[bool]string{true: "if ", false: "elif "}[i == 0]
+					branch(kw+cond(c, x.Unless)+":", x.Bodies[i], ind)
+				}
+				if x.HasElse {
+					branch("else:", x.Else, ind)
+				}
+			case *ruby.CaseExpr:
+				var subj sx
+				if x.Subject != nil {
+					subj = e.expr(x.Subject)
+				}
+				for i, vals := range x.Whens {
+					c, err := e.tryWhen(x.Subject != nil, subj, vals)
+					if err != nil {
+						panic(err)
+					}
+					kw := map[bool]string{true: "if ", false: "elif "}[i == 0]
+					branch(kw+c+":", x.Bodies[i], ind)
+				}
+				if x.HasElse {
+					if len(x.Whens) == 0 {
+						body(x.Else, ind)
+					} else {
+						branch("else:", x.Else, ind)
+					}
+				}
+			case *ruby.AssignExpr:
+				if _, local := x.Target.(*ruby.IdentRef); !local {
+					no(construct, "only property calls and local variables are translated in a branch inside a resource block")
+				}
+				// a local set in the branch, as Ruby runs it while the
+				// block is read: it goes with the branch, above the resource
+				for _, l := range e.capture(func() { e.emitAssign(x, 0) }) {
+					lines = append(lines, preLine{ind, l})
+				}
+				assigned = true
+			default:
+				for _, k := range e.branchProp(kind, chefKind, st) {
+					if k.name == renameKey {
+						renamed = true
+						lines = append(lines, preLine{ind, nameVar + " = " + k.value})
+						continue
+					}
+					names[k.name] = true
+					lines = append(lines, preLine{ind, name + "[" + starQuote(k.name) + "] = " + k.value})
+				}
+			}
+		}
+	}
+	body([]*ruby.Stmt{ps}, 0)
+	if len(names) == 0 && !renamed && !assigned {
+		no(construct, "a branch that sets no property")
+	}
+	if rb.dict == nil {
+		rb.dict = &propDict{name: name, names: map[string]bool{}, lines: []preLine{{0, name + " = {}"}}}
+		// a conditional property given before goes into the dict too:
+		// Starlark takes one **kwargs
+		kept := rb.kwargs[:0]
+		for _, k := range rb.kwargs {
+			if k.cond == "" {
+				kept = append(kept, k)
+				continue
+			}
+			rb.dict.names[k.name] = true
+			rb.dict.lines = append(rb.dict.lines, preLine{0, "if " + k.cond + ":"}, preLine{1, name + "[" + starQuote(k.name) + "] = " + k.value})
+		}
+		rb.kwargs = kept
+	}
+	// a property the block gave before the branch is the dict's value
+	// unless the branch sets it
+	kept := rb.kwargs[:0]
+	for _, k := range rb.kwargs {
+		if names[k.name] {
+			rb.dict.lines = append(rb.dict.lines, preLine{0, name + "[" + starQuote(k.name) + "] = " + kwargValue(k)})
+			continue
+		}
+		kept = append(kept, k)
+	}
+	rb.kwargs = kept
+	for n := range names {
+		rb.dict.names[n] = true
+	}
+	if renamed && rb.dict.nameVar == "" {
+		// the name Chef's block gave so far, which the branch may change
+		first := rb.name
+		if rb.rename != "" {
+			first, rb.rename = rb.rename, ""
+		}
+		rb.dict.nameVar = nameVar
+		rb.dict.lines = append(rb.dict.lines, preLine{0, nameVar + " = " + first})
+	}
+	rb.dict.lines = append(rb.dict.lines, lines...)
+}
+
+// branchProp translates one statement of a branch inside a resource
+// block into the properties it sets.
+func (e *emitter) branchProp(kind, chefKind string, st *ruby.Stmt) []kwarg {
+	const construct = "conditional property"
+	c, ok := st.X.(*ruby.CallExpr)
+	if !ok || c.Recv != nil || c.Block != nil {
+		no(construct, "only property calls are translated in a branch inside a resource block; set the property with a variable before the resource")
+	}
+	if (c.Name == "package_name" && kind == "package" || c.Name == "path" && pathKinds[kind]) && len(c.Args) == 1 {
+		// the resource's name, which converge names it by
+		return []kwarg{{name: renameKey, value: e.expr(c.Args[0]).code}}
+	}
+	switch c.Name {
+	case "notifies", "subscribes", "not_if", "only_if", "source", "code", "package_name", "path":
+		no(construct, "a "+c.Name+" inside a branch is not translated; set it with a variable before the resource")
+	}
+	sub := &resourceBuild{}
+	var code *sx
+	hasSource := false
+	if bad := e.property(sub, kind, chefKind, st, &code, &hasSource); bad != nil {
+		panic(bad)
+	}
+	if code != nil || hasSource || sub.rename != "" || len(sub.notifies)+len(sub.subscr)+len(sub.condNotifies)+len(sub.condSubscr)+len(sub.notifyLists)+len(sub.subscrLists)+len(sub.notIf)+len(sub.onlyIf)+len(sub.todoLines) > 0 {
+		no(construct, "a "+c.Name+" inside a branch is not translated; set it with a variable before the resource")
+	}
+	var ks []kwarg
+	for _, k := range sub.kwargs {
+		if k.cond != "" || k.name == "**" {
+			no(construct, "a "+c.Name+" inside a branch is not translated; set it with a variable before the resource")
+		}
+		ks = append(ks, kwarg{name: k.name, value: kwargValue(k)})
+	}
+	return ks
+}
+
+// kwargValue is k's value on one line.
+func kwargValue(k kwarg) string {
+	if k.multi != nil {
+		return strings.Join(k.multi, " ")
+	}
+	return k.value
+}
+
+// settleDict moves into the dict a property the block gives after a
+// branch that set it: in Chef the last assignment wins.
+func (rb *resourceBuild) settleDict() {
+	d := rb.dict
+	if d == nil {
+		return
+	}
+	kept := rb.kwargs[:0]
+	for _, k := range rb.kwargs {
+		if d.names[k.name] {
+			if k.cond != "" {
+				d.lines = append(d.lines, preLine{0, "if " + k.cond + ":"}, preLine{1, d.name + "[" + starQuote(k.name) + "] = " + kwargValue(k)})
+			} else {
+				d.lines = append(d.lines, preLine{0, d.name + "[" + starQuote(k.name) + "] = " + kwargValue(k)})
+			}
+			continue
+		}
+		kept = append(kept, k)
+	}
+	rb.kwargs = kept
+}
+
+// capture runs emit and returns the lines it wrote, taking them out of
+// e's output (all of them, also when emit panics).
+func (e *emitter) capture(emit func()) []string {
+	n := len(e.out)
+	defer func() { e.out = e.out[:n] }()
+	emit()
+	return append([]string(nil), e.out[n:]...)
 }
