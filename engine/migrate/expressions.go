@@ -558,6 +558,36 @@ func (e *emitter) call(c *ruby.CallExpr) sx {
 	case "sum":
 		nargs(0)
 		no(".sum", "not translated")
+	case "drop", "take":
+		// the list (or string) past its first n elements, or those n
+		nargs(1)
+		if c.Name == "drop" {
+			return atom(r + "[" + arg(0).code + ":]")
+		}
+		return atom(r + "[:" + arg(0).code + "]")
+	case "rindex":
+		// the last position of x (a substring, or an element), nil when
+		// there is none (Starlark's rfind says -1)
+		nargs(1)
+		return atom("(lambda _s, _x: (lambda _i: None if _i < 0 else _i)(_s.rfind(_x)) if type(_s) == \"string\" else ([_i for _i in range(len(_s)) if _s[_i] == _x] or [None])[-1])(" + recv.code + ", " + arg(0).code + ")")
+	case "tr":
+		// one character for another is a replace; character sets
+		// (ranges, ^ negation, several characters) are Ruby's tr
+		nargs(2)
+		if trChar(c.Args[0]) && trChar(c.Args[1]) {
+			return sx{code: r + ".replace(" + arg(0).code + ", " + arg(1).code + ")", prec: pPostfix, str: true}
+		}
+		return sx{code: "rb_tr(" + recv.code + ", " + arg(0).code + ", " + arg(1).code + ")", prec: pPostfix, str: true}
+	case "send", "public_send":
+		// obj.send(:name, args...) with a literal name is obj.name(args...)
+		if len(c.Args) > 0 {
+			if sym, ok := c.Args[0].(*ruby.SymLit); ok && sym.Name != "send" && sym.Name != "public_send" {
+				d := *c
+				d.Name, d.Args = sym.Name, c.Args[1:]
+				return e.call(&d)
+			}
+		}
+		no("."+c.Name, "calling a method named at run time is not translated")
 	case "gsub", "sub":
 		nargs(2)
 		if c.Name == "sub" {
@@ -595,6 +625,17 @@ func (e *emitter) call(c *ruby.CallExpr) sx {
 	}
 	no("."+c.Name, "this Ruby method is not translated")
 	return sx{}
+}
+
+// trChar reports whether x is a plain one-character string literal, which
+// tr reads as itself (a lone ^, - or backslash builds no character set).
+func trChar(x ruby.Expr) bool {
+	sl, ok := x.(*ruby.StrLit)
+	if !ok || !isPlain(sl) {
+		return false
+	}
+	p := plain(sl)
+	return len([]rune(p)) == 1
 }
 
 func (e *emitter) blockCall(c *ruby.CallExpr) sx {

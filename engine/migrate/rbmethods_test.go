@@ -1,0 +1,46 @@
+package migrate
+
+import (
+	"os"
+	"os/exec"
+	"testing"
+)
+
+// TestMethods_AgainstRuby translates String and Array methods (tr, drop,
+// take, rindex, send with a literal name) and checks that the Starlark
+// gives what Ruby gives.
+func TestMethods_AgainstRuby(t *testing.T) {
+	rb, err := exec.LookPath("ruby")
+	if err != nil {
+		if os.Getenv("CONVERGE_E2E") == "1" {
+			t.Fatal("ruby is needed and CONVERGE_E2E=1")
+		}
+		t.Skip("ruby is not installed; the oracle test needs it")
+	}
+	var cases []rubyCase
+	add := func(pre, expr string, samples ...string) {
+		for _, s := range samples {
+			cases = append(cases, rubyCase{pre, expr, s})
+		}
+	}
+	add("", `s.tr('.', '-')`, "www.example.org", "plain")
+	add("", `s.to_s.tr('_', ' ')`, "max_connections_per_host")
+	add("", `s.tr('a-y', 'b-z')`, "hello", "Zebra")
+	add("", `s.tr('^a-z', '_')`, "My Host-1.lan")
+	add("", `s.tr('el', 'ip')`, "hello")
+	add("", `s.tr('lo', '')`, "hello world")
+	add("", `s.tr('a-z', 'A')`, "mixed Case")
+	add("", `s.tr('-', '_')`, "a-b-c")
+	add("", `s.tr('^', 'v')`, "a^b")
+	add("from = 'A-Z'", `s.tr(from, 'a-z')`, "LOUD Name")
+	add("", `s.split('.').drop(1)`, "a.b.c", "a")
+	add("", `s.split('.').take(2)`, "a.b.c", "a")
+	add("", `s.split(' ').drop(1).join(' ')`, "10.0.0.1 web web.lan")
+	add("", `s.rindex('/')`, "/etc/app/conf", "none")
+	add("", `s.rindex(')')`, "list(a, b) (c)")
+	add("", `s.split(',').rindex('b')`, "a,b,c,b", "a")
+	add("", `s.send(:upcase)`, "up")
+	add("", `s.public_send(:split, ',')`, "a,b")
+	add("", `s.send(:tr, 'a', 'b')`, "banana")
+	checkAgainstRuby(t, rb, cases)
+}
