@@ -558,6 +558,10 @@ func (e *emitter) call(c *ruby.CallExpr) sx {
 	case "sum":
 		nargs(0)
 		no(".sum", "not translated")
+	case "nil_or_empty?":
+		// Chef's core extension form of the nil_or_empty? helper
+		nargs(0)
+		return atom(nilOrEmpty(recv.code))
 	case "drop", "take":
 		// the list (or string) past its first n elements, or those n
 		nargs(1)
@@ -625,6 +629,12 @@ func (e *emitter) call(c *ruby.CallExpr) sx {
 	}
 	no("."+c.Name, "this Ruby method is not translated")
 	return sx{}
+}
+
+// nilOrEmpty is the Starlark of Ruby's x.nil? || x.empty? for a String,
+// Array or Hash x (other values are not empty).
+func nilOrEmpty(x string) string {
+	return "(lambda _v: _v == None or (type(_v) in (\"string\", \"list\", \"tuple\", \"dict\", \"attributes\") and len(_v) == 0))(" + x + ")"
 }
 
 // trChar reports whether x is a plain one-character string literal, which
@@ -712,6 +722,19 @@ func (e *emitter) selfCall(c *ruby.CallExpr) sx {
 		return x
 	}
 	switch c.Name {
+	case "nil_or_empty?":
+		// the helper cookbooks define: whether any argument is nil or
+		// an empty String, Array or Hash
+		if len(c.Args) > 0 && c.Block == nil {
+			var parts []string
+			for _, a := range c.Args {
+				parts = append(parts, nilOrEmpty(e.expr(a).code))
+			}
+			if len(parts) == 1 {
+				return atom(parts[0])
+			}
+			return atom("any([" + strings.Join(parts, ", ") + "])")
+		}
 	case "node":
 		if len(c.Args) == 0 && c.Block == nil {
 			return atom("node")

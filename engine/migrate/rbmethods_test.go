@@ -42,5 +42,10 @@ func TestMethods_AgainstRuby(t *testing.T) {
 	add("", `s.send(:upcase)`, "up")
 	add("", `s.public_send(:split, ',')`, "a,b")
 	add("", `s.send(:tr, 'a', 'b')`, "banana")
+	add("", `nil_or_empty?(s)`, "", "x")
+	add("", `nil_or_empty?(s.split(',').drop(1))`, "a", "a,b")
+	add("h = {}", `[nil_or_empty?(nil), nil_or_empty?(h), nil_or_empty?(3), nil_or_empty?(s, nil)]`, "x")
+	add("", `nil_or_empty?(s, 'y')`, "", "x")
+	add("", `[s.nil_or_empty?, nil.nil_or_empty?, [].nil_or_empty?, 0.nil_or_empty?]`, "", "x")
 	checkAgainstRuby(t, rb, cases)
 }

@@ -145,6 +145,14 @@ func TestTranslateRecipe_Regex(t *testing.T) {
 // rubyRegexOracle evaluates each case's Ruby (pre; then expr, with s set)
 // and prints the values as one JSON list.
 const rubyRegexOracle = `require 'json'
+# the nil_or_empty? helper cookbooks define, and Chef's core extension form
+# (nil_or_empty?(x) as a function, x.nil_or_empty? as a method)
+class Object
+  def nil_or_empty?(*vs)
+    vs = [self] if vs.empty?
+    vs.any? { |v| v.nil? || (v.respond_to?(:empty?) && v.empty?) }
+  end
+end
 cases = JSON.parse(File.read(ARGV[0]))
 out = cases.map do |c|
   s = c['s']
