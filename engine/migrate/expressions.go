@@ -507,6 +507,14 @@ func (e *emitter) call(c *ruby.CallExpr) sx {
 		}
 		return sx{code: sep.in(pPostfix) + ".join(" + recv.code + ")", prec: pPostfix, str: true}
 	case "length", "size", "count":
+		if c.Name == "count" && len(c.Args) == 1 {
+			// a list's elements equal to x; a string's characters in x
+			// (a set of plain characters: no ranges or negation)
+			if sl, ok := c.Args[0].(*ruby.StrLit); ok && (!isPlain(sl) || strings.ContainsAny(plain(sl), "-^\\")) {
+				no(".count", "counting the characters of a set with ranges or negation is not translated")
+			}
+			return atom("(lambda _s, _x: len([_c for _c in _s.elems() if _c in _x]) if type(_s) == \"string\" else len([_y for _y in _s if _y == _x]))(" + recv.code + ", " + arg(0).code + ")")
+		}
 		nargs(0)
 		return atom("len(" + recv.code + ")")
 	case "empty?":
@@ -562,6 +570,21 @@ func (e *emitter) call(c *ruby.CallExpr) sx {
 		// Chef's core extension form of the nil_or_empty? helper
 		nargs(0)
 		return atom(nilOrEmpty(recv.code))
+	case "each_slice":
+		// the elements in lists of n, the last one shorter
+		nargs(1)
+		return atom("(lambda _l, _n: [_l[_i:_i + _n] for _i in range(0, len(_l), _n)])(list(" + recv.code + "), " + arg(0).code + ")")
+	case "zip":
+		// pairs of this list's elements and the other's, nil past its end
+		nargs(1)
+		return atom("(lambda _l, _z: [[_a, _z[_i] if _i < len(_z) else None] for _i, _a in enumerate(_l)])(list(" + recv.code + "), list(" + arg(0).code + "))")
+	case "find_index", "index":
+		// the first position of x, nil when there is none
+		nargs(1)
+		if c.Name == "index" {
+			return atom("(lambda _s, _x: (lambda _i: None if _i < 0 else _i)(_s.find(_x)) if type(_s) == \"string\" else ([_i for _i, _y in enumerate(_s) if _y == _x] + [None])[0])(" + recv.code + ", " + arg(0).code + ")")
+		}
+		return atom("(lambda _s, _x: ([_i for _i, _y in enumerate(_s) if _y == _x] + [None])[0])(" + recv.code + ", " + arg(0).code + ")")
 	case "drop", "take":
 		// the list (or string) past its first n elements, or those n
 		nargs(1)
@@ -707,6 +730,27 @@ func (e *emitter) blockCall(c *ruby.CallExpr) sx {
 		return atom("any([" + body.in(pOr) + " for " + v + " in " + over + "])")
 	case "all?":
 		return atom("all([" + body.in(pOr) + " for " + v + " in " + over + "])")
+	case "count":
+		return atom("len([1 for " + v + " in " + over + " if " + body.in(pOr) + "])")
+	case "flat_map", "collect_concat":
+		// an Array the block gives is spliced in, one level
+		return atom("[_y for " + v + " in " + over + " for _y in (lambda _r: _r if type(_r) == \"list\" else [_r])(" + body.code + ")]")
+	}
+	if pair {
+		no("."+c.Name+" { |k, v| }", "this iterator over a hash's pairs is not translated as a value")
+	}
+	switch c.Name {
+	case "min_by", "max_by":
+		// the first element of the least (greatest) key; nil when empty
+		f := strings.TrimSuffix(c.Name, "_by")
+		return atom("(lambda _l: " + f + "(_l, key = lambda " + v + ": " + body.in(pOr) + ") if _l else None)(list(" + recv.code + "))")
+	case "group_by":
+		// a hash of the keys, in first-seen order, to their elements
+		return atom("(lambda _g: ([_g.setdefault(" + body.in(pOr) + ", []).append(" + v + ") for " + v + " in " + over + "], _g)[1])({})")
+	case "partition":
+		return atom("(lambda _l: [[" + v + " for " + v + " in _l if " + body.in(pOr) + "], [" + v + " for " + v + " in _l if not " + body.in(pNot) + "]])(list(" + recv.code + "))")
+	case "find_index":
+		return atom("([_i for _i, " + v + " in enumerate(" + over + ") if " + body.in(pOr) + "] + [None])[0]")
 	case "each_with_index", "each", "each_pair":
 		no("."+c.Name+" { } as a value", "an iterator used as a value is not translated; loop over it as a statement")
 	}

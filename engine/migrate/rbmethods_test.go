@@ -7,7 +7,9 @@ import (
 )
 
 // TestMethods_AgainstRuby translates String and Array methods (tr, drop,
-// take, rindex, send with a literal name) and checks that the Starlark
+// take, rindex, index, send with a literal name, nil_or_empty?, each_slice,
+// partition, zip, min_by, max_by, group_by, count, flat_map, find_index)
+// and checks that the Starlark
 // gives what Ruby gives.
 func TestMethods_AgainstRuby(t *testing.T) {
 	rb, err := exec.LookPath("ruby")
@@ -47,5 +49,25 @@ func TestMethods_AgainstRuby(t *testing.T) {
 	add("h = {}", `[nil_or_empty?(nil), nil_or_empty?(h), nil_or_empty?(3), nil_or_empty?(s, nil)]`, "x")
 	add("", `nil_or_empty?(s, 'y')`, "", "x")
 	add("", `[s.nil_or_empty?, nil.nil_or_empty?, [].nil_or_empty?, 0.nil_or_empty?]`, "", "x")
+	add("", `s.split(',').each_slice(2).to_a`, "a,b,c,d,e", "a")
+	add("l = []", `[l.each_slice(2).to_a, l.partition { |w| w }, l.min_by { |w| w }, l.group_by { |w| w }, l.zip([1]), l.find_index(1)]`, "x")
+	add("", `s.split(',').each_slice(2).map { |p| p.join('+') }`, "a,b,c")
+	add("", `s.split(',').partition { |w| w.length > 1 }`, "ab,c,de,f")
+	add("", `s.split(',').zip(%w(x y))`, "a,b,c", "a")
+	add("", `s.split(',').min_by { |w| w.length }`, "ccc,a,bb,d")
+	add("", `s.split(',').max_by { |w| w.length }`, "ccc,a,bbb,d")
+	add("", `s.split(',').group_by { |w| w.length }.values`, "ab,c,de,f,ghi")
+	add("", `s.split(',').group_by { |w| w[0] }`, "ab,ac,b")
+	add("", `s.split(',').count('a')`, "a,b,a,c")
+	add("", `s.count('lo')`, "hello world")
+	add("", `s.split(',').count { |w| w.length > 1 }`, "ab,c,de")
+	add("h = { 'a' => 1, 'b' => 2 }", `h.count { |k, v| v > 1 }`, "x")
+	add("", `s.split(',').flat_map { |w| [w, w.upcase] }`, "a,b")
+	add("", `s.split(',').flat_map { |w| w * 2 }`, "a,b")
+	add("h = { 'a' => 1, 'b' => 2 }", `h.flat_map { |k, v| [k] * v }`, "x")
+	add("", `s.split(',').find_index('b')`, "a,b,b", "a")
+	add("", `s.split(',').find_index { |w| w.length > 1 }`, "a,bc,de", "a")
+	add("", `s.split(',').index('c')`, "a,b,c", "a")
+	add("", `s.index('lo')`, "hello", "x")
 	checkAgainstRuby(t, rb, cases)
 }
