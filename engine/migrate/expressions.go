@@ -564,8 +564,14 @@ func (e *emitter) call(c *ruby.CallExpr) sx {
 		f := map[string]string{"sort": "sorted", "reverse": "reversed", "min": "min", "max": "max"}[c.Name]
 		return atom(f + "(" + recv.code + ")")
 	case "sum":
-		nargs(0)
-		no(".sum", "not translated")
+		// the elements added to init (0): a running total, as Starlark
+		// has no sum
+		nargs(0, 1)
+		init := "0"
+		if len(c.Args) == 1 {
+			init = arg(0).code
+		}
+		return atom(sumExpr("list("+recv.code+")", init))
 	case "nil_or_empty?":
 		// Chef's core extension form of the nil_or_empty? helper
 		nargs(0)
@@ -654,6 +660,12 @@ func (e *emitter) call(c *ruby.CallExpr) sx {
 	return sx{}
 }
 
+// sumExpr is the Starlark of Ruby's list.sum(init): each element added
+// to a running total that starts at init.
+func sumExpr(list, init string) string {
+	return "(lambda _l, _a: ([_a.append(_a[-1] + _x) for _x in _l], _a[-1])[1])(" + list + ", [" + init + "])"
+}
+
 // nilOrEmpty is the Starlark of Ruby's x.nil? || x.empty? for a String,
 // Array or Hash x (other values are not empty).
 func nilOrEmpty(x string) string {
@@ -730,6 +742,8 @@ func (e *emitter) blockCall(c *ruby.CallExpr) sx {
 		return atom("any([" + body.in(pOr) + " for " + v + " in " + over + "])")
 	case "all?":
 		return atom("all([" + body.in(pOr) + " for " + v + " in " + over + "])")
+	case "sum":
+		return atom(sumExpr("["+body.in(pOr)+" for "+v+" in "+over+"]", "0"))
 	case "count":
 		return atom("len([1 for " + v + " in " + over + " if " + body.in(pOr) + "])")
 	case "flat_map", "collect_concat":
@@ -766,6 +780,15 @@ func (e *emitter) selfCall(c *ruby.CallExpr) sx {
 		return x
 	}
 	switch c.Name {
+	case "send", "public_send":
+		// send(:name, args...) with a literal name is name(args...)
+		if len(c.Args) > 0 {
+			if sym, ok := c.Args[0].(*ruby.SymLit); ok && sym.Name != "send" && sym.Name != "public_send" {
+				d := *c
+				d.Name, d.Args = sym.Name, c.Args[1:]
+				return e.call(&d)
+			}
+		}
 	case "nil_or_empty?":
 		// the helper cookbooks define: whether any argument is nil or
 		// an empty String, Array or Hash

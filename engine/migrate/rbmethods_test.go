@@ -69,5 +69,9 @@ func TestMethods_AgainstRuby(t *testing.T) {
 	add("", `s.split(',').find_index { |w| w.length > 1 }`, "a,bc,de", "a")
 	add("", `s.split(',').index('c')`, "a,b,c", "a")
 	add("", `s.index('lo')`, "hello", "x")
+	add("", `s.split(',').map(&:to_i).sum`, "1,2,3", "5")
+	add("l = []", `[l.sum, [1.5, 2].sum, l.sum(10), ['a', 'b'].sum('')]`, "x")
+	add("", `s.split(',').sum { |w| w.length }`, "ab,c,def")
+	add("", `send(:format, '%s-%s', s, s)`, "x")
 	checkAgainstRuby(t, rb, cases)
 }
