@@ -667,6 +667,7 @@ property :group, String, default: lazy { kit_group }
 property :logdir, String, default: lazy { ::File.join(base, 'log') }
 property :unit, String, default: lazy { |r| "kit-#{r.name}" }
 property :ports, Array, coerce: proc { |v| v.is_a?(Array) ? v : [v] }
+property :env, Hash, default: {}, coerce: proc { |v| v.each_with_object({}) { |(k, x), m| m[k.to_s.upcase] = x.to_s } }
 property :level, [Integer, String], default: 1
 property :mark, [String, nil], default: 'x'
 property :slots, Integer, default: 2, callbacks: { 'must be positive' => ->(n) { n > 0 } }
@@ -689,9 +690,9 @@ end
 		err    string
 	}{
 		{"kit_app 'c' do\n  slots 0\nend\n", nil, `kit_test/recipes/default.star:\d+:\d+: kit_app\[c\]: property slots: 0 fails the kind's validate function`},
-		{"kit_app 'a'\n", map[string]any{"base": "/opt/kit", "group": "staff", "logdir": "/opt/kit/log", "unit": "kit-a", "ports": nil, "level": int64(1), "mark": "x", "svc": "kit-d", "slots": int64(2)}, ""},
-		{"kit_app 'b' do\n  base '/srv'\n  ports 80\n  level 'debug'\n  mark nil\nend\n",
-			map[string]any{"base": "/srv", "group": "staff", "logdir": "/srv/log", "unit": "kit-b", "ports": []any{int64(80)}, "level": "debug", "mark": nil, "svc": "kit-d", "slots": int64(2)}, ""},
+		{"kit_app 'a'\n", map[string]any{"base": "/opt/kit", "group": "staff", "logdir": "/opt/kit/log", "unit": "kit-a", "ports": nil, "env": map[string]any{}, "level": int64(1), "mark": "x", "svc": "kit-d", "slots": int64(2)}, ""},
+		{"kit_app 'b' do\n  base '/srv'\n  ports 80\n  env 'path' => '/bin', 'n' => 2\n  level 'debug'\n  mark nil\nend\n",
+			map[string]any{"base": "/srv", "group": "staff", "logdir": "/srv/log", "unit": "kit-b", "ports": []any{int64(80)}, "env": map[string]any{"PATH": "/bin", "N": "2"}, "level": "debug", "mark": nil, "svc": "kit-d", "slots": int64(2)}, ""},
 	} {
 		out, r := crCookbook(t, files, tc.recipe)
 		if len(r.Todos) > 0 {

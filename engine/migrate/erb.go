@@ -1141,6 +1141,7 @@ var erbMethods = map[string]struct {
 	"fetch": {"rb_fetch", []int{1, 2}, ""}, "to_a": {"rb_each", []int{0}, "list"},
 	"ljust": {"rb_ljust", []int{1, 2}, "str"}, "rjust": {"rb_rjust", []int{1, 2}, "str"}, "center": {"rb_center", []int{1, 2}, "str"},
 	"any?": {"rb_any", []int{0}, "bool"}, "zero?": {"rb_is_zero", []int{0}, "bool"},
+	"nil_or_empty?": {"rb_nil_or_empty", []int{0}, "bool"},
 }
 
 func (t *erbTr) call(c *ruby.CallExpr) gx {
@@ -1172,6 +1173,15 @@ func (t *erbTr) call(c *ruby.CallExpr) gx {
 				args = append(args, t.gx(a).arg())
 			}
 			return gx{code: strings.Join(args, " "), typ: "str"}
+		}
+		if c.Name == "nil_or_empty?" && len(c.Args) > 0 {
+			// the helper cookbooks define (and Chef's core extensions):
+			// whether any argument is nil or empty
+			args := []string{"rb_nil_or_empty"}
+			for _, a := range c.Args {
+				args = append(args, t.gx(a).arg())
+			}
+			return gx{code: strings.Join(args, " "), typ: "bool"}
 		}
 		if len(c.Args) == 0 && !c.Parens {
 			bail("unknown local variable or helper method %s", c.Name)

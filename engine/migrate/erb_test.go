@@ -45,6 +45,9 @@ ctx = Object.new
 (data['vars'] || {}).each { |k, v| ctx.instance_variable_set("@#{k}", Attrs.wrap(v)) }
 node = Attrs.wrap(data['node'] || {})
 ctx.define_singleton_method(:node) { node }
+# the nil_or_empty? helper cookbooks define, and Chef's core extension form
+ctx.define_singleton_method(:nil_or_empty?) { |*vs| vs.any? { |v| v.nil? || (v.respond_to?(:empty?) && v.empty?) } }
+class Object; def nil_or_empty?; nil? || (respond_to?(:empty?) && empty?) end end
 $stdout.write Erubis::Eruby.new(tmpl).evaluate(ctx)
 `
 

@@ -507,6 +507,14 @@ func (e *emitter) call(c *ruby.CallExpr) sx {
 		}
 		return sx{code: sep.in(pPostfix) + ".join(" + recv.code + ")", prec: pPostfix, str: true}
 	case "length", "size", "count":
+		if c.Name == "count" && len(c.Args) == 1 {
+			// a list's elements equal to x; a string's characters in x
+			// (a set of plain characters: no ranges or negation)
+			if sl, ok := c.Args[0].(*ruby.StrLit); ok && (!isPlain(sl) || strings.ContainsAny(plain(sl), "-^\\")) {
+				no(".count", "counting the characters of a set with ranges or negation is not translated")
+			}
+			return atom("(lambda _s, _x: len([_c for _c in _s.elems() if _c in _x]) if type(_s) == \"string\" else len([_y for _y in _s if _y == _x]))(" + recv.code + ", " + arg(0).code + ")")
+		}
 		nargs(0)
 		return atom("len(" + recv.code + ")")
 	case "empty?":
@@ -556,8 +564,63 @@ func (e *emitter) call(c *ruby.CallExpr) sx {
 		f := map[string]string{"sort": "sorted", "reverse": "reversed", "min": "min", "max": "max"}[c.Name]
 		return atom(f + "(" + recv.code + ")")
 	case "sum":
+		// the elements added to init (0): a running total, as Starlark
+		// has no sum
+		nargs(0, 1)
+		init := "0"
+		if len(c.Args) == 1 {
+			init = arg(0).code
+		}
+		return atom(sumExpr("list("+recv.code+")", init))
+	case "nil_or_empty?":
+		// Chef's core extension form of the nil_or_empty? helper
 		nargs(0)
-		no(".sum", "not translated")
+		return atom(nilOrEmpty(recv.code))
+	case "each_slice":
+		// the elements in lists of n, the last one shorter
+		nargs(1)
+		return atom("(lambda _l, _n: [_l[_i:_i + _n] for _i in range(0, len(_l), _n)])(list(" + recv.code + "), " + arg(0).code + ")")
+	case "zip":
+		// pairs of this list's elements and the other's, nil past its end
+		nargs(1)
+		return atom("(lambda _l, _z: [[_a, _z[_i] if _i < len(_z) else None] for _i, _a in enumerate(_l)])(list(" + recv.code + "), list(" + arg(0).code + "))")
+	case "find_index", "index":
+		// the first position of x, nil when there is none
+		nargs(1)
+		if c.Name == "index" {
+			return atom("(lambda _s, _x: (lambda _i: None if _i < 0 else _i)(_s.find(_x)) if type(_s) == \"string\" else ([_i for _i, _y in enumerate(_s) if _y == _x] + [None])[0])(" + recv.code + ", " + arg(0).code + ")")
+		}
+		return atom("(lambda _s, _x: ([_i for _i, _y in enumerate(_s) if _y == _x] + [None])[0])(" + recv.code + ", " + arg(0).code + ")")
+	case "drop", "take":
+		// the list (or string) past its first n elements, or those n
+		nargs(1)
+		if c.Name == "drop" {
+			return atom(r + "[" + arg(0).code + ":]")
+		}
+		return atom(r + "[:" + arg(0).code + "]")
+	case "rindex":
+		// the last position of x (a substring, or an element), nil when
+		// there is none (Starlark's rfind says -1)
+		nargs(1)
+		return atom("(lambda _s, _x: (lambda _i: None if _i < 0 else _i)(_s.rfind(_x)) if type(_s) == \"string\" else ([_i for _i in range(len(_s)) if _s[_i] == _x] or [None])[-1])(" + recv.code + ", " + arg(0).code + ")")
+	case "tr":
+		// one character for another is a replace; character sets
+		// (ranges, ^ negation, several characters) are Ruby's tr
+		nargs(2)
+		if trChar(c.Args[0]) && trChar(c.Args[1]) {
+			return sx{code: r + ".replace(" + arg(0).code + ", " + arg(1).code + ")", prec: pPostfix, str: true}
+		}
+		return sx{code: "rb_tr(" + recv.code + ", " + arg(0).code + ", " + arg(1).code + ")", prec: pPostfix, str: true}
+	case "send", "public_send":
+		// obj.send(:name, args...) with a literal name is obj.name(args...)
+		if len(c.Args) > 0 {
+			if sym, ok := c.Args[0].(*ruby.SymLit); ok && sym.Name != "send" && sym.Name != "public_send" {
+				d := *c
+				d.Name, d.Args = sym.Name, c.Args[1:]
+				return e.call(&d)
+			}
+		}
+		no("."+c.Name, "calling a method named at run time is not translated")
 	case "gsub", "sub":
 		nargs(2)
 		if c.Name == "sub" {
@@ -595,6 +658,29 @@ func (e *emitter) call(c *ruby.CallExpr) sx {
 	}
 	no("."+c.Name, "this Ruby method is not translated")
 	return sx{}
+}
+
+// sumExpr is the Starlark of Ruby's list.sum(init): each element added
+// to a running total that starts at init.
+func sumExpr(list, init string) string {
+	return "(lambda _l, _a: ([_a.append(_a[-1] + _x) for _x in _l], _a[-1])[1])(" + list + ", [" + init + "])"
+}
+
+// nilOrEmpty is the Starlark of Ruby's x.nil? || x.empty? for a String,
+// Array or Hash x (other values are not empty).
+func nilOrEmpty(x string) string {
+	return "(lambda _v: _v == None or (type(_v) in (\"string\", \"list\", \"tuple\", \"dict\", \"attributes\") and len(_v) == 0))(" + x + ")"
+}
+
+// trChar reports whether x is a plain one-character string literal, which
+// tr reads as itself (a lone ^, - or backslash builds no character set).
+func trChar(x ruby.Expr) bool {
+	sl, ok := x.(*ruby.StrLit)
+	if !ok || !isPlain(sl) {
+		return false
+	}
+	p := plain(sl)
+	return len([]rune(p)) == 1
 }
 
 func (e *emitter) blockCall(c *ruby.CallExpr) sx {
@@ -656,6 +742,29 @@ func (e *emitter) blockCall(c *ruby.CallExpr) sx {
 		return atom("any([" + body.in(pOr) + " for " + v + " in " + over + "])")
 	case "all?":
 		return atom("all([" + body.in(pOr) + " for " + v + " in " + over + "])")
+	case "sum":
+		return atom(sumExpr("["+body.in(pOr)+" for "+v+" in "+over+"]", "0"))
+	case "count":
+		return atom("len([1 for " + v + " in " + over + " if " + body.in(pOr) + "])")
+	case "flat_map", "collect_concat":
+		// an Array the block gives is spliced in, one level
+		return atom("[_y for " + v + " in " + over + " for _y in (lambda _r: _r if type(_r) == \"list\" else [_r])(" + body.code + ")]")
+	}
+	if pair {
+		no("."+c.Name+" { |k, v| }", "this iterator over a hash's pairs is not translated as a value")
+	}
+	switch c.Name {
+	case "min_by", "max_by":
+		// the first element of the least (greatest) key; nil when empty
+		f := strings.TrimSuffix(c.Name, "_by")
+		return atom("(lambda _l: " + f + "(_l, key = lambda " + v + ": " + body.in(pOr) + ") if _l else None)(list(" + recv.code + "))")
+	case "group_by":
+		// a hash of the keys, in first-seen order, to their elements
+		return atom("(lambda _g: ([_g.setdefault(" + body.in(pOr) + ", []).append(" + v + ") for " + v + " in " + over + "], _g)[1])({})")
+	case "partition":
+		return atom("(lambda _l: [[" + v + " for " + v + " in _l if " + body.in(pOr) + "], [" + v + " for " + v + " in _l if not " + body.in(pNot) + "]])(list(" + recv.code + "))")
+	case "find_index":
+		return atom("([_i for _i, " + v + " in enumerate(" + over + ") if " + body.in(pOr) + "] + [None])[0]")
 	case "each_with_index", "each", "each_pair":
 		no("."+c.Name+" { } as a value", "an iterator used as a value is not translated; loop over it as a statement")
 	}
@@ -671,6 +780,28 @@ func (e *emitter) selfCall(c *ruby.CallExpr) sx {
 		return x
 	}
 	switch c.Name {
+	case "send", "public_send":
+		// send(:name, args...) with a literal name is name(args...)
+		if len(c.Args) > 0 {
+			if sym, ok := c.Args[0].(*ruby.SymLit); ok && sym.Name != "send" && sym.Name != "public_send" {
+				d := *c
+				d.Name, d.Args = sym.Name, c.Args[1:]
+				return e.call(&d)
+			}
+		}
+	case "nil_or_empty?":
+		// the helper cookbooks define: whether any argument is nil or
+		// an empty String, Array or Hash
+		if len(c.Args) > 0 && c.Block == nil {
+			var parts []string
+			for _, a := range c.Args {
+				parts = append(parts, nilOrEmpty(e.expr(a).code))
+			}
+			if len(parts) == 1 {
+				return atom(parts[0])
+			}
+			return atom("any([" + strings.Join(parts, ", ") + "])")
+		}
 	case "node":
 		if len(c.Args) == 0 && c.Block == nil {
 			return atom("node")

@@ -684,6 +684,18 @@ func (e *emitter) coerceFn(what, fn string, v ruby.Expr) string {
 	e.vars = map[string]varInfo{}
 	param := e.bind(pc.Block.Params[0], "")
 	body := pc.Block.Body
+	if len(body) > 0 {
+		if _, ok := isEachWithObject(body[len(body)-1].X); ok {
+			// the value is a memo a loop fills: statements, so a def
+			e.line(0, "def "+fn+"("+param+"):")
+			inDef := e.inDef
+			e.inDef = true
+			e.returning(body, 1)
+			e.inDef = inDef
+			e.line(0, "")
+			return fn
+		}
+	}
 	if len(body) == 1 && isValueStmt(e, body[0].X) {
 		mark := len(e.out)
 		code := e.expr(body[0].X).code

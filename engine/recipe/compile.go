@@ -476,6 +476,7 @@ func (c *compiler) execAttributes(cb *Cookbook, file string, live func(attrLevel
 		"todo":           todoBuiltin,
 		"rb_to_s":        rbToSBuiltin,
 		"rb_chomp":       rbChompBuiltin,
+		"rb_tr":          rbTrBuiltin,
 		"node":           node,
 		"cluster":        c.clusterValue(),
 		"struct":         starlark.NewBuiltin("struct", starlarkstruct.Make),
@@ -504,7 +505,7 @@ func (c *compiler) execAttributes(cb *Cookbook, file string, live func(attrLevel
 // resources belong.
 func (c *compiler) attributeLibraryBuiltins() starlark.StringDict {
 	pre := starlark.StringDict{"node": newNodeValue(c.node), "cluster": c.clusterValue(), "struct": starlark.NewBuiltin("struct", starlarkstruct.Make), "todo": todoBuiltin, "re": reModule,
-		"rb_to_s": rbToSBuiltin, "rb_chomp": rbChompBuiltin, "secret": starlark.NewBuiltin("secret", c.builtinSecret), "data_bag": starlark.NewBuiltin("data_bag", c.builtinDataBag),
+		"rb_to_s": rbToSBuiltin, "rb_chomp": rbChompBuiltin, "rb_tr": rbTrBuiltin, "secret": starlark.NewBuiltin("secret", c.builtinSecret), "data_bag": starlark.NewBuiltin("data_bag", c.builtinDataBag),
 		"data_bag_item": starlark.NewBuiltin("data_bag_item", c.builtinDataBagItem), "search": starlark.NewBuiltin("search", c.builtinSearch)}
 	notHere := func(thread *starlark.Thread, b *starlark.Builtin, _ starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) {
 		return nil, fmt.Errorf("%s() can only be called while a recipe runs, not from an attribute file", b.Name())
@@ -539,6 +540,7 @@ func (c *compiler) builtins() starlark.StringDict {
 		"todo":           todoBuiltin,
 		"rb_to_s":        rbToSBuiltin,
 		"rb_chomp":       rbChompBuiltin,
+		"rb_tr":          rbTrBuiltin,
 		"secret":         starlark.NewBuiltin("secret", c.builtinSecret),
 		"data_bag":       starlark.NewBuiltin("data_bag", c.builtinDataBag),
 		"data_bag_item":  starlark.NewBuiltin("data_bag_item", c.builtinDataBagItem),

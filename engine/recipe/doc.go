@@ -22,6 +22,8 @@
 // dict as Hash#inspect): migrate's translation of "#{x}" (rbtos.go).
 // rb_chomp(s, sep) is Ruby's s.chomp(sep) ("\n" drops "\r\n", "\n" or
 // "\r"; "" every trailing line break), for a computed separator.
+// rb_tr(s, from, to) is Ruby's s.tr(from, to): character ranges (a-z),
+// a leading ^ negating from, to's last character repeated, "" deleting.
 //
 // A custom resource's functions receive r (customres.go): its properties
 // as fields. property_is_set(r, "x") is whether the caller gave x, not its

@@ -129,3 +129,88 @@ func rbChomp(s, sep string) string {
 	}
 	return strings.TrimSuffix(s, sep)
 }
+
+// rbTrBuiltin is rb_tr(s, from, to): Ruby's s.tr(from, to), for what
+// converge migrate translates from tr with character sets: from and to
+// may hold ranges (a-z), a leading ^ negates from (every character not
+// in it becomes to's last), and to's last character repeats to from's
+// length; an empty to deletes from's characters.
+var rbTrBuiltin = starlark.NewBuiltin("rb_tr", func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var s, from, to starlark.Value
+	if err := starlark.UnpackPositionalArgs(b.Name(), args, kwargs, 3, &s, &from, &to); err != nil {
+		return nil, err
+	}
+	if isTodo(s) || isTodo(from) || isTodo(to) {
+		return s, nil // under --allow-todo: the string as it is
+	}
+	str, ok1 := s.(starlark.String)
+	f, ok2 := from.(starlark.String)
+	t, ok3 := to.(starlark.String)
+	if !ok1 || !ok2 || !ok3 {
+		return nil, fmt.Errorf("%s: got %s, %s and %s, want three strings", b.Name(), s.Type(), from.Type(), to.Type())
+	}
+	return starlark.String(rbTr(string(str), string(f), string(t))), nil
+})
+
+// trSet expands a tr character set: ranges a-z, backslash escapes; a
+// leading ^ (when more follows) is reported as negate, not a member.
+func trSet(spec string, negatable bool) (set []rune, negate bool) {
+	r := []rune(spec)
+	if negatable && len(r) > 1 && r[0] == '^' {
+		negate, r = true, r[1:]
+	}
+	for i := 0; i < len(r); i++ {
+		c := r[i]
+		if c == '\\' && i+1 < len(r) {
+			i++
+			set = append(set, r[i])
+			continue
+		}
+		if i+2 < len(r) && r[i+1] == '-' {
+			hi := r[i+2]
+			for x := c; x <= hi; x++ {
+				set = append(set, x)
+			}
+			i += 2
+			continue
+		}
+		set = append(set, c)
+	}
+	return set, negate
+}
+
+// rbTr is Ruby's String#tr(from, to).
+func rbTr(s, from, to string) string {
+	fs, negate := trSet(from, true)
+	ts, _ := trSet(to, false)
+	var b strings.Builder
+	for _, c := range s {
+		pos := -1
+		for i := len(fs) - 1; i >= 0; i-- {
+			// a character listed twice maps as its last listing
+			if fs[i] == c {
+				pos = i
+				break
+			}
+		}
+		switch {
+		case negate && pos >= 0, !negate && pos < 0:
+			b.WriteRune(c)
+		case len(ts) == 0:
+			// deleted
+		case negate:
+			b.WriteRune(ts[len(ts)-1])
+		case pos < len(ts):
+			b.WriteRune(ts[pos])
+		default:
+			b.WriteRune(ts[len(ts)-1])
+		}
+	}
+	return b.String()
+}
+
+// RubyBuiltins returns the rb_ builtins that stand for Ruby methods
+// (rb_to_s, rb_chomp, rb_tr), for tests that run migrate's Starlark.
+func RubyBuiltins() starlark.StringDict {
+	return starlark.StringDict{"rb_to_s": rbToSBuiltin, "rb_chomp": rbChompBuiltin, "rb_tr": rbTrBuiltin}
+}

@@ -1,6 +1,7 @@
 package recipe_test
 
 import (
+	"strconv"
 	"testing"
 
 	"github.com/converge-cm/converge/engine"
@@ -100,6 +101,31 @@ func TestCompile_RbChompLikeRuby(t *testing.T) {
 			col := mustCompile(t, src, nil)
 			if got, want := find(t, col, "file[/etc/x]").(*resources.File).Content, `"`+c.want+`"`; got != want {
 				t.Errorf("rb_chomp(%q, %q) = %s, want %s", c.s, c.sep, got, want)
+			}
+		})
+	}
+}
+
+// TestCompile_RbTrLikeRuby: rb_tr(s, from, to) is Ruby's s.tr(from, to).
+// Each want is what Ruby 3.1 returns.
+func TestCompile_RbTrLikeRuby(t *testing.T) {
+	for _, c := range []struct{ s, from, to, want string }{
+		{"hello", "a-y", "b-z", "ifmmp"},
+		{"hello", "^l", "*", "**ll*"},
+		{"hello", "el", "ip", "hippo"},
+		{"hello", "lo", "", "he"},
+		{"a-b", "-", "_", "a_b"},
+		{"hello", "a-y", "b", "bbbbb"},
+		{"aabb", "aa", "xy", "yybb"},
+		{"a^b", "^", "v", "avb"},
+		{"a-b", "a-", "xy", "xyb"},
+		{`a\b`, `\\`, "/", "a/b"},
+	} {
+		t.Run(c.s+"/"+c.from, func(t *testing.T) {
+			q := strconv.Quote
+			col := mustCompile(t, "file(\"/etc/x\", content = rb_tr("+q(c.s)+", "+q(c.from)+", "+q(c.to)+"))\n", nil)
+			if got := find(t, col, "file[/etc/x]").(*resources.File).Content; got != c.want {
+				t.Errorf("rb_tr(%q, %q, %q) = %q, want %q", c.s, c.from, c.to, got, c.want)
 			}
 		})
 	}

@@ -54,6 +54,7 @@ func Funcs() template.FuncMap {
 		"rb_is_empty":     rbIsEmpty,
 		"rb_is_nil":       func(v any) bool { return v == nil },
 		"rb_is_zero":      rbIsZero,
+		"rb_nil_or_empty": rbNilOrEmpty,
 		"rb_includes":     rbIncludes,
 		"rb_to_i":         rbToI,
 		"rb_to_f":         rbToF,

@@ -742,3 +742,31 @@ func rbIsZero(v any) (bool, error) {
 	}
 	return false, fmt.Errorf("undefined method 'zero?' for %s", typeName(v))
 }
+
+// rbNilOrEmpty is the nil_or_empty?(v, ...) helper cookbooks use (and
+// the v.nil_or_empty? form Chef's core extensions add): whether any v
+// is nil or an empty String, Array or Hash; other values are not empty.
+func rbNilOrEmpty(vs ...any) bool {
+	for _, v := range vs {
+		if v == nil {
+			return true
+		}
+		switch x := norm(v).(type) {
+		case nil:
+			return true
+		case string:
+			if x == "" {
+				return true
+			}
+		case []any:
+			if len(x) == 0 {
+				return true
+			}
+		case map[string]any:
+			if len(x) == 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
