@@ -498,6 +498,11 @@ func (e *emitter) call(c *ruby.CallExpr) sx {
 		if len(c.Args) == 0 {
 			return atom(r + ".split()")
 		}
+		if sl, ok := c.Args[0].(*ruby.StrLit); ok && isPlain(sl) && plain(sl) == " " {
+			// Ruby's split(' ') is awk-style: runs of white space, none
+			// leading or trailing
+			return atom(r + ".split()")
+		}
 		return atom(r + ".split(" + arg(0).code + ")")
 	case "join":
 		nargs(0, 1)

@@ -9,6 +9,8 @@ import (
 func TestTranslateRecipe_Constructs(t *testing.T) {
 	runRecipeCases(t, []recipeCase{
 		{"one-liner package", `package "ntp"`, `package("ntp")`, 0},
+		{"split(' ') is split on white space", "x = node['a'].split(' ')\npackage x", `x = node["a"].split()`, 0},
+		{"split(',') keeps its separator", "x = node['a'].split(',')\npackage x", `x = node["a"].split(",")`, 0},
 		{"package list", `package %w{a b}`, `package(["a", "b"])`, 0},
 		{"resource block", "service 'corosync' do\n  supports :restart => true\n  action [:enable, :start]\nend",
 			`service("corosync", supports={"restart": True}, action=["enable", "start"])`, 0},
