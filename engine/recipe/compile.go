@@ -1,6 +1,7 @@
 package recipe
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/converge-cm/converge/engine"
 	"github.com/converge-cm/converge/engine/facts"
+	"github.com/converge-cm/converge/engine/inventory"
 	"github.com/hashicorp/go-multierror"
 	starjson "go.starlark.net/lib/json"
 	"go.starlark.net/resolve"
@@ -343,8 +345,18 @@ func (r *Repo) readRole(name string) (*role, error) {
 		return nil, fmt.Errorf("role[%s]: %w", name, err)
 	}
 	var ro role
-	if err := json.Unmarshal(b, &ro); err != nil {
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	if err := d.Decode(&ro); err != nil {
 		return nil, fmt.Errorf("%s: %w", p, err)
+	}
+	// numbers as in nodes/*.json: 8080 an integer, a huge id exact or an error
+	for _, m := range []*map[string]any{&ro.Default, &ro.Override} {
+		v, err := inventory.ExactNumbers(*m)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", p, err)
+		}
+		*m, _ = v.(map[string]any)
 	}
 	return &ro, nil
 }

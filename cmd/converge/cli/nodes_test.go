@@ -255,3 +255,42 @@ template("/srv/app.conf", source = "app.conf.tmpl")
 		}
 	}
 }
+
+// TestPlan_RoleAndJSONIntegersStayExact: numbers in roles/*.json and in
+// a -j file are read as node files' are: an integer past 2^53 stays
+// exact, 8080 an integer, 0.5 a float.
+func TestPlan_RoleAndJSONIntegersStayExact(t *testing.T) {
+	dir := t.TempDir()
+	writeTestFiles(t, dir, map[string]string{
+		"nodes/app1.json":             `{"run_list": ["role[web]"]}`,
+		"roles/web.json":              `{"name": "web", "run_list": ["recipe[app]"], "default_attributes": {"app": {"rid": 9007199254740995, "port": 8080}}}`,
+		"extra.json":                  `{"app": {"jid": 9007199254740997, "ratio": 0.5}}`,
+		"cookbooks/app/metadata.star": "name = \"app\"\nversion = \"1.0.0\"\n",
+		"cookbooks/app/recipes/default.star": `a = node["app"]
+file("/srv/ids.txt", content = "%s %s %s %s\n" % (a["rid"], a["jid"], a["port"], a["ratio"]))
+`,
+	})
+	t.Chdir(dir)
+	t.Setenv("CONVERGE_COOKBOOK_PATH", "")
+	b, err := os.ReadFile(repoPath(t, "testdata/plans/centos-7.1.1503.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var recorded map[string]any
+	if err := json.Unmarshal(b, &recorded); err != nil {
+		t.Fatal(err)
+	}
+	facts, _ := json.Marshal(map[string]any{"app1": recorded["c7a"]})
+	writeTestFiles(t, dir, map[string]string{"facts.json": string(facts)})
+	r := converge(t, "plan", "--facts", "facts.json", "--nodes", "app1", "-j", "extra.json")
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if want := "+9007199254740995 9007199254740997 8080 0.5\n"; !strings.Contains(r.stdout, want) {
+		t.Errorf("the plan does not show %q:\n%s", want, r.stdout)
+	}
+	writeTestFiles(t, dir, map[string]string{"extra.json": `{"app": {"jid": 123456789012345678901}}`})
+	if r := converge(t, "plan", "--facts", "facts.json", "--nodes", "app1", "-j", "extra.json"); r.code != ExitUsage || !strings.Contains(r.stderr, "does not fit in 64 bits") {
+		t.Errorf("a -j integer past int64: exit %d, want %d naming it\n%s", r.code, ExitUsage, r.stderr)
+	}
+}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -188,9 +189,20 @@ func (o *RunOptions) normalAttrs() (map[string]any, error) {
 		if err != nil {
 			return nil, usageErr("-j: %v", err)
 		}
-		var j map[string]any
-		if err := json.Unmarshal(b, &j); err != nil {
+		var raw any
+		d := json.NewDecoder(bytes.NewReader(b))
+		d.UseNumber()
+		if err := d.Decode(&raw); err != nil {
 			return nil, usageErr("-j %s: %v", o.JSONAttrs, err)
+		}
+		// numbers as in nodes/*.json: 8080 an integer, a huge id exact or an error
+		exact, err := inventory.ExactNumbers(raw)
+		if err != nil {
+			return nil, usageErr("-j %s: %v", o.JSONAttrs, err)
+		}
+		j, ok := exact.(map[string]any)
+		if !ok {
+			return nil, usageErr("-j %s: want a JSON object of attributes", o.JSONAttrs)
 		}
 		for k, v := range j {
 			if !inventory.NodeKey(k) {
