@@ -210,18 +210,25 @@ type recipeCase struct {
 func runRecipeCases(t *testing.T, cases []recipeCase) {
 	t.Helper()
 	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			got, todos := translateRuby("r.rb", kindRecipe, "cb", "default", c.ruby)
-			if !strings.Contains(got, c.want) {
-				t.Errorf("ruby:\n%s\ngot:\n%s\nwant it to contain:\n%s", c.ruby, got, c.want)
-			}
-			if len(todos) != c.todos {
-				t.Errorf("got %d todos, want %d: %v\n%s", len(todos), c.todos, todos, got)
-			}
-			if _, err := starOptions.Parse("r.star", got, 0); err != nil {
-				t.Errorf("output does not parse: %v\n%s", err, got)
-			}
-		})
+		t.Run(c.name, func(t *testing.T) { checkRecipe(t, c.ruby, []string{c.want}, c.todos) })
+	}
+}
+
+// checkRecipe translates ruby as a recipe and checks the output contains
+// each of wants, leaves todos TODO markers and parses as Starlark.
+func checkRecipe(t *testing.T, ruby string, wants []string, todos int) {
+	t.Helper()
+	got, found := translateRuby("r.rb", kindRecipe, "cb", "default", ruby)
+	for _, w := range wants {
+		if !strings.Contains(got, w) {
+			t.Errorf("ruby:\n%s\ngot:\n%s\nwant it to contain:\n%s", ruby, got, w)
+		}
+	}
+	if len(found) != todos {
+		t.Errorf("got %d todos, want %d: %v\n%s", len(found), todos, found, got)
+	}
+	if _, err := starOptions.Parse("r.star", got, 0); err != nil {
+		t.Errorf("output does not parse: %v\n%s", err, got)
 	}
 }
 

@@ -157,20 +157,7 @@ func TestTranslateRecipe_ChefOnlyResources(t *testing.T) {
 		{"build_essential :upgrade is macOS only", "build_essential 'x' do\n  action :upgrade\nend\n", []string{"# build_essential action :upgrade"}, 0},
 	}
 	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			got, todos := translateRuby("r.rb", kindRecipe, "cb", "default", c.ruby)
-			for _, w := range c.want {
-				if !strings.Contains(got, w) {
-					t.Errorf("ruby:\n%s\ngot:\n%s\nwant it to contain:\n%s", c.ruby, got, w)
-				}
-			}
-			if len(todos) != c.todos {
-				t.Errorf("got %d todos, want %d: %v\n%s", len(todos), c.todos, todos, got)
-			}
-			if _, err := starOptions.Parse("r.star", got, 0); err != nil {
-				t.Errorf("output does not parse: %v\n%s", err, got)
-			}
-		})
+		t.Run(c.name, func(t *testing.T) { checkRecipe(t, c.ruby, c.want, c.todos) })
 	}
 }
 
