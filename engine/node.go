@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/converge-cm/converge/engine/facts"
+	"github.com/converge-cm/converge/engine/keyorder"
 	"github.com/converge-cm/converge/engine/transport"
 )
 
@@ -39,6 +40,10 @@ type PrepareContext struct {
 	// TemplateData returns the data a template renders with: the variables
 	// at the top level, plus node.
 	TemplateData func(vars map[string]any) map[string]any
+	// KeyOrder is the key order of the maps of TemplateData and of the
+	// resources' properties (Ruby's insertion order); nil walks them
+	// sorted.
+	KeyOrder *keyorder.Table
 	// Secrets are the run's secret values (nil: none): a resource whose
 	// prepared content holds one makes itself sensitive.
 	Secrets *Secrets

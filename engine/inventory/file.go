@@ -14,6 +14,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/converge-cm/converge/engine/keyorder"
 )
 
 // File is one node file of the inventory, nodes/NAME.json, in Chef's node
@@ -40,6 +42,9 @@ type File struct {
 	// Default, Override and Automatic are the objects of those keys; nil
 	// when the file has none.
 	Default, Override, Automatic map[string]any
+	// Order is the key order of the file's objects, as written (Normal's:
+	// the "normal" object's keys, then the other top-level attributes).
+	Order *keyorder.Table
 }
 
 // Connection is the "converge" object of a node file. Empty fields are
@@ -84,12 +89,19 @@ func parseFile(path string, b []byte) (File, error) {
 	if _, err := d.Token(); err != io.EOF {
 		return File{}, errors.New("not one JSON object: text follows its closing }")
 	}
+	// again, for the order of the keys as written
+	ord := keyorder.New()
+	ordered, err := keyorder.Decode(json.NewDecoder(bytes.NewReader(b)), ord)
+	if err != nil {
+		return File{}, fmt.Errorf("not a JSON object: %v", err)
+	}
+	raw = ordered.(map[string]any)
 	v, err := exactNumbers(raw, "")
 	if err != nil {
 		return File{}, err
 	}
 	raw = v.(map[string]any)
-	f := File{Path: path, Name: strings.TrimSuffix(filepath.Base(path), ".json"), Environment: DefaultEnvironment}
+	f := File{Path: path, Name: strings.TrimSuffix(filepath.Base(path), ".json"), Environment: DefaultEnvironment, Order: ord}
 	if err := optString(raw, "name", "", &f.Name); err != nil {
 		return File{}, err
 	}
@@ -130,11 +142,16 @@ func parseFile(path string, b []byte) (File, error) {
 	if f.Normal == nil {
 		f.Normal = map[string]any{}
 	}
-	for k, x := range raw {
+	keys := ord.Keys(f.Normal)
+	for _, k := range ord.Keys(raw) {
 		if !chefKeys[k] {
-			f.Normal[k] = x
+			if _, ok := f.Normal[k]; !ok {
+				keys = append(keys, k)
+			}
+			f.Normal[k] = raw[k]
 		}
 	}
+	ord.Set(f.Normal, keys)
 	return f, nil
 }
 

@@ -98,10 +98,37 @@ func TestParseFile(t *testing.T) {
 				t.Fatal(err)
 			}
 			tt.want.Path = "nodes/db1.json"
+			got.Order = nil // TestParseFile_KeyOrder
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("got  %#v\nwant %#v", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestParseFile_KeyOrder checks the file's objects keep the order their
+// keys are written in (Ruby's JSON.parse gives hashes in that order), and
+// Normal has the "normal" object's keys, then the top-level attributes.
+func TestParseFile_KeyOrder(t *testing.T) {
+	src := `{"zeta": 1, "normal": {"z": 1, "a": {"y": 1, "b": 2}, "m": 3}, "alpha": 2,
+		"default": {"q": 1, "c": 2}, "run_list": [], "mid": {"k2": 1, "k1": 2}}`
+	f, err := ParseFile("nodes/db1.json", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		m    map[string]any
+		want []string
+	}{
+		{"Normal", f.Normal, []string{"z", "a", "m", "zeta", "alpha", "mid"}},
+		{"Normal.a", f.Normal["a"].(map[string]any), []string{"y", "b"}},
+		{"Normal.mid", f.Normal["mid"].(map[string]any), []string{"k2", "k1"}},
+		{"Default", f.Default, []string{"q", "c"}},
+	} {
+		if got := f.Order.Keys(c.m); !reflect.DeepEqual(got, c.want) {
+			t.Errorf("%s keys = %q, want %q", c.name, got, c.want)
+		}
 	}
 }
 

@@ -160,7 +160,8 @@ func copyMap(m map[string]string) map[string]string {
 }
 
 // TestCompile_OptionalAttributes checks node.get(), `in` and the views'
-// dict methods, none of which fail on a missing key.
+// dict methods, none of which fail on a missing key; the views walk the
+// keys in the order they were set, as Ruby's hashes do.
 func TestCompile_OptionalAttributes(t *testing.T) {
 	exprs := []string{
 		`node.get("missing", 42)`,
@@ -183,7 +184,7 @@ func TestCompile_OptionalAttributes(t *testing.T) {
 	}, recipe.Input{Name: "node-1"}, exprs...)
 	checkValues(t, exprs, got, []string{
 		`42`, `None`, `5432`, `postgres`, `True`, `False`, `True`,
-		`["host", "port"]`, `["host", "port"]`, `[("host", "h"), ("port", 5432)]`, `2`, `5432`, `True`,
+		`["port", "host"]`, `["port", "host"]`, `[("port", 5432), ("host", "h")]`, `2`, `5432`, `True`,
 		`["node-1", "db1.example.com", "centos", "7.1.1503", 7, "rhel", "systemd", "10.0.0.11", 2, 2048]`,
 	})
 }

@@ -7,15 +7,20 @@ import (
 	"strings"
 
 	"github.com/converge-cm/converge/engine"
+	"github.com/converge-cm/converge/engine/keyorder"
 	"go.starlark.net/starlark"
 )
 
 // AttrView is a read-only view of merged attributes: node["drbd"]["port"].
 // Reading a key that is not there is an error naming the full key and
 // where it could be set; `"k" in v` and v.get("k", default) test for it.
+//
+// A view walks its keys (for k in v, keys, items, values) in the order ord
+// records: Chef's insertion order (see engine/keyorder).
 type AttrView struct {
 	m    map[string]any
 	path []string
+	ord  *keyorder.Table
 }
 
 var (
@@ -46,7 +51,7 @@ func (v *AttrView) Get(k starlark.Value) (starlark.Value, bool, error) {
 	if !ok {
 		return nil, false, missingAttr(append(append([]string{}, v.path...), key))
 	}
-	return fromGo(x, append(append([]string{}, v.path...), key)), true, nil
+	return fromGo(x, append(append([]string{}, v.path...), key), v.ord), true, nil
 }
 
 // SetKey refuses node[...][k] = x: attributes are set in attributes files.
@@ -75,14 +80,14 @@ func attrRef(root string, path []string) string {
 
 func (v *AttrView) Items() []starlark.Tuple {
 	out := make([]starlark.Tuple, 0, len(v.m))
-	for _, k := range sortedMapKeys(v.m) {
-		out = append(out, starlark.Tuple{starlark.String(k), fromGo(v.m[k], append(append([]string{}, v.path...), k))})
+	for _, k := range v.ord.Keys(v.m) {
+		out = append(out, starlark.Tuple{starlark.String(k), fromGo(v.m[k], append(append([]string{}, v.path...), k), v.ord)})
 	}
 	return out
 }
 
 func (v *AttrView) Iterate() starlark.Iterator {
-	keys := sortedMapKeys(v.m)
+	keys := v.ord.Keys(v.m)
 	l := make([]starlark.Value, len(keys))
 	for i, k := range keys {
 		l[i] = starlark.String(k)
@@ -102,14 +107,14 @@ func (v *AttrView) Attr(name string) (starlark.Value, error) {
 				return nil, err
 			}
 			if x, ok := v.m[k]; ok {
-				return fromGo(x, append(append([]string{}, v.path...), k)), nil
+				return fromGo(x, append(append([]string{}, v.path...), k), v.ord), nil
 			}
 			return def, nil
 		}), nil
 	case "keys":
 		return starlark.NewBuiltin("keys", func(*starlark.Thread, *starlark.Builtin, starlark.Tuple, []starlark.Tuple) (starlark.Value, error) {
 			var l []starlark.Value
-			for _, k := range sortedMapKeys(v.m) {
+			for _, k := range v.ord.Keys(v.m) {
 				l = append(l, starlark.String(k))
 			}
 			return starlark.NewList(l), nil
@@ -205,7 +210,7 @@ func (t *AttrTree) SetKey(k, v starlark.Value) error {
 		// out under --allow-todo: the attribute stays as it was
 		return nil
 	}
-	if _, err := toGo(v); err != nil {
+	if _, err := toGo(v, nil); err != nil {
 		return fmt.Errorf("%s: %v", attrRef(t.name, append(append([]string{}, t.path...), string(ks))), err)
 	}
 	if _, ok := t.vals[string(ks)]; !ok {
@@ -222,13 +227,17 @@ func (t *AttrTree) SetKey(k, v starlark.Value) error {
 	return nil
 }
 
-func (t *AttrTree) toGo() (map[string]any, error) {
-	c := &goConv{onPath: map[starlark.Value]bool{t: true}}
+// toGo converts the level to plain Go; ord records the key order of its
+// maps, the order the keys were first assigned.
+func (t *AttrTree) toGo(ord *keyorder.Table) (map[string]any, error) {
+	c := &goConv{onPath: map[starlark.Value]bool{t: true}, ord: ord}
 	return t.toGoWith(c)
 }
 
 func (t *AttrTree) toGoWith(c *goConv) (map[string]any, error) {
 	out := map[string]any{}
+	keys := make([]string, 0, len(t.keys))
+	defer func() { c.ord.Set(out, keys) }()
 	for _, k := range t.keys {
 		v := t.vals[k]
 		if sub, ok := v.(*AttrTree); ok {
@@ -245,6 +254,7 @@ func (t *AttrTree) toGoWith(c *goConv) (map[string]any, error) {
 				continue
 			}
 			out[k] = m
+			keys = append(keys, k)
 			continue
 		}
 		g, err := c.toGo(v)
@@ -260,6 +270,7 @@ func (t *AttrTree) toGoWith(c *goConv) (map[string]any, error) {
 			return nil, errors.New(msg)
 		}
 		out[k] = g
+		keys = append(keys, k)
 	}
 	return out, nil
 }

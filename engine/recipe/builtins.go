@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/converge-cm/converge/engine"
+	"github.com/converge-cm/converge/engine/keyorder"
 	"github.com/hashicorp/go-multierror"
 	"go.starlark.net/starlark"
 )
@@ -126,7 +127,7 @@ func (c *compiler) resourceBuiltin(k *engine.Kind) *starlark.Builtin {
 			if !ok {
 				return nil, unknownProp(k, props, key, pos, base.Address())
 			}
-			if err := setField(rv.FieldByIndex(pf.Index), pf, val); err != nil {
+			if err := setField(rv.FieldByIndex(pf.Index), pf, val, c.ord); err != nil {
 				return nil, perr(key, "%v", err)
 			}
 			base.MarkSet(key)
@@ -415,8 +416,9 @@ func unknownProp(k *engine.Kind, props []engine.Property, key string, pos engine
 	return &engine.Diagnostic{Pos: pos, Address: addr, Summary: fmt.Sprintf("%s has no property %q", k.Name, key), Detail: detail}
 }
 
-// setField converts a Starlark value into a tagged struct field.
-func setField(f reflect.Value, pf engine.Property, v starlark.Value) error {
+// setField converts a Starlark value into a tagged struct field; ord
+// records the key order of the maps it makes.
+func setField(f reflect.Value, pf engine.Property, v starlark.Value, ord *keyorder.Table) error {
 	if pf.Mode {
 		s, err := modeString(v)
 		if err != nil {
@@ -495,18 +497,18 @@ func setField(f reflect.Value, pf engine.Property, v starlark.Value) error {
 		d, ok := v.(*starlark.Dict)
 		if !ok {
 			if av, ok := v.(*AttrView); ok {
-				g, _ := toGo(av)
+				g, _ := toGo(av, ord)
 				return setMap(f, g.(map[string]any))
 			}
 			return fmt.Errorf("want a dict, got %s", v.Type())
 		}
-		g, err := toGo(d)
+		g, err := toGo(d, ord)
 		if err != nil {
 			return err
 		}
 		return setMap(f, g.(map[string]any))
 	case reflect.Interface:
-		g, err := toGo(v)
+		g, err := toGo(v, ord)
 		if err != nil {
 			return err
 		}

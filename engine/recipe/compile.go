@@ -15,6 +15,7 @@ import (
 	"github.com/converge-cm/converge/engine"
 	"github.com/converge-cm/converge/engine/facts"
 	"github.com/converge-cm/converge/engine/inventory"
+	"github.com/converge-cm/converge/engine/keyorder"
 	"github.com/hashicorp/go-multierror"
 	starjson "go.starlark.net/lib/json"
 	"go.starlark.net/resolve"
@@ -28,7 +29,10 @@ type Input struct {
 	Name  string
 	Facts facts.Facts
 	// Normal attributes: node JSON, -j and -a, already merged.
-	Normal  map[string]any
+	Normal map[string]any
+	// Order is the key order of Normal's maps, as the JSON they were read
+	// from writes them; nil walks them in sorted order.
+	Order   *keyorder.Table
 	RunList []string
 	Cluster []ClusterMember
 	// Environment is the node's Chef environment (environments/NAME.json);
@@ -72,6 +76,9 @@ type compiler struct {
 	predeclared starlark.StringDict
 	// searchRecs are the nodes search("node", ...) finds, read once.
 	searchRecs []searchRec
+	// ord records the key order of the maps of the compile's data
+	// (attributes, variables, properties): Ruby's insertion order.
+	ord *keyorder.Table
 }
 
 type moduleEntry struct {
@@ -121,8 +128,10 @@ func (r *Repo) Compile(in Input) (*engine.Collection, error) {
 		repo: r, in: in,
 		included: map[string]bool{}, modules: map[string]*moduleEntry{},
 		handles: map[engine.Resource]*Handle{}, customs: map[engine.Resource]*customInst{},
+		ord: keyorder.New(),
 	}
-	entries, roleDefault, roleOverride, err := r.expand(in.RunList, &roleWalk{done: map[string]bool{}})
+	c.ord.Include(in.Order)
+	entries, roleDefault, roleOverride, err := r.expand(in.RunList, &roleWalk{done: map[string]bool{}, ord: c.ord})
 	if err != nil {
 		return nil, err
 	}
@@ -134,7 +143,7 @@ func (r *Repo) Compile(in Input) (*engine.Collection, error) {
 	if err != nil {
 		return nil, err
 	}
-	env, err := r.LoadEnvironment(in.Environment)
+	env, err := r.loadEnvironment(in.Environment, c.ord)
 	if err != nil {
 		return nil, err
 	}
@@ -169,35 +178,32 @@ func (r *Repo) Compile(in Input) (*engine.Collection, error) {
 	// default < force_default < normal < attributes-file override < role
 	// override < environment override < force_override < automatic. The
 	// role and environment levels are kept apart from the files' so that a
-	// file loaded later cannot beat them.
+	// file loaded later cannot beat them. The merged keys are in Chef's
+	// order: where a key first appears, walking the levels lowest first
+	// (deepMerge).
 	var lv attrLevels
 	lv.def, lv.ovr, lv.forceDef, lv.forceOvr = map[string]any{}, map[string]any{}, map[string]any{}, map[string]any{}
-	lv.normal = deepMerge(map[string]any{}, in.Normal)
-	merge := func(l attrLevels) map[string]any {
-		m := deepMerge(map[string]any{}, l.def)
-		m = deepMerge(m, env.Default)
-		m = deepMerge(m, roleDefault)
-		m = deepMerge(m, l.forceDef)
-		m = deepMerge(m, l.normal)
-		m = deepMerge(m, l.ovr)
-		m = deepMerge(m, roleOverride)
-		m = deepMerge(m, env.Override)
-		m = deepMerge(m, l.forceOvr)
-		return deepMerge(m, automatic)
+	lv.normal = deepMerge(c.ord, map[string]any{}, in.Normal)
+	merge := func(l attrLevels, ord *keyorder.Table) map[string]any {
+		m := deepMerge(ord, map[string]any{}, l.def)
+		for _, level := range []map[string]any{env.Default, roleDefault, l.forceDef, l.normal, l.ovr, roleOverride, env.Override, l.forceOvr, automatic} {
+			m = deepMerge(ord, m, level)
+		}
+		return m
 	}
 	for _, name := range order {
 		cb := r.Cookbooks[name]
 		for _, f := range cb.AttributeFiles() {
-			c.node.Attrs = merge(lv)
-			got, err := c.execAttributes(cb, f, func(cur attrLevels) map[string]any { return merge(lv.with(cur)) })
+			c.node.Attrs = merge(lv, c.ord)
+			got, err := c.execAttributes(cb, f, func(cur attrLevels, ord *keyorder.Table) map[string]any { return merge(lv.with(cur, ord), ord) })
 			if err != nil {
 				return nil, err
 			}
-			lv = lv.with(got)
+			lv = lv.with(got, c.ord)
 		}
 	}
-	c.node.Attrs = merge(lv)
-	c.nodeVal = newNodeValue(c.node)
+	c.node.Attrs = merge(lv, c.ord)
+	c.nodeVal = newNodeValue(c.node, c.ord)
 	c.coll = engine.NewCollection(c.node)
 	c.runState = starlark.NewDict(0)
 	c.predeclared = c.builtins()
@@ -222,13 +228,15 @@ func (r *Repo) Compile(in Input) (*engine.Collection, error) {
 			}
 			return r.Cookbooks[cookbook].FindFile(dir, name, c.node)
 		},
+		KeyOrder: c.ord,
 		TemplateData: func(vars map[string]any) map[string]any {
 			data := map[string]any{}
 			for k, v := range vars {
 				data[k] = v
 			}
+			c.ord.Set(data, append(c.ord.Keys(vars), "node"))
 			if nodeData == nil {
-				nodeData = wholeNumbers(c.node.Attrs) // once per node: templates only read it
+				nodeData = wholeNumbers(c.node.Attrs, c.ord) // once per node: templates only read it
 			}
 			data["node"] = nodeData
 			return data
@@ -269,6 +277,7 @@ func diagList(es []error) string {
 type roleWalk struct {
 	path []string
 	done map[string]bool
+	ord  *keyorder.Table // records the key order of the roles' attributes
 }
 
 // uniqueEntries drops repeated recipes, keeping the first: the expanded
@@ -297,7 +306,7 @@ func (r *Repo) expand(items []string, w *roleWalk) ([]Entry, map[string]any, map
 			if w.done[m[1]] {
 				continue
 			}
-			role, err := r.readRole(m[1])
+			role, err := r.readRole(m[1], w.ord)
 			if err != nil {
 				return nil, nil, nil, err
 			}
@@ -309,8 +318,8 @@ func (r *Repo) expand(items []string, w *roleWalk) ([]Entry, map[string]any, map
 			}
 			w.done[m[1]] = true
 			out = append(out, e...)
-			def = deepMerge(deepMerge(def, d), role.Default)
-			ovr = deepMerge(deepMerge(ovr, o), role.Override)
+			def = deepMerge(w.ord, deepMerge(w.ord, def, d), role.Default)
+			ovr = deepMerge(w.ord, deepMerge(w.ord, ovr, o), role.Override)
 			continue
 		}
 		m := recipeRe.FindStringSubmatch(it)
@@ -335,7 +344,9 @@ type role struct {
 	Override map[string]any `json:"override_attributes"`
 }
 
-func (r *Repo) readRole(name string) (*role, error) {
+// readRole reads roles/NAME.json; ord records the key order of its
+// attributes.
+func (r *Repo) readRole(name string, ord *keyorder.Table) (*role, error) {
 	if r.RolesDir == "" {
 		return nil, fmt.Errorf("role[%s]: no roles directory (roles/%s.json)", name, name)
 	}
@@ -350,6 +361,14 @@ func (r *Repo) readRole(name string) (*role, error) {
 	if err := d.Decode(&ro); err != nil {
 		return nil, fmt.Errorf("%s: %w", p, err)
 	}
+	// again, for the order the attributes are written in
+	raw, err := keyorder.Decode(json.NewDecoder(bytes.NewReader(b)), ord)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", p, err)
+	}
+	obj, _ := raw.(map[string]any)
+	ro.Default, _ = obj["default_attributes"].(map[string]any)
+	ro.Override, _ = obj["override_attributes"].(map[string]any)
 	// numbers as in nodes/*.json: 8080 an integer, a huge id exact or an error
 	for _, m := range []*map[string]any{&ro.Default, &ro.Override} {
 		v, err := inventory.ExactNumbers(*m)
@@ -434,35 +453,40 @@ type attrLevels struct {
 	def, forceDef, normal, ovr, forceOvr map[string]any
 }
 
-// with merges the levels of a later file over l's.
-func (l attrLevels) with(o attrLevels) attrLevels {
+// with merges the levels of a later file over l's; ord records the key
+// order of the merged maps.
+func (l attrLevels) with(o attrLevels, ord *keyorder.Table) attrLevels {
+	m := func(a, b map[string]any) map[string]any {
+		return deepMerge(ord, deepMerge(ord, map[string]any{}, a), b)
+	}
 	return attrLevels{
-		def:      deepMerge(deepMerge(map[string]any{}, l.def), o.def),
-		forceDef: deepMerge(deepMerge(map[string]any{}, l.forceDef), o.forceDef),
-		normal:   deepMerge(deepMerge(map[string]any{}, l.normal), o.normal),
-		ovr:      deepMerge(deepMerge(map[string]any{}, l.ovr), o.ovr),
-		forceOvr: deepMerge(deepMerge(map[string]any{}, l.forceOvr), o.forceOvr),
+		def:      m(l.def, o.def),
+		forceDef: m(l.forceDef, o.forceDef),
+		normal:   m(l.normal, o.normal),
+		ovr:      m(l.ovr, o.ovr),
+		forceOvr: m(l.forceOvr, o.forceOvr),
 	}
 }
 
 // execAttributes runs one attributes file. Its node[...] reads what the
 // earlier files set and what this file has set so far, merged in Chef's
-// order (live merges the file's levels over the earlier ones), as Chef's
-// node does while it loads attribute files.
-func (c *compiler) execAttributes(cb *Cookbook, file string, live func(attrLevels) map[string]any) (attrLevels, error) {
+// order (live merges the file's levels over the earlier ones, recording
+// the key order in the Table it is given), as Chef's node does while it
+// loads attribute files.
+func (c *compiler) execAttributes(cb *Cookbook, file string, live func(attrLevels, *keyorder.Table) map[string]any) (attrLevels, error) {
 	src, err := os.ReadFile(file)
 	if err != nil {
 		return attrLevels{}, err
 	}
 	d, o, n := newAttrTree("default"), newAttrTree("override"), newAttrTree("normal")
 	fd, fo := newAttrTree("force_default"), newAttrTree("force_override")
-	trees := func() (attrLevels, error) {
+	trees := func(ord *keyorder.Table) (attrLevels, error) {
 		var l attrLevels
 		for _, x := range []struct {
 			t   *AttrTree
 			dst *map[string]any
 		}{{d, &l.def}, {fd, &l.forceDef}, {n, &l.normal}, {o, &l.ovr}, {fo, &l.forceOvr}} {
-			m, err := x.t.toGo()
+			m, err := x.t.toGo(ord)
 			if err != nil {
 				return attrLevels{}, err
 			}
@@ -470,14 +494,17 @@ func (c *compiler) execAttributes(cb *Cookbook, file string, live func(attrLevel
 		}
 		return l, nil
 	}
-	node := &nodeValue{n: c.node, live: func() map[string]any {
-		cur, err := trees()
+	node := &nodeValue{n: c.node, ord: c.ord, live: func() (map[string]any, *keyorder.Table) {
+		// the maps of one read are dropped after it, and so is
+		// their order
+		ord := c.ord.Child()
+		cur, err := trees(ord)
 		if err != nil {
 			// a value being built that does not convert yet: the
 			// error is reported when the file has finished
-			return c.node.Attrs
+			return c.node.Attrs, c.ord
 		}
-		return live(cur)
+		return live(cur, ord), ord
 	}}
 	pre := starlark.StringDict{
 		"default":        d,
@@ -508,7 +535,7 @@ func (c *compiler) execAttributes(cb *Cookbook, file string, live func(attrLevel
 	if _, err := execFile(thread, file, src, pre); err != nil {
 		return attrLevels{}, starlarkDiag(err, "")
 	}
-	return trees()
+	return trees(c.ord)
 }
 
 // attributeLibraryBuiltins are the names a library loaded from an
@@ -516,7 +543,7 @@ func (c *compiler) execAttributes(cb *Cookbook, file string, live func(attrLevel
 // attribute helpers with resource helpers, but calling one says where
 // resources belong.
 func (c *compiler) attributeLibraryBuiltins() starlark.StringDict {
-	pre := starlark.StringDict{"node": newNodeValue(c.node), "cluster": c.clusterValue(), "struct": starlark.NewBuiltin("struct", starlarkstruct.Make), "todo": todoBuiltin, "re": reModule,
+	pre := starlark.StringDict{"node": newNodeValue(c.node, c.ord), "cluster": c.clusterValue(), "struct": starlark.NewBuiltin("struct", starlarkstruct.Make), "todo": todoBuiltin, "re": reModule,
 		"rb_to_s": rbToSBuiltin, "rb_chomp": rbChompBuiltin, "rb_tr": rbTrBuiltin, "secret": starlark.NewBuiltin("secret", c.builtinSecret), "data_bag": starlark.NewBuiltin("data_bag", c.builtinDataBag),
 		"data_bag_item": starlark.NewBuiltin("data_bag_item", c.builtinDataBagItem), "search": starlark.NewBuiltin("search", c.builtinSearch)}
 	notHere := func(thread *starlark.Thread, b *starlark.Builtin, _ starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) {

@@ -462,11 +462,11 @@ func checkOneType(typ string, v starlark.Value) (starlark.Value, error) {
 	case "dict":
 		if _, ok := v.(*starlark.Dict); !ok {
 			if av, ok := v.(*AttrView); ok {
-				g, err := toGo(av)
+				g, err := toGo(av, av.ord)
 				if err != nil {
 					return nil, err
 				}
-				return fromGo(g, nil), nil
+				return fromGo(g, nil, av.ord), nil
 			}
 			return nil, fmt.Errorf("want a dict, got %s", v.Type())
 		}
@@ -610,7 +610,7 @@ func (c *compiler) customBuiltin(k *customKind) *starlark.Builtin {
 		}
 		for _, p := range k.props {
 			_, set := values[p.name]
-			g, err := toGo(fields[p.name])
+			g, err := toGo(fields[p.name], c.ord)
 			if err != nil {
 				return nil, perr(p.name, "%v", err)
 			}
@@ -965,7 +965,7 @@ func (c *compiler) loadCurrentFn(inst *customInst, base *engine.Common) func(map
 				}
 				val = cv
 			}
-			g, err := toGo(val)
+			g, err := toGo(val, c.ord)
 			if err != nil {
 				return nil, false, fmt.Errorf("load_current of %s: %s: %v", k.name, key, err)
 			}
@@ -1075,7 +1075,7 @@ func (r *Repo) CustomKinds() ([]*engine.Kind, error) {
 	c := &compiler{repo: r, included: map[string]bool{}, modules: map[string]*moduleEntry{}, handles: map[engine.Resource]*Handle{},
 		customs: map[engine.Resource]*customInst{}, kinds: kinds}
 	c.node = &engine.Node{Name: "doc", Attrs: map[string]any{}}
-	c.nodeVal = newNodeValue(c.node)
+	c.nodeVal = newNodeValue(c.node, nil)
 	c.clusterVal = clusterValue(nil)
 	c.coll = engine.NewCollection(c.node)
 	c.predeclared = c.builtins()

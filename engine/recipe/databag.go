@@ -135,7 +135,7 @@ func (r *Repo) openItem(pos engine.Pos, what, bag, item string) (starlark.Value,
 		if err != nil {
 			return nil, &engine.Diagnostic{Pos: pos, Summary: fmt.Sprintf("%s: %v", what, err)}
 		}
-		doc, err := decodeObject(b)
+		doc, docOrd, err := decodeObject(b)
 		if err != nil {
 			return nil, &engine.Diagnostic{Pos: pos, Summary: fmt.Sprintf("%s: %s: %v", what, plain, err),
 				Detail: fmt.Sprintf(`an item is a JSON object with its id: {"id": %q, ...}`, item)}
@@ -144,7 +144,7 @@ func (r *Repo) openItem(pos engine.Pos, what, bag, item string) (starlark.Value,
 			return nil, &engine.Diagnostic{Pos: pos, Summary: what + ": " + err.Error(),
 				Detail: fmt.Sprintf(`Chef requires an item's "id" to be its file name: set "id": %q in %s`, item, plain)}
 		}
-		v := jsonToStarlark(doc)
+		v := jsonToStarlark(doc, docOrd)
 		v.Freeze()
 		return v, nil
 	case serr == nil:
@@ -173,7 +173,7 @@ func (r *Repo) openSealedItem(pos engine.Pos, what, path, bag, item string) (sta
 	if err != nil {
 		return nil, &engine.Diagnostic{Pos: pos, Summary: fmt.Sprintf("%s: %v", what, err)}
 	}
-	doc, err := decodeObject(plain)
+	doc, docOrd, err := decodeObject(plain)
 	if err != nil {
 		return nil, &engine.Diagnostic{Pos: pos, Summary: fmt.Sprintf("%s: %s: %v", what, path, err), Detail: "fix it with converge secrets edit " + path}
 	}
@@ -187,7 +187,7 @@ func (r *Repo) openSealedItem(pos engine.Pos, what, path, bag, item string) (sta
 		}
 	}
 	doc["id"] = item
-	v := jsonToStarlark(doc)
+	v := jsonToStarlark(doc, docOrd)
 	v.Freeze()
 	return v, nil
 }

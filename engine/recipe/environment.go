@@ -14,6 +14,7 @@ import (
 
 	"github.com/hashicorp/go-multierror"
 
+	"github.com/converge-cm/converge/engine/keyorder"
 	"github.com/converge-cm/converge/engine/share/semver"
 )
 
@@ -58,6 +59,12 @@ type envFile struct {
 // LoadEnvironment reads environments/NAME.json of the repository; ""
 // is _default. A missing file is an error, except for _default.
 func (r *Repo) LoadEnvironment(name string) (*Environment, error) {
+	return r.loadEnvironment(name, nil)
+}
+
+// loadEnvironment is LoadEnvironment recording the key order of the
+// environment's attributes in ord.
+func (r *Repo) loadEnvironment(name string, ord *keyorder.Table) (*Environment, error) {
 	if name == "" {
 		name = DefaultEnvironment
 	}
@@ -84,13 +91,13 @@ func (r *Repo) LoadEnvironment(name string) (*Environment, error) {
 	if err != nil {
 		return nil, fmt.Errorf("environment %s: %w", name, err)
 	}
-	return parseEnvironment(path, name, b)
+	return parseEnvironment(path, name, b, ord)
 }
 
 // envKeys are the keys of Chef's environment format.
 var envKeys = []string{"name", "description", "default_attributes", "override_attributes", "cookbook_versions", "json_class", "chef_type"}
 
-func parseEnvironment(path, name string, b []byte) (*Environment, error) {
+func parseEnvironment(path, name string, b []byte, ord *keyorder.Table) (*Environment, error) {
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(b, &raw); err != nil {
 		return nil, fmt.Errorf("%s: not a JSON object: %v", path, err)
@@ -104,6 +111,16 @@ func parseEnvironment(path, name string, b []byte) (*Environment, error) {
 	d := json.NewDecoder(bytes.NewReader(b))
 	if err := d.Decode(&f); err != nil {
 		return nil, fmt.Errorf("%s: %v (default_attributes and override_attributes are objects, cookbook_versions maps a cookbook to a constraint such as \"~> 1.2\")", path, err)
+	}
+	if ord != nil {
+		// again, for the order the attributes are written in
+		raw, err := keyorder.Decode(json.NewDecoder(bytes.NewReader(b)), ord)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %v", path, err)
+		}
+		obj, _ := floatNumbers(raw).(map[string]any)
+		f.Default, _ = obj["default_attributes"].(map[string]any)
+		f.Override, _ = obj["override_attributes"].(map[string]any)
 	}
 	if f.Name != "" && f.Name != name {
 		return nil, fmt.Errorf("%s: its name is %q; rename the file to environments/%s.json or set \"name\": %q", path, f.Name, f.Name, name)
@@ -175,4 +192,23 @@ func (r *Repo) CheckVersions(env *Environment, cookbooks []string) error {
 		return errs
 	}
 	return nil
+}
+
+// floatNumbers turns v's json.Numbers into float64 in place, as
+// encoding/json decodes an environment's numbers without UseNumber.
+func floatNumbers(v any) any {
+	switch x := v.(type) {
+	case json.Number:
+		f, _ := x.Float64()
+		return f
+	case []any:
+		for i, e := range x {
+			x[i] = floatNumbers(e)
+		}
+	case map[string]any:
+		for k, e := range x {
+			x[k] = floatNumbers(e)
+		}
+	}
+	return v
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/converge-cm/converge/engine"
 	"github.com/converge-cm/converge/engine/facts"
+	"github.com/converge-cm/converge/engine/keyorder"
 	"go.starlark.net/starlark"
 	"go.starlark.net/starlarkstruct"
 )
@@ -17,8 +18,11 @@ import (
 type nodeValue struct {
 	n *engine.Node
 	// live, in an attributes file, merges what the file has set so far
-	// over the earlier files' attributes for each read.
-	live func() map[string]any
+	// over the earlier files' attributes for each read, and gives the
+	// merged maps' key order.
+	live func() (map[string]any, *keyorder.Table)
+	// ord is the key order of n.Attrs.
+	ord *keyorder.Table
 }
 
 var (
@@ -27,8 +31,8 @@ var (
 	_ starlark.HasSetKey = (*nodeValue)(nil)
 )
 
-func newNodeValue(n *engine.Node) *nodeValue {
-	return &nodeValue{n: n}
+func newNodeValue(n *engine.Node, ord *keyorder.Table) *nodeValue {
+	return &nodeValue{n: n, ord: ord}
 }
 
 // view reads the node's attributes as they are now: the compiler merges
@@ -36,9 +40,10 @@ func newNodeValue(n *engine.Node) *nodeValue {
 // file must not keep the attributes of that moment.
 func (v *nodeValue) view() *AttrView {
 	if v.live != nil {
-		return &AttrView{m: v.live()}
+		m, ord := v.live()
+		return &AttrView{m: m, ord: ord}
 	}
-	return &AttrView{m: v.n.Attrs}
+	return &AttrView{m: v.n.Attrs, ord: v.ord}
 }
 
 func (v *nodeValue) String() string        { return "node(" + strconv.Quote(v.n.Name) + ")" }
@@ -97,7 +102,7 @@ func (v *nodeValue) Attr(name string) (starlark.Value, error) {
 	case "memory_mb":
 		return starlark.MakeInt(f.MemoryMB), nil
 	case "interfaces":
-		return fromGo(f.Interfaces, []string{"interfaces"}), nil
+		return fromGo(f.Interfaces, []string{"interfaces"}, nil), nil
 	case "chef_environment":
 		env := v.n.Environment
 		if env == "" {

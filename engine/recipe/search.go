@@ -122,7 +122,7 @@ func (c *compiler) searchNodes() ([]searchRec, error) {
 			f.RunList = c.in.RunList
 		}
 		f.Environment = c.node.Environment
-		f.Normal = deepMerge(deepMerge(map[string]any{}, f.Normal), c.in.Normal)
+		f.Normal = deepMerge(nil, deepMerge(nil, map[string]any{}, f.Normal), c.in.Normal)
 		byName[c.in.Name] = f
 		if _, ok := run[c.in.Name]; !ok {
 			run[c.in.Name] = ClusterMember{Name: c.in.Name, Facts: c.in.Facts}
@@ -183,9 +183,10 @@ func (r *Repo) nodeRecord(f inventory.File, facts map[string]any) (searchRec, er
 	if err != nil {
 		return searchRec{}, fmt.Errorf("node %s: %v", f.Name, err)
 	}
-	attrs := deepMerge(map[string]any{}, f.Default)
+	// search results are JSON (sorted keys), so no order is kept here
+	attrs := deepMerge(nil, map[string]any{}, f.Default)
 	for _, l := range []map[string]any{roleDef, f.Normal, f.Override, roleOvr, f.Automatic, facts} {
-		attrs = deepMerge(attrs, l)
+		attrs = deepMerge(nil, attrs, l)
 	}
 	var tags []string
 	if l, ok := attrs["tags"].([]any); ok {
@@ -213,7 +214,7 @@ func (r *Repo) nodeRecord(f inventory.File, facts map[string]any) (searchRec, er
 	if err != nil {
 		return searchRec{}, fmt.Errorf("node %s: %v", f.Name, err)
 	}
-	doc, err := decodeObject(b)
+	doc, docOrd, err := decodeObject(b)
 	if err != nil {
 		return searchRec{}, fmt.Errorf("node %s: %v", f.Name, err)
 	}
@@ -230,7 +231,7 @@ func (r *Repo) nodeRecord(f inventory.File, facts map[string]any) (searchRec, er
 	}
 	fields["recipe"], fields["recipes"] = rs, rs
 	fields["tag"] = tags
-	v := jsonToStarlark(doc)
+	v := jsonToStarlark(doc, docOrd)
 	v.Freeze()
 	return searchRec{name: f.Name, value: v, fields: fields}, nil
 }

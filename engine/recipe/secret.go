@@ -9,12 +9,12 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"sync"
 
 	"go.starlark.net/starlark"
 
 	"github.com/converge-cm/converge/engine"
+	"github.com/converge-cm/converge/engine/keyorder"
 )
 
 // Decrypter opens the repository's age files: secrets/NAME.age and
@@ -90,32 +90,40 @@ func (r *Repo) openSecret(path string, pos engine.Pos, what, create string) (sta
 	if err != nil {
 		return nil, &engine.Diagnostic{Pos: pos, Summary: fmt.Sprintf("%s: %v", what, err)}
 	}
-	doc, err := decodeObject(plain)
+	doc, docOrd, err := decodeObject(plain)
 	if err != nil {
 		return nil, &engine.Diagnostic{Pos: pos, Summary: fmt.Sprintf("%s: %s: %v", what, path, err), Detail: "fix it with " + create}
 	}
 	r.Secrets.AddAll(doc)
-	v := jsonToStarlark(doc)
+	v := jsonToStarlark(doc, docOrd)
 	v.Freeze()
 	return v, nil
 }
 
-// decodeObject decodes a JSON object, numbers kept exact.
-func decodeObject(b []byte) (map[string]any, error) {
+// decodeObject decodes a JSON object, numbers kept exact, and the key
+// order of its objects.
+func decodeObject(b []byte) (map[string]any, *keyorder.Table, error) {
 	d := json.NewDecoder(bytes.NewReader(b))
 	d.UseNumber()
 	var m map[string]any
 	if err := d.Decode(&m); err != nil {
-		return nil, fmt.Errorf("not a JSON object: %v", err)
+		return nil, nil, fmt.Errorf("not a JSON object: %v", err)
 	}
 	if m == nil {
-		return nil, errors.New("not a JSON object: null")
+		return nil, nil, errors.New("not a JSON object: null")
 	}
-	return m, nil
+	// again, for the order of the keys as written
+	ord := keyorder.New()
+	v, err := keyorder.Decode(json.NewDecoder(bytes.NewReader(b)), ord)
+	if err != nil {
+		return nil, nil, fmt.Errorf("not a JSON object: %v", err)
+	}
+	return v.(map[string]any), ord, nil
 }
 
-// jsonToStarlark converts decoded JSON to Starlark dicts and lists.
-func jsonToStarlark(v any) starlark.Value {
+// jsonToStarlark converts decoded JSON to Starlark dicts and lists; a
+// dict's keys are in the order ord records (sorted when it has none).
+func jsonToStarlark(v any, ord *keyorder.Table) starlark.Value {
 	switch x := v.(type) {
 	case nil:
 		return starlark.None
@@ -132,18 +140,13 @@ func jsonToStarlark(v any) starlark.Value {
 	case []any:
 		l := make([]starlark.Value, len(x))
 		for i, e := range x {
-			l[i] = jsonToStarlark(e)
+			l[i] = jsonToStarlark(e, ord)
 		}
 		return starlark.NewList(l)
 	case map[string]any:
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
 		d := starlark.NewDict(len(x))
-		for _, k := range keys {
-			_ = d.SetKey(starlark.String(k), jsonToStarlark(x[k]))
+		for _, k := range ord.Keys(x) {
+			_ = d.SetKey(starlark.String(k), jsonToStarlark(x[k], ord))
 		}
 		return d
 	}

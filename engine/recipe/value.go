@@ -4,17 +4,18 @@ import (
 	stdjson "encoding/json"
 	"fmt"
 	"math"
-	"sort"
 
+	"github.com/converge-cm/converge/engine/keyorder"
 	"go.starlark.net/starlark"
 	"go.starlark.net/starlarkstruct"
 )
 
 // toGo converts a Starlark value to plain Go: int64, float64, string,
 // bool, nil, []any, map[string]any. Attribute views and trees convert to
-// their contents.
-func toGo(v starlark.Value) (any, error) {
-	c := &goConv{onPath: map[starlark.Value]bool{}}
+// their contents. The key order of every map made (a dict's, an
+// attribute level's, a view's) is recorded in ord (nil: not recorded).
+func toGo(v starlark.Value, ord *keyorder.Table) (any, error) {
+	c := &goConv{onPath: map[starlark.Value]bool{}, ord: ord}
 	return c.toGo(v)
 }
 
@@ -26,6 +27,7 @@ const maxGoElems = 1 << 20
 type goConv struct {
 	onPath map[starlark.Value]bool // lists and dicts being converted
 	elems  int
+	ord    *keyorder.Table // where the maps' key order is recorded
 }
 
 func (c *goConv) enter(v starlark.Value) error {
@@ -100,7 +102,8 @@ func (c *goConv) toGo(v starlark.Value) (any, error) {
 		return out, nil
 	case *starlark.Dict:
 		out := make(map[string]any, x.Len())
-		for _, it := range x.Items() {
+		keys := make([]string, 0, x.Len())
+		for _, it := range x.Items() { // in the dict's order
 			k, ok := it[0].(starlark.String)
 			if !ok {
 				return nil, fmt.Errorf("dict key %s is a %s; keys must be strings", it[0], it[0].Type())
@@ -110,10 +113,12 @@ func (c *goConv) toGo(v starlark.Value) (any, error) {
 				return nil, err
 			}
 			out[string(k)] = g
+			keys = append(keys, string(k))
 		}
+		c.ord.Set(out, keys)
 		return out, nil
 	case *AttrView:
-		return deepCopy(x.m), nil
+		return deepCopy(x.m, x.ord, c.ord), nil
 	case *AttrTree:
 		if err := c.enter(x); err != nil {
 			return nil, err
@@ -145,6 +150,7 @@ func (c *goConv) toGo(v starlark.Value) (any, error) {
 			}
 			out[n] = g
 		}
+		c.ord.Set(out, names)
 		return out, nil
 	default:
 		return nil, fmt.Errorf("a %s cannot be used as data", v.Type())
@@ -156,7 +162,8 @@ func (c *goConv) toGo(v starlark.Value) (any, error) {
 // float64 (nodes/*.json and -a give int64, engine/inventory.ExactNumbers),
 // and Chef reads 8080 in JSON as an Integer: a template must print 8080,
 // not 8080.0.
-func wholeNumbers(v any) any {
+// The copies keep the key order ord records, and ord records theirs.
+func wholeNumbers(v any, ord *keyorder.Table) any {
 	switch x := v.(type) {
 	case float64:
 		if x == math.Trunc(x) && math.Abs(x) < 1<<53 {
@@ -165,21 +172,23 @@ func wholeNumbers(v any) any {
 	case []any:
 		out := make([]any, len(x))
 		for i, e := range x {
-			out[i] = wholeNumbers(e)
+			out[i] = wholeNumbers(e, ord)
 		}
 		return out
 	case map[string]any:
 		out := make(map[string]any, len(x))
 		for k, e := range x {
-			out[k] = wholeNumbers(e)
+			out[k] = wholeNumbers(e, ord)
 		}
+		ord.Set(out, ord.Keys(x))
 		return out
 	}
 	return v
 }
 
-// fromGo converts plain Go data to Starlark; maps become read-only views.
-func fromGo(v any, path []string) starlark.Value {
+// fromGo converts plain Go data to Starlark; maps become read-only views
+// that walk their keys in the order ord records.
+func fromGo(v any, path []string, ord *keyorder.Table) starlark.Value {
 	switch x := v.(type) {
 	case nil:
 		return starlark.None
@@ -200,7 +209,7 @@ func fromGo(v any, path []string) starlark.Value {
 	case []any:
 		l := make([]starlark.Value, len(x))
 		for i, e := range x {
-			l[i] = fromGo(e, append(append([]string{}, path...), fmt.Sprint(i)))
+			l[i] = fromGo(e, append(append([]string{}, path...), fmt.Sprint(i)), ord)
 		}
 		list := starlark.NewList(l)
 		list.Freeze()
@@ -214,7 +223,7 @@ func fromGo(v any, path []string) starlark.Value {
 		list.Freeze()
 		return list
 	case map[string]any:
-		return &AttrView{m: x, path: path}
+		return &AttrView{m: x, path: path, ord: ord}
 	case map[string][]string:
 		m := make(map[string]any, len(x))
 		for k, v := range x {
@@ -224,24 +233,27 @@ func fromGo(v any, path []string) starlark.Value {
 			}
 			m[k] = l
 		}
-		return &AttrView{m: m, path: path}
+		return &AttrView{m: m, path: path, ord: ord}
 	default:
 		return starlark.String(fmt.Sprint(x))
 	}
 }
 
-func deepCopy(v any) any {
+// deepCopy copies v; each map copied keeps the key order from records,
+// and to records the copy's.
+func deepCopy(v any, from, to *keyorder.Table) any {
 	switch x := v.(type) {
 	case map[string]any:
 		m := make(map[string]any, len(x))
 		for k, e := range x {
-			m[k] = deepCopy(e)
+			m[k] = deepCopy(e, from, to)
 		}
+		to.Set(m, from.Keys(x))
 		return m
 	case []any:
 		l := make([]any, len(x))
 		for i, e := range x {
-			l[i] = deepCopy(e)
+			l[i] = deepCopy(e, from, to)
 		}
 		return l
 	default:
@@ -250,32 +262,31 @@ func deepCopy(v any) any {
 }
 
 // deepMerge merges src over dst (maps merge key by key; anything else
-// replaces), as Chef merges attribute levels.
-func deepMerge(dst, src map[string]any) map[string]any {
+// replaces), as Chef merges attribute levels, and returns dst. The order
+// is Ruby's Hash#merge: dst's keys keep their places and src's new keys
+// follow, in src's order; ord has the order of both and records dst's.
+func deepMerge(ord *keyorder.Table, dst, src map[string]any) map[string]any {
 	if dst == nil {
 		dst = map[string]any{}
 	}
-	for k, sv := range src {
+	keys := ord.Keys(dst)
+	for _, k := range ord.Keys(src) {
+		sv := src[k]
+		if _, had := dst[k]; !had {
+			keys = append(keys, k)
+		}
 		if sm, ok := sv.(map[string]any); ok {
 			if dm, ok := dst[k].(map[string]any); ok {
-				dst[k] = deepMerge(dm, sm)
+				dst[k] = deepMerge(ord, dm, sm)
 				continue
 			}
-			dst[k] = deepMerge(map[string]any{}, sm)
+			dst[k] = deepMerge(ord, map[string]any{}, sm)
 			continue
 		}
-		dst[k] = deepCopy(sv)
+		dst[k] = deepCopy(sv, ord, ord)
 	}
+	ord.Set(dst, keys)
 	return dst
-}
-
-func sortedMapKeys(m map[string]any) []string {
-	k := make([]string, 0, len(m))
-	for s := range m {
-		k = append(k, s)
-	}
-	sort.Strings(k)
-	return k
 }
 
 func toJSON(v any) (string, error) {

@@ -68,7 +68,7 @@ func checkRun(opts *CheckOptions) error {
 		if err != nil {
 			return err
 		}
-		merge(normal, m)
+		merge(nil, normal, m)
 	}
 	var runLists [][]string
 	if opts.RunList != "" {

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/converge-cm/converge/engine/inventory"
+	"github.com/converge-cm/converge/engine/keyorder"
 )
 
 // target is one node to converge, resolved from the command line.
@@ -20,8 +21,9 @@ type target struct {
 	Port     int
 	Identity string
 	Local    bool
-	// Normal attributes from nodes/NAME.json.
+	// Normal attributes from nodes/NAME.json, and their key order.
 	Normal  map[string]any
+	Order   *keyorder.Table
 	RunList []string
 	// Environment is chef_environment of nodes/NAME.json ("_default" when
 	// it names none); empty for a node not in nodes/.
@@ -99,7 +101,7 @@ func parseNodeFile(path string, b []byte) (target, error) {
 // unless the file's "converge" object gives one.
 func fileTarget(f inventory.File) target {
 	t := target{Name: f.Name, Host: f.Converge.Host, User: f.Converge.User, Port: f.Converge.Port,
-		Identity: f.Converge.Identity, RunList: f.RunList, Normal: f.Normal, Environment: f.Environment, File: f.Path}
+		Identity: f.Converge.Identity, RunList: f.RunList, Normal: f.Normal, Order: f.Order, Environment: f.Environment, File: f.Path}
 	if t.Host == "" {
 		t.Host = t.Name
 	}

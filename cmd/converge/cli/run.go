@@ -20,6 +20,7 @@ import (
 	"github.com/converge-cm/converge/engine"
 	"github.com/converge-cm/converge/engine/facts"
 	"github.com/converge-cm/converge/engine/inventory"
+	"github.com/converge-cm/converge/engine/keyorder"
 	"github.com/converge-cm/converge/engine/recipe"
 	"github.com/converge-cm/converge/engine/transport"
 	"github.com/converge-cm/converge/engine/transport/local"
@@ -181,58 +182,72 @@ func (o *RunOptions) validate(needRunList bool) error {
 	return nil
 }
 
-// normalAttrs merges -j then -a.
-func (o *RunOptions) normalAttrs() (map[string]any, error) {
+// normalAttrs merges -j then -a; the Table is the key order of -j's
+// objects.
+func (o *RunOptions) normalAttrs() (map[string]any, *keyorder.Table, error) {
 	m := map[string]any{}
+	ord := keyorder.New()
 	if o.JSONAttrs != "" {
 		b, err := os.ReadFile(o.JSONAttrs)
 		if err != nil {
-			return nil, usageErr("-j: %v", err)
+			return nil, nil, usageErr("-j: %v", err)
 		}
-		var raw any
-		d := json.NewDecoder(bytes.NewReader(b))
-		d.UseNumber()
-		if err := d.Decode(&raw); err != nil {
-			return nil, usageErr("-j %s: %v", o.JSONAttrs, err)
+		raw, err := keyorder.Decode(json.NewDecoder(bytes.NewReader(b)), ord)
+		if err != nil {
+			return nil, nil, usageErr("-j %s: %v", o.JSONAttrs, err)
 		}
 		// numbers as in nodes/*.json: 8080 an integer, a huge id exact or an error
 		exact, err := inventory.ExactNumbers(raw)
 		if err != nil {
-			return nil, usageErr("-j %s: %v", o.JSONAttrs, err)
+			return nil, nil, usageErr("-j %s: %v", o.JSONAttrs, err)
 		}
 		j, ok := exact.(map[string]any)
 		if !ok {
-			return nil, usageErr("-j %s: want a JSON object of attributes", o.JSONAttrs)
+			return nil, nil, usageErr("-j %s: want a JSON object of attributes", o.JSONAttrs)
 		}
-		for k, v := range j {
+		top := map[string]any{}
+		var keys []string
+		for _, k := range ord.Keys(j) {
 			if !inventory.NodeKey(k) {
-				m[k] = v
+				top[k] = j[k]
+				keys = append(keys, k)
 			}
 		}
+		ord.Set(top, keys)
+		merge(ord, m, top)
 		if n, ok := j["normal"].(map[string]any); ok {
-			merge(m, n)
+			merge(ord, m, n)
 		}
 	}
 	for _, a := range o.Attrs {
 		am, err := parseAttr(a)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		merge(m, am)
+		merge(ord, m, am)
 	}
-	return m, nil
+	return m, ord, nil
 }
 
-func merge(dst, src map[string]any) {
-	for k, v := range src {
+// merge sets src's keys in dst, merging maps key by key. ord has the key
+// order of both and records dst's: as Ruby's Hash#merge, dst's keys keep
+// their places and src's new ones follow.
+func merge(ord *keyorder.Table, dst, src map[string]any) {
+	keys := ord.Keys(dst)
+	for _, k := range ord.Keys(src) {
+		v := src[k]
 		if sm, ok := v.(map[string]any); ok {
 			if dm, ok := dst[k].(map[string]any); ok {
-				merge(dm, sm)
+				merge(ord, dm, sm)
 				continue
 			}
 		}
+		if _, had := dst[k]; !had {
+			keys = append(keys, k)
+		}
 		dst[k] = v
 	}
+	ord.Set(dst, keys)
 }
 
 func knownHostsFiles(explicit string) []string {
@@ -382,7 +397,7 @@ func (o *RunOptions) compileAll(nodes []*node) error {
 	if repo.VersionOrigin, err = versionOrigin(); err != nil {
 		return err
 	}
-	normal, err := o.normalAttrs()
+	normal, normalOrd, err := o.normalAttrs()
 	if err != nil {
 		return err
 	}
@@ -402,10 +417,12 @@ func (o *RunOptions) compileAll(nodes []*node) error {
 		if len(rl) == 0 {
 			rl = n.t.RunList
 		}
-		attrs := map[string]any{}
-		merge(attrs, n.t.Normal)
-		merge(attrs, normal)
-		coll, err := repo.Compile(recipe.Input{Name: n.t.Name, Facts: n.facts, Normal: attrs, RunList: rl, Cluster: members, AllowTodo: o.AllowTodo,
+		attrs, ord := map[string]any{}, keyorder.New()
+		ord.Include(n.t.Order)
+		ord.Include(normalOrd)
+		merge(ord, attrs, n.t.Normal)
+		merge(ord, attrs, normal)
+		coll, err := repo.Compile(recipe.Input{Name: n.t.Name, Facts: n.facts, Normal: attrs, Order: ord, RunList: rl, Cluster: members, AllowTodo: o.AllowTodo,
 			Environment: firstNonEmpty(o.Environment, n.t.Environment)})
 		if err != nil {
 			msg := err.Error()
