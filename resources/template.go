@@ -66,7 +66,7 @@ func (t *Template) Prepare(pc *engine.PrepareContext) error {
 	if _, clash := t.Variables["node"]; clash {
 		return engine.Errorf(&t.Common, "rename the variable; templates read the node as .node", "variables must not be named \"node\"")
 	}
-	out, err := render.Render(file, string(raw), pc.TemplateData(t.Variables))
+	out, err := render.RenderOrdered(file, string(raw), pc.TemplateData(t.Variables), pc.KeyOrder)
 	if err != nil {
 		return engine.Errorf(&t.Common, templateHint(err), "render %s: %v", file, err)
 	}

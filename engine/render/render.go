@@ -7,6 +7,7 @@ import (
 	"sync"
 	"text/template"
 
+	"github.com/converge-cm/converge/engine/keyorder"
 	"github.com/converge-cm/converge/engine/render/rb"
 )
 
@@ -60,12 +61,24 @@ func Parse(name, src string) (*template.Template, error) {
 	return template.New(name).Funcs(Funcs()).Option("missingkey=error").Parse(src)
 }
 
-// Render parses and executes src with data.
+// Render parses and executes src with data, whose maps walk in sorted
+// key order; see RenderOrdered.
 func Render(name, src string, data map[string]any) ([]byte, error) {
+	return RenderOrdered(name, src, data, nil)
+}
+
+// RenderOrdered parses and executes src with data; what walks a map of
+// data (the rb_ functions) walks it in the key order ord records, Ruby's
+// insertion order (nil: sorted), and hashes the template makes keep the
+// order they are written in.
+func RenderOrdered(name, src string, data map[string]any, ord *keyorder.Table) ([]byte, error) {
 	t, err := Parse(name, src)
 	if err != nil {
 		return nil, err
 	}
+	made := ord.Child() // ord, and the hashes of this render: dropped with it
+	t.Funcs(rb.Bind(made))
+	defer keyorder.Use(made)()
 	var b bytes.Buffer
 	if err := t.Execute(&b, data); err != nil {
 		return nil, err

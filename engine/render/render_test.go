@@ -3,6 +3,8 @@ package render
 import (
 	"strings"
 	"testing"
+
+	"github.com/converge-cm/converge/engine/keyorder"
 )
 
 func TestRender_HasTheRubyHelpers(t *testing.T) {
@@ -38,4 +40,51 @@ func TestRegisterFuncs_TwiceIsABug(t *testing.T) {
 		}
 	}()
 	RegisterFuncs(map[string]any{"rb_to_s": func() string { return "" }})
+}
+
+// TestRenderOrdered_WalksHashesInInsertionOrder checks the rb_ functions
+// walk a hash in the order its Table records (Ruby's insertion order),
+// byte for byte as Ruby prints it, and a hash the template writes in the
+// order written, while a map without a recorded order, the data of Render
+// without a Table and text/template's range stay sorted. Before, every
+// walk was sorted.
+func TestRenderOrdered_WalksHashesInInsertionOrder(t *testing.T) {
+	rules := map[string]any{"deny": "all", "allow": "10.0.0.0/8", "log": true}
+	inner := map[string]any{"z": int64(1), "a": nil}
+	nested := map[string]any{"m": inner, "b": []any{"x"}}
+	plain := map[string]any{"b": int64(2), "a": int64(1)}
+	ord := keyorder.New()
+	ord.Set(rules, []string{"deny", "allow", "log"})
+	ord.Set(inner, []string{"z", "a"})
+	ord.Set(nested, []string{"m", "b"})
+	data := map[string]any{"rules": rules, "nested": nested, "plain": plain}
+	src := `{{range $p := rb_each .rules}}{{index $p 0}} {{rb_to_s (index $p 1)}}
+{{end}}{{rb_to_s .rules}}
+{{rb_inspect .nested}}
+{{rb_join (rb_keys .rules) " "}}|{{rb_join (rb_values .nested.m) " "}}|{{rb_inspect (rb_flatten .nested)}}
+{{rb_inspect (rb_sort_by .rules "i:1" "m:to_s")}}
+{{rb_inspect (rb_hash "q" 1 "c" 2)}} {{rb_inspect .plain}}
+{{range $k, $v := .rules}}{{$k}},{{end}}
+`
+	want := `deny all
+allow 10.0.0.0/8
+log true
+{"deny"=>"all", "allow"=>"10.0.0.0/8", "log"=>true}
+{"m"=>{"z"=>1, "a"=>nil}, "b"=>["x"]}
+deny allow log|1 |["m", {"z"=>1, "a"=>nil}, "b", ["x"]]
+[["allow", "10.0.0.0/8"], ["deny", "all"], ["log", true]]
+{"q"=>1, "c"=>2} {"a"=>1, "b"=>2}
+allow,deny,log,
+`
+	got, err := RenderOrdered("t", src, data, ord)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != want {
+		t.Errorf("RenderOrdered:\n%s\nwant:\n%s", got, want)
+	}
+	got, err = Render("t", `{{rb_to_s .rules}} {{rb_inspect (rb_hash "q" 1 "c" 2)}}`, data)
+	if want := `{"allow"=>"10.0.0.0/8", "deny"=>"all", "log"=>true} {"q"=>1, "c"=>2}`; err != nil || string(got) != want {
+		t.Errorf("Render without a Table = %q, %v; want the data sorted, the literal as written: %q", got, err, want)
+	}
 }

@@ -2,12 +2,12 @@ package rb
 
 import (
 	"fmt"
-	"maps"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/converge-cm/converge/engine/keyorder"
 )
 
 // rbFlatten is Array#flatten (all levels) and Hash#flatten (the
@@ -18,7 +18,7 @@ func rbFlatten(v any) ([]any, error) {
 		return flatten(x), nil
 	case map[string]any:
 		out := []any{}
-		for _, k := range slices.Sorted(maps.Keys(x)) {
+		for _, k := range keyorder.Keys(x) {
 			out = append(out, k, x[k])
 		}
 		return out, nil

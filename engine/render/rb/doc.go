@@ -9,9 +9,15 @@
 // Values are the ones engine/render passes: nil, bool, int64 (or any Go
 // integer), float64, json.Number, string, []any and map[string]any.
 //
-// Ruby hashes keep insertion order; Go maps do not. Wherever a function
-// walks a map (rb_each, rb_keys, rb_to_s of a hash, rb_sort_by ...) it
-// walks it in sorted key order.
+// Ruby hashes keep insertion order; Go maps do not, so the order travels
+// beside them (engine/keyorder): wherever a function walks a map
+// (rb_each, rb_keys, rb_values, rb_to_s and rb_inspect of a hash,
+// rb_flatten, rb_array, and what builds on rb_each: rb_sort_by's ties,
+// the blocks of map, select and reject) it walks the keys in the order a
+// keyorder.Table in use records, Ruby's insertion order, and in sorted
+// order for a map no Table knows (facts, plain Go values), so output is
+// always deterministic. rb_hash, a Hash literal, records the order its
+// pairs are written in, in the Table Bind is given for the render.
 //
 // The package needs no Ruby: its tests are tables of Go values and what
 // Ruby prints for them. engine/render registers Funcs for every template.

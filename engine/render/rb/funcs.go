@@ -5,10 +5,24 @@ import (
 	"text/template"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/converge-cm/converge/engine/keyorder"
 )
 
-// Funcs returns the rb_ functions, for template.Template.Funcs.
+// Funcs returns the rb_ functions, for template.Template.Funcs. Hashes
+// the templates make (rb_hash) walk in sorted order; see Bind.
 func Funcs() template.FuncMap {
+	return funcs(nil)
+}
+
+// Bind returns the functions that make hashes, recording their key order
+// in ord, for one render: t.Funcs(Bind(ord)) after t.Funcs(Funcs()).
+// ord must be in use (keyorder.Use) while the template executes.
+func Bind(ord *keyorder.Table) template.FuncMap {
+	return template.FuncMap{"rb_hash": rbHash(ord)}
+}
+
+func funcs(ord *keyorder.Table) template.FuncMap {
 	return template.FuncMap{
 		"rb_to_s":     rbToS,
 		"rb_inspect":  rbInspect,
@@ -31,7 +45,7 @@ func Funcs() template.FuncMap {
 		"rb_mod":      rbMod,
 		"rb_index":    rbIndex,
 		"rb_list":     func(xs ...any) []any { return append([]any{}, xs...) },
-		"rb_hash":     rbHash,
+		"rb_hash":     rbHash(ord),
 		"rb_each":     rbEach,
 		"rb_array":    rbArray,
 		"rb_join":     rbJoin,

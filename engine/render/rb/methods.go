@@ -2,13 +2,13 @@ package rb
 
 import (
 	"fmt"
-	"maps"
 	"math"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/converge-cm/converge/engine/keyorder"
 )
 
 const rubySpace = " \t\n\v\f\r\x00"
@@ -273,26 +273,36 @@ func rbIndex(v, k any) (any, error) {
 	return nil, fmt.Errorf("undefined method '[]' for %s", typeName(v))
 }
 
-func rbHash(kv ...any) (map[string]any, error) {
-	if len(kv)%2 != 0 {
-		return nil, fmt.Errorf("rb_hash: odd number of arguments; this is a bug in converge")
+// rbHash is a Hash literal, {k1 => v1, k2 => v2}: its key order, the
+// order the pairs are written in, is recorded in ord.
+func rbHash(ord *keyorder.Table) func(kv ...any) (map[string]any, error) {
+	return func(kv ...any) (map[string]any, error) {
+		if len(kv)%2 != 0 {
+			return nil, fmt.Errorf("rb_hash: odd number of arguments; this is a bug in converge")
+		}
+		m := make(map[string]any, len(kv)/2)
+		keys := make([]string, 0, len(kv)/2)
+		for i := 0; i < len(kv); i += 2 {
+			k := rbToS(kv[i])
+			if _, dup := m[k]; !dup {
+				keys = append(keys, k)
+			}
+			m[k] = kv[i+1]
+		}
+		ord.Set(m, keys)
+		return m, nil
 	}
-	m := make(map[string]any, len(kv)/2)
-	for i := 0; i < len(kv); i += 2 {
-		m[rbToS(kv[i])] = kv[i+1]
-	}
-	return m, nil
 }
 
 // rbEach is what Ruby's each walks: the elements of an array, or the
-// [key, value] pairs of a hash (in sorted key order).
+// [key, value] pairs of a hash (in insertion order, see the package doc).
 func rbEach(v any) ([]any, error) {
 	switch x := norm(v).(type) {
 	case []any:
 		return x, nil
 	case map[string]any:
 		out := make([]any, 0, len(x))
-		for _, k := range slices.Sorted(maps.Keys(x)) {
+		for _, k := range keyorder.Keys(x) {
 			out = append(out, []any{k, x[k]})
 		}
 		return out, nil
@@ -521,7 +531,7 @@ func rbKeys(v any) ([]any, error) {
 		return nil, err
 	}
 	out := []any{}
-	for _, k := range slices.Sorted(maps.Keys(m)) {
+	for _, k := range keyorder.Keys(m) {
 		out = append(out, k)
 	}
 	return out, nil
@@ -533,7 +543,7 @@ func rbValues(v any) ([]any, error) {
 		return nil, err
 	}
 	out := []any{}
-	for _, k := range slices.Sorted(maps.Keys(m)) {
+	for _, k := range keyorder.Keys(m) {
 		out = append(out, m[k])
 	}
 	return out, nil

@@ -3,13 +3,13 @@ package rb
 import (
 	"encoding/json"
 	"fmt"
-	"maps"
 	"math"
 	"reflect"
-	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/converge-cm/converge/engine/keyorder"
 )
 
 // norm brings Go values to the few types the Ruby functions know.
@@ -176,7 +176,7 @@ func rbInspect(v any) string {
 		}
 		return "[" + strings.Join(parts, ", ") + "]"
 	case map[string]any:
-		keys := slices.Sorted(maps.Keys(x))
+		keys := keyorder.Keys(x)
 		parts := make([]string, len(keys))
 		for i, k := range keys {
 			parts[i] = inspectString(k) + "=>" + rbInspect(x[k])
