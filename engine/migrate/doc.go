@@ -142,13 +142,13 @@
 // converge time; any other lazy block is a TODO.
 // A translated template renders byte-for-byte what Chef renders
 // (Erubis::Eruby with its default trimming) for the same variables and
-// node, with one documented
-// exception: Ruby hashes iterate in insertion order and converge's maps in
-// sorted key order, so every walk (each, each_pair, keys, values, to_a,
-// map) of a value not known to be a list nor sorted first is a note of
-// MIGRATION.md's Warnings, with its file and line: not a TODO, since the
-// template translates whole, but an output to check (or a hash to insert
-// in sorted order in the attributes).
+// node. Hashes walk in Ruby's insertion order (attributes as Chef merges
+// them, variables as the recipe writes them, JSON as written; see
+// engine/keyorder), with one documented exception: the facts (Ohai's
+// automatic attributes) walk in sorted key order, so a walk (each,
+// each_pair, keys, values, to_a, map) of a fact not sorted first is a note
+// of MIGRATION.md's Warnings, with its file and line: not a TODO, since
+// the template translates whole, but an output to check.
 //
 // Known limits: Ruby truthiness differs from Starlark's for 0, "" and
 // empty collections; recipe conditions are translated as written

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	cfacts "github.com/converge-cm/converge/engine/facts"
 	"github.com/converge-cm/converge/engine/migrate/ruby"
 	"github.com/converge-cm/converge/engine/render"
 	"github.com/converge-cm/converge/engine/render/rb"
@@ -40,18 +41,21 @@ func (e *ERBError) Error() string {
 // node['a']['b'] becomes .node.a.b, and Ruby's semantics (truthiness, to_s,
 // methods) come from the rb_ template functions of engine/render/rb.
 //
-// Ruby hashes iterate in insertion order; Go maps in sorted key order. A
-// walk of a hash that is not sorted first is translated in sorted order;
-// translateERB returns it as a note (ERBNote), because the output may
-// differ.
+// Ruby hashes iterate in insertion order, and so do the translated walks
+// (each, each_pair, keys, values, map ... through the rb_ functions, which
+// walk the order engine/keyorder records beside the data). The facts are
+// the exception: a walk of one (node['network']['interfaces'].each) is in
+// sorted key order where Chef's is Ohai's, and translateERB returns it as
+// a note (ERBNote), because the output may differ.
 func TranslateERB(src string) (string, error) {
 	out, _, err := translateERB(src, nil, nil)
 	return out, err
 }
 
 // ERBNote is a place of a template that was translated but may render
-// differently from Chef: a walk of a hash, which Ruby does in insertion
-// order and converge in sorted key order. It is reported, not a TODO.
+// differently from Chef: a walk of a fact's hash, which Chef does in
+// Ohai's order and converge in sorted key order. It is reported, not a
+// TODO.
 type ERBNote struct {
 	Line int    // 1-based line of the tag in the ERB source
 	What string // the Ruby expression walked (@settings, node['app']['env'])
@@ -130,7 +134,7 @@ type erbTr struct {
 	// resources pass (variables), nil when unknown: one it never passes
 	// is nil in Chef, so it is read with index, which gives nil too
 	passed map[string]bool
-	// notes are the hash walks (hashOrder); orderFree is a keys, values
+	// notes are the walks of facts (hashOrder); orderFree is a keys, values
 	// or to_a call whose order does not matter (the receiver of sort,
 	// length, include? ...)
 	notes     []ERBNote
@@ -138,14 +142,21 @@ type erbTr struct {
 	noteMark  int // len(notes) before the tag: a tag left as a TODO has no note
 }
 
-// hashOrder notes that the tag walks x, translated as recv, in sorted key
-// order: unless recv is known to be a list (or x is sorted), it may be a
-// hash, which Chef walks in insertion order.
+// hashOrder notes that the tag walks x, translated as recv, in an order
+// that may differ from Chef's. A hash of attributes, variables or a
+// hash literal walks in insertion order, as in Chef (engine/keyorder);
+// the facts (Ohai's automatic attributes: node['network'], node['cpu']
+// ...) do not, converge walks them in sorted key order and Chef in the
+// order Ohai wrote them. So a walk of a fact is noted, unless recv is
+// known to be a list or x is sorted.
 func (t *erbTr) hashOrder(x ruby.Expr, recv gx) {
 	if recv.typ == "list" {
 		return
 	}
 	if c, ok := x.(*ruby.CallExpr); ok && (c.Name == "sort" || c.Name == "sort_by") {
+		return
+	}
+	if !readsFact(x) {
 		return
 	}
 	n := ERBNote{Line: t.seg.line, What: rubySource(x)}
@@ -155,6 +166,58 @@ func (t *erbTr) hashOrder(x ruby.Expr, recv gx) {
 		}
 	}
 	t.notes = append(t.notes, n)
+}
+
+// factNames are the top-level attributes converge's facts set
+// (engine/facts), the automatic attributes of a run.
+var factNames = func() map[string]bool {
+	m := map[string]bool{}
+	for k := range (cfacts.Facts{}).Map() {
+		m[k] = true
+	}
+	return m
+}()
+
+// readsFact reports whether x reads into a fact: node['network'][...],
+// node[:cpu], node.network['interfaces'].
+func readsFact(x ruby.Expr) bool {
+	isNode := func(e ruby.Expr) bool {
+		switch v := e.(type) {
+		case *ruby.CallExpr:
+			return v.Recv == nil && v.Name == "node" && len(v.Args) == 0
+		case *ruby.IdentRef:
+			return v.Name == "node"
+		}
+		return false
+	}
+	for {
+		switch v := x.(type) {
+		case *ruby.IndexExpr:
+			if isNode(v.Recv) {
+				if len(v.Args) != 1 {
+					return false
+				}
+				switch k := v.Args[0].(type) {
+				case *ruby.StrLit:
+					return isPlain(k) && factNames[plain(k)]
+				case *ruby.SymLit:
+					return factNames[k.Name]
+				}
+				return false
+			}
+			x = v.Recv
+		case *ruby.CallExpr:
+			if v.Recv == nil {
+				return false
+			}
+			if isNode(v.Recv) {
+				return len(v.Args) == 0 && factNames[v.Name]
+			}
+			x = v.Recv
+		default:
+			return false
+		}
+	}
 }
 
 // rubySource writes x back as Ruby for a note: a variable, an attribute
@@ -169,6 +232,8 @@ func rubySource(x ruby.Expr) string {
 		if isPlain(v) {
 			return strconv.Quote(plain(v))
 		}
+	case *ruby.SymLit:
+		return ":" + v.Name
 	case *ruby.IndexExpr:
 		if len(v.Args) == 1 {
 			if k := rubySource(v.Args[0]); k != "a hash" {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math/rand"
 	"os"
 	"os/exec"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/converge-cm/converge/engine/keyorder"
 	"github.com/converge-cm/converge/engine/render"
 )
 
@@ -86,18 +88,23 @@ func renderWithRuby(t *testing.T, ruby, tmplPath, dataPath string) string {
 }
 
 // loadData reads a {"vars": {...}, "node": {...}} file as Starlark would
-// hand it to render: integers as int64, floats as float64.
-func loadData(t *testing.T, path string) map[string]any {
+// hand it to render: integers as int64, floats as float64, and the key
+// order of its objects as written (Ruby's JSON.parse keeps it, and so
+// does converge's data).
+func loadData(t *testing.T, path string) (map[string]any, *keyorder.Table) {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	var raw map[string]any
-	if err := dec.Decode(&raw); err != nil {
+	ord := keyorder.New()
+	v, err := keyorder.Decode(json.NewDecoder(bytes.NewReader(b)), ord)
+	if err != nil {
 		t.Fatalf("%s: %v", path, err)
+	}
+	raw, ok := v.(map[string]any)
+	if !ok {
+		t.Fatalf("%s: not a JSON object", path)
 	}
 	data := map[string]any{}
 	if vars, ok := fromJSON(raw["vars"]).(map[string]any); ok {
@@ -110,9 +117,19 @@ func loadData(t *testing.T, path string) map[string]any {
 		node = map[string]any{}
 	}
 	data["node"] = node
-	return data
+	return data, ord
 }
 
+// renderData renders tmpl with the data of the file at dataPath
+// (loadData), its hashes in their written order.
+func renderData(t *testing.T, name, tmpl, dataPath string) ([]byte, error) {
+	t.Helper()
+	data, ord := loadData(t, dataPath)
+	return render.RenderOrdered(name, tmpl, data, ord)
+}
+
+// fromJSON converts JSON numbers as Starlark gives them to render; the
+// values it decodes into stay the same maps (so their order stays known).
 func fromJSON(v any) any {
 	switch x := v.(type) {
 	case json.Number:
@@ -122,17 +139,13 @@ func fromJSON(v any) any {
 		f, _ := x.Float64()
 		return f
 	case []any:
-		out := make([]any, len(x))
 		for i, el := range x {
-			out[i] = fromJSON(el)
+			x[i] = fromJSON(el)
 		}
-		return out
 	case map[string]any:
-		out := make(map[string]any, len(x))
 		for k, el := range x {
-			out[k] = fromJSON(el)
+			x[k] = fromJSON(el)
 		}
-		return out
 	}
 	return v
 }
@@ -150,7 +163,7 @@ func checkFidelity(t *testing.T, ruby, tmplPath, dataPath string, allowIssues bo
 	if err != nil && !(allowIssues && errors.As(err, &ee)) {
 		t.Fatalf("translate %s: %v", tmplPath, err)
 	}
-	got, err := render.Render(tmplPath, tmpl, loadData(t, dataPath))
+	got, err := renderData(t, tmplPath, tmpl, dataPath)
 	if err != nil {
 		t.Fatalf("render %s: %v\ntranslated:\n%s", tmplPath, err, tmpl)
 	}
@@ -415,12 +428,78 @@ func TestERB_CookbookIdioms(t *testing.T) {
 			if err != nil {
 				t.Fatalf("translate: %v", err)
 			}
-			got, err := render.Render(tmplPath, tmpl, loadData(t, dataPath))
+			got, err := renderData(t, tmplPath, tmpl, dataPath)
 			if err != nil {
 				t.Fatalf("render: %v\ntranslated:\n%s", err, tmpl)
 			}
 			if want := renderWithRuby(t, ruby, tmplPath, dataPath); string(got) != want {
 				t.Errorf("converge and Erubis differ\n--- erubis\n%s\n--- converge\n%s\n--- translated\n%s", want, got, tmpl)
+			}
+		})
+	}
+}
+
+// TestERB_HashOrderLikeErubis renders templates walking hashes whose keys
+// are not in sorted order with converge and with Erubis, for the same
+// variables and node: every walk must give Chef's insertion order, byte
+// for byte. (converge walked sorted keys before engine/keyorder, and each
+// of these differed.)
+func TestERB_HashOrderLikeErubis(t *testing.T) {
+	ruby := needErubis(t)
+	data := `{"vars": {
+  "h": {"zeta": 3, "alpha": 1, "mid": 2},
+  "nested": {"web": {"port": 80, "bind": "0.0.0.0"}, "api": {"tls": true, "port": 443, "peers": ["b", "a"]}},
+  "rules": {"30-deny": "deny all", "10-ssh": "allow 22", "20-http": "allow 80"}
+ },
+ "node": {"sysctl": {"params": {"vm.swappiness": 10, "net.core.somaxconn": 1024, "kernel.pid_max": 65536}}}}`
+	cases := []struct {
+		name, tmpl string
+		// anyOrder: the output does not depend on the data's order
+		// (sort_by sorts; a literal's order is the template's)
+		anyOrder bool
+	}{
+		{"each", "<% @h.each do |k, v| -%>\n<%= k %>=<%= v %>\n<% end -%>\n", false},
+		{"each_pair", "<% @rules.each_pair do |name, rule| -%>\n# <%= name %>\n<%= rule %>\n<% end -%>\n", false},
+		{"each with one parameter", "<% @h.each do |pair| -%>\n<%= pair[0] %> <%= pair[1] %>\n<% end -%>\n", false},
+		{"each_key and each_value", "<% @h.each_key do |k| -%><%= k %> <% end -%>\n<% @h.each_value do |v| -%><%= v %> <% end -%>\n", false},
+		{"each_with_index", "<% @rules.each_with_index do |pair, i| -%>\n<%= i %>: <%= pair[0] %>\n<% end -%>\n", false},
+		{"keys and values", "<%= @h.keys.join(',') %> <%= @h.values.join(',') %> <%= @h.keys.first %>\n", false},
+		{"to_s and inspect", "<%= @h %>\n<%= @h.inspect %>\n<%= @nested %>\n<%= @nested.to_s %>\n", false},
+		{"interpolated", "h: #{@h}\n<%= \"n=#{@nested['api']}\" %>\n", false},
+		{"sort_by", "<% @h.sort_by { |k, v| v }.each do |k, v| -%>\n<%= k %>\n<% end -%>\n<%= @h.sort_by { |k, v| -v }.map { |k, v| k }.join(' ') %>\n", true},
+		{"map and join", "<%= @h.map { |k, v| \"#{k}=#{v}\" }.join(';') %>\n<%= @rules.map { |k, v| v }.join(', ') %>\n", false},
+		{"to_a and flatten", "<%= @h.to_a.flatten.join(' ') %> <%= @h.to_a.first.join('=') %>\n", false},
+		{"nested walks", "<% @nested.each do |name, opts| -%>\n[<%= name %>]\n<% opts.each do |k, v| -%>\n  <%= k %> = <%= v %>\n<% end -%>\n<% end -%>\n", false},
+		{"node attributes", "<% node['sysctl']['params'].each do |k, v| -%>\n<%= k %> = <%= v %>\n<% end -%>\n<%= node['sysctl']['params'].keys.join(' ') %>\n", false},
+		{"a hash literal", "<% {'z' => 1, 'a' => 2, 'm' => 3}.each do |k, v| -%>\n<%= k %><%= v %>\n<% end -%>\n", true},
+	}
+	dir := t.TempDir()
+	dataPath := filepath.Join(dir, "data.json")
+	if err := os.WriteFile(dataPath, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			tmplPath := filepath.Join(dir, fmt.Sprintf("t%d.erb", i))
+			if err := os.WriteFile(tmplPath, []byte(c.tmpl), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			tmpl, err := TranslateERB(c.tmpl)
+			if err != nil {
+				t.Fatalf("translate: %v", err)
+			}
+			got, err := renderData(t, tmplPath, tmpl, dataPath)
+			if err != nil {
+				t.Fatalf("render: %v\ntranslated:\n%s", err, tmpl)
+			}
+			want := renderWithRuby(t, ruby, tmplPath, dataPath)
+			if string(got) != want {
+				t.Errorf("converge and Erubis differ\n--- erubis\n%s\n--- converge\n%s\n--- translated\n%s", want, got, tmpl)
+			}
+			unordered, _ := loadData(t, dataPath)
+			sorted, err := render.Render(tmplPath, tmpl, unordered)
+			if err == nil && string(sorted) == want && !c.anyOrder {
+				t.Errorf("renders like Erubis in sorted order too; the case does not test the order:\n%s", want)
 			}
 		})
 	}

@@ -36,7 +36,7 @@ func runERBOracle(t *testing.T, cases []erbOracleCase) {
 			if err != nil {
 				t.Fatalf("translate: %v\n%s", err, tmpl)
 			}
-			got, err := render.Render(tmplPath, tmpl, loadData(t, dataPath))
+			got, err := renderData(t, tmplPath, tmpl, dataPath)
 			if err != nil {
 				t.Fatalf("render: %v\ntranslated:\n%s", err, tmpl)
 			}

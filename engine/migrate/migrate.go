@@ -376,9 +376,10 @@ func migrateTemplates(r *Report, dir, name, base, out string, attrs knownAttrs) 
 	})
 }
 
-// hashOrderNote is the MIGRATION.md note of a template walking a hash.
+// hashOrderNote is the MIGRATION.md note of a template walking a fact's
+// hash: the one walk whose order is not Chef's.
 func hashOrderNote(file string, n ERBNote) string {
-	return fmt.Sprintf("hash order: %s:%d iterates %s in sorted key order; Chef iterates in insertion order — sort the hash in the attributes or check the output", file, n.Line, n.What)
+	return fmt.Sprintf("hash order: %s:%d iterates %s, a fact, in sorted key order; Chef iterates it in the order Ohai wrote it — check the output", file, n.Line, n.What)
 }
 
 func writeFile(p string, data []byte) error {

@@ -9,7 +9,6 @@ import (
 
 	cfacts "github.com/converge-cm/converge/engine/facts"
 	"github.com/converge-cm/converge/engine/recipe"
-	"github.com/converge-cm/converge/engine/render"
 	"github.com/converge-cm/converge/resources"
 )
 
@@ -254,7 +253,7 @@ func TestERB_PrintsRubyValuesAsErubis(t *testing.T) {
 			if err != nil {
 				t.Fatalf("translate: %v", err)
 			}
-			got, err := render.Render(tmplPath, tmpl, loadData(t, dataPath))
+			got, err := renderData(t, tmplPath, tmpl, dataPath)
 			if err != nil {
 				t.Fatalf("render: %v\ntranslated:\n%s", err, tmpl)
 			}
