@@ -11,12 +11,18 @@
 // records, so an identity cannot be reused by another map while the Table
 // is alive; one Table lives for one node's compile.
 //
-// What reads the order asks Keys, which searches the Tables in use (see
-// Use): attribute views of recipes and the rb_ template functions call it
-// without a Table being passed down to them. A map no Table knows walks in
-// sorted key order, so data of unknown order (facts, plain Go values)
-// stays deterministic. Keys added to a map after its order was recorded
-// follow the recorded ones, sorted; keys deleted are skipped.
+// Code that holds the Table asks it (Table.Keys: engine/recipe's merges
+// and attribute views). Code handed only the maps, the rb_ template
+// functions, asks the package's Keys, which searches the Tables in use:
+// engine/render puts the compile's Table in use (Use) for the one render.
+// A map no Table knows walks in sorted key order, so data of unknown
+// order (facts, plain Go values) stays deterministic. Keys added to a map
+// after its order was recorded follow the recorded ones, sorted; keys
+// deleted are skipped.
+//
+// Nothing else changes: plans, diffs and JSON output marshal the same
+// maps (encoding/json sorts their keys), so content hashes stay as they
+// were.
 //
 // Decode reads JSON as encoding/json does with UseNumber and records
 // every object's key order: node files, roles, environments, -j and data

@@ -35,7 +35,7 @@ func (t *Table) Child() *Table {
 	return c
 }
 
-// Set records keys as m's order. A nil t or m does nothing.
+// Set records keys, each once, as m's order. A nil t or m does nothing.
 func (t *Table) Set(m map[string]any, keys []string) {
 	if t == nil || m == nil {
 		return
@@ -81,8 +81,24 @@ func (t *Table) Include(o *Table) {
 }
 
 // order is m's keys: those of rec that m holds, in rec's order, then the
-// others sorted.
+// others sorted. The result may be rec itself, capped so that appending
+// to it copies.
 func order(m map[string]any, rec []string) []string {
+	if len(m) == 0 {
+		return nil
+	}
+	if len(rec) == len(m) {
+		all := true
+		for _, k := range rec {
+			if _, ok := m[k]; !ok {
+				all = false
+				break
+			}
+		}
+		if all { // rec holds no key twice (Set's callers give each once)
+			return rec[:len(rec):len(rec)]
+		}
+	}
 	out := make([]string, 0, len(m))
 	seen := make(map[string]bool, len(rec))
 	for _, k := range rec {

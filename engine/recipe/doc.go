@@ -12,7 +12,19 @@
 //
 // Attribute files see default, override, normal, force_default and
 // force_override, and node merges what they have set so far over the
-// earlier files' in Chef's order. Recipes share run_state, a dict (Chef's
+// earlier files' in Chef's order.
+//
+// Hashes keep Ruby's insertion order (engine/keyorder): merged attributes
+// iterate as Chef's do, a key where it first appears walking the levels
+// lowest first (deepMerge is Ruby's Hash#merge, nested hashes alike);
+// attribute files in assignment order, node, role, environment, -j and
+// data bag JSON as written, Starlark dicts given as data (variables,
+// properties) in dict order. `for k in node[...]`, keys, items, values and
+// rb_to_s walk that order, and so do templates (Compile gives its Table
+// to Prepare as PrepareContext.KeyOrder). The facts, search results and
+// str() of a view (JSON) stay in sorted key order.
+//
+// Recipes share run_state, a dict (Chef's
 // node.run_state). todo("...") is the marker converge migrate leaves
 // where it could not translate something: Compile refuses cookbooks that
 // hold one (or a template's {{/* TODO(migrate) */}}) unless
