@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/converge-cm/converge/engine/facts"
+	"github.com/converge-cm/converge/engine/keyorder"
 	"github.com/converge-cm/converge/engine/recipe"
 )
 
@@ -62,13 +63,13 @@ func checkRun(opts *CheckOptions) error {
 	if len(repo.Cookbooks) == 0 {
 		return usageErr("no cookbooks found in %s", strings.Join(opts.CookbookPaths, ", "))
 	}
-	normal := map[string]any{}
+	normal, ord := map[string]any{}, keyorder.New()
 	for _, a := range opts.Attrs {
-		m, err := parseAttr(a)
+		m, err := parseAttr(a, ord)
 		if err != nil {
 			return err
 		}
-		merge(nil, normal, m)
+		merge(ord, normal, m)
 	}
 	var runLists [][]string
 	if opts.RunList != "" {
@@ -103,7 +104,7 @@ func checkRun(opts *CheckOptions) error {
 		}
 		for _, rl := range runLists {
 			for _, m := range members[:1] {
-				_, err := repo.Compile(recipe.Input{Name: m.Name, Facts: m.Facts, Normal: normal, RunList: rl, Cluster: members, AllowTodo: opts.AllowTodo, Environment: opts.Environment})
+				_, err := repo.Compile(recipe.Input{Name: m.Name, Facts: m.Facts, Normal: normal, Order: ord, RunList: rl, Cluster: members, AllowTodo: opts.AllowTodo, Environment: opts.Environment})
 				checked++
 				if err != nil {
 					msg := fmt.Sprintf("%s [%s, run list %s]", err, p, strings.Join(rl, ","))

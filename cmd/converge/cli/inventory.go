@@ -110,7 +110,7 @@ func fileTarget(f inventory.File) target {
 
 // parseAttr reads -a key.path=value; the value is JSON when it parses as
 // JSON (numbers, true, lists), else a string.
-func parseAttr(s string) (map[string]any, error) {
+func parseAttr(s string, ord *keyorder.Table) (map[string]any, error) {
 	eq := strings.IndexByte(s, '=')
 	if eq <= 0 {
 		return nil, usageErr("-a %q: want key.path=value", s)
@@ -122,10 +122,8 @@ func parseAttr(s string) (map[string]any, error) {
 		}
 	}
 	var v any = s[eq+1:]
-	var j any
 	d := json.NewDecoder(strings.NewReader(s[eq+1:]))
-	d.UseNumber()
-	if err := d.Decode(&j); err == nil && !d.More() {
+	if j, err := keyorder.Decode(d, ord); err == nil && !d.More() {
 		if v, err = inventory.ExactNumbers(j); err != nil {
 			return nil, usageErr("-a %q: %v", s, err)
 		}

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"os"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"testing"
@@ -65,7 +67,7 @@ func TestParseAttr_Numbers(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.arg, func(t *testing.T) {
-			m, err := parseAttr(tc.arg)
+			m, err := parseAttr(tc.arg, nil)
 			if tc.err != "" {
 				if err == nil || !regexp.MustCompile(tc.err).MatchString(err.Error()) {
 					t.Fatalf("error %v, want one matching %s", err, tc.err)
@@ -79,5 +81,33 @@ func TestParseAttr_Numbers(t *testing.T) {
 				t.Errorf("got %#v, want %#v", m["a"], tc.want)
 			}
 		})
+	}
+}
+
+// TestNormalAttrs_KeepOrder checks -j and -a give their objects' keys in
+// the order written, merged as Ruby's Hash#merge (a key keeps its first
+// place, new ones follow): the order recipes and templates walk.
+func TestNormalAttrs_KeepOrder(t *testing.T) {
+	j := filepath.Join(t.TempDir(), "attrs.json")
+	if err := os.WriteFile(j, []byte(`{"zeta": {"y": 1, "b": 2}, "alpha": 1, "normal": {"mid": 1, "zeta": {"c": 3}}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	o := &RunOptions{JSONAttrs: j, Attrs: []string{`zeta.a=1`, `beta={"q": 1, "p": 2}`}}
+	m, ord, err := o.normalAttrs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		m    map[string]any
+		want []string
+	}{
+		{"top", m, []string{"zeta", "alpha", "mid", "beta"}},
+		{"zeta", m["zeta"].(map[string]any), []string{"y", "b", "c", "a"}},
+		{"beta", m["beta"].(map[string]any), []string{"q", "p"}},
+	} {
+		if got := ord.Keys(c.m); !reflect.DeepEqual(got, c.want) {
+			t.Errorf("%s keys = %q, want %q", c.name, got, c.want)
+		}
 	}
 }

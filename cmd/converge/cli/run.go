@@ -220,7 +220,7 @@ func (o *RunOptions) normalAttrs() (map[string]any, *keyorder.Table, error) {
 		}
 	}
 	for _, a := range o.Attrs {
-		am, err := parseAttr(a)
+		am, err := parseAttr(a, ord)
 		if err != nil {
 			return nil, nil, err
 		}
