@@ -19,6 +19,13 @@
 // always deterministic. rb_hash, a Hash literal, records the order its
 // pairs are written in, in the Table Bind is given for the render.
 //
+// The lookup goes through keyorder.Keys, which searches the Tables in use
+// (engine/render uses the compile's for one render), rather than a Table
+// bound into every function: the functions call each other (rb_join calls
+// rb_to_s, which inspects nested hashes, rb_sort_by walks with rb_each),
+// and binding them all per render would thread a Table through each.
+// Only rb_hash, which makes maps, is bound per render.
+//
 // The package needs no Ruby: its tests are tables of Go values and what
 // Ruby prints for them. engine/render registers Funcs for every template.
 package rb
