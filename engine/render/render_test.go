@@ -1,7 +1,9 @@
 package render
 
 import (
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/converge-cm/converge/engine/keyorder"
@@ -86,5 +88,34 @@ allow,deny,log,
 	got, err = Render("t", `{{rb_to_s .rules}} {{rb_inspect (rb_hash "q" 1 "c" 2)}}`, data)
 	if want := `{"allow"=>"10.0.0.0/8", "deny"=>"all", "log"=>true} {"q"=>1, "c"=>2}`; err != nil || string(got) != want {
 		t.Errorf("Render without a Table = %q, %v; want the data sorted, the literal as written: %q", got, err, want)
+	}
+}
+
+// TestRenderOrdered_ConcurrentRendersKeepTheirOrder renders two maps with
+// the same keys in different recorded orders at once (as two nodes'
+// compiles may): each render walks its own Table's order.
+func TestRenderOrdered_ConcurrentRendersKeepTheirOrder(t *testing.T) {
+	orders := [][]string{{"c", "a", "b"}, {"b", "c", "a"}}
+	var wg sync.WaitGroup
+	errs := make(chan string, 2*50)
+	for _, keys := range orders {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 50; i++ {
+				m := map[string]any{"a": int64(1), "b": int64(2), "c": int64(3)}
+				ord := keyorder.New()
+				ord.Set(m, keys)
+				got, err := RenderOrdered("t", `{{rb_join (rb_keys .m) ""}}`, map[string]any{"m": m}, ord)
+				if want := strings.Join(keys, ""); err != nil || string(got) != want {
+					errs <- fmt.Sprintf("got %q, %v; want %q", got, err, want)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
 	}
 }
