@@ -503,7 +503,9 @@ func (e *emitter) call(c *ruby.CallExpr) sx {
 			// leading or trailing
 			return atom(r + ".split()")
 		}
-		return atom(r + ".split(" + arg(0).code + ")")
+		// Ruby drops the empty fields at the end: "".split(",") is [],
+		// where Starlark's is [""]
+		return atom("rb_split(" + recv.code + ", " + arg(0).code + ")")
 	case "join":
 		nargs(0, 1)
 		sep := atom(`""`)

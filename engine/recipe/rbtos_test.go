@@ -130,3 +130,28 @@ func TestCompile_RbTrLikeRuby(t *testing.T) {
 		})
 	}
 }
+
+// TestCompile_RbSplitLikeRuby: rb_split(s, sep) is Ruby's s.split(sep).
+// Each want is what Ruby 3.1 prints for s.split(sep).inspect.
+func TestCompile_RbSplitLikeRuby(t *testing.T) {
+	for _, c := range []struct{ s, sep, want string }{
+		{"a,b,c", ",", `["a", "b", "c"]`},
+		{"a,b,,", ",", `["a", "b"]`},
+		{",a,,b", ",", `["", "a", "", "b"]`},
+		{"", ",", `[]`},
+		{",,,", ",", `[]`},
+		{"  a  b ", " ", `["a", "b"]`},
+		{"a\tb\n", " ", `["a", "b"]`},
+		{"abc", "", `["a", "b", "c"]`},
+		{"a::b::", "::", `["a", "b"]`},
+		{"no-sep", ",", `["no-sep"]`},
+	} {
+		t.Run(c.s+"/"+c.sep, func(t *testing.T) {
+			q := strconv.Quote
+			col := mustCompile(t, "file(\"/etc/x\", content = rb_to_s(rb_split("+q(c.s)+", "+q(c.sep)+")))\n", nil)
+			if got := find(t, col, "file[/etc/x]").(*resources.File).Content; got != c.want {
+				t.Errorf("rb_split(%q, %q) = %s, want %s", c.s, c.sep, got, c.want)
+			}
+		})
+	}
+}

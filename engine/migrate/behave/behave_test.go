@@ -252,6 +252,8 @@ func TestMigrate_RubyIdioms(t *testing.T) {
 			centos7, []string{"log[not on rhel] Level:warn"}},
 		{"a condition on an attribute the cookbook never sets is nil", "file '/etc/unmanaged' do\n  content 'x'\nend unless node['app']['managed_by_os']\nif !node['app']['other_flag'] && node['app']['port']\n  file '/etc/port'\nend\nfile '/etc/extra' if node['app']['extra']\n",
 			debian12, []string{"file[/etc/unmanaged]", "file[/etc/port]"}},
+		{"split drops empty fields at the end: an empty list declares nothing", "''.split(',').each { |p| package p }\n'ntp1,,'.split(',').each { |p| package p }\n",
+			debian12, []string{"package[ntp1]"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
