@@ -114,7 +114,7 @@ end
 
 action_class do
   def header
-    flavor == :fancy ? "#fancy\n" : ''
+    @header ||= flavor == :fancy ? "#fancy\n" : ''
   end
 end
 `},

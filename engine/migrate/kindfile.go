@@ -626,6 +626,7 @@ func (e *emitter) returnTail(body []*ruby.Stmt) []*ruby.Stmt {
 	if len(body) == 0 {
 		return []*ruby.Stmt{{X: &ruby.JumpExpr{Kind: "return"}}}
 	}
+	body = unmemo(body)
 	out := append([]*ruby.Stmt(nil), body[:len(body)-1]...)
 	last := *body[len(body)-1]
 	switch x := last.X.(type) {
@@ -811,6 +812,7 @@ func (e *emitter) returning(body []*ruby.Stmt, ind int) {
 		e.line(ind, "return None")
 		return
 	}
+	body = unmemo(body)
 	last := body[len(body)-1]
 	mark := len(e.out)
 	// the last statement did not translate: the function returns its
@@ -862,6 +864,25 @@ func (e *emitter) returning(body []*ruby.Stmt, ind int) {
 		e.line(ind, "return "+e.expr(last.X).code)
 		e.skipComments(last.EndLine)
 	})
+}
+
+// unmemo turns a method body ending in Ruby's memo, @x ||= value (or
+// @x = value), into one ending in the value: the method's value is the
+// same, and converge computes it on each call, as there is no instance
+// to keep it in. A body that reads @x elsewhere still meets the marker
+// for instance variables.
+func unmemo(body []*ruby.Stmt) []*ruby.Stmt {
+	last := body[len(body)-1]
+	a, ok := last.X.(*ruby.AssignExpr)
+	if !ok || a.Op != "||=" && a.Op != "=" {
+		return body
+	}
+	if _, ok := a.Target.(*ruby.IVarRef); !ok {
+		return body
+	}
+	v := *last
+	v.X = a.Value
+	return append(append([]*ruby.Stmt(nil), body[:len(body)-1]...), &v)
 }
 
 func isValueStmt(e *emitter, x ruby.Expr) bool {

@@ -353,6 +353,7 @@ func translateDef(rel, cookbook, src string, d *libDef, lib *library, loads map[
 		}
 		params = append(params, n)
 	}
+	body = unmemo(body)
 	last := body[len(body)-1]
 	val := last.X
 	if j, ok := val.(*ruby.JumpExpr); ok && j.Kind == "return" && j.Val != nil {

@@ -270,6 +270,10 @@ module Web
       shell_out("dpkg -s #{pkg}").exitstatus == 0
     end
 
+    def web_conf_dir
+      @web_conf_dir ||= platform_family?('debian') ? '/etc/apache2' : '/etc/httpd'
+    end
+
     private
 
     def web_secret_dir
@@ -289,6 +293,8 @@ Chef::Resource.send(:include, Web::Helpers)
 		"def conf_path(node_, name):\n",
 		"def web_mode(kind):\n    if kind == \"secret\":",
 		`todo("web/libraries/helpers.rb:32: method installed?")`,
+		// Ruby's memo @x ||= value: the method's value, computed on each call
+		"def web_conf_dir():\n    value_of_web_conf_dir = \"/etc/apache2\" if node.platform_family == \"debian\" else \"/etc/httpd\"\n    return value_of_web_conf_dir\n",
 		"def keygen():\n    if node.platform in (\"amazon\", \"fedora\"):\n        return True\n    value_of_keygen = ",
 		"def web_secret_dir():\n",
 	} {
