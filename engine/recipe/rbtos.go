@@ -254,9 +254,44 @@ func rbSplit(s, sep string) []string {
 	return parts
 }
 
+// rbFormatBuiltin is rb_format(format, *args): Ruby's Kernel#format
+// (engine/render/rb), which converge migrate translates a format with
+// flags, a width or a precision to ("%-10s", "%05d", "%.2f"): Starlark's
+// % takes none of them.
+var rbFormatBuiltin = starlark.NewBuiltin("rb_format", func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	if len(kwargs) > 0 {
+		return nil, fmt.Errorf("%s: unexpected keyword arguments", b.Name())
+	}
+	if len(args) == 0 {
+		return nil, fmt.Errorf("%s: missing the format", b.Name())
+	}
+	for _, a := range args {
+		if isTodo(a) {
+			return a, nil // under --allow-todo: inert, as todo() is
+		}
+	}
+	f, ok := args[0].(starlark.String)
+	if !ok {
+		return nil, fmt.Errorf("%s: the format is a %s, want a string", b.Name(), args[0].Type())
+	}
+	vals := make([]any, len(args)-1)
+	for i, a := range args[1:] {
+		v, err := toGo(a)
+		if err != nil {
+			return nil, fmt.Errorf("%s: argument %d: %v", b.Name(), i+1, err)
+		}
+		vals[i] = v
+	}
+	s, err := rb.Format(string(f), vals...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", b.Name(), err)
+	}
+	return starlark.String(s), nil
+})
+
 // RubyBuiltins returns the rb_ builtins that stand for Ruby methods
-// (rb_to_s, rb_chomp, rb_tr, rb_split); recipes, attribute files and
+// (rb_to_s, rb_chomp, rb_tr, rb_split, rb_format); recipes, attribute files and
 // libraries see them all. Tests that run migrate's Starlark.
 func RubyBuiltins() starlark.StringDict {
-	return starlark.StringDict{"rb_to_s": rbToSBuiltin, "rb_chomp": rbChompBuiltin, "rb_tr": rbTrBuiltin, "rb_split": rbSplitBuiltin}
+	return starlark.StringDict{"rb_to_s": rbToSBuiltin, "rb_chomp": rbChompBuiltin, "rb_tr": rbTrBuiltin, "rb_split": rbSplitBuiltin, "rb_format": rbFormatBuiltin}
 }

@@ -155,3 +155,24 @@ func TestCompile_RbSplitLikeRuby(t *testing.T) {
 		})
 	}
 }
+
+// TestCompile_RbFormatLikeRuby: rb_format(f, ...) is Ruby's format(f, ...),
+// with the flags, widths and conversions Starlark's % lacks. Each want is
+// what Ruby 3.1 prints.
+func TestCompile_RbFormatLikeRuby(t *testing.T) {
+	for _, c := range []struct{ call, want string }{
+		{`rb_format("%-6s|", "ab")`, "ab    |"},
+		{`rb_format("%05d", 42)`, "00042"},
+		{`rb_format("%.2f", 3.14159)`, "3.14"},
+		{`rb_format("%x-%o-%b", 255, 8, 5)`, "ff-10-101"},
+		{`rb_format("%s %s %s", True, None, [1, "a"])`, `true  [1, "a"]`},
+		{`rb_format("%d%%", "12")`, "12%"},
+	} {
+		t.Run(c.call, func(t *testing.T) {
+			col := mustCompile(t, "file(\"/etc/x\", content = "+c.call+")\n", nil)
+			if got := find(t, col, "file[/etc/x]").(*resources.File).Content; got != c.want {
+				t.Errorf("%s = %q, want %q", c.call, got, c.want)
+			}
+		})
+	}
+}
