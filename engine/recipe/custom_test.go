@@ -259,7 +259,7 @@ func TestCompile_CustomNamePropertyIsValidated(t *testing.T) {
 }
 
 // TestCompile_CustomKindTakesAnEmptyName: Chef declares a custom resource
-// named "" (logrotate_package ''), for a kind whose actions need no name;
+// named "" (logrotate_package ”), for a kind whose actions need no name;
 // its address is t_pkg[].
 func TestCompile_CustomKindTakesAnEmptyName(t *testing.T) {
 	c := mustCompile(t, `t_pkg("")`+"\n", map[string]string{"resources/pkg.star": `
