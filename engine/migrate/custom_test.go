@@ -468,7 +468,7 @@ action_class do
   puts 'hi'
   def helper
     1
-  rescue
+  ensure
     2
   end
 end
