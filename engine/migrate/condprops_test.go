@@ -45,7 +45,13 @@ func TestTranslateRecipe_ConditionalProperties(t *testing.T) {
 			[]string{"package_props = {}\npackage_resource_name = \"x\"\nif node.get(\"a\"):\n    package_resource_name = \"y\"\nif node.get(\"pin\"):\n    package_props[\"version\"] = \"1.2\"\npackage(package_resource_name, **package_props)"}, 0},
 		{"a local set in a branch", "service 'app' do\n  cmd = 'sv'\n  if node['user']\n    cmd = \"chpst -u #{node['user']} #{cmd}\"\n  end\n  start_command \"#{cmd} start\"\nend",
 			[]string{"cmd = \"sv\"\nif node.get(\"user\"):\n    cmd = \"chpst -u %s %s\" % (", "service(\"app\", start_command=\"%s start\" % cmd)"}, 0},
-		{"notifies in a branch is a TODO", "directory '/srv' do\n  if node['a']\n    owner 'a'\n    notifies :restart, 'service[x]'\n  end\nend",
+		{"notifies in a branch adds to a list the resource takes", "directory '/srv' do\n  if node['a']\n    owner 'a'\n    notifies :restart, 'service[x]'\n  end\n  notifies :reload, 'service[y]', :immediately\nend",
+			[]string{"directory_props = {}\ndirectory_props_notifies = []\nif node.get(\"a\"):\n    directory_props[\"owner\"] = \"a\"\n    directory_props_notifies.append((\"restart\", \"service[x]\"))\n",
+				`notifies=[("reload", "service[y]", "immediately")] + directory_props_notifies,`}, 0},
+		{"subscribes in a case, next to a one-line conditional one", "service 'x' do\n  subscribes :restart, 'directory[/srv]' if node['b']\n  case node['c']\n  when 'z'\n    subscribes :reload, 'directory[/srv]'\n  end\nend",
+			[]string{"service_props_subscribes = []\nif node[\"c\"] == \"z\":\n    service_props_subscribes.append((\"reload\", \"directory[/srv]\"))\n",
+				`subscribes=([("restart", "directory[/srv]")] if node.get("b") else []) + service_props_subscribes,`}, 0},
+		{"a guard in a branch is a TODO", "directory '/srv' do\n  if node['a']\n    owner 'a'\n    only_if 'test -d /x'\n  end\nend",
 			[]string{"# TODO(migrate): conditional property", `directory("/srv")`}, 1},
 		{"a non-property call in a branch is a TODO", "directory '/srv' do\n  if node['a']\n    Chef::Log.info('x')\n  end\nend",
 			[]string{"# TODO(migrate): conditional property"}, 1},
@@ -71,12 +77,14 @@ func TestMigrate_ConditionalPropertiesCompile(t *testing.T) {
   when 'db'
     owner 'postgres'
     group 'postgres'
+    notifies :restart, 'service[postgresql]'
   else
     group 'www-data'
     mode '0644' unless node['site']['locked']
   end
   mode '0600' if node['site']['locked']
 end
+service 'postgresql'
 `,
 	})
 	out := t.TempDir()
@@ -97,10 +105,11 @@ end
 		name               string
 		normal             map[string]any
 		owner, group, mode string
+		notifies           string // the file's notifications, "action target timing"
 	}{
-		{"defaults", map[string]any{}, "root", "www-data", "0644"},
-		{"db, locked", map[string]any{"site": map[string]any{"tier": "db", "locked": true}}, "postgres", "postgres", "0600"},
-		{"web, locked", map[string]any{"site": map[string]any{"locked": true}}, "root", "www-data", "0600"},
+		{"defaults", map[string]any{}, "root", "www-data", "0644", ""},
+		{"db, locked", map[string]any{"site": map[string]any{"tier": "db", "locked": true}}, "postgres", "postgres", "0600", "restart service[postgresql] delayed"},
+		{"web, locked", map[string]any{"site": map[string]any{"locked": true}}, "root", "www-data", "0600", ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			col, err := crepo.Compile(recipe.Input{Name: f.Hostname, Facts: f, Normal: c.normal, RunList: []string{"site"},
@@ -115,6 +124,13 @@ end
 			file := r.(*resources.File)
 			if file.Owner != c.owner || file.Group != c.group || file.Mode != c.mode || file.Content != "x" {
 				t.Errorf("owner %q group %q mode %q content %q, want %q %q %q \"x\"\n%s", file.Owner, file.Group, file.Mode, file.Content, c.owner, c.group, c.mode, rec)
+			}
+			var notes []string
+			for _, e := range col.Edges(r) {
+				notes = append(notes, e.Action+" "+e.Target.Base().Address()+" "+e.Timing)
+			}
+			if got := strings.Join(notes, ", "); got != c.notifies {
+				t.Errorf("notifies %q, want %q\n%s", got, c.notifies, rec)
 			}
 		})
 	}

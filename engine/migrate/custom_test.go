@@ -114,7 +114,7 @@ end
 
 action_class do
   def header
-    flavor == :fancy ? "#fancy\n" : ''
+    @header ||= flavor == :fancy ? "#fancy\n" : ''
   end
 end
 `},
@@ -127,7 +127,7 @@ end
 				`property("flavor", str, one_of=["plain", "fancy"], default="plain")`,
 				`property("secret", str, sensitive=True, desired_state=False, default="")`,
 				`"p0": "test -e " + shell.quote(r.path),`, `"p1": "cat " + shell.quote(r.path),`, `"p2": "head -1 %s" % r.path,`,
-				`cur["lines"] = out["p1"].stdout.split("\n")`,
+				`cur["lines"] = rb_split(out["p1"].stdout, "\n")`,
 				"def header(r):\n    return \"#fancy\\n\" if r.flavor == \"fancy\" else \"\"",
 				"def action_write(r):\n    # converge_if_changed (lines)",
 				`content=header(r) + "\n".join(r.lines),`,
@@ -468,7 +468,7 @@ action_class do
   puts 'hi'
   def helper
     1
-  rescue
+  ensure
     2
   end
 end

@@ -503,7 +503,9 @@ func (e *emitter) call(c *ruby.CallExpr) sx {
 			// leading or trailing
 			return atom(r + ".split()")
 		}
-		return atom(r + ".split(" + arg(0).code + ")")
+		// Ruby drops the empty fields at the end: "".split(",") is [],
+		// where Starlark's is [""]
+		return atom("rb_split(" + recv.code + ", " + arg(0).code + ")")
 	case "join":
 		nargs(0, 1)
 		sep := atom(`""`)
@@ -851,15 +853,7 @@ func (e *emitter) selfCall(c *ruby.CallExpr) sx {
 		no(c.Name, "only one-expression lambdas are translated")
 	case "format", "sprintf":
 		if len(c.Args) >= 1 {
-			f := e.expr(c.Args[0])
-			var args []string
-			for _, a := range c.Args[1:] {
-				args = append(args, e.expr(a).code)
-			}
-			if len(args) == 1 {
-				return sx{code: f.in(pMul) + " % (" + args[0] + ",)", prec: pMul, str: true}
-			}
-			return sx{code: f.in(pMul) + " % (" + strings.Join(args, ", ") + ")", prec: pMul, str: true}
+			return e.format(c.Args[0], e.expr(c.Args[0]), c.Args[1:], false)
 		}
 	case "value_for_platform", "value_for_platform_family":
 		return e.valueForPlatform(c)
@@ -974,11 +968,14 @@ func (e *emitter) binary(v *ruby.BinaryExpr) sx {
 		l, r := e.expr(v.L), e.expr(v.R)
 		if v.Op == "%" && l.str {
 			if a, ok := v.R.(*ruby.ArrayLit); ok {
-				parts := make([]string, len(a.Elems))
-				for i, el := range a.Elems {
-					parts[i] = e.expr(el).code
+				return e.format(v.L, l, a.Elems, false)
+			}
+			if sl, ok := v.L.(*ruby.StrLit); ok && isPlain(sl) {
+				// one argument, not a list: Ruby would spread a list
+				// given here, which the translation cannot tell
+				if c, _ := formatConversions(plain(sl)); len(c) == 1 {
+					return e.format(v.L, l, []ruby.Expr{v.R}, true)
 				}
-				return sx{code: l.in(pMul) + " % (" + strings.Join(parts, ", ") + ")", prec: pMul, str: true}
 			}
 		}
 		return sx{code: l.in(pMul) + " " + v.Op + " " + r.in(pMul+1), prec: pMul}
@@ -999,6 +996,81 @@ func (e *emitter) binary(v *ruby.BinaryExpr) sx {
 	}
 	no(v.Op, "this operator is not translated")
 	return sx{}
+}
+
+// format translates Kernel#format (or String#%) of format string f,
+// translated as fv, and its arguments. Starlark's % knows %s and %d
+// without flags: a %s argument is passed through rb_to_s unless it is
+// known to be a string or an integer (Ruby's %s writes true as "true"
+// and nil as ""), and a format with flags, widths, a precision or
+// another conversion ("%-10s", "%05d", "%.2f") is rb_format's.
+// With op (String#% of one value, not a list) the value stays on the
+// right of the %.
+func (e *emitter) format(f ruby.Expr, fv sx, args []ruby.Expr, op bool) sx {
+	out := make([]string, len(args))
+	for i, a := range args {
+		out[i] = e.expr(a).code
+	}
+	if op && len(args) == 1 {
+		out[0] = e.expr(args[0]).in(pMul + 1)
+	}
+	var convs []byte
+	simple := false
+	if sl, ok := f.(*ruby.StrLit); ok && isPlain(sl) {
+		convs, simple = formatConversions(plain(sl))
+		if len(convs) != len(args) {
+			convs, simple = nil, true // Ruby's error, left to Starlark's
+		}
+	}
+	for i, a := range args {
+		if i < len(convs) && convs[i] == 's' {
+			if v := e.expr(a); !e.printsAsRuby(a, v) {
+				out[i] = "rb_to_s(" + v.code + ")"
+			}
+		}
+	}
+	if !simple {
+		return sx{code: "rb_format(" + strings.Join(append([]string{fv.code}, out...), ", ") + ")", prec: pPostfix, str: true}
+	}
+	if op && len(out) == 1 {
+		return sx{code: fv.in(pMul) + " % " + out[0], prec: pMul, str: true}
+	}
+	if len(out) == 1 {
+		return sx{code: fv.in(pMul) + " % (" + out[0] + ",)", prec: pMul, str: true}
+	}
+	return sx{code: fv.in(pMul) + " % (" + strings.Join(out, ", ") + ")", prec: pMul, str: true}
+}
+
+// formatConversions lists the conversion character of each argument a
+// Ruby format string takes ("%s:%d" gives s, d) and whether Starlark's %
+// formats it alike: only %s, %d and %% without flags, width or
+// precision. Named references (%<a>s, %{a}) and * widths give nil, false.
+func formatConversions(f string) (convs []byte, simple bool) {
+	simple = true
+	for i := 0; i < len(f); i++ {
+		if f[i] != '%' {
+			continue
+		}
+		i++
+		start := i
+		for i < len(f) && strings.IndexByte("-+ 0#.123456789", f[i]) >= 0 {
+			i++
+		}
+		if i >= len(f) {
+			return nil, false
+		}
+		switch c := f[i]; {
+		case c == '%' && i == start:
+		case c == '<' || c == '{' || c == '*':
+			return nil, false
+		default:
+			convs = append(convs, c)
+			if i != start || c != 's' && c != 'd' {
+				simple = false
+			}
+		}
+	}
+	return convs, simple
 }
 
 // rubyTypes are the Starlark types of a Ruby class's values; a hash read

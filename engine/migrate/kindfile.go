@@ -626,6 +626,7 @@ func (e *emitter) returnTail(body []*ruby.Stmt) []*ruby.Stmt {
 	if len(body) == 0 {
 		return []*ruby.Stmt{{X: &ruby.JumpExpr{Kind: "return"}}}
 	}
+	body = unmemo(body)
 	out := append([]*ruby.Stmt(nil), body[:len(body)-1]...)
 	last := *body[len(body)-1]
 	switch x := last.X.(type) {
@@ -769,12 +770,12 @@ func (e *emitter) helper(st *kindState, s *ruby.Stmt, d *ruby.DefExpr) {
 	if !isASCIIIdent(name) {
 		no("def "+d.Name, "the method name is not a Starlark identifier")
 	}
-	if d.Rescue {
+	if d.Rescue && !onlyRescues(d.Clauses) {
 		// the actions call it all the same: a function whose value is
 		// the marker keeps them compiling under --allow-todo
 		sec := e.section(func() {
 			e.flushComments(s.Line, 0)
-			e.todo(s, 0, "def "+d.Name, "rescue/ensure in a method is not translated")
+			e.todo(s, 0, "def "+d.Name, "else or ensure in a method is not translated")
 		})
 		marker := sec[len(sec)-1]
 		sec = append(sec[:len(sec)-1], "def "+name+"(r, *args, **kwargs):", "    return "+marker, "")
@@ -799,6 +800,7 @@ func (e *emitter) helper(st *kindState, s *ruby.Stmt, d *ruby.DefExpr) {
 	sec := e.section(func() {
 		e.flushComments(s.Line, 0)
 		e.line(0, "def "+name+"("+strings.Join(params, ", ")+"):")
+		e.rescueNote(s.Line, d.Clauses, 1)
 		e.returning(d.Body, 1)
 		e.line(0, "")
 	})
@@ -811,6 +813,7 @@ func (e *emitter) returning(body []*ruby.Stmt, ind int) {
 		e.line(ind, "return None")
 		return
 	}
+	body = unmemo(body)
 	last := body[len(body)-1]
 	mark := len(e.out)
 	// the last statement did not translate: the function returns its
@@ -862,6 +865,37 @@ func (e *emitter) returning(body []*ruby.Stmt, ind int) {
 		e.line(ind, "return "+e.expr(last.X).code)
 		e.skipComments(last.EndLine)
 	})
+}
+
+// onlyRescues reports whether clauses are rescue clauses only: a method
+// body without else or ensure, whose value is its body's when nothing
+// raises.
+func onlyRescues(clauses []ruby.RescueClause) bool {
+	for _, c := range clauses {
+		if c.Kind != "rescue" {
+			return false
+		}
+	}
+	return true
+}
+
+// unmemo turns a method body ending in Ruby's memo, @x ||= value (or
+// @x = value), into one ending in the value: the method's value is the
+// same, and converge computes it on each call, as there is no instance
+// to keep it in. A body that reads @x elsewhere still meets the marker
+// for instance variables.
+func unmemo(body []*ruby.Stmt) []*ruby.Stmt {
+	last := body[len(body)-1]
+	a, ok := last.X.(*ruby.AssignExpr)
+	if !ok || a.Op != "||=" && a.Op != "=" {
+		return body
+	}
+	if _, ok := a.Target.(*ruby.IVarRef); !ok {
+		return body
+	}
+	v := *last
+	v.X = a.Value
+	return append(append([]*ruby.Stmt(nil), body[:len(body)-1]...), &v)
 }
 
 func isValueStmt(e *emitter, x ruby.Expr) bool {

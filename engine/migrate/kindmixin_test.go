@@ -78,29 +78,48 @@ func TestMigrate_KindIncludesLibraryModule(t *testing.T) {
 	}
 }
 
-// TestMigrate_KindHelperWithRescue: a helper the reader cannot translate
-// (rescue) is a TODO whose function still exists, so the actions calling
-// it compile under --allow-todo, and are refused without it.
+// TestMigrate_KindHelperWithRescue: a helper with a rescue clause is its
+// body, the handler left out with a comment and a note (converge has no
+// exceptions: where Chef ran it the run stops), and compiles without
+// --allow-todo. One with ensure or else is a TODO whose function still
+// exists, so the actions calling it compile under --allow-todo, and are
+// refused without it.
 func TestMigrate_KindHelperWithRescue(t *testing.T) {
-	lib := "module Kit\n  module Helper\n    def safe_mode\n      new_resource.mode\n    rescue ArgumentError\n      '0600'\n    end\n  end\nend\n"
-	for _, place := range []string{"library", "action_class"} {
-		files := map[string]string{"resources/conf.rb": "property :mode, String\naction :create do\n  file '/etc/kit.conf' do\n    mode safe_mode\n  end\nend\naction_class do\n  include Kit::Helper\nend\n"}
-		if place == "library" {
-			files["libraries/helper.rb"] = lib
-		} else {
-			files["resources/conf.rb"] = "property :mode, String\naction :create do\n  file '/etc/kit.conf' do\n    mode safe_mode\n  end\nend\naction_class do\n  def safe_mode\n    new_resource.mode\n  rescue ArgumentError\n    '0600'\n  end\nend\n"
-		}
-		out, r := crCookbook(t, files, "kit_conf 'a'\n")
-		kind, _ := os.ReadFile(filepath.Join(out, "cookbooks", "kit", "resources", "conf.star"))
-		if len(r.Todos) != 1 || !strings.Contains(string(kind), "def safe_mode(r, *args, **kwargs):\n    return todo(") {
-			t.Errorf("%s: todos %v, kind:\n%s", place, r.Todos, kind)
-		}
-		var te *recipe.TodoError
-		if err := compileTest(t, out, false); !errors.As(err, &te) {
-			t.Errorf("%s: without --allow-todo: %v, want a TodoError", place, err)
-		}
-		if err := compileTest(t, out, true); err != nil {
-			t.Errorf("%s: with --allow-todo: %v", place, err)
+	for _, clause := range []string{"rescue ArgumentError", "ensure"} {
+		lib := "module Kit\n  module Helper\n    def safe_mode\n      new_resource.mode\n    " + clause + "\n      '0600'\n    end\n  end\nend\n"
+		for _, place := range []string{"library", "action_class"} {
+			name := clause + " in " + place
+			files := map[string]string{"resources/conf.rb": "property :mode, String\naction :create do\n  file '/etc/kit.conf' do\n    mode safe_mode\n  end\nend\naction_class do\n  include Kit::Helper\nend\n"}
+			if place == "library" {
+				files["libraries/helper.rb"] = lib
+			} else {
+				files["resources/conf.rb"] = "property :mode, String\naction :create do\n  file '/etc/kit.conf' do\n    mode safe_mode\n  end\nend\naction_class do\n  def safe_mode\n    new_resource.mode\n  " + clause + "\n    '0600'\n  end\nend\n"
+			}
+			out, r := crCookbook(t, files, "kit_conf 'a'\n")
+			kind, _ := os.ReadFile(filepath.Join(out, "cookbooks", "kit", "resources", "conf.star"))
+			if clause == "ensure" {
+				if len(r.Todos) != 1 || !strings.Contains(string(kind), "def safe_mode(r, *args, **kwargs):\n    return todo(") {
+					t.Errorf("%s: todos %v, kind:\n%s", name, r.Todos, kind)
+				}
+				var te *recipe.TodoError
+				if err := compileTest(t, out, false); !errors.As(err, &te) {
+					t.Errorf("%s: without --allow-todo: %v, want a TodoError", name, err)
+				}
+				if err := compileTest(t, out, true); err != nil {
+					t.Errorf("%s: with --allow-todo: %v", name, err)
+				}
+				continue
+			}
+			want := "def safe_mode(r):\n    # rescue ArgumentError (line "
+			if len(r.Todos) != 0 || !strings.Contains(string(kind), want) || !strings.Contains(string(kind), "    return r.mode\n") {
+				t.Errorf("%s: todos %v, kind:\n%s", name, r.Todos, kind)
+			}
+			if n := strings.Join(append(r.Notes, r.Warnings...), "\n"); !strings.Contains(n, "the rescue of ArgumentError (line ") || !strings.Contains(n, "the run stops with the error") {
+				t.Errorf("%s: notes %q", name, r.Notes)
+			}
+			if err := compileTest(t, out, false); err != nil {
+				t.Errorf("%s: without --allow-todo: %v", name, err)
+			}
 		}
 	}
 }

@@ -58,6 +58,9 @@ type library struct {
 	// before are, by attribute file stem, the paths always set before
 	// Chef loads that file (attrsBeforeFiles); nil when unknown
 	before map[string]knownAttrs
+	// notes are what translating the library's methods noted, for
+	// MIGRATION.md
+	notes []string
 }
 
 func (l *library) lookup(name string) *helper {
@@ -84,6 +87,10 @@ type libDef struct {
 	dflts  []string // Ruby source of each default, "" when none
 	body   string   // the source with only the body's lines kept
 	why    string   // why it is not translated, "" when it may be
+	// rescues are the method's own rescue, else and ensure clauses: the
+	// translation leaves rescues out (see emitter.rescueNote) and does not
+	// translate a method with the others
+	rescues []ruby.RescueClause
 }
 
 // scanLibrary finds the modules and methods of a library file.
@@ -208,7 +215,13 @@ func readDef(lines []string, s *ruby.Stmt, head, module, stem string) *libDef {
 		return d
 	}
 	// the parameters are locals of the body: declare them on the def's line
-	body := strings.Split(keepLines(lines, s.Line+1, s.EndLine-1), "\n")
+	last := s.EndLine - 1
+	if o, ok := s.X.(*ruby.OpaqueExpr); ok && o.Def != nil && len(o.Def.Clauses) > 0 {
+		// the body up to the first clause (translateDef)
+		last = o.Def.Clauses[0].Line - 1
+		d.rescues = o.Def.Clauses
+	}
+	body := strings.Split(keepLines(lines, s.Line+1, last), "\n")
 	if len(decl) > 0 {
 		body[s.Line-1] = strings.Join(decl, " = ") + " = nil"
 	}
@@ -327,6 +340,9 @@ func translateDef(rel, cookbook, src string, d *libDef, lib *library, loads map[
 	if len(body) == 0 {
 		return nil, "an empty method is not translated"
 	}
+	if !onlyRescues(d.rescues) {
+		return nil, "else or ensure in a method is not translated"
+	}
 	var kept []ruby.Comment
 	for _, c := range comments {
 		if c.Line > d.line && c.Line < d.end {
@@ -337,6 +353,7 @@ func translateDef(rel, cookbook, src string, d *libDef, lib *library, loads map[
 	e.lib = lib
 	e.loads = loads
 	e.inDef = true
+	e.rescueNote(d.line, d.rescues, 1)
 	var params []string
 	for i, p := range d.params {
 		n := e.bind(p, "")
@@ -353,6 +370,7 @@ func translateDef(rel, cookbook, src string, d *libDef, lib *library, loads map[
 		}
 		params = append(params, n)
 	}
+	body = unmemo(body)
 	last := body[len(body)-1]
 	val := last.X
 	if j, ok := val.(*ruby.JumpExpr); ok && j.Kind == "return" && j.Val != nil {
@@ -374,6 +392,7 @@ func translateDef(rel, cookbook, src string, d *libDef, lib *library, loads map[
 	fn = append(fn, "def "+d.h.star+"("+strings.Join(params, ", ")+"):")
 	fn = append(fn, e.out...)
 	fn = append(fn, "    return "+e.vars[ret.Name].star)
+	lib.notes = append(lib.notes, e.notes...)
 	return fn, ""
 }
 

@@ -217,6 +217,7 @@ func migrateCookbook(r *Report, dir, outDir string, seen map[string]string) erro
 			return err
 		}
 	}
+	r.Notes = append(r.Notes, lib.notes...)
 	for _, n := range sortedKeys(lib.helpers) {
 		if lib.helpers[n].cookbook == "" {
 			sum.Helpers = append(sum.Helpers, strings.TrimPrefix(lib.helpers[n].module+"#"+n, "#"))

@@ -10,8 +10,18 @@ func TestTranslateRecipe_Constructs(t *testing.T) {
 	runRecipeCases(t, []recipeCase{
 		{"one-liner package", `package "ntp"`, `package("ntp")`, 0},
 		{"split(' ') is split on white space", "x = node['a'].split(' ')\npackage x", `x = node["a"].split()`, 0},
-		{"split(',') keeps its separator", "x = node['a'].split(',')\npackage x", `x = node["a"].split(",")`, 0},
+		{"split(',') drops empty fields at the end as Ruby does", "x = node['a'].split(',')\npackage x", `x = rb_split(node["a"], ",")`, 0},
 		{"package list", `package %w{a b}`, `package(["a", "b"])`, 0},
+		{"begin/rescue is its body, the handler left out", "begin\n  package 'a'\nrescue StandardError => e\n  log 'no a'\nend",
+			"# rescue StandardError => e (line 3): converge has no rescue; where Chef ran the handler, the run stops with the error\npackage(\"a\")", 0},
+		{"begin with else and ensure runs them after the body", "begin\n  package 'a'\nrescue\n  package 'x'\nelse\n  package 'b'\nensure\n  package 'c'\nend",
+			"# rescue StandardError (line 3): converge has no rescue; where Chef ran the handler, the run stops with the error\npackage(\"a\")\npackage(\"b\")\npackage(\"c\")", 0},
+		{"x.push [a, b] is push([a, b])", "l = []\nl.push [1, 2]\npackage l.to_s", `l.append([1, 2])`, 0},
+		{"format's %s of a value of unknown type is rb_to_s", "x = format('on=%s n=%d', node['on'], node['n'])\npackage x", `x = "on=%s n=%d" % (rb_to_s(node["on"]), node["n"])`, 0},
+		{"format with a width is rb_format", "x = format('%-8s|%05.1f|%x', node['a'], 2.5, 255)\npackage x", `x = rb_format("%-8s|%05.1f|%x", rb_to_s(node["a"]), 2.5, 255)`, 0},
+		{"String#% of one value", "x = 'v=%s' % node['v']\npackage x", `x = "v=%s" % rb_to_s(node["v"])`, 0},
+		{"String#% of a string keeps its form", "x = 'v=%s' % node['v'].join(',')\npackage x", `x = "v=%s" % ",".join(node["v"])`, 0},
+		{"String#% with a width", "x = '%02d' % node['n']\npackage x", `x = rb_format("%02d", node["n"])`, 0},
 		{"resource block", "service 'corosync' do\n  supports :restart => true\n  action [:enable, :start]\nend",
 			`service("corosync", supports={"restart": True}, action=["enable", "start"])`, 0},
 		{"mode octal int", "file '/x' do\n  mode 0644\nend", `file("/x", mode="0644")`, 0},
@@ -152,7 +162,7 @@ func TestTranslateRecipe_Constructs(t *testing.T) {
 		{"take", "x = node['names'].take(2)\npackage x", `x = node["names"][:2]`, 0},
 		{"rindex is nil when missing", "x = node['path'].rindex('/')\npackage x", `_s.rfind(_x)`, 0},
 		{"send of a literal name", "x = node['fqdn'].send(:upcase)\npackage x", `x = node.fqdn.upper()`, 0},
-		{"public_send with arguments", "x = node['fqdn'].public_send(:split, '.')\npackage x", `x = node.fqdn.split(".")`, 0},
+		{"public_send with arguments", "x = node['fqdn'].public_send(:split, '.')\npackage x", `x = rb_split(node.fqdn, ".")`, 0},
 		{"send of a computed name", "k = 'upcase'\nx = node['fqdn'].send(k)\npackage x", `todo(`, 1},
 		{"nil_or_empty? helper", "package 'a' unless nil_or_empty?(node['pkgs'])", `if not (lambda _v: _v == None or`, 0},
 		{"nil_or_empty? of several", "x = nil_or_empty?(node['a'], node['b'])\npackage 'a' if x", `x = any([(lambda _v:`, 0},
@@ -270,6 +280,10 @@ module Web
       shell_out("dpkg -s #{pkg}").exitstatus == 0
     end
 
+    def web_conf_dir
+      @web_conf_dir ||= platform_family?('debian') ? '/etc/apache2' : '/etc/httpd'
+    end
+
     private
 
     def web_secret_dir
@@ -289,6 +303,8 @@ Chef::Resource.send(:include, Web::Helpers)
 		"def conf_path(node_, name):\n",
 		"def web_mode(kind):\n    if kind == \"secret\":",
 		`todo("web/libraries/helpers.rb:32: method installed?")`,
+		// Ruby's memo @x ||= value: the method's value, computed on each call
+		"def web_conf_dir():\n    value_of_web_conf_dir = \"/etc/apache2\" if node.platform_family == \"debian\" else \"/etc/httpd\"\n    return value_of_web_conf_dir\n",
 		"def keygen():\n    if node.platform in (\"amazon\", \"fedora\"):\n        return True\n    value_of_keygen = ",
 		"def web_secret_dir():\n",
 	} {

@@ -262,6 +262,9 @@ type propDict struct {
 	// nameVar is the variable that holds the resource's name when a
 	// branch renames it (package_name, path), "" else
 	nameVar string
+	// lists holds the list variable of each of notifies and subscribes
+	// that a branch adds to
+	lists map[string]string
 }
 
 // renameKey is the key under which branchProp gives a rename.
@@ -1384,6 +1387,15 @@ func (e *emitter) branchProps(rb *resourceBuild, kind, chefKind string, ps *ruby
 		nameVar = rb.dict.nameVar
 	}
 	renamed, assigned := false, false
+	// notifies and subscribes in a branch add to a list above the
+	// resource, which its notifies= (subscribes=) takes
+	lists := map[string]string{}
+	if rb.dict != nil {
+		for k, v := range rb.dict.lists {
+			lists[k] = v
+		}
+	}
+	var newLists []string
 	var body func(stmts []*ruby.Stmt, ind int)
 	branch := func(head string, stmts []*ruby.Stmt, ind int) {
 		lines = append(lines, preLine{ind, head})
@@ -1441,6 +1453,16 @@ func (e *emitter) branchProps(rb *resourceBuild, kind, chefKind string, ps *ruby
 				}
 				assigned = true
 			default:
+				if c, ok := st.X.(*ruby.CallExpr); ok && c.Recv == nil && c.Block == nil && (c.Name == "notifies" || c.Name == "subscribes") {
+					l, ok := lists[c.Name]
+					if !ok {
+						l = name + "_" + c.Name
+						lists[c.Name] = l
+						newLists = append(newLists, c.Name)
+					}
+					lines = append(lines, preLine{ind, l + ".append(" + e.notification(c) + ")"})
+					continue
+				}
 				for _, k := range e.branchProp(kind, chefKind, st) {
 					if k.name == renameKey {
 						renamed = true
@@ -1454,7 +1476,7 @@ func (e *emitter) branchProps(rb *resourceBuild, kind, chefKind string, ps *ruby
 		}
 	}
 	body([]*ruby.Stmt{ps}, 0)
-	if len(names) == 0 && !renamed && !assigned {
+	if len(names) == 0 && !renamed && !assigned && len(lists) == 0 {
 		no(construct, "a branch that sets no property")
 	}
 	if rb.dict == nil {
@@ -1485,6 +1507,18 @@ func (e *emitter) branchProps(rb *resourceBuild, kind, chefKind string, ps *ruby
 	rb.kwargs = kept
 	for n := range names {
 		rb.dict.names[n] = true
+	}
+	if rb.dict.lists == nil {
+		rb.dict.lists = map[string]string{}
+	}
+	for _, n := range newLists {
+		rb.dict.lists[n] = lists[n]
+		rb.dict.lines = append(rb.dict.lines, preLine{0, lists[n] + " = []"})
+		if n == "notifies" {
+			rb.notifyLists = append(rb.notifyLists, lists[n])
+		} else {
+			rb.subscrLists = append(rb.subscrLists, lists[n])
+		}
 	}
 	if renamed && rb.dict.nameVar == "" {
 		// the name Chef's block gave so far, which the branch may change

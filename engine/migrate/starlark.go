@@ -469,6 +469,10 @@ func (e *emitter) stmtInner(s *ruby.Stmt, ind int) {
 			e.emitRecipeDef(d)
 			return
 		}
+		if x.Begin != nil {
+			e.emitBegin(s, x.Begin, ind)
+			return
+		}
 		no(x.What, "arbitrary Ruby has no converge equivalent")
 	case *ruby.IfExpr:
 		e.declareBranchLocals(x, ind)
@@ -597,4 +601,52 @@ func (e *emitter) trySubject(x ruby.Expr) (v sx, err bool) {
 		}
 	}()
 	return e.expr(x), false
+}
+
+// emitBegin translates begin ... end: the body, its else clause and its
+// ensure clause, in the order Ruby runs them when nothing raises.
+// Starlark has no exceptions, so a rescue handler is left out: where
+// Chef would run it, the converge run stops with the error, which a
+// comment and MIGRATION.md's notes say.
+func (e *emitter) emitBegin(s *ruby.Stmt, b *ruby.BeginBody, ind int) {
+	var after, ensure []*ruby.Stmt
+	for _, c := range b.Clauses {
+		switch c.Kind {
+		case "else":
+			after = c.Body
+		case "ensure":
+			ensure = c.Body
+		}
+	}
+	e.rescueNote(s.Line, b.Clauses, ind)
+	stmts := append(append(append([]*ruby.Stmt(nil), b.Body...), after...), ensure...)
+	if len(stmts) == 0 {
+		e.line(ind, "pass")
+		return
+	}
+	for _, st := range stmts {
+		e.stmt(st, ind)
+	}
+}
+
+// rescueNote writes the comment and the note for the rescue clauses of a
+// begin or def at line, which the translation leaves out.
+func (e *emitter) rescueNote(line int, clauses []ruby.RescueClause, ind int) {
+	var rescued []string
+	for _, c := range clauses {
+		if c.Kind != "rescue" {
+			continue
+		}
+		what := c.Classes
+		if what == "" || strings.HasPrefix(what, "=>") {
+			what = "StandardError " + what
+		}
+		rescued = append(rescued, fmt.Sprintf("%s (line %d)", strings.TrimSpace(what), c.Line))
+	}
+	if len(rescued) == 0 {
+		return
+	}
+	list := strings.Join(rescued, ", ")
+	e.line(ind, "# rescue "+list+": converge has no rescue; where Chef ran the handler, the run stops with the error")
+	e.notes = append(e.notes, fmt.Sprintf("%s:%d: the rescue of %s is left out: converge has no exceptions, so where Chef ran the handler the run stops with the error; check that the body cannot fail on your nodes, or test for the condition first", e.file, line, list))
 }

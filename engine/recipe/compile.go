@@ -513,9 +513,6 @@ func (c *compiler) execAttributes(cb *Cookbook, file string, live func(attrLevel
 		"force_default":  fd,
 		"force_override": fo,
 		"todo":           todoBuiltin,
-		"rb_to_s":        rbToSBuiltin,
-		"rb_chomp":       rbChompBuiltin,
-		"rb_tr":          rbTrBuiltin,
 		"node":           node,
 		"cluster":        c.clusterValue(),
 		"struct":         starlark.NewBuiltin("struct", starlarkstruct.Make),
@@ -527,6 +524,9 @@ func (c *compiler) execAttributes(cb *Cookbook, file string, live func(attrLevel
 
 		"value_for_platform":        starlark.NewBuiltin("value_for_platform", c.builtinValueForPlatform),
 		"value_for_platform_family": starlark.NewBuiltin("value_for_platform_family", c.builtinValueForPlatformFamily),
+	}
+	for n, b := range RubyBuiltins() {
+		pre[n] = b
 	}
 	thread := newThread("attributes "+file, c.loader)
 	d.thread, o.thread, n.thread, fd.thread, fo.thread = thread, thread, thread, thread, thread
@@ -544,8 +544,11 @@ func (c *compiler) execAttributes(cb *Cookbook, file string, live func(attrLevel
 // resources belong.
 func (c *compiler) attributeLibraryBuiltins() starlark.StringDict {
 	pre := starlark.StringDict{"node": newNodeValue(c.node, c.ord), "cluster": c.clusterValue(), "struct": starlark.NewBuiltin("struct", starlarkstruct.Make), "todo": todoBuiltin, "re": reModule,
-		"rb_to_s": rbToSBuiltin, "rb_chomp": rbChompBuiltin, "rb_tr": rbTrBuiltin, "secret": starlark.NewBuiltin("secret", c.builtinSecret), "data_bag": starlark.NewBuiltin("data_bag", c.builtinDataBag),
+		"secret": starlark.NewBuiltin("secret", c.builtinSecret), "data_bag": starlark.NewBuiltin("data_bag", c.builtinDataBag),
 		"data_bag_item": starlark.NewBuiltin("data_bag_item", c.builtinDataBagItem), "search": starlark.NewBuiltin("search", c.builtinSearch)}
+	for n, b := range RubyBuiltins() {
+		pre[n] = b
+	}
 	notHere := func(thread *starlark.Thread, b *starlark.Builtin, _ starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) {
 		return nil, fmt.Errorf("%s() can only be called while a recipe runs, not from an attribute file", b.Name())
 	}
@@ -577,9 +580,6 @@ func (c *compiler) builtins() starlark.StringDict {
 		"force_override": recipeLevel("force_override"),
 		"run_state":      c.runState,
 		"todo":           todoBuiltin,
-		"rb_to_s":        rbToSBuiltin,
-		"rb_chomp":       rbChompBuiltin,
-		"rb_tr":          rbTrBuiltin,
 		"secret":         starlark.NewBuiltin("secret", c.builtinSecret),
 		"data_bag":       starlark.NewBuiltin("data_bag", c.builtinDataBag),
 		"data_bag_item":  starlark.NewBuiltin("data_bag_item", c.builtinDataBagItem),
@@ -596,6 +596,9 @@ func (c *compiler) builtins() starlark.StringDict {
 	d["json"] = starjson.Module
 	d["xml"] = xmlModule
 	d["re"] = reModule
+	for n, b := range RubyBuiltins() {
+		d[n] = b
+	}
 	for n, k := range c.kinds {
 		d[n] = c.customBuiltin(k)
 	}

@@ -506,9 +506,9 @@ func (c *compiler) customBuiltin(k *customKind) *starlark.Builtin {
 		if !ok {
 			return nil, &engine.Diagnostic{Pos: pos, Summary: fmt.Sprintf("%s() name must be a string, got %s", k.name, args[0].Type())}
 		}
-		if name == "" {
-			return nil, &engine.Diagnostic{Pos: pos, Summary: fmt.Sprintf("%s() name is empty", k.name)}
-		}
+		// an empty name is a name: Chef takes logrotate_package '' for a
+		// kind whose actions do not need one; a kind that does says so
+		// through its name property's validation
 		res := &engine.Custom{DefaultAction: k.actions[0], When: k.when, InnerRes: map[string][]engine.Resource{}}
 		base := res.Base()
 		base.Kind, base.Name, base.Pos, base.Cookbook = k.name, string(name), pos, cur

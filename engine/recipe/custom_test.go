@@ -257,3 +257,23 @@ func TestCompile_CustomNamePropertyIsValidated(t *testing.T) {
 		}
 	}
 }
+
+// TestCompile_CustomKindTakesAnEmptyName: Chef declares a custom resource
+// named "" (logrotate_package ”), for a kind whose actions need no name;
+// its address is t_pkg[].
+func TestCompile_CustomKindTakesAnEmptyName(t *testing.T) {
+	c := mustCompile(t, `t_pkg("")`+"\n", map[string]string{"resources/pkg.star": `
+property("package", str, default="logrotate")
+
+def action_install(r):
+    package(r.package)
+`})
+	cr := customOf(t, c, 0)
+	if got := cr.Base().Address(); got != "t_pkg[]" {
+		t.Errorf("address %q, want t_pkg[]", got)
+	}
+	inner := cr.Inner("install")
+	if len(inner) != 1 || inner[0].Base().Address() != "package[logrotate]" {
+		t.Errorf("inner resources %v, want package[logrotate]", inner)
+	}
+}

@@ -36,6 +36,10 @@
 // "\r"; "" every trailing line break), for a computed separator.
 // rb_tr(s, from, to) is Ruby's s.tr(from, to): character ranges (a-z),
 // a leading ^ negating from, to's last character repeated, "" deleting.
+// rb_split(s, sep) is Ruby's s.split(sep): no empty fields at the end,
+// so "" splits into [] where Starlark's "".split(",") gives [""].
+// rb_format(f, ...) is Ruby's format(f, ...), with the flags, widths and
+// conversions ("%-10s", "%05d", "%.2f", "%b") Starlark's % lacks.
 //
 // A custom resource's functions receive r (customres.go): its properties
 // as fields. property_is_set(r, "x") is whether the caller gave x, not its

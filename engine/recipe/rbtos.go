@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/converge-cm/converge/engine/keyorder"
 	"github.com/converge-cm/converge/engine/render/rb"
 	"go.starlark.net/starlark"
 )
@@ -209,8 +210,91 @@ func rbTr(s, from, to string) string {
 	return b.String()
 }
 
+// rbSplitBuiltin is rb_split(s, sep): Ruby's s.split(sep) with a string
+// separator, which converge migrate translates split(",") to. Unlike
+// Starlark's split, Ruby drops the empty fields at the end ("a,b,,"
+// gives ["a", "b"], "" gives []); sep "" splits into characters and " " at
+// runs of white space.
+var rbSplitBuiltin = starlark.NewBuiltin("rb_split", func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var s, sep starlark.Value
+	if err := starlark.UnpackPositionalArgs(b.Name(), args, kwargs, 2, &s, &sep); err != nil {
+		return nil, err
+	}
+	if isTodo(s) || isTodo(sep) {
+		return s, nil // under --allow-todo: inert, as todo() is
+	}
+	str, ok1 := s.(starlark.String)
+	sp, ok2 := sep.(starlark.String)
+	if !ok1 || !ok2 {
+		return nil, fmt.Errorf("%s: got %s and %s, want two strings", b.Name(), s.Type(), sep.Type())
+	}
+	parts := rbSplit(string(str), string(sp))
+	l := make([]starlark.Value, len(parts))
+	for i, p := range parts {
+		l[i] = starlark.String(p)
+	}
+	return starlark.NewList(l), nil
+})
+
+// rbSplit is Ruby's String#split(sep) for a string separator.
+func rbSplit(s, sep string) []string {
+	var parts []string
+	switch sep {
+	case " ":
+		return strings.FieldsFunc(s, func(r rune) bool { return strings.ContainsRune(" \t\n\v\f\r\x00", r) })
+	case "":
+		for _, r := range s {
+			parts = append(parts, string(r))
+		}
+		return parts
+	}
+	parts = strings.Split(s, sep)
+	for len(parts) > 0 && parts[len(parts)-1] == "" {
+		parts = parts[:len(parts)-1]
+	}
+	return parts
+}
+
+// rbFormatBuiltin is rb_format(format, *args): Ruby's Kernel#format
+// (engine/render/rb), which converge migrate translates a format with
+// flags, a width or a precision to ("%-10s", "%05d", "%.2f"): Starlark's
+// % takes none of them.
+var rbFormatBuiltin = starlark.NewBuiltin("rb_format", func(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	if len(kwargs) > 0 {
+		return nil, fmt.Errorf("%s: unexpected keyword arguments", b.Name())
+	}
+	if len(args) == 0 {
+		return nil, fmt.Errorf("%s: missing the format", b.Name())
+	}
+	for _, a := range args {
+		if isTodo(a) {
+			return a, nil // under --allow-todo: inert, as todo() is
+		}
+	}
+	f, ok := args[0].(starlark.String)
+	if !ok {
+		return nil, fmt.Errorf("%s: the format is a %s, want a string", b.Name(), args[0].Type())
+	}
+	ord := keyorder.New() // a hash that %s writes keeps its order
+	defer keyorder.Use(ord)()
+	vals := make([]any, len(args)-1)
+	for i, a := range args[1:] {
+		v, err := toGo(a, ord)
+		if err != nil {
+			return nil, fmt.Errorf("%s: argument %d: %v", b.Name(), i+1, err)
+		}
+		vals[i] = v
+	}
+	s, err := rb.Format(string(f), vals...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", b.Name(), err)
+	}
+	return starlark.String(s), nil
+})
+
 // RubyBuiltins returns the rb_ builtins that stand for Ruby methods
-// (rb_to_s, rb_chomp, rb_tr), for tests that run migrate's Starlark.
+// (rb_to_s, rb_chomp, rb_tr, rb_split, rb_format); recipes, attribute files and
+// libraries see them all. Tests that run migrate's Starlark.
 func RubyBuiltins() starlark.StringDict {
-	return starlark.StringDict{"rb_to_s": rbToSBuiltin, "rb_chomp": rbChompBuiltin, "rb_tr": rbTrBuiltin}
+	return starlark.StringDict{"rb_to_s": rbToSBuiltin, "rb_chomp": rbChompBuiltin, "rb_tr": rbTrBuiltin, "rb_split": rbSplitBuiltin, "rb_format": rbFormatBuiltin}
 }

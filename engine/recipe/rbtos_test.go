@@ -130,3 +130,58 @@ func TestCompile_RbTrLikeRuby(t *testing.T) {
 		})
 	}
 }
+
+// TestCompile_RbSplitLikeRuby: rb_split(s, sep) is Ruby's s.split(sep).
+// Each want is what Ruby 3.1 prints for s.split(sep).inspect.
+func TestCompile_RbSplitLikeRuby(t *testing.T) {
+	for _, c := range []struct{ s, sep, want string }{
+		{"a,b,c", ",", `["a", "b", "c"]`},
+		{"a,b,,", ",", `["a", "b"]`},
+		{",a,,b", ",", `["", "a", "", "b"]`},
+		{"", ",", `[]`},
+		{",,,", ",", `[]`},
+		{"  a  b ", " ", `["a", "b"]`},
+		{"a\tb\n", " ", `["a", "b"]`},
+		{"abc", "", `["a", "b", "c"]`},
+		{"a::b::", "::", `["a", "b"]`},
+		{"no-sep", ",", `["no-sep"]`},
+	} {
+		t.Run(c.s+"/"+c.sep, func(t *testing.T) {
+			q := strconv.Quote
+			col := mustCompile(t, "file(\"/etc/x\", content = rb_to_s(rb_split("+q(c.s)+", "+q(c.sep)+")))\n", nil)
+			if got := find(t, col, "file[/etc/x]").(*resources.File).Content; got != c.want {
+				t.Errorf("rb_split(%q, %q) = %s, want %s", c.s, c.sep, got, c.want)
+			}
+		})
+	}
+}
+
+// TestCompile_RbFormatLikeRuby: rb_format(f, ...) is Ruby's format(f, ...),
+// with the flags, widths and conversions Starlark's % lacks. Each want is
+// what Ruby 3.1 prints.
+func TestCompile_RbFormatLikeRuby(t *testing.T) {
+	for _, c := range []struct{ call, want string }{
+		{`rb_format("%-6s|", "ab")`, "ab    |"},
+		{`rb_format("%05d", 42)`, "00042"},
+		{`rb_format("%.2f", 3.14159)`, "3.14"},
+		{`rb_format("%x-%o-%b", 255, 8, 5)`, "ff-10-101"},
+		{`rb_format("%s %s %s", True, None, [1, "a"])`, `true  [1, "a"]`},
+		{`rb_format("%d%%", "12")`, "12%"},
+	} {
+		t.Run(c.call, func(t *testing.T) {
+			col := mustCompile(t, "file(\"/etc/x\", content = "+c.call+")\n", nil)
+			if got := find(t, col, "file[/etc/x]").(*resources.File).Content; got != c.want {
+				t.Errorf("%s = %q, want %q", c.call, got, c.want)
+			}
+		})
+	}
+}
+
+// TestCompile_RbFormatHashKeepsOrder: %s of a dict writes Ruby's inspect
+// in the dict's order.
+func TestCompile_RbFormatHashKeepsOrder(t *testing.T) {
+	col := mustCompile(t, `file("/etc/x", content = rb_format("%s", {"z": 1, "a": True}))`+"\n", nil)
+	if got, want := find(t, col, "file[/etc/x]").(*resources.File).Content, `{"z"=>1, "a"=>true}`; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}

@@ -252,6 +252,10 @@ func TestMigrate_RubyIdioms(t *testing.T) {
 			centos7, []string{"log[not on rhel] Level:warn"}},
 		{"a condition on an attribute the cookbook never sets is nil", "file '/etc/unmanaged' do\n  content 'x'\nend unless node['app']['managed_by_os']\nif !node['app']['other_flag'] && node['app']['port']\n  file '/etc/port'\nend\nfile '/etc/extra' if node['app']['extra']\n",
 			debian12, []string{"file[/etc/unmanaged]", "file[/etc/port]"}},
+		{"%s of true and nil writes Ruby's to_s", "file '/etc/fmt' do\n  content format('secure=%s port=%05d', node['app']['secure'], node['app']['port']) + ('|%s|%-3s|' % [node['app']['missing'], 'ab'])\nend\n",
+			debian12, []string{"file[/etc/fmt] Content:secure=true port=08080||ab |"}},
+		{"split drops empty fields at the end: an empty list declares nothing", "''.split(',').each { |p| package p }\n'ntp1,,'.split(',').each { |p| package p }\n",
+			debian12, []string{"package[ntp1]"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

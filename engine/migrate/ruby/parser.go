@@ -164,6 +164,25 @@ type (
 		// Def is the method a "def" defines (What is "a method
 		// definition"); nil for the other constructs.
 		Def *DefExpr
+		// Begin is the body and clauses of a begin ... end (What is
+		// "begin/rescue"); nil for the other constructs.
+		Begin *BeginBody
+	}
+	// BeginBody is what begin ... end holds: its statements and its
+	// rescue, else and ensure clauses, in order.
+	BeginBody struct {
+		Body    []*Stmt
+		Clauses []RescueClause
+	}
+	// RescueClause is one rescue, else or ensure clause of a begin or
+	// def body.
+	RescueClause struct {
+		Line int
+		Kind string // "rescue", "else" or "ensure"
+		// Classes is what a rescue names, as written
+		// ("Errno::ENOENT, IOError => e"); "" for a bare rescue
+		Classes string
+		Body    []*Stmt
 	}
 	// DefExpr is a method definition: its name, parameter names and
 	// body (without what rescue/ensure clauses hold, see Rescue).
@@ -177,6 +196,7 @@ type (
 		KwDefault bool
 		Body      []*Stmt
 		Rescue    bool // the body has rescue, ensure or else clauses
+		Clauses   []RescueClause
 		EndLine   int
 	}
 	// badExpr stands for a statement the reader could not parse.
@@ -1225,7 +1245,8 @@ func (p *Parser) parseKeywordOrIdent() Expr {
 			p.Next()
 		}
 		p.pushScope(append(append([]string(nil), def.Params...), def.Keywords...)...)
-		def.Body, def.Rescue = p.parseBodyWithRescue()
+		def.Body, def.Clauses = p.parseBodyWithRescue()
+		def.Rescue = len(def.Clauses) > 0
 		p.popScope()
 		def.EndLine = p.Tok().Line
 		p.expectKw("end")
@@ -1242,9 +1263,10 @@ func (p *Parser) parseKeywordOrIdent() Expr {
 		return &OpaqueExpr{Line: t.Line, What: "a " + t.Text + " definition"}
 	case "begin":
 		p.Next()
-		p.parseBodyWithRescue()
+		b := &BeginBody{}
+		b.Body, b.Clauses = p.parseBodyWithRescue()
 		p.expectKw("end")
-		return &OpaqueExpr{Line: t.Line, What: "begin/rescue"}
+		return &OpaqueExpr{Line: t.Line, What: "begin/rescue", Begin: b}
 	case "return", "next", "break":
 		p.Next()
 		j := &JumpExpr{Line: t.Line, Kind: t.Text}
@@ -1269,21 +1291,29 @@ func (p *Parser) parseKeywordOrIdent() Expr {
 }
 
 // parseBodyWithRescue reads a body up to its end: the statements before
-// any rescue, ensure or else clause, and whether there was one.
-func (p *Parser) parseBodyWithRescue() (body []*Stmt, rescue bool) {
-	body = p.parseStmts([]string{"end", "rescue", "ensure", "else"})
+// any rescue, ensure or else clause, and the clauses.
+func (p *Parser) parseBodyWithRescue() (body []*Stmt, clauses []RescueClause) {
+	ends := []string{"end", "rescue", "ensure", "else"}
+	body = p.parseStmts(ends)
 	for p.IsKw("rescue") || p.IsKw("ensure") || p.IsKw("else") {
-		rescue = true
+		c := RescueClause{Line: p.Tok().Line, Kind: p.Tok().Text}
 		p.Next()
+		var names strings.Builder
 		for p.Tok().Kind != NL && p.Tok().Kind != EOF && !p.IsKw("then") {
+			if names.Len() > 0 && p.Tok().Space {
+				names.WriteByte(' ')
+			}
+			names.WriteString(p.Tok().Text)
 			p.Next()
 		}
+		c.Classes = names.String()
 		if p.IsKw("then") {
 			p.Next()
 		}
-		p.parseStmts([]string{"end", "rescue", "ensure", "else"})
+		c.Body = p.parseStmts(ends)
+		clauses = append(clauses, c)
 	}
-	return body, rescue
+	return body, clauses
 }
 
 // identOrCall reads what follows a name: a local variable, or a method call
@@ -1541,7 +1571,7 @@ func (p *Parser) ParsePostfix(x Expr) Expr {
 				p.Next()
 				c.Args = p.parseCallArgs(")")
 				c.Parens = true
-			case canStartArg(p.Tok()) && !(p.Tok().Kind == OP && p.Tok().Text == "[") && !(p.Tok().Kind == OP && p.Tok().Text == "::"):
+			case canStartArg(p.Tok()) && !(p.Tok().Kind == OP && p.Tok().Text == "::"):
 				c.Args = p.parseCommandArgs()
 			}
 			p.attachBlock(c)

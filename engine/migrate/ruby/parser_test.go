@@ -264,3 +264,43 @@ func TestParseDefKeywords(t *testing.T) {
 		}
 	}
 }
+
+// TestParseRescueClauses: begin ... end and a def body keep their rescue,
+// else and ensure clauses: what each rescues, as written, and its body.
+func TestParseRescueClauses(t *testing.T) {
+	for _, tc := range []struct {
+		src  string
+		body int      // statements before the first clause
+		want []string // "kind classes: statements"
+	}{
+		{"begin\n  a = 1\n  b\nrescue\n  c\nend\n", 2, []string{"rescue : 1"}},
+		{"begin\n  a\nrescue Errno::ENOENT, IOError => e\n  b\n  c\nelse\n  d\nensure\n  e\nend\n", 1,
+			[]string{"rescue Errno::ENOENT, IOError => e: 2", "else : 1", "ensure : 1"}},
+		{"def f\n  a\nrescue ArgumentError then b\nend\n", 1, []string{"rescue ArgumentError: 1"}},
+	} {
+		stmts, _ := Parse(tc.src)
+		o, ok := stmts[0].X.(*OpaqueExpr)
+		if !ok {
+			t.Fatalf("%q: %T", tc.src, stmts[0].X)
+		}
+		body, clauses := []*Stmt(nil), []RescueClause(nil)
+		switch {
+		case o.Begin != nil:
+			body, clauses = o.Begin.Body, o.Begin.Clauses
+		case o.Def != nil:
+			body, clauses = o.Def.Body, o.Def.Clauses
+			if !o.Def.Rescue {
+				t.Errorf("%q: Rescue is false", tc.src)
+			}
+		default:
+			t.Fatalf("%q: neither begin nor def", tc.src)
+		}
+		var got []string
+		for _, c := range clauses {
+			got = append(got, fmt.Sprintf("%s %s: %d", c.Kind, c.Classes, len(c.Body)))
+		}
+		if len(body) != tc.body || !slices.Equal(got, tc.want) {
+			t.Errorf("%q: body %d clauses %q, want %d %q", tc.src, len(body), got, tc.body, tc.want)
+		}
+	}
+}

@@ -161,6 +161,13 @@ func abs64(n int64) int64 {
 	return n
 }
 
+// Format is Kernel#format over the values this package takes, for
+// engine/recipe's rb_format: what converge migrate translates a format
+// with flags, widths or Ruby's conversions to.
+func Format(format string, args ...any) (string, error) {
+	return rbFormat(format, args...)
+}
+
 // rbFormatOp is String#%: an Array on the right is the argument list,
 // anything else the one argument.
 func rbFormatOp(format, arg any) (string, error) {
