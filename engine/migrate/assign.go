@@ -193,7 +193,7 @@ var starReserved = map[string]bool{
 	"package": true, "template": true, "file": true, "cookbook_file": true, "directory": true, "link": true,
 	"service": true, "execute": true, "user": true, "group": true, "include_recipe": true, "node": true,
 	"cluster": true, "default": true, "override": true, "normal": true, "rb_to_s": true,
-	"property_is_set": true, "rb_chomp": true, "rb_tr": true, "rb_split": true, "re": true, "json": true, "xml": true, "shell": true, "struct": true, "todo": true,
+	"property_is_set": true, "rb_chomp": true, "rb_tr": true, "rb_split": true, "rb_format": true, "data_bag_exists": true, "re": true, "json": true, "xml": true, "shell": true, "struct": true, "todo": true,
 	"_m": true, // the match $~ reads (regex.go)
 	// Starlark builtins
 	"str": true, "int": true, "len": true, "list": true, "dict": true, "range": true, "sorted": true,

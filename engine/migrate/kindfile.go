@@ -800,7 +800,29 @@ func (e *emitter) helper(st *kindState, s *ruby.Stmt, d *ruby.DefExpr) {
 	sec := e.section(func() {
 		e.flushComments(s.Line, 0)
 		e.line(0, "def "+name+"("+strings.Join(params, ", ")+"):")
-		e.rescueNote(s.Line, d.Clauses, 1)
+		inDef := e.inDef
+		defer func() { e.inDef = inDef }()
+		e.inDef = true // return leaves the function
+		if bags, ok := rescuedBags(d.Body); len(d.Clauses) > 0 && len(bags) > 0 {
+			// Chef's rescue around a data bag read: its handler's value
+			// when the bag is missing
+			if !ok {
+				no("def "+d.Name, "a rescue around a data bag read whose bag the body computes is not translated")
+			}
+			var conds []string
+			seen := map[string]bool{}
+			for _, x := range bags {
+				if c := "not data_bag_exists(" + e.expr(x).code + ")"; !seen[c] {
+					seen[c] = true
+					conds = append(conds, c)
+				}
+			}
+			e.line(1, fmt.Sprintf("# Chef's rescue (line %d) runs when the data bag is missing", d.Clauses[0].Line))
+			e.line(1, "if "+strings.Join(conds, " or ")+":")
+			e.returning(d.Clauses[0].Body, 2)
+		} else {
+			e.rescueNote(s.Line, d.Clauses, 1)
+		}
 		e.returning(d.Body, 1)
 		e.line(0, "")
 	})

@@ -147,3 +147,19 @@ func TestMigrate_KindHelperValueNotTranslated(t *testing.T) {
 		}
 	}
 }
+
+// TestMigrate_KindHelperRescuesDataBag: a helper whose rescue catches a
+// missing data bag returns the handler's value when the bag is missing,
+// and an early return in a helper leaves the function.
+func TestMigrate_KindHelperRescuesDataBag(t *testing.T) {
+	files := map[string]string{"resources/zone.rb": "property :bag, String\naction :create do\n  file '/etc/zone' do\n    content records.to_s\n  end\nend\naction_class do\n  def records\n    return unless new_resource.bag\n    data_bag_item(new_resource.bag, 'hosts')\n  rescue\n    nil\n  end\nend\n"}
+	out, r := crCookbook(t, files, "kit_zone 'a' do\n  bag 'zones'\nend\n")
+	kind, _ := os.ReadFile(filepath.Join(out, "cookbooks", "kit", "resources", "zone.star"))
+	want := "def records(r):\n    # Chef's rescue (line 11) runs when the data bag is missing\n    if not data_bag_exists(r.bag):\n        return None\n    if not r.bag:\n        return None\n"
+	if len(r.Todos) != 0 || !strings.Contains(string(kind), want) {
+		t.Errorf("todos %v, kind:\n%s\nwant:\n%s", r.Todos, kind, want)
+	}
+	if err := compileTest(t, out, false); err != nil {
+		t.Errorf("compile without the bag: %v", err)
+	}
+}

@@ -343,6 +343,9 @@ func translateDef(rel, cookbook, src string, d *libDef, lib *library, loads map[
 	if !onlyRescues(d.rescues) {
 		return nil, "else or ensure in a method is not translated"
 	}
+	if bags, _ := rescuedBags(body); len(d.rescues) > 0 && len(bags) > 0 {
+		return nil, "a rescue around a data bag read in a library method is not translated"
+	}
 	var kept []ruby.Comment
 	for _, c := range comments {
 		if c.Line > d.line && c.Line < d.end {

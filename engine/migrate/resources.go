@@ -53,12 +53,32 @@ func (e *emitter) emitCallStmt(s *ruby.Stmt, c *ruby.CallExpr, ind int) {
 			}
 			return
 		case "raise", "fail":
-			if c.Block != nil || len(c.Args) > 1 {
-				no(c.Name, "only raise \"message\" is translated")
+			args := c.Args
+			if len(args) == 2 {
+				// raise SomeError, "message": converge has one kind of
+				// failure, with the message
+				if _, ok := args[0].(*ruby.ConstRef); ok {
+					args = args[1:]
+				}
+			}
+			if len(args) == 1 {
+				// raise SomeError.new("message")
+				if n, ok := args[0].(*ruby.CallExpr); ok && n.Name == "new" && len(n.Args) == 1 && n.Block == nil {
+					if _, ok := n.Recv.(*ruby.ConstRef); ok {
+						args = n.Args
+					}
+				}
+			}
+			if c.Block != nil || len(args) > 1 {
+				no(c.Name, "only raise \"message\" and raise SomeError, \"message\" are translated")
 			}
 			msg := atom(starQuote("raised by the recipe"))
-			if len(c.Args) == 1 {
-				msg = e.expr(c.Args[0])
+			if len(args) == 1 {
+				if _, ok := args[0].(*ruby.ConstRef); ok {
+					msg = atom(starQuote("raised " + args[0].(*ruby.ConstRef).Path))
+				} else {
+					msg = e.expr(args[0])
+				}
 			}
 			e.line(ind, "fail("+msg.code+")")
 			return

@@ -6,6 +6,7 @@ package migrate
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/converge-cm/converge/engine/migrate/ruby"
@@ -618,15 +619,94 @@ func (e *emitter) emitBegin(s *ruby.Stmt, b *ruby.BeginBody, ind int) {
 			ensure = c.Body
 		}
 	}
+	var handler *ruby.RescueClause
+	for i, c := range b.Clauses {
+		if c.Kind == "rescue" && handler == nil {
+			handler = &b.Clauses[i]
+		}
+	}
+	if bags, ok := rescuedBags(b.Body); handler != nil && len(bags) > 0 {
+		// Chef's rescue around a data bag read runs the handler when the
+		// bag is missing: converge tests for the bag first
+		if !ok {
+			no("begin/rescue", "a rescue around a data bag read whose bag the body computes is not translated")
+		}
+		var conds []string
+		seen := map[string]bool{}
+		for _, x := range bags {
+			c := "data_bag_exists(" + e.expr(x).code + ")"
+			if !seen[c] {
+				seen[c] = true
+				conds = append(conds, c)
+			}
+		}
+		e.line(ind, "# Chef's rescue (line "+strconv.Itoa(handler.Line)+") runs when the data bag is missing")
+		e.line(ind, "if "+strings.Join(conds, " and ")+":")
+		e.stmtsOrPass(append(append([]*ruby.Stmt(nil), b.Body...), after...), ind+1)
+		e.line(ind, "else:")
+		e.stmtsOrPass(handler.Body, ind+1)
+		for _, st := range ensure {
+			e.stmt(st, ind)
+		}
+		return
+	}
 	e.rescueNote(s.Line, b.Clauses, ind)
 	stmts := append(append(append([]*ruby.Stmt(nil), b.Body...), after...), ensure...)
 	if len(stmts) == 0 {
 		e.line(ind, "pass")
 		return
 	}
+	e.stmtsOrPass(stmts, ind)
+}
+
+// stmtsOrPass writes stmts, or nothing for none at the top level and
+// pass for none inside a block.
+func (e *emitter) stmtsOrPass(stmts []*ruby.Stmt, ind int) {
+	if len(stmts) == 0 && ind > 0 {
+		e.line(ind, "pass")
+	}
 	for _, st := range stmts {
 		e.stmt(st, ind)
 	}
+}
+
+// rescuedBags returns the bag argument of each data_bag and
+// data_bag_item call in body, and whether each can be computed before
+// body runs: it reads no local the body assigns or binds.
+func rescuedBags(body []*ruby.Stmt) (bags []ruby.Expr, ok bool) {
+	local := map[string]bool{}
+	ruby.InspectStmts(body, func(x ruby.Expr) bool {
+		switch v := x.(type) {
+		case *ruby.AssignExpr:
+			if id, isID := v.Target.(*ruby.IdentRef); isID {
+				local[id.Name] = true
+			}
+		case *ruby.CallExpr:
+			if v.Block != nil {
+				for _, p := range v.Block.Params {
+					local[p] = true
+				}
+			}
+			if v.Recv == nil && (v.Name == "data_bag" || v.Name == "data_bag_item") && len(v.Args) > 0 {
+				bags = append(bags, v.Args[0])
+			}
+		case *ruby.ForExpr:
+			for _, n := range v.Vars {
+				local[n] = true
+			}
+		}
+		return true
+	})
+	ok = true
+	for _, x := range bags {
+		ruby.Inspect(x, func(y ruby.Expr) bool {
+			if id, isID := y.(*ruby.IdentRef); isID && local[id.Name] {
+				ok = false
+			}
+			return true
+		})
+	}
+	return bags, ok
 }
 
 // rescueNote writes the comment and the note for the rescue clauses of a

@@ -507,20 +507,21 @@ func (c *compiler) execAttributes(cb *Cookbook, file string, live func(attrLevel
 		return live(cur, ord), ord
 	}}
 	pre := starlark.StringDict{
-		"default":        d,
-		"override":       o,
-		"normal":         n,
-		"force_default":  fd,
-		"force_override": fo,
-		"todo":           todoBuiltin,
-		"node":           node,
-		"cluster":        c.clusterValue(),
-		"struct":         starlark.NewBuiltin("struct", starlarkstruct.Make),
-		"re":             reModule,
-		"secret":         starlark.NewBuiltin("secret", c.builtinSecret),
-		"data_bag":       starlark.NewBuiltin("data_bag", c.builtinDataBag),
-		"data_bag_item":  starlark.NewBuiltin("data_bag_item", c.builtinDataBagItem),
-		"search":         starlark.NewBuiltin("search", c.builtinSearch),
+		"default":         d,
+		"override":        o,
+		"normal":          n,
+		"force_default":   fd,
+		"force_override":  fo,
+		"todo":            todoBuiltin,
+		"node":            node,
+		"cluster":         c.clusterValue(),
+		"struct":          starlark.NewBuiltin("struct", starlarkstruct.Make),
+		"re":              reModule,
+		"secret":          starlark.NewBuiltin("secret", c.builtinSecret),
+		"data_bag":        starlark.NewBuiltin("data_bag", c.builtinDataBag),
+		"data_bag_item":   starlark.NewBuiltin("data_bag_item", c.builtinDataBagItem),
+		"data_bag_exists": starlark.NewBuiltin("data_bag_exists", c.builtinDataBagExists),
+		"search":          starlark.NewBuiltin("search", c.builtinSearch),
 
 		"value_for_platform":        starlark.NewBuiltin("value_for_platform", c.builtinValueForPlatform),
 		"value_for_platform_family": starlark.NewBuiltin("value_for_platform_family", c.builtinValueForPlatformFamily),
@@ -545,7 +546,7 @@ func (c *compiler) execAttributes(cb *Cookbook, file string, live func(attrLevel
 func (c *compiler) attributeLibraryBuiltins() starlark.StringDict {
 	pre := starlark.StringDict{"node": newNodeValue(c.node, c.ord), "cluster": c.clusterValue(), "struct": starlark.NewBuiltin("struct", starlarkstruct.Make), "todo": todoBuiltin, "re": reModule,
 		"secret": starlark.NewBuiltin("secret", c.builtinSecret), "data_bag": starlark.NewBuiltin("data_bag", c.builtinDataBag),
-		"data_bag_item": starlark.NewBuiltin("data_bag_item", c.builtinDataBagItem), "search": starlark.NewBuiltin("search", c.builtinSearch)}
+		"data_bag_item": starlark.NewBuiltin("data_bag_item", c.builtinDataBagItem), "data_bag_exists": starlark.NewBuiltin("data_bag_exists", c.builtinDataBagExists), "search": starlark.NewBuiltin("search", c.builtinSearch)}
 	for n, b := range RubyBuiltins() {
 		pre[n] = b
 	}
@@ -568,22 +569,23 @@ func (c *compiler) clusterValue() starlark.Value {
 
 func (c *compiler) builtins() starlark.StringDict {
 	d := starlark.StringDict{
-		"node":           c.nodeVal,
-		"cluster":        c.clusterVal,
-		"include_recipe": starlark.NewBuiltin("include_recipe", c.builtinInclude),
-		"rolling_hooks":  starlark.NewBuiltin("rolling_hooks", c.builtinRollingHooks),
-		"struct":         starlark.NewBuiltin("struct", starlarkstruct.Make),
-		"default":        recipeLevel("default"),
-		"override":       recipeLevel("override"),
-		"normal":         recipeLevel("normal"),
-		"force_default":  recipeLevel("force_default"),
-		"force_override": recipeLevel("force_override"),
-		"run_state":      c.runState,
-		"todo":           todoBuiltin,
-		"secret":         starlark.NewBuiltin("secret", c.builtinSecret),
-		"data_bag":       starlark.NewBuiltin("data_bag", c.builtinDataBag),
-		"data_bag_item":  starlark.NewBuiltin("data_bag_item", c.builtinDataBagItem),
-		"search":         starlark.NewBuiltin("search", c.builtinSearch),
+		"node":            c.nodeVal,
+		"cluster":         c.clusterVal,
+		"include_recipe":  starlark.NewBuiltin("include_recipe", c.builtinInclude),
+		"rolling_hooks":   starlark.NewBuiltin("rolling_hooks", c.builtinRollingHooks),
+		"struct":          starlark.NewBuiltin("struct", starlarkstruct.Make),
+		"default":         recipeLevel("default"),
+		"override":        recipeLevel("override"),
+		"normal":          recipeLevel("normal"),
+		"force_default":   recipeLevel("force_default"),
+		"force_override":  recipeLevel("force_override"),
+		"run_state":       c.runState,
+		"todo":            todoBuiltin,
+		"secret":          starlark.NewBuiltin("secret", c.builtinSecret),
+		"data_bag":        starlark.NewBuiltin("data_bag", c.builtinDataBag),
+		"data_bag_item":   starlark.NewBuiltin("data_bag_item", c.builtinDataBagItem),
+		"data_bag_exists": starlark.NewBuiltin("data_bag_exists", c.builtinDataBagExists),
+		"search":          starlark.NewBuiltin("search", c.builtinSearch),
 
 		"property_is_set":           starlark.NewBuiltin("property_is_set", builtinPropertyIsSet),
 		"value_for_platform":        starlark.NewBuiltin("value_for_platform", c.builtinValueForPlatform),

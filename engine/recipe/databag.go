@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -112,6 +113,34 @@ func (c *compiler) builtinDataBagItem(thread *starlark.Thread, b *starlark.Built
 	return c.repo.team.get("data_bag_item:"+bag+"/"+item, func() (starlark.Value, error) {
 		return c.repo.openItem(pos, what, bag, item)
 	})
+}
+
+// builtinDataBagExists is data_bag_exists(BAG[, ITEM]): whether
+// data_bags/BAG holds items (and ITEM among them). A bag or item that is
+// None, empty or not a name does not exist. It is how a migrated recipe
+// tests what Chef's rescue around a data bag read caught.
+func (c *compiler) builtinDataBagExists(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var bag, item starlark.Value = starlark.None, starlark.None
+	if err := starlark.UnpackPositionalArgs(b.Name(), args, kwargs, 1, &bag, &item); err != nil {
+		return nil, err
+	}
+	name := func(v starlark.Value) (string, bool) {
+		s, ok := v.(starlark.String)
+		return string(s), ok && secretName.MatchString(string(s)) && s != "." && s != ".."
+	}
+	bn, ok := name(bag)
+	if !ok {
+		return starlark.False, nil
+	}
+	names, err := c.repo.bagItems(bn)
+	if err != nil {
+		return starlark.False, nil
+	}
+	if item == starlark.None {
+		return starlark.True, nil
+	}
+	in, ok := name(item)
+	return starlark.Bool(ok && slices.Contains(names, in)), nil
 }
 
 func checkBagName(pos engine.Pos, what, kind, name string) error {
