@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -725,6 +726,57 @@ end
 	}
 }
 
+// TestMigrate_CustomNumericProperties: Chef's Float and Numeric
+// properties are float and (int, float), and take the values Chef's do.
+func TestMigrate_CustomNumericProperties(t *testing.T) {
+	files := map[string]string{"resources/rel.rb": `property :release, Float, default: 1.0
+property :weight, Numeric, default: 3
+property :seen, [Float, String, nil]
+action :pin do
+  file "/etc/kit-#{new_resource.release}" do
+    content "#{new_resource.weight}"
+  end
+end
+`}
+	for _, tc := range []struct {
+		recipe string
+		want   map[string]any
+		file   string
+	}{
+		{"kit_rel 'a'\n", map[string]any{"release": 1.0, "weight": int64(3), "seen": nil}, "file[/etc/kit-1.0]"},
+		{"kit_rel 'b' do\n  release 2.5\n  weight 0.75\n  seen '2.4'\nend\n", map[string]any{"release": 2.5, "weight": 0.75, "seen": "2.4"}, "file[/etc/kit-2.5]"},
+	} {
+		out, r := crCookbook(t, files, tc.recipe)
+		if len(r.Todos) > 0 {
+			t.Errorf("%s: TODOs %v", tc.recipe, r.Todos)
+		}
+		c, err := compileTestRun(t, out, false)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.recipe, err)
+		}
+		cu, ok := c.Resources[0].(*engine.Custom)
+		if !ok {
+			t.Fatalf("%s: resource 0 is %T", tc.recipe, c.Resources[0])
+		}
+		got := map[string]any{}
+		for _, p := range cu.Props {
+			got[p.Name] = p.Value
+		}
+		if !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%s:\n got %#v\nwant %#v", tc.recipe, got, tc.want)
+		}
+		var inner []string
+		for _, rs := range cu.InnerRes {
+			for _, x := range rs {
+				inner = append(inner, x.Base().Address())
+			}
+		}
+		if !slices.Contains(inner, tc.file) {
+			t.Errorf("%s: inner resources %v, want %s", tc.recipe, inner, tc.file)
+		}
+	}
+}
+
 // TestPartialPath: `use NAME` reads NAME's directory under resources/
 // and its base name with one leading underscore, as Chef does.
 func TestPartialPath(t *testing.T) {
@@ -755,6 +807,11 @@ func TestTypeExpr(t *testing.T) {
 		{"property :a, [String, Regexp]", "str", ""},
 		{"property :a, [String, Proc]", "", "the type Proc has no converge property type"},
 		{"property :a, [nil]", "", "a property whose only type is nil"},
+		{"property :release, Float, default: 2.5", "float", ""},
+		{"property :a, Numeric", "(int, float)", ""},
+		{"property :a, [Numeric, String, nil]", "(int, float, str, None)", ""},
+		{"property :a, [Float, Integer, nil]", "(float, int, None)", ""},
+		{"property :a, default: 0.5", "float", ""},
 	} {
 		stmts, _ := ruby.Parse(tc.src)
 		c := stmts[0].X.(*ruby.CallExpr)
