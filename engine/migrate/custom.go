@@ -68,6 +68,8 @@ type crProp struct {
 type crCtx struct {
 	k       *crKind
 	helpers map[string]bool // action_class and resource methods: f(r, ...)
+	// defs are the methods of the kind's own files, by name
+	defs map[string]*ruby.DefExpr
 	// kwHelpers are the helpers with keyword parameters (name:): a
 	// call's trailing hash gives them as keywords
 	kwHelpers map[string]bool

@@ -777,6 +777,73 @@ end
 	}
 }
 
+// TestMigrate_CoerceCallsLaterMethod: a coerce proc and a lazy default
+// call the kind's own methods, defined after the properties (below a
+// private); a coerce with a plain default still reaches them. A method
+// that reads the resource is out of a coerce's reach: a TODO.
+func TestMigrate_CoerceCallsLaterMethod(t *testing.T) {
+	files := map[string]string{"resources/rc.rb": `property :path, String, name_property: true, coerce: proc { |p| expand(p) }
+property :home, String, default: 'here', coerce: proc { |p| expand(p) }
+property :conf, String, default: lazy { conf_in(home) }
+action :write do
+  file path do
+    content conf
+  end
+end
+
+private
+
+def expand(where)
+  where == 'here' ? ::File.join('/home', 'kit') : where
+end
+
+def conf_in(dir)
+  "#{dir}/kit.conf"
+end
+`}
+	for _, tc := range []struct {
+		recipe string
+		want   map[string]any
+	}{
+		{"kit_rc 'here'\n", map[string]any{"path": "/home/kit", "home": "/home/kit", "conf": "/home/kit/kit.conf"}},
+		{"kit_rc '/etc/kit' do\n  home '/srv'\nend\n", map[string]any{"path": "/etc/kit", "home": "/srv", "conf": "/srv/kit.conf"}},
+	} {
+		out, r := crCookbook(t, files, tc.recipe)
+		if len(r.Todos) > 0 {
+			t.Errorf("%s: TODOs %v", tc.recipe, r.Todos)
+		}
+		c, err := compileTestRun(t, out, false)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.recipe, err)
+		}
+		cu, ok := c.Resources[0].(*engine.Custom)
+		if !ok {
+			t.Fatalf("%s: resource 0 is %T", tc.recipe, c.Resources[0])
+		}
+		got := map[string]any{}
+		for _, p := range cu.Props {
+			got[p.Name] = p.Value
+		}
+		if !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%s:\n got %#v\nwant %#v", tc.recipe, got, tc.want)
+		}
+	}
+	reads := map[string]string{"resources/rc.rb": `property :base, String, default: '/srv'
+property :sub, String, coerce: proc { |v| under(v) }
+action :write do
+  directory sub
+end
+
+def under(v)
+  ::File.join(base, v)
+end
+`}
+	_, r := crCookbook(t, reads, "kit_rc 'x' do\n  sub 'a'\nend\n")
+	if len(r.Todos) != 1 || !strings.Contains(r.Todos[0].Why, "a method of the kind that reads the resource") {
+		t.Errorf("a coerce calling a method that reads the resource: TODOs %v", r.Todos)
+	}
+}
+
 // TestPartialPath: `use NAME` reads NAME's directory under resources/
 // and its base name with one leading underscore, as Chef does.
 func TestPartialPath(t *testing.T) {

@@ -890,6 +890,18 @@ func (e *emitter) selfCall(c *ruby.CallExpr) sx {
 	if _, ok := attrRoots[c.Name]; ok && e.kind == kindAttributes && len(c.Args) == 0 && c.Block == nil {
 		return atom(attrRoots[c.Name])
 	}
+	if free, ok := e.valueHelpers[c.Name]; ok && c.Block == nil {
+		if !free {
+			no(c.Name+"(...)", "a method of the kind that reads the resource: converge coerces a value before the resource is complete, so a coerce has no resource to give it")
+		}
+		// a kind's method a coerce calls: it reads no resource
+		e.coerceCallsHelper = true
+		parts := []string{"None"}
+		for _, a := range c.Args {
+			parts = append(parts, e.expr(a).code)
+		}
+		return atom(helperStar(c.Name) + "(" + strings.Join(parts, ", ") + ")")
+	}
 	if v, ok := e.helperCall(c, ""); ok {
 		return v
 	}
