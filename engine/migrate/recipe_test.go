@@ -425,3 +425,23 @@ func TestTranslateAttributes_FileCachePathIsATodo(t *testing.T) {
 		t.Errorf("todos = %v\n%s", todos, got)
 	}
 }
+
+// TestTranslate_ComputedCommandGuards: a guard given a string built by
+// String#%, format or + (or a variable holding one) is a command, passed
+// to the shell as Chef passes it: the values are not quoted.
+func TestTranslate_ComputedCommandGuards(t *testing.T) {
+	runRecipeCases(t, []recipeCase{
+		{"percent with a list", "execute 'x' do\n  not_if \"pgrep -u %s %s\" % [node['svc']['user'], 'worker']\nend",
+			`execute("x", not_if="pgrep -u %s %s" % (rb_to_s(node["svc"]["user"]), "worker"))`, 0},
+		{"percent with one value", "execute 'x' do\n  only_if 'test -s %s' % node['svc']['pidfile']\nend",
+			`execute("x", only_if="test -s %s" % rb_to_s(node["svc"]["pidfile"]))`, 0},
+		{"format", "execute 'x' do\n  only_if format('getent group %s', node['svc']['group'])\nend",
+			`only_if="getent group %s" % (rb_to_s(node["svc"]["group"]),)`, 0},
+		{"concatenation", "execute 'x' do\n  not_if 'ls ' + node['svc']['dir'] + '/ready'\nend",
+			`execute("x", not_if="ls " + node["svc"]["dir"] + "/ready")`, 0},
+		{"a variable holding a command", "probe = \"id #{node['svc']['user']}\"\nexecute 'x' do\n  not_if probe\nend",
+			`execute("x", not_if=probe)`, 0},
+		{"a value that is no string stays a TODO", "execute 'x' do\n  not_if node['svc']['check']\nend",
+			`todo("r.rb:2: not_if")`, 1},
+	})
+}

@@ -1213,8 +1213,39 @@ func (e *emitter) guard(c *ruby.CallExpr) guard {
 	if sl, ok := c.Args[0].(*ruby.StrLit); ok {
 		return guard{code: e.str(sl).code, shell: isPlain(sl), line: c.Line}
 	}
+	if e.stringExpr(c.Args[0]) {
+		// a command built by a format, % or +: Chef gives the string
+		// to the shell as it is, as it does an interpolated one
+		return guard{code: e.expr(c.Args[0]).code, line: c.Line}
+	}
 	no(c.Name, "a guard must be a command string or a block")
 	return guard{}
+}
+
+// stringExpr reports whether x is a string by its form: a literal, a
+// format or String#% of a literal pattern, a + with a string operand, or
+// a local variable known to hold a string.
+func (e *emitter) stringExpr(x ruby.Expr) bool {
+	switch v := x.(type) {
+	case *ruby.StrLit:
+		return true
+	case *ruby.BinaryExpr:
+		switch v.Op {
+		case "%":
+			_, ok := v.L.(*ruby.StrLit)
+			return ok
+		case "+":
+			return e.stringExpr(v.L) || e.stringExpr(v.R)
+		}
+	case *ruby.CallExpr:
+		if v.Recv == nil && (v.Name == "format" || v.Name == "sprintf") && len(v.Args) > 0 && v.Block == nil {
+			_, ok := v.Args[0].(*ruby.StrLit)
+			return ok
+		}
+	case *ruby.IdentRef:
+		return e.vars[v.Name].typ == "str"
+	}
+	return false
 }
 
 // shellGuard turns ::File.exist?("/x") and friends into a test command.
