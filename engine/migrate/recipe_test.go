@@ -441,6 +441,8 @@ func TestTranslate_ComputedCommandGuards(t *testing.T) {
 			`execute("x", not_if="ls " + node["svc"]["dir"] + "/ready")`, 0},
 		{"a variable holding a command", "probe = \"id #{node['svc']['user']}\"\nexecute 'x' do\n  not_if probe\nend",
 			`execute("x", not_if=probe)`, 0},
+		{"a joined pattern", "parts = ['pgrep %s', 'grep -q %s']\nexecute 'x' do\n  not_if parts.join(' | ') % [node['svc']['name'], 'up']\nend",
+			`execute("x", not_if=rb_format(" | ".join(parts), node["svc"]["name"], "up"))`, 0},
 		{"a value that is no string stays a TODO", "execute 'x' do\n  not_if node['svc']['check']\nend",
 			`todo("r.rb:2: not_if")`, 1},
 	})

@@ -1223,8 +1223,8 @@ func (e *emitter) guard(c *ruby.CallExpr) guard {
 }
 
 // stringExpr reports whether x is a string by its form: a literal, a
-// format or String#% of a literal pattern, a + with a string operand, or
-// a local variable known to hold a string.
+// format or String#% of a string pattern, a + with a string operand, a
+// join or to_s, or a local variable known to hold a string.
 func (e *emitter) stringExpr(x ruby.Expr) bool {
 	switch v := x.(type) {
 	case *ruby.StrLit:
@@ -1232,8 +1232,7 @@ func (e *emitter) stringExpr(x ruby.Expr) bool {
 	case *ruby.BinaryExpr:
 		switch v.Op {
 		case "%":
-			_, ok := v.L.(*ruby.StrLit)
-			return ok
+			return e.stringExpr(v.L)
 		case "+":
 			return e.stringExpr(v.L) || e.stringExpr(v.R)
 		}
@@ -1241,6 +1240,9 @@ func (e *emitter) stringExpr(x ruby.Expr) bool {
 		if v.Recv == nil && (v.Name == "format" || v.Name == "sprintf") && len(v.Args) > 0 && v.Block == nil {
 			_, ok := v.Args[0].(*ruby.StrLit)
 			return ok
+		}
+		if v.Recv != nil && (v.Name == "join" || v.Name == "to_s") && v.Block == nil {
+			return true
 		}
 	case *ruby.IdentRef:
 		return e.vars[v.Name].typ == "str"
