@@ -447,3 +447,17 @@ func TestTranslate_ComputedCommandGuards(t *testing.T) {
 			`todo("r.rb:2: not_if")`, 1},
 	})
 }
+
+// TestTranslate_FileUserIsOwner: Chef's file resources take user as
+// another name of owner; other kinds keep their user.
+func TestTranslate_FileUserIsOwner(t *testing.T) {
+	runRecipeCases(t, []recipeCase{
+		{"file", "file '/etc/app.conf' do\n  user 'app'\n  group 'app'\nend", `file("/etc/app.conf", owner="app", group="app")`, 0},
+		{"directory", "directory '/srv/app' do\n  user node['app']['user']\nend", `directory("/srv/app", owner=node["app"]["user"])`, 0},
+		{"template", "template '/etc/app.ini' do\n  source 'app.ini.erb'\n  user 'app'\nend", `template("/etc/app.ini", source="app.ini.tmpl", owner="app")`, 0},
+		{"cookbook_file", "cookbook_file '/etc/app.key' do\n  user 'root'\nend", `cookbook_file("/etc/app.key", owner="root")`, 0},
+		{"remote_file", "remote_file '/tmp/app.tgz' do\n  source 'https://example.org/app.tgz'\n  user 'app'\nend", `owner="app"`, 0},
+		{"conditional", "file '/etc/app.conf' do\n  user node['app']['user'] if node['app']['user']\nend", `{"owner": node["app"]["user"]}`, 0},
+		{"execute keeps user", "execute 'make' do\n  user 'build'\nend", `execute("make", user="build")`, 0},
+	})
+}

@@ -221,6 +221,10 @@ type kwarg struct {
 }
 
 // pathKinds are the kinds named by the path their path property sets.
+// securableKinds are the kinds of Chef's file resources, which take
+// user as another name of owner (Chef::Mixin::Securable).
+var securableKinds = map[string]bool{"file": true, "template": true, "cookbook_file": true, "remote_file": true, "directory": true, "remote_directory": true}
+
 var pathKinds = map[string]bool{"file": true, "template": true, "cookbook_file": true, "remote_file": true, "directory": true}
 
 type resourceBuild struct {
@@ -583,6 +587,9 @@ func (e *emitter) property(rb *resourceBuild, kind, chefKind string, ps *ruby.St
 			e.customProperty(rb, ck, c) // custom.go
 			return nil
 		}
+	}
+	if prop == "user" && securableKinds[kind] {
+		prop = "owner" // Chef's file resources take user as owner
 	}
 	one := func() ruby.Expr {
 		if len(c.Args) != 1 {
