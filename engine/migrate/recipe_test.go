@@ -1,6 +1,8 @@
 package migrate
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -460,4 +462,43 @@ func TestTranslate_FileUserIsOwner(t *testing.T) {
 		{"conditional", "file '/etc/app.conf' do\n  user node['app']['user'] if node['app']['user']\nend", `{"owner": node["app"]["user"]}`, 0},
 		{"execute keeps user", "execute 'make' do\n  user 'build'\nend", `execute("make", user="build")`, 0},
 	})
+}
+
+// TestMigrate_RecipeMixesInLibraryModule: a recipe's extend or include
+// of a library module migrate translated needs nothing (the helpers are
+// loaded where the recipe calls them); a module it does not know stays
+// a TODO.
+func TestMigrate_RecipeMixesInLibraryModule(t *testing.T) {
+	lib := "module Kit\n  module Pkg\n    def kit_pkg(family)\n      family == 'debian' ? 'kit-deb' : 'kit-rpm'\n    end\n  end\nend\n"
+	for _, tc := range []struct {
+		recipe string
+		todos  int
+		want   string
+	}{
+		{"extend Kit::Pkg\npackage kit_pkg(node['platform_family'])\n", 0, "# extend Kit::Pkg: the library module's helpers"},
+		{"include ::Kit::Pkg\npackage kit_pkg(node['platform_family'])\n", 0, "# include Kit::Pkg: the library module's helpers"},
+		{"extend Other::Helpers\npackage kit_pkg(node['platform_family'])\n", 1, `todo("kit/recipes/default.rb:1: extend")`},
+	} {
+		out, r := crCookbook(t, map[string]string{"libraries/pkg.rb": lib, "recipes/default.rb": tc.recipe}, "include_recipe 'kit'\n")
+		if len(r.Todos) != tc.todos {
+			t.Errorf("%s: TODOs %v, want %d", tc.recipe, r.Todos, tc.todos)
+		}
+		star, err := os.ReadFile(filepath.Join(out, "cookbooks", "kit", "recipes", "default.star"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(star), tc.want) {
+			t.Errorf("%s:\n%s\nwant it to contain %s", tc.recipe, star, tc.want)
+		}
+		if tc.todos > 0 {
+			continue
+		}
+		c, err := compileTestRun(t, out, false)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.recipe, err)
+		}
+		if got := c.Resources[0].Base().Address(); got != "package[kit-deb]" {
+			t.Errorf("%s: resource %s, want package[kit-deb]", tc.recipe, got)
+		}
+	}
 }

@@ -32,6 +32,14 @@ func (e *emitter) emitCallStmt(s *ruby.Stmt, c *ruby.CallExpr, ind int) {
 		e.line(ind, "# "+commentText(strings.TrimSpace(e.src[s.Line-1]))+": library helpers, loaded where the recipe calls them")
 		return
 	}
+	if c.Recv == nil && (c.Name == "include" || c.Name == "extend") && len(c.Args) == 1 && c.Block == nil {
+		if m, ok := c.Args[0].(*ruby.ConstRef); ok && e.lib.hasModule(m.Path) {
+			// the recipe mixes in a library module: its translated
+			// helpers are functions the recipe loads where it calls them
+			e.line(ind, "# "+c.Name+" "+strings.TrimPrefix(m.Path, "::")+": the library module's helpers, loaded where the recipe calls them")
+			return
+		}
+	}
 	if c.Recv == nil {
 		if kind, ok := chefResource(c.Name); ok && (len(c.Args) > 0 || c.Block != nil) {
 			e.emitResource(s, c, kind, ind)
