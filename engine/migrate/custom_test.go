@@ -844,6 +844,55 @@ end
 	}
 }
 
+// TestMigrate_LogAtTheEndOfABody: a Chef::Log call that ends a method or
+// an action, bare or under a modifier if, is a statement (the log
+// resource), not the body's value.
+func TestMigrate_LogAtTheEndOfABody(t *testing.T) {
+	files := map[string]string{"resources/lg.rb": `property :loud, [true, false], default: false
+action :run do
+  write_marker(new_resource.loud)
+  Chef::Log.warn('kit ran loudly') if new_resource.loud
+end
+
+action_class do
+  def write_marker(loud)
+    file '/tmp/kit-marker'
+    Chef::Log.info('marker written') if loud
+    Chef::Log.debug('quietly') unless loud
+  end
+end
+`}
+	for _, tc := range []struct {
+		recipe string
+		want   []string
+	}{
+		{"kit_lg 'a'\n", []string{"file[/tmp/kit-marker]", "log[quietly]"}},
+		{"kit_lg 'b' do\n  loud true\nend\n", []string{"file[/tmp/kit-marker]", "log[marker written]", "log[kit ran loudly]"}},
+	} {
+		out, r := crCookbook(t, files, tc.recipe)
+		if len(r.Todos) > 0 {
+			t.Errorf("%s: TODOs %v", tc.recipe, r.Todos)
+		}
+		c, err := compileTestRun(t, out, false)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.recipe, err)
+		}
+		cu, ok := c.Resources[0].(*engine.Custom)
+		if !ok {
+			t.Fatalf("%s: resource 0 is %T", tc.recipe, c.Resources[0])
+		}
+		var inner []string
+		for _, rs := range cu.InnerRes {
+			for _, x := range rs {
+				inner = append(inner, x.Base().Address())
+			}
+		}
+		if !reflect.DeepEqual(inner, tc.want) {
+			t.Errorf("%s: inner resources %v, want %v", tc.recipe, inner, tc.want)
+		}
+	}
+}
+
 // TestPartialPath: `use NAME` reads NAME's directory under resources/
 // and its base name with one leading underscore, as Chef does.
 func TestPartialPath(t *testing.T) {

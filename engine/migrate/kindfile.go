@@ -923,6 +923,11 @@ func (e *emitter) returning(body []*ruby.Stmt, ind int) {
 	}
 	switch last.X.(type) {
 	case *ruby.IfExpr, *ruby.CaseExpr:
+		if !valueTail(e, last.X) {
+			// no branch ends in a value: statements, and None
+			e.body(body, ind)
+			return
+		}
 		// a trailing if or case: each branch returns its value
 		inDef := e.inDef
 		defer func() { e.inDef = inDef }()
@@ -965,6 +970,33 @@ func unmemo(body []*ruby.Stmt) []*ruby.Stmt {
 	return append(append([]*ruby.Stmt(nil), body[:len(body)-1]...), &v)
 }
 
+// valueTail reports whether a branch of the trailing if or case x (or
+// of one nested in it) ends in a value.
+func valueTail(e *emitter, x ruby.Expr) bool {
+	ends := func(b []*ruby.Stmt) bool {
+		return len(b) > 0 && valueTail(e, b[len(b)-1].X)
+	}
+	switch v := x.(type) {
+	case *ruby.IfExpr:
+		for _, b := range v.Bodies {
+			if ends(b) {
+				return true
+			}
+		}
+		return ends(v.Else)
+	case *ruby.CaseExpr:
+		for _, b := range v.Bodies {
+			if ends(b) {
+				return true
+			}
+		}
+		return ends(v.Else)
+	case *ruby.JumpExpr:
+		return true
+	}
+	return isValueStmt(e, x)
+}
+
 func isValueStmt(e *emitter, x ruby.Expr) bool {
 	switch v := x.(type) {
 	case *ruby.StrLit, *ruby.IndexExpr, *ruby.BinaryExpr, *ruby.TernaryExpr, *ruby.ArrayLit, *ruby.HashLit,
@@ -984,6 +1016,9 @@ func isValueStmt(e *emitter, x ruby.Expr) bool {
 				return false
 			}
 			return v.Block == nil
+		}
+		if cr, ok := v.Recv.(*ruby.ConstRef); ok && strings.TrimPrefix(cr.Path, "::") == "Chef::Log" {
+			return false // a log message is a statement (the log resource), not the value
 		}
 		return v.Block == nil || v.Name == "map" || v.Name == "select" || v.Name == "reject"
 	}
