@@ -502,3 +502,28 @@ func TestMigrate_RecipeMixesInLibraryModule(t *testing.T) {
 		}
 	}
 }
+
+// TestTranslate_BareNodeMethods: an attribute file (and an old recipe)
+// reads the node's ipaddress, hostname and the like by their bare names,
+// as node['ipaddress'] and so on; in a recipe hostname is the resource.
+func TestTranslate_BareNodeMethods(t *testing.T) {
+	runRecipeCases(t, []recipeCase{
+		{"ipaddress", "execute \"bind #{ipaddress}\"", `execute("bind %s" % node.ipaddress)`, 0},
+		{"fqdn", "file '/etc/who' do\n  content 'I am ' + fqdn\nend", `content="I am " + node.fqdn`, 0},
+		{"in a recipe hostname is the resource", "x = hostname\npackage x", `todo("r.rb:1: hostname")`, 1},
+		{"platform in a condition", "package 'x' if platform == 'ubuntu' && platform_version.to_f >= 22.04",
+			`if node.platform == "ubuntu"`, 0},
+		{"macaddress and domain", "x = [macaddress, domain, ip6address]\npackage x", `x = [node["macaddress"], node["domain"], node["ip6address"]]`, 0},
+		{"a local of the same name is the local", "hostname = 'db1'\npackage hostname", "hostname = \"db1\"\npackage(hostname)", 0},
+	})
+	for _, tc := range []struct{ src, want string }{
+		{"default['app']['bind'] = ipaddress\n", `default["app"]["bind"] = node.ipaddress`},
+		{"default['app']['name'] = \"#{hostname}.#{domain}\"\n", `node.hostname`},
+		{"default['app']['pkg'] = platform_family == 'debian' ? 'a' : 'b'\n", `node.platform_family == "debian"`},
+	} {
+		got, todos := translateRuby("attributes/default.rb", kindAttributes, "cb", "default", tc.src)
+		if len(todos) > 0 || !strings.Contains(got, tc.want) {
+			t.Errorf("%s:\n%s\nTODOs %v; want it to contain %s", tc.src, got, todos, tc.want)
+		}
+	}
+}
