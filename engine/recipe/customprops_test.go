@@ -99,6 +99,40 @@ def action_x(r):
 	}
 }
 
+// TestCompile_CustomFloatCurrentValue: a current value of a float
+// property read as a string or a whole number compares as the float.
+func TestCompile_CustomFloatCurrentValue(t *testing.T) {
+	kind := `property("version", float, default=6.0)
+def probes(r):
+    return {"cur": "cat /etc/version"}
+def load_current(r, out):
+    return json.decode(out["cur"].stdout)
+def action_set(r):
+    execute("set version", command="echo %s > /etc/version" % r.version)
+`
+	c := mustCompile(t, `t_k("v")`, map[string]string{"resources/k.star": kind})
+	x := customOf(t, c, 0)
+	for _, tc := range []struct {
+		stdout string
+		want   any
+	}{
+		{`{"version": "6.5"}`, 6.5},
+		{`{"version": 6}`, 6.0},
+		{`{"version": 5.5}`, 5.5},
+		{`{"version": "six"}`, "six"},
+	} {
+		cur, _, err := x.LoadCurrent(map[string]engine.ShellResult{"cur": {Stdout: tc.stdout}})
+		if err != nil || cur["version"] != tc.want {
+			t.Errorf("%s: current %#v, %v; want %#v", tc.stdout, cur["version"], err, tc.want)
+		}
+	}
+	p := engine.NewProbed()
+	p.SetShell("cat /etc/version", engine.ShellResult{Stdout: `{"version": 6}`})
+	if d, err := x.Check("set", p); err != nil || !d.Empty() {
+		t.Errorf("6 read for 6.0: %q, %v; want up to date", d.Changes, err)
+	}
+}
+
 // TestCompile_CustomPropertyTypeErrors: a bad type list is an error at
 // the property's line.
 func TestCompile_CustomPropertyTypeErrors(t *testing.T) {
