@@ -68,6 +68,8 @@ type crProp struct {
 type crCtx struct {
 	k       *crKind
 	helpers map[string]bool // action_class and resource methods: f(r, ...)
+	// defs are the methods of the kind's own files, by name
+	defs map[string]*ruby.DefExpr
 	// kwHelpers are the helpers with keyword parameters (name:): a
 	// call's trailing hash gives them as keywords
 	kwHelpers map[string]bool
@@ -279,8 +281,9 @@ func (k *crKind) hasProp(prop string) bool {
 // rubyTypeNames maps Chef's property types to converge's.
 var rubyTypeNames = map[string]string{
 	"String": "str", "Symbol": "str", "Integer": "int", "Fixnum": "int", "Array": "list",
-	"Hash": "dict", "TrueClass": "bool", "FalseClass": "bool",
-	"Regexp": "str", // a regular expression is its pattern string (regex.go)
+	"Hash": "dict", "TrueClass": "bool", "FalseClass": "bool", "Float": "float",
+	"Numeric": "(int, float)", // either, as Ruby's Integer and Float are Numeric
+	"Regexp":  "str",          // a regular expression is its pattern string (regex.go)
 }
 
 // propType is the converge type of `property :name, TYPE, opts` (or an
@@ -349,6 +352,11 @@ func typeExpr(name string, t ruby.Expr) (string, string) {
 				if why != "" {
 					return "", why
 				}
+				if s == "(int, float)" {
+					add("int")
+					add("float")
+					continue
+				}
 				add(s)
 			default:
 				return "", "a type list converge does not read"
@@ -380,6 +388,8 @@ func literalType(x ruby.Expr) (string, string) {
 		return "str", ""
 	case *ruby.IntLit:
 		return "int", ""
+	case *ruby.FloatLit:
+		return "float", ""
 	case *ruby.BoolLit:
 		return "bool", ""
 	case *ruby.ArrayLit:

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -725,6 +726,173 @@ end
 	}
 }
 
+// TestMigrate_CustomNumericProperties: Chef's Float and Numeric
+// properties are float and (int, float), and take the values Chef's do.
+func TestMigrate_CustomNumericProperties(t *testing.T) {
+	files := map[string]string{"resources/rel.rb": `property :release, Float, default: 1.0
+property :weight, Numeric, default: 3
+property :seen, [Float, String, nil]
+action :pin do
+  file "/etc/kit-#{new_resource.release}" do
+    content "#{new_resource.weight}"
+  end
+end
+`}
+	for _, tc := range []struct {
+		recipe string
+		want   map[string]any
+		file   string
+	}{
+		{"kit_rel 'a'\n", map[string]any{"release": 1.0, "weight": int64(3), "seen": nil}, "file[/etc/kit-1.0]"},
+		{"kit_rel 'b' do\n  release 2.5\n  weight 0.75\n  seen '2.4'\nend\n", map[string]any{"release": 2.5, "weight": 0.75, "seen": "2.4"}, "file[/etc/kit-2.5]"},
+	} {
+		out, r := crCookbook(t, files, tc.recipe)
+		if len(r.Todos) > 0 {
+			t.Errorf("%s: TODOs %v", tc.recipe, r.Todos)
+		}
+		c, err := compileTestRun(t, out, false)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.recipe, err)
+		}
+		cu, ok := c.Resources[0].(*engine.Custom)
+		if !ok {
+			t.Fatalf("%s: resource 0 is %T", tc.recipe, c.Resources[0])
+		}
+		got := map[string]any{}
+		for _, p := range cu.Props {
+			got[p.Name] = p.Value
+		}
+		if !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%s:\n got %#v\nwant %#v", tc.recipe, got, tc.want)
+		}
+		var inner []string
+		for _, rs := range cu.InnerRes {
+			for _, x := range rs {
+				inner = append(inner, x.Base().Address())
+			}
+		}
+		if !slices.Contains(inner, tc.file) {
+			t.Errorf("%s: inner resources %v, want %s", tc.recipe, inner, tc.file)
+		}
+	}
+}
+
+// TestMigrate_CoerceCallsLaterMethod: a coerce proc and a lazy default
+// call the kind's own methods, defined after the properties (below a
+// private); a coerce with a plain default still reaches them. A method
+// that reads the resource is out of a coerce's reach: a TODO.
+func TestMigrate_CoerceCallsLaterMethod(t *testing.T) {
+	files := map[string]string{"resources/rc.rb": `property :path, String, name_property: true, coerce: proc { |p| expand(p) }
+property :home, String, default: 'here', coerce: proc { |p| expand(p) }
+property :conf, String, default: lazy { conf_in(home) }
+action :write do
+  file path do
+    content conf
+  end
+end
+
+private
+
+def expand(where)
+  where == 'here' ? ::File.join('/home', 'kit') : where
+end
+
+def conf_in(dir)
+  "#{dir}/kit.conf"
+end
+`}
+	for _, tc := range []struct {
+		recipe string
+		want   map[string]any
+	}{
+		{"kit_rc 'here'\n", map[string]any{"path": "/home/kit", "home": "/home/kit", "conf": "/home/kit/kit.conf"}},
+		{"kit_rc '/etc/kit' do\n  home '/srv'\nend\n", map[string]any{"path": "/etc/kit", "home": "/srv", "conf": "/srv/kit.conf"}},
+	} {
+		out, r := crCookbook(t, files, tc.recipe)
+		if len(r.Todos) > 0 {
+			t.Errorf("%s: TODOs %v", tc.recipe, r.Todos)
+		}
+		c, err := compileTestRun(t, out, false)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.recipe, err)
+		}
+		cu, ok := c.Resources[0].(*engine.Custom)
+		if !ok {
+			t.Fatalf("%s: resource 0 is %T", tc.recipe, c.Resources[0])
+		}
+		got := map[string]any{}
+		for _, p := range cu.Props {
+			got[p.Name] = p.Value
+		}
+		if !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%s:\n got %#v\nwant %#v", tc.recipe, got, tc.want)
+		}
+	}
+	reads := map[string]string{"resources/rc.rb": `property :base, String, default: '/srv'
+property :sub, String, coerce: proc { |v| under(v) }
+action :write do
+  directory sub
+end
+
+def under(v)
+  ::File.join(base, v)
+end
+`}
+	_, r := crCookbook(t, reads, "kit_rc 'x' do\n  sub 'a'\nend\n")
+	if len(r.Todos) != 1 || !strings.Contains(r.Todos[0].Why, "a method of the kind that reads the resource") {
+		t.Errorf("a coerce calling a method that reads the resource: TODOs %v", r.Todos)
+	}
+}
+
+// TestMigrate_LogAtTheEndOfABody: a Chef::Log call that ends a method or
+// an action, bare or under a modifier if, is a statement (the log
+// resource), not the body's value.
+func TestMigrate_LogAtTheEndOfABody(t *testing.T) {
+	files := map[string]string{"resources/lg.rb": `property :loud, [true, false], default: false
+action :run do
+  write_marker(new_resource.loud)
+  Chef::Log.warn('kit ran loudly') if new_resource.loud
+end
+
+action_class do
+  def write_marker(loud)
+    file '/tmp/kit-marker'
+    Chef::Log.info('marker written') if loud
+    Chef::Log.debug('quietly') unless loud
+  end
+end
+`}
+	for _, tc := range []struct {
+		recipe string
+		want   []string
+	}{
+		{"kit_lg 'a'\n", []string{"file[/tmp/kit-marker]", "log[quietly]"}},
+		{"kit_lg 'b' do\n  loud true\nend\n", []string{"file[/tmp/kit-marker]", "log[marker written]", "log[kit ran loudly]"}},
+	} {
+		out, r := crCookbook(t, files, tc.recipe)
+		if len(r.Todos) > 0 {
+			t.Errorf("%s: TODOs %v", tc.recipe, r.Todos)
+		}
+		c, err := compileTestRun(t, out, false)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.recipe, err)
+		}
+		cu, ok := c.Resources[0].(*engine.Custom)
+		if !ok {
+			t.Fatalf("%s: resource 0 is %T", tc.recipe, c.Resources[0])
+		}
+		var inner []string
+		for _, rs := range cu.InnerRes {
+			for _, x := range rs {
+				inner = append(inner, x.Base().Address())
+			}
+		}
+		if !reflect.DeepEqual(inner, tc.want) {
+			t.Errorf("%s: inner resources %v, want %v", tc.recipe, inner, tc.want)
+		}
+	}
+}
+
 // TestPartialPath: `use NAME` reads NAME's directory under resources/
 // and its base name with one leading underscore, as Chef does.
 func TestPartialPath(t *testing.T) {
@@ -755,6 +923,11 @@ func TestTypeExpr(t *testing.T) {
 		{"property :a, [String, Regexp]", "str", ""},
 		{"property :a, [String, Proc]", "", "the type Proc has no converge property type"},
 		{"property :a, [nil]", "", "a property whose only type is nil"},
+		{"property :release, Float, default: 2.5", "float", ""},
+		{"property :a, Numeric", "(int, float)", ""},
+		{"property :a, [Numeric, String, nil]", "(int, float, str, None)", ""},
+		{"property :a, [Float, Integer, nil]", "(float, int, None)", ""},
+		{"property :a, default: 0.5", "float", ""},
 	} {
 		stmts, _ := ruby.Parse(tc.src)
 		c := stmts[0].X.(*ruby.CallExpr)

@@ -884,11 +884,32 @@ func (e *emitter) selfCall(c *ruby.CallExpr) sx {
 	if why, ok := rubyOnly[c.Name]; ok {
 		no(c.Name, why)
 	}
+	if bareNodeMethods[c.Name] && len(c.Args) == 0 && c.Block == nil && !c.Parens && e.cr == nil && e.valueHelpers == nil && e.lib.lookup(c.Name) == nil {
+		if _, res := chefResource(c.Name); e.kind == kindAttributes || e.kind == kindRecipe && !res {
+			// an attribute file runs in the node, which reads these
+			// bare (ipaddress is node['ipaddress']), and old Chef's
+			// recipes did; in a recipe hostname is the resource
+			return e.expr(&ruby.IndexExpr{Line: c.Line, Recv: &ruby.CallExpr{Line: c.Line, Name: "node"},
+				Args: []ruby.Expr{&ruby.StrLit{Line: c.Line, Parts: []ruby.StrElem{{Lit: c.Name}}}}})
+		}
+	}
 	if _, ok := chefResource(c.Name); ok {
 		no(c.Name, "a resource used as a value")
 	}
 	if _, ok := attrRoots[c.Name]; ok && e.kind == kindAttributes && len(c.Args) == 0 && c.Block == nil {
 		return atom(attrRoots[c.Name])
+	}
+	if free, ok := e.valueHelpers[c.Name]; ok && c.Block == nil {
+		if !free {
+			no(c.Name+"(...)", "a method of the kind that reads the resource: converge coerces a value before the resource is complete, so a coerce has no resource to give it")
+		}
+		// a kind's method a coerce calls: it reads no resource
+		e.coerceCallsHelper = true
+		parts := []string{"None"}
+		for _, a := range c.Args {
+			parts = append(parts, e.expr(a).code)
+		}
+		return atom(helperStar(c.Name) + "(" + strings.Join(parts, ", ") + ")")
 	}
 	if v, ok := e.helperCall(c, ""); ok {
 		return v
@@ -1261,6 +1282,11 @@ func (e *emitter) versionConstraint(c *ruby.CallExpr) (sx, bool) {
 	v := `(lambda _v: [int(_x) for _x in (str(_v).split(".") + ["0", "0"])[:3]])(` + e.expr(c.Args[0]).code + ")"
 	return sx{code: v + " " + op[f[0]] + " [" + strings.Join(parts, ", ") + "]", prec: pCmp}, true
 }
+
+// bareNodeMethods are the node's attributes an attribute file or a
+// recipe reads by a bare name, as Chef's node method_missing gives them.
+var bareNodeMethods = map[string]bool{"ipaddress": true, "hostname": true, "fqdn": true, "domain": true,
+	"platform": true, "platform_family": true, "platform_version": true, "macaddress": true, "ip6address": true}
 
 // chefUtilsHelpers are the predicates of Chef's chef-utils (Chef >= 15.5)
 // that read facts converge has, written as the comparisons they make; a

@@ -65,11 +65,12 @@ func translateKind(k *crKind, kinds map[string]*crKind, resRel, src, provRel, pr
 	if provRel != "" {
 		pstmts, pcomments = ruby.Parse(provider)
 	}
-	helpers, kw := map[string]bool{}, map[string]bool{}
+	helpers, kw, defs := map[string]bool{}, map[string]bool{}, map[string]*ruby.DefExpr{}
 	for _, list := range [][]*ruby.Stmt{withPartials(k.dir, stmts, 0), pstmts} {
 		for _, d := range kindDefs(list) {
 			helpers[d.Name] = true
 			kw[d.Name] = len(d.Keywords) > 0
+			defs[d.Name] = d
 		}
 	}
 	delete(helpers, "load_current_resource")
@@ -84,7 +85,7 @@ func translateKind(k *crKind, kinds map[string]*crKind, resRel, src, provRel, pr
 		kw[md.d.Name] = len(md.d.Keywords) > 0
 	}
 	st.kwHelpers = kw
-	cr := &crCtx{k: k, helpers: helpers, kwHelpers: kw}
+	cr := &crCtx{k: k, helpers: helpers, kwHelpers: kw, defs: defs}
 	// the library helpers the kind calls, loaded at the top of its file
 	loads := map[string]map[string]bool{}
 	e := newEmitter(resRel, kindRecipe, k.cookbook, "", src, comments)
@@ -211,6 +212,10 @@ func (e *emitter) kindFile(st *kindState, stmts []*ruby.Stmt) {
 // returns false when it filed what it wrote as a function or action.
 func (e *emitter) kindStmt(st *kindState, s *ruby.Stmt) bool {
 	k := st.k
+	if v := visibility(s.X); v != "" {
+		e.line(0, "# "+v+": the methods below are functions of the kind's file, which its actions and properties call")
+		return true
+	}
 	switch x := s.X.(type) {
 	case *ruby.OpaqueExpr:
 		if x.Def == nil {
@@ -431,6 +436,7 @@ func (e *emitter) kindProperty(st *kindState, c *ruby.CallExpr) {
 		e.line(0, "# "+c.Name+" :name: every converge resource has its name (r.name)")
 		return
 	}
+	e.coerceCallsHelper = false
 	if starKeywords[name] || !isASCIIIdent(name) || strings.ContainsAny(name, "?!") {
 		no(c.Name+" :"+name, "the name is not a Starlark identifier")
 	}
@@ -563,6 +569,17 @@ func (e *emitter) kindProperty(st *kindState, c *ruby.CallExpr) {
 			}
 		}
 	}
+	if e.coerceCallsHelper {
+		// converge coerces a plain default when the file loads, before
+		// the functions below it exist; a default computed from the
+		// resource is coerced when the resource is declared, as Chef
+		// coerces a default when it is read
+		for i, a := range args {
+			if strings.HasPrefix(a, "default=") && !strings.HasPrefix(a, "default=lambda ") && !strings.HasPrefix(a, "default=_default_") {
+				args[i] = "default=lambda r: " + strings.TrimPrefix(a, "default=")
+			}
+		}
+	}
 	if len(note) > 0 {
 		e.line(0, "# "+name+": "+strings.Join(note, ", ")+": converge identifies a resource by its name")
 	}
@@ -679,9 +696,19 @@ func (e *emitter) coerceFn(what, fn string, v ruby.Expr) string {
 		no(what, "only proc { |value| ... } is translated")
 	}
 	defer within(what)
-	cr := e.cr
-	defer func() { e.cr = cr }()
+	cr, vh := e.cr, e.valueHelpers
+	defer func() { e.cr, e.valueHelpers = cr, vh }()
 	e.cr = nil // no r: a property name is not a value here
+	e.valueHelpers = nil
+	if cr != nil {
+		// Chef runs the proc in the resource: it may call the kind's
+		// methods, defined before or after the property
+		e.valueHelpers = map[string]bool{}
+		for name := range cr.defs {
+			// false: a method that reads the resource
+			e.valueHelpers[name] = valueHelper(cr, name, map[string]bool{})
+		}
+	}
 	e.vars = map[string]varInfo{}
 	param := e.bind(pc.Block.Params[0], "")
 	body := pc.Block.Body
@@ -708,6 +735,59 @@ func (e *emitter) coerceFn(what, fn string, v ruby.Expr) string {
 	e.line(0, "def "+fn+"("+param+"):")
 	e.blockFunc(body)
 	return fn
+}
+
+// visibility is x when it is a bare private, protected or public, which
+// in a kind's file changes no translation; "" for anything else.
+func visibility(x ruby.Expr) string {
+	name := ""
+	switch v := x.(type) {
+	case *ruby.IdentRef:
+		name = v.Name
+	case *ruby.CallExpr:
+		if v.Recv != nil || len(v.Args) > 0 || v.Block != nil {
+			return ""
+		}
+		name = v.Name
+	}
+	if name == "private" || name == "protected" || name == "public" {
+		return name
+	}
+	return ""
+}
+
+// valueHelper reports whether the kind's method name reads only its
+// arguments (no property, new_resource, instance variable or self, and
+// calls only methods that do the same), so that a coerce, which has no
+// resource at hand, may call it with None for the resource.
+func valueHelper(cr *crCtx, name string, seen map[string]bool) bool {
+	d := cr.defs[name]
+	if d == nil || !cr.helpers[name] || len(d.Keywords) > 0 {
+		return false
+	}
+	if seen[name] {
+		return true // recursion: decided by the rest of the body
+	}
+	seen[name] = true
+	ok := true
+	ruby.InspectStmts(d.Body, func(x ruby.Expr) bool {
+		switch v := x.(type) {
+		case *ruby.IVarRef, *ruby.SelfLit:
+			ok = false
+		case *ruby.CallExpr:
+			if v.Recv != nil {
+				break
+			}
+			switch {
+			case v.Name == "new_resource" || v.Name == "current_resource" || cr.k.hasProp(v.Name) || commonReadable[v.Name]:
+				ok = false
+			case cr.helpers[v.Name] && !valueHelper(cr, v.Name, seen):
+				ok = false
+			}
+		}
+		return ok
+	})
+	return ok
 }
 
 // callbacks is the validate=... of `callbacks: { 'message' => lambda
@@ -866,6 +946,11 @@ func (e *emitter) returning(body []*ruby.Stmt, ind int) {
 	}
 	switch last.X.(type) {
 	case *ruby.IfExpr, *ruby.CaseExpr:
+		if !valueTail(e, last.X) {
+			// no branch ends in a value: statements, and None
+			e.body(body, ind)
+			return
+		}
 		// a trailing if or case: each branch returns its value
 		inDef := e.inDef
 		defer func() { e.inDef = inDef }()
@@ -920,6 +1005,33 @@ func unmemo(body []*ruby.Stmt) []*ruby.Stmt {
 	return append(append([]*ruby.Stmt(nil), body[:len(body)-1]...), &v)
 }
 
+// valueTail reports whether a branch of the trailing if or case x (or
+// of one nested in it) ends in a value.
+func valueTail(e *emitter, x ruby.Expr) bool {
+	ends := func(b []*ruby.Stmt) bool {
+		return len(b) > 0 && valueTail(e, b[len(b)-1].X)
+	}
+	switch v := x.(type) {
+	case *ruby.IfExpr:
+		for _, b := range v.Bodies {
+			if ends(b) {
+				return true
+			}
+		}
+		return ends(v.Else)
+	case *ruby.CaseExpr:
+		for _, b := range v.Bodies {
+			if ends(b) {
+				return true
+			}
+		}
+		return ends(v.Else)
+	case *ruby.JumpExpr:
+		return true
+	}
+	return isValueStmt(e, x)
+}
+
 func isValueStmt(e *emitter, x ruby.Expr) bool {
 	switch v := x.(type) {
 	case *ruby.StrLit, *ruby.IndexExpr, *ruby.BinaryExpr, *ruby.TernaryExpr, *ruby.ArrayLit, *ruby.HashLit,
@@ -939,6 +1051,9 @@ func isValueStmt(e *emitter, x ruby.Expr) bool {
 				return false
 			}
 			return v.Block == nil
+		}
+		if cr, ok := v.Recv.(*ruby.ConstRef); ok && strings.TrimPrefix(cr.Path, "::") == "Chef::Log" {
+			return false // a log message is a statement (the log resource), not the value
 		}
 		return v.Block == nil || v.Name == "map" || v.Name == "select" || v.Name == "reject"
 	}

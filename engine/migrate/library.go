@@ -70,6 +70,21 @@ func (l *library) lookup(name string) *helper {
 	return l.helpers[name]
 }
 
+// hasModule reports whether a helper the libraries define (the
+// cookbook's or a dependency's) is a method of the Ruby module path.
+func (l *library) hasModule(path string) bool {
+	if l == nil {
+		return false
+	}
+	path = strings.TrimPrefix(path, "::")
+	for _, h := range l.helpers {
+		if h.module == path {
+			return true
+		}
+	}
+	return false
+}
+
 var (
 	defHeadRe = regexp.MustCompile(`^\s*def\s+(self\.)?([a-z_][A-Za-z0-9_]*[?!]?)\s*(?:\((.*)\)|(\s[^#]*))?\s*(?:#.*)?$`)
 	modHeadRe = regexp.MustCompile(`^\s*(module|class)\s+((?:::)?[A-Z][A-Za-z0-9_]*(?:::[A-Z][A-Za-z0-9_]*)*)\s*(?:[;#].*)?$`)

@@ -1,6 +1,8 @@
 package migrate
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -435,5 +437,105 @@ func TestTranslateAttributes_FileCachePathIsATodo(t *testing.T) {
 	got, todos := translateRuby("a.rb", kindAttributes, "cb", "default", "default['x']['dir'] = Chef::Config[:file_cache_path]\n")
 	if len(todos) != 1 || !strings.Contains(todos[0].Why, "/var/cache/converge") {
 		t.Errorf("todos = %v\n%s", todos, got)
+	}
+}
+
+// TestTranslate_ComputedCommandGuards: a guard given a string built by
+// String#%, format or + (or a variable holding one) is a command, passed
+// to the shell as Chef passes it: the values are not quoted.
+func TestTranslate_ComputedCommandGuards(t *testing.T) {
+	runRecipeCases(t, []recipeCase{
+		{"percent with a list", "execute 'x' do\n  not_if \"pgrep -u %s %s\" % [node['svc']['user'], 'worker']\nend",
+			`execute("x", not_if="pgrep -u %s %s" % (rb_to_s(node["svc"]["user"]), "worker"))`, 0},
+		{"percent with one value", "execute 'x' do\n  only_if 'test -s %s' % node['svc']['pidfile']\nend",
+			`execute("x", only_if="test -s %s" % rb_to_s(node["svc"]["pidfile"]))`, 0},
+		{"format", "execute 'x' do\n  only_if format('getent group %s', node['svc']['group'])\nend",
+			`only_if="getent group %s" % (rb_to_s(node["svc"]["group"]),)`, 0},
+		{"concatenation", "execute 'x' do\n  not_if 'ls ' + node['svc']['dir'] + '/ready'\nend",
+			`execute("x", not_if="ls " + node["svc"]["dir"] + "/ready")`, 0},
+		{"a variable holding a command", "probe = \"id #{node['svc']['user']}\"\nexecute 'x' do\n  not_if probe\nend",
+			`execute("x", not_if=probe)`, 0},
+		{"a joined pattern", "parts = ['pgrep %s', 'grep -q %s']\nexecute 'x' do\n  not_if parts.join(' | ') % [node['svc']['name'], 'up']\nend",
+			`execute("x", not_if=rb_format(" | ".join(parts), node["svc"]["name"], "up"))`, 0},
+		{"a value that is no string stays a TODO", "execute 'x' do\n  not_if node['svc']['check']\nend",
+			`todo("r.rb:2: not_if")`, 1},
+	})
+}
+
+// TestTranslate_FileUserIsOwner: Chef's file resources take user as
+// another name of owner; other kinds keep their user.
+func TestTranslate_FileUserIsOwner(t *testing.T) {
+	runRecipeCases(t, []recipeCase{
+		{"file", "file '/etc/app.conf' do\n  user 'app'\n  group 'app'\nend", `file("/etc/app.conf", owner="app", group="app")`, 0},
+		{"directory", "directory '/srv/app' do\n  user node['app']['user']\nend", `directory("/srv/app", owner=node["app"]["user"])`, 0},
+		{"template", "template '/etc/app.ini' do\n  source 'app.ini.erb'\n  user 'app'\nend", `template("/etc/app.ini", source="app.ini.tmpl", owner="app")`, 0},
+		{"cookbook_file", "cookbook_file '/etc/app.key' do\n  user 'root'\nend", `cookbook_file("/etc/app.key", owner="root")`, 0},
+		{"remote_file", "remote_file '/tmp/app.tgz' do\n  source 'https://example.org/app.tgz'\n  user 'app'\nend", `owner="app"`, 0},
+		{"conditional", "file '/etc/app.conf' do\n  user node['app']['user'] if node['app']['user']\nend", `{"owner": node["app"]["user"]}`, 0},
+		{"execute keeps user", "execute 'make' do\n  user 'build'\nend", `execute("make", user="build")`, 0},
+	})
+}
+
+// TestMigrate_RecipeMixesInLibraryModule: a recipe's extend or include
+// of a library module migrate translated needs nothing (the helpers are
+// loaded where the recipe calls them); a module it does not know stays
+// a TODO.
+func TestMigrate_RecipeMixesInLibraryModule(t *testing.T) {
+	lib := "module Kit\n  module Pkg\n    def kit_pkg(family)\n      family == 'debian' ? 'kit-deb' : 'kit-rpm'\n    end\n  end\nend\n"
+	for _, tc := range []struct {
+		recipe string
+		todos  int
+		want   string
+	}{
+		{"extend Kit::Pkg\npackage kit_pkg(node['platform_family'])\n", 0, "# extend Kit::Pkg: the library module's helpers"},
+		{"include ::Kit::Pkg\npackage kit_pkg(node['platform_family'])\n", 0, "# include Kit::Pkg: the library module's helpers"},
+		{"extend Other::Helpers\npackage kit_pkg(node['platform_family'])\n", 1, `todo("kit/recipes/default.rb:1: extend")`},
+	} {
+		out, r := crCookbook(t, map[string]string{"libraries/pkg.rb": lib, "recipes/default.rb": tc.recipe}, "include_recipe 'kit'\n")
+		if len(r.Todos) != tc.todos {
+			t.Errorf("%s: TODOs %v, want %d", tc.recipe, r.Todos, tc.todos)
+		}
+		star, err := os.ReadFile(filepath.Join(out, "cookbooks", "kit", "recipes", "default.star"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(star), tc.want) {
+			t.Errorf("%s:\n%s\nwant it to contain %s", tc.recipe, star, tc.want)
+		}
+		if tc.todos > 0 {
+			continue
+		}
+		c, err := compileTestRun(t, out, false)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.recipe, err)
+		}
+		if got := c.Resources[0].Base().Address(); got != "package[kit-deb]" {
+			t.Errorf("%s: resource %s, want package[kit-deb]", tc.recipe, got)
+		}
+	}
+}
+
+// TestTranslate_BareNodeMethods: an attribute file (and an old recipe)
+// reads the node's ipaddress, hostname and the like by their bare names,
+// as node['ipaddress'] and so on; in a recipe hostname is the resource.
+func TestTranslate_BareNodeMethods(t *testing.T) {
+	runRecipeCases(t, []recipeCase{
+		{"ipaddress", "execute \"bind #{ipaddress}\"", `execute("bind %s" % node.ipaddress)`, 0},
+		{"fqdn", "file '/etc/who' do\n  content 'I am ' + fqdn\nend", `content="I am " + node.fqdn`, 0},
+		{"in a recipe hostname is the resource", "x = hostname\npackage x", `todo("r.rb:1: hostname")`, 1},
+		{"platform in a condition", "package 'x' if platform == 'ubuntu' && platform_version.to_f >= 22.04",
+			`if node.platform == "ubuntu"`, 0},
+		{"macaddress and domain", "x = [macaddress, domain, ip6address]\npackage x", `x = [node["macaddress"], node["domain"], node["ip6address"]]`, 0},
+		{"a local of the same name is the local", "hostname = 'db1'\npackage hostname", "hostname = \"db1\"\npackage(hostname)", 0},
+	})
+	for _, tc := range []struct{ src, want string }{
+		{"default['app']['bind'] = ipaddress\n", `default["app"]["bind"] = node.ipaddress`},
+		{"default['app']['name'] = \"#{hostname}.#{domain}\"\n", `node.hostname`},
+		{"default['app']['pkg'] = platform_family == 'debian' ? 'a' : 'b'\n", `node.platform_family == "debian"`},
+	} {
+		got, todos := translateRuby("attributes/default.rb", kindAttributes, "cb", "default", tc.src)
+		if len(todos) > 0 || !strings.Contains(got, tc.want) {
+			t.Errorf("%s:\n%s\nTODOs %v; want it to contain %s", tc.src, got, todos, tc.want)
+		}
 	}
 }

@@ -32,6 +32,14 @@ func (e *emitter) emitCallStmt(s *ruby.Stmt, c *ruby.CallExpr, ind int) {
 		e.line(ind, "# "+commentText(strings.TrimSpace(e.src[s.Line-1]))+": library helpers, loaded where the recipe calls them")
 		return
 	}
+	if c.Recv == nil && (c.Name == "include" || c.Name == "extend") && len(c.Args) == 1 && c.Block == nil {
+		if m, ok := c.Args[0].(*ruby.ConstRef); ok && e.lib.hasModule(m.Path) {
+			// the recipe mixes in a library module: its translated
+			// helpers are functions the recipe loads where it calls them
+			e.line(ind, "# "+c.Name+" "+strings.TrimPrefix(m.Path, "::")+": the library module's helpers, loaded where the recipe calls them")
+			return
+		}
+	}
 	if c.Recv == nil {
 		if kind, ok := chefResource(c.Name); ok && (len(c.Args) > 0 || c.Block != nil) {
 			e.emitResource(s, c, kind, ind)
@@ -241,6 +249,10 @@ type kwarg struct {
 }
 
 // pathKinds are the kinds named by the path their path property sets.
+// securableKinds are the kinds of Chef's file resources, which take
+// user as another name of owner (Chef::Mixin::Securable).
+var securableKinds = map[string]bool{"file": true, "template": true, "cookbook_file": true, "remote_file": true, "directory": true, "remote_directory": true}
+
 var pathKinds = map[string]bool{"file": true, "template": true, "cookbook_file": true, "remote_file": true, "directory": true}
 
 type resourceBuild struct {
@@ -603,6 +615,9 @@ func (e *emitter) property(rb *resourceBuild, kind, chefKind string, ps *ruby.St
 			e.customProperty(rb, ck, c) // custom.go
 			return nil
 		}
+	}
+	if prop == "user" && securableKinds[kind] {
+		prop = "owner" // Chef's file resources take user as owner
 	}
 	one := func() ruby.Expr {
 		if len(c.Args) != 1 {
@@ -1233,8 +1248,41 @@ func (e *emitter) guard(c *ruby.CallExpr) guard {
 	if sl, ok := c.Args[0].(*ruby.StrLit); ok {
 		return guard{code: e.str(sl).code, shell: isPlain(sl), line: c.Line}
 	}
+	if e.stringExpr(c.Args[0]) {
+		// a command built by a format, % or +: Chef gives the string
+		// to the shell as it is, as it does an interpolated one
+		return guard{code: e.expr(c.Args[0]).code, line: c.Line}
+	}
 	no(c.Name, "a guard must be a command string or a block")
 	return guard{}
+}
+
+// stringExpr reports whether x is a string by its form: a literal, a
+// format or String#% of a string pattern, a + with a string operand, a
+// join or to_s, or a local variable known to hold a string.
+func (e *emitter) stringExpr(x ruby.Expr) bool {
+	switch v := x.(type) {
+	case *ruby.StrLit:
+		return true
+	case *ruby.BinaryExpr:
+		switch v.Op {
+		case "%":
+			return e.stringExpr(v.L)
+		case "+":
+			return e.stringExpr(v.L) || e.stringExpr(v.R)
+		}
+	case *ruby.CallExpr:
+		if v.Recv == nil && (v.Name == "format" || v.Name == "sprintf") && len(v.Args) > 0 && v.Block == nil {
+			_, ok := v.Args[0].(*ruby.StrLit)
+			return ok
+		}
+		if v.Recv != nil && (v.Name == "join" || v.Name == "to_s") && v.Block == nil {
+			return true
+		}
+	case *ruby.IdentRef:
+		return e.vars[v.Name].typ == "str"
+	}
+	return false
 }
 
 // shellGuard turns ::File.exist?("/x") and friends into a test command.

@@ -75,6 +75,12 @@ type varInfo struct {
 
 type emitter struct {
 	file string // path shown in TODOs (cookbook/recipes/x.rb)
+	// valueHelpers, while a coerce proc is written, are the kind's
+	// methods it may call: those that read only their arguments, called
+	// with None for the resource (valueHelper in kindfile.go)
+	valueHelpers map[string]bool
+	// coerceCallsHelper is set when a property's coerce calls one
+	coerceCallsHelper bool
 	// lastMatch names the variable holding the match $~ and $1 read
 	// (regex.go), "" outside the branch of an if that keeps it
 	lastMatch string

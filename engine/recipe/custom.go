@@ -38,7 +38,7 @@ type customKind struct {
 // customProp is one property() of a custom kind.
 type customProp struct {
 	name         string
-	typ          string   // str, int, bool, list, dict, mode, path; "" for several
+	typ          string   // str, int, float, bool, list, dict, mode, path; "" for several
 	types        []string // the allowed types, in the order given
 	nilOK        bool     // None is among the types given (every property may be unset)
 	nameProp     bool
@@ -73,7 +73,7 @@ type innerScope struct {
 	parent *innerScope
 }
 
-var customTypes = []string{"str", "int", "bool", "list", "dict", "mode", "path"}
+var customTypes = []string{"str", "int", "float", "bool", "list", "dict", "mode", "path"}
 
 // discoverKinds finds the resources/*.star files of the cookbooks.
 func (r *Repo) discoverKinds(cookbooks []string) (map[string]*customKind, error) {
@@ -317,7 +317,7 @@ func (c *compiler) declareProp(k *customKind, thread *starlark.Thread, args star
 			if b, ok := tv.(*starlark.Builtin); ok {
 				shown = b.Name()
 			}
-			return diag("property %q: type %s is not one of str, int, bool, list, dict, \"mode\", \"path\" (or a tuple of them)", name, shown)
+			return diag("property %q: type %s is not one of str, int, float, bool, list, dict, \"mode\", \"path\" (or a tuple of them)", name, shown)
 		}
 		if !slices.Contains(p.types, tn) {
 			p.types = append(p.types, tn)
@@ -446,6 +446,11 @@ func checkOneType(typ string, v starlark.Value) (starlark.Value, error) {
 	case "int":
 		if _, ok := v.(starlark.Int); !ok {
 			return nil, fmt.Errorf("want an int, got %s (%s)", v.Type(), v)
+		}
+	case "float":
+		// Chef's Float: an int is not one (give (int, float) for Numeric)
+		if _, ok := v.(starlark.Float); !ok {
+			return nil, fmt.Errorf("want a float, got %s (%s)", v.Type(), v)
 		}
 	case "bool":
 		if _, ok := v.(starlark.Bool); !ok {
@@ -1003,6 +1008,15 @@ func coerce(typ string, v any) any {
 			if n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64); err == nil {
 				return n
 			}
+		}
+	case "float":
+		switch x := v.(type) {
+		case string:
+			if f, err := strconv.ParseFloat(strings.TrimSpace(x), 64); err == nil {
+				return f
+			}
+		case int64:
+			return float64(x) // Ruby's 6 == 6.0
 		}
 	case "str", "path":
 		if n, ok := v.(int64); ok {

@@ -166,7 +166,7 @@ func TestCompile_CustomSensitivePropertyHidesEveryDepth(t *testing.T) {
 // that file's line.
 func TestCompile_CustomKindErrors(t *testing.T) {
 	cases := []struct{ name, kind, recipe, want string }{
-		{"bad type", `property("a", float, doc="x")` + "\ndef action_x(r): pass", `t_k("n")`, `k.star:1:\d+: .*type .* is not one of`},
+		{"bad type", `property("a", tuple, doc="x")` + "\ndef action_x(r): pass", `t_k("n")`, `k.star:1:\d+: .*type .* is not one of`},
 		{"default of wrong type", `property("a", int, default="1")` + "\ndef action_x(r): pass", `t_k("n")`, `k.star:1:\d+: property "a": default: want an int`},
 		{"declared twice", "property(\"a\", str)\nproperty(\"a\", str)\ndef action_x(r): pass", `t_k("n")`, `k.star:2:\d+: property "a" of t_k is declared twice`},
 		{"common name", `property("notifies", str)` + "\ndef action_x(r): pass", `t_k("n")`, `property "notifies" of t_k is a property every resource has`},

@@ -60,11 +60,85 @@ def action_x(r): pass
 	}
 }
 
+// TestCompile_CustomFloatProperty: a float property takes a float and,
+// as Chef's Float, not an int; (int, float), Chef's Numeric, takes both.
+func TestCompile_CustomFloatProperty(t *testing.T) {
+	kind := `property("version", float, default=6.0)
+property("ratio", (int, float, str, None))
+def action_x(r):
+    file("/tmp/v%s" % r.version, content=str(r.ratio))
+`
+	for _, tc := range []struct {
+		recipe string
+		want   map[string]any // nil: an error matching err
+		err    string
+	}{
+		{`t_k("a")`, map[string]any{"version": 6.0, "ratio": nil}, ""},
+		{`t_k("b", version=7.5, ratio=2)`, map[string]any{"version": 7.5, "ratio": int64(2)}, ""},
+		{`t_k("c", ratio=0.25)`, map[string]any{"version": 6.0, "ratio": 0.25}, ""},
+		{`t_k("d", ratio="half")`, map[string]any{"version": 6.0, "ratio": "half"}, ""},
+		{`t_k("g", ratio=node["r"])`, map[string]any{"version": 6.0, "ratio": 1.5}, ""},
+		{`t_k("e", version=7)`, nil, `default.star:1:\d+: t_k\[e\]: property version: want a float, got int \(7\)`},
+		{`t_k("f", version="7.0")`, nil, `property version: want a float, got string`},
+	} {
+		c, err := compileRecipe(t, tc.recipe, map[string]string{"resources/k.star": kind,
+			"attributes/default.star": "default[\"r\"] = 1.5\n"})
+		if tc.want == nil {
+			if err == nil || !regexp.MustCompile(tc.err).MatchString(err.Error()) {
+				t.Errorf("%s: error %v\nwant %s", tc.recipe, err, tc.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s: %v", tc.recipe, err)
+			continue
+		}
+		if got := propsOf(t, c); !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%s:\n got %#v\nwant %#v", tc.recipe, got, tc.want)
+		}
+	}
+}
+
+// TestCompile_CustomFloatCurrentValue: a current value of a float
+// property read as a string or a whole number compares as the float.
+func TestCompile_CustomFloatCurrentValue(t *testing.T) {
+	kind := `property("version", float, default=6.0)
+def probes(r):
+    return {"cur": "cat /etc/version"}
+def load_current(r, out):
+    return json.decode(out["cur"].stdout)
+def action_set(r):
+    execute("set version", command="echo %s > /etc/version" % r.version)
+`
+	c := mustCompile(t, `t_k("v")`, map[string]string{"resources/k.star": kind})
+	x := customOf(t, c, 0)
+	for _, tc := range []struct {
+		stdout string
+		want   any
+	}{
+		{`{"version": "6.5"}`, 6.5},
+		{`{"version": 6}`, 6.0},
+		{`{"version": 5.5}`, 5.5},
+		{`{"version": "six"}`, "six"},
+	} {
+		cur, _, err := x.LoadCurrent(map[string]engine.ShellResult{"cur": {Stdout: tc.stdout}})
+		if err != nil || cur["version"] != tc.want {
+			t.Errorf("%s: current %#v, %v; want %#v", tc.stdout, cur["version"], err, tc.want)
+		}
+	}
+	p := engine.NewProbed()
+	p.SetShell("cat /etc/version", engine.ShellResult{Stdout: `{"version": 6}`})
+	if d, err := x.Check("set", p); err != nil || !d.Empty() {
+		t.Errorf("6 read for 6.0: %q, %v; want up to date", d.Changes, err)
+	}
+}
+
 // TestCompile_CustomPropertyTypeErrors: a bad type list is an error at
 // the property's line.
 func TestCompile_CustomPropertyTypeErrors(t *testing.T) {
 	for _, tc := range []struct{ kind, want string }{
-		{`property("a", (int, float))`, `k.star:1:\d+: property "a": type float is not one of`},
+		{`property("a", (int, tuple))`, `k.star:1:\d+: property "a": type tuple is not one of str, int, float,`},
+		{`property("a", float, default=6)`, `k.star:1:\d+: property "a": default: want a float, got int \(6\)`},
 		{`property("a", (None,))`, `k.star:1:\d+: property "a": give at least one type besides None`},
 		{`property("a", (str, int), name_property=True)`, `name property "a" must be of type str or "path", not str or int`},
 		{`property("a", (int, bool), default="x")`, `k.star:1:\d+: property "a": default: want one of int, bool, got string`},
