@@ -198,6 +198,11 @@ func TestTranslateRecipe_Constructs(t *testing.T) {
 			`    **({"cookbook": node["x"]["cb"]} if node["x"].get("cb") else {}),`, 0},
 		{"apt_repository keyserver", "apt_repository 'ppa' do\n  uri 'http://ppa.launchpad.net/a/b/ubuntu'\n  keyserver 'keyserver.ubuntu.com'\n  key 'C0061A4A'\nend",
 			`keyserver="keyserver.ubuntu.com",`, 0},
+		{"a template source ending in .erb after an interpolation", "template '/x' do\n  source \"#{node['x']['conf']}.erb\"\nend", `template("/x", source="%s.tmpl" % rb_to_s(node["x"]["conf"]))`, 0},
+		{"a computed template source is renamed when the recipe runs", "template '/x' do\n  source node['x']['tpl']\nend", `template("/x", source=rb_to_s(node["x"]["tpl"]).removesuffix(".erb") + ".tmpl")`, 0},
+		{"a template source ending in an interpolation", "t = 'a.erb'\ntemplate '/x' do\n  source \"#{t}\"\nend", `template("/x", source=t.removesuffix(".erb") + ".tmpl")`, 0},
+		{"a template source with a fallback", "template '/x' do\n  source node['x']['tpl'] || 'x.conf.erb'\nend", `source=rb_to_s(node["x"]["tpl"] or "x.conf.erb").removesuffix(".erb") + ".tmpl",`, 0},
+		{"a list of template sources is a TODO", "template '/x' do\n  source ['a.erb', 'b.erb']\nend", "# TODO(migrate): source: a list of template sources", 1},
 		{"package source", "package 'tool' do\n  source '/var/cache/tool.deb'\nend", `package("tool", source="/var/cache/tool.deb")`, 0},
 		{"compact", "x = [node['a'], 'b'].compact\npackage x", `x = (lambda _c: {_k: _v for _k, _v in _c.items() if _v != None} if type(_c) in ("dict", "attributes") else [_x for _x in _c if _x != None])([node["a"], "b"])`, 0},
 	})
