@@ -346,6 +346,39 @@ func TestTranslateAttributes(t *testing.T) {
 	}
 }
 
+// TestTranslateAttributes_Levels: a tap block on an attribute level, and
+// a local bound to a level or a subtree of one, set and read the keys
+// under it, method-style (d.port) or indexed (d['port']).
+func TestTranslateAttributes_Levels(t *testing.T) {
+	for _, c := range []struct {
+		name, ruby, want string
+		todos            int
+	}{
+		{"tap on a method-style level", "default.svc.tap do |d|\n  d.user = 'svc'\n  d.tls.port = 443\nend\n",
+			"d = default[\"svc\"]\nd[\"user\"] = \"svc\"\nd[\"tls\"][\"port\"] = 443\n", 0},
+		{"tap on an indexed subtree, read back", "default['my-svc'].paths.tap do |p|\n  p.root = '/srv'\n  p.logs = \"#{node['my-svc'].paths.root}/logs\"\nend\n",
+			"p = default[\"my-svc\"][\"paths\"]\np[\"root\"] = \"/srv\"\np[\"logs\"] = \"%s/logs\" % rb_to_s(node[\"my-svc\"][\"paths\"][\"root\"])\n", 0},
+		{"the parameter ends with its block", "default.a.tap do |d|\n  d.x = 1\nend\noverride.a.tap do |d|\n  d.x = 2\nend\n",
+			"d = default[\"a\"]\nd[\"x\"] = 1\nd = override[\"a\"]\nd[\"x\"] = 2\n", 0},
+		{"locals bound to levels", "s = node.default['svc']\ns.git.ref = 'main'\ns['port'] = s.base_port\nl = default\nl.top = 1\n",
+			"s = default[\"svc\"]\ns[\"git\"][\"ref\"] = \"main\"\ns[\"port\"] = s[\"base_port\"]\nl = default\nl[\"top\"] = 1\n", 0},
+		{"a Ruby method on a level is not a key", "d = default['svc']\nd.port = d.keys.length\n",
+			"d[\"port\"] = len(d.keys())\n", 0},
+		{"a rebound local is no level", "d = default['svc']\nd = 'x'\nd.port = 1\n", "# TODO(migrate): assignment", 1},
+		{"tap on another value stays a TODO", "[1].tap do |l|\n  l.x = 1\nend\n", "# TODO(migrate): .tap with a block", 1},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got, todos := translateRuby("a.rb", kindAttributes, "cb", "default", c.ruby)
+			if !strings.Contains(got, c.want) || len(todos) != c.todos {
+				t.Errorf("got:\n%s\nwant it to contain:\n%s\ntodos: %v (want %d)", got, c.want, todos, c.todos)
+			}
+			if _, err := starOptions.Parse("a.star", got, 0); err != nil {
+				t.Errorf("output does not parse: %v\n%s", err, got)
+			}
+		})
+	}
+}
+
 // TestTranslateRecipe_SettingAttributes checks a recipe's attribute
 // assignments move to attributes/zz_recipe_NAME.star under the conditions
 // around them, and those that cannot move are TODOs.

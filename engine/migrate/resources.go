@@ -82,6 +82,10 @@ func (e *emitter) emitCallStmt(s *ruby.Stmt, c *ruby.CallExpr, ind int) {
 			e.emitLoop(c, ind)
 			return
 		}
+		if e.isLevelTap(c) {
+			e.emitLevelTap(c, ind)
+			return
+		}
 		no("."+c.Name+" with a block", "this iterator is not translated")
 	}
 	if c.Recv != nil && (c.Name == "push" || c.Name == "<<") && len(c.Args) == 1 {

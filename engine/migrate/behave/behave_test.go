@@ -198,6 +198,15 @@ func TestMigrate_AttributesBehaveAsChef(t *testing.T) {
 			"attributes/default.rb": "default['web']['root'] = '/var/www'\n",
 			"recipes/default.rb":    "node.set['web']['root'] = '/srv/www'\ndirectory node['web']['root']\n",
 		}, debian12, []string{"directory[/srv/www]"}},
+		{"a tap block on an attribute level sets the keys under it", map[string]string{
+			"attributes/default.rb": "default.web.tap do |w|\n  w.user = 'www'\n  w.tls.port = 8443\n  w['root'] = '/srv/www'\nend\n" +
+				"default['web'].logs.tap do |l|\n  l.dir = \"#{node.web.root}/logs\"\nend\noverride.web.tap do |o|\n  o.user = 'web'\nend\n",
+			"recipes/default.rb": "user node['web']['user']\ndirectory node['web']['logs']['dir']\nfile '/etc/web.port' do\n  content node['web']['tls']['port'].to_s\nend\n",
+		}, debian12, []string{"user[web]", "directory[/srv/www/logs]", "file[/etc/web.port] Content:8443"}},
+		{"a local bound to an attribute level sets and reads its keys", map[string]string{
+			"attributes/default.rb": "w = default['web']\nw.user = 'www'\nw.tls.port = 8443\nn = node.default['web']['tls']\nn.cert = \"/etc/tls/#{w.user}.pem\"\n",
+			"recipes/default.rb":    "user node['web']['user']\nfile node['web']['tls']['cert'] do\n  content node['web']['tls']['port'].to_s\nend\n",
+		}, debian12, []string{"user[www]", "file[/etc/tls/www.pem] Content:8443"}},
 		{"run_state carries a value to a later recipe", map[string]string{
 			"recipes/default.rb": "include_recipe 'cb::secret'\nfile '/etc/token' do\n  content node.run_state['token']\nend\n",
 			"recipes/secret.rb":  "node.run_state['token'] = \"tok-#{node['hostname']}\"\n",
