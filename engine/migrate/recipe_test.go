@@ -203,6 +203,8 @@ func TestTranslateRecipe_Constructs(t *testing.T) {
 		{"a template source ending in an interpolation", "t = 'a.erb'\ntemplate '/x' do\n  source \"#{t}\"\nend", `template("/x", source=t.removesuffix(".erb") + ".tmpl")`, 0},
 		{"a template source with a fallback", "template '/x' do\n  source node['x']['tpl'] || 'x.conf.erb'\nend", `source=rb_to_s(node["x"]["tpl"] or "x.conf.erb").removesuffix(".erb") + ".tmpl",`, 0},
 		{"a list of template sources is a TODO", "template '/x' do\n  source ['a.erb', 'b.erb']\nend", "# TODO(migrate): source: a list of template sources", 1},
+		{"%W interpolates in its words", "x = %W(--prefix=#{node['p']}/usr #{node['q']} plain a#{1}b)\npackage x", `x = ["--prefix=%s/usr" % rb_to_s(node["p"]), rb_to_s(node["q"]), "plain", "a%sb" % 1]`, 0},
+		{"%W without interpolation is words", "%W(a b).each { |n| package n }", "for n in [\"a\", \"b\"]:\n    package(n)", 0},
 		{"package source", "package 'tool' do\n  source '/var/cache/tool.deb'\nend", `package("tool", source="/var/cache/tool.deb")`, 0},
 		{"compact", "x = [node['a'], 'b'].compact\npackage x", `x = (lambda _c: {_k: _v for _k, _v in _c.items() if _v != None} if type(_c) in ("dict", "attributes") else [_x for _x in _c if _x != None])([node["a"], "b"])`, 0},
 	})
