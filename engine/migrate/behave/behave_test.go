@@ -207,6 +207,10 @@ func TestMigrate_AttributesBehaveAsChef(t *testing.T) {
 			"attributes/default.rb": "w = default['web']\nw.user = 'www'\nw.tls.port = 8443\nn = node.default['web']['tls']\nn.cert = \"/etc/tls/#{w.user}.pem\"\n",
 			"recipes/default.rb":    "user node['web']['user']\nfile node['web']['tls']['cert'] do\n  content node['web']['tls']['port'].to_s\nend\n",
 		}, debian12, []string{"user[www]", "file[/etc/tls/www.pem] Content:8443"}},
+		{"a key a tap block leaves unset is nil", map[string]string{
+			"attributes/default.rb": "default.web.tap do |w|\n  w.user = 'www'\nend\n",
+			"recipes/default.rb":    "user node['web']['user']\nfile '/etc/web.extra' if node['web']['extra']\nfile '/etc/web.done' do\n  content \"#{node['web']['extra']}x\"\nend\n",
+		}, debian12, []string{"user[www]", "file[/etc/web.done] Content:x"}},
 		{"run_state carries a value to a later recipe", map[string]string{
 			"recipes/default.rb": "include_recipe 'cb::secret'\nfile '/etc/token' do\n  content node.run_state['token']\nend\n",
 			"recipes/secret.rb":  "node.run_state['token'] = \"tok-#{node['hostname']}\"\n",
