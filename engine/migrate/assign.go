@@ -11,7 +11,8 @@ import (
 )
 
 func (e *emitter) emitAssign(x *ruby.AssignExpr, ind int) {
-	if root, keys, ok := e.attrTarget(x.Target); ok {
+	_, local := x.Target.(*ruby.IdentRef)
+	if root, keys, ok := e.attrTarget(x.Target); ok && !local {
 		if len(keys) == 0 {
 			no("assignment to "+root, "an attribute needs a key")
 		}
@@ -85,7 +86,7 @@ func (e *emitter) emitAssign(x *ruby.AssignExpr, ind int) {
 		}
 		switch x.Op {
 		case "=":
-			star := e.bind(t.Name, typ)
+			star := e.bindLevel(t.Name, typ, x.Value)
 			e.noteValue(t.Name, x.Value) // rubystr.go
 			e.line(ind, star+" = "+v.code)
 			if e.constCands[t.Name] && ind == 0 && e.loop == 0 && len(e.conds) == 0 && e.consts[t.Name] == nil {
@@ -406,10 +407,10 @@ func (e *emitter) emitTap(target *ruby.IdentRef, c *ruby.CallExpr, ind int) {
 		no(".tap", "the block parameter has the name of another local")
 	}
 	v := e.expr(c.Recv)
-	star := e.bind(p, typeOf(c.Recv, v))
+	star := e.bindLevel(p, typeOf(c.Recv, v), c.Recv)
 	e.line(ind, star+" = "+v.code)
 	e.body(c.Block.Body, ind)
-	e.line(ind, e.bind(target.Name, e.vars[p].typ)+" = "+star)
+	e.line(ind, e.bindLevel(target.Name, e.vars[p].typ, c.Recv)+" = "+star)
 }
 
 // emitElementOrAssign writes h[k] ||= v: Ruby sets the element when it is

@@ -18,6 +18,10 @@ var attrRoots = map[string]string{
 // and keys; ok is false when x is not rooted at an attribute precedence.
 func (e *emitter) attrTarget(x ruby.Expr) (root string, keys []ruby.Expr, ok bool) {
 	switch t := x.(type) {
+	case *ruby.IdentRef:
+		if v, known := e.vars[t.Name]; known && v.level {
+			return v.star, nil, true
+		}
 	case *ruby.IndexExpr:
 		root, keys, ok = e.attrTarget(t.Recv)
 		if !ok || len(t.Args) != 1 {
@@ -52,6 +56,46 @@ func (e *emitter) attrTarget(x ruby.Expr) (root string, keys []ruby.Expr, ok boo
 		return root, append(keys, &ruby.StrLit{Line: t.Line, Parts: []ruby.StrElem{{Lit: t.Name}}}), true
 	}
 	return "", nil, false
+}
+
+// bindLevel binds the Ruby local name to the value of x, marking it an
+// attribute level (varInfo.level) when x is one, an attribute file's
+// default['a'] or default.a, and returns its Starlark name.
+func (e *emitter) bindLevel(name, typ string, x ruby.Expr) string {
+	star := e.bind(name, typ)
+	if _, _, ok := e.attrTarget(x); ok && e.kind == kindAttributes {
+		v := e.vars[name]
+		v.level = true
+		e.vars[name] = v
+	}
+	return star
+}
+
+// emitLevelTap translates X.tap do |d| ... end on an attribute level X
+// in an attributes file (default.app.tap do |d| d.port = 80 end): tap
+// yields X to the block, so d = X, a level, then the block's statements.
+// d is the block's: the locals it binds end with it.
+func (e *emitter) emitLevelTap(c *ruby.CallExpr, ind int) {
+	p := c.Block.Params[0]
+	if _, known := e.vars[p]; known {
+		no(".tap", "the block parameter has the name of another local")
+	}
+	saved := copyVars(e.vars)
+	defer func() { e.vars = saved }()
+	v := e.expr(c.Recv)
+	star := e.bindLevel(p, "", c.Recv)
+	e.line(ind, star+" = "+v.code)
+	e.body(c.Block.Body, ind)
+}
+
+// isLevelTap reports whether the statement c is X.tap do |d| ... end on
+// an attribute level X of an attributes file (emitLevelTap).
+func (e *emitter) isLevelTap(c *ruby.CallExpr) bool {
+	if c.Name != "tap" || c.Recv == nil || len(c.Args) != 0 || c.Block == nil || len(c.Block.Params) != 1 || len(c.Block.Groups) > 0 || e.kind != kindAttributes {
+		return false
+	}
+	_, _, ok := e.attrTarget(c.Recv)
+	return ok
 }
 
 func isNodeCall(x ruby.Expr) bool {

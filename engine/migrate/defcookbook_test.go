@@ -94,6 +94,45 @@ func TestMigrate_DefinitionSourcesFromTheCaller(t *testing.T) {
 			got:    map[string]string{"/etc/site.conf": "caller's\n", "/etc/site.conf.own": "kit's own\n"},
 		},
 		{
+			name: "a computed source, the template a property names in the cookbook a property names",
+			files: map[string]string{
+				"resources/site.rb": "property :path, String, name_property: true\nproperty :template_name, String, default: 'site.conf.erb'\nproperty :cookbook, String, default: 'kit'\n" +
+					"action :create do\n  template new_resource.path do\n    cookbook new_resource.cookbook\n    source new_resource.template_name\n    variables(port: 80)\n  end\nend\n",
+				"templates/default/site.conf.erb":       "kit's site <%= @port %>\n",
+				"templates/default/plain.erb":           "kit's plain\n",
+				caller + "templates/default/mine.erb":   "caller's <%= @port %>\n",
+				caller + "templates/default/mine.other": "unused\n",
+			},
+			recipe: "kit_site '/etc/a.conf'\nkit_site '/etc/b.conf' do\n  template_name 'plain.erb'\nend\nkit_site '/etc/c.conf' do\n  template_name 'mine.erb'\n  cookbook 'kit_test'\nend\n",
+			want:   []string{`source=r.template_name.removesuffix(".erb") + ".tmpl"`, `cookbook=r.cookbook or r.cookbook_name`},
+			got:    map[string]string{"/etc/a.conf": "kit's site 80\n", "/etc/b.conf": "kit's plain\n", "/etc/c.conf": "caller's 80\n"},
+		},
+		{
+			name: "a computed source of a helper method, the kit's cookbook named",
+			files: map[string]string{
+				"resources/site.rb": "property :path, String, name_property: true\nproperty :internal, [true, false], default: false\n" +
+					"action :create do\n  template new_resource.path do\n    source pick\n    cookbook 'kit'\n  end\nend\n" +
+					"action_class do\n  def pick\n    new_resource.internal ? 'inner.erb' : 'outer.erb'\n  end\nend\n",
+				"templates/default/inner.erb": "inner\n",
+				"templates/default/outer.erb": "outer\n",
+			},
+			recipe: "kit_site '/etc/o'\nkit_site '/etc/i' do\n  internal true\nend\n",
+			want:   []string{`cookbook="kit"`, `.removesuffix(".erb") + ".tmpl"`},
+			got:    map[string]string{"/etc/o": "outer\n", "/etc/i": "inner\n"},
+		},
+		{
+			name: "a computed source, no cookbook: the caller's, as in Chef",
+			files: map[string]string{
+				"resources/site.rb":                "property :path, String, name_property: true\nproperty :tpl, String\naction :create do\n  template new_resource.path do\n    source \"#{new_resource.tpl}\"\n  end\nend\n",
+				caller + "templates/default/mine":  "caller's plain name\n",
+				caller + "templates/default/y.erb": "caller's y\n",
+				"templates/default/y.erb":          "kit's y\n",
+			},
+			recipe: "kit_site '/etc/m' do\n  tpl 'mine'\nend\nkit_site '/etc/y' do\n  tpl 'y.erb'\nend\n",
+			want:   []string{`cookbook=r.cookbook_name`},
+			got:    map[string]string{"/etc/m": "caller's plain name\n", "/etc/y": "caller's y\n"},
+		},
+		{
 			name: "a cookbook parameter that may be nil",
 			files: map[string]string{
 				"definitions/site.rb":                      "define :kit_site, cookbook: nil do\n  template '/etc/site.conf' do\n    source 'site.conf.erb'\n    cookbook params[:cookbook]\n  end\nend\n",

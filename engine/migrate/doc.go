@@ -76,7 +76,10 @@
 //     calling recipe's cookbook, as Chef's (it expands a definition there
 //     and runs a custom resource's actions with the caller's
 //     cookbook_name): cookbook=r.cookbook_name (resources.go), unless the
-//     kind's own cookbook ships that source or the body names a cookbook.
+//     kind's own cookbook ships that source or the body names a cookbook;
+//     a computed source (a property, a helper's value) is renamed as the
+//     template files are, rb_to_s(x).removesuffix(".erb") + ".tmpl", and
+//     looked up in the caller's cookbook unless the body names one.
 //     A kind whose Chef name does not start with its cookbook's, or is a
 //     built-in kind's (the cron cookbook's cron_d), is renamed
 //     cookbook_NAME, in the recipes and notifications migrated with it
@@ -117,8 +120,13 @@
 // rpm_package, dpkg_package and the other Chef package kinds are package
 // (source= a package file on the node), and a notification naming
 // rpm_package[x] names package[x]. A template's @var is read strictly only
-// when every template resource rendering that template passes it, with
-// index (nil) otherwise; <% end if c %> makes the whole block conditional.
+// when every template resource that may render that template passes it (a
+// computed source may render any, or any ending in its literal suffix),
+// with index (nil) otherwise; <% end if c %> makes the whole block
+// conditional. In an attributes file, X.tap do |d| ... end on an attribute
+// level (default.app, default['app']) is d = X and the block, and a local
+// bound to a level or subtree sets and reads its keys method-style or
+// indexed: d.tls.port = 443 is d["tls"]["port"] = 443.
 //
 // What it promises: it never drops a construct silently and never panics on
 // any input. A construct it cannot translate becomes a "# TODO(migrate)"

@@ -653,6 +653,12 @@ func (e *emitter) call(c *ruby.CallExpr) sx {
 		}
 		return atom(r + "(" + strings.Join(args, ", ") + ")")
 	}
+	if len(c.Args) == 0 && c.Block == nil && !isRubyMethod(c.Name) && e.kind == kindAttributes {
+		if _, _, ok := e.attrTarget(c.Recv); ok {
+			// default.app.port, d.port of a local level: the key's value
+			return atom(r + "[" + starQuote(c.Name) + "]")
+		}
+	}
 	if isNodePath(c) {
 		// node.attr.sub: method-style attribute access
 		if facts[c.Name] && isNodeCall(c.Recv) {

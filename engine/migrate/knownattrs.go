@@ -23,7 +23,30 @@ var (
 	// node.default[:a] ||= ..., override["a"] << ...
 	attrSetRe = regexp.MustCompile(`\b(?:default|normal|override|set|force_default|force_override|default_unless|set_unless|normal_unless)((?:\[\s*(?:'[^']*'|"[^"#]*"|:[A-Za-z_][A-Za-z0-9_]*)\s*\])+)\s*(?:=[^=~]|\|\|=|<<)`)
 	attrKeyRe = regexp.MustCompile(`\[\s*(?:'([^']*)'|"([^"]*)"|:([A-Za-z_][A-Za-z0-9_]*))\s*\]`)
+
+	// the method-style forms (attrLevels): default.a['b'].c = ...,
+	// d = default['a'], default.a.tap do |d| and d.b = ... of such a d
+	attrSegs    = `((?:\.[A-Za-z_][A-Za-z0-9_]*|\[\s*(?:'[^']*'|"[^"#]*"|:[A-Za-z_][A-Za-z0-9_]*)\s*\])*)`
+	attrRootW   = `(?:node\.)?(?:default|normal|override|set|force_default|force_override)`
+	attrTapRe   = regexp.MustCompile(`^` + attrRootW + attrSegs + `\.tap\s*(?:do\s*\|\s*([a-z_][A-Za-z0-9_]*)\s*\||\{\s*\|\s*([a-z_][A-Za-z0-9_]*)\s*\|)\s*(?:#.*)?$`)
+	attrLocalRe = regexp.MustCompile(`^([a-z_][A-Za-z0-9_]*)\s*=\s*` + attrRootW + attrSegs + `\s*(?:#.*)?$`)
+	attrDotSet  = regexp.MustCompile(`^(` + attrRootW + `|[a-z_][A-Za-z0-9_]*)` + attrSegs + `\s*(?:=[^=~]|\|\|=|<<)`)
+	attrRootRe  = regexp.MustCompile(`^` + attrRootW + `$`)
+	attrBindRe  = regexp.MustCompile(`^([a-z_][A-Za-z0-9_]*)\s*=[^=~]`)
+	attrSegRe   = regexp.MustCompile(`\.([A-Za-z_][A-Za-z0-9_]*)|\[\s*(?:'([^']*)'|"([^"]*)"|:([A-Za-z_][A-Za-z0-9_]*))\s*\]`)
 )
+
+// segKeys are the keys of a path of .name and [key] segments; ok is
+// false when a .name is a Ruby method rather than a key.
+func segKeys(segs string) (keys []string, ok bool) {
+	for _, m := range attrSegRe.FindAllStringSubmatch(segs, -1) {
+		if m[1] != "" && isRubyMethod(m[1]) {
+			return nil, false
+		}
+		keys = append(keys, m[1]+m[2]+m[3]+m[4])
+	}
+	return keys, true
+}
 
 // knownAttrs are the attribute paths a cookbook's attribute files and
 // recipes assign (and, added by addRunAttrs, those of the other cookbooks
@@ -64,11 +87,37 @@ func (k knownAttrs) scanAttrs(src string, top bool) {
 		sawWhen  bool
 	}
 	stack := []*frame{{cond: true, branches: []map[string]bool{{}}, hasElse: true}}
+	// levels are the locals bound to an attribute level or subtree, by
+	// the keys below the precedence: d of default.a.tap do |d| is [a]
+	levels := map[string][]string{}
+	record := func(line string, loc []int, keys []string) {
+		p := strings.Join(keys, "\x00")
+		k.assigned(p, assignedKind(line, loc))
+		if cur := stack[len(stack)-1]; top && cur.cond && !attrModRe.MatchString(line) {
+			cur.branches[len(cur.branches)-1][p] = true
+		}
+	}
 	for _, line := range strings.Split(src, "\n") {
 		t := strings.TrimSpace(line)
 		if strings.HasPrefix(t, "#") {
 			continue
 		}
+		off := len(line) - len(strings.TrimLeft(line, " \t"))
+		if m := attrLocalRe.FindStringSubmatch(t); m != nil {
+			if keys, ok := segKeys(m[2]); ok {
+				levels[m[1]] = keys
+			}
+		} else if m := attrBindRe.FindStringSubmatch(t); m != nil {
+			delete(levels, m[1]) // bound to another value
+		} else if m := attrDotSet.FindStringSubmatchIndex(t); m != nil {
+			head, segs := t[m[2]:m[3]], t[m[4]:m[5]]
+			prefix, isLevel := levels[head]
+			root := !isLevel && strings.Contains(segs, ".") && attrRootRe.MatchString(head)
+			if keys, ok := segKeys(segs); ok && len(prefix)+len(keys) > 0 && (isLevel || root) {
+				record(line, []int{off + m[0], off + m[1]}, append(append([]string(nil), prefix...), keys...))
+			}
+		}
+		tap := attrTapRe.FindStringSubmatch(t)
 		f := stack[len(stack)-1]
 		switch {
 		case len(stack) > 1 && (attrEndRe.MatchString(t) || strings.HasPrefix(t, "}")):
@@ -103,13 +152,16 @@ func (k knownAttrs) scanAttrs(src string, top bool) {
 			if len(keys) == 0 {
 				continue
 			}
-			p := strings.Join(keys, "\x00")
-			k.assigned(p, assignedKind(line, loc))
-			if cur := stack[len(stack)-1]; top && cur.cond && !attrModRe.MatchString(line) {
-				cur.branches[len(cur.branches)-1][p] = true
-			}
+			record(line, loc, keys)
 		}
 		switch {
+		case tap != nil:
+			// the block of tap runs once, where it is: its sets are the
+			// statements around it
+			if keys, ok := segKeys(tap[1]); ok {
+				levels[tap[2]+tap[3]] = keys
+			}
+			stack = append(stack, &frame{cond: true, branches: []map[string]bool{{}}, hasElse: true})
 		case attrCondRe.MatchString(t) && !strings.HasSuffix(t, " end"):
 			stack = append(stack, &frame{cond: true, branches: []map[string]bool{{}}})
 		case attrOpenRe.MatchString(t) && !strings.HasSuffix(t, " end") || attrDoRe.MatchString(t) || attrBraceRe.MatchString(t):

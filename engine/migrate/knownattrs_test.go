@@ -171,3 +171,47 @@ log 'motd' if node['base']['motd']
 		}
 	}
 }
+
+// TestKnownAttrs_Levels: the method-style sets, those of a tap block on
+// a level and those of a local bound to one set the paths below it; a
+// tap block at the top level always sets them.
+func TestKnownAttrs_Levels(t *testing.T) {
+	src := `default.svc.tap do |d|
+  d.user = 'svc'
+  d.tls['port'] = 443
+end
+default['svc'].paths.tap do |p|
+  p.root = '/srv'
+  if node['x']
+    p.extra = 1
+  end
+end
+node.default.svc.mode = 'fast'
+override['svc'].flag = true
+l = node.default['svc']['logs']
+l.dir = '/var/log/svc'
+l = 'other'
+l.ignored = 1
+q = default['svc']
+%w(a b).each do |x|
+  q.looped = x
+end
+default.svc.keys.size
+`
+	k := knownAttrs{}
+	k.scanAttrs(src, true)
+	for _, tt := range []struct {
+		path        string
+		set, always bool
+	}{
+		{"svc.user", true, true}, {"svc.tls.port", true, true}, {"svc.paths.root", true, true},
+		{"svc.paths.extra", true, false}, {"svc.mode", true, true}, {"svc.flag", true, true},
+		{"svc.logs.dir", true, true}, {"ignored", false, false}, {"svc.looped", true, false},
+		{"svc.keys", false, false},
+	} {
+		a, ok := k[strings.ReplaceAll(tt.path, ".", "\x00")]
+		if ok != tt.set || a.always != tt.always {
+			t.Errorf("%s: set %v always %v, want %v %v (all: %v)", tt.path, ok, a.always, tt.set, tt.always, k)
+		}
+	}
+}

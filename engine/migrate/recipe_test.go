@@ -212,6 +212,13 @@ func TestTranslateRecipe_Constructs(t *testing.T) {
 			`    **({"cookbook": node["x"]["cb"]} if node["x"].get("cb") else {}),`, 0},
 		{"apt_repository keyserver", "apt_repository 'ppa' do\n  uri 'http://ppa.launchpad.net/a/b/ubuntu'\n  keyserver 'keyserver.ubuntu.com'\n  key 'C0061A4A'\nend",
 			`keyserver="keyserver.ubuntu.com",`, 0},
+		{"a template source ending in .erb after an interpolation", "template '/x' do\n  source \"#{node['x']['conf']}.erb\"\nend", `template("/x", source="%s.tmpl" % rb_to_s(node["x"]["conf"]))`, 0},
+		{"a computed template source is renamed when the recipe runs", "template '/x' do\n  source node['x']['tpl']\nend", `template("/x", source=rb_to_s(node["x"]["tpl"]).removesuffix(".erb") + ".tmpl")`, 0},
+		{"a template source ending in an interpolation", "t = 'a.erb'\ntemplate '/x' do\n  source \"#{t}\"\nend", `template("/x", source=t.removesuffix(".erb") + ".tmpl")`, 0},
+		{"a template source with a fallback", "template '/x' do\n  source node['x']['tpl'] || 'x.conf.erb'\nend", `source=rb_to_s(node["x"]["tpl"] or "x.conf.erb").removesuffix(".erb") + ".tmpl",`, 0},
+		{"a list of template sources is a TODO", "template '/x' do\n  source ['a.erb', 'b.erb']\nend", "# TODO(migrate): source: a list of template sources", 1},
+		{"%W interpolates in its words", "x = %W(--prefix=#{node['p']}/usr #{node['q']} plain a#{1}b)\npackage x", `x = ["--prefix=%s/usr" % rb_to_s(node["p"]), rb_to_s(node["q"]), "plain", "a%sb" % 1]`, 0},
+		{"%W without interpolation is words", "%W(a b).each { |n| package n }", "for n in [\"a\", \"b\"]:\n    package(n)", 0},
 		{"package source", "package 'tool' do\n  source '/var/cache/tool.deb'\nend", `package("tool", source="/var/cache/tool.deb")`, 0},
 		{"compact", "x = [node['a'], 'b'].compact\npackage x", `x = (lambda _c: {_k: _v for _k, _v in _c.items() if _v != None} if type(_c) in ("dict", "attributes") else [_x for _x in _c if _x != None])([node["a"], "b"])`, 0},
 	})
@@ -352,6 +359,39 @@ func TestTranslateAttributes(t *testing.T) {
 	want := "default[\"a\"][\"b\"] = 1\ndefault[\"c\"][\"d\"] = [\"x\", \"y\"]\noverride[\"e\"] = {\"f\": True}\ndefault[\"g\"] = \"%s/i\" % rb_to_s(node[\"h\"])\nnormal[\"j\"] = None\n"
 	if got != want || len(todos) != 0 {
 		t.Errorf("got:\n%s\nwant:\n%s\ntodos: %v", got, want, todos)
+	}
+}
+
+// TestTranslateAttributes_Levels: a tap block on an attribute level, and
+// a local bound to a level or a subtree of one, set and read the keys
+// under it, method-style (d.port) or indexed (d['port']).
+func TestTranslateAttributes_Levels(t *testing.T) {
+	for _, c := range []struct {
+		name, ruby, want string
+		todos            int
+	}{
+		{"tap on a method-style level", "default.svc.tap do |d|\n  d.user = 'svc'\n  d.tls.port = 443\nend\n",
+			"d = default[\"svc\"]\nd[\"user\"] = \"svc\"\nd[\"tls\"][\"port\"] = 443\n", 0},
+		{"tap on an indexed subtree, read back", "default['my-svc'].paths.tap do |p|\n  p.root = '/srv'\n  p.logs = \"#{node['my-svc'].paths.root}/logs\"\nend\n",
+			"p = default[\"my-svc\"][\"paths\"]\np[\"root\"] = \"/srv\"\np[\"logs\"] = \"%s/logs\" % rb_to_s(node[\"my-svc\"][\"paths\"][\"root\"])\n", 0},
+		{"the parameter ends with its block", "default.a.tap do |d|\n  d.x = 1\nend\noverride.a.tap do |d|\n  d.x = 2\nend\n",
+			"d = default[\"a\"]\nd[\"x\"] = 1\nd = override[\"a\"]\nd[\"x\"] = 2\n", 0},
+		{"locals bound to levels", "s = node.default['svc']\ns.git.ref = 'main'\ns['port'] = s.base_port\nl = default\nl.top = 1\n",
+			"s = default[\"svc\"]\ns[\"git\"][\"ref\"] = \"main\"\ns[\"port\"] = s[\"base_port\"]\nl = default\nl[\"top\"] = 1\n", 0},
+		{"a Ruby method on a level is not a key", "d = default['svc']\nd.port = d.keys.length\n",
+			"d[\"port\"] = len(d.keys())\n", 0},
+		{"a rebound local is no level", "d = default['svc']\nd = 'x'\nd.port = 1\n", "# TODO(migrate): assignment", 1},
+		{"tap on another value stays a TODO", "[1].tap do |l|\n  l.x = 1\nend\n", "# TODO(migrate): .tap with a block", 1},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got, todos := translateRuby("a.rb", kindAttributes, "cb", "default", c.ruby)
+			if !strings.Contains(got, c.want) || len(todos) != c.todos {
+				t.Errorf("got:\n%s\nwant it to contain:\n%s\ntodos: %v (want %d)", got, c.want, todos, c.todos)
+			}
+			if _, err := starOptions.Parse("a.star", got, 0); err != nil {
+				t.Errorf("output does not parse: %v\n%s", err, got)
+			}
+		})
 	}
 }
 

@@ -110,6 +110,10 @@ func (e *emitter) emitCallStmt(s *ruby.Stmt, c *ruby.CallExpr, ind int) {
 			e.emitLoop(c, ind)
 			return
 		}
+		if e.isLevelTap(c) {
+			e.emitLevelTap(c, ind)
+			return
+		}
 		no("."+c.Name+" with a block", "this iterator is not translated")
 	}
 	if c.Recv != nil && (c.Name == "push" || c.Name == "<<") && len(c.Args) == 1 {
@@ -372,6 +376,12 @@ func (e *emitter) emitResource(s *ruby.Stmt, c *ruby.CallExpr, chefKind string, 
 				}
 			}
 		}
+		// a computed source (src "") is looked up in the caller's
+		// cookbook, as Chef does: migrate cannot tell whether the kind's
+		// cookbook has the file the value names, and where Chef renders it
+		// (the kind called from its own cookbook, or the caller shipping
+		// the template) the caller's cookbook has it; a kind that renders
+		// its own templates by a computed name sets cookbook, which is kept
 		if src == "" || !e.cr.k.hasSource(kind, src) {
 			rb.callerCookbook()
 		}
@@ -1181,21 +1191,30 @@ func (e *emitter) mode(x ruby.Expr) string {
 	return e.expr(x).code
 }
 
+// templateSource translates a template's source, Chef's name of a file
+// in templates/, to the name migrate gives that file (tmplName): a
+// string ending in literal text renames it in place; any other value
+// (a string ending in an interpolation, a property, a method's value) is
+// renamed when the recipe runs, as tmplName does, by
+// rb_to_s(x).removesuffix(".erb") + ".tmpl". A list of sources, of which
+// Chef takes the first that exists, is a TODO.
 func (e *emitter) templateSource(x ruby.Expr) string {
+	if _, ok := x.(*ruby.ArrayLit); ok {
+		no("source", "a list of template sources (Chef renders the first that exists) is not translated")
+	}
 	sl, ok := x.(*ruby.StrLit)
-	if !ok {
-		no("source", "a computed template source (or a list of sources) is not translated")
+	if !ok || len(sl.Parts) == 0 || sl.Parts[len(sl.Parts)-1].IsCode {
+		v := e.rubyToS(x, e.expr(x))
+		return v.in(pPostfix) + `.removesuffix(".erb") + ".tmpl"`
 	}
 	parts := append([]ruby.StrElem(nil), sl.Parts...)
-	if n := len(parts); n > 0 && !parts[n-1].IsCode {
-		parts[n-1].Lit = tmplName(parts[n-1].Lit)
-	} else {
-		parts = append(parts, ruby.StrElem{Lit: ".tmpl"})
-	}
+	parts[len(parts)-1].Lit = tmplName(parts[len(parts)-1].Lit)
 	return e.str(&ruby.StrLit{Line: sl.Line, Parts: parts}).code
 }
 
-// tmplName is the converge template file name for a Chef template name.
+// tmplName is the converge template file name for a Chef template name:
+// migrateTemplates writes each file of templates/ under it, x.erb as
+// x.tmpl and a file without .erb (Chef renders any name) as x.tmpl too.
 func tmplName(name string) string {
 	return strings.TrimSuffix(name, ".erb") + ".tmpl"
 }

@@ -71,6 +71,11 @@ type varInfo struct {
 	// of is what the value is, for Ruby's to_s (rubystr.go): "strs", a
 	// list of strings, or the keys of the node attribute it holds
 	of []string
+	// level is set on a local bound to an attribute precedence level or
+	// a subtree of one (d = default['app'], the d of default.app.tap do
+	// |d|), which attrTarget reads as the root of assignments: d.port =
+	// 80 and d['port'] = 80 are default['app']['port'] = 80
+	level bool
 }
 
 type emitter struct {

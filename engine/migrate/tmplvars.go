@@ -4,6 +4,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"strings"
 
 	"github.com/converge-cm/converge/engine/migrate/ruby"
 )
@@ -58,12 +59,17 @@ func passedVars(dir string) map[string]bool {
 type templateUser struct {
 	vars map[string]bool
 	all  bool
+	// suffix is the literal end of a computed source ("#{x}.conf.erb"):
+	// the resource renders only the templates whose name ends so; ""
+	// when the source may name any template.
+	suffix string
 }
 
 // templateUses are a cookbook's template resources by the template they
 // render (the source's file name, or Chef's default, the path's with
-// .erb), those whose source is computed, and passedVars' cookbook-wide
-// names for a template no resource of the cookbook names.
+// .erb), those whose source is computed (each may render any template of
+// the cookbook, or any ending in its source's literal suffix), and
+// passedVars' cookbook-wide names for a template no resource names.
 type templateUses struct {
 	bySource map[string][]templateUser
 	computed []templateUser
@@ -112,17 +118,18 @@ func (u *templateUses) add(c *ruby.CallExpr, cookbook string) {
 			}
 			switch p.Name {
 			case "source":
-				source, known = "", false
+				source, known, user.suffix = "", false, ""
 				if sl, ok := p.Args[0].(*ruby.StrLit); ok && isPlain(sl) {
 					source, known = path.Base(plain(sl)), true
+				} else if ok && len(sl.Parts) > 0 && !sl.Parts[len(sl.Parts)-1].IsCode {
+					user.suffix = sl.Parts[len(sl.Parts)-1].Lit
 				}
 			case "cookbook":
+				// a computed cookbook may be this one: the resource
+				// renders its source here then
 				sl, ok := p.Args[0].(*ruby.StrLit)
 				if ok && isPlain(sl) && plain(sl) != cookbook {
 					return // another cookbook's template
-				}
-				if !ok || !isPlain(sl) {
-					known = false // maybe another cookbook's: any template
 				}
 			case "variables":
 				h, ok := p.Args[0].(*ruby.HashLit)
@@ -147,15 +154,19 @@ func (u *templateUses) add(c *ruby.CallExpr, cookbook string) {
 	u.bySource[source] = append(u.bySource[source], user)
 }
 
-// passed are the instance variables every template resource rendering
-// the template file rel passes, nil when each passes a computed hash
-// (any name). The resources are those naming rel's file name; else those
-// whose source is computed; else, when none of the cookbook names it,
-// the names any of its resources passes (passedVars).
+// passed are the instance variables every template resource that may
+// render the template file rel passes, nil when each passes a computed
+// hash (any name). The resources are those naming rel's file name and
+// those whose computed source may name it (templateUser.suffix); when
+// there are none, the names any resource of the cookbook passes
+// (passedVars).
 func (u *templateUses) passed(rel string) map[string]bool {
-	users := u.bySource[path.Base(filepath.ToSlash(rel))]
-	if len(users) == 0 {
-		users = u.computed
+	rel = filepath.ToSlash(rel)
+	users := append([]templateUser(nil), u.bySource[path.Base(rel)]...)
+	for _, us := range u.computed {
+		if strings.HasSuffix(rel, us.suffix) {
+			users = append(users, us)
+		}
 	}
 	if len(users) == 0 {
 		return u.wide

@@ -17,7 +17,7 @@ func TestTemplateUses_Passed(t *testing.T) {
 		"recipes/other.rb": "template '/etc/both2' do\n  source 'both.erb'\n  variables(node['x'])\nend\n" +
 			"template '/etc/cond' do\n  source 'cond.erb'\n  variables(a: 1) if node['y']\nend\n" +
 			"template '/etc/foreign' do\n  source 'foreign.erb'\n  cookbook 'other'\n  variables(z: 1)\nend\n",
-		"definitions/site.rb": "define :site do\n  template \"/etc/#{params[:name]}\" do\n    source \"#{params[:name]}.erb\"\n    variables(site: params[:name], x: 1)\n  end\nend\n",
+		"definitions/site.rb": "define :site do\n  template \"/etc/#{params[:name]}\" do\n    source \"#{params[:name]}.site.erb\"\n    variables(site: params[:name], x: 1)\n  end\nend\n",
 	}
 	dir := t.TempDir()
 	writeTree(t, dir, files)
@@ -26,12 +26,13 @@ func TestTemplateUses_Passed(t *testing.T) {
 		rel  string
 		want map[string]bool
 	}{
-		{"default/maps.erb", map[string]bool{"map": true}},                // extra: one resource does not pass it
-		{"default/plain.erb", map[string]bool{}},                          // its resource passes nothing
-		{"app.conf.erb", map[string]bool{"port": true}},                   // Chef's default source
-		{"default/both.erb", map[string]bool{"a": true, "b": true}},       // a computed hash may pass anything
-		{"default/cond.erb", map[string]bool{}},                           // a variables call under a condition may not be made
-		{"default/unnamed.erb", map[string]bool{"site": true, "x": true}}, // no resource names it: the computed source's
+		{"default/maps.erb", map[string]bool{"map": true}},                     // extra: one resource does not pass it
+		{"default/plain.erb", map[string]bool{}},                               // its resource passes nothing
+		{"app.conf.erb", map[string]bool{"port": true}},                        // Chef's default source
+		{"default/both.erb", map[string]bool{"a": true, "b": true}},            // a computed hash may pass anything
+		{"default/cond.erb", map[string]bool{}},                                // a variables call under a condition may not be made
+		{"default/unnamed.site.erb", map[string]bool{"site": true, "x": true}}, // no resource names it: the computed source's
+		{"default/unnamed.erb", nil},                                           // nor may the computed source: the cookbook's (a computed hash)
 	} {
 		if got := u.passed(c.rel); !reflect.DeepEqual(got, c.want) {
 			t.Errorf("passed(%s) = %v, want %v", c.rel, got, c.want)
@@ -47,6 +48,28 @@ func TestTemplateUses_Passed(t *testing.T) {
 	}
 	if got := u2.passed("default/q.erb"); !reflect.DeepEqual(got, map[string]bool{"q": true}) {
 		t.Errorf("passed(q.erb) = %v", got)
+	}
+	// a computed source may render any template: what it does not pass
+	// is read leniently in every template, named by others or not; a
+	// computed cookbook with a literal source renders that source only
+	dir3 := t.TempDir()
+	writeTree(t, dir3, map[string]string{
+		"recipes/default.rb": "template '/etc/m' do\n  source 'm.erb'\n  variables(map: 1, name: 2)\nend\n" +
+			"template '/etc/k' do\n  source 'k.erb'\n  cookbook node['cb']\n  variables(k: 1)\nend\n",
+		"resources/conf.rb": "action :create do\n  template new_resource.path do\n    source new_resource.template_name\n    cookbook 'cb'\n    variables(name: 3, k: 4)\n  end\nend\n",
+	})
+	u3 := readTemplateUses(dir3, "cb")
+	for _, c := range []struct {
+		rel  string
+		want map[string]bool
+	}{
+		{"default/m.erb", map[string]bool{"name": true}},
+		{"default/k.erb", map[string]bool{"k": true}},
+		{"default/other.erb", map[string]bool{"name": true, "k": true}},
+	} {
+		if got := u3.passed(c.rel); !reflect.DeepEqual(got, c.want) {
+			t.Errorf("computed source: passed(%s) = %v, want %v", c.rel, got, c.want)
+		}
 	}
 }
 

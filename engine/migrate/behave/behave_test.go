@@ -45,6 +45,16 @@ var centos7 = cfacts.Facts{Platform: "centos", PlatformFamily: "rhel", PlatformV
 // "address {fields}" strings.
 func migrateCompile(t *testing.T, files map[string]string, f cfacts.Facts, runList ...string) ([]string, Report, error) {
 	t.Helper()
+	c, rep, err := migrateCollection(t, files, f, runList...)
+	if err != nil {
+		return nil, rep, err
+	}
+	return resourceStrings(c), rep, nil
+}
+
+// migrateCollection is migrateCompile's resource collection.
+func migrateCollection(t *testing.T, files map[string]string, f cfacts.Facts, runList ...string) (*engine.Collection, Report, error) {
+	t.Helper()
 	src, out := t.TempDir(), t.TempDir()
 	cb := filepath.Join(src, "cb")
 	if _, ok := files["metadata.rb"]; !ok {
@@ -74,7 +84,33 @@ func migrateCompile(t *testing.T, files map[string]string, f cfacts.Facts, runLi
 	if err != nil {
 		return nil, rep, fmt.Errorf("%w\n%s", err, dumpTree(t, out))
 	}
-	return resourceStrings(c), rep, nil
+	return c, rep, nil
+}
+
+// writtenFiles are the contents the file resources of c (those of
+// custom resources' actions too) write to paths a node lacks.
+func writtenFiles(t *testing.T, c *engine.Collection) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	var walk func(rs []engine.Resource)
+	walk = func(rs []engine.Resource) {
+		for _, res := range rs {
+			if cu, ok := res.(*engine.Custom); ok {
+				for _, in := range cu.InnerRes {
+					walk(in)
+				}
+				continue
+			}
+			p := res.Base().Name
+			pr := engine.NewProbed()
+			pr.SetStat(p, engine.FileState{})
+			if d, err := res.Check("create", pr); err == nil && d.Content != nil {
+				out[p] = string(d.Content.New)
+			}
+		}
+	}
+	walk(c.Resources)
+	return out
 }
 
 func resourceStrings(c *engine.Collection) []string {
@@ -162,6 +198,19 @@ func TestMigrate_AttributesBehaveAsChef(t *testing.T) {
 			"attributes/default.rb": "default['web']['root'] = '/var/www'\n",
 			"recipes/default.rb":    "node.set['web']['root'] = '/srv/www'\ndirectory node['web']['root']\n",
 		}, debian12, []string{"directory[/srv/www]"}},
+		{"a tap block on an attribute level sets the keys under it", map[string]string{
+			"attributes/default.rb": "default.web.tap do |w|\n  w.user = 'www'\n  w.tls.port = 8443\n  w['root'] = '/srv/www'\nend\n" +
+				"default['web'].logs.tap do |l|\n  l.dir = \"#{node.web.root}/logs\"\nend\noverride.web.tap do |o|\n  o.user = 'web'\nend\n",
+			"recipes/default.rb": "user node['web']['user']\ndirectory node['web']['logs']['dir']\nfile '/etc/web.port' do\n  content node['web']['tls']['port'].to_s\nend\n",
+		}, debian12, []string{"user[web]", "directory[/srv/www/logs]", "file[/etc/web.port] Content:8443"}},
+		{"a local bound to an attribute level sets and reads its keys", map[string]string{
+			"attributes/default.rb": "w = default['web']\nw.user = 'www'\nw.tls.port = 8443\nn = node.default['web']['tls']\nn.cert = \"/etc/tls/#{w.user}.pem\"\n",
+			"recipes/default.rb":    "user node['web']['user']\nfile node['web']['tls']['cert'] do\n  content node['web']['tls']['port'].to_s\nend\n",
+		}, debian12, []string{"user[www]", "file[/etc/tls/www.pem] Content:8443"}},
+		{"a key a tap block leaves unset is nil", map[string]string{
+			"attributes/default.rb": "default.web.tap do |w|\n  w.user = 'www'\nend\n",
+			"recipes/default.rb":    "user node['web']['user']\nfile '/etc/web.extra' if node['web']['extra']\nfile '/etc/web.done' do\n  content \"#{node['web']['extra']}x\"\nend\n",
+		}, debian12, []string{"user[www]", "file[/etc/web.done] Content:x"}},
 		{"run_state carries a value to a later recipe", map[string]string{
 			"recipes/default.rb": "include_recipe 'cb::secret'\nfile '/etc/token' do\n  content node.run_state['token']\nend\n",
 			"recipes/secret.rb":  "node.run_state['token'] = \"tok-#{node['hostname']}\"\n",
@@ -347,5 +396,34 @@ func TestMigrationMD_PerCookbook(t *testing.T) {
 	}
 	if len(rep.Summaries) != 1 || len(rep.Summaries[0].Todos) != 3 {
 		t.Errorf("summaries = %+v", rep.Summaries)
+	}
+}
+
+// TestMigrate_ComputedTemplateSource: a custom resource whose template
+// source is a property renders the template the property names (Chef's
+// file name, x.erb, is migrated as x.tmpl), with the variables it passes.
+func TestMigrate_ComputedTemplateSource(t *testing.T) {
+	files := map[string]string{
+		"resources/conf.rb": "property :path, String, name_property: true\nproperty :template_name, String, default: 'main.conf.erb'\n" +
+			"property :port, Integer, default: 80\n" +
+			"action :create do\n  template new_resource.path do\n    source new_resource.template_name\n    cookbook 'cb'\n    variables(port: new_resource.port)\n  end\nend\n",
+		"templates/default/main.conf.erb": "main port=<%= @port %>\n",
+		"templates/default/alt.conf.erb":  "alt port=<%= @port %> extra=<%= @extra %>\n",
+		"recipes/default.rb":              "cb_conf '/etc/main.conf'\ncb_conf '/etc/alt.conf' do\n  template_name 'alt.conf.erb'\n  port 8080\nend\n",
+	}
+	c, rep, err := migrateCollection(t, files, debian12)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Todos) != 0 {
+		t.Errorf("todos: %v", rep.Todos)
+	}
+	got := writtenFiles(t, c)
+	// alt.conf.erb's @extra no resource passes: nil, written as ""
+	want := map[string]string{"/etc/main.conf": "main port=80\n", "/etc/alt.conf": "alt port=8080 extra=\n"}
+	for p, w := range want {
+		if got[p] != w {
+			t.Errorf("%s: writes %q, want %q (all: %q)", p, got[p], w, got)
+		}
 	}
 }

@@ -45,7 +45,8 @@ type Token struct {
 	Text       string
 	Parts      []StrPart
 	Words      []string
-	Sym        bool // tWords: %i
+	WordParts  [][]StrPart // tWords: %W with #{...}, each word's parts
+	Sym        bool        // tWords: %i
 	Line       int
 	Start      int  // byte offset of the token in the source
 	End        int  // byte offset just after the token
@@ -720,7 +721,27 @@ func (l *lexer) percentLiteral() {
 	l.pos++
 	close := closerOf(open)
 	switch kind {
-	case 'w', 'W', 'i', 'I':
+	case 'W':
+		// words of a double-quoted string: #{...} interpolates
+		parts, ok := l.stringBody(open, close, true)
+		if !ok {
+			l.errorf(start, "unterminated %%%c literal", kind)
+			return
+		}
+		words := splitWords(parts)
+		tok := Token{Kind: WORDS, Start: start, Line: l.lineAt(start)}
+		for _, w := range words {
+			if len(w) == 1 && !w[0].IsCode {
+				tok.Words = append(tok.Words, w[0].Lit)
+			} else {
+				tok.WordParts = words
+			}
+		}
+		if tok.WordParts != nil {
+			tok.Words = nil
+		}
+		l.emit(tok)
+	case 'w', 'i', 'I':
 		parts, ok := l.stringBody(open, close, false)
 		if !ok {
 			l.errorf(start, "unterminated %%%c literal", kind)
@@ -756,6 +777,46 @@ func (l *lexer) percentLiteral() {
 		}
 		l.emit(Token{Kind: STRING, Parts: parts, Start: start, Line: l.lineAt(start)})
 	}
+}
+
+// splitWords splits a %W literal's parts at whitespace in its text into
+// words, each the parts it is made of (text and #{...}).
+func splitWords(parts []StrPart) [][]StrPart {
+	var words [][]StrPart
+	var cur []StrPart
+	var lit strings.Builder
+	inWord := false
+	flushLit := func() {
+		if lit.Len() > 0 {
+			cur = append(cur, StrPart{Lit: lit.String()})
+			lit.Reset()
+		}
+	}
+	for _, p := range parts {
+		if p.IsCode {
+			flushLit()
+			cur = append(cur, p)
+			inWord = true
+			continue
+		}
+		for _, r := range p.Lit {
+			if unicode.IsSpace(r) {
+				if inWord {
+					flushLit()
+					words = append(words, cur)
+					cur, inWord = nil, false
+				}
+				continue
+			}
+			lit.WriteRune(r)
+			inWord = true
+		}
+	}
+	if inWord {
+		flushLit()
+		words = append(words, cur)
+	}
+	return words
 }
 
 func (l *lexer) heredocStart(space bool) bool {

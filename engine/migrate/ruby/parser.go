@@ -885,7 +885,10 @@ func (p *Parser) ParsePrimary() Expr {
 		return &StrLit{Line: t.Line, Parts: parts}
 	case WORDS:
 		p.Next()
-		a := &ArrayLit{Line: t.Line, Words: !t.Sym}
+		a := &ArrayLit{Line: t.Line, Words: !t.Sym && t.WordParts == nil}
+		for _, w := range t.WordParts {
+			a.Elems = append(a.Elems, &StrLit{Line: t.Line, Parts: p.convertParts(w)})
+		}
 		for _, w := range t.Words {
 			if t.Sym {
 				a.Elems = append(a.Elems, &SymLit{Line: t.Line, Name: w})

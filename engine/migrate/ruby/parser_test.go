@@ -139,6 +139,8 @@ func TestParse(t *testing.T) {
 			`(call _ package (str "ntp") {|| (call _ action :install)})`},
 		{"attribute path", "default['ntp']['servers'] = %w(a b)",
 			`(= (index (index (call _ default) (str "ntp")) (str "servers")) [(str "a") (str "b")])`},
+		{"%W words interpolate", "x = %W(a --p=#{d}/c\n  #{e})",
+			`(= $x [(str "a") (str "--p=" #{(call _ d)} "/c") (str #{(call _ e)})])`},
 		{"interpolation", `x = "#{node['d']}/conf"`,
 			`(= $x (str #{(index (call _ node) (str "d"))} "/conf"))`},
 		{"symbol-key hash", "h = { mode: '0644', :owner => 'root' }",
