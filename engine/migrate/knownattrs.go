@@ -325,7 +325,7 @@ func (e *emitter) attrFileRead(v *ruby.IndexExpr) (sx, bool) {
 		return sx{}, false
 	}
 	keys, ok := literalNodePath(v)
-	if !ok || facts[keys[0]] || !e.lib.attrs.defines(keys[:1]) {
+	if !ok || facts[keys[0]] || !e.lib.attrs.defines(keys[:1]) && ohaiKeys[keys[0]] {
 		return sx{}, false
 	}
 	strict := 0
@@ -361,13 +361,20 @@ func (e *emitter) optionalNodeRead(v *ruby.IndexExpr) (sx, bool) {
 		return sx{}, false
 	}
 	keys, ok := literalNodePath(v)
-	if !ok || len(keys) < 2 || facts[keys[0]] || e.lib.attrs.alwaysDefines(keys) {
+	if !ok || facts[keys[0]] || e.lib.attrs.alwaysDefines(keys) {
 		return sx{}, false
 	}
-	if !e.lib.attrs.defines(keys[:1]) {
-		return sx{}, false // node['kernel'], node['cpu']: Ohai's, set at run time
-	}
 	j := 2 // node['x'] alone is a whole cookbook's namespace
+	if !e.lib.attrs.defines(keys[:1]) {
+		if ohaiKeys[keys[0]] {
+			return sx{}, false // node['kernel'], node['cpu']: Ohai's, set at run time
+		}
+		// neither a cookbook nor Ohai sets it: nil in Chef, unless a
+		// node or role the migration does not see does
+		j = 1
+	} else if len(keys) < 2 {
+		return sx{}, false
+	}
 	for j < len(keys) && e.lib.attrs.alwaysDefines(keys[:j]) {
 		j++
 	}
@@ -384,6 +391,27 @@ func (e *emitter) optionalNodeRead(v *ruby.IndexExpr) (sx, bool) {
 		}
 	}
 	return sx{code: code, prec: pPostfix, none: true}, true
+}
+
+// ohaiKeys are the top-level attributes Ohai sets (its plugins'), which
+// a node has though no cookbook sets them: those converge's facts do not
+// hold stay strict reads, an error that names them, rather than a nil
+// that would take the other branch on the machines Ohai knows them on.
+var ohaiKeys = map[string]bool{
+	"azure": true, "block_device": true, "chef_packages": true, "cloud": true, "command": true,
+	"counters": true, "cpu": true, "current_user": true, "digital_ocean": true, "dmi": true,
+	"docker": true, "domain": true, "ec2": true, "etc": true, "filesystem": true, "fips": true,
+	"fqdn": true, "gce": true, "hostname": true, "hostnamectl": true, "idletime": true,
+	"idletime_seconds": true, "init_package": true, "ip6address": true, "ipaddress": true,
+	"kernel": true, "keys": true, "languages": true, "linode": true, "lsb": true, "machine_id": true,
+	"machinename": true, "macaddress": true, "memory": true, "network": true, "ohai_time": true,
+	"openstack": true, "os": true, "os_version": true, "packages": true, "platform": true,
+	"platform_build": true, "platform_family": true, "platform_version": true, "rackspace": true,
+	"root_group": true, "scsi": true, "sessions": true, "shard_seed": true, "shells": true,
+	"softlayer": true, "sysconf": true, "systemd_paths": true, "time": true, "uptime": true,
+	"uptime_seconds": true, "virtualbox": true, "virtualization": true, "vmware": true,
+	"zpools": true, "eucalyptus": true, "alibaba": true, "oci": true, "scaleway": true,
+	"libvirt": true, "mdadm": true, "selinux": true, "hardware": true, "grub2": true,
 }
 
 // defines reports whether an attribute at path may be set: an assigned

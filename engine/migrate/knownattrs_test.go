@@ -61,7 +61,8 @@ default['ntp']['after'] = 2
 // TestTranslateRecipe_OptionalAttributeRead: a read of an attribute the
 // cookbook does not always set is .get (None when unset, as Chef's nil),
 // through nested levels with .get(..., {}); one always set, or Ohai's,
-// stays strict.
+// stays strict; a namespace neither a cookbook nor Ohai sets is .get from
+// its top.
 func TestTranslateRecipe_OptionalAttributeRead(t *testing.T) {
 	k := knownAttrs{}
 	k.scanAttrs("default['ntp']['servers'] = []\nif platform?('solaris2')\n  default['ntp']['pkg_source'] = 'x'\nend\n", true)
@@ -70,6 +71,11 @@ func TestTranslateRecipe_OptionalAttributeRead(t *testing.T) {
 		{"log node['ntp']['ntpdate']['disable'].to_s\n", `node["ntp"].get("ntpdate", {}).get("disable")`},
 		{"log node['ntp']['servers'].join(',')\n", `node["ntp"]["servers"]`},
 		{"log node['kernel']['machine']\n", `node["kernel"]["machine"]`},
+		// Ohai sets ec2 on EC2 machines: strict, an error that names it
+		{"log node['ec2']['instance_id']\n", `node["ec2"]["instance_id"]`},
+		// neither a cookbook nor Ohai sets source: nil in Chef
+		{"log node['source']['root'].to_s\n", `rb_to_s(node.get("source", {}).get("root"))`},
+		{"log 'x' if node['source']\n", `if node.get("source"):`},
 		// "#{nil}" and nil.to_s are "" in Ruby, not "None"
 		{"file \"/etc/x#{node['ntp']['pkg_source']}\"\n", `"/etc/x%s" % rb_to_s(node["ntp"].get("pkg_source"))`},
 		{"log node['ntp']['pkg_source'].to_s\n", `log(rb_to_s(node["ntp"].get("pkg_source")))`},
