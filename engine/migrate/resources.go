@@ -1239,6 +1239,18 @@ func unquoteStar(code string) (string, bool) {
 
 // ---- guards ----
 
+// fileTestRecv reports whether recv.name is one of Ruby's file tests:
+// File's and FileTest's (exist?, directory?, ...) and Dir.exist?.
+func fileTestRecv(recv, name string) bool {
+	switch strings.TrimPrefix(recv, "::") {
+	case "File", "FileTest":
+		return true
+	case "Dir":
+		return name == "exist?" || name == "exists?"
+	}
+	return false
+}
+
 var fileTests = map[string]string{
 	"exist?": "-e", "exists?": "-e", "directory?": "-d", "file?": "-f", "symlink?": "-L",
 	"executable?": "-x", "readable?": "-r", "writable?": "-w", "size?": "-s",
@@ -1311,11 +1323,20 @@ func (e *emitter) shellGuard(x ruby.Expr) (string, bool) {
 		neg = true
 		x = u.X
 	}
+	if b, ok := x.(*ruby.BinaryExpr); ok && !neg && (b.Op == "&&" || b.Op == "||") {
+		// File.exist?(a) || File.exist?(b): the shell's || of the tests
+		l, lok := e.shellGuard(b.L)
+		r, rok := e.shellGuard(b.R)
+		if !lok || !rok {
+			return "", false
+		}
+		return l + " + " + starQuote(" "+b.Op+" ") + " + " + r, true
+	}
 	c, ok := x.(*ruby.CallExpr)
 	if !ok {
 		return "", false
 	}
-	if cr, ok := c.Recv.(*ruby.ConstRef); ok && strings.TrimPrefix(cr.Path, "::") == "File" || ok && strings.TrimPrefix(cr.Path, "::") == "Dir" && c.Name == "exist?" {
+	if cr, ok := c.Recv.(*ruby.ConstRef); ok && fileTestRecv(cr.Path, c.Name) {
 		flag, ok := fileTests[c.Name]
 		if !ok || len(c.Args) != 1 {
 			return "", false
@@ -1329,8 +1350,9 @@ func (e *emitter) shellGuard(x ruby.Expr) (string, bool) {
 		if sl, ok := c.Args[0].(*ruby.StrLit); ok && isPlain(sl) {
 			return starQuote("test " + flag + " " + shell.Quote(plain(sl))), true
 		}
-		p := e.expr(c.Args[0])
-		return fmt.Sprintf("%s %% %s", starQuote("test "+flag+" '%s'"), p.in(pMul+1)), true
+		// a computed path reaches the shell quoted
+		p := e.rubyToS(c.Args[0], e.expr(c.Args[0]))
+		return starQuote("test "+flag+" ") + " + shell.quote(" + p.code + ")", true
 	}
 	if c.Recv == nil && c.Name == "system" && len(c.Args) == 1 {
 		if sl, ok := c.Args[0].(*ruby.StrLit); ok {
