@@ -33,6 +33,9 @@ func (e *emitter) tryCond(x ruby.Expr, neg bool) (code string, err *untranslatab
 }
 
 func (e *emitter) emitIf(s *ruby.Stmt, x *ruby.IfExpr, ind int) {
+	if e.fileTestIf(s, x, ind) {
+		return
+	}
 	var before []string // the earlier branches' conditions, negated
 	for i, c := range x.Conds {
 		kw := "elif "
@@ -389,3 +392,142 @@ func (e *emitter) isList(x ruby.Expr) bool {
 }
 
 // ---- resources ----
+
+// branchGuard is a command guard a branch gives its resources.
+type branchGuard struct {
+	cmd  string // a Starlark expression of the command
+	only bool   // only_if (else not_if)
+	line int
+}
+
+// fileTestIf translates an if (or unless) whose condition tests the
+// node's files (File.exist?, File.directory?, ... and their !, && and
+// ||), and whose branches only declare resources: Chef tests the file
+// while it compiles, on the node; converge compiles on the control
+// machine, so each resource of the branch takes the test as a guard,
+// run on the node just before the resource (only_if for the if branch,
+// not_if for the else branch). It reports false, writing nothing, for
+// any other if.
+func (e *emitter) fileTestIf(s *ruby.Stmt, x *ruby.IfExpr, ind int) bool {
+	if len(x.Conds) != 1 || !readsNodeFiles(x.Conds[0]) {
+		return false
+	}
+	cond := x.Conds[0]
+	var rest []ruby.Expr // with &&: the parts that do not test files
+	if !x.Unless && !x.HasElse {
+		// File.exist?(p) && node['x']: a Starlark if of the rest, the
+		// file test a guard
+		var files []ruby.Expr
+		for _, c := range conjuncts(cond) {
+			if readsNodeFiles(c) {
+				files = append(files, c)
+			} else {
+				rest = append(rest, c)
+			}
+		}
+		cond = files[0]
+		for _, f := range files[1:] {
+			cond = &ruby.BinaryExpr{Op: "&&", L: cond, R: f}
+		}
+	}
+	cmd, ok := e.shellGuard(cond)
+	if !ok || !e.onlyResources(x.Bodies[0]) || x.HasElse && !e.onlyResources(x.Else) {
+		return false
+	}
+	var restCode []string
+	for _, c := range rest {
+		code, err := e.tryCond(c, false)
+		if err != nil {
+			return false
+		}
+		restCode = append(restCode, code)
+	}
+	src := "if"
+	if x.Unless {
+		src = "unless"
+	}
+	e.line(ind, fmt.Sprintf("# %s on the node's files (line %d): converge tests it on the node, as a guard of each resource of the branch", src, s.Line))
+	in := ind
+	if len(restCode) > 0 {
+		e.line(ind, "if "+strings.Join(restCode, " and ")+":")
+		in++
+	}
+	branch := func(body []*ruby.Stmt, only bool) {
+		e.branchGuards = append(e.branchGuards, branchGuard{cmd: cmd, only: only, line: s.Line})
+		defer func() { e.branchGuards = e.branchGuards[:len(e.branchGuards)-1] }()
+		for _, st := range body {
+			e.stmt(st, in)
+		}
+	}
+	branch(x.Bodies[0], !x.Unless)
+	if x.HasElse {
+		branch(x.Else, x.Unless)
+	}
+	return true
+}
+
+// conjuncts are the operands of a chain of && (x itself for another
+// expression).
+func conjuncts(x ruby.Expr) []ruby.Expr {
+	if b, ok := x.(*ruby.BinaryExpr); ok && b.Op == "&&" {
+		return append(conjuncts(b.L), conjuncts(b.R)...)
+	}
+	return []ruby.Expr{x}
+}
+
+// readsNodeFiles reports whether x calls one of Ruby's file tests
+// (File.exist? and the like).
+func readsNodeFiles(x ruby.Expr) bool {
+	found := false
+	ruby.Inspect(x, func(y ruby.Expr) bool {
+		if c, ok := y.(*ruby.CallExpr); ok {
+			if cr, ok := c.Recv.(*ruby.ConstRef); ok && fileTestRecv(cr.Path, c.Name) {
+				found = true
+			}
+		}
+		return !found
+	})
+	return found
+}
+
+// onlyResources reports whether stmts only declare resources (built-in
+// or custom kinds), in loops and branches: what a guard can stand in
+// for a condition around.
+func (e *emitter) onlyResources(stmts []*ruby.Stmt) bool {
+	if len(stmts) == 0 {
+		return false
+	}
+	for _, st := range stmts {
+		switch x := st.X.(type) {
+		case *ruby.CallExpr:
+			if x.Recv == nil && (len(x.Args) > 0 || x.Block != nil) {
+				if _, ok := chefResource(x.Name); ok && x.Name != "include_recipe" {
+					continue
+				}
+				if _, ok := e.customKind(x.Name); ok {
+					continue
+				}
+			}
+			if x.Recv != nil && x.Block != nil && (x.Name == "each" || x.Name == "each_with_index" || x.Name == "each_pair") && e.onlyResources(x.Block.Body) {
+				continue
+			}
+			return false
+		case *ruby.ForExpr:
+			if !e.onlyResources(x.Body) {
+				return false
+			}
+		case *ruby.IfExpr:
+			for _, b := range x.Bodies {
+				if !e.onlyResources(b) {
+					return false
+				}
+			}
+			if x.HasElse && !e.onlyResources(x.Else) {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
+}

@@ -397,6 +397,16 @@ func (e *emitter) emitResource(s *ruby.Stmt, c *ruby.CallExpr, chefKind string, 
 	} else if rb.dict != nil && rb.dict.nameVar != "" {
 		name = sx{code: rb.dict.nameVar, prec: pPostfix}
 	}
+	for _, bg := range e.branchGuards {
+		// the node file test of the branch around the resource
+		// (fileTestIf): Chef's condition, tested first
+		g := guard{code: bg.cmd, shell: true, line: bg.line}
+		if bg.only {
+			rb.onlyIf = append([]guard{g}, rb.onlyIf...)
+		} else {
+			rb.notIf = append([]guard{g}, rb.notIf...)
+		}
+	}
 	if g := combineGuards(rb.notIf, " || "); g != nil {
 		rb.kwargs = append(rb.kwargs, *g)
 		rb.kwargs[len(rb.kwargs)-1].name = "not_if"
@@ -495,16 +505,20 @@ func combineGuards(gs []guard, op string) *kwarg {
 	case 1:
 		return &kwarg{value: gs[0].code}
 	}
-	var parts []string
+	var parts, codes []string
+	literal := true
 	for _, g := range gs {
 		if !g.shell {
 			return nil
 		}
+		codes = append(codes, g.code)
 		s, ok := unquoteStar(g.code)
-		if !ok {
-			return nil
-		}
+		literal = literal && ok
 		parts = append(parts, s)
+	}
+	if !literal {
+		// computed commands: joined in Starlark
+		return &kwarg{value: strings.Join(codes, " + "+starQuote(op)+" + ")}
 	}
 	return &kwarg{value: starQuote(strings.Join(parts, op))}
 }

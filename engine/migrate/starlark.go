@@ -150,6 +150,10 @@ type emitter struct {
 	usesCache bool
 	// notes are facts for MIGRATION.md's Notes: translations worth a look
 	notes []string
+	// branchGuards are the command guards of the branches of node file
+	// tests the emitter is in (control.go's fileTestIf): each resource
+	// declared there takes them
+	branchGuards []branchGuard
 	// inAction names the custom resource action being written (kindAction)
 	inAction string
 	// defCalls are the definitions the recipe calls whose bodies declare
