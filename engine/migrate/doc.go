@@ -11,7 +11,11 @@
 //     notifies/subscribes, guards, case/if/unless on the platform, loops
 //     over literal lists, string interpolation (with Ruby's to_s where the
 //     value may not be a string or an integer, rubystr.go), node
-//     attributes;
+//     attributes; an if on the node's files (File.exist? ...) around
+//     resources becomes a guard of each of them, tested on the node
+//     (control.go); begin/rescue is its body with a note, converge having
+//     no exceptions, except around a data bag read, which tests for the
+//     bag (data_bag_exists) and runs the handler when it is missing;
 //   - metadata.rb (or metadata.json): name, version, description, depends
 //     (Chef's "~> 1.2" becomes ">= 1.2, < 2.0"), supports;
 //   - ERB templates (erb_scan.go splits them as Erubis does, erb.go
