@@ -69,6 +69,31 @@ func compileTestRun(t *testing.T, out string, allowTodo bool) (*engine.Collectio
 		Cluster: []recipe.ClusterMember{{Name: f.Hostname, Facts: f}}, AllowTodo: allowTodo})
 }
 
+// migratedCustom migrates the kit cookbook of files with testRecipe as
+// its test recipe, which must translate without a TODO, compiles it and
+// returns the recipe's first resource, a custom one, with its
+// properties' values.
+func migratedCustom(t *testing.T, files map[string]string, testRecipe string) (*engine.Custom, map[string]any) {
+	t.Helper()
+	out, r := crCookbook(t, files, testRecipe)
+	if len(r.Todos) > 0 {
+		t.Errorf("%s: TODOs %v", testRecipe, r.Todos)
+	}
+	c, err := compileTestRun(t, out, false)
+	if err != nil {
+		t.Fatalf("%s: %v", testRecipe, err)
+	}
+	cu, ok := c.Resources[0].(*engine.Custom)
+	if !ok {
+		t.Fatalf("%s: resource 0 is %T", testRecipe, c.Resources[0])
+	}
+	props := map[string]any{}
+	for _, p := range cu.Props {
+		props[p.Name] = p.Value
+	}
+	return cu, props
+}
+
 func TestMigrate_CustomResourceConstructs(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
@@ -746,22 +771,7 @@ end
 		{"kit_rel 'a'\n", map[string]any{"release": 1.0, "weight": int64(3), "seen": nil}, "file[/etc/kit-1.0]"},
 		{"kit_rel 'b' do\n  release 2.5\n  weight 0.75\n  seen '2.4'\nend\n", map[string]any{"release": 2.5, "weight": 0.75, "seen": "2.4"}, "file[/etc/kit-2.5]"},
 	} {
-		out, r := crCookbook(t, files, tc.recipe)
-		if len(r.Todos) > 0 {
-			t.Errorf("%s: TODOs %v", tc.recipe, r.Todos)
-		}
-		c, err := compileTestRun(t, out, false)
-		if err != nil {
-			t.Fatalf("%s: %v", tc.recipe, err)
-		}
-		cu, ok := c.Resources[0].(*engine.Custom)
-		if !ok {
-			t.Fatalf("%s: resource 0 is %T", tc.recipe, c.Resources[0])
-		}
-		got := map[string]any{}
-		for _, p := range cu.Props {
-			got[p.Name] = p.Value
-		}
+		cu, got := migratedCustom(t, files, tc.recipe)
 		if !reflect.DeepEqual(got, tc.want) {
 			t.Errorf("%s:\n got %#v\nwant %#v", tc.recipe, got, tc.want)
 		}
@@ -808,22 +818,7 @@ end
 		{"kit_rc 'here'\n", map[string]any{"path": "/home/kit", "home": "/home/kit", "conf": "/home/kit/kit.conf"}},
 		{"kit_rc '/etc/kit' do\n  home '/srv'\nend\n", map[string]any{"path": "/etc/kit", "home": "/srv", "conf": "/srv/kit.conf"}},
 	} {
-		out, r := crCookbook(t, files, tc.recipe)
-		if len(r.Todos) > 0 {
-			t.Errorf("%s: TODOs %v", tc.recipe, r.Todos)
-		}
-		c, err := compileTestRun(t, out, false)
-		if err != nil {
-			t.Fatalf("%s: %v", tc.recipe, err)
-		}
-		cu, ok := c.Resources[0].(*engine.Custom)
-		if !ok {
-			t.Fatalf("%s: resource 0 is %T", tc.recipe, c.Resources[0])
-		}
-		got := map[string]any{}
-		for _, p := range cu.Props {
-			got[p.Name] = p.Value
-		}
+		_, got := migratedCustom(t, files, tc.recipe)
 		if !reflect.DeepEqual(got, tc.want) {
 			t.Errorf("%s:\n got %#v\nwant %#v", tc.recipe, got, tc.want)
 		}

@@ -43,20 +43,7 @@ def action_x(r): pass
 		{`t_k("e", bridge="br0")`, nil, `property bridge: want one of bool, list, got string`},
 		{`t_k("f", secret=[1])`, nil, `property secret: want one of int, str, got list \(\(sensitive\)\)`},
 	} {
-		c, err := compileRecipe(t, tc.recipe, map[string]string{"resources/k.star": kind})
-		if tc.want == nil {
-			if err == nil || !regexp.MustCompile(tc.err).MatchString(err.Error()) {
-				t.Errorf("%s: error %v\nwant %s", tc.recipe, err, tc.err)
-			}
-			continue
-		}
-		if err != nil {
-			t.Errorf("%s: %v", tc.recipe, err)
-			continue
-		}
-		if got := propsOf(t, c); !reflect.DeepEqual(got, tc.want) {
-			t.Errorf("%s:\n got %#v\nwant %#v", tc.recipe, got, tc.want)
-		}
+		wantProps(t, tc.recipe, map[string]string{"resources/k.star": kind}, tc.want, tc.err)
 	}
 }
 
@@ -81,21 +68,7 @@ def action_x(r):
 		{`t_k("e", version=7)`, nil, `default.star:1:\d+: t_k\[e\]: property version: want a float, got int \(7\)`},
 		{`t_k("f", version="7.0")`, nil, `property version: want a float, got string`},
 	} {
-		c, err := compileRecipe(t, tc.recipe, map[string]string{"resources/k.star": kind,
-			"attributes/default.star": "default[\"r\"] = 1.5\n"})
-		if tc.want == nil {
-			if err == nil || !regexp.MustCompile(tc.err).MatchString(err.Error()) {
-				t.Errorf("%s: error %v\nwant %s", tc.recipe, err, tc.err)
-			}
-			continue
-		}
-		if err != nil {
-			t.Errorf("%s: %v", tc.recipe, err)
-			continue
-		}
-		if got := propsOf(t, c); !reflect.DeepEqual(got, tc.want) {
-			t.Errorf("%s:\n got %#v\nwant %#v", tc.recipe, got, tc.want)
-		}
+		wantProps(t, tc.recipe, map[string]string{"resources/k.star": kind, "attributes/default.star": "default[\"r\"] = 1.5\n"}, tc.want, tc.err)
 	}
 }
 
@@ -238,20 +211,7 @@ def action_x(r): pass
 		{`t_k("c", id="Cee", items=["p", "q"], port="81")`, map[string]any{"id": "cee", "items": []any{"p", "q"}, "port": "81", "count": int64(7)}, ""},
 		{`t_k("d", count="many")`, nil, `default.star:1:\d+: t_k\[d\]: property count: coerce: .*invalid literal`},
 	} {
-		c, err := compileRecipe(t, tc.recipe, map[string]string{"resources/k.star": kind})
-		if tc.want == nil {
-			if err == nil || !regexp.MustCompile(tc.err).MatchString(err.Error()) {
-				t.Errorf("%s: error %v\nwant %s", tc.recipe, err, tc.err)
-			}
-			continue
-		}
-		if err != nil {
-			t.Errorf("%s: %v", tc.recipe, err)
-			continue
-		}
-		if got := propsOf(t, c); !reflect.DeepEqual(got, tc.want) {
-			t.Errorf("%s:\n got %#v\nwant %#v", tc.recipe, got, tc.want)
-		}
+		wantProps(t, tc.recipe, map[string]string{"resources/k.star": kind}, tc.want, tc.err)
 	}
 }
 
@@ -339,5 +299,25 @@ def action_x(r): execute("set")
 	p.SetShell("cat /h", engine.ShellResult{Stdout: "a,b\n"})
 	if d, err := x.Check("x", p); err != nil || !d.Empty() {
 		t.Errorf("Check = %q, %v; want up to date", d.Changes, err)
+	}
+}
+
+// wantProps compiles recipe with files and checks the first resource's
+// properties are want, or, for a nil want, that the error matches errRe.
+func wantProps(t *testing.T, recipe string, files map[string]string, want map[string]any, errRe string) {
+	t.Helper()
+	c, err := compileRecipe(t, recipe, files)
+	if want == nil {
+		if err == nil || !regexp.MustCompile(errRe).MatchString(err.Error()) {
+			t.Errorf("%s: error %v\nwant %s", recipe, err, errRe)
+		}
+		return
+	}
+	if err != nil {
+		t.Errorf("%s: %v", recipe, err)
+		return
+	}
+	if got := propsOf(t, c); !reflect.DeepEqual(got, want) {
+		t.Errorf("%s:\n got %#v\nwant %#v", recipe, got, want)
 	}
 }
